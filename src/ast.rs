@@ -1,0 +1,536 @@
+//! The typed syntax tree that lowering produces and every later stage reads.
+//!
+//! Every node that a diagnostic may point at is a [`Spanned`] value; equality ignores
+//! spans, so the trees of two layouts of the same rules compare equal.
+
+use crate::source::{FileId, Name, Spanned};
+use rust_decimal::Decimal;
+
+/// One parsed rule file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct File {
+    pub id: FileId,
+    pub definitions: Vec<Spanned<Definition>>,
+    /// Every comment in the file, in order, for the formatter.
+    pub comments: Vec<Spanned<Comment>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comment {
+    /// The text after the `#` (or `##`), without the line break.
+    pub text: String,
+    pub doc: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Definition {
+    /// The `##` lines just above the definition, joined by newlines.
+    pub doc: Option<String>,
+    pub name: Name,
+    pub kind: DefKind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum DefKind {
+    Source(SourceDef),
+    Unit(UnitDef),
+    Class(ClassDef),
+    Set(SetDef),
+    Function(FunctionDef),
+    Dataset(DatasetDef),
+    Param(ParamDef),
+    Kpi(KpiDef),
+    Methodology(MethodologyDef),
+    Classify(ClassifyDef),
+    Policy(PolicyDef),
+    Script(ScriptDef),
+}
+
+impl DefKind {
+    /// The keyword that introduces this kind of definition, as users write it.
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            DefKind::Source(_) => "source",
+            DefKind::Unit(_) => "unit",
+            DefKind::Class(_) => "class",
+            DefKind::Set(_) => "set",
+            DefKind::Function(_) => "function",
+            DefKind::Dataset(_) => "dataset",
+            DefKind::Param(_) => "param",
+            DefKind::Kpi(_) => "kpi",
+            DefKind::Methodology(_) => "methodology",
+            DefKind::Classify(_) => "classify",
+            DefKind::Policy(_) => "policy",
+            DefKind::Script(_) => "script",
+        }
+    }
+
+    /// The citations of a definition, for the kinds that take them.
+    pub fn cites(&self) -> Option<&[Spanned<Cite>]> {
+        match self {
+            DefKind::Class(d) => Some(&d.cites),
+            DefKind::Set(d) => Some(&d.cites),
+            DefKind::Function(d) => Some(&d.cites),
+            DefKind::Dataset(d) => Some(&d.cites),
+            DefKind::Param(d) => Some(&d.cites),
+            DefKind::Kpi(d) => Some(&d.cites),
+            DefKind::Methodology(d) => Some(&d.cites),
+            DefKind::Classify(d) => Some(&d.cites),
+            DefKind::Policy(d) => Some(&d.cites),
+            DefKind::Source(_) | DefKind::Unit(_) | DefKind::Script(_) => None,
+        }
+    }
+}
+
+/// `cite qipp2010 "s5.7"`
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cite {
+    pub source: Name,
+    pub locator: Option<Spanned<String>>,
+}
+
+/// A free-form `key value` line, such as `document "004.txt"` or `sourcing "outsource"`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Property {
+    pub key: Name,
+    pub value: Spanned<PropValue>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum PropValue {
+    Text(String),
+    Word(String),
+    Number(Decimal),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceDef {
+    pub title: Spanned<String>,
+    pub properties: Vec<Spanned<Property>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum UnitDef {
+    /// A new dimension: `unit GBP "pound sterling" symbol "£"`.
+    Base { title: Spanned<String>, symbol: Option<Spanned<String>> },
+    /// A name for a compound unit: `unit GBP_per_FTE = GBP / FTE`.
+    Alias { expr: Spanned<UnitExpr>, title: Option<Spanned<String>> },
+}
+
+/// A product of named units with integer powers; the empty product is dimensionless `1`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UnitExpr {
+    pub factors: Vec<(Name, i32)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClassDef {
+    pub title: Spanned<String>,
+    pub cites: Vec<Spanned<Cite>>,
+    pub properties: Vec<Spanned<Property>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SetDef {
+    pub title: Spanned<String>,
+    pub cites: Vec<Spanned<Cite>>,
+    pub members: Vec<Spanned<SetMember>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SetMember {
+    pub name: Name,
+    pub title: Option<Spanned<String>>,
+    /// Other spellings that data files use for this member (`also "ACUTE - LARGE"`).
+    pub aliases: Vec<Spanned<String>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FunctionDef {
+    pub title: Spanned<String>,
+    pub cites: Vec<Spanned<Cite>>,
+    pub parent: Option<Name>,
+    pub activities: Vec<Spanned<Activity>>,
+    pub properties: Vec<Spanned<Property>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Activity {
+    pub name: Name,
+    pub title: Spanned<String>,
+    pub class: Name,
+    /// The source also gives this activity another class; the rule records the choice.
+    pub resolves: Option<Spanned<Resolution>>,
+    pub cites: Vec<Spanned<Cite>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resolution {
+    pub other_class: Name,
+    pub reason: Spanned<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DatasetDef {
+    pub title: Spanned<String>,
+    /// Many rows per entity and period (ledger lines), rather than one.
+    pub records: bool,
+    pub cites: Vec<Spanned<Cite>>,
+    pub entity: Option<Spanned<EntityDecl>>,
+    pub period: Option<Spanned<PeriodDecl>>,
+    pub missing: Vec<Spanned<String>>,
+    pub fields: Vec<Spanned<Field>>,
+    pub properties: Vec<Spanned<Property>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EntityDecl {
+    pub name: Name,
+    pub key_column: Spanned<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PeriodDecl {
+    pub name: Name,
+    pub column: Spanned<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    pub name: Name,
+    pub indices: Vec<Spanned<IndexDecl>>,
+    pub ty: Spanned<FieldType>,
+    /// The column name, or a template such as `"{f.title} cost"` when indexed.
+    pub column: Spanned<String>,
+    pub optional: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum FieldType {
+    Text,
+    Date,
+    /// A number in a unit, or (when the name is a declared set) a member of that set.
+    Unit(UnitExpr),
+}
+
+/// `f in function`
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexDecl {
+    pub var: Name,
+    pub set: Name,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParamDef {
+    pub indices: Vec<Spanned<IndexDecl>>,
+    pub unit: Spanned<UnitExpr>,
+    pub cites: Vec<Spanned<Cite>>,
+    pub entries: Vec<Spanned<ParamEntry>>,
+    /// Written as `param x : u = value` rather than with a block.
+    pub short: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParamEntry {
+    pub keys: Vec<Spanned<ParamKey>>,
+    pub value: Expr,
+    pub since: Option<Spanned<Date>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ParamKey {
+    Name(String),
+    /// `*`: every index value not given its own entry.
+    Any,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct KpiDef {
+    pub indices: Vec<Spanned<IndexDecl>>,
+    pub title: Option<Spanned<String>>,
+    pub unit: Spanned<UnitExpr>,
+    pub formula: Expr,
+    pub cites: Vec<Spanned<Cite>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MethodologyDef {
+    pub title: Spanned<String>,
+    pub cites: Vec<Spanned<Cite>>,
+    pub peers: Option<Spanned<Peers>>,
+    pub figures: Vec<Spanned<Figure>>,
+    pub scale: Option<Expr>,
+    pub totals: Vec<Spanned<Total>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Peers {
+    /// Fields whose equal values make a peer group; empty means every entity.
+    pub same: Vec<Name>,
+    pub minimum: Option<Spanned<u32>>,
+}
+
+/// `let target[f in function] : percent = ...` inside a methodology.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Figure {
+    pub name: Name,
+    pub indices: Vec<Spanned<IndexDecl>>,
+    pub unit: Option<Spanned<UnitExpr>>,
+    pub formula: Expr,
+}
+
+/// `total saving by org_type, function`
+#[derive(Debug, Clone, PartialEq)]
+pub struct Total {
+    pub figure: Name,
+    pub by: Vec<Name>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClassifyDef {
+    pub title: Option<Spanned<String>>,
+    pub dataset: Name,
+    pub hit: Spanned<HitPolicy>,
+    pub cites: Vec<Spanned<Cite>>,
+    pub columns: Vec<Spanned<Column>>,
+    pub rows: Vec<Spanned<Row>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HitPolicy {
+    Unique,
+    First,
+    Collect,
+}
+
+impl HitPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HitPolicy::Unique => "unique",
+            HitPolicy::First => "first",
+            HitPolicy::Collect => "collect",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    pub name: Name,
+    pub output: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub cells: Vec<Spanned<Cell>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Any,
+    Exact(Literal),
+    Starts(String),
+    Regex(String),
+    Range(Literal, Literal),
+    Compare(CompareOp, Literal),
+    Set(Vec<Literal>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompareOp {
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl CompareOp {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CompareOp::Lt => "<",
+            CompareOp::Le => "<=",
+            CompareOp::Gt => ">",
+            CompareOp::Ge => ">=",
+        }
+    }
+}
+
+/// A constant in a decision-table cell.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Literal {
+    Text(String),
+    /// A bare word: a name such as an activity, or text written without quotes.
+    Word(String),
+    Number(Decimal),
+    Date(Date),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolicyDef {
+    pub title: Spanned<String>,
+    pub severity: Option<Spanned<Severity>>,
+    pub cites: Vec<Spanned<Cite>>,
+    pub var: Name,
+    pub over: Name,
+    pub require: Expr,
+    pub message: Spanned<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScriptDef {
+    pub path: Spanned<String>,
+    pub functions: Vec<Spanned<ScriptFn>>,
+}
+
+/// A function a script promises to define, with the units it takes and returns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScriptFn {
+    pub name: Name,
+    pub params: Vec<(Name, Spanned<UnitExpr>)>,
+    pub returns: Spanned<UnitExpr>,
+}
+
+/// A calendar date, validated when lowered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date {
+    pub year: u16,
+    pub month: u8,
+    pub day: u8,
+}
+
+impl std::fmt::Display for Date {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+pub type Expr = Spanned<ExprKind>;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExprKind {
+    Number(Decimal),
+    /// `25%`, holding the number as written (25); its value is a ratio of 0.25.
+    Percent(Decimal),
+    /// `£1,185,262` or `£3.5m`: the number as written and its magnitude.
+    Money {
+        currency: String,
+        amount: Decimal,
+        magnitude: Option<Magnitude>,
+    },
+    Date(Date),
+    Text(String),
+    Bool(bool),
+    Name(String),
+    Index {
+        target: Box<Expr>,
+        indices: Vec<Expr>,
+    },
+    Member {
+        target: Box<Expr>,
+        member: Name,
+    },
+    Call {
+        function: Name,
+        args: Vec<Argument>,
+    },
+    /// `median(x) over peers`: an aggregate over a group of entities.
+    Over {
+        aggregate: Box<Expr>,
+        group: Name,
+    },
+    Unary {
+        op: UnaryOp,
+        operand: Box<Expr>,
+    },
+    Binary {
+        op: Spanned<BinaryOp>,
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+    },
+    If {
+        condition: Box<Expr>,
+        then: Box<Expr>,
+        otherwise: Box<Expr>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Magnitude {
+    Thousand,
+    Million,
+    Billion,
+}
+
+impl Magnitude {
+    pub fn suffix(self) -> &'static str {
+        match self {
+            Magnitude::Thousand => "k",
+            Magnitude::Million => "m",
+            Magnitude::Billion => "bn",
+        }
+    }
+
+    pub fn factor(self) -> Decimal {
+        match self {
+            Magnitude::Thousand => Decimal::from(1_000),
+            Magnitude::Million => Decimal::from(1_000_000),
+            Magnitude::Billion => Decimal::from(1_000_000_000),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Argument {
+    pub name: Option<Name>,
+    pub value: Expr,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnaryOp {
+    Neg,
+    Not,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BinaryOp {
+    Or,
+    And,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+impl BinaryOp {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BinaryOp::Or => "or",
+            BinaryOp::And => "and",
+            BinaryOp::Eq => "==",
+            BinaryOp::Ne => "!=",
+            BinaryOp::Lt => "<",
+            BinaryOp::Le => "<=",
+            BinaryOp::Gt => ">",
+            BinaryOp::Ge => ">=",
+            BinaryOp::Add => "+",
+            BinaryOp::Sub => "-",
+            BinaryOp::Mul => "*",
+            BinaryOp::Div => "/",
+        }
+    }
+
+    pub fn is_comparison(self) -> bool {
+        matches!(self, BinaryOp::Eq | BinaryOp::Ne | BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge)
+    }
+}

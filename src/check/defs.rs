@@ -1,0 +1,687 @@
+//! Checks of each kind of definition: the parts that are not formulas or tables.
+
+use super::exprs::{ExprChecker, Node, Scope, Ty};
+use super::suggest;
+use super::symbols::{Item, Symbols};
+use crate::ast::*;
+use crate::codes::Code;
+use crate::diagnostic::Diagnostic;
+use crate::source::{Name, Span, Spanned};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// Dataset properties whose values are words from a fixed list.
+const DATASET_WORD_PROPERTIES: &[(&str, &[&str])] = &[("on_bad_row", &["reject", "skip", "warn"])];
+
+pub struct DefChecker<'c, 'a> {
+    pub exprs: ExprChecker<'c, 'a>,
+    pub strict: bool,
+}
+
+impl<'c, 'a> DefChecker<'c, 'a> {
+    fn syms(&self) -> &'c Symbols<'a> {
+        self.exprs.syms
+    }
+
+    fn push(&mut self, d: Diagnostic) {
+        self.exprs.diags.push(d);
+    }
+
+    pub fn definition(&mut self, def: &'a Spanned<Definition>, rule_file: &Path) {
+        let d = &def.node;
+        if let Some(cites) = d.kind.cites() {
+            self.cites(cites);
+            if self.strict && cites.is_empty() {
+                self.push(
+                    Diagnostic::new(Code::Uncited, format!("{} `{}` cites no source", d.kind.keyword(), d.name.node))
+                        .primary(d.name.span, "no `cite`")
+                        .help("add `cite SOURCE \"section\"` naming the document and section it comes from"),
+                );
+            }
+        }
+        match &d.kind {
+            DefKind::Source(_) | DefKind::Class(_) => {}
+            DefKind::Unit(UnitDef::Alias { expr, .. }) => {
+                self.exprs.units.resolve(&expr.node, &mut self.exprs.diags);
+            }
+            DefKind::Unit(_) => {}
+            DefKind::Set(s) => self.set(s),
+            DefKind::Function(f) => self.function(f),
+            DefKind::Dataset(ds) => self.dataset(&d.name, ds),
+            DefKind::Param(p) => self.param(&d.name, p),
+            DefKind::Kpi(k) => self.kpi(&d.name, k),
+            DefKind::Methodology(m) => self.methodology(&d.name, m),
+            DefKind::Classify(t) => super::tables::check(t, self.syms(), &mut self.exprs.diags),
+            DefKind::Policy(p) => self.policy(p),
+            DefKind::Script(s) => self.script(s, rule_file),
+        }
+    }
+
+    fn cites(&mut self, cites: &[Spanned<Cite>]) {
+        for c in cites {
+            let source = &c.node.source;
+            match self.syms().get(&source.node).map(|s| s.item) {
+                Some(Item::Source(_)) => {}
+                _ => {
+                    let sources = self.syms().names_where(|i| matches!(i, Item::Source(_)));
+                    self.push(
+                        Diagnostic::new(Code::UnknownSource, format!("`{}` is not a declared source", source.node))
+                            .primary(source.span, "cited here")
+                            .help(suggest::help_for(
+                                &source.node,
+                                sources,
+                                &format!("declare it: `source {} \"title\" {{ document \"file\" }}`", source.node),
+                            )),
+                    );
+                }
+            }
+        }
+    }
+
+    fn set(&mut self, s: &SetDef) {
+        let mut seen: HashMap<&str, Span> = HashMap::new();
+        for m in &s.members {
+            let spellings = std::iter::once((m.node.name.node.as_str(), m.node.name.span))
+                .chain(m.node.title.iter().map(|t| (t.node.as_str(), t.span)))
+                .chain(m.node.aliases.iter().map(|a| (a.node.as_str(), a.span)));
+            for (text, span) in spellings {
+                let key = text;
+                if let Some(first) = seen.get(key) {
+                    if *first != span {
+                        self.push(super::symbols::duplicate(text, "member or spelling", *first, span));
+                    }
+                } else {
+                    seen.insert(key, span);
+                }
+            }
+        }
+    }
+
+    fn function(&mut self, f: &FunctionDef) {
+        if let Some(parent) = &f.parent {
+            self.expect_kind(parent, "function", |i| matches!(i, Item::Function(_)));
+        }
+        let mut first_class: HashMap<&str, &Spanned<Activity>> = HashMap::new();
+        for a in &f.activities {
+            self.cites(&a.node.cites);
+            let class_ok = self.expect_kind(&a.node.class, "class", |i| matches!(i, Item::Class(_)));
+            if let Some(r) = &a.node.resolves {
+                let other = &r.node.other_class;
+                if self.expect_kind(other, "class", |i| matches!(i, Item::Class(_))) {
+                    if other.node == a.node.class.node {
+                        self.push(
+                            Diagnostic::new(
+                                Code::BadResolution,
+                                format!("`resolves {}` names the class already chosen", other.node),
+                            )
+                            .primary(other.span, "the same class")
+                            .help("`resolves` records the other class the source gives; name that one"),
+                        );
+                    }
+                }
+                if r.node.reason.node.trim().is_empty() {
+                    self.push(
+                        Diagnostic::new(Code::BadResolution, "a resolution needs a reason")
+                            .primary(r.node.reason.span, "empty reason")
+                            .help("say why this class was chosen over the other, for reviewers and auditors"),
+                    );
+                }
+            }
+            match first_class.get(a.node.name.node.as_str()) {
+                Some(first) if first.node.class.node != a.node.class.node && class_ok => self.push(
+                    Diagnostic::new(
+                        Code::ConflictingClass,
+                        format!("activity `{}` is given two classes, {} and {}", a.node.name.node, first.node.class.node, a.node.class.node),
+                    )
+                    .primary(a.node.class.span, format!("`{}` here", a.node.class.node))
+                    .secondary(first.node.class.span, format!("`{}` here", first.node.class.node))
+                    .help(format!(
+                        "list the activity once with the class you choose, and record the other: `: {} resolves {} \"why\"`",
+                        first.node.class.node, a.node.class.node
+                    )),
+                ),
+                Some(first) => self.push(super::symbols::duplicate(&a.node.name.node, "activity", first.node.name.span, a.node.name.span)),
+                None => {
+                    first_class.insert(a.node.name.node.as_str(), a);
+                }
+            }
+        }
+    }
+
+    /// Check that `name` refers to a definition of the expected kind; true if it does.
+    fn expect_kind(&mut self, name: &Name, wanted: &str, ok: impl Fn(&Item<'_>) -> bool + Copy) -> bool {
+        match self.syms().get(&name.node).map(|s| s.item) {
+            Some(i) if ok(&i) => true,
+            Some(other) => {
+                self.push(
+                    Diagnostic::new(Code::WrongKind, format!("`{}` is a {}, not a {wanted}", name.node, other.kind()))
+                        .primary(name.span, format!("a {wanted} is expected here"))
+                        .help(suggest::help_for(
+                            &name.node,
+                            self.syms().names_where(ok),
+                            &format!("name a declared {wanted}"),
+                        )),
+                );
+                false
+            }
+            None => {
+                self.push(
+                    Diagnostic::new(Code::UnknownName, format!("unknown {wanted} `{}`", name.node))
+                        .primary(name.span, format!("no {wanted} has this name"))
+                        .help(suggest::help_for(
+                            &name.node,
+                            self.syms().names_where(ok),
+                            &format!("declare the {wanted} first"),
+                        )),
+                );
+                false
+            }
+        }
+    }
+
+    fn index_decls(&mut self, decls: &[Spanned<IndexDecl>]) -> bool {
+        let mut ok = true;
+        for (i, d) in decls.iter().enumerate() {
+            let set = &d.node.set;
+            if !self.syms().is_index_set(&set.node) {
+                ok = false;
+                let mut sets = self.syms().set_order.clone();
+                sets.extend(super::symbols::BUILTIN_SETS);
+                self.push(
+                    Diagnostic::new(Code::UnknownName, format!("`{}` is not an index set", set.node))
+                        .primary(set.span, "indices range over `function`, `activity`, `class` or a declared `set`")
+                        .help(suggest::help_for(
+                            &set.node,
+                            sets,
+                            "declare it: `set NAME \"title\" { a \"A\", b \"B\" }`",
+                        )),
+                );
+            }
+            if let Some(earlier) = decls.get(..i).and_then(|ds| ds.iter().find(|e| e.node.var.node == d.node.var.node))
+            {
+                ok = false;
+                self.push(super::symbols::duplicate(
+                    &d.node.var.node,
+                    "index variable",
+                    earlier.node.var.span,
+                    d.node.var.span,
+                ));
+            }
+        }
+        ok
+    }
+
+    fn dataset(&mut self, name: &Name, ds: &DatasetDef) {
+        if ds.entity.is_none() {
+            self.push(
+                Diagnostic::new(Code::InvalidDataset, format!("dataset `{}` declares no entity", name.node))
+                    .primary(name.span, "no `entity`")
+                    .help("say which column identifies each row's organisation: `entity organisation key \"Code\"`"),
+            );
+        }
+        for p in &ds.properties {
+            if let Some((key, words)) = DATASET_WORD_PROPERTIES.iter().find(|(k, _)| *k == p.node.key.node) {
+                let ok = matches!(&p.node.value.node, PropValue::Word(w) if words.contains(&w.as_str()));
+                if !ok {
+                    self.push(
+                        Diagnostic::new(Code::InvalidDataset, format!("`{key}` must be one of {}", words.join(", ")))
+                            .primary(p.node.value.span, "not one of the choices")
+                            .help(format!("write `{key} {}`", words.first().copied().unwrap_or_default())),
+                    );
+                }
+            }
+        }
+        let mut columns: HashMap<&str, Span> = HashMap::new();
+        for f in &ds.fields {
+            let field = &f.node;
+            if ds.records {
+                if let Some(earlier) =
+                    ds.fields.iter().take_while(|g| !std::ptr::eq(*g, f)).find(|g| g.node.name.node == field.name.node)
+                {
+                    self.push(super::symbols::duplicate(
+                        &field.name.node,
+                        "field",
+                        earlier.node.name.span,
+                        field.name.span,
+                    ));
+                }
+            }
+            if let FieldType::Unit(u) = &field.ty.node {
+                let set_typed = matches!(u.factors.as_slice(), [(n, 1)] if self.syms().is_index_set(&n.node) && !self.exprs.units.is_unit(&n.node));
+                if !set_typed {
+                    self.exprs.units.resolve(u, &mut self.exprs.diags);
+                }
+            }
+            if !self.index_decls(&field.indices) {
+                continue;
+            }
+            self.column_template(field);
+            if field.indices.is_empty() {
+                if let Some(first) = columns.insert(field.column.node.as_str(), field.column.span) {
+                    self.push(
+                        Diagnostic::new(
+                            Code::InvalidDataset,
+                            format!("column `{}` is read by two fields", field.column.node),
+                        )
+                        .primary(field.column.span, "read again here")
+                        .secondary(first, "first read here")
+                        .help("each column feeds one field"),
+                    );
+                }
+            }
+        }
+    }
+
+    /// `"{f.title} cost"`: every placeholder must be an index of the field with a value for every member.
+    fn column_template(&mut self, field: &Field) {
+        let template = &field.column;
+        let mut placeholders = Vec::new();
+        let mut rest = template.node.as_str();
+        while let Some(open) = rest.find('{') {
+            let after = rest.get(open + 1..).unwrap_or("");
+            let Some(close) = after.find('}') else {
+                self.push(
+                    Diagnostic::new(Code::BadColumnTemplate, "a `{` in the column name is not closed")
+                        .primary(template.span, "unclosed placeholder")
+                        .help("placeholders are written `{f}` or `{f.title}`"),
+                );
+                return;
+            };
+            placeholders.push(after.get(..close).unwrap_or("").trim().to_string());
+            rest = after.get(close + 1..).unwrap_or("");
+        }
+        for p in &placeholders {
+            let (var, prop) = p.split_once('.').map_or((p.as_str(), None), |(v, pr)| (v, Some(pr)));
+            let Some(decl) = field.indices.iter().find(|d| d.node.var.node == var) else {
+                let vars: Vec<&str> = field.indices.iter().map(|d| d.node.var.node.as_str()).collect();
+                self.push(
+                    Diagnostic::new(
+                        Code::BadColumnTemplate,
+                        format!("`{{{p}}}` does not name an index of field `{}`", field.name.node),
+                    )
+                    .primary(template.span, format!("`{var}` is not an index here"))
+                    .help(if vars.is_empty() {
+                        "only indexed fields (`field cost[f in function]`) can use placeholders".to_string()
+                    } else {
+                        suggest::help_for(var, vars, "use the field's index variable")
+                    }),
+                );
+                continue;
+            };
+            let members = self.syms().members(&decl.node.set.node).unwrap_or_default();
+            for m in &members {
+                let has = match prop {
+                    None | Some("name") => true,
+                    Some("title") => m.title.is_some(),
+                    Some(other) => m.properties.iter().any(|pr| pr.node.key.node == other),
+                };
+                if !has {
+                    self.push(
+                        Diagnostic::new(
+                            Code::BadColumnTemplate,
+                            format!(
+                                "`{{{p}}}` cannot be built for `{}`: it has no `{}`",
+                                m.name,
+                                prop.unwrap_or("name")
+                            ),
+                        )
+                        .primary(template.span, format!("no column name for {} `{}`", decl.node.set.node, m.name))
+                        .help(format!(
+                            "give every member of `{}` that property, or use `{{{var}}}` or `{{{var}.title}}`",
+                            decl.node.set.node
+                        )),
+                    );
+                    break;
+                }
+            }
+        }
+        for d in &field.indices {
+            let used = placeholders.iter().any(|p| p.split('.').next() == Some(d.node.var.node.as_str()));
+            if !used {
+                self.push(
+                    Diagnostic::new(
+                        Code::BadColumnTemplate,
+                        format!("the column name does not vary with `{}`", d.node.var.node),
+                    )
+                    .primary(template.span, format!("every {} would read this one column", d.node.set.node))
+                    .help(format!("put `{{{0}}}` or `{{{0}.title}}` in the column name", d.node.var.node)),
+                );
+            }
+        }
+    }
+
+    fn param(&mut self, name: &Name, p: &'a ParamDef) {
+        let declared = self.exprs.units.resolve(&p.unit.node, &mut self.exprs.diags);
+        let indices_ok = self.index_decls(&p.indices);
+        let mut scope = Scope::with_indices(&[]);
+        scope.constant = true;
+        scope.owner = Some(Node::Param(name.node.clone()));
+        let mut seen: HashMap<(Vec<String>, Option<Date>), Span> = HashMap::new();
+        let mut covered: Vec<Vec<String>> = Vec::new();
+        for e in &p.entries {
+            let entry = &e.node;
+            let keys: Vec<String> = entry
+                .keys
+                .iter()
+                .map(|k| match &k.node {
+                    ParamKey::Name(n) => n.clone(),
+                    ParamKey::Any => "*".to_string(),
+                })
+                .collect();
+            if !p.short && indices_ok {
+                self.param_keys(name, p, entry, e.span);
+            }
+            let key = (keys.clone(), entry.since.as_ref().map(|s| s.node));
+            if let Some(first) = seen.get(&key) {
+                self.push(
+                    Diagnostic::new(
+                        Code::DuplicateEntry,
+                        format!("`{}` has two values for the same index and date", name.node),
+                    )
+                    .primary(e.span, "second value")
+                    .secondary(*first, "first value")
+                    .help("remove one, or give the later one `since DATE`"),
+                );
+            } else {
+                seen.insert(key, e.span);
+            }
+            covered.push(keys);
+            let t = self.exprs.infer(&entry.value, &scope);
+            if let (Some(want), Ty::Num(got)) = (&declared, &t) {
+                if got != want {
+                    self.declared_mismatch(entry.value.span, got, want, p.unit.span, "parameter");
+                }
+            } else if !matches!(t, Ty::Num(_) | Ty::Lit | Ty::Unknown) {
+                let shown = self.exprs.show(&t);
+                self.push(
+                    Diagnostic::new(Code::TypeMismatch, format!("a parameter value must be a number, found {shown}"))
+                        .primary(entry.value.span, format!("this is {shown}"))
+                        .help("write a number, percentage or amount"),
+                );
+            }
+        }
+        if indices_ok && !p.short {
+            self.param_coverage(name, p, &covered);
+        }
+    }
+
+    fn param_keys(&mut self, name: &Name, p: &ParamDef, entry: &ParamEntry, span: Span) {
+        if entry.keys.len() != p.indices.len() {
+            let sets: Vec<String> = p.indices.iter().map(|d| d.node.set.node.clone()).collect();
+            self.push(
+                Diagnostic::new(
+                    Code::IndexArity,
+                    format!(
+                        "`{}` is indexed by {}, but this entry gives {} key{}",
+                        name.node,
+                        sets.join(", "),
+                        entry.keys.len(),
+                        if entry.keys.len() == 1 { "" } else { "s" }
+                    ),
+                )
+                .primary(span, "wrong number of keys")
+                .help(if sets.is_empty() {
+                    "write `= value` for an unindexed parameter".to_string()
+                } else {
+                    format!(
+                        "give one key per index, such as `{}`",
+                        sets.iter().map(|_| "*").collect::<Vec<_>>().join(", ")
+                    )
+                }),
+            );
+            return;
+        }
+        for (k, decl) in entry.keys.iter().zip(&p.indices) {
+            let ParamKey::Name(n) = &k.node else { continue };
+            let set = decl.node.set.node.as_str();
+            if !self.syms().is_member(set, n) {
+                let members = self.syms().members(set).unwrap_or_default();
+                self.push(
+                    Diagnostic::new(Code::UnknownIndexValue, format!("`{n}` is not a member of `{set}`"))
+                        .primary(k.span, format!("not a {set}"))
+                        .help(suggest::help_for(
+                            n,
+                            members.iter().map(|m| m.name),
+                            &format!("the keys of `{}` are members of `{set}`", name.node),
+                        )),
+                );
+            }
+        }
+    }
+
+    /// Warn when some member of a one-index parameter has no value and no `*` default.
+    fn param_coverage(&mut self, name: &Name, p: &ParamDef, covered: &[Vec<String>]) {
+        let [decl] = p.indices.as_slice() else { return };
+        if covered.iter().any(|k| k.first().is_some_and(|x| x == "*")) {
+            return;
+        }
+        let members = self.syms().members(&decl.node.set.node).unwrap_or_default();
+        let missing: Vec<&str> = members
+            .iter()
+            .map(|m| m.name)
+            .filter(|m| !covered.iter().any(|k| k.first().is_some_and(|x| x == m)))
+            .collect();
+        if let Some(first) = missing.first() {
+            let more = if missing.len() > 1 { format!(" and {} more", missing.len() - 1) } else { String::new() };
+            self.push(
+                Diagnostic::new(Code::IncompleteParam, format!("`{}` has no value for `{first}`{more}", name.node))
+                    .primary(name.span, format!("no value for every {}", decl.node.set.node))
+                    .help(format!("add `{first} = ...`, or a default `* = ...`; figures needing it will be missing")),
+            );
+        }
+    }
+
+    fn declared_mismatch(
+        &mut self,
+        span: Span,
+        got: &super::units::Dim,
+        want: &super::units::Dim,
+        decl: Span,
+        what: &str,
+    ) {
+        let (g, w) = (self.exprs.units.show(got), self.exprs.units.show(want));
+        self.push(
+            Diagnostic::new(
+                Code::DeclaredUnitMismatch,
+                format!("this {what} is declared in {w}, but its formula gives {g}"),
+            )
+            .primary(span, format!("this is {g}"))
+            .secondary(decl, format!("declared {w}"))
+            .help("fix the formula, or declare the unit it computes"),
+        );
+    }
+
+    fn kpi(&mut self, name: &Name, k: &'a KpiDef) {
+        let declared = self.exprs.units.resolve(&k.unit.node, &mut self.exprs.diags);
+        if !self.index_decls(&k.indices) {
+            return;
+        }
+        self.title_template(k.title.as_ref(), &k.indices);
+        let mut scope = Scope::with_indices(&k.indices);
+        scope.owner = Some(Node::Kpi(name.node.clone()));
+        let t = self.exprs.infer(&k.formula, &scope);
+        self.formula_result(&t, k.formula.span, declared.as_ref(), k.unit.span, "KPI");
+    }
+
+    fn formula_result(&mut self, t: &Ty, span: Span, declared: Option<&super::units::Dim>, decl: Span, what: &str) {
+        match (t, declared) {
+            (Ty::Num(got), Some(want)) if got != want => self.declared_mismatch(span, got, want, decl, what),
+            (Ty::Num(_) | Ty::Lit | Ty::Unknown, _) => {}
+            (other, _) => {
+                let shown = self.exprs.show(other);
+                self.push(
+                    Diagnostic::new(Code::TypeMismatch, format!("a {what} must compute a number, found {shown}"))
+                        .primary(span, format!("this is {shown}"))
+                        .help("a formula of a figure gives a number in its declared unit"),
+                );
+            }
+        }
+    }
+
+    /// Titles such as `"Cost of {f.title}"` may only use the definition's index variables.
+    fn title_template(&mut self, title: Option<&Spanned<String>>, indices: &[Spanned<IndexDecl>]) {
+        let Some(title) = title else { return };
+        for part in title.node.split('{').skip(1) {
+            let Some((inner, _)) = part.split_once('}') else { continue };
+            let var = inner.split('.').next().unwrap_or("").trim();
+            if !indices.iter().any(|d| d.node.var.node == var) {
+                self.push(
+                    Diagnostic::new(
+                        Code::UnboundIndex,
+                        format!("the title uses `{{{inner}}}`, but `{var}` is not an index here"),
+                    )
+                    .primary(title.span, "unknown placeholder")
+                    .help("titles may use the definition's index variables, such as `{f.title}`"),
+                );
+            }
+        }
+    }
+
+    fn methodology(&mut self, name: &'a Name, m: &'a MethodologyDef) {
+        let meth = name.node.as_str();
+        if let Some(peers) = &m.peers {
+            for field in &peers.node.same {
+                let ok = matches!(self.syms().get(&field.node).map(|s| s.item), Some(Item::Field { .. }));
+                if !ok {
+                    self.expect_kind(field, "field", |i| matches!(i, Item::Field { .. }));
+                }
+            }
+            if peers.node.minimum.is_none() {
+                self.push(
+                    Diagnostic::new(Code::UnstatedChoice, "the peer group's minimum size is not stated")
+                        .primary(peers.span, "no `minimum`")
+                        .help("say how small a group may be before its statistics are refused: `peers same org_type minimum 5`"),
+                );
+            }
+        }
+        let has_peers = m.peers.is_some();
+        for f in &m.figures {
+            let fig = &f.node;
+            if !self.index_decls(&fig.indices) {
+                continue;
+            }
+            let declared = fig.unit.as_ref().and_then(|u| self.exprs.units.resolve(&u.node, &mut self.exprs.diags));
+            let mut scope = Scope::with_indices(&fig.indices);
+            scope.methodology = Some((meth, has_peers));
+            scope.owner = Some(Node::Figure(meth.to_string(), fig.name.node.clone()));
+            let t = self.exprs.infer(&fig.formula, &scope);
+            let decl_span = fig.unit.as_ref().map_or(fig.name.span, |u| u.span);
+            self.formula_result(&t, fig.formula.span, declared.as_ref(), decl_span, "figure");
+        }
+        if let Some(scale) = &m.scale {
+            let mut scope = Scope::default();
+            scope.methodology = Some((meth, has_peers));
+            let t = self.exprs.infer(scale, &scope);
+            match t {
+                Ty::Num(d) if !d.is_dimensionless() => {
+                    let shown = self.exprs.units.show(&d);
+                    self.push(
+                        Diagnostic::new(Code::UnitMismatch, format!("a scale factor must be a ratio, found {shown}"))
+                            .primary(scale.span, format!("this is {shown}"))
+                            .help("`scale` multiplies totals; write a ratio such as `1 / return_rate[org_type]`"),
+                    );
+                }
+                Ty::Num(_) | Ty::Lit | Ty::Unknown => {}
+                other => {
+                    self.exprs.infer(scale, &scope);
+                    let shown = self.exprs.show(&other);
+                    self.push(
+                        Diagnostic::new(Code::TypeMismatch, format!("a scale factor must be a number, found {shown}"))
+                            .primary(scale.span, format!("this is {shown}"))
+                            .help("`scale` multiplies totals by a ratio"),
+                    );
+                }
+            }
+        }
+        for t in &m.totals {
+            self.total(meth, &t.node);
+        }
+    }
+
+    fn total(&mut self, meth: &str, t: &Total) {
+        let Some(fig) = self.syms().figures.get(&(meth, t.figure.node.as_str())) else {
+            let figs: Vec<&str> = self.syms().figures.keys().filter(|(m, _)| *m == meth).map(|(_, f)| *f).collect();
+            self.push(
+                Diagnostic::new(Code::UnknownName, format!("methodology `{meth}` has no figure `{}`", t.figure.node))
+                    .primary(t.figure.span, "not a figure of this methodology")
+                    .help(suggest::help_for(&t.figure.node, figs, "totals sum one of the methodology's `let` figures")),
+            );
+            return;
+        };
+        for dim in &t.by {
+            let is_index = fig.node.indices.iter().any(|d| d.node.set.node == dim.node || d.node.var.node == dim.node);
+            let is_field = matches!(self.syms().get(&dim.node).map(|s| s.item), Some(Item::Field { .. }));
+            if !is_index && !is_field {
+                let mut options: Vec<&str> = fig.node.indices.iter().map(|d| d.node.set.node.as_str()).collect();
+                options.extend(self.syms().names_where(|i| matches!(i, Item::Field { .. })));
+                self.push(
+                    Diagnostic::new(Code::UnknownName, format!("cannot total by `{}`", dim.node))
+                        .primary(dim.span, "neither a field nor an index of the figure")
+                        .help(suggest::help_for(
+                            &dim.node,
+                            options,
+                            "total by a field (such as `org_type`) or by an index set of the figure",
+                        )),
+                );
+            }
+        }
+    }
+
+    fn policy(&mut self, p: &'a PolicyDef) {
+        let dataset = match self.syms().get(&p.over.node).map(|s| s.item) {
+            Some(Item::Dataset(d)) => d,
+            _ => {
+                self.expect_kind(&p.over, "dataset", |i| matches!(i, Item::Dataset(_)));
+                return;
+            }
+        };
+        let scope = Scope { policy: Some((p.var.node.as_str(), dataset)), ..Scope::default() };
+        let t = self.exprs.infer(&p.require, &scope);
+        if !matches!(t, Ty::Bool | Ty::Unknown) {
+            let shown = self.exprs.show(&t);
+            self.push(
+                Diagnostic::new(Code::InvalidPolicy, format!("a requirement must be a condition, found {shown}"))
+                    .primary(p.require.span, format!("this is {shown}"))
+                    .help("write a comparison, such as `s.model == \"in_house\"`"),
+            );
+        }
+        for part in p.message.node.split('{').skip(1) {
+            let Some((inner, _)) = part.split_once('}') else { continue };
+            let ok = match inner.split_once('.') {
+                Some((v, field)) => v == p.var.node && dataset.fields.iter().any(|f| f.node.name.node == field),
+                None => false,
+            };
+            if !ok {
+                self.push(
+                    Diagnostic::new(
+                        Code::InvalidPolicy,
+                        format!("the message uses `{{{inner}}}`, which is not a field of `{}`", p.var.node),
+                    )
+                    .primary(p.message.span, "unknown placeholder")
+                    .help(suggest::help_for(
+                        inner.split('.').nth(1).unwrap_or(inner),
+                        dataset.fields.iter().map(|f| f.node.name.node.as_str()),
+                        &format!("messages may use `{{{}.FIELD}}`", p.var.node),
+                    )),
+                );
+            }
+        }
+    }
+
+    fn script(&mut self, s: &ScriptDef, rule_file: &Path) {
+        let base = rule_file.parent().unwrap_or(Path::new("."));
+        if !base.join(&s.path.node).is_file() {
+            self.push(
+                Diagnostic::new(Code::MissingScript, format!("script file `{}` not found", s.path.node))
+                    .primary(s.path.span, format!("looked for it in `{}`", crate::load::display(base)))
+                    .help("script paths are relative to the rule file that declares them"),
+            );
+        }
+        for f in &s.functions {
+            for (_, unit) in &f.node.params {
+                self.exprs.units.resolve(&unit.node, &mut self.exprs.diags);
+            }
+            self.exprs.units.resolve(&f.node.returns.node, &mut self.exprs.diags);
+        }
+    }
+}

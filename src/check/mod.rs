@@ -1,0 +1,69 @@
+//! Stage 2, checking: names, units, indices, decision tables, cycles and citations.
+//!
+//! Checking never stops at the first problem: every independent error is reported,
+//! and an expression whose part is already in error stays quiet (no cascades).
+
+pub mod builtins;
+mod cycles;
+mod defs;
+pub mod exprs;
+pub mod suggest;
+pub mod symbols;
+mod tables;
+pub mod units;
+
+use crate::diagnostic::{self, Diagnostic};
+use crate::load::RuleTree;
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CheckOptions {
+    /// Report uncited definitions (as warnings, which `--strict` also makes fail the run).
+    pub strict: bool,
+}
+
+/// What checking a rules tree found.
+#[derive(Debug, Default)]
+pub struct CheckReport {
+    pub diagnostics: Vec<Diagnostic>,
+    pub files: usize,
+    pub definitions: usize,
+}
+
+impl CheckReport {
+    pub fn errors(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.is_error()).count()
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.diagnostics.len() - self.errors()
+    }
+}
+
+/// Check a loaded tree. Syntax errors stop checking (names in a half-read file would
+/// all look undefined); otherwise every check runs over every file.
+pub fn check(tree: &RuleTree, options: CheckOptions) -> CheckReport {
+    let mut diagnostics = tree.diagnostics.clone();
+    let definitions = tree.asts.iter().map(|f| f.definitions.len()).sum();
+    if !tree.has_errors() {
+        diagnostics.extend(check_definitions(tree, options));
+    }
+    diagnostic::sort(&mut diagnostics);
+    diagnostics.dedup();
+    CheckReport { diagnostics, files: tree.files.len(), definitions }
+}
+
+fn check_definitions(tree: &RuleTree, options: CheckOptions) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    let units = units::UnitTable::build(&tree.asts, &mut diags);
+    let syms = symbols::Symbols::build(&tree.asts, &mut diags);
+    let mut checker = defs::DefChecker { exprs: exprs::ExprChecker::new(&syms, &units), strict: options.strict };
+    for file in &tree.asts {
+        let path = tree.files.get(file.id).map(|f| f.path.as_path()).unwrap_or(std::path::Path::new("."));
+        for def in &file.definitions {
+            checker.definition(def, path);
+        }
+    }
+    diags.append(&mut checker.exprs.diags);
+    diags.extend(cycles::find(&checker.exprs.deps));
+    diags
+}

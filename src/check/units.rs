@@ -1,0 +1,227 @@
+//! Units and dimensional analysis: declared base units, aliases, and their algebra.
+
+use super::suggest;
+use crate::ast::{DefKind, File, UnitDef, UnitExpr};
+use crate::codes::Code;
+use crate::diagnostic::Diagnostic;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write;
+
+/// Units every rule set has: dimensionless ratios (shown as ratio or percent) and counts.
+pub const BUILTIN_DIMENSIONLESS: &[&str] = &["ratio", "percent"];
+pub const BUILTIN_BASES: &[&str] = &["count"];
+
+/// A unit as a product of base units with integer powers; empty means dimensionless.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
+pub struct Dim(BTreeMap<String, i32>);
+
+impl Dim {
+    pub fn dimensionless() -> Dim {
+        Dim::default()
+    }
+
+    pub fn base(name: &str) -> Dim {
+        Dim(BTreeMap::from([(name.to_string(), 1)]))
+    }
+
+    pub fn is_dimensionless(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn mul(&self, other: &Dim) -> Dim {
+        self.combine(other, 1)
+    }
+
+    pub fn div(&self, other: &Dim) -> Dim {
+        self.combine(other, -1)
+    }
+
+    pub fn pow(&self, power: i32) -> Dim {
+        Dim(self.0.iter().map(|(k, v)| (k.clone(), v * power)).filter(|(_, v)| *v != 0).collect())
+    }
+
+    fn combine(&self, other: &Dim, sign: i32) -> Dim {
+        let mut out = self.0.clone();
+        for (k, v) in &other.0 {
+            *out.entry(k.clone()).or_insert(0) += v * sign;
+        }
+        out.retain(|_, v| *v != 0);
+        Dim(out)
+    }
+}
+
+/// The units a rule set declares, for resolving unit expressions and printing units.
+#[derive(Debug, Default)]
+pub struct UnitTable {
+    /// Base unit name to its display symbol (the name itself when none is declared).
+    symbols: HashMap<String, String>,
+    aliases: HashMap<String, Dim>,
+    /// Currency sign (`£`) to the base unit that declares it as its symbol.
+    pub currencies: HashMap<String, String>,
+}
+
+impl UnitTable {
+    /// Collect unit definitions; aliases are resolved in order of need, with cycles refused.
+    pub fn build(files: &[File], diags: &mut Vec<Diagnostic>) -> UnitTable {
+        let mut table = UnitTable::default();
+        for name in BUILTIN_BASES {
+            table.symbols.insert((*name).to_string(), (*name).to_string());
+        }
+        let mut pending: Vec<(&str, &UnitExpr)> = Vec::new();
+        for def in files.iter().flat_map(|f| &f.definitions) {
+            if let DefKind::Unit(unit) = &def.node.kind {
+                let name = def.node.name.node.as_str();
+                match unit {
+                    UnitDef::Base { symbol, .. } => {
+                        let shown = symbol.as_ref().map_or(name, |s| s.node.as_str());
+                        table.symbols.insert(name.to_string(), shown.to_string());
+                        if let Some(sym) = symbol {
+                            table.currencies.insert(sym.node.clone(), name.to_string());
+                        }
+                    }
+                    UnitDef::Alias { expr, .. } => pending.push((name, &expr.node)),
+                }
+            }
+        }
+        // Aliases may refer to aliases declared anywhere: resolve until nothing changes.
+        let mut progress = true;
+        while progress && !pending.is_empty() {
+            progress = false;
+            pending.retain(|(name, expr)| {
+                let ready = expr
+                    .factors
+                    .iter()
+                    .all(|(n, _)| !is_pending_alias(&n.node, files) || table.aliases.contains_key(&n.node));
+                if ready {
+                    let dim = table.resolve_quiet(expr).unwrap_or_default();
+                    table.aliases.insert((*name).to_string(), dim);
+                    progress = true;
+                }
+                !ready
+            });
+        }
+        for (name, expr) in pending {
+            if let Some((first, _)) = expr.factors.first() {
+                diags.push(
+                    Diagnostic::new(Code::Cycle, format!("unit `{name}` is defined in terms of itself"))
+                        .primary(first.span, "this refers back to the unit being defined")
+                        .help("define at least one of these units as a base unit with a title"),
+                );
+            }
+        }
+        table
+    }
+
+    fn resolve_quiet(&self, expr: &UnitExpr) -> Option<Dim> {
+        let mut dim = Dim::dimensionless();
+        for (name, power) in &expr.factors {
+            dim = dim.mul(&self.lookup(&name.node)?.pow(*power));
+        }
+        Some(dim)
+    }
+
+    fn lookup(&self, name: &str) -> Option<Dim> {
+        if BUILTIN_DIMENSIONLESS.contains(&name) {
+            return Some(Dim::dimensionless());
+        }
+        if let Some(d) = self.aliases.get(name) {
+            return Some(d.clone());
+        }
+        self.symbols.contains_key(name).then(|| Dim::base(name))
+    }
+
+    pub fn is_unit(&self, name: &str) -> bool {
+        self.lookup(name).is_some()
+    }
+
+    /// Resolve a unit expression, reporting each unknown unit once.
+    pub fn resolve(&self, expr: &UnitExpr, diags: &mut Vec<Diagnostic>) -> Option<Dim> {
+        let mut dim = Some(Dim::dimensionless());
+        for (name, power) in &expr.factors {
+            match self.lookup(&name.node) {
+                Some(d) => dim = dim.map(|acc| acc.mul(&d.pow(*power))),
+                None => {
+                    let known = self.names();
+                    diags.push(
+                        Diagnostic::new(Code::UnknownUnit, format!("unknown unit `{}`", name.node))
+                            .primary(name.span, "not a declared unit")
+                            .help(suggest::help_for(
+                                &name.node,
+                                known.iter().map(String::as_str),
+                                &format!("declare it: `unit {} \"title\"`", name.node),
+                            )),
+                    );
+                    dim = None;
+                }
+            }
+        }
+        dim
+    }
+
+    fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.symbols.keys().chain(self.aliases.keys()).cloned().collect();
+        names.extend(BUILTIN_DIMENSIONLESS.iter().map(|s| (*s).to_string()));
+        names.sort();
+        names
+    }
+
+    /// A unit as people read it: `£`, `£ / FTE`, `ratio`.
+    pub fn show(&self, dim: &Dim) -> String {
+        if dim.is_dimensionless() {
+            return "ratio".to_string();
+        }
+        let mut out = String::new();
+        let part = |out: &mut String, name: &str, power: i32| {
+            let shown = self.symbols.get(name).map_or(name, String::as_str);
+            if !out.is_empty() {
+                out.push_str(" · ");
+            }
+            out.push_str(shown);
+            if power != 1 {
+                let _ = write!(out, "^{power}");
+            }
+        };
+        for (name, power) in dim.0.iter().filter(|(_, p)| **p > 0) {
+            part(&mut out, name, *power);
+        }
+        if out.is_empty() {
+            out.push('1');
+        }
+        let below: Vec<_> = dim.0.iter().filter(|(_, p)| **p < 0).collect();
+        if !below.is_empty() {
+            let mut den = String::new();
+            for (name, power) in below {
+                part(&mut den, name, -power);
+            }
+            let _ = write!(out, " / {den}");
+        }
+        out
+    }
+}
+
+fn is_pending_alias(name: &str, files: &[File]) -> bool {
+    files
+        .iter()
+        .flat_map(|f| &f.definitions)
+        .any(|d| d.node.name.node == name && matches!(d.node.kind, DefKind::Unit(UnitDef::Alias { .. })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn algebra() {
+        let gbp = Dim::base("GBP");
+        let fte = Dim::base("FTE");
+        assert!(gbp.div(&gbp).is_dimensionless());
+        assert_eq!(gbp.div(&fte).mul(&fte), gbp);
+        assert_eq!(gbp.pow(2).div(&gbp), gbp);
+        let mut t = UnitTable::default();
+        t.symbols.insert("GBP".into(), "£".into());
+        t.symbols.insert("FTE".into(), "FTE".into());
+        assert_eq!(t.show(&gbp.div(&fte)), "£ / FTE");
+        assert_eq!(t.show(&Dim::dimensionless().div(&fte)), "1 / FTE");
+        assert_eq!(t.show(&Dim::dimensionless()), "ratio");
+    }
+}

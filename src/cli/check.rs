@@ -1,0 +1,68 @@
+//! `assay check [PATHS...]`: parse and check a rules tree, print diagnostics and a summary.
+
+use super::{EXIT_ERRORS, EXIT_OK};
+use crate::check::{self, CheckOptions};
+use crate::render::{self, ErrorFormat};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+/// Check rule files for errors: syntax, unknown or duplicate names, units, indices,
+/// cycles, decision-table overlaps and gaps, citations.
+///
+/// Prints every diagnostic, then one summary line. Exit status: 0 when clean, 1 when
+/// there are errors (or, with --strict, warnings), 2 on usage errors.
+#[derive(clap::Args, Debug)]
+pub struct CheckArgs {
+    /// Rule files or directories (every `*.assay` below them, in name order).
+    #[arg(default_value = "rules")]
+    paths: Vec<PathBuf>,
+    /// Also require every definition to cite its source, and fail on warnings.
+    #[arg(long)]
+    strict: bool,
+    /// How to print diagnostics: `human` (annotated source), `plain` (sentences) or `json`.
+    #[arg(long, value_enum, default_value_t = ErrorFormat::Human)]
+    error_format: ErrorFormat,
+}
+
+pub fn run(args: &CheckArgs) -> u8 {
+    let tree = crate::load::load(&args.paths);
+    let report = check::check(&tree, CheckOptions { strict: args.strict });
+    let colour = render::use_colour(std::io::stdout().is_terminal());
+    let (errors, warnings) = (report.errors(), report.warnings());
+    let failed = errors > 0 || (args.strict && warnings > 0);
+    if args.error_format == ErrorFormat::Json {
+        let diags = render::render_all(&report.diagnostics, &tree.files, ErrorFormat::Json, false);
+        println!(
+            "{{\"diagnostics\":{diags},\"summary\":{{\"files\":{},\"definitions\":{},\"errors\":{errors},\"warnings\":{warnings},\"ok\":{}}}}}",
+            report.files, report.definitions, !failed
+        );
+    } else {
+        if !report.diagnostics.is_empty() {
+            println!("{}", render::render_all(&report.diagnostics, &tree.files, args.error_format, colour));
+        }
+        println!(
+            "checked {} file{}, {} definition{}: {} error{}, {} warning{}",
+            report.files,
+            plural(report.files),
+            report.definitions,
+            plural(report.definitions),
+            errors,
+            plural(errors),
+            warnings,
+            plural(warnings)
+        );
+    }
+    if failed {
+        EXIT_ERRORS
+    } else {
+        EXIT_OK
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}

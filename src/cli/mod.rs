@@ -1,0 +1,48 @@
+//! The command line: one file per subcommand, sharing exit codes and output helpers.
+
+mod check;
+mod explain_code;
+
+use clap::{Parser, Subcommand};
+
+/// Exit codes: 0 success, 1 rule or data errors, 2 usage errors.
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_ERRORS: u8 = 1;
+pub const EXIT_USAGE: u8 = 2;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "assay",
+    version,
+    about = "A declarative rules and policy engine whose every figure can be explained",
+    long_about = "Assay reads rule files (`*.assay`) that define functions, activities and their \
+                  classes, KPIs, dated and sourced parameters, methodologies and policies, checks \
+                  them, and evaluates them over organisations' data.\n\n\
+                  Exit codes: 0 success, 1 errors in rules or data, 2 usage errors."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    Check(check::CheckArgs),
+    ExplainCode(explain_code::ExplainCodeArgs),
+}
+
+/// Run the command line; returns the process exit code.
+pub fn main() -> u8 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let code = if err.use_stderr() { EXIT_USAGE } else { EXIT_OK };
+            let _ = err.print();
+            return code;
+        }
+    };
+    match cli.command {
+        Command::Check(args) => check::run(&args),
+        Command::ExplainCode(args) => explain_code::run(&args),
+    }
+}

@@ -1,0 +1,16 @@
+//! Assay: a declarative rules and policy engine whose every figure can be explained.
+//!
+//! The pipeline, one module per stage: [`parse`] (rule text to [`ast`]), [`load`]
+//! (a rules tree from disk), [`check`] (names, units, indices, tables, cycles), with
+//! [`diagnostic`]s carrying stable [`codes`] throughout.
+
+pub mod ast;
+pub mod check;
+pub mod cli;
+pub mod codes;
+pub mod diagnostic;
+pub mod load;
+pub mod parse;
+pub mod render;
+pub mod source;
+pub mod table;

@@ -1,0 +1,129 @@
+//! Stage 0, loading: find every `*.assay` file under the given paths and parse each.
+
+use crate::ast::File;
+use crate::codes::Code;
+use crate::diagnostic::Diagnostic;
+use crate::parse;
+use crate::source::{SourceFile, Span};
+use std::path::{Path, PathBuf};
+use walkdir::WalkDir;
+
+/// A parsed rules tree: the source files (indexed by `FileId`) and their syntax trees.
+#[derive(Debug, Default)]
+pub struct RuleTree {
+    pub files: Vec<SourceFile>,
+    pub asts: Vec<File>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl RuleTree {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Every rule file under `paths`, in a stable order: the paths in the order given,
+/// each directory walked with entries sorted by name. A file given twice is read once.
+pub fn find_rule_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Diagnostic>) {
+    let mut found: Vec<PathBuf> = Vec::new();
+    let mut diags = Vec::new();
+    for path in paths {
+        if path.is_file() {
+            push_unique(&mut found, path.clone());
+            continue;
+        }
+        if !path.is_dir() {
+            diags.push(
+                Diagnostic::new(Code::IoError, format!("`{}` does not exist", display(path)))
+                    .help("give a rule file or a directory of `.assay` files"),
+            );
+            continue;
+        }
+        for entry in WalkDir::new(path).sort_by_file_name().follow_links(true) {
+            match entry {
+                Ok(e) if e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "assay") => {
+                    push_unique(&mut found, e.into_path());
+                }
+                Ok(_) => {}
+                Err(err) => diags.push(
+                    Diagnostic::new(
+                        Code::IoError,
+                        format!("cannot read `{}`: {err}", display(err.path().unwrap_or(path))),
+                    )
+                    .help("check the directory's permissions"),
+                ),
+            }
+        }
+    }
+    if found.is_empty() && diags.is_empty() {
+        let names: Vec<String> = paths.iter().map(|p| format!("`{}`", display(p))).collect();
+        diags.push(
+            Diagnostic::new(Code::NoRuleFiles, format!("no `.assay` files under {}", names.join(", ")))
+                .help("rule files end in `.assay`; pass the directory that holds them"),
+        );
+    }
+    (found, diags)
+}
+
+fn push_unique(found: &mut Vec<PathBuf>, path: PathBuf) {
+    if !found.contains(&path) {
+        found.push(path);
+    }
+}
+
+/// A path as shown to users: as given, with `/` separators.
+pub fn display(path: &Path) -> String {
+    path.to_string_lossy().replace('\\', "/")
+}
+
+/// Read and parse every rule file under `paths`.
+pub fn load(paths: &[PathBuf]) -> RuleTree {
+    let (found, mut diagnostics) = find_rule_files(paths);
+    let mut tree = RuleTree::default();
+    for path in found {
+        let id = tree.files.len();
+        let name = display(&path);
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(err) => {
+                diagnostics.push(
+                    Diagnostic::new(Code::IoError, format!("cannot read `{name}`: {err}"))
+                        .help("check that the file exists and is readable"),
+                );
+                continue;
+            }
+        };
+        let (source, utf8_error) = match String::from_utf8(bytes) {
+            Ok(text) => (SourceFile { name, path, text: text.into() }, None),
+            Err(err) => {
+                let at = err.utf8_error().valid_up_to();
+                let text = String::from_utf8_lossy(err.as_bytes()).into_owned();
+                (SourceFile { name, path, text: text.into() }, Some(at))
+            }
+        };
+        if let Some(at) = utf8_error {
+            diagnostics.push(
+                Diagnostic::new(Code::InvalidUtf8, format!("`{}` is not valid UTF-8", source.name))
+                    .primary(Span::new(id, at, at + 1), "this byte is not UTF-8")
+                    .help("save the file as UTF-8 text"),
+            );
+            tree.files.push(source);
+            continue;
+        }
+        let (ast, diags) = parse::parse_file(id, &source);
+        diagnostics.extend(diags);
+        tree.files.push(source);
+        if let Some(ast) = ast {
+            tree.asts.push(ast);
+        }
+    }
+    tree.diagnostics = diagnostics;
+    tree
+}
+
+/// Parse rule text held in memory (tests, fuzzing, editors).
+pub fn load_text(name: &str, text: &str) -> RuleTree {
+    let source = SourceFile::new(name, text);
+    let (ast, diagnostics) = parse::parse_file(0, &source);
+    RuleTree { files: vec![source], asts: ast.into_iter().collect(), diagnostics }
+}

@@ -1,0 +1,18 @@
+//! The `assay` command: parse the command line and run one subcommand.
+
+use std::process::ExitCode;
+
+/// Deep (but bounded) rule text makes the parser recurse; a roomy stack keeps every
+/// accepted input well inside it, whatever the platform's default.
+const STACK_SIZE: usize = 64 * 1024 * 1024;
+
+fn main() -> ExitCode {
+    let worker = std::thread::Builder::new().name("assay".into()).stack_size(STACK_SIZE).spawn(assay::cli::main);
+    match worker.map(|w| w.join()) {
+        Ok(Ok(code)) => ExitCode::from(code),
+        _ => {
+            eprintln!("error[internal-error]: assay stopped unexpectedly; please report this with the command you ran");
+            ExitCode::from(3)
+        }
+    }
+}

@@ -1,0 +1,171 @@
+//! Syntax errors: pest's failures turned into coded diagnostics in words people use.
+
+use super::Rule;
+use crate::codes::Code;
+use crate::diagnostic::Diagnostic;
+use crate::source::{FileId, Span};
+use pest::error::{ErrorVariant, InputLocation};
+
+/// What a grammar rule is called in an error message.
+pub fn human_name(rule: Rule) -> &'static str {
+    match rule {
+        Rule::EOI => "end of file",
+        Rule::definition | Rule::file => "a definition (`source`, `unit`, `class`, `set`, `function`, `dataset`, `param`, `kpi`, `methodology`, `classify`, `policy` or `script`)",
+        Rule::ident | Rule::any_word | Rule::ident_char => "a name",
+        Rule::keyword => "a keyword",
+        Rule::string | Rule::string_body | Rule::title => "a quoted string",
+        Rule::number | Rule::int_power | Rule::neg_number | Rule::digits | Rule::grouped => "a number",
+        Rule::percent => "a percentage such as `25%`",
+        Rule::money | Rule::currency | Rule::magnitude => "an amount such as `£1,000`",
+        Rule::date => "a date such as `2011-04-01`",
+        Rule::cite => "`cite`",
+        Rule::property => "a property such as `document \"file.txt\"`",
+        Rule::index_decls | Rule::index_decl => "an index such as `[f in function]`",
+        Rule::unit_expr | Rule::unit_factor | Rule::unit_atom | Rule::unit_one => "a unit such as `GBP` or `GBP / FTE`",
+        Rule::unit_op => "`*` or `/`",
+        Rule::unit_alias => "`=` and a unit",
+        Rule::unit_symbol => "`symbol`",
+        Rule::set_member => "a set member such as `acute \"Acute trust\"`",
+        Rule::function_item => "`activity`, `parent`, `cite` or a property",
+        Rule::parent => "`parent`",
+        Rule::activity => "`activity`",
+        Rule::resolves => "`resolves`",
+        Rule::records_kw => "`records`",
+        Rule::dataset_item => "`entity`, `period`, `field`, `missing`, `cite` or a property",
+        Rule::entity_decl => "`entity`",
+        Rule::period_decl => "`period`",
+        Rule::missing_decl => "`missing`",
+        Rule::field_decl => "`field`",
+        Rule::field_type | Rule::text_type | Rule::date_type => "a field type (`text`, `date`, a unit or a set)",
+        Rule::optional_kw => "`optional`",
+        Rule::param_short | Rule::param_block => "`=` and a value, or a `{` block of values",
+        Rule::param_entry => "a parameter entry such as `acute = 87%`",
+        Rule::param_keys | Rule::param_key | Rule::star => "an index value or `*`",
+        Rule::param_value => "a value",
+        Rule::methodology_item => "`peers`, `let`, `scale`, `total` or `cite`",
+        Rule::peers => "`peers`",
+        Rule::peers_all | Rule::peers_same => "`same FIELD` or `all`",
+        Rule::scale => "`scale`",
+        Rule::total => "`total`",
+        Rule::figure => "`let`",
+        Rule::hit_policy => "a hit policy (`unique`, `first` or `collect`)",
+        Rule::table_header | Rule::header_cell | Rule::output_marker => "a table header such as `| column | => output |`",
+        Rule::table_row => "a table row starting with `|`",
+        Rule::cell
+        | Rule::any_cell
+        | Rule::starts_cell
+        | Rule::regex_cell
+        | Rule::range_cell
+        | Rule::compare_cell
+        | Rule::set_cell
+        | Rule::literal_cell => "a cell (`*`, a value, `starts \"..\"`, `matches \"..\"`, `a..b`, `< n` or `{a, b}`)",
+        Rule::cell_literal => "a value",
+        Rule::compare_op => "`<`, `<=`, `>` or `>=`",
+        Rule::severity => "`error` or `warning`",
+        Rule::policy_for => "`for NAME in DATASET: require CONDITION`",
+        Rule::policy_message => "`message \"...\"`",
+        Rule::script_fn => "`fn name(arg: unit) : unit`",
+        Rule::script_param => "a parameter such as `x: ratio`",
+        Rule::expr | Rule::if_expr | Rule::binary | Rule::unary | Rule::postfixed | Rule::primary | Rule::paren => "an expression",
+        Rule::prefix | Rule::neg | Rule::not_op => "`-` or `not`",
+        Rule::postfix | Rule::index | Rule::member | Rule::over => "`[`, `.` or `over`",
+        Rule::infix
+        | Rule::or_op
+        | Rule::and_op
+        | Rule::eq
+        | Rule::ne
+        | Rule::le
+        | Rule::ge
+        | Rule::lt
+        | Rule::gt
+        | Rule::add
+        | Rule::sub
+        | Rule::mul
+        | Rule::div => "an operator",
+        Rule::boolean => "`true` or `false`",
+        Rule::call => "a function call",
+        Rule::argument | Rule::named_arg => "an argument",
+        Rule::source_def => "`source`",
+        Rule::unit_def => "`unit`",
+        Rule::class_def => "`class`",
+        Rule::set_def => "`set`",
+        Rule::function_def => "`function`",
+        Rule::dataset_def => "`dataset`",
+        Rule::param_def => "`param`",
+        Rule::kpi_def => "`kpi`",
+        Rule::methodology_def => "`methodology`",
+        Rule::classify_def => "`classify`",
+        Rule::policy_def => "`policy`",
+        Rule::script_def => "`script`",
+        Rule::WHITESPACE | Rule::COMMENT => "more input",
+    }
+}
+
+/// Turn a pest error in the text that starts at `base` into a diagnostic.
+pub fn syntax_error(id: FileId, text: &str, base: usize, err: &pest::error::Error<Rule>) -> Diagnostic {
+    let pos = base
+        + match err.location {
+            InputLocation::Pos(p) => p,
+            InputLocation::Span((s, _)) => s,
+        };
+    let found = token_at(text, pos);
+    let end = pos + found.len();
+    let (expected, unexpected) = match &err.variant {
+        ErrorVariant::ParsingError { positives, negatives } => (names(positives), names(negatives)),
+        ErrorVariant::CustomError { message } => (vec![message.clone()], Vec::new()),
+    };
+    let found_text = if found.is_empty() { "end of file".to_string() } else { format!("`{found}`") };
+    let message = if !expected.is_empty() {
+        format!("expected {}, found {found_text}", join_or(&expected))
+    } else if !unexpected.is_empty() {
+        format!("unexpected {}", join_or(&unexpected))
+    } else {
+        format!("unexpected {found_text}")
+    };
+    let label =
+        if expected.is_empty() { "not expected here".to_string() } else { format!("expected {}", join_or(&expected)) };
+    Diagnostic::new(Code::SyntaxError, message)
+        .primary(Span::new(id, pos, end), label)
+        .help(help_for(&found, &expected))
+}
+
+fn names(rules: &[Rule]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for r in rules {
+        let n = human_name(*r).to_string();
+        if !out.contains(&n) {
+            out.push(n);
+        }
+    }
+    out
+}
+
+fn join_or(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+/// The word or character at `pos`, for "found `x`".
+fn token_at(text: &str, pos: usize) -> String {
+    let rest = text.get(pos..).unwrap_or("");
+    let word: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').take(40).collect();
+    if !word.is_empty() {
+        return word;
+    }
+    rest.chars().next().filter(|c| !c.is_whitespace()).map(String::from).unwrap_or_default()
+}
+
+fn help_for(found: &str, expected: &[String]) -> String {
+    const RESERVED: &[&str] =
+        &["if", "then", "else", "and", "or", "not", "over", "in", "true", "false", "cite", "since"];
+    if RESERVED.contains(&found) && expected.iter().any(|e| e == "a name") {
+        return format!("`{found}` is a reserved word and cannot be used as a name");
+    }
+    if expected.iter().any(|e| e.starts_with("a definition")) {
+        return "each definition starts with its keyword; check that the previous definition is complete and its braces match".to_string();
+    }
+    "see the grammar in grammar/assay.pest for what this position accepts".to_string()
+}

@@ -1,0 +1,147 @@
+//! Decision-table cell semantics, shared by the checker (overlaps, gaps) and evaluation.
+
+use crate::ast::{Cell, CompareOp, Literal};
+use regex::Regex;
+use rust_decimal::Decimal;
+use std::cmp::Ordering;
+use std::fmt;
+use std::str::FromStr;
+
+/// A value a cell is matched against.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Text(String),
+    Number(Decimal),
+    Missing,
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Text(s) => write!(f, "\"{s}\""),
+            Value::Number(n) => write!(f, "{n}"),
+            Value::Missing => write!(f, "missing"),
+        }
+    }
+}
+
+impl Value {
+    fn as_number(&self) -> Option<Decimal> {
+        match self {
+            Value::Number(n) => Some(*n),
+            Value::Text(s) => Decimal::from_str(s.trim()).ok(),
+            Value::Missing => None,
+        }
+    }
+
+    fn as_text(&self) -> Option<String> {
+        match self {
+            Value::Text(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.normalize().to_string()),
+            Value::Missing => None,
+        }
+    }
+}
+
+/// A literal as a value: numbers stay numbers, words and dates become text.
+pub fn literal_value(lit: &Literal) -> Value {
+    match lit {
+        Literal::Text(s) | Literal::Word(s) => Value::Text(s.clone()),
+        Literal::Number(n) => Value::Number(*n),
+        Literal::Date(d) => Value::Text(d.to_string()),
+    }
+}
+
+/// Order a value against a literal: numerically when the literal is a number, else as text.
+fn compare(value: &Value, lit: &Literal) -> Option<Ordering> {
+    match literal_value(lit) {
+        Value::Number(n) => value.as_number().map(|v| v.cmp(&n)),
+        Value::Text(t) => value.as_text().map(|v| v.as_str().cmp(t.as_str())),
+        Value::Missing => None,
+    }
+}
+
+/// Does `cell` match `value`? `regex` is the compiled pattern of a `matches` cell.
+/// A missing value matches only `*`.
+pub fn matches(cell: &Cell, regex: Option<&Regex>, value: &Value) -> bool {
+    if matches!(cell, Cell::Any) {
+        return true;
+    }
+    if *value == Value::Missing {
+        return false;
+    }
+    match cell {
+        Cell::Any => true,
+        Cell::Exact(lit) => compare(value, lit) == Some(Ordering::Equal),
+        Cell::Set(items) => items.iter().any(|lit| compare(value, lit) == Some(Ordering::Equal)),
+        Cell::Starts(prefix) => value.as_text().is_some_and(|t| t.starts_with(prefix.as_str())),
+        Cell::Regex(_) => match (regex, value.as_text()) {
+            (Some(re), Some(t)) => re.is_match(&t),
+            _ => false,
+        },
+        Cell::Range(lo, hi) => {
+            matches!(compare(value, lo), Some(Ordering::Greater | Ordering::Equal))
+                && matches!(compare(value, hi), Some(Ordering::Less | Ordering::Equal))
+        }
+        Cell::Compare(op, lit) => match (op, compare(value, lit)) {
+            (_, None) => false,
+            (CompareOp::Lt, Some(o)) => o == Ordering::Less,
+            (CompareOp::Le, Some(o)) => o != Ordering::Greater,
+            (CompareOp::Gt, Some(o)) => o == Ordering::Greater,
+            (CompareOp::Ge, Some(o)) => o != Ordering::Less,
+        },
+    }
+}
+
+/// Values that a cell is sure to match, or nearly: the raw material for witnesses.
+pub fn samples(cell: &Cell) -> Vec<Value> {
+    match cell {
+        Cell::Any => Vec::new(),
+        Cell::Exact(lit) => vec![literal_value(lit)],
+        Cell::Set(items) => items.iter().map(literal_value).collect(),
+        Cell::Starts(prefix) => vec![Value::Text(prefix.clone()), Value::Text(format!("{prefix}1"))],
+        Cell::Regex(pattern) => {
+            let literal: String = pattern
+                .trim_start_matches('^')
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | ' ' | ':' | '/'))
+                .collect();
+            vec![Value::Text(literal)]
+        }
+        Cell::Range(lo, hi) => vec![literal_value(lo), literal_value(hi)],
+        Cell::Compare(op, lit) => match (op, literal_value(lit)) {
+            (CompareOp::Gt, Value::Number(n)) => vec![Value::Number(n.checked_add(Decimal::ONE).unwrap_or(n))],
+            (CompareOp::Lt, Value::Number(n)) => vec![Value::Number(n.checked_sub(Decimal::ONE).unwrap_or(n))],
+            (CompareOp::Gt, Value::Text(t)) => vec![Value::Text(format!("{t}0"))],
+            (CompareOp::Lt, Value::Text(_)) => vec![Value::Text(String::new())],
+            (_, v) => vec![v],
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(s: &str) -> Value {
+        Value::Text(s.into())
+    }
+
+    #[test]
+    fn cells_match_as_documented() {
+        let n = |x: i64| Literal::Number(Decimal::from(x));
+        let t = |s: &str| Literal::Text(s.into());
+        assert!(matches(&Cell::Starts("FIN".into()), None, &text("FIN-AP")));
+        assert!(!matches(&Cell::Starts("FIN".into()), None, &text("HR")));
+        assert!(matches(&Cell::Range(t("4000"), t("4999")), None, &text("4500")));
+        assert!(!matches(&Cell::Range(t("4000"), t("4999")), None, &text("5000")));
+        assert!(matches(&Cell::Range(n(10), n(20)), None, &Value::Number(Decimal::from(20))));
+        assert!(matches(&Cell::Compare(CompareOp::Ge, n(0)), None, &text("0.00")));
+        assert!(!matches(&Cell::Compare(CompareOp::Gt, n(0)), None, &Value::Number(Decimal::ZERO)));
+        assert!(matches(&Cell::Set(vec![t("a"), t("b")]), None, &text("b")));
+        let re = Regex::new("^TRS-").ok();
+        assert!(matches(&Cell::Regex("^TRS-".into()), re.as_ref(), &text("TRS-1")));
+        assert!(matches(&Cell::Any, None, &Value::Missing));
+        assert!(!matches(&Cell::Exact(t("x")), None, &Value::Missing));
+    }
+}
