@@ -243,7 +243,7 @@ mod tests {
         for code in Code::ALL {
             let s = code.as_str();
             assert!(seen.insert(s), "{s} twice");
-            assert!(s.chars().all(|c| c.is_ascii_lowercase() || c == '-'), "{s}");
+            assert!(s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'), "{s}");
             assert!(!code.summary().is_empty() && !code.why().is_empty() && !code.example().is_empty());
             assert_eq!(Code::parse(s), Some(*code));
         }

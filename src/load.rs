@@ -73,7 +73,11 @@ fn push_unique(found: &mut Vec<PathBuf>, path: PathBuf) {
 
 /// A path as shown to users: as given, with `/` separators.
 pub fn display(path: &Path) -> String {
-    path.to_string_lossy().replace('\\', "/")
+    let shown = path.to_string_lossy().replace('\\', "/");
+    match shown.strip_prefix("./") {
+        Some(rest) if !rest.is_empty() => rest.to_string(),
+        _ => shown,
+    }
 }
 
 /// Read and parse every rule file under `paths`.
@@ -93,37 +97,49 @@ pub fn load(paths: &[PathBuf]) -> RuleTree {
                 continue;
             }
         };
-        let (source, utf8_error) = match String::from_utf8(bytes) {
-            Ok(text) => (SourceFile { name, path, text: text.into() }, None),
-            Err(err) => {
-                let at = err.utf8_error().valid_up_to();
-                let text = String::from_utf8_lossy(err.as_bytes()).into_owned();
-                (SourceFile { name, path, text: text.into() }, Some(at))
-            }
-        };
-        if let Some(at) = utf8_error {
-            diagnostics.push(
-                Diagnostic::new(Code::InvalidUtf8, format!("`{}` is not valid UTF-8", source.name))
-                    .primary(Span::new(id, at, at + 1), "this byte is not UTF-8")
-                    .help("save the file as UTF-8 text"),
-            );
-            tree.files.push(source);
-            continue;
-        }
-        let (ast, diags) = parse::parse_file(id, &source);
-        diagnostics.extend(diags);
-        tree.files.push(source);
-        if let Some(ast) = ast {
-            tree.asts.push(ast);
-        }
+        let (source, utf8_error) = decode(name, path, bytes, id);
+        tree.add(source, utf8_error, &mut diagnostics);
     }
     tree.diagnostics = diagnostics;
     tree
 }
 
-/// Parse rule text held in memory (tests, fuzzing, editors).
-pub fn load_text(name: &str, text: &str) -> RuleTree {
-    let source = SourceFile::new(name, text);
-    let (ast, diagnostics) = parse::parse_file(0, &source);
-    RuleTree { files: vec![source], asts: ast.into_iter().collect(), diagnostics }
+/// Parse one rule file held in memory (tests, fuzzing, editors), bytes as read from disk.
+pub fn load_bytes(name: &str, bytes: Vec<u8>) -> RuleTree {
+    let mut tree = RuleTree::default();
+    let mut diagnostics = Vec::new();
+    let (source, utf8_error) = decode(name.to_string(), PathBuf::from(name), bytes, 0);
+    tree.add(source, utf8_error, &mut diagnostics);
+    tree.diagnostics = diagnostics;
+    tree
+}
+
+/// Text from bytes; invalid UTF-8 becomes a diagnostic at the first bad byte.
+fn decode(name: String, path: PathBuf, bytes: Vec<u8>, id: usize) -> (SourceFile, Option<Diagnostic>) {
+    match String::from_utf8(bytes) {
+        Ok(text) => (SourceFile { name, path, text: text.into() }, None),
+        Err(err) => {
+            let at = err.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(err.as_bytes()).into_owned();
+            let diag = Diagnostic::new(Code::InvalidUtf8, format!("`{name}` is not valid UTF-8"))
+                .primary(Span::new(id, at, at + 1), "this byte is not UTF-8")
+                .help("save the file as UTF-8 text");
+            (SourceFile { name, path, text: text.into() }, Some(diag))
+        }
+    }
+}
+
+impl RuleTree {
+    /// Add a read file: parse it unless it could not be decoded.
+    fn add(&mut self, source: SourceFile, decode_error: Option<Diagnostic>, diagnostics: &mut Vec<Diagnostic>) {
+        let id = self.files.len();
+        if let Some(diag) = decode_error {
+            diagnostics.push(diag);
+        } else {
+            let (ast, diags) = parse::parse_file(id, &source);
+            diagnostics.extend(diags);
+            self.asts.extend(ast);
+        }
+        self.files.push(source);
+    }
 }

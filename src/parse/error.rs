@@ -69,21 +69,9 @@ pub fn human_name(rule: Rule) -> &'static str {
         Rule::expr | Rule::if_expr | Rule::binary | Rule::unary | Rule::postfixed | Rule::primary | Rule::paren => "an expression",
         Rule::prefix | Rule::neg | Rule::not_op => "`-` or `not`",
         Rule::postfix | Rule::index | Rule::member | Rule::over => "`[`, `.` or `over`",
-        Rule::infix
-        | Rule::or_op
-        | Rule::and_op
-        | Rule::eq
-        | Rule::ne
-        | Rule::le
-        | Rule::ge
-        | Rule::lt
-        | Rule::gt
-        | Rule::add
-        | Rule::sub
-        | Rule::mul
-        | Rule::div => "an operator",
+        Rule::infix => "an operator",
         Rule::boolean => "`true` or `false`",
-        Rule::call => "a function call",
+        Rule::call | Rule::call_or_name => "a function call or a name",
         Rule::argument | Rule::named_arg => "an argument",
         Rule::source_def => "`source`",
         Rule::unit_def => "`unit`",

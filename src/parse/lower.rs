@@ -890,18 +890,18 @@ impl Lowerer {
         for p in pair.into_inner() {
             if p.as_rule() == Rule::infix {
                 let span = self.span(&p);
-                let op = match p.into_inner().next().map(|o| o.as_rule()) {
-                    Some(Rule::or_op) => BinaryOp::Or,
-                    Some(Rule::and_op) => BinaryOp::And,
-                    Some(Rule::eq) => BinaryOp::Eq,
-                    Some(Rule::ne) => BinaryOp::Ne,
-                    Some(Rule::le) => BinaryOp::Le,
-                    Some(Rule::ge) => BinaryOp::Ge,
-                    Some(Rule::lt) => BinaryOp::Lt,
-                    Some(Rule::gt) => BinaryOp::Gt,
-                    Some(Rule::add) => BinaryOp::Add,
-                    Some(Rule::sub) => BinaryOp::Sub,
-                    Some(Rule::mul) => BinaryOp::Mul,
+                let op = match p.as_str() {
+                    "or" => BinaryOp::Or,
+                    "and" => BinaryOp::And,
+                    "==" => BinaryOp::Eq,
+                    "!=" => BinaryOp::Ne,
+                    "<=" => BinaryOp::Le,
+                    ">=" => BinaryOp::Ge,
+                    "<" => BinaryOp::Lt,
+                    ">" => BinaryOp::Gt,
+                    "+" => BinaryOp::Add,
+                    "-" => BinaryOp::Sub,
+                    "*" => BinaryOp::Mul,
                     _ => BinaryOp::Div,
                 };
                 while operators.last().is_some_and(|top| precedence(top.node) >= precedence(op)) {
