@@ -5,6 +5,8 @@
 //! prints the line count and the fastest and median times. `ASSAY_BENCH_LINES` sets
 //! the target size.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // test code: failing loudly is the point
+
 use assay::check::{check, CheckOptions};
 use assay::load::load;
 use std::fmt::Write as _;

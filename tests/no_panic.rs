@@ -3,6 +3,8 @@
 //! deep nesting, huge numbers, invalid UTF-8) go through load and check, and each
 //! must return normally with its diagnostics.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // test code: failing loudly is the point
+
 use assay::check::{check, CheckOptions};
 use assay::load::load_bytes;
 use std::path::{Path, PathBuf};

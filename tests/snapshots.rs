@@ -3,6 +3,8 @@
 //! The runner runs that command through the real binary, from the fixture's folder,
 //! and snapshots the source together with the exit code and output.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // test code: failing loudly is the point
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

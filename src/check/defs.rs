@@ -107,8 +107,9 @@ impl<'c, 'a> DefChecker<'c, 'a> {
             let class_ok = self.expect_kind(&a.node.class, "class", |i| matches!(i, Item::Class(_)));
             if let Some(r) = &a.node.resolves {
                 let other = &r.node.other_class;
-                if self.expect_kind(other, "class", |i| matches!(i, Item::Class(_))) {
-                    if other.node == a.node.class.node {
+                if self.expect_kind(other, "class", |i| matches!(i, Item::Class(_))) && other.node == a.node.class.node
+                {
+                    {
                         self.push(
                             Diagnostic::new(
                                 Code::BadResolution,
@@ -569,8 +570,7 @@ impl<'c, 'a> DefChecker<'c, 'a> {
             self.formula_result(&t, fig.formula.span, declared.as_ref(), decl_span, "figure");
         }
         if let Some(scale) = &m.scale {
-            let mut scope = Scope::default();
-            scope.methodology = Some((meth, has_peers));
+            let scope = Scope { methodology: Some((meth, has_peers)), ..Scope::default() };
             let t = self.exprs.infer(scale, &scope);
             match t {
                 Ty::Num(d) if !d.is_dimensionless() => {

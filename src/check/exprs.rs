@@ -389,7 +389,7 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
                 }
             }
             ExprKind::Member { target: inner, member } => match self.other_figure(inner, member) {
-                Some(r) => Some((format!("{}", member.node), r)),
+                Some(r) => Some((member.node.clone(), r)),
                 None => {
                     self.infer(target, scope);
                     None

@@ -213,19 +213,16 @@ impl<'a> Symbols<'a> {
             "function" => Some(of(&self.functions)),
             "activity" => Some(of(&self.activities)),
             "class" => Some(of(&self.classes)),
-            _ => match self.sets.get(set).map(|(_, d)| *d) {
-                Some(def) => Some(
-                    def.members
-                        .iter()
-                        .map(|m| Member {
-                            name: m.node.name.node.as_str(),
-                            title: m.node.title.as_ref().map(|t| t.node.as_str()),
-                            properties: &[],
-                        })
-                        .collect(),
-                ),
-                _ => None,
-            },
+            _ => self.sets.get(set).map(|(_, def)| {
+                def.members
+                    .iter()
+                    .map(|m| Member {
+                        name: m.node.name.node.as_str(),
+                        title: m.node.title.as_ref().map(|t| t.node.as_str()),
+                        properties: &[],
+                    })
+                    .collect()
+            }),
         }
     }
 

@@ -199,6 +199,9 @@ fn first_line(text: &str) -> String {
     text.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("invalid pattern").trim().to_string()
 }
 
+/// A value written in a table cell, with where.
+type Placed = (String, crate::source::Span);
+
 /// Output cells name members of the output column's set, and activities keep one class.
 fn check_outputs(
     table: &ClassifyDef,
@@ -206,8 +209,7 @@ fn check_outputs(
     syms: &Symbols<'_>,
     diags: &mut Vec<Diagnostic>,
 ) {
-    let mut class_of_row: Vec<(usize, Option<(String, crate::source::Span)>, Option<(String, crate::source::Span)>)> =
-        Vec::new();
+    let mut class_of_row: Vec<(usize, Option<Placed>, Option<Placed>)> = Vec::new();
     for (r, _) in table.rows.iter().enumerate() {
         let mut activity = None;
         let mut class = None;

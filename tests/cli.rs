@@ -1,0 +1,156 @@
+//! The command line as a user meets it: exit codes, help, explain-code, JSON output,
+//! suggestions, and `--strict`. Rule files are written to temporary folders.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // test code: failing loudly is the point
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn assay(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_assay")).args(args).current_dir(dir).env("NO_COLOR", "1").output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+const PRELUDE: &str = r#"source src "A source" { document "doc.txt" }
+unit GBP "pound sterling" symbol "£"
+unit FTE "whole-time equivalent"
+function finance "Finance" { cite src "s3" }
+dataset returns "Returns" {
+  cite src "s5"
+  entity organisation key "Code"
+  field turnover : GBP from "Turnover"
+  field cost[f in function] : GBP from "{f.title} cost"
+  field fte[f in function] : FTE from "{f.title} FTE"
+}
+"#;
+
+fn with_rules(extra: &str) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!("{PRELUDE}{extra}");
+    std::fs::write(dir.path().join("rules.assay"), &text).unwrap();
+    (dir, text)
+}
+
+fn json_check(dir: &Path, extra_args: &[&str]) -> serde_json::Value {
+    let mut args = vec!["check", "--error-format", "json", "rules.assay"];
+    args.extend_from_slice(extra_args);
+    let out = assay(dir, &args);
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(&out)))
+}
+
+#[test]
+fn shipped_rules_check_clean_by_default_and_strictly() {
+    let out = assay(repo(), &["check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(stdout(&out).contains("0 errors, 0 warnings"), "{}", stdout(&out));
+    let strict = assay(repo(), &["check", "--strict", "rules/"]);
+    assert_eq!(strict.status.code(), Some(0), "{}", stdout(&strict));
+}
+
+#[test]
+fn usage_errors_exit_2_and_help_explains_exit_codes() {
+    let out = assay(repo(), &["check", "--no-such-flag"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = assay(repo(), &["check", "--error-format", "yaml"]);
+    assert_eq!(out.status.code(), Some(2));
+    let help = assay(repo(), &["--help"]);
+    assert_eq!(help.status.code(), Some(0));
+    assert!(stdout(&help).contains("Exit codes"));
+    let check_help = assay(repo(), &["check", "--help"]);
+    assert!(stdout(&check_help).contains("--strict") && stdout(&check_help).contains("--error-format"));
+}
+
+#[test]
+fn json_diagnostics_carry_code_message_and_byte_offsets() {
+    let (dir, text) = with_rules("kpi muddle : GBP = cost[finance] + fte[finance] cite src \"x\"\n");
+    let v = json_check(dir.path(), &[]);
+    let diags = v["diagnostics"].as_array().unwrap();
+    assert_eq!(diags.len(), 1, "{v}");
+    let d = &diags[0];
+    assert_eq!(d["code"], "unit-mismatch");
+    assert_eq!(d["message"], "cannot add £ and FTE");
+    let labels = d["labels"].as_array().unwrap();
+    let pointed: Vec<(String, String)> = labels
+        .iter()
+        .map(|l| {
+            let off = l["span"]["offset"].as_u64().unwrap() as usize;
+            let len = l["span"]["length"].as_u64().unwrap() as usize;
+            (text[off..off + len].to_string(), l["label"].as_str().unwrap().to_string())
+        })
+        .collect();
+    assert_eq!(
+        pointed,
+        vec![("cost[finance]".to_string(), "this is £".to_string()), ("fte[finance]".to_string(), "this is FTE".to_string())]
+    );
+    assert_eq!(v["summary"]["errors"], 1);
+    assert_eq!(v["summary"]["ok"], false);
+}
+
+#[test]
+fn misspelt_kpi_gets_a_suggestion_and_unrelated_names_none() {
+    let (dir, _) = with_rules(
+        "kpi cost_share : percent = cost[finance] / turnover cite src \"x\"\n\
+         kpi doubled : percent = cost_shre * 2 cite src \"x\"\n\
+         kpi other : percent = headcount_growth * 2 cite src \"x\"\n",
+    );
+    let v = json_check(dir.path(), &[]);
+    let diags = v["diagnostics"].as_array().unwrap();
+    assert_eq!(diags.len(), 2, "{v}");
+    assert_eq!(diags[0]["code"], "unknown-name");
+    assert_eq!(diags[0]["message"], "unknown name `cost_shre`");
+    assert_eq!(diags[0]["help"], "did you mean `cost_share`?");
+    assert_eq!(diags[1]["message"], "unknown name `headcount_growth`");
+    assert!(!diags[1]["help"].as_str().unwrap().contains("did you mean"), "{}", diags[1]["help"]);
+}
+
+#[test]
+fn strict_reports_uncited_definitions_and_fails_on_warnings() {
+    let (dir, _) = with_rules("kpi share : percent = cost[finance] / turnover\n");
+    let lenient = assay(dir.path(), &["check", "rules.assay"]);
+    assert_eq!(lenient.status.code(), Some(0), "{}", stdout(&lenient));
+    let strict = assay(dir.path(), &["check", "--strict", "rules.assay"]);
+    assert_eq!(strict.status.code(), Some(1));
+    assert!(stdout(&strict).contains("uncited"), "{}", stdout(&strict));
+    assert!(stdout(&strict).contains("kpi `share` cites no source"), "{}", stdout(&strict));
+}
+
+#[test]
+fn every_code_is_documented_through_explain_code() {
+    let list = assay(repo(), &["explain-code", "--list"]);
+    assert_eq!(list.status.code(), Some(0));
+    let codes: Vec<String> = stdout(&list).lines().map(|l| l.split_whitespace().next().unwrap().to_string()).collect();
+    assert!(codes.len() >= 30, "{codes:?}");
+    for code in &codes {
+        let out = assay(repo(), &["explain-code", code]);
+        assert_eq!(out.status.code(), Some(0), "{code}");
+        let text = stdout(&out);
+        assert!(text.starts_with(code.as_str()) && text.contains("Why: ") && text.contains("Example:"), "{text}");
+    }
+    let wrong = assay(repo(), &["explain-code", "unit-mismach"]);
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("did you mean `unit-mismatch`?"));
+}
+
+#[test]
+fn plain_format_narrates_without_drawing() {
+    let (dir, _) = with_rules("kpi k : GBP = cost[finance] + fte[finance] cite src \"x\"\n");
+    let out = assay(dir.path(), &["check", "--error-format", "plain", "rules.assay"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(text.contains("cannot add £ and FTE") && text.contains("unit-mismatch"), "{text}");
+    assert!(!text.contains('╭'), "{text}");
+}
+
+#[test]
+fn a_missing_path_is_an_error_not_a_silent_success() {
+    let out = assay(repo(), &["check", "no/such/dir"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("io-error"), "{}", stdout(&out));
+}
