@@ -14,6 +14,9 @@ pub struct RuleTree {
     pub files: Vec<SourceFile>,
     pub asts: Vec<File>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Some file, or part of one, could not be read: checking it would report every name
+    /// it defines as unknown elsewhere, so checking stops at these errors.
+    pub incomplete: bool,
 }
 
 impl RuleTree {
@@ -83,7 +86,7 @@ pub fn display(path: &Path) -> String {
 /// Read and parse every rule file under `paths`.
 pub fn load(paths: &[PathBuf]) -> RuleTree {
     let (found, mut diagnostics) = find_rule_files(paths);
-    let mut tree = RuleTree::default();
+    let mut tree = RuleTree { incomplete: !diagnostics.is_empty(), ..RuleTree::default() };
     for path in found {
         let id = tree.files.len();
         let name = display(&path);
@@ -94,6 +97,7 @@ pub fn load(paths: &[PathBuf]) -> RuleTree {
                     Diagnostic::new(Code::IoError, format!("cannot read `{name}`: {err}"))
                         .help("check that the file exists and is readable"),
                 );
+                tree.incomplete = true;
                 continue;
             }
         };
@@ -115,7 +119,11 @@ pub fn load_bytes(name: &str, bytes: Vec<u8>) -> RuleTree {
 }
 
 /// Text from bytes; invalid UTF-8 becomes a diagnostic at the first bad byte.
-fn decode(name: String, path: PathBuf, bytes: Vec<u8>, id: usize) -> (SourceFile, Option<Diagnostic>) {
+fn decode(name: String, path: PathBuf, mut bytes: Vec<u8>, id: usize) -> (SourceFile, Option<Diagnostic>) {
+    // Editors on some systems start UTF-8 files with a byte-order mark: it is not content.
+    if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        bytes.drain(..3);
+    }
     match String::from_utf8(bytes) {
         Ok(text) => (SourceFile { name, path, text: text.into() }, None),
         Err(err) => {
@@ -135,8 +143,12 @@ impl RuleTree {
         let id = self.files.len();
         if let Some(diag) = decode_error {
             diagnostics.push(diag);
+            self.incomplete = true;
         } else {
             let (ast, diags) = parse::parse_file(id, &source);
+            let unread =
+                ast.is_none() || diags.iter().any(|d| matches!(d.code, Code::SyntaxError | Code::InternalError));
+            self.incomplete |= unread;
             diagnostics.extend(diags);
             self.asts.extend(ast);
         }

@@ -101,12 +101,8 @@ pub fn samples(cell: &Cell) -> Vec<Value> {
         Cell::Set(items) => items.iter().map(literal_value).collect(),
         Cell::Starts(prefix) => vec![Value::Text(prefix.clone()), Value::Text(format!("{prefix}1"))],
         Cell::Regex(pattern) => {
-            let literal: String = pattern
-                .trim_start_matches('^')
-                .chars()
-                .take_while(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | ' ' | ':' | '/'))
-                .collect();
-            vec![Value::Text(literal)]
+            let (prefix, suffix) = regex_literals(pattern);
+            vec![Value::Text(prefix.clone()), Value::Text(format!("{prefix}{suffix}"))]
         }
         Cell::Range(lo, hi) => vec![literal_value(lo), literal_value(hi)],
         Cell::Compare(op, lit) => match (op, literal_value(lit)) {
@@ -117,6 +113,43 @@ pub fn samples(cell: &Cell) -> Vec<Value> {
             (_, v) => vec![v],
         },
     }
+}
+
+/// The literal text a pattern starts with (after `^`) and ends with (before `$`), as far
+/// as plain characters go: enough to build values that a pattern matches.
+pub fn regex_literals(pattern: &str) -> (String, String) {
+    let plain = |c: &char| c.is_alphanumeric() || matches!(c, '-' | '_' | ' ' | ':' | '/');
+    let prefix: String = pattern.strip_prefix('^').unwrap_or("").chars().take_while(plain).collect();
+    let suffix: String = match pattern.strip_suffix('$') {
+        Some(body) => {
+            let mut tail: Vec<char> = body.chars().rev().take_while(plain).collect();
+            tail.reverse();
+            tail.into_iter().collect()
+        }
+        None => String::new(),
+    };
+    (prefix, suffix)
+}
+
+/// Values that may match both cells: each cell's samples, and each extended by the other's
+/// pattern suffix (so `starts "FIN"` and `matches "^FIN.*AP$"` meet at `FINAP`).
+pub fn joint_samples(a: &Cell, b: &Cell) -> Vec<Value> {
+    let mut out = samples(a);
+    out.extend(samples(b));
+    let suffix = |c: &Cell| match c {
+        Cell::Regex(p) => Some(regex_literals(p).1),
+        _ => None,
+    };
+    for (x, y) in [(a, b), (b, a)] {
+        if let Some(sfx) = suffix(y).filter(|s| !s.is_empty()) {
+            for v in samples(x) {
+                if let Value::Text(t) = v {
+                    out.push(Value::Text(format!("{t}{sfx}")));
+                }
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -87,7 +87,10 @@ fn json_diagnostics_carry_code_message_and_byte_offsets() {
         .collect();
     assert_eq!(
         pointed,
-        vec![("cost[finance]".to_string(), "this is £".to_string()), ("fte[finance]".to_string(), "this is FTE".to_string())]
+        vec![
+            ("cost[finance]".to_string(), "this is £".to_string()),
+            ("fte[finance]".to_string(), "this is FTE".to_string())
+        ]
     );
     assert_eq!(v["summary"]["errors"], 1);
     assert_eq!(v["summary"]["ok"], false);

@@ -10,6 +10,19 @@ use crate::source::{Name, Span, Spanned};
 use std::collections::HashMap;
 use std::path::Path;
 
+/// The placeholders of a template (`{f}`, `{f.title}`), or `None` if a `{` is not closed.
+fn placeholders(text: &str) -> Option<Vec<String>> {
+    let mut found = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        let after = rest.get(open + 1..).unwrap_or("");
+        let close = after.find('}')?;
+        found.push(after.get(..close).unwrap_or("").trim().to_string());
+        rest = after.get(close + 1..).unwrap_or("");
+    }
+    Some(found)
+}
+
 /// Dataset properties whose values are words from a fixed list.
 const DATASET_WORD_PROPERTIES: &[(&str, &[&str])] = &[("on_bad_row", &["reject", "skip", "warn"])];
 
@@ -222,12 +235,16 @@ impl<'c, 'a> DefChecker<'c, 'a> {
         }
         for p in &ds.properties {
             if let Some((key, words)) = DATASET_WORD_PROPERTIES.iter().find(|(k, _)| *k == p.node.key.node) {
-                let ok = matches!(&p.node.value.node, PropValue::Word(w) if words.contains(&w.as_str()));
-                if !ok {
+                let given = match &p.node.value.node {
+                    PropValue::Word(w) | PropValue::Text(w) => w.clone(),
+                    PropValue::Number(n) => n.to_string(),
+                };
+                if !words.contains(&given.as_str()) {
+                    let closest = suggest::did_you_mean(&given, words.iter().copied()).or(words.first().copied());
                     self.push(
                         Diagnostic::new(Code::InvalidDataset, format!("`{key}` must be one of {}", words.join(", ")))
                             .primary(p.node.value.span, "not one of the choices")
-                            .help(format!("write `{key} {}`", words.first().copied().unwrap_or_default())),
+                            .help(format!("write `{key} {}`", closest.unwrap_or_default())),
                     );
                 }
             }
@@ -273,69 +290,16 @@ impl<'c, 'a> DefChecker<'c, 'a> {
         }
     }
 
-    /// `"{f.title} cost"`: every placeholder must be an index of the field with a value for every member.
+    /// `"{f.title} cost"`: every placeholder must be an index of the field with a value
+    /// for every member, and each index must appear (else all members read one column).
     fn column_template(&mut self, field: &Field) {
-        let template = &field.column;
-        let mut placeholders = Vec::new();
-        let mut rest = template.node.as_str();
-        while let Some(open) = rest.find('{') {
-            let after = rest.get(open + 1..).unwrap_or("");
-            let Some(close) = after.find('}') else {
-                self.push(
-                    Diagnostic::new(Code::BadColumnTemplate, "a `{` in the column name is not closed")
-                        .primary(template.span, "unclosed placeholder")
-                        .help("placeholders are written `{f}` or `{f.title}`"),
-                );
-                return;
-            };
-            placeholders.push(after.get(..close).unwrap_or("").trim().to_string());
-            rest = after.get(close + 1..).unwrap_or("");
+        let Some(ok) = self.template(&field.column, &field.indices, Code::BadColumnTemplate, "the column name") else {
+            return;
+        };
+        if !ok {
+            return;
         }
-        for p in &placeholders {
-            let (var, prop) = p.split_once('.').map_or((p.as_str(), None), |(v, pr)| (v, Some(pr)));
-            let Some(decl) = field.indices.iter().find(|d| d.node.var.node == var) else {
-                let vars: Vec<&str> = field.indices.iter().map(|d| d.node.var.node.as_str()).collect();
-                self.push(
-                    Diagnostic::new(
-                        Code::BadColumnTemplate,
-                        format!("`{{{p}}}` does not name an index of field `{}`", field.name.node),
-                    )
-                    .primary(template.span, format!("`{var}` is not an index here"))
-                    .help(if vars.is_empty() {
-                        "only indexed fields (`field cost[f in function]`) can use placeholders".to_string()
-                    } else {
-                        suggest::help_for(var, vars, "use the field's index variable")
-                    }),
-                );
-                continue;
-            };
-            let members = self.syms().members(&decl.node.set.node).unwrap_or_default();
-            for m in &members {
-                let has = match prop {
-                    None | Some("name") => true,
-                    Some("title") => m.title.is_some(),
-                    Some(other) => m.properties.iter().any(|pr| pr.node.key.node == other),
-                };
-                if !has {
-                    self.push(
-                        Diagnostic::new(
-                            Code::BadColumnTemplate,
-                            format!(
-                                "`{{{p}}}` cannot be built for `{}`: it has no `{}`",
-                                m.name,
-                                prop.unwrap_or("name")
-                            ),
-                        )
-                        .primary(template.span, format!("no column name for {} `{}`", decl.node.set.node, m.name))
-                        .help(format!(
-                            "give every member of `{}` that property, or use `{{{var}}}` or `{{{var}.title}}`",
-                            decl.node.set.node
-                        )),
-                    );
-                    break;
-                }
-            }
-        }
+        let placeholders = placeholders(&field.column.node).unwrap_or_default();
         for d in &field.indices {
             let used = placeholders.iter().any(|p| p.split('.').next() == Some(d.node.var.node.as_str()));
             if !used {
@@ -344,11 +308,69 @@ impl<'c, 'a> DefChecker<'c, 'a> {
                         Code::BadColumnTemplate,
                         format!("the column name does not vary with `{}`", d.node.var.node),
                     )
-                    .primary(template.span, format!("every {} would read this one column", d.node.set.node))
+                    .primary(field.column.span, format!("every {} would read this one column", d.node.set.node))
                     .help(format!("put `{{{0}}}` or `{{{0}.title}}` in the column name", d.node.var.node)),
                 );
             }
         }
+    }
+
+    /// Check the placeholders of a template (a column name or a title) against the index
+    /// variables in scope. `None` if it is malformed, else whether every placeholder is good.
+    fn template(
+        &mut self,
+        text: &Spanned<String>,
+        indices: &[Spanned<IndexDecl>],
+        code: Code,
+        what: &str,
+    ) -> Option<bool> {
+        let Some(found) = placeholders(&text.node) else {
+            self.push(
+                Diagnostic::new(code, format!("a `{{` in {what} is not closed"))
+                    .primary(text.span, "unclosed placeholder")
+                    .help("placeholders are written `{f}` or `{f.title}`"),
+            );
+            return None;
+        };
+        let mut ok = true;
+        for p in &found {
+            let (var, prop) = p.split_once('.').map_or((p.as_str(), None), |(v, pr)| (v, Some(pr)));
+            let Some(decl) = indices.iter().find(|d| d.node.var.node == var) else {
+                ok = false;
+                let vars: Vec<&str> = indices.iter().map(|d| d.node.var.node.as_str()).collect();
+                self.push(
+                    Diagnostic::new(code, format!("`{{{p}}}` in {what} does not name an index"))
+                        .primary(text.span, format!("`{var}` is not an index here"))
+                        .help(if vars.is_empty() {
+                            "only indexed definitions (`[f in function]`) can use placeholders".to_string()
+                        } else {
+                            suggest::help_for(var, vars, "use an index variable of the definition")
+                        }),
+                );
+                continue;
+            };
+            let members = self.syms().members(&decl.node.set.node).unwrap_or_default();
+            let lacking = members.iter().find(|m| match prop {
+                None | Some("name") => false,
+                Some("title") => m.title.is_none(),
+                Some(other) => !m.properties.iter().any(|pr| pr.node.key.node == other),
+            });
+            if let Some(m) = lacking {
+                ok = false;
+                self.push(
+                    Diagnostic::new(
+                        code,
+                        format!("`{{{p}}}` cannot be built for `{}`: it has no `{}`", m.name, prop.unwrap_or("name")),
+                    )
+                    .primary(text.span, format!("nothing to put here for {} `{}`", decl.node.set.node, m.name))
+                    .help(format!(
+                        "give every member of `{}` that property, or use `{{{var}}}` or `{{{var}.title}}`",
+                        decl.node.set.node
+                    )),
+                );
+            }
+        }
+        Some(ok)
     }
 
     fn param(&mut self, name: &Name, p: &'a ParamDef) {
@@ -358,7 +380,6 @@ impl<'c, 'a> DefChecker<'c, 'a> {
         scope.constant = true;
         scope.owner = Some(Node::Param(name.node.clone()));
         let mut seen: HashMap<(Vec<String>, Option<Date>), Span> = HashMap::new();
-        let mut covered: Vec<Vec<String>> = Vec::new();
         for e in &p.entries {
             let entry = &e.node;
             let keys: Vec<String> = entry
@@ -386,7 +407,6 @@ impl<'c, 'a> DefChecker<'c, 'a> {
             } else {
                 seen.insert(key, e.span);
             }
-            covered.push(keys);
             let t = self.exprs.infer(&entry.value, &scope);
             if let (Some(want), Ty::Num(got)) = (&declared, &t) {
                 if got != want {
@@ -402,7 +422,7 @@ impl<'c, 'a> DefChecker<'c, 'a> {
             }
         }
         if indices_ok && !p.short {
-            self.param_coverage(name, p, &covered);
+            self.param_coverage(name, p);
         }
     }
 
@@ -450,26 +470,66 @@ impl<'c, 'a> DefChecker<'c, 'a> {
         }
     }
 
-    /// Warn when some member of a one-index parameter has no value and no `*` default.
-    fn param_coverage(&mut self, name: &Name, p: &ParamDef, covered: &[Vec<String>]) {
-        let [decl] = p.indices.as_slice() else { return };
-        if covered.iter().any(|k| k.first().is_some_and(|x| x == "*")) {
+    /// Warn when some combination of index members has no value from the start (no entry
+    /// without `since`, and no `*` default): figures needing it would be missing.
+    fn param_coverage(&mut self, name: &Name, p: &ParamDef) {
+        const MAX_COMBINATIONS: usize = 100_000;
+        let sets: Vec<Vec<String>> = p
+            .indices
+            .iter()
+            .map(|d| {
+                self.syms().members(&d.node.set.node).unwrap_or_default().iter().map(|m| m.name.to_string()).collect()
+            })
+            .collect();
+        let total: usize = sets.iter().map(Vec::len).product();
+        // Entries with the wrong number of keys are errors already; a warning would repeat them.
+        let malformed = p.entries.iter().any(|e| e.node.keys.len() != p.indices.len());
+        if total == 0 || total > MAX_COMBINATIONS || malformed {
             return;
         }
-        let members = self.syms().members(&decl.node.set.node).unwrap_or_default();
-        let missing: Vec<&str> = members
-            .iter()
-            .map(|m| m.name)
-            .filter(|m| !covered.iter().any(|k| k.first().is_some_and(|x| x == m)))
-            .collect();
-        if let Some(first) = missing.first() {
-            let more = if missing.len() > 1 { format!(" and {} more", missing.len() - 1) } else { String::new() };
-            self.push(
-                Diagnostic::new(Code::IncompleteParam, format!("`{}` has no value for `{first}`{more}", name.node))
-                    .primary(name.span, format!("no value for every {}", decl.node.set.node))
-                    .help(format!("add `{first} = ...`, or a default `* = ...`; figures needing it will be missing")),
-            );
+        let covers = |e: &ParamEntry, combo: &[&String]| {
+            e.keys.len() == combo.len()
+                && e.keys.iter().zip(combo).all(|(k, m)| match &k.node {
+                    ParamKey::Any => true,
+                    ParamKey::Name(n) => n == *m,
+                })
+        };
+        let mut missing: Vec<(String, Option<Date>)> = Vec::new();
+        let mut combo_index = vec![0usize; sets.len()];
+        for _ in 0..total {
+            let combo: Vec<&String> = sets.iter().zip(&combo_index).filter_map(|(s, i)| s.get(*i)).collect();
+            let from_start = p.entries.iter().any(|e| e.node.since.is_none() && covers(&e.node, &combo));
+            if !from_start {
+                let earliest = p
+                    .entries
+                    .iter()
+                    .filter(|e| covers(&e.node, &combo))
+                    .filter_map(|e| e.node.since.as_ref().map(|d| d.node))
+                    .min();
+                missing.push((combo.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(", "), earliest));
+            }
+            for (slot, set) in combo_index.iter_mut().zip(&sets).rev() {
+                *slot += 1;
+                if *slot < set.len() {
+                    break;
+                }
+                *slot = 0;
+            }
         }
+        let Some((first, since)) = missing.first() else { return };
+        let more = if missing.len() > 1 { format!(" and {} more", missing.len() - 1) } else { String::new() };
+        let message = match (since, first.is_empty()) {
+            (Some(date), true) => format!("`{}` has no value before {date}", name.node),
+            (Some(date), false) => format!("`{}` has no value for `{first}` before {date}{more}", name.node),
+            (None, true) => format!("`{}` has no value", name.node),
+            (None, false) => format!("`{}` has no value for `{first}`{more}", name.node),
+        };
+        let add = if first.is_empty() { "`= ...`".to_string() } else { format!("`{first} = ...`") };
+        self.push(
+            Diagnostic::new(Code::IncompleteParam, message)
+                .primary(name.span, "not every index has a value from the start")
+                .help(format!("add {add} without `since`, or a default `* = ...`; figures needing it will be missing")),
+        );
     }
 
     fn declared_mismatch(
@@ -521,20 +581,8 @@ impl<'c, 'a> DefChecker<'c, 'a> {
 
     /// Titles such as `"Cost of {f.title}"` may only use the definition's index variables.
     fn title_template(&mut self, title: Option<&Spanned<String>>, indices: &[Spanned<IndexDecl>]) {
-        let Some(title) = title else { return };
-        for part in title.node.split('{').skip(1) {
-            let Some((inner, _)) = part.split_once('}') else { continue };
-            let var = inner.split('.').next().unwrap_or("").trim();
-            if !indices.iter().any(|d| d.node.var.node == var) {
-                self.push(
-                    Diagnostic::new(
-                        Code::UnboundIndex,
-                        format!("the title uses `{{{inner}}}`, but `{var}` is not an index here"),
-                    )
-                    .primary(title.span, "unknown placeholder")
-                    .help("titles may use the definition's index variables, such as `{f.title}`"),
-                );
-            }
+        if let Some(title) = title {
+            self.template(title, indices, Code::UnboundIndex, "the title");
         }
     }
 
@@ -542,9 +590,24 @@ impl<'c, 'a> DefChecker<'c, 'a> {
         let meth = name.node.as_str();
         if let Some(peers) = &m.peers {
             for field in &peers.node.same {
-                let ok = matches!(self.syms().get(&field.node).map(|s| s.item), Some(Item::Field { .. }));
-                if !ok {
-                    self.expect_kind(field, "field", |i| matches!(i, Item::Field { .. }));
+                match self.syms().get(&field.node).map(|s| s.item) {
+                    Some(Item::Field { field: f, .. }) => {
+                        let t = self.exprs.field_ty(f);
+                        if !matches!(t, Ty::Text | Ty::Member(_) | Ty::Unknown) {
+                            let shown = self.exprs.show(&t);
+                            self.push(
+                                Diagnostic::new(
+                                    Code::WrongKind,
+                                    format!("peer groups cannot be formed from `{}`", field.node),
+                                )
+                                .primary(field.span, format!("this field holds {shown}"))
+                                .help("group by a text field or a field holding members of a set, such as `org_type`"),
+                            );
+                        }
+                    }
+                    _ => {
+                        self.expect_kind(field, "field", |i| matches!(i, Item::Field { .. }));
+                    }
                 }
             }
             if peers.node.minimum.is_none() {
@@ -669,7 +732,7 @@ impl<'c, 'a> DefChecker<'c, 'a> {
     }
 
     fn script(&mut self, s: &ScriptDef, rule_file: &Path) {
-        let base = rule_file.parent().unwrap_or(Path::new("."));
+        let base = rule_file.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         if !base.join(&s.path.node).is_file() {
             self.push(
                 Diagnostic::new(Code::MissingScript, format!("script file `{}` not found", s.path.node))

@@ -109,7 +109,8 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
 
     pub fn show(&self, ty: &Ty) -> String {
         match ty {
-            Ty::Num(d) => self.units.show(d),
+            Ty::Num(d) if d.is_dimensionless() => "a ratio".to_string(),
+            Ty::Num(d) => format!("an amount in {}", self.units.show(d)),
             Ty::Lit => "a plain number".to_string(),
             Ty::Text => "text".to_string(),
             Ty::Date => "a date".to_string(),
@@ -229,7 +230,9 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
                 None => self.error(
                     Diagnostic::new(Code::UnknownCurrency, format!("no unit has `{currency}` as its symbol"))
                         .primary(e.span, "the unit of this amount is unknown")
-                        .help(format!("declare the currency: `unit GBP \"pound sterling\" symbol \"{currency}\"`")),
+                        .help(format!(
+                            "give the currency's unit this symbol: `unit NAME \"title\" symbol \"{currency}\"`"
+                        )),
                 ),
             },
             ExprKind::Date(_) => Ty::Date,
@@ -304,7 +307,7 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
                 let count = r.indices.len();
                 return self.error(
                     Diagnostic::new(Code::IndexArity, format!("`{n}` has one value per {set}; say which"))
-                        .primary(span, format!("{} with {count} index{}", r.kind, if count == 1 { "" } else { "es" }))
+                        .primary(span, format!("{} with {}", r.kind, count_indices(count)))
                         .help(format!(
                             "write `{n}[{var}]` inside a definition indexed by `[{var} in {set}]`, or name a member"
                         )),
@@ -396,7 +399,9 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
                 }
             },
             _ => {
-                self.infer(target, scope);
+                if self.infer(target, scope) == Ty::Unknown {
+                    return Ty::Unknown;
+                }
                 self.error(
                     Diagnostic::new(Code::IndexArity, "only a name can be indexed")
                         .primary(target.span, "not a field, parameter, KPI or figure")
@@ -426,11 +431,10 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
             return self.error(
                 Diagnostic::new(
                     Code::IndexArity,
-                    format!(
-                        "`{name}` takes {want} index{}, given {}",
-                        if want == 1 { "" } else { "es" },
-                        indices.len()
-                    ),
+                    match want {
+                        0 => format!("`{name}` is not indexed, but is given {}", count_indices(indices.len())),
+                        _ => format!("`{name}` takes {}, given {}", count_indices(want), indices.len()),
+                    },
                 )
                 .primary(span, "wrong number of indices")
                 .help(if sets.is_empty() {
@@ -663,7 +667,7 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
     fn builtin(&mut self, span: Span, b: &Builtin, args: &[Argument], scope: &Scope<'_>) -> Ty {
         let positional: Vec<&Argument> = args.iter().filter(|a| a.name.is_none()).collect();
         if positional.len() < b.min_args || positional.len() > b.max_args {
-            for a in args {
+            for a in &positional {
                 self.infer(&a.value, scope);
             }
             return self.error(
@@ -676,9 +680,11 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
             );
         }
         let mut seen: Vec<&str> = Vec::new();
+        let mut unknown_option = false;
         for a in args {
             let Some(n) = &a.name else { continue };
             let Some(opt) = b.options.iter().find(|o| o.name == n.node) else {
+                unknown_option = true;
                 let names: Vec<&str> = b.options.iter().map(|o| o.name).collect();
                 self.error(
                     Diagnostic::new(Code::BadArgument, format!("`{}` has no option `{}`", b.name, n.node))
@@ -698,10 +704,11 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
             self.option_value(b, opt, &a.value, scope);
         }
         let missing: Vec<_> = b.options.iter().filter(|o| o.required && !seen.contains(&o.name)).collect();
-        if let Some(first) = missing.first() {
+        // A misspelt option is reported above; saying it is also missing would be noise.
+        if let (Some(first), false) = (missing.first(), unknown_option) {
             let list: Vec<String> = missing.iter().map(|o| format!("`{}`", o.name)).collect();
             self.error(
-                Diagnostic::new(Code::UnstatedChoice, format!("`{}` needs {} stated", b.name, list.join(" and ")))
+                Diagnostic::new(Code::UnstatedChoice, format!("`{}` needs {} stated", b.name, join_and(&list)))
                     .primary(span, format!("`{}`: {}", first.name, first.meaning))
                     .help(format!("state every choice: `{}`", b.signature)),
             );
@@ -943,6 +950,23 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
                 )
             }
         }
+    }
+}
+
+fn count_indices(n: usize) -> String {
+    if n == 1 {
+        "one index".to_string()
+    } else {
+        format!("{n} indices")
+    }
+}
+
+/// `a`, `a and b`, `a, b and c`.
+pub fn join_and(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
     }
 }
 

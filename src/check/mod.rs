@@ -39,12 +39,13 @@ impl CheckReport {
     }
 }
 
-/// Check a loaded tree. Syntax errors stop checking (names in a half-read file would
-/// all look undefined); otherwise every check runs over every file.
+/// Check a loaded tree. A file that could not be read stops checking (names defined in
+/// it would all look undefined); otherwise every check runs over every file, even after
+/// errors such as a bad date or number, which leave their definitions in place.
 pub fn check(tree: &RuleTree, options: CheckOptions) -> CheckReport {
     let mut diagnostics = tree.diagnostics.clone();
     let definitions = tree.asts.iter().map(|f| f.definitions.len()).sum();
-    if !tree.has_errors() {
+    if !tree.incomplete {
         diagnostics.extend(check_definitions(tree, options));
     }
     diagnostic::sort(&mut diagnostics);

@@ -17,6 +17,8 @@ struct InputColumn<'t> {
     index: usize,
     name: &'t str,
     numeric: bool,
+    /// The set whose members the column holds, for a set-typed field.
+    set: Option<&'t str>,
 }
 
 pub fn check(table: &ClassifyDef, syms: &Symbols<'_>, diags: &mut Vec<Diagnostic>) {
@@ -56,7 +58,9 @@ pub fn check(table: &ClassifyDef, syms: &Symbols<'_>, diags: &mut Vec<Diagnostic
             continue;
         }
         match fields.iter().find(|f| f.node.name.node == name) {
-            Some(f) => inputs.push(InputColumn { index, name, numeric: is_numeric(&f.node, syms) }),
+            Some(f) => {
+                inputs.push(InputColumn { index, name, numeric: is_numeric(&f.node, syms), set: set_of(&f.node, syms) })
+            }
             None => diags.push(
                 Diagnostic::new(Code::UnknownName, format!("dataset `{}` has no field `{name}`", table.dataset.node))
                     .primary(col.node.name.span, "not a field of the dataset")
@@ -77,6 +81,15 @@ pub fn check(table: &ClassifyDef, syms: &Symbols<'_>, diags: &mut Vec<Diagnostic
             Diagnostic::new(Code::TableShape, "a decision table needs at least one input and one output column")
                 .primary(span, if outputs.is_empty() { "no output column" } else { "no input column" })
                 .help("mark outputs with `=>`: `| cost_centre | => activity |`"),
+        );
+        return;
+    }
+    if table.rows.is_empty() {
+        let span = table.columns.first().map_or(table.dataset.span, |c| c.span);
+        diags.push(
+            Diagnostic::new(Code::TableShape, "this decision table has no rows")
+                .primary(span, "a header and nothing under it")
+                .help("add rows such as `| starts \"FIN\" | accounts_payable |`"),
         );
         return;
     }
@@ -102,11 +115,22 @@ pub fn check(table: &ClassifyDef, syms: &Symbols<'_>, diags: &mut Vec<Diagnostic
         return;
     }
     let regexes = compile_cells(table, &inputs, diags);
+    check_set_cells(table, &inputs, syms, diags);
     check_outputs(table, &outputs, syms, diags);
     if table.hit.node == HitPolicy::Unique {
         overlaps(table, &inputs, &regexes, diags);
     }
-    gap(table, &inputs, &regexes, diags);
+    gap(table, &inputs, &regexes, syms, diags);
+}
+
+fn set_of<'t>(field: &'t Field, syms: &Symbols<'_>) -> Option<&'t str> {
+    match &field.ty.node {
+        FieldType::Unit(u) => match u.factors.as_slice() {
+            [(n, 1)] if syms.is_index_set(&n.node) => Some(n.node.as_str()),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 fn is_numeric(field: &Field, syms: &Symbols<'_>) -> bool {
@@ -140,7 +164,7 @@ fn compile_cells(
                     }
                     Err(err) => diags.push(
                         Diagnostic::new(Code::InvalidRegex, format!("`{pattern}` is not a valid pattern"))
-                            .primary(c.span, first_line(&err.to_string()))
+                            .primary(c.span, first_line(&err.to_string()).trim_start_matches("error: ").to_string())
                             .help("patterns use Rust regex syntax; escape special characters with `\\\\`"),
                     ),
                 },
@@ -182,6 +206,36 @@ fn compile_cells(
         out.push(compiled);
     }
     out
+}
+
+/// In a column of set members, the values written must be members.
+fn check_set_cells(table: &ClassifyDef, inputs: &[InputColumn<'_>], syms: &Symbols<'_>, diags: &mut Vec<Diagnostic>) {
+    for col in inputs {
+        let Some(set) = col.set else { continue };
+        for row in &table.rows {
+            let Some(c) = row.node.cells.get(col.index) else { continue };
+            let literals: Vec<&Literal> = match &c.node {
+                Cell::Exact(l) => vec![l],
+                Cell::Set(items) => items.iter().collect(),
+                _ => Vec::new(),
+            };
+            for lit in literals {
+                let (Literal::Word(w) | Literal::Text(w)) = lit else { continue };
+                if !syms.is_member(set, w) {
+                    let members = syms.members(set).unwrap_or_default();
+                    diags.push(
+                        Diagnostic::new(Code::UnknownName, format!("`{w}` is not a member of `{set}`"))
+                            .primary(c.span, format!("column `{}` holds members of `{set}`", col.name))
+                            .help(suggest::help_for(
+                                w,
+                                members.iter().map(|m| m.name),
+                                &format!("use a member of `{set}`"),
+                            )),
+                    );
+                }
+            }
+        }
+    }
 }
 
 fn has_text_literal(c: &Cell) -> bool {
@@ -251,10 +305,10 @@ fn check_outputs(
         }
         class_of_row.push((r, activity, class));
     }
-    // An activity given a class other than its own, or two classes in two rows.
-    let mut seen: Vec<(String, String, crate::source::Span)> = Vec::new();
+    // An activity given a class other than its own (rows that agree with the declaration
+    // agree with each other, so that is the only conflict possible).
     for (_, activity, class) in class_of_row {
-        let (Some((act, act_span)), Some((cls, cls_span))) = (activity, class) else { continue };
+        let (Some((act, _)), Some((cls, cls_span))) = (activity, class) else { continue };
         if let Some(Item::Activity { activity: a, .. }) = syms.get(&act).map(|s| s.item) {
             if a.class.node != cls {
                 diags.push(
@@ -266,21 +320,8 @@ fn check_outputs(
                     .secondary(a.class.span, format!("declared `{}` here", a.class.node))
                     .help("an activity has one class; change the row or the activity's declaration"),
                 );
-                continue;
             }
         }
-        if let Some((_, other, other_span)) = seen.iter().find(|(a, c, _)| *a == act && *c != cls) {
-            diags.push(
-                Diagnostic::new(
-                    Code::ConflictingClass,
-                    format!("activity `{act}` is given two classes, {other} and {cls}"),
-                )
-                .primary(cls_span, format!("`{cls}` here"))
-                .secondary(*other_span, format!("`{other}` here"))
-                .help("an activity has one class; make the rows agree"),
-            );
-        }
-        seen.push((act, cls, act_span.to(cls_span)));
     }
 }
 
@@ -289,11 +330,7 @@ fn witness(a: &Cell, ra: Option<&Regex>, b: &Cell, rb: Option<&Regex>) -> Option
     if matches!(a, Cell::Any) && matches!(b, Cell::Any) {
         return Some(None);
     }
-    table::samples(a)
-        .into_iter()
-        .chain(table::samples(b))
-        .find(|v| table::matches(a, ra, v) && table::matches(b, rb, v))
-        .map(Some)
+    table::joint_samples(a, b).into_iter().find(|v| table::matches(a, ra, v) && table::matches(b, rb, v)).map(Some)
 }
 
 fn overlaps(
@@ -356,7 +393,13 @@ fn overlaps(
 }
 
 /// Warn when no row is a catch-all and an input can be found that no row matches.
-fn gap(table: &ClassifyDef, inputs: &[InputColumn<'_>], regexes: &[Vec<Option<Regex>>], diags: &mut Vec<Diagnostic>) {
+fn gap(
+    table: &ClassifyDef,
+    inputs: &[InputColumn<'_>],
+    regexes: &[Vec<Option<Regex>>],
+    syms: &Symbols<'_>,
+    diags: &mut Vec<Diagnostic>,
+) {
     let catch_all = table
         .rows
         .iter()
@@ -364,7 +407,10 @@ fn gap(table: &ClassifyDef, inputs: &[InputColumn<'_>], regexes: &[Vec<Option<Re
     if catch_all || table.rows.is_empty() {
         return;
     }
-    let candidates: Vec<Vec<Value>> = inputs.iter().map(|col| fresh_values(table, col)).collect();
+    let candidates: Vec<Vec<Value>> = inputs.iter().map(|col| fresh_values(table, col, syms)).collect();
+    if candidates.iter().any(Vec::is_empty) {
+        return;
+    }
     let mut choice = vec![0usize; inputs.len()];
     for _ in 0..256 {
         let input: Vec<&Value> = candidates.iter().zip(&choice).filter_map(|(c, i)| c.get(*i)).collect();
@@ -404,7 +450,11 @@ fn advance(choice: &mut [usize], candidates: &[Vec<Value>]) -> bool {
 }
 
 /// Values for a column that the table's cells are unlikely to match.
-fn fresh_values(table: &ClassifyDef, col: &InputColumn<'_>) -> Vec<Value> {
+fn fresh_values(table: &ClassifyDef, col: &InputColumn<'_>, syms: &Symbols<'_>) -> Vec<Value> {
+    if let Some(set) = col.set {
+        // Data in this column are always members: try each of them.
+        return syms.members(set).unwrap_or_default().iter().map(|m| Value::Text(m.name.to_string())).collect();
+    }
     if col.numeric {
         let numbers: Vec<Decimal> = table
             .rows

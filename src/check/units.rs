@@ -4,6 +4,7 @@ use super::suggest;
 use crate::ast::{DefKind, File, UnitDef, UnitExpr};
 use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
+use crate::source::Span;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 
@@ -67,19 +68,41 @@ impl UnitTable {
         for name in BUILTIN_BASES {
             table.symbols.insert((*name).to_string(), (*name).to_string());
         }
-        let mut pending: Vec<(&str, &UnitExpr)> = Vec::new();
+        let mut pending: Vec<(&str, Span, &UnitExpr)> = Vec::new();
+        let mut symbol_spans: HashMap<&str, Span> = HashMap::new();
         for def in files.iter().flat_map(|f| &f.definitions) {
             if let DefKind::Unit(unit) = &def.node.kind {
                 let name = def.node.name.node.as_str();
+                if BUILTIN_DIMENSIONLESS.contains(&name) || BUILTIN_BASES.contains(&name) {
+                    diags.push(
+                        Diagnostic::new(Code::DuplicateName, format!("`{name}` is a built-in unit"))
+                            .primary(def.node.name.span, "cannot be redefined")
+                            .help("`ratio`, `percent` and `count` are built in; choose another name"),
+                    );
+                    continue;
+                }
                 match unit {
                     UnitDef::Base { symbol, .. } => {
                         let shown = symbol.as_ref().map_or(name, |s| s.node.as_str());
                         table.symbols.insert(name.to_string(), shown.to_string());
                         if let Some(sym) = symbol {
-                            table.currencies.insert(sym.node.clone(), name.to_string());
+                            if let Some(first) = symbol_spans.get(sym.node.as_str()) {
+                                diags.push(
+                                    Diagnostic::new(
+                                        Code::DuplicateName,
+                                        format!("two units have the symbol `{}`", sym.node),
+                                    )
+                                    .primary(sym.span, format!("`{name}` claims it again"))
+                                    .secondary(*first, "first claimed here")
+                                    .help("a symbol names one unit, so that amounts such as `£5` have one meaning"),
+                                );
+                            } else {
+                                symbol_spans.insert(sym.node.as_str(), sym.span);
+                                table.currencies.insert(sym.node.clone(), name.to_string());
+                            }
                         }
                     }
-                    UnitDef::Alias { expr, .. } => pending.push((name, &expr.node)),
+                    UnitDef::Alias { expr, .. } => pending.push((name, def.node.name.span, &expr.node)),
                 }
             }
         }
@@ -87,7 +110,7 @@ impl UnitTable {
         let mut progress = true;
         while progress && !pending.is_empty() {
             progress = false;
-            pending.retain(|(name, expr)| {
+            pending.retain(|(name, _, expr)| {
                 let ready = expr
                     .factors
                     .iter()
@@ -100,14 +123,22 @@ impl UnitTable {
                 !ready
             });
         }
-        for (name, expr) in pending {
-            if let Some((first, _)) = expr.factors.first() {
-                diags.push(
-                    Diagnostic::new(Code::Cycle, format!("unit `{name}` is defined in terms of itself"))
-                        .primary(first.span, "this refers back to the unit being defined")
-                        .help("define at least one of these units as a base unit with a title"),
-                );
+        // What is left refers to itself through other aliases: one report for all of them,
+        // and a placeholder for each so that their uses are not reported as unknown.
+        if let Some((first, first_span, _)) = pending.first() {
+            let names: Vec<String> = pending.iter().map(|(n, _, _)| format!("`{n}`")).collect();
+            let mut diag = Diagnostic::new(
+                Code::Cycle,
+                format!("unit aliases defined in terms of each other: {}", names.join(", ")),
+            )
+            .primary(*first_span, format!("`{first}` needs itself"));
+            for (name, span, _) in pending.iter().skip(1) {
+                diag = diag.secondary(*span, format!("`{name}` is part of the circle"));
             }
+            diags.push(diag.help("define at least one of these units as a base unit with a title"));
+        }
+        for (name, _, _) in pending {
+            table.aliases.insert(name.to_string(), Dim::dimensionless());
         }
         table
     }
@@ -163,6 +194,15 @@ impl UnitTable {
         names.extend(BUILTIN_DIMENSIONLESS.iter().map(|s| (*s).to_string()));
         names.sort();
         names
+    }
+
+    /// A unit in a sentence: `a ratio`, or the unit itself (`£ / FTE`).
+    pub fn describe(&self, dim: &Dim) -> String {
+        if dim.is_dimensionless() {
+            "a ratio".to_string()
+        } else {
+            self.show(dim)
+        }
     }
 
     /// A unit as people read it: `£`, `£ / FTE`, `ratio`.

@@ -12,7 +12,7 @@ pub fn human_name(rule: Rule) -> &'static str {
         Rule::EOI => "end of file",
         Rule::definition | Rule::file => "a definition (`source`, `unit`, `class`, `set`, `function`, `dataset`, `param`, `kpi`, `methodology`, `classify`, `policy` or `script`)",
         Rule::ident | Rule::any_word | Rule::ident_char => "a name",
-        Rule::keyword => "a keyword",
+        Rule::keyword | Rule::item_keyword => "a keyword",
         Rule::string | Rule::string_body | Rule::title => "a quoted string",
         Rule::number | Rule::int_power | Rule::neg_number | Rule::digits | Rule::grouped => "a number",
         Rule::percent => "a percentage such as `25%`",
@@ -91,16 +91,41 @@ pub fn human_name(rule: Rule) -> &'static str {
 
 /// Turn a pest error in the text that starts at `base` into a diagnostic.
 pub fn syntax_error(id: FileId, text: &str, base: usize, err: &pest::error::Error<Rule>) -> Diagnostic {
-    let pos = base
+    let mut pos = base
         + match err.location {
             InputLocation::Pos(p) => p,
             InputLocation::Span((s, _)) => s,
         };
+    // With error detail on, pest knows the literal tokens tried at the furthest position.
+    // Use them only when a punctuation mark or keyword was expected there (a missing `:`):
+    // other tokens are the first characters of names and expressions, which rules say better.
+    let detail: Option<Vec<String>> = err.parse_attempts().and_then(|a| {
+        let tokens: Vec<String> =
+            a.expected_tokens().iter().map(ToString::to_string).filter(|t| telling_token(t)).collect();
+        if tokens.is_empty() || base + a.max_position < pos {
+            return None;
+        }
+        pos = base + a.max_position;
+        let rules: Vec<Rule> =
+            a.call_stacks().iter().filter_map(|c| c.deepest.get_rule().copied().or(c.parent)).collect();
+        Some(attempted(&rules, &tokens))
+    });
     let found = token_at(text, pos);
-    let end = pos + found.len();
-    let (expected, unexpected) = match &err.variant {
-        ErrorVariant::ParsingError { positives, negatives } => (names(positives), names(negatives)),
-        ErrorVariant::CustomError { message } => (vec![message.clone()], Vec::new()),
+    // When the unexpected token starts a later line (a formula cut short, say), point at
+    // the end of what came before: that is where something is missing.
+    let before = text.get(..pos).unwrap_or("");
+    let trimmed = before.trim_end();
+    let (label_start, label_end) =
+        if before.get(trimmed.len()..).is_some_and(|gap| gap.contains('\n')) && !trimmed.is_empty() {
+            let last = trimmed.chars().next_back().map_or(1, char::len_utf8);
+            (trimmed.len() - last, trimmed.len())
+        } else {
+            (pos, pos + found.len())
+        };
+    let (expected, unexpected) = match (&detail, &err.variant) {
+        (Some(list), _) => (list.clone(), Vec::new()),
+        (None, ErrorVariant::ParsingError { positives, negatives }) => (names(positives), names(negatives)),
+        (None, ErrorVariant::CustomError { message }) => (vec![message.clone()], Vec::new()),
     };
     let found_text = if found.is_empty() { "end of file".to_string() } else { format!("`{found}`") };
     let message = if !expected.is_empty() {
@@ -110,11 +135,36 @@ pub fn syntax_error(id: FileId, text: &str, base: usize, err: &pest::error::Erro
     } else {
         format!("unexpected {found_text}")
     };
-    let label =
-        if expected.is_empty() { "not expected here".to_string() } else { format!("expected {}", join_or(&expected)) };
+    let label = match (expected.is_empty(), label_start == pos) {
+        (true, _) => "not expected here".to_string(),
+        (false, true) => format!("expected {}", join_or(&expected)),
+        (false, false) => format!("expected {} after this", join_or(&expected)),
+    };
     Diagnostic::new(Code::SyntaxError, message)
-        .primary(Span::new(id, pos, end), label)
+        .primary(Span::new(id, label_start, label_end), label)
         .help(help_for(&found, &expected))
+}
+
+/// A literal token worth naming in "expected ...": closing or separating punctuation and
+/// keywords, not the characters that merely start a name, number or expression.
+fn telling_token(t: &str) -> bool {
+    const PUNCTUATION: &[&str] = &[":", "=", ",", "{", "}", "[", "]", ")", "|", "=>", "..", "->"];
+    PUNCTUATION.contains(&t)
+        || (t.len() > 1
+            && t.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+            && !matches!(t, "true" | "false" | "not"))
+}
+
+/// What pest tried at the furthest position: the rules (in words) and literal tokens.
+fn attempted(rules: &[Rule], tokens: &[String]) -> Vec<String> {
+    let mut out = names(rules);
+    for t in tokens {
+        let shown = format!("`{t}`");
+        if !out.contains(&shown) {
+            out.push(shown);
+        }
+    }
+    out
 }
 
 fn names(rules: &[Rule]) -> Vec<String> {

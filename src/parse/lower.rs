@@ -10,7 +10,6 @@ use crate::diagnostic::Diagnostic;
 use crate::source::{FileId, Name, Span, Spanned};
 use pest::iterators::{Pair, Pairs};
 use rust_decimal::Decimal;
-use std::str::FromStr;
 
 pub struct Lowerer {
     file: FileId,
@@ -262,10 +261,11 @@ impl Lowerer {
                     let name = self.name(&n);
                     let col = self.expect(&mut inner, Rule::string)?;
                     let key_column = self.string(col);
-                    if def.entity.is_some() {
+                    if let Some(first) = &def.entity {
                         self.diags.push(
                             Diagnostic::new(Code::InvalidDataset, "the entity is declared twice")
                                 .primary(span, "second `entity`")
+                                .secondary(first.span, "first declared here")
                                 .help("a dataset has one entity and key column"),
                         );
                     }
@@ -277,10 +277,11 @@ impl Lowerer {
                     let name = self.name(&n);
                     let col = self.expect(&mut inner, Rule::string)?;
                     let column = self.string(col);
-                    if def.period.is_some() {
+                    if let Some(first) = &def.period {
                         self.diags.push(
                             Diagnostic::new(Code::InvalidDataset, "the period is declared twice")
                                 .primary(span, "second `period`")
+                                .secondary(first.span, "first declared here")
                                 .help("a dataset has one period column"),
                         );
                     }
@@ -366,10 +367,8 @@ impl Lowerer {
         let mut kids = self.children(pair);
         let e = self.expect(&mut kids, Rule::expr)?;
         let value = self.expr(e)?;
-        let since = match kids.next_if(Rule::date) {
-            Some(d) => Some(self.date(&d)?),
-            None => None,
-        };
+        // A bad date is reported and the entry kept undated, so checking goes on.
+        let since = kids.next_if(Rule::date).and_then(|d| self.date(&d));
         Some((value, since))
     }
 
@@ -427,16 +426,17 @@ impl Lowerer {
                                         .primary(nspan, "not a whole number that fits")
                                         .help("write a count such as `minimum 5`"),
                                     );
-                                    None
+                                    Some(Spanned::new(0, nspan))
                                 }
                             }
                         }
                         None => None,
                     };
-                    if def.peers.is_some() {
+                    if let Some(first) = &def.peers {
                         self.diags.push(
                             Diagnostic::new(Code::DuplicateName, "`peers` is declared twice")
                                 .primary(span, "second `peers`")
+                                .secondary(first.span, "first declared here")
                                 .help("a methodology has one peer group; list every field in one `peers same a, b`"),
                         );
                     }
@@ -446,10 +446,11 @@ impl Lowerer {
                     let mut inner = self.children(p);
                     let e = self.expect(&mut inner, Rule::expr)?;
                     let scale = self.expr(e)?;
-                    if def.scale.is_some() {
+                    if let Some(first) = &def.scale {
                         self.diags.push(
                             Diagnostic::new(Code::DuplicateName, "`scale` is declared twice")
                                 .primary(span, "second `scale`")
+                                .secondary(first.span, "first declared here")
                                 .help("multiply the factors into one `scale` expression"),
                         );
                     }
@@ -580,7 +581,9 @@ impl Lowerer {
         match inner.as_rule() {
             Rule::string => Some(Literal::Text(self.string(inner).node)),
             Rule::any_word => Some(Literal::Word(inner.as_str().to_string())),
-            Rule::date => Some(Literal::Date(self.date(&inner)?.node)),
+            Rule::date => Some(
+                self.date(&inner).map_or_else(|| Literal::Text(inner.as_str().to_string()), |d| Literal::Date(d.node)),
+            ),
             Rule::percent => {
                 let n = self.decimal(&inner, inner.as_str().trim_end_matches('%'))?;
                 Some(Literal::Number(n / Decimal::ONE_HUNDRED))
@@ -787,9 +790,11 @@ impl Lowerer {
         Some(Spanned::new(Date { year, month: month as u8, day: day as u8 }, span))
     }
 
+    /// A number, exactly: one that would be rounded is refused (and read as 0 so that
+    /// checking can go on without cascading errors).
     fn decimal(&mut self, pair: &Pair<'_, Rule>, digits: &str) -> Lowered<Decimal> {
         let cleaned: String = digits.chars().filter(|c| *c != ',').collect();
-        match Decimal::from_str(&cleaned) {
+        match Decimal::from_str_exact(&cleaned) {
             Ok(d) => Some(d),
             Err(_) => {
                 self.diags.push(
@@ -797,7 +802,7 @@ impl Lowerer {
                         .primary(self.span(pair), "too many digits")
                         .help("numbers are exact decimals with at most 28 significant digits"),
                 );
-                None
+                Some(Decimal::ZERO)
             }
         }
     }
@@ -830,7 +835,7 @@ impl Lowerer {
                         .primary(self.span(pair), "too large to hold exactly")
                         .help("numbers are exact decimals with at most 28 significant digits"),
                 );
-                None
+                Some(amount)
             }
         }
     }
@@ -842,13 +847,15 @@ impl Lowerer {
         self.expr_depth(pair).map(|(e, _)| e)
     }
 
+    /// Report a too-deep expression once, and stand a plain 0 in its place so the
+    /// enclosing definition is kept (no cascade of unknown names).
     fn too_deep(&mut self, span: Span) -> Option<(Expr, usize)> {
         self.diags.push(
             Diagnostic::new(Code::NestingTooDeep, format!("expression nested more than {MAX_EXPR_DEPTH} levels deep"))
                 .primary(span, "this expression is too deep")
-                .help("split it into named KPIs or methodology figures"),
+                .help("each operator in a chain nests one level; split the formula into named KPIs or figures, or use a statistic such as `sum(x, missing: skip) over all`"),
         );
-        None
+        Some((Spanned::new(ExprKind::Number(Decimal::ZERO), span), 1))
     }
 
     fn checked(&mut self, expr: Expr, depth: usize) -> Option<(Expr, usize)> {
@@ -1003,7 +1010,7 @@ impl Lowerer {
             Rule::number => ExprKind::Number(self.decimal(&p, p.as_str())?),
             Rule::percent => ExprKind::Percent(self.decimal(&p, p.as_str().trim_end_matches('%'))?),
             Rule::money => self.money(&p)?,
-            Rule::date => ExprKind::Date(self.date(&p)?.node),
+            Rule::date => self.date(&p).map_or(ExprKind::Number(Decimal::ZERO), |d| ExprKind::Date(d.node)),
             Rule::string => ExprKind::Text(self.string(p).node),
             Rule::boolean => ExprKind::Bool(p.as_str() == "true"),
             Rule::ident => ExprKind::Name(p.as_str().to_string()),

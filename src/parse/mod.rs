@@ -60,11 +60,23 @@ fn parse_by_chunks(id: FileId, text: &str) -> (Option<File>, Vec<Diagnostic>) {
                     diags.extend(lowerer.into_diagnostics());
                 }
             }
-            Err(err) => diags.push(error::syntax_error(id, text, start, &err)),
+            Err(err) => {
+                let detailed = detailed_error(chunk);
+                diags.push(error::syntax_error(id, text, start, detailed.as_ref().unwrap_or(&err)));
+            }
         }
     }
     let file = File { id, definitions, comments: trivia::comments(id, text) };
     (Some(trivia::attach_docs(file, text)), diags)
+}
+
+/// Parse again with pest's tracking of the tokens tried at the furthest position, which
+/// names what was expected precisely (`:`, not only rules). Off on the fast path: it is slow.
+fn detailed_error(chunk: &str) -> Option<pest::error::Error<Rule>> {
+    pest::set_error_detail(true);
+    let result = AssayParser::parse(Rule::file, chunk).err();
+    pest::set_error_detail(false);
+    result
 }
 
 const DEFINITION_KEYWORDS: &[&str] = &[
