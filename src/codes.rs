@@ -197,6 +197,70 @@ codes! {
         "a policy's requirement or message cannot be evaluated",
         "A policy's `require` must be a truth value, and its message may only interpolate the loop variable's fields.",
         "policy p \"P\" { for s in plan: require s.cost message \"x\" }";
+    DataFileMissing = "data-file-missing", Error,
+        "a dataset's file is not in the data folder",
+        "Figures that need the dataset cannot be computed without it; the run stops rather than reporting them all missing.",
+        "dataset d \"D\" { file \"returns.csv\" ... }   # with no returns.csv under --data";
+    DataUnreadable = "data-unreadable", Error,
+        "a data file cannot be read as its format (CSV, YAML, spreadsheet)",
+        "A file that does not parse cannot be trusted in part; the diagnostic points at where reading failed.",
+        "a CSV row with an unclosed quote, or a YAML file with a tab in its indentation";
+    DataEmpty = "data-empty", Error,
+        "a data file has a header but no rows, or nothing at all",
+        "An empty file is almost always a failed export; evaluating it would report nothing without saying why.",
+        "(a CSV file containing only its header line)";
+    DataMissingColumn = "data-missing-column", Error,
+        "a column that a field reads is not in the data file",
+        "Each field names its column; a renamed or misspelt header would otherwise make a whole field missing. The help names the closest header.",
+        "field turnover : GBP from \"Turnover\"   # the file's header says \"Turn over\"";
+    DataNotANumber = "data-not-a-number", Error,
+        "a cell in a numeric field is not a number",
+        "Numbers may have thousands separators, a currency sign or a percent sign; anything else is a data error, never read as zero.",
+        "Code,Turnover\nRBD,12,3x4";
+    DataNotInSet = "data-not-in-set", Error,
+        "a cell in a set-typed field is not a member of the set",
+        "Peer groups and parameters are keyed by set members; an unknown value would fall out of every group silently.",
+        "Type column says \"Acute Trsut\" where the set has `acute \"Acute trust\"`";
+    DataBadDate = "data-bad-date", Error,
+        "a cell in a date field is not a date",
+        "Dates are written YYYY-MM-DD or DD/MM/YYYY; an unreadable date is a data error.",
+        "Opened column says \"31/02/2010\"";
+    DataMissingKey = "data-missing-key", Error,
+        "a row has no entity key",
+        "Every row must say which entity it belongs to; a row without a key cannot be placed.",
+        "a CSV row whose Code cell is blank";
+    DataDuplicateKey = "data-duplicate-key", Error,
+        "two rows have the same entity and period",
+        "A dataset of entities has one row per entity and period; two rows would make every figure ambiguous.",
+        "Code,Year\nRBD,2009/10\nRBD,2009/10";
+    RowsSkipped = "rows-skipped", Warning,
+        "rows with bad data were skipped, as the dataset's `on_bad_row` allows",
+        "Nothing is dropped silently: with `on_bad_row skip` or `warn` the run goes on, and says how many rows it left out and why.",
+        "dataset d \"D\" { on_bad_row skip ... }";
+    GroupTooSmall = "group-too-small", Warning,
+        "a peer group has fewer members than the methodology's minimum",
+        "Statistics over tiny groups mislead; their figures are missing, with this reason, instead.",
+        "peers same org_type minimum 5   # with 3 ambulance trusts";
+    ScriptError = "script-error", Error,
+        "a script failed: it does not compile, a function is missing, or a call failed or returned a non-number",
+        "Scripts are user code; their failures are reported at the line and column in the `.rhai` file.",
+        "fn blend(x, w) { x * w + \"a\" }";
+    ScriptLimit = "script-limit", Error,
+        "a script exceeded a sandbox limit (operations, call depth, string, array or map size) or used a forbidden feature",
+        "Scripts run in a sandbox with no file, network or module access and bounded work, so a runaway or hostile script stops with this error within a second.",
+        "fn spin(x) { loop {} }";
+    UnknownSelection = "unknown-selection", Error,
+        "a name given to `--select` or `--methodology` is not defined",
+        "Asking for something that does not exist is a usage mistake; the help suggests the closest name.",
+        "assay eval --methodology national_averag";
+    NoEntities = "no-entities", Error,
+        "there is nothing to evaluate: no entity has data for the period asked for",
+        "An empty result that looks like success would hide a wrong `--period` or data folder.",
+        "assay eval --period 2031/32";
+    OutputError = "output-error", Error,
+        "the output file could not be written",
+        "Output is written to a temporary file and renamed, so a failure leaves no partial file; this says why it failed.",
+        "assay eval --output /no/such/dir/out.json";
     InternalError = "internal-error", Error,
         "the tool reached a state it should not (please report it)",
         "Rather than panic, the tool reports the internal inconsistency with the span it was working on.",

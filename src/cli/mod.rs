@@ -1,6 +1,7 @@
 //! The command line: one file per subcommand, sharing exit codes and output helpers.
 
 mod check;
+mod eval;
 mod explain_code;
 
 use clap::{Parser, Subcommand};
@@ -28,6 +29,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     Check(check::CheckArgs),
+    Eval(eval::EvalArgs),
     ExplainCode(explain_code::ExplainCodeArgs),
 }
 
@@ -43,6 +45,7 @@ pub fn main() -> u8 {
     };
     match cli.command {
         Command::Check(args) => check::run(&args),
+        Command::Eval(args) => eval::run(&args),
         Command::ExplainCode(args) => explain_code::run(&args),
     }
 }

@@ -1,0 +1,217 @@
+//! One cell: its text turned into a typed value, or a problem with a diagnostic that
+//! underlines the cell in its file.
+
+use super::number::{parse_decimal, Parsed};
+use super::{CellLocator, DatasetSpec, FieldKind, FilePart, LoadContext, RowProblem};
+use crate::ast::Date;
+use crate::check::suggest;
+use crate::codes::Code;
+use crate::diagnostic::Diagnostic;
+use crate::eval::value::Value;
+use crate::source::Span;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum CellProblem {
+    NotANumber {
+        text: String,
+        header: String,
+    },
+    NotInSet {
+        text: String,
+        header: String,
+        set: String,
+        suggestion: Option<String>,
+    },
+    BadDate {
+        text: String,
+        header: String,
+    },
+    MissingKey {
+        header: String,
+    },
+    /// A row with another number of fields than the header.
+    RowShape {
+        fields: usize,
+        header_fields: usize,
+    },
+}
+
+impl CellProblem {
+    pub fn code(&self) -> Code {
+        match self {
+            CellProblem::NotANumber { .. } => Code::DataNotANumber,
+            CellProblem::NotInSet { .. } => Code::DataNotInSet,
+            CellProblem::BadDate { .. } => Code::DataBadDate,
+            CellProblem::MissingKey { .. } => Code::DataMissingKey,
+            CellProblem::RowShape { .. } => Code::DataUnreadable,
+        }
+    }
+}
+
+/// A problem in a few words, for summaries.
+pub fn describe(p: &CellProblem) -> String {
+    match p {
+        CellProblem::NotANumber { text, header } => format!("`{text}` in column `{header}` is not a number"),
+        CellProblem::NotInSet { text, header, set, .. } => {
+            format!("`{text}` in column `{header}` is not a member of `{set}`")
+        }
+        CellProblem::BadDate { text, header } => format!("`{text}` in column `{header}` is not a date"),
+        CellProblem::MissingKey { header } => format!("the key column `{header}` is blank"),
+        CellProblem::RowShape { fields, header_fields } => {
+            format!("a row has {fields} fields where the header has {header_fields}")
+        }
+    }
+}
+
+/// Reasons shared by every missing cell of a load, so no cell allocates its own.
+#[derive(Debug, Clone)]
+pub struct MissingValues {
+    pub blank: Value,
+    pub markers: Vec<(String, Value)>,
+    pub no_column: Value,
+}
+
+impl MissingValues {
+    pub fn new(spec: &DatasetSpec) -> MissingValues {
+        MissingValues {
+            blank: Value::missing("blank in data"),
+            markers: spec.missing.iter().map(|m| (m.clone(), Value::missing(format!("\"{m}\" in data")))).collect(),
+            no_column: Value::missing("column not in file"),
+        }
+    }
+
+    /// The missing value this text stands for, if it is blank or a declared marker.
+    pub fn of(&self, text: &str) -> Option<&Value> {
+        let t = text.trim();
+        if t.is_empty() {
+            return Some(&self.blank);
+        }
+        self.markers.iter().find(|(m, _)| m.eq_ignore_ascii_case(t)).map(|(_, v)| v)
+    }
+}
+
+/// Convert a cell's text to a value of the field's kind.
+pub fn convert(kind: &FieldKind, text: &str, header: &str, missing: &MissingValues) -> Result<Value, CellProblem> {
+    if let Some(m) = missing.of(text) {
+        return Ok(m.clone());
+    }
+    match kind {
+        FieldKind::Number => match parse_decimal(text) {
+            Parsed::Number(d) => Ok(Value::Num(d)),
+            Parsed::Invalid => {
+                Err(CellProblem::NotANumber { text: text.trim().to_string(), header: header.to_string() })
+            }
+        },
+        FieldKind::Text => Ok(Value::Text(text.trim().into())),
+        FieldKind::Date => parse_date(text.trim())
+            .map(Value::Date)
+            .ok_or_else(|| CellProblem::BadDate { text: text.trim().to_string(), header: header.to_string() }),
+        FieldKind::Member { set, lookup } => {
+            let t = text.trim();
+            match lookup.get(t).or_else(|| lookup.get(&t.to_lowercase())) {
+                Some(name) => Ok(Value::Member(name.clone())),
+                None => Err(CellProblem::NotInSet {
+                    text: t.to_string(),
+                    header: header.to_string(),
+                    set: set.clone(),
+                    suggestion: suggest::did_you_mean(&t.to_lowercase(), lookup.keys().map(String::as_str))
+                        .map(str::to_string),
+                }),
+            }
+        }
+    }
+}
+
+/// `2010-03-31` or `31/03/2010`.
+pub fn parse_date(text: &str) -> Option<Date> {
+    let parts: Vec<&str> = text.split(['-', '/']).collect();
+    let (y, m, d) = match parts.as_slice() {
+        [y, m, d] if y.len() == 4 => (*y, *m, *d),
+        [d, m, y] if y.len() == 4 => (*y, *m, *d),
+        _ => return None,
+    };
+    let (year, month, day): (u16, u8, u8) = (y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => 0,
+    };
+    (day >= 1 && day <= days).then_some(Date { year, month, day })
+}
+
+/// The diagnostic for a bad cell: the row shown, the cell underlined, `file:row:column`.
+pub fn diagnostic(p: &RowProblem, part: &FilePart, spec: &DatasetSpec, ctx: &mut LoadContext<'_>) -> Diagnostic {
+    let origin = part.origins.get(p.row).copied();
+    let file = &part.file;
+    let column_number = p.column.map_or(0, |c| c + 1);
+    let place = match (origin, &file.sheet) {
+        (Some(o), Some(sheet)) => {
+            format!("{} [{sheet}] row {}, column {}", file.display, o.line, column_letters(column_number))
+        }
+        (Some(o), None) => format!("{}:{}:{}", file.display, o.line, column_number),
+        (None, _) => file.display.clone(),
+    };
+    let (message, label, help) = match &p.problem {
+        CellProblem::NotANumber { text, header } => (
+            format!("`{text}` is not a number ({place})"),
+            format!("column `{header}` holds numbers"),
+            "numbers may use thousands separators (1,234.5), a currency sign (£) or a percent sign; declare markers such as `missing \"n/a\"` for cells that mean no value".to_string(),
+        ),
+        CellProblem::NotInSet { text, header, set, suggestion } => (
+            format!("`{text}` is not a member of `{set}` ({place})"),
+            format!("column `{header}` holds members of `{set}`"),
+            match suggestion {
+                Some(s) => format!("did you mean `{s}`? Or add the spelling to the set with `also \"{text}\"`"),
+                None => format!("add it to `set {set}`, or as another spelling of a member with `also \"{text}\"`"),
+            },
+        ),
+        CellProblem::BadDate { text, header } => (
+            format!("`{text}` is not a date ({place})"),
+            format!("column `{header}` holds dates"),
+            "write dates as YYYY-MM-DD or DD/MM/YYYY".to_string(),
+        ),
+        CellProblem::MissingKey { header } => (
+            format!("a row without a key ({place})"),
+            format!("key column `{header}` is blank"),
+            format!("every row of dataset `{}` needs its entity key", spec.name),
+        ),
+        CellProblem::RowShape { fields, header_fields } => (
+            format!("a row has {fields} fields where the header has {header_fields} ({place})"),
+            "this row".to_string(),
+            "check for a missing or extra delimiter, or an unquoted delimiter inside a value".to_string(),
+        ),
+    };
+    let mut d = Diagnostic::new(p.problem.code(), message).help(help);
+    if let (Some(o), Some(source), None) = (origin, file.source, p.column) {
+        let text = ctx.sources.get(source).map(|s| s.text.clone()).unwrap_or_default();
+        let end = text.get(o.offset..).and_then(|r| r.find('\n')).map_or(text.len(), |n| o.offset + n);
+        d = d.primary(Span::new(source, o.offset, end.max(o.offset)), label.clone());
+    }
+    if let (Some(o), Some(source)) = (origin, file.source) {
+        let span = p.column.and_then(|c| match &part.locate {
+            CellLocator::Delimited(delim) => {
+                let text = ctx.sources.get(source)?.text.clone();
+                super::delimited_field(&text, o.offset, c, *delim)
+            }
+            CellLocator::Spans(spans) => spans.get(&(p.row, c)).copied(),
+        });
+        if let Some((s, e)) = span {
+            d = d.primary(Span::new(source, s, e.max(s)), label);
+        }
+    }
+    d
+}
+
+/// Spreadsheet column letters: 1 → A, 27 → AA.
+pub fn column_letters(mut n: usize) -> String {
+    let mut out = Vec::new();
+    while n > 0 {
+        let rem = (n - 1) % 26;
+        out.push(char::from(b'A' + rem as u8));
+        n = (n - 1) / 26;
+    }
+    out.iter().rev().collect()
+}

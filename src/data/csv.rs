@@ -1,0 +1,350 @@
+//! CSV (and other delimited text) files, parsed in parallel chunks with each row's
+//! line and byte offset kept for provenance.
+
+use super::cells::{convert, CellProblem, MissingValues};
+use super::{CellLocator, DatasetSpec, FieldSpec, FilePart, LoadContext, LoadedFile, RowOrigin, RowProblem};
+use crate::check::suggest;
+use crate::codes::Code;
+use crate::diagnostic::Diagnostic;
+use crate::eval::value::Value;
+use crate::source::Span;
+use rayon::prelude::*;
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+/// Below this size a file is parsed in one piece.
+const CHUNK_BYTES: usize = 1 << 20;
+
+pub fn read(spec: &DatasetSpec, path: &Path, display: &str, ctx: &mut LoadContext<'_>) -> Option<FilePart> {
+    let (text, sha256) = super::read_text(path, display, spec, ctx)?;
+    let source = ctx.add_source(display, path, text.clone());
+    let file = LoadedFile {
+        path: path.to_path_buf(),
+        display: display.to_string(),
+        sha256,
+        sheet: None,
+        headers: Vec::new(),
+        source: Some(source),
+    };
+    parse_text(spec, &text, spec.delimiter, file, ctx)
+}
+
+/// Parse delimited text already registered as a source (`file.source`).
+pub fn parse_text(
+    spec: &DatasetSpec,
+    text: &str,
+    delimiter: u8,
+    file: LoadedFile,
+    ctx: &mut LoadContext<'_>,
+) -> Option<FilePart> {
+    let source = file.source.unwrap_or(0);
+    let display = file.display.clone();
+    let display = display.as_str();
+    let bytes = text.as_bytes();
+    // Skip the lines above the header row, then read the header.
+    let mut header_start = 0;
+    for _ in 1..spec.header_row {
+        header_start = bytes
+            .get(header_start..)
+            .and_then(|b| b.iter().position(|c| *c == b'\n'))
+            .map_or(bytes.len(), |n| header_start + n + 1);
+    }
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(bytes.get(header_start..).unwrap_or_default());
+    let mut header = csv::ByteRecord::new();
+    let has_header = reader.read_byte_record(&mut header).unwrap_or(false);
+    if !has_header {
+        ctx.diagnostics.push(
+            Diagnostic::new(Code::DataEmpty, format!("`{display}` is empty"))
+                .primary(Span::new(source, 0, 0), "no header row")
+                .help(format!("dataset `{}` expects a header row naming its columns", spec.name)),
+        );
+        return None;
+    }
+    let headers: Vec<String> = header.iter().map(|h| String::from_utf8_lossy(h).trim().to_string()).collect();
+    let body_start = header_start + usize::try_from(reader.position().byte()).unwrap_or(0);
+    let header_lines = bytes.get(..body_start).map_or(0, |b| b.iter().filter(|c| **c == b'\n').count());
+    let header_span = Span::new(source, header_start, body_start.saturating_sub(1).max(header_start));
+    let columns = map_columns(spec, &headers, header_span, display, ctx)?;
+    let body = bytes.get(body_start..).unwrap_or_default();
+    if body.iter().all(u8::is_ascii_whitespace) {
+        ctx.diagnostics.push(
+            Diagnostic::new(Code::DataEmpty, format!("`{display}` has a header but no rows"))
+                .primary(header_span, "nothing below this")
+                .help("check that the export finished; a dataset needs at least one row"),
+        );
+        return None;
+    }
+    let missing = MissingValues::new(spec);
+    let bounds = chunk_bounds(body);
+    let parsed: Vec<Chunk> = bounds
+        .par_iter()
+        .map(|&(start, end, first_line)| {
+            let piece = body.get(start..end).unwrap_or_default();
+            parse_chunk(
+                spec,
+                delimiter,
+                &columns,
+                &headers,
+                &missing,
+                piece,
+                body_start + start,
+                header_lines + first_line + 1,
+            )
+        })
+        .collect();
+    let mut part = FilePart {
+        file: LoadedFile { headers: headers.clone(), ..file },
+        locate: CellLocator::Delimited(delimiter),
+        origins: Vec::new(),
+        keys: Vec::new(),
+        periods: Vec::new(),
+        columns: vec![Vec::new(); spec.fields.len()],
+        column_index: columns.fields.clone(),
+        problems: Vec::new(),
+    };
+    for chunk in parsed {
+        let base = part.keys.len();
+        part.problems.extend(chunk.problems.into_iter().map(|p| RowProblem { row: p.row + base, ..p }));
+        part.origins.extend(chunk.origins);
+        part.keys.extend(chunk.keys);
+        part.periods.extend(chunk.periods);
+        for (col, values) in part.columns.iter_mut().zip(chunk.columns) {
+            col.extend(values);
+        }
+    }
+    Some(part)
+}
+
+/// Which column of the file each field, the key and the period come from.
+pub(super) struct Columns {
+    pub key: usize,
+    pub period: Option<usize>,
+    pub fields: Vec<Option<usize>>,
+}
+
+pub(super) fn map_columns(
+    spec: &DatasetSpec,
+    headers: &[String],
+    header_span: Span,
+    display: &str,
+    ctx: &mut LoadContext<'_>,
+) -> Option<Columns> {
+    let find = |name: &str| headers.iter().position(|h| h == name.trim());
+    let mut ok = true;
+    let mut missing_column = |name: &str, rule_span: Span, what: String, ctx: &mut LoadContext<'_>| {
+        ok = false;
+        let help = match suggest::did_you_mean(name, headers.iter().map(String::as_str)) {
+            Some(h) => format!("the closest header is `{h}`"),
+            None => format!("the file's headers are: {}", preview(headers)),
+        };
+        ctx.diagnostics.push(
+            Diagnostic::new(Code::DataMissingColumn, format!("`{display}` has no column `{name}`"))
+                .primary(header_span, "the header row")
+                .secondary(rule_span, what)
+                .help(help),
+        );
+    };
+    let key = find(&spec.key_column.node);
+    if key.is_none() {
+        missing_column(&spec.key_column.node, spec.key_column.span, format!("the key of dataset `{}`", spec.name), ctx);
+    }
+    let period = match &spec.period_column {
+        Some(p) => {
+            let found = find(&p.node);
+            if found.is_none() {
+                missing_column(&p.node, p.span, format!("the period of dataset `{}`", spec.name), ctx);
+            }
+            found
+        }
+        None => None,
+    };
+    let mut fields = Vec::new();
+    for f in &spec.fields {
+        let found = find(&f.column);
+        if found.is_none() && !f.optional {
+            missing_column(&f.column, f.span, format!("read by field `{}`", f.key), ctx);
+        }
+        fields.push(found);
+    }
+    let key = key?;
+    ok.then_some(Columns { key, period, fields })
+}
+
+fn preview(headers: &[String]) -> String {
+    let shown: Vec<String> = headers.iter().take(8).map(|h| format!("`{h}`")).collect();
+    let more = headers.len().saturating_sub(8);
+    if more > 0 {
+        format!("{} and {more} more", shown.join(", "))
+    } else {
+        shown.join(", ")
+    }
+}
+
+/// Split the body into pieces that end at a record boundary: a newline outside quotes.
+/// Returns (start, end, newlines before start) for each piece.
+fn chunk_bounds(body: &[u8]) -> Vec<(usize, usize, usize)> {
+    let pieces = (body.len() / CHUNK_BYTES).clamp(1, rayon::current_num_threads() * 8);
+    let mut bounds = Vec::with_capacity(pieces);
+    let (mut start, mut in_quotes, mut lines, mut start_lines) = (0usize, false, 0usize, 0usize);
+    let mut i = 0usize;
+    for p in 1..pieces {
+        let target = body.len() * p / pieces;
+        while i < target {
+            match body.get(i) {
+                Some(b'"') => in_quotes = !in_quotes,
+                Some(b'\n') => lines += 1,
+                _ => {}
+            }
+            i += 1;
+        }
+        while let Some(&b) = body.get(i) {
+            i += 1;
+            match b {
+                b'"' => in_quotes = !in_quotes,
+                b'\n' => {
+                    lines += 1;
+                    if !in_quotes {
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        if i > start && i < body.len() {
+            bounds.push((start, i, start_lines));
+            start = i;
+            start_lines = lines;
+        }
+    }
+    bounds.push((start, body.len(), start_lines));
+    bounds
+}
+
+struct Chunk {
+    origins: Vec<RowOrigin>,
+    keys: Vec<Arc<str>>,
+    periods: Vec<Arc<str>>,
+    columns: Vec<Vec<Value>>,
+    problems: Vec<RowProblem>,
+}
+
+#[allow(clippy::too_many_arguments)] // one call site; a struct would only rename the list
+fn parse_chunk(
+    spec: &DatasetSpec,
+    delimiter: u8,
+    columns: &Columns,
+    headers: &[String],
+    missing: &MissingValues,
+    bytes: &[u8],
+    offset: usize,
+    first_line: usize,
+) -> Chunk {
+    let mut reader =
+        csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(bytes);
+    let mut chunk = Chunk {
+        origins: Vec::new(),
+        keys: Vec::new(),
+        periods: Vec::new(),
+        columns: vec![Vec::new(); spec.fields.len()],
+        problems: Vec::new(),
+    };
+    let mut interned: HashMap<Vec<u8>, Arc<str>> = HashMap::new();
+    let mut record = csv::ByteRecord::new();
+    let empty: Arc<str> = Arc::from("");
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(err) => {
+                // An unreadable record ends the chunk; report it as a row problem at its line.
+                let row = chunk.keys.len();
+                let (line, byte) = err.position().map_or((0, 0), |p| (p.line() as usize, p.byte() as usize));
+                chunk.origins.push(RowOrigin {
+                    file: 0,
+                    line: first_line + line.saturating_sub(1),
+                    offset: offset + byte,
+                });
+                chunk.keys.push(empty.clone());
+                chunk.periods.push(empty.clone());
+                for col in &mut chunk.columns {
+                    col.push(missing.blank.clone());
+                }
+                chunk.problems.push(RowProblem {
+                    row,
+                    column: None,
+                    problem: CellProblem::RowShape { fields: 0, header_fields: headers.len() },
+                });
+                break;
+            }
+        }
+        if record.len() == 1 && record.get(0).is_some_and(|f| f.iter().all(u8::is_ascii_whitespace)) {
+            continue;
+        }
+        let row = chunk.keys.len();
+        let position = record.position().map_or((1, 0), |p| (p.line() as usize, p.byte() as usize));
+        chunk.origins.push(RowOrigin { file: 0, line: first_line + position.0 - 1, offset: offset + position.1 });
+        if record.len() != headers.len() {
+            chunk.problems.push(RowProblem {
+                row,
+                column: None,
+                problem: CellProblem::RowShape { fields: record.len(), header_fields: headers.len() },
+            });
+        }
+        let field = |i: usize| record.get(i).map(|b| String::from_utf8_lossy(b));
+        let key = field(columns.key).map(|k| k.trim().to_string()).unwrap_or_default();
+        if key.is_empty() {
+            chunk.problems.push(RowProblem {
+                row,
+                column: Some(columns.key),
+                problem: CellProblem::MissingKey { header: spec.key_column.node.clone() },
+            });
+        }
+        chunk.keys.push(key.into());
+        let period = match columns.period.and_then(|p| record.get(p)) {
+            Some(p) => {
+                let p = p.trim_ascii();
+                match interned.get(p) {
+                    Some(a) => a.clone(),
+                    None => {
+                        let a: Arc<str> = String::from_utf8_lossy(p).into();
+                        interned.insert(p.to_vec(), a.clone());
+                        a
+                    }
+                }
+            }
+            None => empty.clone(),
+        };
+        chunk.periods.push(period);
+        for ((f, source), out) in spec.fields.iter().zip(&columns.fields).zip(chunk.columns.iter_mut()) {
+            out.push(cell(f, *source, &record, headers, missing, row, &mut chunk.problems));
+        }
+    }
+    chunk
+}
+
+fn cell(
+    f: &FieldSpec,
+    source: Option<usize>,
+    record: &csv::ByteRecord,
+    headers: &[String],
+    missing: &MissingValues,
+    row: usize,
+    problems: &mut Vec<RowProblem>,
+) -> Value {
+    let Some(col) = source else { return missing.no_column.clone() };
+    let Some(raw) = record.get(col) else { return missing.blank.clone() };
+    let text = String::from_utf8_lossy(raw);
+    let header = headers.get(col).map_or("", String::as_str);
+    match convert(&f.kind, &text, header, missing) {
+        Ok(v) => v,
+        Err(problem) => {
+            problems.push(RowProblem { row, column: Some(col), problem });
+            missing.blank.clone()
+        }
+    }
+}

@@ -1,0 +1,434 @@
+//! Stage 3, loading data: each `dataset` declaration read from its CSV, YAML or spreadsheet
+//! file into typed columns, every value traceable to its file, row and column.
+
+mod cells;
+mod csv;
+pub mod number;
+mod sheet;
+mod spec;
+mod yaml;
+
+pub use cells::CellProblem;
+pub use spec::{DatasetSpec, FieldKey, FieldKind, FieldSpec};
+
+use crate::codes::Code;
+use crate::diagnostic::Diagnostic;
+use crate::eval::value::Value;
+use crate::source::{SourceFile, Span};
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Diagnostics shown per file before the rest are counted.
+const MAX_SHOWN_PER_FILE: usize = 20;
+
+/// What to do with a row that has bad data (`on_bad_row`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BadRowPolicy {
+    /// Stop: report every bad row, exit 1, write nothing.
+    Reject,
+    /// Leave the row out and count it.
+    Skip,
+    /// Leave the row out, count it and print a warning for it.
+    Warn,
+}
+
+/// A data file that was read, for provenance and the output stamp.
+#[derive(Debug, Clone)]
+pub struct LoadedFile {
+    pub path: PathBuf,
+    /// The path as shown to users.
+    pub display: String,
+    pub sha256: String,
+    pub sheet: Option<String>,
+    pub headers: Vec<String>,
+    /// The file's index among the sources, once a diagnostic or explanation needed its text.
+    pub source: Option<usize>,
+}
+
+/// Where a row came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RowOrigin {
+    pub file: usize,
+    /// 1-based line (CSV, YAML) or row (spreadsheet) number.
+    pub line: usize,
+    /// Byte offset of the row's first character in a text file.
+    pub offset: usize,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RowCounts {
+    pub read: usize,
+    pub used: usize,
+    pub skipped: usize,
+}
+
+/// One dataset, loaded: a row per entity and period (or per record), a column per field.
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub dataset: String,
+    pub records: bool,
+    pub files: Vec<LoadedFile>,
+    pub origins: Vec<RowOrigin>,
+    pub keys: Vec<Arc<str>>,
+    pub periods: Vec<Arc<str>>,
+    pub columns: BTreeMap<FieldKey, Vec<Value>>,
+    /// For each field, the index of the column it was read from in each file (None if absent).
+    pub column_index: BTreeMap<FieldKey, Vec<Option<usize>>>,
+    pub counts: RowCounts,
+}
+
+/// A problem with one row, before the bad-row policy decides what it means.
+#[derive(Debug, Clone)]
+pub struct RowProblem {
+    pub row: usize,
+    pub column: Option<usize>,
+    pub problem: CellProblem,
+}
+
+/// How to find a cell's bytes in its file's source text, for underlining it.
+#[derive(Debug, Clone)]
+pub enum CellLocator {
+    /// Delimited text: the row is re-split (quote-aware) to find the n-th field.
+    Delimited(u8),
+    /// Known spans, by (row, column): YAML values.
+    Spans(HashMap<(usize, usize), (usize, usize)>),
+}
+
+/// Everything loading needs and produces besides the tables: the sources that diagnostics
+/// point into (rules first, then data files as they are needed) and the diagnostics.
+pub struct LoadContext<'s> {
+    pub sources: &'s mut Vec<SourceFile>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl LoadContext<'_> {
+    /// Register a data file's text as a source, so diagnostics can show its lines.
+    pub fn add_source(&mut self, name: &str, path: &Path, text: Arc<str>) -> usize {
+        let id = self.sources.len();
+        self.sources.push(SourceFile { name: name.to_string(), path: path.to_path_buf(), text });
+        id
+    }
+}
+
+/// Load one dataset from the data folder. `None` when it cannot be used (the reasons are
+/// in the context's diagnostics).
+pub fn load(spec: &DatasetSpec, data_dir: &Path, ctx: &mut LoadContext<'_>) -> Option<Table> {
+    if spec.files.is_empty() {
+        ctx.diagnostics.push(
+            Diagnostic::new(Code::InvalidDataset, format!("dataset `{}` names no file", spec.name))
+                .primary(spec.span, "no `file`")
+                .help("add `file \"name.csv\"` (a path under the data folder) to the dataset"),
+        );
+        return None;
+    }
+    let mut table = Table {
+        dataset: spec.name.clone(),
+        records: spec.records,
+        files: Vec::new(),
+        origins: Vec::new(),
+        keys: Vec::new(),
+        periods: Vec::new(),
+        columns: spec.fields.iter().map(|f| (f.key.clone(), Vec::new())).collect(),
+        column_index: spec.fields.iter().map(|f| (f.key.clone(), Vec::new())).collect(),
+        counts: RowCounts::default(),
+    };
+    let mut ok = true;
+    for file in &spec.files {
+        let path = data_dir.join(&file.node);
+        let display = crate::load::display(&path);
+        if !path.is_file() {
+            ctx.diagnostics.push(
+                Diagnostic::new(Code::DataFileMissing, format!("`{display}` not found"))
+                    .primary(file.span, format!("dataset `{}` reads this file", spec.name))
+                    .help("file paths are relative to the data folder (`--data`); check the folder or the name"),
+            );
+            ok = false;
+            continue;
+        }
+        let loaded = match extension(&path).as_str() {
+            "csv" | "txt" => csv::read(spec, &path, &display, ctx),
+            "yaml" | "yml" => yaml::read(spec, &path, &display, ctx),
+            "xls" | "xlsx" | "xlsm" | "xlsb" | "ods" => sheet::read(spec, &path, &display, ctx),
+            other => {
+                ctx.diagnostics.push(
+                    Diagnostic::new(Code::DataUnreadable, format!("`{display}`: no reader for `.{other}` files"))
+                        .primary(file.span, "unknown format")
+                        .help(
+                            "data files are CSV (.csv), YAML (.yaml, .yml) or spreadsheets (.xls, .xlsx, .xlsm, .ods)",
+                        ),
+                );
+                None
+            }
+        };
+        match loaded {
+            Some(part) => append(&mut table, part, ctx, spec),
+            None => ok = false,
+        }
+    }
+    if !ok {
+        return None;
+    }
+    if !spec.records {
+        duplicate_keys(&mut table, spec, ctx)?;
+    }
+    Some(table)
+}
+
+fn extension(path: &Path) -> String {
+    path.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default()
+}
+
+/// One file's rows, as a reader produces them.
+pub struct FilePart {
+    pub file: LoadedFile,
+    pub locate: CellLocator,
+    pub origins: Vec<RowOrigin>,
+    pub keys: Vec<Arc<str>>,
+    pub periods: Vec<Arc<str>>,
+    /// In the order of `spec.fields`.
+    pub columns: Vec<Vec<Value>>,
+    pub column_index: Vec<Option<usize>>,
+    pub problems: Vec<RowProblem>,
+}
+
+/// Apply the bad-row policy to a file's rows and add the good ones to the table.
+fn append(table: &mut Table, mut part: FilePart, ctx: &mut LoadContext<'_>, spec: &DatasetSpec) {
+    let file_index = table.files.len();
+    let rows = part.keys.len();
+    table.counts.read += rows;
+    let mut bad = vec![false; rows];
+    part.problems.sort_by_key(|p| (p.row, p.column));
+    for p in &part.problems {
+        if let Some(b) = bad.get_mut(p.row) {
+            *b = true;
+        }
+    }
+    let bad_rows = bad.iter().filter(|b| **b).count();
+    if bad_rows > 0 {
+        report_problems(&mut part, ctx, spec, bad_rows);
+    }
+    if spec.policy == BadRowPolicy::Reject && bad_rows > 0 {
+        table.files.push(part.file);
+        return;
+    }
+    table.counts.skipped += bad_rows;
+    table.counts.used += rows - bad_rows;
+    let keep = |i: usize| !bad.get(i).copied().unwrap_or(true);
+    for (i, origin) in part.origins.into_iter().enumerate() {
+        if keep(i) {
+            table.origins.push(RowOrigin { file: file_index, ..origin });
+        }
+    }
+    table.keys.extend(part.keys.into_iter().enumerate().filter(|(i, _)| keep(*i)).map(|(_, k)| k));
+    table.periods.extend(part.periods.into_iter().enumerate().filter(|(i, _)| keep(*i)).map(|(_, k)| k));
+    for ((field, values), index) in spec.fields.iter().zip(part.columns).zip(part.column_index) {
+        if let Some(col) = table.columns.get_mut(&field.key) {
+            col.extend(values.into_iter().enumerate().filter(|(i, _)| keep(*i)).map(|(_, v)| v));
+        }
+        if let Some(ix) = table.column_index.get_mut(&field.key) {
+            ix.push(index);
+        }
+    }
+    table.files.push(part.file);
+}
+
+/// Turn row problems into diagnostics: errors under `reject`, warnings under `warn`,
+/// and one summary under `skip`.
+fn report_problems(part: &mut FilePart, ctx: &mut LoadContext<'_>, spec: &DatasetSpec, bad_rows: usize) {
+    let display = part.file.display.clone();
+    match spec.policy {
+        BadRowPolicy::Skip => {
+            let first = part.problems.first().map(|p| cells::describe(&p.problem)).unwrap_or_default();
+            ctx.diagnostics.push(
+                Diagnostic::new(
+                    Code::RowsSkipped,
+                    format!("{bad_rows} row{} of `{display}` skipped", plural(bad_rows)),
+                )
+                .primary(spec.span, format!("dataset `{}` has `on_bad_row skip`", spec.name))
+                .help(format!("the first: {first}; use `on_bad_row warn` to see each one")),
+            );
+        }
+        BadRowPolicy::Reject | BadRowPolicy::Warn => {
+            let warn = spec.policy == BadRowPolicy::Warn;
+            let problems = std::mem::take(&mut part.problems);
+            for p in problems.iter().take(MAX_SHOWN_PER_FILE) {
+                let mut d = cells::diagnostic(p, part, spec, ctx);
+                if warn {
+                    d.level = crate::diagnostic::Level::Warning;
+                    d.help = Some(format!("{} (the row is skipped: `on_bad_row warn`)", d.help.unwrap_or_default()));
+                }
+                ctx.diagnostics.push(d);
+            }
+            if problems.len() > MAX_SHOWN_PER_FILE {
+                let more = problems.len() - MAX_SHOWN_PER_FILE;
+                let code = problems.get(MAX_SHOWN_PER_FILE).map_or(Code::DataNotANumber, |p| p.problem.code());
+                let mut d = Diagnostic::new(code, format!("{more} more bad cell{} in `{display}`", plural(more)))
+                    .primary(spec.span, format!("dataset `{}`", spec.name))
+                    .help("fix the ones above first; the rest are likely the same mistake");
+                if warn {
+                    d.level = crate::diagnostic::Level::Warning;
+                }
+                ctx.diagnostics.push(d);
+            }
+            part.problems = problems;
+        }
+    }
+}
+
+/// Two rows for one entity and period: the later one is a bad row.
+fn duplicate_keys(table: &mut Table, spec: &DatasetSpec, ctx: &mut LoadContext<'_>) -> Option<()> {
+    let mut seen: HashMap<(&str, &str), usize> = HashMap::with_capacity(table.keys.len());
+    let mut dups: Vec<(usize, usize)> = Vec::new();
+    for (i, (k, p)) in table.keys.iter().zip(&table.periods).enumerate() {
+        if let Some(first) = seen.insert((k, p), i) {
+            dups.push((first, i));
+            seen.insert((k, p), first);
+        }
+    }
+    if dups.is_empty() {
+        return Some(());
+    }
+    for (first, second) in dups.iter().take(MAX_SHOWN_PER_FILE) {
+        let key = table.keys.get(*second).map(|k| k.to_string()).unwrap_or_default();
+        let period = table.periods.get(*second).map(|p| p.to_string()).unwrap_or_default();
+        let at = |i: usize| table.origins.get(i).copied();
+        let (Some(a), Some(b)) = (at(*first), at(*second)) else { continue };
+        let name = |o: RowOrigin| table.files.get(o.file).map(|f| f.display.clone()).unwrap_or_default();
+        let mut d = Diagnostic::new(
+            Code::DataDuplicateKey,
+            format!(
+                "`{key}`{} appears twice in dataset `{}`",
+                if period.is_empty() { String::new() } else { format!(" ({period})") },
+                spec.name
+            ),
+        )
+        .help(format!(
+            "first at {}:{}, again at {}:{}; keep one row per entity and period",
+            name(a),
+            a.line,
+            name(b),
+            b.line
+        ));
+        if let Some(span) = row_span(table, b, ctx) {
+            d = d.primary(span, "second row");
+        }
+        if let Some(span) = row_span(table, a, ctx) {
+            d = d.secondary(span, "first row");
+        }
+        if spec.policy != BadRowPolicy::Reject {
+            d.level = crate::diagnostic::Level::Warning;
+        }
+        ctx.diagnostics.push(d);
+    }
+    if spec.policy == BadRowPolicy::Reject {
+        return None;
+    }
+    let drop: std::collections::HashSet<usize> = dups.iter().map(|(_, s)| *s).collect();
+    retain_rows(table, |i| !drop.contains(&i));
+    table.counts.skipped += drop.len();
+    table.counts.used -= drop.len().min(table.counts.used);
+    Some(())
+}
+
+fn retain_rows(table: &mut Table, keep: impl Fn(usize) -> bool) {
+    fn filter<T>(v: &mut Vec<T>, keep: &impl Fn(usize) -> bool) {
+        let mut i = 0;
+        v.retain(|_| {
+            let k = keep(i);
+            i += 1;
+            k
+        });
+    }
+    filter(&mut table.origins, &keep);
+    filter(&mut table.keys, &keep);
+    filter(&mut table.periods, &keep);
+    for col in table.columns.values_mut() {
+        filter(col, &keep);
+    }
+}
+
+/// The span of a whole row in its file's source text, registering the text if need be.
+fn row_span(table: &Table, origin: RowOrigin, ctx: &mut LoadContext<'_>) -> Option<Span> {
+    let file = table.files.get(origin.file)?;
+    let id = file.source?;
+    let text = ctx.sources.get(id)?.text.clone();
+    let rest = text.get(origin.offset..)?;
+    let end = rest.find('\n').map_or(text.len(), |n| origin.offset + n);
+    Some(Span::new(id, origin.offset, end.max(origin.offset)))
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// The byte range of field `column` in the delimited row starting at `offset`.
+pub fn delimited_field(text: &str, offset: usize, column: usize, delimiter: u8) -> Option<(usize, usize)> {
+    let bytes = text.as_bytes().get(offset..)?;
+    let mut field = 0;
+    let mut start = 0;
+    let mut in_quotes = false;
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'"' => in_quotes = !in_quotes,
+            b'\n' | b'\r' if !in_quotes => break,
+            _ if b == delimiter && !in_quotes => {
+                if field == column {
+                    return Some((offset + start, offset + i));
+                }
+                field += 1;
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    (field == column).then_some((offset + start, offset + i))
+}
+
+/// A text data file: its content (without a byte-order mark) and SHA-256, or a
+/// diagnostic if it cannot be read or is not UTF-8.
+pub fn read_text(
+    path: &Path,
+    display: &str,
+    spec: &DatasetSpec,
+    ctx: &mut LoadContext<'_>,
+) -> Option<(Arc<str>, String)> {
+    let bytes = read_bytes(path, display, spec, ctx)?;
+    let sha256 = crate::stamp::sha256_hex(&bytes);
+    let body = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF][..]).unwrap_or(&bytes);
+    match std::str::from_utf8(body) {
+        Ok(text) => Some((Arc::from(text), sha256)),
+        Err(err) => {
+            let at = err.valid_up_to();
+            let lossy: Arc<str> = String::from_utf8_lossy(body).into();
+            let id = ctx.add_source(display, path, lossy);
+            ctx.diagnostics.push(
+                Diagnostic::new(Code::DataUnreadable, format!("`{display}` is not UTF-8 text"))
+                    .primary(Span::new(id, at, at + 1), "this byte is not UTF-8")
+                    .help("export the file as UTF-8 (in a spreadsheet: Save As, CSV UTF-8)"),
+            );
+            None
+        }
+    }
+}
+
+/// A data file's bytes, or a diagnostic saying why they cannot be read.
+pub fn read_bytes(path: &Path, display: &str, spec: &DatasetSpec, ctx: &mut LoadContext<'_>) -> Option<Vec<u8>> {
+    match std::fs::read(path) {
+        Ok(b) => Some(b),
+        Err(err) => {
+            ctx.diagnostics.push(
+                Diagnostic::new(Code::DataUnreadable, format!("cannot read `{display}`: {err}"))
+                    .primary(spec.span, format!("dataset `{}`", spec.name))
+                    .help("check that the file exists and is readable"),
+            );
+            None
+        }
+    }
+}

@@ -1,0 +1,184 @@
+//! What loading a dataset means, worked out from its declaration: files, columns per
+//! field (templates expanded per index member), types, missing markers, bad-row policy.
+
+use super::BadRowPolicy;
+use crate::ast::{DatasetDef, FieldType, PropValue};
+use crate::check::symbols::Symbols;
+use crate::source::{Span, Spanned};
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+
+/// A field, or one member-instance of an indexed field: `turnover`, `cost[finance]`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FieldKey {
+    pub field: String,
+    pub index: Vec<String>,
+}
+
+impl fmt::Display for FieldKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.index.is_empty() {
+            f.write_str(&self.field)
+        } else {
+            write!(f, "{}[{}]", self.field, self.index.join(", "))
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum FieldKind {
+    Number,
+    Text,
+    Date,
+    /// Members of a set, matched by name, title or `also` spelling, ignoring case.
+    Member {
+        set: String,
+        lookup: Arc<HashMap<String, Arc<str>>>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct FieldSpec {
+    pub key: FieldKey,
+    pub column: String,
+    pub kind: FieldKind,
+    pub optional: bool,
+    /// The column name (or template) in the rule file.
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct DatasetSpec {
+    pub name: String,
+    pub span: Span,
+    pub records: bool,
+    pub files: Vec<Spanned<String>>,
+    pub sheet: Option<String>,
+    /// 1-based row of the header in a spreadsheet (or text file).
+    pub header_row: usize,
+    pub delimiter: u8,
+    pub policy: BadRowPolicy,
+    pub key_column: Spanned<String>,
+    pub period_column: Option<Spanned<String>>,
+    /// Cell texts that mean "no value" (compared trimmed, ignoring case); blank always does.
+    pub missing: Vec<String>,
+    pub fields: Vec<FieldSpec>,
+    /// Month and day a period starts on, for choosing dated parameters (`period_start "04-01"`).
+    pub period_start: (u8, u8),
+}
+
+impl DatasetSpec {
+    /// Build the loading plan of a checked dataset declaration.
+    pub fn build(name: &Spanned<String>, def: &DatasetDef, syms: &Symbols<'_>) -> DatasetSpec {
+        let text = |key: &'static str| {
+            def.properties.iter().filter(move |p| p.node.key.node == key).map(|p| match &p.node.value.node {
+                PropValue::Text(t) | PropValue::Word(t) => Spanned::new(t.clone(), p.node.value.span),
+                PropValue::Number(n) => Spanned::new(n.to_string(), p.node.value.span),
+            })
+        };
+        let policy = match text("on_bad_row").next().map(|s| s.node) {
+            Some(w) if w == "skip" => BadRowPolicy::Skip,
+            Some(w) if w == "warn" => BadRowPolicy::Warn,
+            _ => BadRowPolicy::Reject,
+        };
+        let period_start = text("period_start")
+            .next()
+            .and_then(|s| {
+                let (m, d) = s.node.split_once('-')?;
+                Some((m.parse().ok()?, d.parse().ok()?))
+            })
+            .unwrap_or((1, 1));
+        let mut fields = Vec::new();
+        for f in &def.fields {
+            let field = &f.node;
+            let kind = match &field.ty.node {
+                FieldType::Text => FieldKind::Text,
+                FieldType::Date => FieldKind::Date,
+                FieldType::Unit(u) => match u.factors.as_slice() {
+                    [(n, 1)] if syms.is_index_set(&n.node) => member_kind(&n.node, syms),
+                    _ => FieldKind::Number,
+                },
+            };
+            for (index, column) in expand(&field.column.node, &field.indices, syms) {
+                fields.push(FieldSpec {
+                    key: FieldKey { field: field.name.node.clone(), index },
+                    column,
+                    kind: kind.clone(),
+                    optional: field.optional,
+                    span: field.column.span,
+                });
+            }
+        }
+        DatasetSpec {
+            name: name.node.clone(),
+            span: name.span,
+            records: def.records,
+            files: text("file").collect(),
+            sheet: text("sheet").next().map(|s| s.node),
+            header_row: text("header_row").next().and_then(|s| s.node.parse().ok()).unwrap_or(1).max(1),
+            delimiter: text("delimiter").next().and_then(|s| s.node.bytes().next()).unwrap_or(b','),
+            policy,
+            key_column: def
+                .entity
+                .as_ref()
+                .map_or_else(|| Spanned::new(String::new(), name.span), |e| e.node.key_column.clone()),
+            period_column: def.period.as_ref().map(|p| p.node.column.clone()),
+            missing: def.missing.iter().map(|m| m.node.trim().to_lowercase()).collect(),
+            fields,
+            period_start,
+        }
+    }
+}
+
+fn member_kind(set: &str, syms: &Symbols<'_>) -> FieldKind {
+    let mut lookup = HashMap::new();
+    for m in syms.members(set).unwrap_or_default() {
+        let name: Arc<str> = m.name.into();
+        lookup.insert(m.name.to_lowercase(), name.clone());
+        if let Some(t) = m.title {
+            lookup.entry(t.trim().to_lowercase()).or_insert_with(|| name.clone());
+        }
+        if let Some(def) = syms.sets.get(set).map(|(_, d)| *d) {
+            for member in def.members.iter().filter(|x| x.node.name.node == m.name) {
+                for a in &member.node.aliases {
+                    lookup.entry(a.node.trim().to_lowercase()).or_insert_with(|| name.clone());
+                }
+            }
+        }
+    }
+    FieldKind::Member { set: set.to_string(), lookup: Arc::new(lookup) }
+}
+
+/// Every (index members, column name) of a field: one for an unindexed field, one per
+/// member combination for an indexed one, with `{f}`, `{f.title}`, `{f.prop}` filled in.
+fn expand(
+    template: &str,
+    indices: &[Spanned<crate::ast::IndexDecl>],
+    syms: &Symbols<'_>,
+) -> Vec<(Vec<String>, String)> {
+    let mut out = vec![(Vec::new(), template.to_string())];
+    for decl in indices {
+        let var = &decl.node.var.node;
+        let members = syms.members(&decl.node.set.node).unwrap_or_default();
+        let mut next = Vec::new();
+        for (index, column) in &out {
+            for m in &members {
+                let mut col = column.replace(&format!("{{{var}}}"), m.name).replace(&format!("{{{var}.name}}"), m.name);
+                if let Some(t) = m.title {
+                    col = col.replace(&format!("{{{var}.title}}"), t);
+                }
+                for p in m.properties {
+                    if let PropValue::Text(v) | PropValue::Word(v) = &p.node.value.node {
+                        col = col.replace(&format!("{{{var}.{}}}", p.node.key.node), v);
+                    }
+                }
+                let mut idx = index.clone();
+                idx.push(m.name.to_string());
+                next.push((idx, col));
+            }
+        }
+        out = next;
+    }
+    out
+}

@@ -1,0 +1,176 @@
+//! YAML data files: a list of records, each a mapping from column name to value. Values
+//! keep their position, so a bad one is underlined like a bad CSV cell; numbers are read
+//! from their source text, never through floating point.
+
+use super::cells::{convert, CellProblem, MissingValues};
+use super::csv::map_columns;
+use super::{CellLocator, DatasetSpec, FilePart, LoadContext, LoadedFile, RowOrigin, RowProblem};
+use crate::codes::Code;
+use crate::diagnostic::Diagnostic;
+use crate::source::Span;
+use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+pub fn read(spec: &DatasetSpec, path: &Path, display: &str, ctx: &mut LoadContext<'_>) -> Option<FilePart> {
+    let (text, sha256) = super::read_text(path, display, spec, ctx)?;
+    let source = ctx.add_source(display, path, text.clone());
+    let offsets = CharOffsets::new(&text);
+    let unreadable = |ctx: &mut LoadContext<'_>, at: (usize, usize), why: String| {
+        ctx.diagnostics.push(
+            Diagnostic::new(Code::DataUnreadable, format!("`{display}` is not a list of records: {why}"))
+                .primary(Span::new(source, at.0, at.1), "here")
+                .help("a YAML dataset is a list of mappings, one per row: `- Code: RBD\n  Turnover: 1000`"),
+        );
+    };
+    let docs = match MarkedYaml::load_from_str(&text) {
+        Ok(d) => d,
+        Err(err) => {
+            let at = offsets.byte(err.marker().index());
+            unreadable(ctx, (at, at + 1), err.info().to_string());
+            return None;
+        }
+    };
+    let Some(root) = docs.first() else {
+        ctx.diagnostics.push(
+            Diagnostic::new(Code::DataEmpty, format!("`{display}` is empty"))
+                .primary(Span::new(source, 0, 0), "no records")
+                .help(format!("dataset `{}` expects a list of records", spec.name)),
+        );
+        return None;
+    };
+    let YamlData::Sequence(records) = &root.data else {
+        let s = span_of(root, &offsets);
+        unreadable(ctx, s, "the top level is not a list".to_string());
+        return None;
+    };
+    if records.is_empty() {
+        let s = span_of(root, &offsets);
+        ctx.diagnostics.push(
+            Diagnostic::new(Code::DataEmpty, format!("`{display}` has no records"))
+                .primary(Span::new(source, s.0, s.1), "an empty list")
+                .help(format!("dataset `{}` needs at least one record", spec.name)),
+        );
+        return None;
+    }
+    // Headers: every key, in order of first appearance.
+    let mut headers: Vec<String> = Vec::new();
+    let mut rows: Vec<(RowOrigin, HashMap<usize, (String, (usize, usize))>)> = Vec::new();
+    for record in records {
+        let (start, end) = span_of(record, &offsets);
+        let YamlData::Mapping(map) = &record.data else {
+            unreadable(ctx, (start, end), "this item is not a mapping".to_string());
+            return None;
+        };
+        let line = record.span.start.line();
+        let mut cells = HashMap::new();
+        for (k, v) in map {
+            let key = scalar_text(k, &text, &offsets);
+            let col = match headers.iter().position(|h| *h == key) {
+                Some(c) => c,
+                None => {
+                    headers.push(key);
+                    headers.len() - 1
+                }
+            };
+            cells.insert(col, (scalar_text(v, &text, &offsets), span_of(v, &offsets)));
+        }
+        rows.push((RowOrigin { file: 0, line, offset: start }, cells));
+    }
+    let first = rows.first().map_or((0, 0), |(o, _)| (o.offset, o.offset));
+    let columns = map_columns(spec, &headers, Span::new(source, first.0, first.1), display, ctx)?;
+    let missing = MissingValues::new(spec);
+    let mut part = FilePart {
+        file: LoadedFile {
+            path: path.to_path_buf(),
+            display: display.to_string(),
+            sha256,
+            sheet: None,
+            headers: headers.clone(),
+            source: Some(source),
+        },
+        locate: CellLocator::Spans(HashMap::new()),
+        origins: Vec::new(),
+        keys: Vec::new(),
+        periods: Vec::new(),
+        columns: vec![Vec::new(); spec.fields.len()],
+        column_index: columns.fields.clone(),
+        problems: Vec::new(),
+    };
+    let mut spans = HashMap::new();
+    for (row, (origin, cells)) in rows.into_iter().enumerate() {
+        for (col, (_, s)) in &cells {
+            spans.insert((row, *col), *s);
+        }
+        let get = |c: usize| cells.get(&c).map(|(t, _)| t.as_str()).unwrap_or("");
+        let key = get(columns.key).trim().to_string();
+        if key.is_empty() {
+            part.problems.push(RowProblem {
+                row,
+                column: Some(columns.key),
+                problem: CellProblem::MissingKey { header: spec.key_column.node.clone() },
+            });
+        }
+        part.origins.push(origin);
+        part.keys.push(Arc::from(key));
+        part.periods.push(Arc::from(columns.period.map_or("", get).trim()));
+        for ((f, src), out) in spec.fields.iter().zip(&columns.fields).zip(part.columns.iter_mut()) {
+            let value = match src {
+                None => missing.no_column.clone(),
+                Some(c) => match convert(&f.kind, get(*c), headers.get(*c).map_or("", String::as_str), &missing) {
+                    Ok(v) => v,
+                    Err(problem) => {
+                        part.problems.push(RowProblem { row, column: Some(*c), problem });
+                        missing.blank.clone()
+                    }
+                },
+            };
+            out.push(value);
+        }
+    }
+    part.locate = CellLocator::Spans(spans);
+    Some(part)
+}
+
+/// A scalar as text: numbers exactly as written in the file, strings as parsed.
+fn scalar_text(node: &MarkedYaml<'_>, text: &str, offsets: &CharOffsets) -> String {
+    match &node.data {
+        YamlData::Value(Scalar::Null) => String::new(),
+        YamlData::Value(Scalar::Boolean(b)) => b.to_string(),
+        YamlData::Value(Scalar::String(s)) => s.to_string(),
+        YamlData::Value(Scalar::Integer(_) | Scalar::FloatingPoint(_)) | YamlData::Representation(..) => {
+            let (s, e) = span_of(node, offsets);
+            text.get(s..e).unwrap_or("").trim().to_string()
+        }
+        _ => String::new(),
+    }
+}
+
+fn span_of(node: &MarkedYaml<'_>, offsets: &CharOffsets) -> (usize, usize) {
+    let s = offsets.byte(node.span.start.index());
+    let e = offsets.byte(node.span.end.index());
+    (s, e.max(s))
+}
+
+/// Character index to byte offset (YAML positions count characters).
+struct CharOffsets(Option<Vec<usize>>);
+
+impl CharOffsets {
+    fn new(text: &str) -> CharOffsets {
+        if text.is_ascii() {
+            CharOffsets(None)
+        } else {
+            let mut v: Vec<usize> = text.char_indices().map(|(b, _)| b).collect();
+            v.push(text.len());
+            CharOffsets(Some(v))
+        }
+    }
+
+    fn byte(&self, index: usize) -> usize {
+        match &self.0 {
+            None => index,
+            Some(v) => v.get(index).copied().unwrap_or_else(|| v.last().copied().unwrap_or(0)),
+        }
+    }
+}

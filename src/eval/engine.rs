@@ -1,0 +1,571 @@
+//! The columnar evaluator: one formula over every entity of a period at once.
+//!
+//! Values are exact decimals; a missing input, a division by zero or a too-small peer
+//! group gives `missing(reason)`, which flows through every operation and into the
+//! output. Each KPI, parameter and figure is computed once per index key and cached.
+
+use super::frame::Frame;
+use super::model::Model;
+use super::ops;
+use super::params;
+use super::stats::{self, Item, Stat};
+use super::value::{Column, Value};
+use crate::ast::*;
+use crate::check::symbols::Item as Sym;
+use crate::codes::Code;
+use crate::data::FieldKey;
+use crate::diagnostic::Diagnostic;
+use crate::source::{Name, Span, Spanned};
+use rayon::prelude::*;
+use rust_decimal::Decimal;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+/// What a formula is evaluated within: index variables bound to members, and the
+/// methodology whose figures and peer group it may use.
+#[derive(Debug, Clone, Default)]
+pub struct Env<'e> {
+    pub bindings: Vec<(&'e str, Arc<str>)>,
+    pub methodology: Option<&'e str>,
+}
+
+impl<'e> Env<'e> {
+    fn bound(&self, var: &str) -> Option<&Arc<str>> {
+        self.bindings.iter().rev().find(|(v, _)| *v == var).map(|(_, m)| m)
+    }
+
+    pub fn with(decls: &'e [Spanned<IndexDecl>], key: &[String], methodology: Option<&'e str>) -> Env<'e> {
+        Env {
+            bindings: decls.iter().zip(key).map(|(d, k)| (d.node.var.node.as_str(), Arc::from(k.as_str()))).collect(),
+            methodology,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Target {
+    Kpi(String),
+    Figure(String, String),
+    Param(String),
+    Field(String),
+}
+
+/// Entities grouped for a statistic: the group of each row and the rows of each group.
+#[derive(Debug, Clone)]
+pub struct Groups {
+    pub of_row: Vec<Option<usize>>,
+    pub rows: Vec<Vec<usize>>,
+    pub labels: Vec<String>,
+    pub minimum: usize,
+    /// Why a row has no group (its grouping field is missing).
+    pub ungrouped: Value,
+}
+
+pub struct Evaluator<'m, 'a> {
+    pub model: &'m Model<'a>,
+    pub frame: &'m Frame,
+    pub scripts: Option<&'m super::script::ScriptHost>,
+    cache: HashMap<(Target, Vec<String>), Column>,
+    in_progress: HashSet<(Target, Vec<String>)>,
+    groups: HashMap<Option<String>, Arc<Groups>>,
+    warned: HashSet<(String, String)>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl<'m, 'a> Evaluator<'m, 'a> {
+    pub fn new(model: &'m Model<'a>, frame: &'m Frame, scripts: Option<&'m super::script::ScriptHost>) -> Self {
+        Evaluator {
+            model,
+            frame,
+            scripts,
+            cache: HashMap::new(),
+            in_progress: HashSet::new(),
+            groups: HashMap::new(),
+            warned: HashSet::new(),
+            diagnostics: Vec::new(),
+        }
+    }
+
+    pub fn rows(&self) -> usize {
+        self.frame.keys.len()
+    }
+
+    // ------------------------------------------------------------ named figures
+
+    /// A KPI, parameter, field or methodology figure for one index key, computed once.
+    pub fn target(&mut self, target: &Target, key: &[String]) -> Column {
+        let cache_key = (target.clone(), key.to_vec());
+        if let Some(c) = self.cache.get(&cache_key) {
+            return c.clone();
+        }
+        if !self.in_progress.insert(cache_key.clone()) {
+            return Column::Const(Value::missing("circular definition"));
+        }
+        let column = match target {
+            Target::Field(name) => self
+                .frame
+                .fields
+                .get(&FieldKey { field: name.clone(), index: key.to_vec() })
+                .cloned()
+                .unwrap_or_else(|| Column::Const(Value::missing(format!("no data for `{name}`")))),
+            Target::Param(name) => params::value(self, name, key),
+            Target::Kpi(name) => match self.model.syms.get(name).map(|s| s.item) {
+                Some(Sym::Kpi(k)) => {
+                    let env = Env::with(&k.indices, key, None);
+                    self.eval(&k.formula, &env)
+                }
+                _ => Column::Const(Value::missing(format!("`{name}` is not a KPI"))),
+            },
+            Target::Figure(meth, fig) => match self.model.syms.figures.get(&(meth.as_str(), fig.as_str())) {
+                Some(f) => {
+                    let env = Env::with(&f.node.indices, key, Some(self.model.meth_name(meth)));
+                    self.eval(&f.node.formula, &env)
+                }
+                None => Column::Const(Value::missing(format!("no figure `{meth}.{fig}`"))),
+            },
+        };
+        self.in_progress.remove(&cache_key);
+        self.cache.insert(cache_key, column.clone());
+        column
+    }
+
+    /// What a name refers to in this environment, with the index sets it takes.
+    fn resolve(&self, name: &str, env: &Env<'_>) -> Option<(Target, Vec<String>)> {
+        let sets = |d: &[Spanned<IndexDecl>]| d.iter().map(|i| i.node.set.node.clone()).collect::<Vec<_>>();
+        if let Some(meth) = env.methodology {
+            if let Some(f) = self.model.syms.figures.get(&(meth, name)) {
+                return Some((Target::Figure(meth.to_string(), name.to_string()), sets(&f.node.indices)));
+            }
+        }
+        match self.model.syms.get(name).map(|s| s.item) {
+            Some(Sym::Field { field, .. }) => Some((Target::Field(name.to_string()), sets(&field.indices))),
+            Some(Sym::Param(p)) => Some((Target::Param(name.to_string()), sets(&p.indices))),
+            Some(Sym::Kpi(k)) => Some((Target::Kpi(name.to_string()), sets(&k.indices))),
+            _ => None,
+        }
+    }
+
+    // ------------------------------------------------------------ expressions
+
+    pub fn eval(&mut self, e: &Expr, env: &Env<'_>) -> Column {
+        match &e.node {
+            ExprKind::Number(d) => Column::Const(Value::Num(*d)),
+            ExprKind::Percent(p) => Column::Const(Value::Num(*p / Decimal::ONE_HUNDRED)),
+            ExprKind::Money { amount, magnitude, .. } => {
+                let factor = magnitude.map_or(Decimal::ONE, Magnitude::factor);
+                Column::Const(amount.checked_mul(factor).map_or_else(|| Value::missing("amount too large"), Value::Num))
+            }
+            ExprKind::Date(d) => Column::Const(Value::Date(*d)),
+            ExprKind::Text(t) => Column::Const(Value::Text(t.as_str().into())),
+            ExprKind::Bool(b) => Column::Const(Value::Bool(*b)),
+            ExprKind::Name(n) => self.name(n, env),
+            ExprKind::Index { target, indices } => self.index(target, indices, env),
+            ExprKind::Member { target, member } => self.member(target, member, env),
+            ExprKind::Call { function, args } => self.call(function, args, env),
+            ExprKind::Over { aggregate, group } => self.over(aggregate, group, env),
+            ExprKind::Unary { op, operand } => {
+                let v = self.eval(operand, env);
+                ops::map1(&v, self.rows(), |x| ops::unary(*op, x))
+            }
+            ExprKind::Binary { op, lhs, rhs } => {
+                let a = self.eval(lhs, env);
+                let b = self.eval(rhs, env);
+                ops::map2(&a, &b, self.rows(), |x, y| ops::binary(op.node, x, y))
+            }
+            ExprKind::If { condition, then, otherwise } => {
+                let c = self.eval(condition, env);
+                let t = self.eval(then, env);
+                let o = self.eval(otherwise, env);
+                ops::choose(&c, &t, &o, self.rows())
+            }
+        }
+    }
+
+    fn name(&mut self, n: &str, env: &Env<'_>) -> Column {
+        if let Some(m) = env.bound(n) {
+            return Column::Const(Value::Member(m.clone()));
+        }
+        if let Some((target, _)) = self.resolve(n, env) {
+            return self.target(&target, &[]);
+        }
+        // Classes, activities, functions and set members stand for themselves.
+        Column::Const(Value::Member(n.into()))
+    }
+
+    fn index(&mut self, target: &Expr, indices: &[Expr], env: &Env<'_>) -> Column {
+        let resolved = match &target.node {
+            ExprKind::Name(n) => self.resolve(n, env),
+            ExprKind::Member { target: inner, member } => self.other_figure(inner, member),
+            _ => None,
+        };
+        let Some((target, _)) = resolved else {
+            return Column::Const(Value::missing("not an indexed figure"));
+        };
+        let keys: Vec<Column> = indices.iter().map(|i| self.eval(i, env)).collect();
+        // All indices fixed (a bound variable or a member): one lookup.
+        let constant: Option<Vec<String>> = keys
+            .iter()
+            .map(|k| match k {
+                Column::Const(v) => v.as_text().map(str::to_string),
+                Column::Values(_) => None,
+            })
+            .collect();
+        if let Some(key) = constant {
+            return self.target(&target, &key);
+        }
+        if let Some(Column::Const(Value::Missing(r))) =
+            keys.iter().find(|k| matches!(k, Column::Const(Value::Missing(_))))
+        {
+            return Column::Const(Value::Missing(r.clone()));
+        }
+        // Some index varies by entity (such as `rate[org_type]`): fetch each distinct key once.
+        let n = self.rows();
+        let mut per_key: HashMap<Vec<String>, Column> = HashMap::new();
+        let mut out = Vec::with_capacity(n);
+        for row in 0..n {
+            let mut key = Vec::with_capacity(keys.len());
+            let mut missing = None;
+            for k in &keys {
+                match k.get(row) {
+                    Value::Missing(r) => missing = Some(Value::Missing(r.clone())),
+                    v => key.push(v.as_text().unwrap_or_default().to_string()),
+                }
+            }
+            if let Some(m) = missing {
+                out.push(m);
+                continue;
+            }
+            let column = match per_key.get(&key) {
+                Some(c) => c.clone(),
+                None => {
+                    let c = self.target(&target, &key);
+                    per_key.insert(key, c.clone());
+                    c
+                }
+            };
+            out.push(column.get(row).clone());
+        }
+        Column::from_vec(out)
+    }
+
+    fn other_figure(&self, target: &Expr, member: &Name) -> Option<(Target, Vec<String>)> {
+        let ExprKind::Name(meth) = &target.node else { return None };
+        let f = self.model.syms.figures.get(&(meth.as_str(), member.node.as_str()))?;
+        Some((
+            Target::Figure(meth.clone(), member.node.clone()),
+            f.node.indices.iter().map(|i| i.node.set.node.clone()).collect(),
+        ))
+    }
+
+    fn member(&mut self, target: &Expr, member: &Name, env: &Env<'_>) -> Column {
+        if let ExprKind::Name(n) = &target.node {
+            if let Some(m) = env.bound(n) {
+                let text = self.model.member_property(m, &member.node);
+                return Column::Const(text.map_or_else(
+                    || Value::missing(format!("`{m}` has no `{}`", member.node)),
+                    |t| Value::Text(t.into()),
+                ));
+            }
+            if let Some((target, _)) = self.other_figure(target, member) {
+                return self.target(&target, &[]);
+            }
+        }
+        Column::Const(Value::missing(format!("no member `{}`", member.node)))
+    }
+
+    // ------------------------------------------------------------ calls and statistics
+
+    fn call(&mut self, function: &Name, args: &[Argument], env: &Env<'_>) -> Column {
+        let n = self.rows();
+        let positional: Vec<&Expr> = args.iter().filter(|a| a.name.is_none()).map(|a| &a.value).collect();
+        let values: Vec<Column> = positional.iter().map(|e| self.eval(e, env)).collect();
+        match function.node.as_str() {
+            "min" | "max" => {
+                let max = function.node == "max";
+                let mut acc = values.first().cloned().unwrap_or(Column::Const(Value::missing("no arguments")));
+                for v in values.iter().skip(1) {
+                    acc = ops::map2(&acc, v, n, |a, b| ops::extreme(a, b, max));
+                }
+                acc
+            }
+            "abs" => {
+                ops::map1(values.first().unwrap_or(&Column::Const(Value::missing("no argument"))), n, |v| match v {
+                    Value::Num(d) => Value::Num(d.abs()),
+                    other => other.clone(),
+                })
+            }
+            "round" => {
+                let places = self
+                    .named_number(args, "places", env)
+                    .and_then(|d| u32::try_from(d.trunc().mantissa()).ok())
+                    .unwrap_or(0);
+                ops::map1(values.first().unwrap_or(&Column::Const(Value::missing("no argument"))), n, |v| match v {
+                    Value::Num(d) => Value::Num(
+                        d.round_dp_with_strategy(places, rust_decimal::RoundingStrategy::MidpointAwayFromZero),
+                    ),
+                    other => other.clone(),
+                })
+            }
+            "coalesce" => match (values.first(), values.get(1)) {
+                (Some(a), Some(b)) => ops::map2(a, b, n, |x, y| if x.is_missing() { y.clone() } else { x.clone() }),
+                _ => Column::Const(Value::missing("coalesce needs two values")),
+            },
+            "is_missing" => ops::map1(values.first().unwrap_or(&Column::Const(Value::missing(""))), n, |v| {
+                Value::Bool(v.is_missing())
+            }),
+            "class" => {
+                let model = self.model;
+                ops::map1(values.first().unwrap_or(&Column::Const(Value::missing("no argument"))), n, |v| match v {
+                    Value::Member(a) | Value::Text(a) => model.class_of(a).map_or_else(
+                        || Value::missing(format!("`{a}` is not an activity")),
+                        |c| Value::Member(c.into()),
+                    ),
+                    other => other.clone(),
+                })
+            }
+            name => match self.scripts {
+                Some(host) => host.call(name, &values, n, function.span, &mut self.diagnostics),
+                None => Column::Const(Value::missing(format!("no function `{name}`"))),
+            },
+        }
+    }
+
+    fn named_number(&mut self, args: &[Argument], name: &str, env: &Env<'_>) -> Option<Decimal> {
+        let arg = args.iter().find(|a| a.name.as_ref().is_some_and(|n| n.node == name))?;
+        match self.eval(&arg.value, env) {
+            Column::Const(Value::Num(d)) => Some(d),
+            _ => None,
+        }
+    }
+
+    fn named_word<'x>(args: &'x [Argument], name: &str) -> Option<&'x str> {
+        let arg = args.iter().find(|a| a.name.as_ref().is_some_and(|n| n.node == name))?;
+        match &arg.value.node {
+            ExprKind::Name(w) => Some(w.as_str()),
+            _ => None,
+        }
+    }
+
+    /// The statistic a call states, with its options read from the rule text.
+    fn stat(&mut self, function: &str, args: &[Argument], env: &Env<'_>) -> Option<Stat> {
+        use stats::*;
+        let word = |n: &str| Self::named_word(args, n);
+        Some(match function {
+            "count" => Stat::Count,
+            "sum" => Stat::Sum,
+            "mean" => Stat::Mean,
+            "median" => Stat::Median,
+            "min" => Stat::Min,
+            "max" => Stat::Max,
+            "quantile" => {
+                let p = args.iter().filter(|a| a.name.is_none()).nth(1)?;
+                let p = match self.eval(&p.value, env) {
+                    Column::Const(Value::Num(d)) => d,
+                    _ => return None,
+                };
+                let method = match word("method")? {
+                    "lower" => QuantileMethod::Lower,
+                    "higher" => QuantileMethod::Higher,
+                    "nearest" => QuantileMethod::Nearest,
+                    "midpoint" => QuantileMethod::Midpoint,
+                    _ => QuantileMethod::Linear,
+                };
+                Stat::Quantile { p, method }
+            }
+            "trimmed_mean" => Stat::TrimmedMean {
+                trim: self.named_number(args, "trim", env)?,
+                round: match word("round")? {
+                    "up" => TrimRound::Up,
+                    "nearest" => TrimRound::Nearest,
+                    _ => TrimRound::Down,
+                },
+                ties: if word("ties")? == "key_descending" { TieOrder::KeyDescending } else { TieOrder::Key },
+            },
+            "rank" => Stat::Rank {
+                descending: word("order")? == "descending",
+                ties: match word("ties")? {
+                    "max" => RankTies::Max,
+                    "dense" => RankTies::Dense,
+                    "key" => RankTies::Key,
+                    _ => RankTies::Min,
+                },
+            },
+            "percentile_rank" => Stat::PercentileRank {
+                method: match word("method")? {
+                    "at_or_below" => PercentMethod::AtOrBelow,
+                    "mean" => PercentMethod::Mean,
+                    _ => PercentMethod::Below,
+                },
+            },
+            _ => return None,
+        })
+    }
+
+    /// The groups `over peers` (the methodology's) or `over all` mean here.
+    pub fn groups(&mut self, group: &str, env: &Env<'_>) -> Arc<Groups> {
+        let key = if group == "peers" { env.methodology.map(str::to_string) } else { None };
+        if let Some(g) = self.groups.get(&key) {
+            return g.clone();
+        }
+        let n = self.rows();
+        let peers = key.as_deref().and_then(|m| self.model.methodology(m)).and_then(|m| m.peers.as_ref());
+        let groups = match peers {
+            Some(p) if !p.node.same.is_empty() => {
+                let fields: Vec<Column> =
+                    p.node.same.iter().map(|f| self.target(&Target::Field(f.node.clone()), &[])).collect();
+                let mut index: HashMap<String, usize> = HashMap::new();
+                let mut labels = Vec::new();
+                let mut rows: Vec<Vec<usize>> = Vec::new();
+                let mut of_row = Vec::with_capacity(n);
+                for row in 0..n {
+                    let parts: Option<Vec<String>> =
+                        fields.iter().map(|c| c.get(row).as_text().map(str::to_string)).collect();
+                    let Some(parts) = parts else {
+                        of_row.push(None);
+                        continue;
+                    };
+                    let label = parts.join(", ");
+                    let g = *index.entry(label.clone()).or_insert_with(|| {
+                        labels.push(label);
+                        rows.push(Vec::new());
+                        rows.len() - 1
+                    });
+                    if let Some(r) = rows.get_mut(g) {
+                        r.push(row);
+                    }
+                    of_row.push(Some(g));
+                }
+                let names: Vec<&str> = p.node.same.iter().map(|f| f.node.as_str()).collect();
+                Groups {
+                    of_row,
+                    rows,
+                    labels,
+                    minimum: p.node.minimum.as_ref().map_or(1, |m| m.node as usize),
+                    ungrouped: Value::missing(format!("no peer group: `{}` is missing", names.join(", "))),
+                }
+            }
+            _ => Groups {
+                of_row: (0..n).map(|_| Some(0)).collect(),
+                rows: vec![(0..n).collect()],
+                labels: vec!["all".to_string()],
+                minimum: peers.and_then(|p| p.node.minimum.as_ref()).map_or(1, |m| m.node as usize),
+                ungrouped: Value::missing("no group"),
+            },
+        };
+        let groups = Arc::new(groups);
+        self.groups.insert(key, groups.clone());
+        groups
+    }
+
+    fn over(&mut self, aggregate: &Expr, group: &Name, env: &Env<'_>) -> Column {
+        let ExprKind::Call { function, args } = &aggregate.node else {
+            return Column::Const(Value::missing("not a statistic"));
+        };
+        let Some(stat) = self.stat(&function.node, args, env) else {
+            return Column::Const(Value::missing(format!("`{}` is missing an option", function.node)));
+        };
+        let propagate = Self::named_word(args, "missing") == Some("propagate");
+        let values = match args.iter().find(|a| a.name.is_none()) {
+            Some(a) => self.eval(&a.value, env),
+            None => Column::Const(Value::Num(Decimal::ONE)),
+        };
+        let groups = self.groups(&group.node, env);
+        let keys = &self.frame.keys;
+        let n = self.rows();
+        // Each group's result: a value for the whole group, or one per member.
+        let results: Vec<GroupResult> = groups
+            .rows
+            .par_iter()
+            .map(|rows| group_result(&stat, rows, &values, keys, propagate, groups.minimum))
+            .collect();
+        for (label, result) in groups.labels.iter().zip(&results) {
+            if let GroupResult::TooSmall(size) = result {
+                self.warn_small(label, *size, groups.minimum, group.span, env);
+            }
+        }
+        let mut out: Vec<Value> = vec![groups.ungrouped.clone(); n];
+        for (rows, result) in groups.rows.iter().zip(results) {
+            match result {
+                GroupResult::Whole(v) => rows.iter().for_each(|r| set(&mut out, *r, v.clone())),
+                GroupResult::PerMember(vs) => rows.iter().zip(vs).for_each(|(r, v)| set(&mut out, *r, v)),
+                GroupResult::TooSmall(size) => {
+                    let v = Value::missing(format!("peer group of {size}, below the minimum of {}", groups.minimum));
+                    rows.iter().for_each(|r| set(&mut out, *r, v.clone()));
+                }
+            }
+        }
+        Column::from_vec(out)
+    }
+
+    fn warn_small(&mut self, label: &str, size: usize, minimum: usize, span: Span, env: &Env<'_>) {
+        let meth = env.methodology.unwrap_or("");
+        if !self.warned.insert((meth.to_string(), label.to_string())) {
+            return;
+        }
+        self.diagnostics.push(
+            Diagnostic::new(
+                Code::GroupTooSmall,
+                format!(
+                    "peer group `{label}` has {size} member{}, fewer than the minimum of {minimum}",
+                    if size == 1 { "" } else { "s" }
+                ),
+            )
+            .primary(span, format!("statistics over `{label}` are missing in {}", self.frame.period_label()))
+            .help("lower the methodology's `minimum`, group more broadly, or accept these figures as missing"),
+        );
+    }
+}
+
+fn set(out: &mut [Value], row: usize, v: Value) {
+    if let Some(slot) = out.get_mut(row) {
+        *slot = v;
+    }
+}
+
+enum GroupResult {
+    Whole(Value),
+    PerMember(Vec<Value>),
+    TooSmall(usize),
+}
+
+fn group_result(
+    stat: &Stat,
+    rows: &[usize],
+    values: &Column,
+    keys: &[Arc<str>],
+    propagate: bool,
+    minimum: usize,
+) -> GroupResult {
+    if rows.len() < minimum {
+        return GroupResult::TooSmall(rows.len());
+    }
+    let mut items = Vec::with_capacity(rows.len());
+    let mut first_missing = None;
+    for &row in rows {
+        match values.get(row) {
+            Value::Num(d) => items.push(Item { value: *d, key: keys.get(row).map_or("", |k| k), row }),
+            Value::Missing(r) => {
+                first_missing.get_or_insert_with(|| r.clone());
+            }
+            _ => {
+                first_missing.get_or_insert_with(|| super::value::Reason::new("not a number"));
+            }
+        }
+    }
+    if let (true, Some(r)) = (propagate, first_missing) {
+        let v = Value::missing(format!("a peer's value is missing ({r})"));
+        return GroupResult::Whole(v);
+    }
+    match stat {
+        Stat::Rank { .. } | Stat::PercentileRank { .. } => {
+            let per: Vec<Decimal> = stats::of_member(stat, &items);
+            let mut by_row: HashMap<usize, Decimal> = items.iter().zip(per).map(|(i, v)| (i.row, v)).collect();
+            GroupResult::PerMember(
+                rows.iter()
+                    .map(|r| by_row.remove(r).map_or_else(|| Value::missing("no value to rank"), Value::Num))
+                    .collect(),
+            )
+        }
+        _ => GroupResult::Whole(stats::of_group(stat, &items).map_or_else(Value::missing, Value::Num)),
+    }
+}

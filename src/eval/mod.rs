@@ -1,0 +1,11 @@
+//! Stage 4, evaluation: figures over all entities of a period at once, in exact decimals.
+
+pub mod engine;
+pub mod frame;
+pub mod model;
+mod ops;
+mod params;
+pub mod run;
+pub mod script;
+pub mod stats;
+pub mod value;

@@ -1,0 +1,439 @@
+//! A whole evaluation: load the datasets, build each period's frame, compute the selected
+//! KPIs and methodologies with their totals, and collect the results with their stamp.
+
+use super::engine::{Env, Evaluator, Target};
+use super::frame::{self, Frame};
+use super::model::Model;
+use super::script::ScriptHost;
+use super::value::{Column, Value};
+use crate::ast::{DefKind, IndexDecl, MethodologyDef, UnitExpr};
+use crate::check::suggest;
+use crate::check::symbols::Item;
+use crate::codes::Code;
+use crate::data::{self, DatasetSpec, LoadContext, RowCounts, Table};
+use crate::diagnostic::Diagnostic;
+use crate::load::RuleTree;
+use crate::source::{SourceFile, Spanned};
+use crate::stamp::{FileStamp, Stamp};
+use rust_decimal::Decimal;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    pub data_dir: PathBuf,
+    pub period: Option<String>,
+    /// Methodologies to evaluate; empty means all.
+    pub methodologies: Vec<String>,
+    /// Figures to report (`kpi`, `methodology`, `methodology.figure`); empty means all.
+    pub select: Vec<String>,
+}
+
+/// How a unit is shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitOut {
+    /// As declared: `GBP`, `percent`, `GBP / FTE`.
+    pub name: String,
+    /// As read: `£`, `%`, `£ / FTE`.
+    pub symbol: String,
+    pub percent: bool,
+    pub money: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct FigureOut {
+    pub name: String,
+    pub methodology: Option<String>,
+    /// (index set, member) for each index.
+    pub index: Vec<(String, String)>,
+    pub unit: UnitOut,
+    pub values: Column,
+}
+
+#[derive(Debug, Clone)]
+pub struct TotalRow {
+    pub dims: Vec<String>,
+    pub value: Value,
+    /// Values summed, and values left out because they were missing.
+    pub count: usize,
+    pub missing: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct TotalOut {
+    pub methodology: String,
+    pub figure: String,
+    pub by: Vec<String>,
+    pub unit: UnitOut,
+    pub scaled: bool,
+    pub rows: Vec<TotalRow>,
+    pub grand: TotalRow,
+}
+
+#[derive(Debug, Clone)]
+pub struct PeriodResult {
+    pub period: String,
+    pub entities: Vec<Arc<str>>,
+    pub figures: Vec<FigureOut>,
+    pub totals: Vec<TotalOut>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Results {
+    pub stamp: Stamp,
+    /// Lines every report starts with, such as a data folder's NOTICE ("synthetic data").
+    pub notices: Vec<String>,
+    pub methodologies: Vec<String>,
+    pub counts: Vec<(String, RowCounts)>,
+    pub periods: Vec<PeriodResult>,
+}
+
+/// Evaluate a checked rules tree over the data folder. Errors stop the run; warnings are
+/// returned with the results. `sources` gains the data files and scripts read.
+pub fn run(tree: &RuleTree, request: &Request, sources: &mut Vec<SourceFile>) -> (Option<Results>, Vec<Diagnostic>) {
+    let model = Model::new(tree);
+    let mut diags = Vec::new();
+    let methodologies = match select_methodologies(&model, &request.methodologies) {
+        Ok(m) => m,
+        Err(d) => return (None, vec![d]),
+    };
+    if let Err(d) = check_selection(&model, &request.select) {
+        return (None, vec![d]);
+    }
+    // Load every dataset of entities (record datasets are for `classify` and policies).
+    let specs: Vec<DatasetSpec> = model
+        .definitions()
+        .filter_map(|d| match &d.node.kind {
+            DefKind::Dataset(ds) if !ds.records => Some(DatasetSpec::build(&d.node.name, ds, &model.syms)),
+            _ => None,
+        })
+        .collect();
+    let mut ctx = LoadContext { sources, diagnostics: Vec::new() };
+    let tables: Vec<Option<Table>> = specs.iter().map(|s| data::load(s, &request.data_dir, &mut ctx)).collect();
+    diags.append(&mut ctx.diagnostics);
+    if diags.iter().any(Diagnostic::is_error) {
+        return (None, diags);
+    }
+    let tables: Vec<Table> = tables.into_iter().flatten().collect();
+    let scripts = ScriptHost::load(&model, ctx.sources, &mut diags);
+    let script_sources: Vec<usize> = (tree.files.len()..ctx.sources.len()).collect();
+    if diags.iter().any(Diagnostic::is_error) {
+        super::script::resolve_positions(&mut diags, ctx.sources, &script_sources);
+        return (None, diags);
+    }
+    let mut periods = frame::periods(&tables);
+    if let Some(p) = &request.period {
+        if !periods.iter().any(|x| x.as_ref() == p) {
+            let shown: Vec<String> = periods.iter().map(|p| format!("`{p}`")).collect();
+            diags.push(Diagnostic::new(Code::NoEntities, format!("no data for period `{p}`")).help(
+                match suggest::did_you_mean(p, periods.iter().map(|x| x.as_ref())) {
+                    Some(s) => format!("did you mean `{s}`? The data has {}", shown.join(", ")),
+                    None => format!("the data has {}", shown.join(", ")),
+                },
+            ));
+            return (None, diags);
+        }
+        periods.retain(|x| x.as_ref() == p);
+    }
+    let mut results = Vec::new();
+    for period in &periods {
+        let frame = frame::build(&tables, &specs, period);
+        if frame.keys.is_empty() {
+            continue;
+        }
+        let mut ev = Evaluator::new(&model, &frame, Some(&scripts));
+        results.push(evaluate_period(&mut ev, &model, &frame, &methodologies, &request.select));
+        diags.append(&mut ev.diagnostics);
+    }
+    super::script::resolve_positions(&mut diags, ctx.sources, &script_sources);
+    if results.is_empty() {
+        diags.push(
+            Diagnostic::new(Code::NoEntities, "no entity has data to evaluate")
+                .help("check the data folder (`--data`) and the datasets' files"),
+        );
+    }
+    if diags.iter().any(Diagnostic::is_error) {
+        return (None, diags);
+    }
+    let stamp = Stamp::new(
+        tree.files
+            .iter()
+            .map(|f| FileStamp { path: f.name.clone(), sha256: crate::stamp::sha256_hex(f.text.as_bytes()) })
+            .collect(),
+        tables
+            .iter()
+            .flat_map(|t| &t.files)
+            .map(|f| FileStamp { path: f.display.clone(), sha256: f.sha256.clone() })
+            .collect(),
+    );
+    let notices = notice(&request.data_dir).into_iter().collect();
+    let counts = tables.iter().map(|t| (t.dataset.clone(), t.counts)).collect();
+    let methodologies = methodologies.iter().map(|(n, _)| n.to_string()).collect();
+    (Some(Results { stamp, notices, methodologies, counts, periods: results }), diags)
+}
+
+/// A data folder's `NOTICE` file: its first line heads every report made from the data.
+fn notice(data_dir: &std::path::Path) -> Option<String> {
+    let text = std::fs::read_to_string(data_dir.join("NOTICE")).ok()?;
+    text.lines().map(str::trim).find(|l| !l.is_empty()).map(str::to_string)
+}
+
+fn select_methodologies<'a>(
+    model: &Model<'a>,
+    asked: &[String],
+) -> Result<Vec<(&'a str, &'a MethodologyDef)>, Diagnostic> {
+    let all = model.methodologies();
+    if asked.is_empty() {
+        return Ok(all);
+    }
+    let mut chosen = Vec::new();
+    for name in asked {
+        match all.iter().find(|(n, _)| *n == name) {
+            Some(m) => chosen.push(*m),
+            None => {
+                let names: Vec<&str> = all.iter().map(|(n, _)| *n).collect();
+                return Err(Diagnostic::new(Code::UnknownSelection, format!("no methodology `{name}`")).help(
+                    suggest::help_for(
+                        name,
+                        names.iter().copied(),
+                        &format!("the methodologies are: {}", names.join(", ")),
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(chosen)
+}
+
+fn check_selection(model: &Model<'_>, select: &[String]) -> Result<(), Diagnostic> {
+    let mut known: Vec<String> = model.kpi_names().iter().map(|s| s.to_string()).collect();
+    for (m, def) in model.methodologies() {
+        known.push(m.to_string());
+        known.extend(def.figures.iter().map(|f| format!("{m}.{}", f.node.name.node)));
+    }
+    for s in select {
+        if !known.contains(s) {
+            return Err(Diagnostic::new(Code::UnknownSelection, format!("nothing named `{s}` to select")).help(
+                suggest::help_for(
+                    s,
+                    known.iter().map(String::as_str),
+                    "select a KPI, a methodology, or one of its figures as `methodology.figure`",
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn selected(select: &[String], name: &str, methodology: Option<&str>) -> bool {
+    select.is_empty()
+        || select.iter().any(|s| match methodology {
+            None => s == name,
+            Some(m) => s == m || *s == format!("{m}.{name}"),
+        })
+}
+
+fn evaluate_period(
+    ev: &mut Evaluator<'_, '_>,
+    model: &Model<'_>,
+    frame: &Frame,
+    methodologies: &[(&str, &MethodologyDef)],
+    select: &[String],
+) -> PeriodResult {
+    let mut figures = Vec::new();
+    for d in model.definitions() {
+        let DefKind::Kpi(k) = &d.node.kind else { continue };
+        let name = &d.node.name.node;
+        if !selected(select, name, None) {
+            continue;
+        }
+        let unit = unit_out(model, &k.unit.node);
+        for key in combinations(model, &k.indices) {
+            let values = ev.target(&Target::Kpi(name.clone()), &key);
+            figures.push(FigureOut {
+                name: name.clone(),
+                methodology: None,
+                index: labelled(&k.indices, &key),
+                unit: unit.clone(),
+                values,
+            });
+        }
+    }
+    let mut totals = Vec::new();
+    for (meth, def) in methodologies {
+        for f in &def.figures {
+            let name = &f.node.name.node;
+            let wanted = selected(select, name, Some(meth)) || def.totals.iter().any(|t| t.node.figure.node == *name);
+            if !wanted {
+                continue;
+            }
+            let unit = f
+                .node
+                .unit
+                .as_ref()
+                .map_or_else(|| unit_out(model, &UnitExpr::default()), |u| unit_out(model, &u.node));
+            for key in combinations(model, &f.node.indices) {
+                let values = ev.target(&Target::Figure(meth.to_string(), name.clone()), &key);
+                if selected(select, name, Some(meth)) {
+                    figures.push(FigureOut {
+                        name: name.clone(),
+                        methodology: Some(meth.to_string()),
+                        index: labelled(&f.node.indices, &key),
+                        unit: unit.clone(),
+                        values,
+                    });
+                }
+            }
+        }
+        if select.is_empty() || select.iter().any(|s| s == meth) {
+            for t in &def.totals {
+                totals.push(total(ev, model, meth, def, &t.node, frame));
+            }
+        }
+    }
+    PeriodResult { period: frame.period.to_string(), entities: frame.keys.clone(), figures, totals }
+}
+
+/// Every combination of index members, in declaration order.
+pub fn combinations(model: &Model<'_>, decls: &[Spanned<IndexDecl>]) -> Vec<Vec<String>> {
+    let mut out = vec![Vec::new()];
+    for d in decls {
+        let members = model.syms.members(&d.node.set.node).unwrap_or_default();
+        out = out
+            .into_iter()
+            .flat_map(|prefix| {
+                members.iter().map(move |m| {
+                    let mut k = prefix.clone();
+                    k.push(m.name.to_string());
+                    k
+                })
+            })
+            .collect();
+    }
+    out
+}
+
+fn labelled(decls: &[Spanned<IndexDecl>], key: &[String]) -> Vec<(String, String)> {
+    decls.iter().zip(key).map(|(d, k)| (d.node.set.node.clone(), k.clone())).collect()
+}
+
+pub fn unit_out(model: &Model<'_>, u: &UnitExpr) -> UnitOut {
+    let name = u
+        .factors
+        .iter()
+        .map(|(n, p)| if *p == 1 { n.node.clone() } else { format!("{}^{p}", n.node) })
+        .collect::<Vec<_>>()
+        .join(" · ");
+    let dim = model.units.resolve(u, &mut Vec::new()).unwrap_or_default();
+    let percent = matches!(u.factors.as_slice(), [(n, 1)] if n.node == "percent");
+    let money = model.units.currencies.values().any(|c| dim == crate::check::units::Dim::base(c));
+    let symbol = if percent { "%".to_string() } else { model.units.show(&dim) };
+    UnitOut { name: if name.is_empty() { "ratio".to_string() } else { name }, symbol, percent, money }
+}
+
+/// A methodology total: the figure times the scale factor, summed over entities (and over
+/// the figure's indices not named in `by`), grouped by the `by` dimensions.
+fn total(
+    ev: &mut Evaluator<'_, '_>,
+    model: &Model<'_>,
+    meth: &str,
+    def: &MethodologyDef,
+    t: &crate::ast::Total,
+    frame: &Frame,
+) -> TotalOut {
+    let fig = def.figures.iter().find(|f| f.node.name.node == t.figure.node);
+    let decls: &[Spanned<IndexDecl>] = fig.map_or(&[], |f| &f.node.indices);
+    let unit = fig
+        .and_then(|f| f.node.unit.as_ref())
+        .map_or_else(|| unit_out(model, &UnitExpr::default()), |u| unit_out(model, &u.node));
+    let env = Env { bindings: Vec::new(), methodology: Some(model.meth_name(meth)) };
+    let scale = def.scale.as_ref().map(|s| ev.eval(s, &env));
+    // Each dimension is an index of the figure (by set or variable name) or a field.
+    enum Dim {
+        Index(usize, String),
+        Field(Column, Option<String>),
+    }
+    let dims: Vec<Dim> =
+        t.by.iter()
+            .map(|b| match decls.iter().position(|d| d.node.set.node == b.node || d.node.var.node == b.node) {
+                Some(i) => Dim::Index(i, decls.get(i).map(|d| d.node.set.node.clone()).unwrap_or_default()),
+                None => {
+                    let set = match model.syms.get(&b.node).map(|s| s.item) {
+                        Some(Item::Field { field, .. }) => match &field.ty.node {
+                            crate::ast::FieldType::Unit(u) => u.factors.first().map(|(n, _)| n.node.clone()),
+                            _ => None,
+                        },
+                        _ => None,
+                    };
+                    Dim::Field(ev.target(&Target::Field(b.node.clone()), &[]), set)
+                }
+            })
+            .collect();
+    let mut groups: HashMap<Vec<String>, (Decimal, usize, usize)> = HashMap::new();
+    let mut grand = (Decimal::ZERO, 0usize, 0usize);
+    let mut overflow = false;
+    for key in combinations(model, decls) {
+        let column = ev.target(&Target::Figure(meth.to_string(), t.figure.node.clone()), &key);
+        for row in 0..frame.keys.len() {
+            let value = column.get(row);
+            let scaled = match (value, scale.as_ref().map(|s| s.get(row))) {
+                (Value::Num(v), None) => Some(*v),
+                (Value::Num(v), Some(Value::Num(s))) => v.checked_mul(*s),
+                _ => None,
+            };
+            let dim_values: Vec<String> = dims
+                .iter()
+                .map(|d| match d {
+                    Dim::Index(i, _) => key.get(*i).cloned().unwrap_or_default(),
+                    Dim::Field(c, _) => c.get(row).as_text().map_or_else(|| "(missing)".to_string(), str::to_string),
+                })
+                .collect();
+            let entry = groups.entry(dim_values).or_insert((Decimal::ZERO, 0, 0));
+            match scaled {
+                Some(v) => {
+                    let (Some(a), Some(b)) = (entry.0.checked_add(v), grand.0.checked_add(v)) else {
+                        overflow = true;
+                        continue;
+                    };
+                    entry.0 = a;
+                    entry.1 += 1;
+                    grand.0 = b;
+                    grand.1 += 1;
+                }
+                None => {
+                    entry.2 += 1;
+                    grand.2 += 1;
+                }
+            }
+        }
+    }
+    let rank = |d: &Dim, v: &str| match d {
+        Dim::Index(_, set) | Dim::Field(_, Some(set)) => model.member_rank(set, v),
+        Dim::Field(_, None) => usize::MAX,
+    };
+    let mut rows: Vec<TotalRow> = groups
+        .into_iter()
+        .map(|(dims, (sum, count, missing))| TotalRow {
+            dims,
+            value: if count > 0 { Value::Num(sum) } else { Value::missing("every value is missing") },
+            count,
+            missing,
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        let ka: Vec<(usize, &String)> = dims.iter().zip(&a.dims).map(|(d, v)| (rank(d, v), v)).collect();
+        let kb: Vec<(usize, &String)> = dims.iter().zip(&b.dims).map(|(d, v)| (rank(d, v), v)).collect();
+        ka.cmp(&kb)
+    });
+    let grand_value = if overflow { Value::missing("total too large") } else { Value::Num(grand.0) };
+    TotalOut {
+        methodology: meth.to_string(),
+        figure: t.figure.node.clone(),
+        by: t.by.iter().map(|b| b.node.clone()).collect(),
+        unit,
+        scaled: scale.is_some(),
+        rows,
+        grand: TotalRow { dims: Vec::new(), value: grand_value, count: grand.1, missing: grand.2 },
+    }
+}

@@ -1,0 +1,336 @@
+//! User functions in rhai, sandboxed.
+//!
+//! The engine starts from `Engine::new_raw()` with only arithmetic, logic, maths, string and
+//! array functions: no modules (`import` does not exist), no `eval`, no file, network or
+//! time functions, and limits on operations, call depth, expression depth and the size
+//! of strings, arrays and maps, so a runaway script stops within a second.
+//!
+//! Values cross the boundary exactly: numbers go in and come out as rhai's `Decimal`
+//! (the same `rust_decimal` type), so no float is involved; whole numbers returned as
+//! rhai integers are accepted; a float result is refused. Text and set members go in as
+//! strings, truth values as booleans. A missing argument is not passed to the script:
+//! the result is missing, with the argument's reason.
+
+use super::value::{Column, Value};
+use crate::ast::{DefKind, ScriptDef};
+use crate::codes::Code;
+use crate::diagnostic::Diagnostic;
+use crate::source::{SourceFile, Span};
+use rhai::packages::{
+    ArithmeticPackage, BasicArrayPackage, BasicMathPackage, BasicStringPackage, LanguageCorePackage, LogicPackage,
+    Package,
+};
+use rhai::{Dynamic, Engine, EvalAltResult, ParseErrorType, Position, Scope, AST};
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Mutex;
+
+/// Sandbox limits.
+pub const MAX_OPERATIONS: u64 = 1_000_000;
+pub const MAX_CALL_LEVELS: usize = 32;
+pub const MAX_EXPR_DEPTH: usize = 64;
+pub const MAX_STRING: usize = 10_000;
+pub const MAX_ARRAY: usize = 10_000;
+pub const MAX_MAP: usize = 1_000;
+
+struct Function {
+    ast: std::sync::Arc<AST>,
+    source: usize,
+}
+
+pub struct ScriptHost {
+    engine: Engine,
+    functions: HashMap<String, Function>,
+    /// Report each failing function once, however many rows fail.
+    reported: Mutex<Vec<String>>,
+}
+
+/// The sandboxed engine.
+pub fn engine() -> Engine {
+    let mut engine = Engine::new_raw();
+    engine.register_global_module(LanguageCorePackage::new().as_shared_module());
+    engine.register_global_module(ArithmeticPackage::new().as_shared_module());
+    engine.register_global_module(LogicPackage::new().as_shared_module());
+    engine.register_global_module(BasicMathPackage::new().as_shared_module());
+    engine.register_global_module(BasicStringPackage::new().as_shared_module());
+    engine.register_global_module(BasicArrayPackage::new().as_shared_module());
+    engine.disable_symbol("eval");
+    engine.set_max_operations(MAX_OPERATIONS);
+    engine.set_max_call_levels(MAX_CALL_LEVELS);
+    engine.set_max_expr_depths(MAX_EXPR_DEPTH, MAX_EXPR_DEPTH);
+    engine.set_max_string_size(MAX_STRING);
+    engine.set_max_array_size(MAX_ARRAY);
+    engine.set_max_map_size(MAX_MAP);
+    engine
+}
+
+impl ScriptHost {
+    /// Compile every `script` of the rules; each must define the functions it declares.
+    /// Scripts are added to `sources` so that their errors show their lines.
+    pub fn load(
+        model: &super::model::Model<'_>,
+        sources: &mut Vec<SourceFile>,
+        diags: &mut Vec<Diagnostic>,
+    ) -> ScriptHost {
+        let engine = engine();
+        let mut functions = HashMap::new();
+        for file in &model.tree.asts {
+            let rule_path = model.tree.files.get(file.id).map(|f| f.path.clone()).unwrap_or_default();
+            for def in &file.definitions {
+                if let DefKind::Script(s) = &def.node.kind {
+                    compile(&engine, s, &rule_path, sources, diags, &mut functions);
+                }
+            }
+        }
+        ScriptHost { engine, functions, reported: Mutex::new(Vec::new()) }
+    }
+
+    /// Call `name` for every row (once if all arguments are the same for every row).
+    pub fn call(&self, name: &str, args: &[Column], n: usize, call_span: Span, diags: &mut Vec<Diagnostic>) -> Column {
+        let Some(f) = self.functions.get(name) else {
+            return Column::Const(Value::missing(format!("script function `{name}` did not load")));
+        };
+        let all_const = args.iter().all(|a| matches!(a, Column::Const(_)));
+        let rows = if all_const { 1 } else { n };
+        let mut out = Vec::with_capacity(rows);
+        let mut failed = false;
+        for row in 0..rows {
+            let values: Vec<&Value> = args.iter().map(|a| a.get(row)).collect();
+            if let Some(Value::Missing(r)) = values.iter().find(|v| v.is_missing()) {
+                out.push(Value::Missing(r.clone()));
+                continue;
+            }
+            if failed {
+                out.push(Value::missing(format!("script function `{name}` failed")));
+                continue;
+            }
+            let dyn_args: Vec<Dynamic> = values.iter().map(|v| to_dynamic(v)).collect();
+            let result = self.engine.call_fn::<Dynamic>(&mut Scope::new(), &f.ast, name, dyn_args);
+            match result.map_err(|e| *e).and_then(|d| from_dynamic(d, name)) {
+                Ok(v) => out.push(v),
+                Err(err) => {
+                    failed = true;
+                    self.report(name, &err, f.source, call_span, diags);
+                    out.push(Value::missing(format!("script function `{name}` failed")));
+                }
+            }
+        }
+        if all_const {
+            Column::Const(out.into_iter().next().unwrap_or_else(|| Value::missing("no value")))
+        } else {
+            Column::from_vec(out)
+        }
+    }
+
+    fn report(&self, name: &str, err: &EvalAltResult, source: usize, call_span: Span, diags: &mut Vec<Diagnostic>) {
+        if let Ok(mut seen) = self.reported.lock() {
+            if seen.iter().any(|s| s == name) {
+                return;
+            }
+            seen.push(name.to_string());
+        }
+        let (code, help) = classify(err);
+        let message = format!("script function `{name}` failed: {}", first_line(&err.to_string()));
+        let d = match position_span(innermost_position(err), source) {
+            Some(span) => Diagnostic::new(code, message).primary(span, "here").secondary(call_span, "called here"),
+            None => Diagnostic::new(code, message).primary(call_span, "called here"),
+        };
+        diags.push(d.help(help));
+    }
+}
+
+/// A (line, column) of a script, encoded as a span until [`resolve_positions`] has the text.
+fn position_span(pos: Position, source: usize) -> Option<Span> {
+    let line = pos.line()?;
+    let col = pos.position().unwrap_or(1);
+    Some(Span::new(source, encode(line, col), encode(line, col) + 1))
+}
+
+/// Rhai reports (line, column); spans are byte offsets. Script positions are encoded and
+/// turned into offsets in [`resolve_positions`], once the script's text is at hand.
+fn encode(line: usize, col: usize) -> usize {
+    (line << 20) | col.min((1 << 20) - 1)
+}
+
+/// Replace encoded (line, column) spans of script diagnostics by byte offsets.
+pub fn resolve_positions(diags: &mut [Diagnostic], sources: &[SourceFile], script_sources: &[usize]) {
+    for d in diags.iter_mut() {
+        for l in d.labels.iter_mut().filter(|l| script_sources.contains(&l.span.file)) {
+            if l.span.start >= 1 << 20 {
+                let (line, col) = (l.span.start >> 20, l.span.start & ((1 << 20) - 1));
+                let offset = sources.get(l.span.file).map_or(0, |s| offset_of(&s.text, line, col));
+                let end = sources.get(l.span.file).map_or(offset, |s| token_end(&s.text, offset));
+                l.span = Span::new(l.span.file, offset, end);
+            }
+        }
+    }
+}
+
+fn offset_of(text: &str, line: usize, col: usize) -> usize {
+    let start = text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum::<usize>();
+    let line_text = text.get(start..).unwrap_or("");
+    start + line_text.char_indices().nth(col.saturating_sub(1)).map_or(0, |(b, _)| b)
+}
+
+fn token_end(text: &str, offset: usize) -> usize {
+    let rest = text.get(offset..).unwrap_or("");
+    let word = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').map(char::len_utf8).sum::<usize>();
+    offset + word.max(rest.chars().next().map_or(0, char::len_utf8))
+}
+
+fn compile(
+    engine: &Engine,
+    s: &ScriptDef,
+    rule_path: &Path,
+    sources: &mut Vec<SourceFile>,
+    diags: &mut Vec<Diagnostic>,
+    functions: &mut HashMap<String, Function>,
+) {
+    let base = rule_path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let path = base.join(&s.path.node);
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        diags.push(
+            Diagnostic::new(
+                Code::MissingScript,
+                format!("script file `{}` cannot be read", crate::load::display(&path)),
+            )
+            .primary(s.path.span, "declared here")
+            .help("script paths are relative to the rule file that declares them"),
+        );
+        return;
+    };
+    let source = sources.len();
+    sources.push(SourceFile { name: crate::load::display(&path), path: path.clone(), text: text.as_str().into() });
+    let ast = match engine.compile(&text) {
+        Ok(ast) => ast,
+        Err(err) => {
+            let (code, help) = match err.0.as_ref() {
+                ParseErrorType::Reserved(word) => (
+                    Code::ScriptLimit,
+                    format!("`{word}` is not available in scripts: they run sandboxed, without modules or `eval`"),
+                ),
+                _ => (Code::ScriptError, "fix the script; it must compile before any figure uses it".to_string()),
+            };
+            let mut d =
+                Diagnostic::new(code, format!("script `{}` does not compile: {}", crate::load::display(&path), err.0))
+                    .help(help);
+            if let Some(span) = position_span(err.1, source) {
+                d = d.primary(span, "here");
+            }
+            diags.push(d);
+            return;
+        }
+    };
+    let ast = std::sync::Arc::new(ast);
+    for f in &s.functions {
+        let name = f.node.name.node.as_str();
+        let found = ast.iter_functions().find(|m| m.name == name).map(|m| m.params.len());
+        match found {
+            Some(arity) if arity == f.node.params.len() => {
+                functions.insert(name.to_string(), Function { ast: ast.clone(), source });
+            }
+            Some(arity) => diags.push(
+                Diagnostic::new(
+                    Code::ScriptError,
+                    format!(
+                        "script function `{name}` takes {arity} arguments, but is declared with {}",
+                        f.node.params.len()
+                    ),
+                )
+                .primary(f.node.name.span, "declared here")
+                .help("make the declaration and the script agree"),
+            ),
+            None => diags.push(
+                Diagnostic::new(
+                    Code::ScriptError,
+                    format!("`{}` defines no function `{name}`", crate::load::display(&path)),
+                )
+                .primary(f.node.name.span, "declared here")
+                .help("define it in the script: `fn name(a, b) { ... }`"),
+            ),
+        }
+    }
+}
+
+fn to_dynamic(v: &Value) -> Dynamic {
+    match v {
+        Value::Num(d) => Dynamic::from_decimal(*d),
+        Value::Text(t) | Value::Member(t) => Dynamic::from(t.to_string()),
+        Value::Bool(b) => Dynamic::from_bool(*b),
+        Value::Date(d) => Dynamic::from(d.to_string()),
+        Value::Missing(_) => Dynamic::UNIT,
+    }
+}
+
+fn from_dynamic(d: Dynamic, name: &str) -> Result<Value, EvalAltResult> {
+    if let Ok(x) = d.as_decimal() {
+        return Ok(Value::Num(x));
+    }
+    if let Ok(i) = d.as_int() {
+        return Ok(Value::Num(rust_decimal::Decimal::from(i)));
+    }
+    if let Ok(b) = d.as_bool() {
+        return Ok(Value::Bool(b));
+    }
+    Err(EvalAltResult::ErrorMismatchOutputType(
+        "a decimal".into(),
+        format!("{} from `{name}`", d.type_name()),
+        Position::NONE,
+    ))
+}
+
+/// The code and help for a runtime failure.
+fn classify(err: &EvalAltResult) -> (Code, String) {
+    let inner = innermost(err);
+    match inner {
+        EvalAltResult::ErrorTooManyOperations(_) => (
+            Code::ScriptLimit,
+            format!("scripts may run at most {MAX_OPERATIONS} operations per call; look for a loop that never ends"),
+        ),
+        EvalAltResult::ErrorStackOverflow(_) => (
+            Code::ScriptLimit,
+            format!("scripts may nest calls at most {MAX_CALL_LEVELS} deep; look for unbounded recursion"),
+        ),
+        EvalAltResult::ErrorDataTooLarge(..) => (
+            Code::ScriptLimit,
+            format!("strings may hold {MAX_STRING} characters, arrays {MAX_ARRAY} items, maps {MAX_MAP}"),
+        ),
+        EvalAltResult::ErrorTooManyVariables(_) | EvalAltResult::ErrorTooManyModules(_) => {
+            (Code::ScriptLimit, "the script uses more than the sandbox allows".to_string())
+        }
+        EvalAltResult::ErrorFunctionNotFound(..) => (
+            Code::ScriptError,
+            "scripts can use arithmetic, maths, logic, string and array functions only: no files, network or time"
+                .to_string(),
+        ),
+        EvalAltResult::ErrorMismatchOutputType(..) => (
+            Code::ScriptError,
+            "return a decimal (write `x * 1` or use `to_decimal(x)`); floats are refused to keep figures exact"
+                .to_string(),
+        ),
+        _ => (Code::ScriptError, "fix the script; the figures that need it are missing until then".to_string()),
+    }
+}
+
+fn innermost(err: &EvalAltResult) -> &EvalAltResult {
+    match err {
+        EvalAltResult::ErrorInFunctionCall(_, _, inner, _) | EvalAltResult::ErrorInModule(_, inner, _) => {
+            innermost(inner)
+        }
+        other => other,
+    }
+}
+
+fn innermost_position(err: &EvalAltResult) -> Position {
+    let inner = innermost(err);
+    let p = inner.position();
+    if p.is_none() {
+        err.position()
+    } else {
+        p
+    }
+}
+
+fn first_line(text: &str) -> String {
+    text.lines().next().unwrap_or("").to_string()
+}

@@ -1,0 +1,329 @@
+//! Statistics over a group of entities, each stating its choices: trimming, rounding of
+//! the count trimmed, tie order, quantile method, rank ties.
+
+use rust_decimal::Decimal;
+use std::cmp::Ordering;
+
+/// A statistic and its stated options, as written in the rules.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stat {
+    Count,
+    Sum,
+    Mean,
+    Median,
+    Min,
+    Max,
+    Quantile { p: Decimal, method: QuantileMethod },
+    TrimmedMean { trim: Decimal, round: TrimRound, ties: TieOrder },
+    Rank { descending: bool, ties: RankTies },
+    PercentileRank { method: PercentMethod },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuantileMethod {
+    Linear,
+    Lower,
+    Higher,
+    Nearest,
+    Midpoint,
+}
+
+/// How many values `trim` drops from each end when n × trim is not whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrimRound {
+    Down,
+    Up,
+    /// Half up.
+    Nearest,
+}
+
+/// Which of equal values are dropped first: the lower or higher entity key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TieOrder {
+    Key,
+    KeyDescending,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RankTies {
+    Min,
+    Max,
+    Dense,
+    Key,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PercentMethod {
+    Below,
+    AtOrBelow,
+    Mean,
+}
+
+/// One group member's value with its entity key (for tie order and explanations).
+#[derive(Debug, Clone)]
+pub struct Item<'k> {
+    pub value: Decimal,
+    pub key: &'k str,
+    /// Position of the entity in the frame.
+    pub row: usize,
+}
+
+/// A trimmed mean with what it kept, for explanations.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trimmed {
+    pub mean: Decimal,
+    /// Rows dropped from the low end, the high end, and kept, in sorted order.
+    pub low: Vec<usize>,
+    pub high: Vec<usize>,
+    pub kept: Vec<usize>,
+    /// How many were dropped from each end.
+    pub each_end: usize,
+}
+
+/// Sort by value, then by key in the stated tie order: the one order every statistic uses.
+pub fn sorted<'k>(items: &[Item<'k>], ties: TieOrder) -> Vec<Item<'k>> {
+    let mut v = items.to_vec();
+    v.sort_by(|a, b| {
+        a.value.cmp(&b.value).then_with(|| match ties {
+            TieOrder::Key => a.key.cmp(b.key),
+            TieOrder::KeyDescending => b.key.cmp(a.key),
+        })
+    });
+    v
+}
+
+/// The number dropped from each end: n × trim, rounded as stated.
+pub fn trim_count(n: usize, trim: Decimal, round: TrimRound) -> usize {
+    let exact = Decimal::from(n) * trim;
+    let whole = match round {
+        TrimRound::Down => exact.floor(),
+        TrimRound::Up => exact.ceil(),
+        TrimRound::Nearest => exact.round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero),
+    };
+    usize::try_from(whole.mantissa() / 10i128.pow(whole.scale())).unwrap_or(0)
+}
+
+pub fn trimmed_mean(items: &[Item<'_>], trim: Decimal, round: TrimRound, ties: TieOrder) -> Result<Trimmed, String> {
+    let n = items.len();
+    let k = trim_count(n, trim, round);
+    if n <= 2 * k {
+        return Err(format!("trimming {k} from each end of {n} values leaves none"));
+    }
+    let s = sorted(items, ties);
+    let low: Vec<usize> = s.iter().take(k).map(|i| i.row).collect();
+    let high: Vec<usize> = s.iter().skip(n - k).map(|i| i.row).collect();
+    let kept_items = s.get(k..n - k).unwrap_or_default();
+    let mean = mean_of(kept_items.iter().map(|i| i.value), kept_items.len())?;
+    Ok(Trimmed { mean, low, high, kept: kept_items.iter().map(|i| i.row).collect(), each_end: k })
+}
+
+fn mean_of(values: impl Iterator<Item = Decimal>, n: usize) -> Result<Decimal, String> {
+    let mut sum = Decimal::ZERO;
+    for v in values {
+        sum = sum.checked_add(v).ok_or("the sum is too large")?;
+    }
+    if n == 0 {
+        return Err("no values".into());
+    }
+    sum.checked_div(Decimal::from(n)).ok_or_else(|| "the mean cannot be computed".into())
+}
+
+/// The statistic of a whole group (for rank and percentile rank, see [`of_member`]).
+pub fn of_group(stat: &Stat, items: &[Item<'_>]) -> Result<Decimal, String> {
+    let n = items.len();
+    match stat {
+        Stat::Count => Ok(Decimal::from(n)),
+        Stat::Sum => {
+            let mut sum = Decimal::ZERO;
+            for i in items {
+                sum = sum.checked_add(i.value).ok_or("the sum is too large")?;
+            }
+            Ok(sum)
+        }
+        Stat::Mean => mean_of(items.iter().map(|i| i.value), n),
+        Stat::Median => quantile(items, Decimal::new(5, 1), QuantileMethod::Midpoint),
+        Stat::Min => items.iter().map(|i| i.value).min().ok_or_else(|| "no values".into()),
+        Stat::Max => items.iter().map(|i| i.value).max().ok_or_else(|| "no values".into()),
+        Stat::Quantile { p, method } => quantile(items, *p, *method),
+        Stat::TrimmedMean { trim, round, ties } => trimmed_mean(items, *trim, *round, *ties).map(|t| t.mean),
+        Stat::Rank { .. } | Stat::PercentileRank { .. } => Err("a rank belongs to each member, not the group".into()),
+    }
+}
+
+/// Quantile p of the group. With h = (n − 1) × p: `linear` interpolates between the values
+/// at floor(h) and ceil(h); `lower` and `higher` take one of them; `nearest` the closer
+/// (half up); `midpoint` their mean. The median is the 50% quantile by `midpoint`, which
+/// for an even count is the mean of the two middle values.
+pub fn quantile(items: &[Item<'_>], p: Decimal, method: QuantileMethod) -> Result<Decimal, String> {
+    if items.is_empty() {
+        return Err("no values".into());
+    }
+    if p < Decimal::ZERO || p > Decimal::ONE {
+        return Err(format!("quantile {p} is outside 0 to 1"));
+    }
+    let mut values: Vec<Decimal> = items.iter().map(|i| i.value).collect();
+    values.sort();
+    let h = Decimal::from(values.len() - 1) * p;
+    let lo_index = h.floor();
+    let frac = h - lo_index;
+    let lo_i = usize::try_from(lo_index.mantissa() / 10i128.pow(lo_index.scale())).unwrap_or(0);
+    let hi_i = if frac.is_zero() { lo_i } else { lo_i + 1 };
+    let lo = values.get(lo_i).copied().unwrap_or_default();
+    let hi = values.get(hi_i).copied().unwrap_or(lo);
+    Ok(match method {
+        QuantileMethod::Linear => lo + (hi - lo) * frac,
+        QuantileMethod::Lower => lo,
+        QuantileMethod::Higher => hi,
+        QuantileMethod::Nearest => {
+            if frac >= Decimal::new(5, 1) {
+                hi
+            } else {
+                lo
+            }
+        }
+        QuantileMethod::Midpoint => (lo + hi) / Decimal::TWO,
+    })
+}
+
+/// Each member's rank or percentile rank within its group, in the order of `items`.
+pub fn of_member(stat: &Stat, items: &[Item<'_>]) -> Vec<Decimal> {
+    let n = items.len();
+    match stat {
+        Stat::Rank { descending, ties } => {
+            let mut order: Vec<usize> = (0..n).collect();
+            order.sort_by(|&a, &b| {
+                let (x, y) = (items.get(a), items.get(b));
+                let by_value = match (x, y) {
+                    (Some(x), Some(y)) if *descending => y.value.cmp(&x.value),
+                    (Some(x), Some(y)) => x.value.cmp(&y.value),
+                    _ => Ordering::Equal,
+                };
+                by_value.then_with(|| x.map(|i| i.key).cmp(&y.map(|i| i.key)))
+            });
+            let mut ranks = vec![Decimal::ZERO; n];
+            let mut dense = 0usize;
+            let mut i = 0;
+            while i < n {
+                let value = order.get(i).and_then(|&r| items.get(r)).map(|x| x.value);
+                let mut j = i;
+                while j + 1 < n && order.get(j + 1).and_then(|&r| items.get(r)).map(|x| x.value) == value {
+                    j += 1;
+                }
+                dense += 1;
+                for (pos, slot) in (i..=j).enumerate() {
+                    let rank = match ties {
+                        RankTies::Min => i + 1,
+                        RankTies::Max => j + 1,
+                        RankTies::Dense => dense,
+                        RankTies::Key => i + 1 + pos,
+                    };
+                    if let Some(r) = order.get(slot).and_then(|&row| ranks.get_mut(row)) {
+                        *r = Decimal::from(rank);
+                    }
+                }
+                i = j + 1;
+            }
+            ranks
+        }
+        Stat::PercentileRank { method } => {
+            let total = Decimal::from(n.max(1));
+            let mut values: Vec<Decimal> = items.iter().map(|i| i.value).collect();
+            values.sort();
+            items
+                .iter()
+                .map(|x| {
+                    let below = values.partition_point(|v| *v < x.value);
+                    let at = values.partition_point(|v| *v <= x.value);
+                    let share = match method {
+                        PercentMethod::Below => Decimal::from(below),
+                        PercentMethod::AtOrBelow => Decimal::from(at),
+                        PercentMethod::Mean => Decimal::from(below + at) / Decimal::TWO,
+                    };
+                    share / total
+                })
+                .collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn items(values: &[&str]) -> Vec<Item<'static>> {
+        const KEYS: [&str; 12] = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"];
+        values
+            .iter()
+            .enumerate()
+            .map(|(row, v)| Item { value: Decimal::from_str(v).unwrap(), key: KEYS[row], row })
+            .collect()
+    }
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn interquartile_mean_with_a_count_not_a_multiple_of_four() {
+        // 7 values, 25% each end: 1.75 rounds down to 1, so 1 and 7 go, mean of 2..6 = 4.
+        let v = items(&["7", "1", "3", "2", "6", "4", "5"]);
+        let t = trimmed_mean(&v, d("0.25"), TrimRound::Down, TieOrder::Key).unwrap();
+        assert_eq!(t.mean, d("4"));
+        assert_eq!(t.each_end, 1);
+        assert_eq!((t.low, t.high), (vec![1], vec![0]));
+        // Rounded up instead: 2 go from each end, mean of 3, 4, 5.
+        let up = trimmed_mean(&v, d("0.25"), TrimRound::Up, TieOrder::Key).unwrap();
+        assert_eq!((up.mean, up.each_end), (d("4"), 2));
+        // Nearest: 1.75 → 2.
+        assert_eq!(trim_count(7, d("0.25"), TrimRound::Nearest), 2);
+        assert_eq!(trim_count(6, d("0.25"), TrimRound::Nearest), 2); // 1.5 rounds half up
+        assert_eq!(trim_count(8, d("0.25"), TrimRound::Down), 2);
+    }
+
+    #[test]
+    fn ties_are_dropped_in_key_order() {
+        // Three equal lowest values: with one dropped from each end, `Key` drops key a first.
+        let v = items(&["1", "1", "1", "5"]);
+        let t = trimmed_mean(&v, d("0.25"), TrimRound::Down, TieOrder::Key).unwrap();
+        assert_eq!(t.low, vec![0]);
+        let t = trimmed_mean(&v, d("0.25"), TrimRound::Down, TieOrder::KeyDescending).unwrap();
+        assert_eq!(t.low, vec![2]);
+        assert_eq!(t.mean, d("1"));
+    }
+
+    #[test]
+    fn trimming_everything_is_refused() {
+        assert!(trimmed_mean(&items(&["1", "2"]), d("0.5"), TrimRound::Down, TieOrder::Key).is_err());
+    }
+
+    #[test]
+    fn quantiles_by_method() {
+        let v = items(&["10", "20", "30", "40"]);
+        // h = 3 × 0.25 = 0.75 between 10 and 20.
+        assert_eq!(quantile(&v, d("0.25"), QuantileMethod::Linear).unwrap(), d("17.5"));
+        assert_eq!(quantile(&v, d("0.25"), QuantileMethod::Lower).unwrap(), d("10"));
+        assert_eq!(quantile(&v, d("0.25"), QuantileMethod::Higher).unwrap(), d("20"));
+        assert_eq!(quantile(&v, d("0.25"), QuantileMethod::Nearest).unwrap(), d("20"));
+        assert_eq!(quantile(&v, d("0.25"), QuantileMethod::Midpoint).unwrap(), d("15"));
+        assert_eq!(of_group(&Stat::Median, &v).unwrap(), d("25"));
+        assert_eq!(of_group(&Stat::Median, &items(&["3", "1", "2"])).unwrap(), d("2"));
+    }
+
+    #[test]
+    fn ranks_and_percentile_ranks() {
+        let v = items(&["5", "3", "5", "1"]);
+        let ranks = |ties| of_member(&Stat::Rank { descending: false, ties }, &v);
+        assert_eq!(ranks(RankTies::Min), vec![d("3"), d("2"), d("3"), d("1")]);
+        assert_eq!(ranks(RankTies::Max), vec![d("4"), d("2"), d("4"), d("1")]);
+        assert_eq!(ranks(RankTies::Dense), vec![d("3"), d("2"), d("3"), d("1")]);
+        assert_eq!(ranks(RankTies::Key), vec![d("3"), d("2"), d("4"), d("1")]);
+        let desc = of_member(&Stat::Rank { descending: true, ties: RankTies::Min }, &v);
+        assert_eq!(desc, vec![d("1"), d("3"), d("1"), d("4")]);
+        let pr = of_member(&Stat::PercentileRank { method: PercentMethod::Below }, &v);
+        assert_eq!(pr, vec![d("0.5"), d("0.25"), d("0.5"), d("0")]);
+        let pr = of_member(&Stat::PercentileRank { method: PercentMethod::Mean }, &v);
+        assert_eq!(pr[0], d("0.75"));
+    }
+}

@@ -1,0 +1,102 @@
+//! Values and columns: exact decimals, text, set members, and `missing(reason)`.
+
+use crate::ast::Date;
+use rust_decimal::Decimal;
+use std::fmt;
+use std::sync::Arc;
+
+/// Why a value is missing: shown in every output that carries the value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Reason(pub Arc<str>);
+
+impl Reason {
+    pub fn new(text: impl Into<Arc<str>>) -> Reason {
+        Reason(text.into())
+    }
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// One value of a figure for one entity.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Num(Decimal),
+    Text(Arc<str>),
+    Bool(bool),
+    Date(Date),
+    /// A member of a set, by name.
+    Member(Arc<str>),
+    Missing(Reason),
+}
+
+impl Value {
+    pub fn missing(reason: impl Into<Arc<str>>) -> Value {
+        Value::Missing(Reason::new(reason))
+    }
+
+    pub fn as_num(&self) -> Option<Decimal> {
+        match self {
+            Value::Num(d) => Some(*d),
+            _ => None,
+        }
+    }
+
+    pub fn is_missing(&self) -> bool {
+        matches!(self, Value::Missing(_))
+    }
+
+    /// The text of a text or member value (members by name), for grouping and matching.
+    pub fn as_text(&self) -> Option<&str> {
+        match self {
+            Value::Text(t) | Value::Member(t) => Some(t),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Num(d) => write!(f, "{}", d.normalize()),
+            Value::Text(t) | Value::Member(t) => f.write_str(t),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Date(d) => write!(f, "{d}"),
+            Value::Missing(r) => write!(f, "missing({r})"),
+        }
+    }
+}
+
+/// A figure over all entities of a period: one value each, or one value for all.
+#[derive(Debug, Clone)]
+pub enum Column {
+    Const(Value),
+    Values(Arc<Vec<Value>>),
+}
+
+impl Column {
+    pub fn get(&self, i: usize) -> &Value {
+        match self {
+            Column::Const(v) => v,
+            Column::Values(vs) => vs.get(i).unwrap_or(&CONST_MISSING_ROW),
+        }
+    }
+
+    pub fn from_vec(values: Vec<Value>) -> Column {
+        Column::Values(Arc::new(values))
+    }
+
+    /// All values, materialised for `len` entities.
+    pub fn to_vec(&self, len: usize) -> Vec<Value> {
+        match self {
+            Column::Const(v) => vec![v.clone(); len],
+            Column::Values(vs) => vs.as_ref().clone(),
+        }
+    }
+}
+
+/// What an out-of-range row reads as; rows are always in range, so this is a safety net.
+static CONST_MISSING_ROW: std::sync::LazyLock<Value> = std::sync::LazyLock::new(|| Value::missing("no such row"));

@@ -1,0 +1,135 @@
+//! Machine-readable results: JSON (one record per figure and per total, with the stamp)
+//! and CSV (the same records as rows).
+
+use super::exact;
+use crate::eval::run::{FigureOut, Results, TotalOut, TotalRow};
+use crate::eval::value::Value;
+use serde_json::{json, Map, Value as Json};
+use std::fmt::Write;
+
+fn missing_reason(v: &Value) -> Option<String> {
+    match v {
+        Value::Missing(r) => Some(r.to_string()),
+        _ => None,
+    }
+}
+
+fn index_map(index: &[(String, String)]) -> Map<String, Json> {
+    index.iter().map(|(k, v)| (k.clone(), Json::String(v.clone()))).collect()
+}
+
+fn figure_record(period: &str, entity: &str, f: &FigureOut, value: &Value) -> Json {
+    json!({
+        "period": period,
+        "entity": entity,
+        "name": f.name,
+        "methodology": f.methodology,
+        "index": index_map(&f.index),
+        "value": exact(value, &f.unit),
+        "unit": f.unit.name,
+        "missing": missing_reason(value),
+    })
+}
+
+fn total_record(period: &str, t: &TotalOut, row: &TotalRow) -> Json {
+    let by: Map<String, Json> = t.by.iter().zip(&row.dims).map(|(k, v)| (k.clone(), Json::String(v.clone()))).collect();
+    json!({
+        "period": period,
+        "methodology": t.methodology,
+        "name": t.figure,
+        "by": by,
+        "value": exact(&row.value, &t.unit),
+        "unit": t.unit.name,
+        "scaled": t.scaled,
+        "count": row.count,
+        "missing_values": row.missing,
+        "missing": missing_reason(&row.value),
+    })
+}
+
+/// The JSON document: `stamp`, `notices`, `counts`, then `figures` and `totals`, one record
+/// per line so that large outputs stay easy to stream and diff.
+pub fn render(results: &Results) -> String {
+    let mut out = String::from("{\n");
+    let head = json!({
+        "stamp": results.stamp,
+        "notices": results.notices,
+        "methodologies": results.methodologies,
+        "counts": results.counts.iter().map(|(d, c)| (d.clone(), json!({"read": c.read, "used": c.used, "skipped": c.skipped}))).collect::<Map<String, Json>>(),
+    });
+    if let Json::Object(map) = head {
+        for (k, v) in map {
+            let _ = writeln!(out, "  {}: {},", Json::String(k), v);
+        }
+    }
+    out.push_str("  \"figures\": [");
+    let mut first = true;
+    for p in &results.periods {
+        for f in &p.figures {
+            for (row, entity) in p.entities.iter().enumerate() {
+                out.push_str(if first { "\n    " } else { ",\n    " });
+                first = false;
+                out.push_str(&figure_record(&p.period, entity, f, f.values.get(row)).to_string());
+            }
+        }
+    }
+    out.push_str(if first { "],\n" } else { "\n  ],\n" });
+    out.push_str("  \"totals\": [");
+    let mut first = true;
+    for p in &results.periods {
+        for t in &p.totals {
+            for row in t.rows.iter().chain(std::iter::once(&t.grand)) {
+                out.push_str(if first { "\n    " } else { ",\n    " });
+                first = false;
+                out.push_str(&total_record(&p.period, t, row).to_string());
+            }
+        }
+    }
+    out.push_str(if first { "]\n}\n" } else { "\n  ]\n}\n" });
+    out
+}
+
+/// CSV: a header, then one row per figure value and per total (`kind` says which).
+pub fn render_csv(results: &Results) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record(["kind", "period", "entity", "methodology", "name", "index", "value", "unit", "missing"]);
+    let joined = |pairs: &mut dyn Iterator<Item = (&String, &String)>| {
+        pairs.map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(";")
+    };
+    for p in &results.periods {
+        for f in &p.figures {
+            let index = joined(&mut f.index.iter().map(|(k, v)| (k, v)));
+            for (row, entity) in p.entities.iter().enumerate() {
+                let v = f.values.get(row);
+                let _ = w.write_record([
+                    "figure",
+                    &p.period,
+                    entity,
+                    f.methodology.as_deref().unwrap_or(""),
+                    &f.name,
+                    &index,
+                    &exact(v, &f.unit).unwrap_or_default(),
+                    &f.unit.name,
+                    &missing_reason(v).unwrap_or_default(),
+                ]);
+            }
+        }
+        for t in &p.totals {
+            for row in t.rows.iter().chain(std::iter::once(&t.grand)) {
+                let by = joined(&mut t.by.iter().zip(&row.dims));
+                let _ = w.write_record([
+                    "total",
+                    &p.period,
+                    "",
+                    &t.methodology,
+                    &t.figure,
+                    &by,
+                    &exact(&row.value, &t.unit).unwrap_or_default(),
+                    &t.unit.name,
+                    &missing_reason(&row.value).unwrap_or_default(),
+                ]);
+            }
+        }
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
