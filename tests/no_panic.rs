@@ -155,7 +155,7 @@ fn mutate(rng: &mut Rng, seed: &[u8]) -> Vec<u8> {
             let n = 50 + rng.below(400);
             let chain = match rng.below(3) {
                 0 => "1 + ".repeat(n) + "1",
-                1 => "if x then ".repeat(n.min(150)) + "1" + &" else 2".repeat(n.min(150)),
+                1 => format!("{}1{}", "if x then ".repeat(n.min(150)), " else 2".repeat(n.min(150))),
                 _ => "- not ".repeat(n / 10) + "x",
             };
             b.splice(at..at, format!(" {chain} ").into_bytes());

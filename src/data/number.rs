@@ -27,13 +27,16 @@ pub fn parse_decimal(text: &str) -> Parsed {
     } else if let Some(rest) = s.strip_prefix('+') {
         s = rest.trim_start();
     }
+    let mut currency = false;
     for sign in ["£", "$", "€"] {
         if let Some(rest) = s.strip_prefix(sign) {
             s = rest.trim_start();
+            currency = true;
         }
     }
-    if let Some(rest) = s.strip_prefix('-') {
-        negative = !negative;
+    // `£-3.50`: a minus after the currency sign (only there, and only once).
+    if let (true, false, Some(rest)) = (currency, negative, s.strip_prefix('-')) {
+        negative = true;
         s = rest;
     }
     let (s, percent) = match s.strip_suffix('%') {

@@ -56,7 +56,7 @@ pub fn read(spec: &DatasetSpec, path: &Path, display: &str, ctx: &mut LoadContex
     }
     // Headers: every key, in order of first appearance.
     let mut headers: Vec<String> = Vec::new();
-    let mut rows: Vec<(RowOrigin, HashMap<usize, (String, (usize, usize))>)> = Vec::new();
+    let mut rows: Vec<(RowOrigin, Cells)> = Vec::new();
     for record in records {
         let (start, end) = span_of(record, &offsets);
         let YamlData::Mapping(map) = &record.data else {
@@ -132,6 +132,9 @@ pub fn read(spec: &DatasetSpec, path: &Path, display: &str, ctx: &mut LoadContex
     part.locate = CellLocator::Spans(spans);
     Some(part)
 }
+
+/// A record's values by column: the text and its byte range in the file.
+type Cells = HashMap<usize, (String, (usize, usize))>;
 
 /// A scalar as text: numbers exactly as written in the file, strings as parsed.
 fn scalar_text(node: &MarkedYaml<'_>, text: &str, offsets: &CharOffsets) -> String {

@@ -412,6 +412,8 @@ fn total(
         Dim::Index(_, set) | Dim::Field(_, Some(set)) => model.member_rank(set, v),
         Dim::Field(_, None) => usize::MAX,
     };
+    // A total without `by` is its grand total alone.
+    let groups = if t.by.is_empty() { HashMap::new() } else { groups };
     let mut rows: Vec<TotalRow> = groups
         .into_iter()
         .map(|(dims, (sum, count, missing))| TotalRow {

@@ -5,9 +5,10 @@
 //! time functions, and limits on operations, call depth, expression depth and the size
 //! of strings, arrays and maps, so a runaway script stops within a second.
 //!
-//! Values cross the boundary exactly: numbers go in and come out as rhai's `Decimal`
-//! (the same `rust_decimal` type), so no float is involved; whole numbers returned as
-//! rhai integers are accepted; a float result is refused. Text and set members go in as
+//! Values cross the boundary exactly: rhai is built without floats, so every number in a
+//! script, literals included, is a `Decimal` (the same `rust_decimal` type as the engine's);
+//! numbers go in and come out as such, and whole numbers returned as rhai integers are
+//! accepted. Text and set members go in as
 //! strings, truth values as booleans. A missing argument is not passed to the script:
 //! the result is missing, with the argument's reason.
 
@@ -34,13 +35,15 @@ pub const MAX_ARRAY: usize = 10_000;
 pub const MAX_MAP: usize = 1_000;
 
 struct Function {
-    ast: std::sync::Arc<AST>,
+    ast: std::rc::Rc<AST>,
     source: usize,
 }
 
 pub struct ScriptHost {
     engine: Engine,
     functions: HashMap<String, Function>,
+    /// Script texts by source index, to point at a function that fails without a position.
+    texts: HashMap<usize, String>,
     /// Report each failing function once, however many rows fail.
     reported: Mutex<Vec<String>>,
 }
@@ -74,6 +77,7 @@ impl ScriptHost {
     ) -> ScriptHost {
         let engine = engine();
         let mut functions = HashMap::new();
+        let first_script = sources.len();
         for file in &model.tree.asts {
             let rule_path = model.tree.files.get(file.id).map(|f| f.path.clone()).unwrap_or_default();
             for def in &file.definitions {
@@ -82,7 +86,9 @@ impl ScriptHost {
                 }
             }
         }
-        ScriptHost { engine, functions, reported: Mutex::new(Vec::new()) }
+        let texts =
+            (first_script..sources.len()).filter_map(|i| sources.get(i).map(|s| (i, s.text.to_string()))).collect();
+        ScriptHost { engine, functions, texts, reported: Mutex::new(Vec::new()) }
     }
 
     /// Call `name` for every row (once if all arguments are the same for every row).
@@ -133,9 +139,26 @@ impl ScriptHost {
         let message = format!("script function `{name}` failed: {}", first_line(&err.to_string()));
         let d = match position_span(innermost_position(err), source) {
             Some(span) => Diagnostic::new(code, message).primary(span, "here").secondary(call_span, "called here"),
-            None => Diagnostic::new(code, message).primary(call_span, "called here"),
+            // Limits reached inside the function carry no position: point at the function.
+            None => match self.definition_span(name, source) {
+                Some(span) => {
+                    Diagnostic::new(code, message).primary(span, "in this function").secondary(call_span, "called here")
+                }
+                None => Diagnostic::new(code, message).primary(call_span, "called here"),
+            },
         };
         diags.push(d.help(help));
+    }
+}
+
+impl ScriptHost {
+    /// Where `fn name` is written in its script, as an encoded position.
+    fn definition_span(&self, name: &str, source: usize) -> Option<Span> {
+        let text = self.texts.get(&source)?;
+        let at = text.find(&format!("fn {name}"))?;
+        let line = text.get(..at)?.matches('\n').count() + 1;
+        let col = text.get(..at)?.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        Some(Span::new(source, encode(line, col), encode(line, col) + 1))
     }
 }
 
@@ -209,6 +232,11 @@ fn compile(
                     Code::ScriptLimit,
                     format!("`{word}` is not available in scripts: they run sandboxed, without modules or `eval`"),
                 ),
+                // A symbol switched off for the sandbox (`eval`) is refused the same way.
+                other if other.to_string().contains("is disabled") => (
+                    Code::ScriptLimit,
+                    "`eval` is not available in scripts: they run sandboxed, without modules or `eval`".to_string(),
+                ),
                 _ => (Code::ScriptError, "fix the script; it must compile before any figure uses it".to_string()),
             };
             let mut d =
@@ -221,7 +249,7 @@ fn compile(
             return;
         }
     };
-    let ast = std::sync::Arc::new(ast);
+    let ast = std::rc::Rc::new(ast);
     for f in &s.functions {
         let name = f.node.name.node.as_str();
         let found = ast.iter_functions().find(|m| m.name == name).map(|m| m.params.len());
@@ -303,11 +331,9 @@ fn classify(err: &EvalAltResult) -> (Code, String) {
             "scripts can use arithmetic, maths, logic, string and array functions only: no files, network or time"
                 .to_string(),
         ),
-        EvalAltResult::ErrorMismatchOutputType(..) => (
-            Code::ScriptError,
-            "return a decimal (write `x * 1` or use `to_decimal(x)`); floats are refused to keep figures exact"
-                .to_string(),
-        ),
+        EvalAltResult::ErrorMismatchOutputType(..) => {
+            (Code::ScriptError, "return a number; every number in a script is an exact decimal".to_string())
+        }
         _ => (Code::ScriptError, "fix the script; the figures that need it are missing until then".to_string()),
     }
 }

@@ -37,6 +37,7 @@ fn total_record(period: &str, t: &TotalOut, row: &TotalRow) -> Json {
         "period": period,
         "methodology": t.methodology,
         "name": t.figure,
+        "total_by": t.by,
         "by": by,
         "value": exact(&row.value, &t.unit),
         "unit": t.unit.name,

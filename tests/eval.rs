@@ -1,0 +1,309 @@
+//! `assay eval` through the command line: hand-worked figures, bad data, determinism,
+//! atomic output and the rhai sandbox.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // test code: failing loudly is the point
+
+use serde_json::Value as Json;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn assay(args: &[&str], envs: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_assay"));
+    cmd.args(args).current_dir(repo()).env("NO_COLOR", "1");
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn json_of(o: &Output) -> Json {
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(o));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+const IQM_RULES: &str = "tests/fixtures/eval/iqm/rules";
+const IQM_DATA: &str = "tests/fixtures/eval/iqm/data";
+
+/// The value of one record, rounded to the penny (or to 0.01 of a percent).
+fn value(records: &Json, pick: impl Fn(&Json) -> bool) -> String {
+    let found: Vec<&Json> = records.as_array().unwrap().iter().filter(|r| pick(r)).collect();
+    assert_eq!(found.len(), 1, "expected one record, found {}", found.len());
+    let v = found[0]["value"].as_str().unwrap();
+    let d: rust_decimal::Decimal = v.parse().unwrap();
+    format!("{:.2}", d.round_dp(2))
+}
+
+/// Nine organisations in two types (tests/fixtures/eval/iqm), worked by hand:
+///
+/// Type A, five organisations, turnover £1,000,000 each, finance cost £10k..£50k:
+///   cost shares 1%, 2%, 3%, 4%, 5%. Trimming 25% from each end of 5 values is 1.25,
+///   rounded down (`round: down`) to 1: drop 1% and 5%, keep 2%, 3%, 4%: mean 3%.
+///   Savings = (share − 3%) × turnover where above: A4 £10,000.00, A5 £20,000.00.
+///   Total £30,000.00; scaled by 1 / return rate 80% = £37,500.00.
+/// Type B, four organisations:
+///   B1 £30,000 / £2,000,000 = 1.5%; B2 £12,500 / £500,000 = 2.5%;
+///   B3 £35,000 / £1,000,000 = 3.5%; B4 £180,000 / £4,000,001 = 4.4999989%.
+///   Drop one from each end (4 × 25% = 1): keep 2.5% and 3.5%: mean 3%.
+///   Savings: B3 0.5% × £1,000,000 = £5,000.00;
+///   B4 £180,000 − 3% × £4,000,001 = £180,000 − £120,000.03 = £59,999.97.
+///   Total £64,999.97; scaled by 1 / 50% = £129,999.94.
+/// Grand total, scaled: £37,500.00 + £129,999.94 = £167,499.94.
+#[test]
+fn interquartile_means_and_savings_match_the_hand_worked_figures() {
+    let out = assay(&["eval", "--rules", IQM_RULES, "--data", IQM_DATA, "--format", "json"], &[]);
+    let v = json_of(&out);
+    let figures = &v["figures"];
+    let fig = |entity: &str, name: &str| {
+        let entity = entity.to_string();
+        let name = name.to_string();
+        value(figures, move |r| r["entity"] == entity.as_str() && r["name"] == name.as_str())
+    };
+    for e in ["A1", "A2", "A3", "A4", "A5", "B1", "B2", "B3", "B4"] {
+        assert_eq!(fig(e, "target"), "3.00", "target of {e} (percent)");
+    }
+    assert_eq!(fig("A3", "saving"), "0.00");
+    assert_eq!(fig("A4", "saving"), "10000.00");
+    assert_eq!(fig("A5", "saving"), "20000.00");
+    assert_eq!(fig("B2", "saving"), "0.00");
+    assert_eq!(fig("B3", "saving"), "5000.00");
+    assert_eq!(fig("B4", "saving"), "59999.97");
+    assert_eq!(fig("B4", "cost_share"), "4.50");
+    let totals = &v["totals"];
+    let by_type = |t: &str| {
+        let t = t.to_string();
+        value(totals, move |r| r["by"]["org_type"] == t.as_str() && r["by"]["function"] == "finance")
+    };
+    assert_eq!(by_type("a"), "37500.00");
+    assert_eq!(by_type("b"), "129999.94");
+    let grand = value(totals, |r| r["total_by"].as_array().unwrap().is_empty() && r["name"] == "saving");
+    assert_eq!(grand, "167499.94");
+    // The stamp names the rule and data files with their SHA-256.
+    assert_eq!(v["stamp"]["tool"], "assay");
+    assert_eq!(v["stamp"]["rules"][0]["path"], "tests/fixtures/eval/iqm/rules/iqm.assay");
+    assert_eq!(v["stamp"]["data"][0]["sha256"].as_str().unwrap().len(), 64);
+}
+
+fn temp_copy_of_iqm(csv: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    std::fs::write(data.join("returns.csv"), csv).unwrap();
+    (dir, data)
+}
+
+#[test]
+fn a_bad_money_cell_stops_the_run_names_the_cell_and_writes_nothing() {
+    let csv = "Code,Year,Type,Turnover,Finance cost\nA1,2009/10,Type A,\"1,000,000\",\"10,000\"\nA2,2009/10,Type A,\"12,3x4\",\"20,000\"\n";
+    let (dir, data) = temp_copy_of_iqm(csv);
+    let target = dir.path().join("out.json");
+    let out = assay(
+        &[
+            "eval",
+            "--rules",
+            IQM_RULES,
+            "--data",
+            data.to_str().unwrap(),
+            "--format",
+            "json",
+            "--output",
+            target.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("data-not-a-number"), "{err}");
+    assert!(err.contains("`12,3x4` is not a number"), "{err}");
+    assert!(err.contains("returns.csv:3:4"), "file, row and column: {err}");
+    // The cell itself is underlined, below the data line.
+    let line = err.lines().find(|l| l.contains("A2,2009/10,Type A")).expect("the data line is shown");
+    let underline = err.lines().skip_while(|l| *l != line).nth(1).unwrap();
+    let col = line.find("\"12,3x4\"").map(|b| line[..b].chars().count()).unwrap();
+    assert_eq!(underline.chars().position(|c| c == '─'), Some(col), "{err}");
+    assert!(!target.exists(), "no output file on failure");
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(leftovers.len(), 1, "no temporary file left behind: {leftovers:?}");
+}
+
+#[test]
+fn skip_and_warn_policies_leave_bad_rows_out_and_say_so() {
+    let rules = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(repo().join(IQM_RULES).join("iqm.assay")).unwrap();
+    std::fs::write(
+        rules.path().join("iqm.assay"),
+        text.replace("  file \"returns.csv\"", "  file \"returns.csv\"\n  on_bad_row skip"),
+    )
+    .unwrap();
+    let csv = "Code,Year,Type,Turnover,Finance cost\nA1,2009/10,Type A,\"1,000,000\",\"10,000\"\nA2,2009/10,Type A,oops,\"20,000\"\nA3,2009/10,Type Q,5,5\n";
+    let (_dir, data) = temp_copy_of_iqm(csv);
+    let out = assay(&["eval", "--rules", rules.path().to_str().unwrap(), "--data", data.to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("rows-skipped") && err.contains("2 rows of"), "{err}");
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(report.contains("dataset returns: 3 rows read, 1 used, 2 skipped"), "{report}");
+}
+
+#[test]
+fn a_missing_column_names_the_closest_header() {
+    let csv = "Code,Year,Type,Turn over,Finance cost\nA1,2009/10,Type A,1,1\n";
+    let (_dir, data) = temp_copy_of_iqm(csv);
+    let out = assay(&["eval", "--rules", IQM_RULES, "--data", data.to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("data-missing-column") && err.contains("has no column `Turnover`"), "{err}");
+    assert!(err.contains("the closest header is `Turn over`"), "{err}");
+}
+
+#[test]
+fn duplicate_keys_and_values_outside_the_set_are_reported() {
+    let csv =
+        "Code,Year,Type,Turnover,Finance cost\nA1,2009/10,Type A,1,1\nA1,2009/10,Type A,2,2\nA3,2009/10,Type Z,1,1\n";
+    let (_dir, data) = temp_copy_of_iqm(csv);
+    let out = assay(&["eval", "--rules", IQM_RULES, "--data", data.to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("data-not-in-set") && err.contains("`Type Z` is not a member of `org_type`"), "{err}");
+}
+
+/// A larger data set (enough rows for parallel parsing and evaluation), written in a
+/// given row order.
+fn generated_csv(rows: usize, reverse: bool) -> String {
+    let mut lines: Vec<String> = (0..rows)
+        .map(|i| {
+            let kind = if i % 3 == 0 { "Type A" } else { "Type B" };
+            let turnover = 1_000_000 + (i * 7919) % 500_000;
+            let cost = 10_000 + (i * 104_729) % 40_000;
+            format!("ORG{i:06},2009/10,{kind},\"{turnover}\",{cost}.{:02}", i % 100)
+        })
+        .collect();
+    if reverse {
+        lines.reverse();
+        lines.swap(0, rows / 2);
+    }
+    format!("Code,Year,Type,Turnover,Finance cost\n{}\n", lines.join("\n"))
+}
+
+#[test]
+fn json_output_is_byte_identical_across_thread_counts_and_row_orders() {
+    let (_a, forward) = temp_copy_of_iqm(&generated_csv(40_000, false));
+    let (_b, shuffled) = temp_copy_of_iqm(&generated_csv(40_000, true));
+    let run = |data: &Path, threads: &str| {
+        let out = assay(
+            &["eval", "--rules", IQM_RULES, "--data", data.to_str().unwrap(), "--format", "json"],
+            &[("RAYON_NUM_THREADS", threads)],
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        out.stdout
+    };
+    let one = run(&forward, "1");
+    let two = run(&forward, "2");
+    assert!(one == two, "thread count changed the output");
+    let reordered = run(&shuffled, "2");
+    // Only the data file's hash differs: the files are different bytes.
+    let strip = |b: &[u8]| {
+        let v: Json = serde_json::from_slice(b).unwrap();
+        (v["figures"].clone(), v["totals"].clone())
+    };
+    assert!(strip(&one) == strip(&reordered), "row order changed the figures");
+    assert!(one.len() > 1_000_000, "the output should hold every figure");
+}
+
+fn script_rules(body: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(repo().join(IQM_RULES).join("iqm.assay")).unwrap();
+    let extra = "\nscript tools \"scripts/tools.rhai\" { fn adjust(x: GBP) : GBP }\nkpi adjusted[f in function] : GBP = adjust(cost[f]) cite worked \"script\"\n";
+    std::fs::write(dir.path().join("iqm.assay"), format!("{text}{extra}")).unwrap();
+    std::fs::create_dir(dir.path().join("scripts")).unwrap();
+    std::fs::write(dir.path().join("scripts/tools.rhai"), body).unwrap();
+    dir
+}
+
+fn eval_with_script(body: &str) -> (Output, Duration) {
+    let rules = script_rules(body);
+    let start = Instant::now();
+    let out = assay(&["eval", "--rules", rules.path().to_str().unwrap(), "--data", IQM_DATA, "--format", "json"], &[]);
+    (out, start.elapsed())
+}
+
+#[test]
+fn scripts_receive_and_return_exact_decimals() {
+    let (out, _) = eval_with_script("fn adjust(x) { x * 1.1 + 0.005 }\n");
+    let v = json_of(&out);
+    // 10,000 × 1.1 + 0.005, exactly: no float on the way in or out.
+    let got = v["figures"].as_array().unwrap().iter().find(|r| r["entity"] == "A1" && r["name"] == "adjusted").unwrap();
+    assert_eq!(got["value"], "11000.005");
+}
+
+#[test]
+fn a_runaway_script_stops_with_a_limit_diagnostic_within_a_second() {
+    let (out, took) = eval_with_script("fn adjust(x) { loop { } }\n");
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("script-limit"), "{err}");
+    assert!(err.contains("tools.rhai:1:"), "points into the script: {err}");
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+}
+
+#[test]
+fn import_eval_and_file_access_are_refused() {
+    for (body, expect) in [
+        ("import \"x\" as y;\nfn adjust(x) { x }\n", "script-limit"),
+        ("fn adjust(x) { eval(\"x\") }\n", "script-limit"),
+        ("fn adjust(x) { open_file(\"/etc/passwd\") }\n", "script-error"),
+        ("fn adjust(x) { \"text\" }\n", "script-error"),
+    ] {
+        let (out, _) = eval_with_script(body);
+        assert_eq!(out.status.code(), Some(1), "{body}");
+        let err = stderr(&out);
+        assert!(err.contains(expect), "{body}: {err}");
+        assert!(err.contains("tools.rhai"), "{body}: {err}");
+    }
+}
+
+#[test]
+fn unknown_methodology_or_selection_is_a_usage_error_with_a_suggestion() {
+    let out = assay(&["eval", "--rules", IQM_RULES, "--data", IQM_DATA, "--methodology", "national_averag"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("did you mean `national_average`?"), "{}", stderr(&out));
+    let out = assay(&["eval", "--rules", IQM_RULES, "--data", IQM_DATA, "--period", "2010/11"], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("no data for period `2010/11`"), "{}", stderr(&out));
+}
+
+#[test]
+fn every_format_renders_and_the_output_file_is_complete() {
+    let dir = tempfile::tempdir().unwrap();
+    for format in ["table", "json", "csv", "markdown"] {
+        let target = dir.path().join(format!("out.{format}"));
+        let out = assay(
+            &[
+                "eval",
+                "--rules",
+                IQM_RULES,
+                "--data",
+                IQM_DATA,
+                "--format",
+                format,
+                "--output",
+                target.to_str().unwrap(),
+            ],
+            &[],
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let text = std::fs::read_to_string(&target).unwrap();
+        assert!(text.contains("167") && text.contains("499"), "{format}: {text}");
+    }
+    let csv = std::fs::read_to_string(dir.path().join("out.csv")).unwrap();
+    assert!(csv.starts_with("kind,period,entity,methodology,name,index,value,unit,missing\n"));
+    assert!(csv.contains("figure,2009/10,B4,national_average,saving,function=finance,59999.97"), "{csv}");
+}
