@@ -179,8 +179,45 @@ pub struct DatasetDef {
     pub entity: Option<Spanned<EntityDecl>>,
     pub period: Option<Spanned<PeriodDecl>>,
     pub missing: Vec<Spanned<String>>,
+    pub files: Vec<Spanned<DataFile>>,
+    pub exclude: Vec<Spanned<Exclusion>>,
     pub fields: Vec<Spanned<Field>>,
     pub properties: Vec<Spanned<Property>>,
+}
+
+impl DatasetDef {
+    /// A records dataset whose fields say how rows roll up: it also gives entity figures.
+    pub fn rolls_up(&self) -> bool {
+        self.records && self.fields.iter().any(|f| f.node.rollup.is_some())
+    }
+
+    /// Does this dataset give one value per entity and period for its (rolled-up) fields?
+    pub fn gives_entities(&self) -> bool {
+        !self.records || self.rolls_up()
+    }
+}
+
+/// `file "x.csv" period "2013/14"`
+#[derive(Debug, Clone, PartialEq)]
+pub struct DataFile {
+    pub path: Spanned<String>,
+    pub period: Option<Spanned<String>>,
+}
+
+/// `exclude "Organisation Code" matches " Result$"`
+#[derive(Debug, Clone, PartialEq)]
+pub struct Exclusion {
+    pub column: Spanned<String>,
+    pub cell: Spanned<Cell>,
+}
+
+/// How a records dataset's rows roll up to one value per entity and period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rollup {
+    /// Add the rows' values (numbers only, never ratios or percentages).
+    Sum,
+    /// Every row must agree; the value they share.
+    Same,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -202,7 +239,10 @@ pub struct Field {
     pub ty: Spanned<FieldType>,
     /// The column name, or a template such as `"{f.title} cost"` when indexed.
     pub column: Spanned<String>,
+    /// Other names the column has in some files (`from "A" or "B"`).
+    pub alternatives: Vec<Spanned<String>>,
     pub optional: bool,
+    pub rollup: Option<Spanned<Rollup>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

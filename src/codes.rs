@@ -185,6 +185,10 @@ codes! {
         "an indexed parameter has no value for some member of its index set",
         "Figures that need the missing value will be `missing` in the results; add the entry or a `*` default.",
         "param r[t in org_type] : ratio { acute = 5% }";
+    UnsummableField = "unsummable-field", Error,
+        "a field that is a ratio or percentage is summed across rows",
+        "Adding percentages of different sites gives a meaningless number; sum the parts (numerator and denominator) and compute the ratio in a KPI.",
+        "field occupancy : percent from \"Occupancy (%)\" sum";
     InvalidDataset = "invalid-dataset", Error,
         "a dataset declaration lacks something it needs or contradicts itself",
         "Loading needs an entity key column and, for figures by period, a period column; declaring them twice is ambiguous.",

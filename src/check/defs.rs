@@ -249,9 +249,11 @@ impl<'c, 'a> DefChecker<'c, 'a> {
                 }
             }
         }
+        self.data_files(ds);
         let mut columns: HashMap<&str, Span> = HashMap::new();
         for f in &ds.fields {
             let field = &f.node;
+            self.rollup(ds, field);
             if ds.records {
                 if let Some(earlier) =
                     ds.fields.iter().take_while(|g| !std::ptr::eq(*g, f)).find(|g| g.node.name.node == field.name.node)
@@ -286,6 +288,72 @@ impl<'c, 'a> DefChecker<'c, 'a> {
                         .help("each column feeds one field"),
                     );
                 }
+            }
+        }
+    }
+
+    fn data_files(&mut self, ds: &DatasetDef) {
+        if let (Some(p), Some(f)) = (&ds.period, ds.files.iter().find_map(|f| f.node.period.as_ref())) {
+            self.push(
+                Diagnostic::new(Code::InvalidDataset, "the period is given twice: by a column and by a file")
+                    .primary(f.span, "the file's period")
+                    .secondary(p.span, "the period column")
+                    .help("use a period column when files hold several periods, `file \"x\" period \"P\"` when each file is one period"),
+            );
+        }
+        for e in &ds.exclude {
+            if let Cell::Regex(pattern) = &e.node.cell.node {
+                if let Err(err) = regex::RegexBuilder::new(pattern).size_limit(1 << 20).build() {
+                    let why = err.to_string();
+                    let why = why.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("invalid pattern").trim();
+                    self.push(
+                        Diagnostic::new(Code::InvalidRegex, format!("`{pattern}` is not a valid pattern"))
+                            .primary(e.node.cell.span, why.trim_start_matches("error: ").to_string())
+                            .help("patterns use Rust regex syntax; escape special characters with `\\`"),
+                    );
+                }
+            }
+        }
+    }
+
+    /// `sum` and `same` belong to records, and only numbers that are amounts can be summed.
+    fn rollup(&mut self, ds: &DatasetDef, field: &Field) {
+        let Some(r) = &field.rollup else { return };
+        if !ds.records {
+            self.push(
+                Diagnostic::new(
+                    Code::InvalidDataset,
+                    format!("field `{}` rolls up, but the dataset is not `records`", field.name.node),
+                )
+                .primary(r.span, "rows of an entity dataset are one per entity already")
+                .help("declare the dataset `records` (several rows per entity), or remove the roll-up"),
+            );
+            return;
+        }
+        if r.node != Rollup::Sum {
+            return;
+        }
+        match self.exprs.field_ty(field) {
+            Ty::Num(d) if d.is_dimensionless() => self.push(
+                Diagnostic::new(
+                    Code::UnsummableField,
+                    format!("field `{}` is a ratio or percentage and cannot be summed", field.name.node),
+                )
+                .primary(r.span, "summed across rows")
+                .secondary(field.ty.span, "a ratio")
+                .help("sum the parts instead (the numerator and the denominator) and compute the ratio in a KPI"),
+            ),
+            Ty::Num(_) | Ty::Unknown => {}
+            other => {
+                let shown = self.exprs.show(&other);
+                self.push(
+                    Diagnostic::new(
+                        Code::InvalidDataset,
+                        format!("field `{}` holds {shown} and cannot be summed", field.name.node),
+                    )
+                    .primary(r.span, "summed across rows")
+                    .help("use `same` for a value every row of an entity shares, such as its type"),
+                );
             }
         }
     }

@@ -124,10 +124,10 @@ impl<'a> Symbols<'a> {
                     Item::Function(x)
                 }
                 DefKind::Dataset(x) => {
-                    if !x.records {
-                        for f in &x.fields {
-                            s.insert(&f.node.name, Item::Field { field: &f.node, dataset: name }, diags);
-                        }
+                    // Entity datasets' fields, and the rolled-up fields of records, are
+                    // one value per entity and period: formulas can use them by name.
+                    for f in x.fields.iter().filter(|f| !x.records || f.node.rollup.is_some()) {
+                        s.insert(&f.node.name, Item::Field { field: &f.node, dataset: name }, diags);
                     }
                     Item::Dataset(x)
                 }

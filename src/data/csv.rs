@@ -106,8 +106,10 @@ pub fn parse_text(
         columns: vec![Vec::new(); spec.fields.len()],
         column_index: columns.fields.clone(),
         problems: Vec::new(),
+        excluded: 0,
     };
     for chunk in parsed {
+        part.excluded += chunk.excluded;
         let base = part.keys.len();
         part.problems.extend(chunk.problems.into_iter().map(|p| RowProblem { row: p.row + base, ..p }));
         part.origins.extend(chunk.origins);
@@ -125,6 +127,8 @@ pub(super) struct Columns {
     pub key: usize,
     pub period: Option<usize>,
     pub fields: Vec<Option<usize>>,
+    /// The column of each `exclude` rule.
+    pub exclude: Vec<Option<usize>>,
 }
 
 pub(super) fn map_columns(
@@ -135,6 +139,7 @@ pub(super) fn map_columns(
     ctx: &mut LoadContext<'_>,
 ) -> Option<Columns> {
     let find = |name: &str| headers.iter().position(|h| h == name.trim());
+    let find_any = |f: &FieldSpec| std::iter::once(&f.column).chain(&f.alternatives).find_map(|c| find(c));
     let mut ok = true;
     let mut missing_column = |name: &str, rule_span: Span, what: String, ctx: &mut LoadContext<'_>| {
         ok = false;
@@ -165,14 +170,24 @@ pub(super) fn map_columns(
     };
     let mut fields = Vec::new();
     for f in &spec.fields {
-        let found = find(&f.column);
+        let found = find_any(f);
         if found.is_none() && !f.optional {
             missing_column(&f.column, f.span, format!("read by field `{}`", f.key), ctx);
         }
         fields.push(found);
     }
+    let mut exclude = Vec::new();
+    for (column, _, _) in &spec.exclude {
+        match find(column) {
+            Some(c) => exclude.push(Some(c)),
+            None => {
+                missing_column(column, spec.span, format!("an `exclude` rule of dataset `{}`", spec.name), ctx);
+                exclude.push(None);
+            }
+        }
+    }
     let key = key?;
-    ok.then_some(Columns { key, period, fields })
+    ok.then_some(Columns { key, period, fields, exclude })
 }
 
 fn preview(headers: &[String]) -> String {
@@ -226,6 +241,7 @@ fn chunk_bounds(body: &[u8]) -> Vec<(usize, usize, usize)> {
 }
 
 struct Chunk {
+    excluded: usize,
     origins: Vec<RowOrigin>,
     keys: Vec<Arc<str>>,
     periods: Vec<Arc<str>>,
@@ -247,6 +263,7 @@ fn parse_chunk(
     let mut reader =
         csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(bytes);
     let mut chunk = Chunk {
+        excluded: 0,
         origins: Vec::new(),
         keys: Vec::new(),
         periods: Vec::new(),
@@ -283,6 +300,10 @@ fn parse_chunk(
             }
         }
         if record.len() == 1 && record.get(0).is_some_and(|f| f.iter().all(u8::is_ascii_whitespace)) {
+            continue;
+        }
+        if excluded(spec, columns, &record) {
+            chunk.excluded += 1;
             continue;
         }
         let row = chunk.keys.len();
@@ -325,6 +346,15 @@ fn parse_chunk(
         }
     }
     chunk
+}
+
+/// Does an `exclude` rule leave this row out?
+fn excluded(spec: &DatasetSpec, columns: &Columns, record: &csv::ByteRecord) -> bool {
+    spec.exclude.iter().zip(&columns.exclude).any(|((_, cell, re), col)| {
+        let text =
+            col.and_then(|c| record.get(c)).map(|b| String::from_utf8_lossy(b).trim().to_string()).unwrap_or_default();
+        crate::table::matches(cell, re.as_ref(), &crate::table::Value::Text(text))
+    })
 }
 
 fn cell(

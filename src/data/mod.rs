@@ -4,6 +4,7 @@
 mod cells;
 mod csv;
 pub mod number;
+mod rollup;
 mod sheet;
 mod spec;
 mod yaml;
@@ -60,7 +61,10 @@ pub struct RowOrigin {
 pub struct RowCounts {
     pub read: usize,
     pub used: usize,
+    /// Left out because of bad data (`on_bad_row skip` or `warn`).
     pub skipped: usize,
+    /// Left out by the dataset's `exclude` rules.
+    pub excluded: usize,
 }
 
 /// One dataset, loaded: a row per entity and period (or per record), a column per field.
@@ -76,6 +80,8 @@ pub struct Table {
     /// For each field, the index of the column it was read from in each file (None if absent).
     pub column_index: BTreeMap<FieldKey, Vec<Option<usize>>>,
     pub counts: RowCounts,
+    /// For rolled-up records: the records each row was summed from.
+    pub parts: Option<Vec<Vec<RowOrigin>>>,
 }
 
 /// A problem with one row, before the bad-row policy decides what it means.
@@ -132,9 +138,10 @@ pub fn load(spec: &DatasetSpec, data_dir: &Path, ctx: &mut LoadContext<'_>) -> O
         columns: spec.fields.iter().map(|f| (f.key.clone(), Vec::new())).collect(),
         column_index: spec.fields.iter().map(|f| (f.key.clone(), Vec::new())).collect(),
         counts: RowCounts::default(),
+        parts: None,
     };
     let mut ok = true;
-    for file in &spec.files {
+    for (file, period) in &spec.files {
         let path = data_dir.join(&file.node);
         let display = crate::load::display(&path);
         if !path.is_file() {
@@ -162,12 +169,21 @@ pub fn load(spec: &DatasetSpec, data_dir: &Path, ctx: &mut LoadContext<'_>) -> O
             }
         };
         match loaded {
-            Some(part) => append(&mut table, part, ctx, spec),
+            Some(mut part) => {
+                if let (Some(p), None) = (period, &spec.period_column) {
+                    let p: Arc<str> = Arc::from(p.as_str());
+                    part.periods.iter_mut().for_each(|x| *x = p.clone());
+                }
+                append(&mut table, part, ctx, spec);
+            }
             None => ok = false,
         }
     }
     if !ok {
         return None;
+    }
+    if spec.rolls_up {
+        return Some(rollup::roll_up(table, spec, ctx));
     }
     if !spec.records {
         duplicate_keys(&mut table, spec, ctx)?;
@@ -190,13 +206,16 @@ pub struct FilePart {
     pub columns: Vec<Vec<Value>>,
     pub column_index: Vec<Option<usize>>,
     pub problems: Vec<RowProblem>,
+    /// Rows left out by `exclude` rules.
+    pub excluded: usize,
 }
 
 /// Apply the bad-row policy to a file's rows and add the good ones to the table.
 fn append(table: &mut Table, mut part: FilePart, ctx: &mut LoadContext<'_>, spec: &DatasetSpec) {
     let file_index = table.files.len();
     let rows = part.keys.len();
-    table.counts.read += rows;
+    table.counts.read += rows + part.excluded;
+    table.counts.excluded += part.excluded;
     let mut bad = vec![false; rows];
     part.problems.sort_by_key(|p| (p.row, p.column));
     for p in &part.problems {

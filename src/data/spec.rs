@@ -41,7 +41,10 @@ pub enum FieldKind {
 #[derive(Debug, Clone)]
 pub struct FieldSpec {
     pub key: FieldKey,
+    /// The column name; `alternatives` are other names it has in some files.
     pub column: String,
+    pub alternatives: Vec<String>,
+    pub rollup: Option<crate::ast::Rollup>,
     pub kind: FieldKind,
     pub optional: bool,
     /// The column name (or template) in the rule file.
@@ -53,7 +56,12 @@ pub struct DatasetSpec {
     pub name: String,
     pub span: Span,
     pub records: bool,
-    pub files: Vec<Spanned<String>>,
+    /// Each file, and the period all its rows belong to when the file says so.
+    pub files: Vec<(Spanned<String>, Option<String>)>,
+    /// Rows left out: a column and the cell pattern its value must not match.
+    pub exclude: Vec<(String, crate::ast::Cell, Option<regex::Regex>)>,
+    /// Records rolled up to one row per entity and period.
+    pub rolls_up: bool,
     pub sheet: Option<String>,
     /// 1-based row of the header in a spreadsheet (or text file).
     pub header_row: usize,
@@ -100,10 +108,19 @@ impl DatasetSpec {
                     _ => FieldKind::Number,
                 },
             };
+            let alternatives: Vec<String> = field.alternatives.iter().map(|a| a.node.clone()).collect();
             for (index, column) in expand(&field.column.node, &field.indices, syms) {
+                let alts = alternatives
+                    .iter()
+                    .flat_map(|a| expand(a, &field.indices, syms))
+                    .filter(|(i, _)| *i == index)
+                    .map(|(_, c)| c)
+                    .collect();
                 fields.push(FieldSpec {
                     key: FieldKey { field: field.name.node.clone(), index },
                     column,
+                    alternatives: alts,
+                    rollup: field.rollup.as_ref().map(|r| r.node),
                     kind: kind.clone(),
                     optional: field.optional,
                     span: field.column.span,
@@ -114,7 +131,23 @@ impl DatasetSpec {
             name: name.node.clone(),
             span: name.span,
             records: def.records,
-            files: text("file").collect(),
+            files: def
+                .files
+                .iter()
+                .map(|f| (f.node.path.clone(), f.node.period.as_ref().map(|p| p.node.clone())))
+                .collect(),
+            exclude: def
+                .exclude
+                .iter()
+                .map(|e| {
+                    let re = match &e.node.cell.node {
+                        crate::ast::Cell::Regex(p) => regex::Regex::new(p).ok(),
+                        _ => None,
+                    };
+                    (e.node.column.node.clone(), e.node.cell.node.clone(), re)
+                })
+                .collect(),
+            rolls_up: def.rolls_up(),
             sheet: text("sheet").next().map(|s| s.node),
             header_row: text("header_row").next().and_then(|s| s.node.parse().ok()).unwrap_or(1).max(1),
             delimiter: text("delimiter").next().and_then(|s| s.node.bytes().next()).unwrap_or(b','),

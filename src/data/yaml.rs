@@ -97,13 +97,23 @@ pub fn read(spec: &DatasetSpec, path: &Path, display: &str, ctx: &mut LoadContex
         columns: vec![Vec::new(); spec.fields.len()],
         column_index: columns.fields.clone(),
         problems: Vec::new(),
+        excluded: 0,
     };
     let mut spans = HashMap::new();
-    for (row, (origin, cells)) in rows.into_iter().enumerate() {
+    for (origin, cells) in rows {
+        let get = |c: usize| cells.get(&c).map(|(t, _)| t.as_str()).unwrap_or("");
+        let excluded = spec.exclude.iter().zip(&columns.exclude).any(|((_, cell, re), col)| {
+            let text = col.map_or("", get).trim().to_string();
+            crate::table::matches(cell, re.as_ref(), &crate::table::Value::Text(text))
+        });
+        if excluded {
+            part.excluded += 1;
+            continue;
+        }
+        let row = part.keys.len();
         for (col, (_, s)) in &cells {
             spans.insert((row, *col), *s);
         }
-        let get = |c: usize| cells.get(&c).map(|(t, _)| t.as_str()).unwrap_or("");
         let key = get(columns.key).trim().to_string();
         if key.is_empty() {
             part.problems.push(RowProblem {

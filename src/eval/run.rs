@@ -105,7 +105,7 @@ pub fn run(tree: &RuleTree, request: &Request, sources: &mut Vec<SourceFile>) ->
     let specs: Vec<DatasetSpec> = model
         .definitions()
         .filter_map(|d| match &d.node.kind {
-            DefKind::Dataset(ds) if !ds.records => Some(DatasetSpec::build(&d.node.name, ds, &model.syms)),
+            DefKind::Dataset(ds) if ds.gives_entities() => Some(DatasetSpec::build(&d.node.name, ds, &model.syms)),
             _ => None,
         })
         .collect();

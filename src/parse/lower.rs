@@ -247,6 +247,8 @@ impl Lowerer {
             entity: None,
             period: None,
             missing: Vec::new(),
+            files: Vec::new(),
+            exclude: Vec::new(),
             fields: Vec::new(),
             properties: Vec::new(),
         };
@@ -293,6 +295,22 @@ impl Lowerer {
                     }
                 }
                 Rule::field_decl => def.fields.push(self.field(p)?),
+                Rule::file_decl => {
+                    let mut strings = p.into_inner().map(|s| self.string(s));
+                    let Some(path) = strings.next() else {
+                        self.internal(span, "file without a path");
+                        return None;
+                    };
+                    def.files.push(Spanned::new(DataFile { path, period: strings.next() }, span));
+                }
+                Rule::exclude_decl => {
+                    let mut inner = self.children(p);
+                    let column = self.expect(&mut inner, Rule::string)?;
+                    let column = self.string(column);
+                    let cell = self.expect(&mut inner, Rule::cell)?;
+                    let cell = self.cell(cell)?;
+                    def.exclude.push(Spanned::new(Exclusion { column, cell }, span));
+                }
                 _ => def.properties.push(self.property(p)?),
             }
         }
@@ -318,8 +336,19 @@ impl Lowerer {
         };
         let col = self.expect(&mut kids, Rule::string)?;
         let column = self.string(col);
+        let mut alternatives = Vec::new();
+        while let Some(alt) = kids.next_if(Rule::string) {
+            alternatives.push(self.string(alt));
+        }
         let optional = kids.next_if(Rule::optional_kw).is_some();
-        Some(Spanned::new(Field { name, indices, ty: Spanned::new(ty, ty_span), column, optional }, span))
+        let rollup = kids.next_if(Rule::rollup).map(|r| {
+            let kind = if r.as_str() == "sum" { Rollup::Sum } else { Rollup::Same };
+            Spanned::new(kind, self.span(&r))
+        });
+        Some(Spanned::new(
+            Field { name, indices, ty: Spanned::new(ty, ty_span), column, alternatives, optional, rollup },
+            span,
+        ))
     }
 
     fn param_def(&mut self, kids: &mut Children<'_>) -> Lowered<ParamDef> {

@@ -56,7 +56,7 @@ pub fn render(results: &Results) -> String {
         "stamp": results.stamp,
         "notices": results.notices,
         "methodologies": results.methodologies,
-        "counts": results.counts.iter().map(|(d, c)| (d.clone(), json!({"read": c.read, "used": c.used, "skipped": c.skipped}))).collect::<Map<String, Json>>(),
+        "counts": results.counts.iter().map(|(d, c)| (d.clone(), json!({"read": c.read, "used": c.used, "skipped": c.skipped, "excluded": c.excluded}))).collect::<Map<String, Json>>(),
     });
     if let Json::Object(map) = head {
         for (k, v) in map {

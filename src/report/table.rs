@@ -30,7 +30,9 @@ pub fn render(results: &Results, markdown: bool) -> String {
             .join(", ")
     );
     for (dataset, c) in &results.counts {
-        let _ = writeln!(out, "dataset {dataset}: {} rows read, {} used, {} skipped", c.read, c.used, c.skipped);
+        let excluded = if c.excluded > 0 { format!(", {} excluded by rule", c.excluded) } else { String::new() };
+        let _ =
+            writeln!(out, "dataset {dataset}: {} rows read, {} used{excluded}, {} skipped", c.read, c.used, c.skipped);
     }
     if markdown {
         out.push_str("_\n");
