@@ -30,7 +30,8 @@ pub struct EvalArgs {
     /// Methodologies to evaluate, comma-separated (default: all).
     #[arg(long, value_delimiter = ',')]
     methodology: Vec<String>,
-    /// Figures to report: KPI names, methodology names, or `methodology.figure` (default: all).
+    /// What to report: KPI names (values by entity), methodology names (their totals), or
+    /// `methodology.figure` (values by entity). Default: everything.
     #[arg(long, value_delimiter = ',', num_args = 1..)]
     select: Vec<String>,
     /// Output format.
@@ -78,7 +79,11 @@ pub fn run(args: &EvalArgs) -> u8 {
         eprintln!("nothing was written");
         return if usage { EXIT_USAGE } else { EXIT_ERRORS };
     };
+    let started = std::time::Instant::now();
     let text = report::render(&results, args.format);
+    if std::env::var_os("ASSAY_TIMINGS").is_some() {
+        eprintln!("timing: render: {:.3} s", started.elapsed().as_secs_f64());
+    }
     match crate::output::write(args.output.as_deref(), &text) {
         Ok(()) => EXIT_OK,
         Err(why) => {

@@ -38,7 +38,15 @@ pub fn roll_up(records: Table, spec: &DatasetSpec, ctx: &mut LoadContext<'_>) ->
                 let present: Vec<&Value> =
                     rows.iter().filter_map(|r| values.get(*r)).filter(|v| !v.is_missing()).collect();
                 match f.rollup {
-                    Some(Rollup::Sum) => sum(&present, rows.len()),
+                    Some(Rollup::Sum) if present.is_empty() => {
+                        // Keep the cells' own reason (such as "column not in file").
+                        rows.iter()
+                            .filter_map(|r| values.get(*r))
+                            .find(|v| v.is_missing())
+                            .cloned()
+                            .unwrap_or_else(|| Value::missing("no rows"))
+                    }
+                    Some(Rollup::Sum) => sum(&present),
                     _ => {
                         let first = present.first().map(|v| (*v).clone());
                         if present.iter().any(|v| Some(*v) != first.as_ref()) {
@@ -89,10 +97,7 @@ pub fn roll_up(records: Table, spec: &DatasetSpec, ctx: &mut LoadContext<'_>) ->
     }
 }
 
-fn sum(present: &[&Value], rows: usize) -> Value {
-    if present.is_empty() {
-        return Value::missing(if rows == 1 { "missing in its one row" } else { "missing in every row" });
-    }
+fn sum(present: &[&Value]) -> Value {
     let mut total = rust_decimal::Decimal::ZERO;
     for v in present {
         match v.as_num().and_then(|d| total.checked_add(d)) {

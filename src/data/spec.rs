@@ -73,7 +73,7 @@ pub struct DatasetSpec {
     pub missing: Vec<String>,
     pub fields: Vec<FieldSpec>,
     /// Month and day a period starts on, for choosing dated parameters (`period_start "04-01"`).
-    pub period_start: (u8, u8),
+    pub period_start: Option<(u8, u8)>,
 }
 
 impl DatasetSpec {
@@ -90,13 +90,10 @@ impl DatasetSpec {
             Some(w) if w == "warn" => BadRowPolicy::Warn,
             _ => BadRowPolicy::Reject,
         };
-        let period_start = text("period_start")
-            .next()
-            .and_then(|s| {
-                let (m, d) = s.node.split_once('-')?;
-                Some((m.parse().ok()?, d.parse().ok()?))
-            })
-            .unwrap_or((1, 1));
+        let period_start = text("period_start").next().and_then(|s| {
+            let (m, d) = s.node.split_once('-')?;
+            Some((m.parse().ok()?, d.parse().ok()?))
+        });
         let mut fields = Vec::new();
         for f in &def.fields {
             let field = &f.node;

@@ -73,7 +73,7 @@ pub fn build(tables: &[Table], specs: &[DatasetSpec], period: &Arc<str>) -> Fram
         }
         rows.push(row_of);
     }
-    let start = specs.iter().find(|s| s.period_column.is_some()).map_or((1, 1), |s| s.period_start);
+    let start = specs.iter().find_map(|s| s.period_start).unwrap_or((1, 1));
     Frame { period: period.clone(), date: period_date(period, start), keys, fields, rows }
 }
 

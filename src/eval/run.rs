@@ -26,7 +26,8 @@ pub struct Request {
     pub period: Option<String>,
     /// Methodologies to evaluate; empty means all.
     pub methodologies: Vec<String>,
-    /// Figures to report (`kpi`, `methodology`, `methodology.figure`); empty means all.
+    /// Figures to report: a KPI (entity by entity), a methodology (its totals), or
+    /// `methodology.figure` (entity by entity); empty means all.
     pub select: Vec<String>,
 }
 
@@ -110,7 +111,9 @@ pub fn run(tree: &RuleTree, request: &Request, sources: &mut Vec<SourceFile>) ->
         })
         .collect();
     let mut ctx = LoadContext { sources, diagnostics: Vec::new() };
+    let timer = Timer::new();
     let tables: Vec<Option<Table>> = specs.iter().map(|s| data::load(s, &request.data_dir, &mut ctx)).collect();
+    timer.lap("load data");
     diags.append(&mut ctx.diagnostics);
     if diags.iter().any(Diagnostic::is_error) {
         return (None, diags);
@@ -139,11 +142,13 @@ pub fn run(tree: &RuleTree, request: &Request, sources: &mut Vec<SourceFile>) ->
     let mut results = Vec::new();
     for period in &periods {
         let frame = frame::build(&tables, &specs, period);
+        timer.lap("build frame");
         if frame.keys.is_empty() {
             continue;
         }
         let mut ev = Evaluator::new(&model, &frame, Some(&scripts));
         results.push(evaluate_period(&mut ev, &model, &frame, &methodologies, &request.select));
+        timer.lap("evaluate");
         diags.append(&mut ev.diagnostics);
     }
     super::script::resolve_positions(&mut diags, ctx.sources, &script_sources);
@@ -226,11 +231,13 @@ fn check_selection(model: &Model<'_>, select: &[String]) -> Result<(), Diagnosti
     Ok(())
 }
 
+/// Is a figure asked for? With no `--select`, everything is; a methodology's name asks for
+/// its totals, `methodology.figure` for that figure entity by entity.
 fn selected(select: &[String], name: &str, methodology: Option<&str>) -> bool {
     select.is_empty()
         || select.iter().any(|s| match methodology {
             None => s == name,
-            Some(m) => s == m || *s == format!("{m}.{name}"),
+            Some(m) => *s == format!("{m}.{name}"),
         })
 }
 
@@ -286,7 +293,7 @@ fn evaluate_period(
                 }
             }
         }
-        if select.is_empty() || select.iter().any(|s| s == meth) {
+        if select.is_empty() || select.iter().any(|s| s == meth || s.starts_with(&format!("{meth}."))) {
             for t in &def.totals {
                 totals.push(total(ev, model, meth, def, &t.node, frame));
             }
@@ -318,6 +325,8 @@ fn labelled(decls: &[Spanned<IndexDecl>], key: &[String]) -> Vec<(String, String
     decls.iter().zip(key).map(|(d, k)| (d.node.set.node.clone(), k.clone())).collect()
 }
 
+const MONEY_SIGNS: &[&str] = &["£", "$", "€"];
+
 pub fn unit_out(model: &Model<'_>, u: &UnitExpr) -> UnitOut {
     let name = u
         .factors
@@ -327,7 +336,12 @@ pub fn unit_out(model: &Model<'_>, u: &UnitExpr) -> UnitOut {
         .join(" · ");
     let dim = model.units.resolve(u, &mut Vec::new()).unwrap_or_default();
     let percent = matches!(u.factors.as_slice(), [(n, 1)] if n.node == "percent");
-    let money = model.units.currencies.values().any(|c| dim == crate::check::units::Dim::base(c));
+    // Money is a unit whose symbol is a currency sign, the signs money literals use.
+    let money = model
+        .units
+        .currencies
+        .iter()
+        .any(|(sign, c)| MONEY_SIGNS.contains(&sign.as_str()) && dim == crate::check::units::Dim::base(c));
     let symbol = if percent { "%".to_string() } else { model.units.show(&dim) };
     UnitOut { name: if name.is_empty() { "ratio".to_string() } else { name }, symbol, percent, money }
 }
@@ -428,7 +442,13 @@ fn total(
         let kb: Vec<(usize, &String)> = dims.iter().zip(&b.dims).map(|(d, v)| (rank(d, v), v)).collect();
         ka.cmp(&kb)
     });
-    let grand_value = if overflow { Value::missing("total too large") } else { Value::Num(grand.0) };
+    let grand_value = if overflow {
+        Value::missing("total too large")
+    } else if grand.1 == 0 {
+        Value::missing("every value is missing")
+    } else {
+        Value::Num(grand.0)
+    };
     TotalOut {
         methodology: meth.to_string(),
         figure: t.figure.node.clone(),
@@ -437,5 +457,26 @@ fn total(
         scaled: scale.is_some(),
         rows,
         grand: TotalRow { dims: Vec::new(), value: grand_value, count: grand.1, missing: grand.2 },
+    }
+}
+
+/// Phase timings on standard error when `ASSAY_TIMINGS` is set: a profiling aid for the
+/// benchmarks, silent otherwise.
+struct Timer {
+    on: bool,
+    last: std::cell::Cell<std::time::Instant>,
+}
+
+impl Timer {
+    fn new() -> Timer {
+        Timer { on: std::env::var_os("ASSAY_TIMINGS").is_some(), last: std::cell::Cell::new(std::time::Instant::now()) }
+    }
+
+    fn lap(&self, what: &str) {
+        if self.on {
+            let now = std::time::Instant::now();
+            eprintln!("timing: {what}: {:.3} s", (now - self.last.get()).as_secs_f64());
+            self.last.set(now);
+        }
     }
 }

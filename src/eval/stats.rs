@@ -133,6 +133,7 @@ pub fn of_group(stat: &Stat, items: &[Item<'_>]) -> Result<Decimal, String> {
     let n = items.len();
     match stat {
         Stat::Count => Ok(Decimal::from(n)),
+        Stat::Sum if items.is_empty() => Err("no values".into()),
         Stat::Sum => {
             let mut sum = Decimal::ZERO;
             for i in items {

@@ -38,6 +38,7 @@ fn total_record(period: &str, t: &TotalOut, row: &TotalRow) -> Json {
         "methodology": t.methodology,
         "name": t.figure,
         "total_by": t.by,
+        "grand": row.dims.is_empty(),
         "by": by,
         "value": exact(&row.value, &t.unit),
         "unit": t.unit.name,
