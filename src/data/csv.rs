@@ -108,6 +108,14 @@ pub fn parse_text(
         problems: Vec::new(),
         excluded: 0,
     };
+    // One allocation per column for all chunks, rather than growing as they are appended.
+    let total: usize = parsed.iter().map(|c| c.keys.len()).sum();
+    part.origins.reserve_exact(total);
+    part.keys.reserve_exact(total);
+    part.periods.reserve_exact(total);
+    for col in &mut part.columns {
+        col.reserve_exact(total);
+    }
     for chunk in parsed {
         part.excluded += chunk.excluded;
         let base = part.keys.len();
@@ -262,12 +270,13 @@ fn parse_chunk(
 ) -> Chunk {
     let mut reader =
         csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(bytes);
+    let rows = bytes.iter().filter(|b| **b == b'\n').count() + 1;
     let mut chunk = Chunk {
         excluded: 0,
-        origins: Vec::new(),
-        keys: Vec::new(),
-        periods: Vec::new(),
-        columns: vec![Vec::new(); spec.fields.len()],
+        origins: Vec::with_capacity(rows),
+        keys: Vec::with_capacity(rows),
+        periods: Vec::with_capacity(rows),
+        columns: (0..spec.fields.len()).map(|_| Vec::with_capacity(rows)).collect(),
         problems: Vec::new(),
     };
     let mut interned: HashMap<Vec<u8>, Arc<str>> = HashMap::new();

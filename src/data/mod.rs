@@ -233,6 +233,20 @@ fn append(table: &mut Table, mut part: FilePart, ctx: &mut LoadContext<'_>, spec
     }
     table.counts.skipped += bad_rows;
     table.counts.used += rows - bad_rows;
+    // The common case, one clean file: its columns become the table's, without a copy.
+    if bad_rows == 0 && table.keys.is_empty() {
+        table.origins = part.origins.into_iter().map(|o| RowOrigin { file: file_index, ..o }).collect();
+        table.keys = part.keys;
+        table.periods = part.periods;
+        for ((field, values), index) in spec.fields.iter().zip(part.columns).zip(part.column_index) {
+            table.columns.insert(field.key.clone(), values);
+            if let Some(ix) = table.column_index.get_mut(&field.key) {
+                ix.push(index);
+            }
+        }
+        table.files.push(part.file);
+        return;
+    }
     let keep = |i: usize| !bad.get(i).copied().unwrap_or(true);
     for (i, origin) in part.origins.into_iter().enumerate() {
         if keep(i) {

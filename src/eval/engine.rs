@@ -63,7 +63,7 @@ pub struct Groups {
 
 pub struct Evaluator<'m, 'a> {
     pub model: &'m Model<'a>,
-    pub frame: &'m Frame,
+    pub frame: &'m Frame<'m>,
     pub scripts: Option<&'m super::script::ScriptHost>,
     cache: HashMap<(Target, Vec<String>), Column>,
     in_progress: HashSet<(Target, Vec<String>)>,
@@ -73,7 +73,7 @@ pub struct Evaluator<'m, 'a> {
 }
 
 impl<'m, 'a> Evaluator<'m, 'a> {
-    pub fn new(model: &'m Model<'a>, frame: &'m Frame, scripts: Option<&'m super::script::ScriptHost>) -> Self {
+    pub fn new(model: &'m Model<'a>, frame: &'m Frame<'m>, scripts: Option<&'m super::script::ScriptHost>) -> Self {
         Evaluator {
             model,
             frame,
@@ -104,9 +104,7 @@ impl<'m, 'a> Evaluator<'m, 'a> {
         let column = match target {
             Target::Field(name) => self
                 .frame
-                .fields
-                .get(&FieldKey { field: name.clone(), index: key.to_vec() })
-                .cloned()
+                .field(&FieldKey { field: name.clone(), index: key.to_vec() })
                 .unwrap_or_else(|| Column::Const(Value::missing(format!("no data for `{name}`")))),
             Target::Param(name) => params::value(self, name, key),
             Target::Kpi(name) => match self.model.syms.get(name).map(|s| s.item) {
@@ -218,34 +216,51 @@ impl<'m, 'a> Evaluator<'m, 'a> {
         {
             return Column::Const(Value::Missing(r.clone()));
         }
-        // Some index varies by entity (such as `rate[org_type]`): fetch each distinct key once.
+        // Some index varies by entity (such as `rate[org_type]`): fetch each distinct key
+        // once, then pick each row's value from its key's column.
         let n = self.rows();
-        let mut per_key: HashMap<Vec<String>, Column> = HashMap::new();
-        let mut out = Vec::with_capacity(n);
+        let mut key_of_row: Vec<Option<usize>> = Vec::with_capacity(n);
+        let mut distinct: HashMap<Vec<&str>, usize> = HashMap::new();
+        let mut missing_of_row: Vec<Option<Value>> = Vec::new();
+        let mut buffer: Vec<&str> = Vec::with_capacity(keys.len());
         for row in 0..n {
-            let mut key = Vec::with_capacity(keys.len());
+            buffer.clear();
             let mut missing = None;
             for k in &keys {
                 match k.get(row) {
                     Value::Missing(r) => missing = Some(Value::Missing(r.clone())),
-                    v => key.push(v.as_text().unwrap_or_default().to_string()),
+                    v => buffer.push(v.as_text().unwrap_or_default()),
                 }
             }
             if let Some(m) = missing {
-                out.push(m);
+                if missing_of_row.is_empty() {
+                    missing_of_row = vec![None; n];
+                }
+                if let Some(slot) = missing_of_row.get_mut(row) {
+                    *slot = Some(m);
+                }
+                key_of_row.push(None);
                 continue;
             }
-            let column = match per_key.get(&key) {
-                Some(c) => c.clone(),
+            let next = distinct.len();
+            let id = match distinct.get(buffer.as_slice()) {
+                Some(id) => *id,
                 None => {
-                    let c = self.target(&target, &key);
-                    per_key.insert(key, c.clone());
-                    c
+                    distinct.insert(buffer.clone(), next);
+                    next
                 }
             };
-            out.push(column.get(row).clone());
+            key_of_row.push(Some(id));
         }
-        Column::from_vec(out)
+        let mut by_id: Vec<(usize, Vec<String>)> =
+            distinct.iter().map(|(k, id)| (*id, k.iter().map(|s| s.to_string()).collect())).collect();
+        by_id.sort();
+        let columns: Vec<Column> = by_id.into_iter().map(|(_, key)| self.target(&target, &key)).collect();
+        let pick = |row: usize| match key_of_row.get(row).copied().flatten() {
+            Some(id) => columns.get(id).map_or_else(|| Value::missing("no value"), |c| c.get(row).clone()),
+            None => missing_of_row.get(row).cloned().flatten().unwrap_or_else(|| Value::missing("no index")),
+        };
+        Column::from_vec((0..n).map(pick).collect())
     }
 
     fn other_figure(&self, target: &Expr, member: &Name) -> Option<(Target, Vec<String>)> {

@@ -15,6 +15,7 @@ use crate::diagnostic::Diagnostic;
 use crate::load::RuleTree;
 use crate::source::{SourceFile, Spanned};
 use crate::stamp::{FileStamp, Stamp};
+use rayon::prelude::*;
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -244,7 +245,7 @@ fn selected(select: &[String], name: &str, methodology: Option<&str>) -> bool {
 fn evaluate_period(
     ev: &mut Evaluator<'_, '_>,
     model: &Model<'_>,
-    frame: &Frame,
+    frame: &Frame<'_>,
     methodologies: &[(&str, &MethodologyDef)],
     select: &[String],
 ) -> PeriodResult {
@@ -325,6 +326,9 @@ fn labelled(decls: &[Spanned<IndexDecl>], key: &[String]) -> Vec<(String, String
     decls.iter().zip(key).map(|(d, k)| (d.node.set.node.clone(), k.clone())).collect()
 }
 
+/// A running sum: total, values added, values missing.
+type Partial = (Decimal, usize, usize);
+
 const MONEY_SIGNS: &[&str] = &["£", "$", "€"];
 
 pub fn unit_out(model: &Model<'_>, u: &UnitExpr) -> UnitOut {
@@ -354,7 +358,7 @@ fn total(
     meth: &str,
     def: &MethodologyDef,
     t: &crate::ast::Total,
-    frame: &Frame,
+    frame: &Frame<'_>,
 ) -> TotalOut {
     let fig = def.figures.iter().find(|f| f.node.name.node == t.figure.node);
     let decls: &[Spanned<IndexDecl>] = fig.map_or(&[], |f| &f.node.indices);
@@ -384,41 +388,88 @@ fn total(
                 }
             })
             .collect();
+    // The field dimensions of each row, as small ids, worked out once for all index keys.
+    let n = frame.keys.len();
+    let mut field_ids: HashMap<Vec<String>, usize> = HashMap::new();
+    let row_field: Vec<usize> = (0..n)
+        .map(|row| {
+            let parts: Vec<String> = dims
+                .iter()
+                .filter_map(|d| match d {
+                    Dim::Field(c, _) => {
+                        Some(c.get(row).as_text().map_or_else(|| "(missing)".to_string(), str::to_string))
+                    }
+                    Dim::Index(..) => None,
+                })
+                .collect();
+            let next = field_ids.len();
+            *field_ids.entry(parts).or_insert(next)
+        })
+        .collect();
+    let field_parts: Vec<Vec<String>> = {
+        let mut v = vec![Vec::new(); field_ids.len()];
+        for (parts, id) in field_ids {
+            if let Some(slot) = v.get_mut(id) {
+                *slot = parts;
+            }
+        }
+        v
+    };
     let mut groups: HashMap<Vec<String>, (Decimal, usize, usize)> = HashMap::new();
     let mut grand = (Decimal::ZERO, 0usize, 0usize);
     let mut overflow = false;
-    for key in combinations(model, decls) {
-        let column = ev.target(&Target::Figure(meth.to_string(), t.figure.node.clone()), &key);
-        for row in 0..frame.keys.len() {
-            let value = column.get(row);
-            let scaled = match (value, scale.as_ref().map(|s| s.get(row))) {
-                (Value::Num(v), None) => Some(*v),
-                (Value::Num(v), Some(Value::Num(s))) => v.checked_mul(*s),
-                _ => None,
-            };
+    let keys = combinations(model, decls);
+    let columns: Vec<Column> =
+        keys.iter().map(|key| ev.target(&Target::Figure(meth.to_string(), t.figure.node.clone()), key)).collect();
+    // Sums per field group for each key, the keys in parallel; then folded into the groups.
+    let partials: Vec<(Vec<Partial>, bool)> = columns
+        .par_iter()
+        .map(|column| {
+            let mut sums: Vec<(Decimal, usize, usize)> = vec![(Decimal::ZERO, 0, 0); field_parts.len()];
+            let mut overflow = false;
+            for (row, group) in row_field.iter().enumerate() {
+                let scaled = match (column.get(row), scale.as_ref().map(|s| s.get(row))) {
+                    (Value::Num(v), None) => Some(*v),
+                    (Value::Num(v), Some(Value::Num(s))) => v.checked_mul(*s),
+                    _ => None,
+                };
+                let Some(entry) = sums.get_mut(*group) else { continue };
+                match scaled.map(|v| entry.0.checked_add(v)) {
+                    Some(Some(a)) => {
+                        entry.0 = a;
+                        entry.1 += 1;
+                    }
+                    Some(None) => overflow = true,
+                    None => entry.2 += 1,
+                }
+            }
+            (sums, overflow)
+        })
+        .collect();
+    for (key, (sums, key_overflow)) in keys.iter().zip(partials) {
+        overflow |= key_overflow;
+        for (parts, (sum, count, missing)) in field_parts.iter().zip(sums) {
+            let mut fields = parts.iter();
             let dim_values: Vec<String> = dims
                 .iter()
                 .map(|d| match d {
                     Dim::Index(i, _) => key.get(*i).cloned().unwrap_or_default(),
-                    Dim::Field(c, _) => c.get(row).as_text().map_or_else(|| "(missing)".to_string(), str::to_string),
+                    Dim::Field(..) => fields.next().cloned().unwrap_or_default(),
                 })
                 .collect();
             let entry = groups.entry(dim_values).or_insert((Decimal::ZERO, 0, 0));
-            match scaled {
-                Some(v) => {
-                    let (Some(a), Some(b)) = (entry.0.checked_add(v), grand.0.checked_add(v)) else {
-                        overflow = true;
-                        continue;
-                    };
-                    entry.0 = a;
-                    entry.1 += 1;
-                    grand.0 = b;
-                    grand.1 += 1;
-                }
-                None => {
-                    entry.2 += 1;
-                    grand.2 += 1;
-                }
+            entry.2 += missing;
+            grand.2 += missing;
+            // A group whose every value is missing stays, with count 0.
+            if count > 0 {
+                let (Some(a), Some(b)) = (entry.0.checked_add(sum), grand.0.checked_add(sum)) else {
+                    overflow = true;
+                    continue;
+                };
+                entry.0 = a;
+                entry.1 += count;
+                grand.0 = b;
+                grand.1 += count;
             }
         }
     }

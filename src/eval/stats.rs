@@ -81,15 +81,43 @@ pub struct Trimmed {
 }
 
 /// Sort by value, then by key in the stated tie order: the one order every statistic uses.
+///
+/// Exact decimal comparison is slow when scales differ, so values are compared first as
+/// floats (see [`compare`]); the order is exactly the decimals' order.
 pub fn sorted<'k>(items: &[Item<'k>], ties: TieOrder) -> Vec<Item<'k>> {
-    let mut v = items.to_vec();
-    v.sort_by(|a, b| {
-        a.value.cmp(&b.value).then_with(|| match ties {
+    let mut v: Vec<(f64, Item<'k>)> = items.iter().map(|i| (approx(i.value), i.clone())).collect();
+    v.sort_by(|(fa, a), (fb, b)| {
+        compare(*fa, a.value, *fb, b.value).then_with(|| match ties {
             TieOrder::Key => a.key.cmp(b.key),
             TieOrder::KeyDescending => b.key.cmp(a.key),
         })
     });
-    v
+    v.into_iter().map(|(_, i)| i).collect()
+}
+
+/// A float close to the decimal (within a few units in the last place).
+fn approx(d: Decimal) -> f64 {
+    use rust_decimal::prelude::ToPrimitive;
+    d.to_f64().unwrap_or(0.0)
+}
+
+/// The exact order of two decimals, decided by their floats when these are far enough apart
+/// that conversion error cannot reverse them (a relative gap of 1e-9, against an error
+/// below 1e-15), and by exact comparison otherwise.
+fn compare(fa: f64, a: Decimal, fb: f64, b: Decimal) -> Ordering {
+    let gap = (fa - fb).abs();
+    if gap > 1e-9 * fa.abs().max(fb.abs()) && gap > 1e-300 {
+        fa.total_cmp(&fb)
+    } else {
+        a.cmp(&b)
+    }
+}
+
+/// Decimals sorted ascending, with the float pre-comparison of [`sorted`].
+fn sorted_values(items: &[Item<'_>]) -> Vec<Decimal> {
+    let mut v: Vec<(f64, Decimal)> = items.iter().map(|i| (approx(i.value), i.value)).collect();
+    v.sort_unstable_by(|(fa, a), (fb, b)| compare(*fa, *a, *fb, *b));
+    v.into_iter().map(|(_, d)| d).collect()
 }
 
 /// The number dropped from each end: n × trim, rounded as stated.
@@ -162,8 +190,7 @@ pub fn quantile(items: &[Item<'_>], p: Decimal, method: QuantileMethod) -> Resul
     if p < Decimal::ZERO || p > Decimal::ONE {
         return Err(format!("quantile {p} is outside 0 to 1"));
     }
-    let mut values: Vec<Decimal> = items.iter().map(|i| i.value).collect();
-    values.sort();
+    let values = sorted_values(items);
     let h = Decimal::from(values.len() - 1) * p;
     let lo_index = h.floor();
     let frac = h - lo_index;
@@ -228,8 +255,7 @@ pub fn of_member(stat: &Stat, items: &[Item<'_>]) -> Vec<Decimal> {
         }
         Stat::PercentileRank { method } => {
             let total = Decimal::from(n.max(1));
-            let mut values: Vec<Decimal> = items.iter().map(|i| i.value).collect();
-            values.sort();
+            let values = sorted_values(items);
             items
                 .iter()
                 .map(|x| {
@@ -292,6 +318,26 @@ mod tests {
         let t = trimmed_mean(&v, d("0.25"), TrimRound::Down, TieOrder::KeyDescending).unwrap();
         assert_eq!(t.low, vec![2]);
         assert_eq!(t.mean, d("1"));
+    }
+
+    #[test]
+    fn the_fast_order_is_the_exact_order() {
+        // Values a float cannot tell apart, and values of very different scales.
+        let close = items(&[
+            "1.0000000000000000000000000001",
+            "1",
+            "1.0000000000000000000000000002",
+            "0.9999999999999999999999999999",
+            "123456789.123456789",
+            "123456789.12345678900000001",
+            "-5",
+            "-5.0000000000000000000001",
+        ]);
+        let fast: Vec<Decimal> = sorted(&close, TieOrder::Key).iter().map(|i| i.value).collect();
+        let mut exact: Vec<Decimal> = close.iter().map(|i| i.value).collect();
+        exact.sort();
+        assert_eq!(fast, exact);
+        assert_eq!(sorted_values(&close), exact);
     }
 
     #[test]
