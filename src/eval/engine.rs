@@ -163,12 +163,12 @@ impl<'m, 'a> Evaluator<'m, 'a> {
             ExprKind::Over { aggregate, group } => self.over(aggregate, group, env),
             ExprKind::Unary { op, operand } => {
                 let v = self.eval(operand, env);
-                ops::map1(&v, self.rows(), |x| ops::unary(*op, x))
+                ops::map1_owned(v, self.rows(), |x| ops::unary(*op, x))
             }
             ExprKind::Binary { op, lhs, rhs } => {
                 let a = self.eval(lhs, env);
                 let b = self.eval(rhs, env);
-                ops::map2(&a, &b, self.rows(), |x, y| ops::binary(op.node, x, y))
+                ops::map2_owned(a, b, self.rows(), |x, y| ops::binary(op.node, x, y))
             }
             ExprKind::If { condition, then, otherwise } => {
                 let c = self.eval(condition, env);
@@ -297,9 +297,10 @@ impl<'m, 'a> Evaluator<'m, 'a> {
         match function.node.as_str() {
             "min" | "max" => {
                 let max = function.node == "max";
-                let mut acc = values.first().cloned().unwrap_or(Column::Const(Value::missing("no arguments")));
-                for v in values.iter().skip(1) {
-                    acc = ops::map2(&acc, v, n, |a, b| ops::extreme(a, b, max));
+                let mut values = values.into_iter();
+                let mut acc = values.next().unwrap_or(Column::Const(Value::missing("no arguments")));
+                for v in values {
+                    acc = ops::map2_owned(acc, v, n, |a, b| ops::extreme(a, b, max));
                 }
                 acc
             }

@@ -3,6 +3,7 @@
 pub mod engine;
 pub mod frame;
 pub mod model;
+mod needs;
 mod ops;
 mod params;
 pub mod run;

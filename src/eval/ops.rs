@@ -28,6 +28,63 @@ pub fn map2(a: &Column, b: &Column, n: usize, f: impl Fn(&Value, &Value) -> Valu
     }
 }
 
+/// Like [`map1`], but writes into `a`'s buffer when no one else holds it (a temporary),
+/// saving an allocation of a whole column.
+pub fn map1_owned(a: Column, n: usize, f: impl Fn(&Value) -> Value + Sync) -> Column {
+    match a {
+        Column::Const(v) => Column::Const(f(&v)),
+        Column::Values(arc) => match std::sync::Arc::try_unwrap(arc) {
+            Ok(mut vs) => {
+                let g = |x: &mut Value| *x = f(x);
+                if n >= PARALLEL_ROWS {
+                    vs.par_iter_mut().for_each(g);
+                } else {
+                    vs.iter_mut().for_each(g);
+                }
+                Column::from_vec(vs)
+            }
+            Err(shared) => map1(&Column::Values(shared), n, f),
+        },
+    }
+}
+
+/// Like [`map2`], reusing the buffer of whichever operand is a temporary.
+pub fn map2_owned(a: Column, b: Column, n: usize, f: impl Fn(&Value, &Value) -> Value + Sync) -> Column {
+    let unique = |c: &Column| matches!(c, Column::Values(arc) if std::sync::Arc::strong_count(arc) == 1);
+    match (a, b) {
+        (Column::Const(x), Column::Const(y)) => Column::Const(f(&x, &y)),
+        (a, b) if unique(&a) => {
+            let Column::Values(arc) = a else { return map2(&a, &b, n, f) };
+            match std::sync::Arc::try_unwrap(arc) {
+                Ok(mut vs) => {
+                    if n >= PARALLEL_ROWS {
+                        vs.par_iter_mut().enumerate().for_each(|(i, x)| *x = f(x, b.get(i)));
+                    } else {
+                        vs.iter_mut().enumerate().for_each(|(i, x)| *x = f(x, b.get(i)));
+                    }
+                    Column::from_vec(vs)
+                }
+                Err(shared) => map2(&Column::Values(shared), &b, n, f),
+            }
+        }
+        (a, b) if unique(&b) => {
+            let Column::Values(arc) = b else { return map2(&a, &b, n, f) };
+            match std::sync::Arc::try_unwrap(arc) {
+                Ok(mut vs) => {
+                    if n >= PARALLEL_ROWS {
+                        vs.par_iter_mut().enumerate().for_each(|(i, y)| *y = f(a.get(i), y));
+                    } else {
+                        vs.iter_mut().enumerate().for_each(|(i, y)| *y = f(a.get(i), y));
+                    }
+                    Column::from_vec(vs)
+                }
+                Err(shared) => map2(&a, &Column::Values(shared), n, f),
+            }
+        }
+        (a, b) => map2(&a, &b, n, f),
+    }
+}
+
 /// `if c then t else o`, row by row; a missing condition gives a missing result.
 pub fn choose(c: &Column, t: &Column, o: &Column, n: usize) -> Column {
     let pick = |cond: &Value, i: usize| match cond {

@@ -103,11 +103,17 @@ pub fn run(tree: &RuleTree, request: &Request, sources: &mut Vec<SourceFile>) ->
     if let Err(d) = check_selection(&model, &request.select) {
         return (None, vec![d]);
     }
-    // Load every dataset of entities (record datasets are for `classify` and policies).
+    // Load every dataset of entities (record datasets are for `classify` and policies),
+    // converting the fields the selected figures need.
+    let needed = needed_fields(&model, &methodologies, &request.select);
     let specs: Vec<DatasetSpec> = model
         .definitions()
         .filter_map(|d| match &d.node.kind {
-            DefKind::Dataset(ds) if ds.gives_entities() => Some(DatasetSpec::build(&d.node.name, ds, &model.syms)),
+            DefKind::Dataset(ds) if ds.gives_entities() => {
+                let mut spec = DatasetSpec::build(&d.node.name, ds, &model.syms);
+                spec.fields.retain(|f| needed.contains(&f.key.field));
+                Some(spec)
+            }
             _ => None,
         })
         .collect();
@@ -177,6 +183,27 @@ pub fn run(tree: &RuleTree, request: &Request, sources: &mut Vec<SourceFile>) ->
     let counts = tables.iter().map(|t| (t.dataset.clone(), t.counts)).collect();
     let methodologies = methodologies.iter().map(|(n, _)| n.to_string()).collect();
     (Some(Results { stamp, notices, methodologies, counts, periods: results }), diags)
+}
+
+/// The fields the selected KPIs and methodologies read.
+fn needed_fields(
+    model: &Model<'_>,
+    methodologies: &[(&str, &MethodologyDef)],
+    select: &[String],
+) -> std::collections::HashSet<String> {
+    let mut needs = super::needs::Needs::new(model);
+    for kpi in model.kpi_names() {
+        if selected(select, kpi, None) {
+            needs.kpi(kpi);
+        }
+    }
+    for (meth, _) in methodologies {
+        let wanted = select.is_empty() || select.iter().any(|s| s == meth || s.starts_with(&format!("{meth}.")));
+        if wanted {
+            needs.methodology(meth);
+        }
+    }
+    needs.fields
 }
 
 /// A data folder's `NOTICE` file: its first line heads every report made from the data.
@@ -422,25 +449,49 @@ fn total(
     let columns: Vec<Column> =
         keys.iter().map(|key| ev.target(&Target::Figure(meth.to_string(), t.figure.node.clone()), key)).collect();
     // Sums per field group for each key, the keys in parallel; then folded into the groups.
+    // Rows that share a group and a scale factor are summed first and multiplied once:
+    // s·a + s·b = s·(a + b), with one rounding instead of one per row.
     let partials: Vec<(Vec<Partial>, bool)> = columns
         .par_iter()
         .map(|column| {
+            let mut by_scale: HashMap<(usize, Decimal), (Decimal, usize)> = HashMap::new();
             let mut sums: Vec<(Decimal, usize, usize)> = vec![(Decimal::ZERO, 0, 0); field_parts.len()];
             let mut overflow = false;
             for (row, group) in row_field.iter().enumerate() {
-                let scaled = match (column.get(row), scale.as_ref().map(|s| s.get(row))) {
-                    (Value::Num(v), None) => Some(*v),
-                    (Value::Num(v), Some(Value::Num(s))) => v.checked_mul(*s),
-                    _ => None,
+                let factor = match scale.as_ref().map(|s| s.get(row)) {
+                    None => Some(Decimal::ONE),
+                    Some(Value::Num(s)) => Some(*s),
+                    Some(_) => None,
                 };
-                let Some(entry) = sums.get_mut(*group) else { continue };
-                match scaled.map(|v| entry.0.checked_add(v)) {
-                    Some(Some(a)) => {
-                        entry.0 = a;
-                        entry.1 += 1;
+                match (column.get(row), factor) {
+                    (Value::Num(v), Some(s)) => {
+                        let entry = by_scale.entry((*group, s)).or_insert((Decimal::ZERO, 0));
+                        match entry.0.checked_add(*v) {
+                            Some(a) => {
+                                entry.0 = a;
+                                entry.1 += 1;
+                            }
+                            None => overflow = true,
+                        }
                     }
-                    Some(None) => overflow = true,
-                    None => entry.2 += 1,
+                    _ => {
+                        if let Some(entry) = sums.get_mut(*group) {
+                            entry.2 += 1;
+                        }
+                    }
+                }
+            }
+            // Fold in a fixed order, so the result never depends on hashing.
+            let mut parts: Vec<((usize, Decimal), (Decimal, usize))> = by_scale.into_iter().collect();
+            parts.sort_by(|a, b| a.0.cmp(&b.0));
+            for ((group, s), (sum, count)) in parts {
+                let Some(entry) = sums.get_mut(group) else { continue };
+                match sum.checked_mul(s).and_then(|x| entry.0.checked_add(x)) {
+                    Some(a) => {
+                        entry.0 = a;
+                        entry.1 += count;
+                    }
+                    None => overflow = true,
                 }
             }
             (sums, overflow)
