@@ -69,11 +69,9 @@ impl<'m, 'a> Needs<'m, 'a> {
                 self.fields.insert(n.to_string());
             }
             Some(Item::Kpi(_)) => self.kpi(n),
-            Some(Item::Param(p)) => {
-                if self.seen.insert(format!("param {n}")) {
-                    for e in &p.entries {
-                        self.expr(&e.node.value, None);
-                    }
+            Some(Item::Param(p)) if self.seen.insert(format!("param {n}")) => {
+                for e in &p.entries {
+                    self.expr(&e.node.value, None);
                 }
             }
             _ => {}

@@ -483,7 +483,7 @@ fn total(
             }
             // Fold in a fixed order, so the result never depends on hashing.
             let mut parts: Vec<((usize, Decimal), (Decimal, usize))> = by_scale.into_iter().collect();
-            parts.sort_by(|a, b| a.0.cmp(&b.0));
+            parts.sort_by_key(|p| p.0);
             for ((group, s), (sum, count)) in parts {
                 let Some(entry) = sums.get_mut(group) else { continue };
                 match sum.checked_mul(s).and_then(|x| entry.0.checked_add(x)) {
