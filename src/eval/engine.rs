@@ -220,7 +220,7 @@ impl<'m, 'a> Evaluator<'m, 'a> {
         // once, then pick each row's value from its key's column.
         let n = self.rows();
         let mut key_of_row: Vec<Option<usize>> = Vec::with_capacity(n);
-        let mut distinct: HashMap<Vec<&str>, usize> = HashMap::new();
+        let mut distinct: super::fasthash::FastMap<Vec<&str>, usize> = super::fasthash::map();
         let mut missing_of_row: Vec<Option<Value>> = Vec::new();
         let mut buffer: Vec<&str> = Vec::with_capacity(keys.len());
         for row in 0..n {
@@ -429,23 +429,32 @@ impl<'m, 'a> Evaluator<'m, 'a> {
             Some(p) if !p.node.same.is_empty() => {
                 let fields: Vec<Column> =
                     p.node.same.iter().map(|f| self.target(&Target::Field(f.node.clone()), &[])).collect();
-                let mut index: HashMap<String, usize> = HashMap::new();
+                let mut index: super::fasthash::FastMap<Vec<&str>, usize> = super::fasthash::map();
                 let mut labels = Vec::new();
                 let mut rows: Vec<Vec<usize>> = Vec::new();
                 let mut of_row = Vec::with_capacity(n);
+                let mut parts: Vec<&str> = Vec::with_capacity(fields.len());
                 for row in 0..n {
-                    let parts: Option<Vec<String>> =
-                        fields.iter().map(|c| c.get(row).as_text().map(str::to_string)).collect();
-                    let Some(parts) = parts else {
+                    parts.clear();
+                    for c in &fields {
+                        match c.get(row).as_text() {
+                            Some(t) => parts.push(t),
+                            None => break,
+                        }
+                    }
+                    if parts.len() < fields.len() {
                         of_row.push(None);
                         continue;
+                    }
+                    let g = match index.get(parts.as_slice()) {
+                        Some(g) => *g,
+                        None => {
+                            labels.push(parts.join(", "));
+                            rows.push(Vec::new());
+                            index.insert(parts.clone(), rows.len() - 1);
+                            rows.len() - 1
+                        }
                     };
-                    let label = parts.join(", ");
-                    let g = *index.entry(label.clone()).or_insert_with(|| {
-                        labels.push(label);
-                        rows.push(Vec::new());
-                        rows.len() - 1
-                    });
                     if let Some(r) = rows.get_mut(g) {
                         r.push(row);
                     }

@@ -5,7 +5,7 @@ use super::value::{Column, Value};
 use crate::ast::Date;
 use crate::data::{DatasetSpec, FieldKey, Table};
 use rayon::prelude::*;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 /// Entities above which a field's column is gathered in parallel.
@@ -61,27 +61,27 @@ pub fn periods(tables: &[Table]) -> Vec<Arc<str>> {
 /// The frame of one period. A dataset without a period column applies to every period.
 pub fn build<'t>(tables: &'t [Table], specs: &[DatasetSpec], period: &Arc<str>) -> Frame<'t> {
     let in_period = |t: &Table, i: usize| t.periods.get(i).is_some_and(|p| p.is_empty() || p == period);
-    let mut keys: Vec<Arc<str>> = tables
+    // Every (key, table, row) of the period, sorted by key: entities are the distinct keys,
+    // and each table's row for an entity falls out of the same pass (no hashing).
+    let mut entries: Vec<(&Arc<str>, usize, usize)> = tables
         .iter()
-        .filter(|t| !t.records)
-        .flat_map(|t| t.keys.iter().enumerate().filter(|(i, _)| in_period(t, *i)).map(|(_, k)| k.clone()))
+        .enumerate()
+        .filter(|(_, t)| !t.records)
+        .flat_map(|(ti, t)| {
+            t.keys.iter().enumerate().filter(move |(i, _)| in_period(t, *i)).map(move |(i, k)| (k, ti, i))
+        })
         .collect();
-    keys.par_sort_unstable();
-    keys.dedup();
-    let position: HashMap<&str, usize> = keys.iter().enumerate().map(|(i, k)| (k.as_ref(), i)).collect();
-    let mut rows = Vec::new();
-    for t in tables {
-        let mut row_of = vec![None; keys.len()];
-        if !t.records {
-            for (i, k) in t.keys.iter().enumerate() {
-                if in_period(t, i) {
-                    if let Some(slot) = position.get(k.as_ref()).and_then(|&e| row_of.get_mut(e)) {
-                        *slot = Some(i);
-                    }
-                }
-            }
+    entries.par_sort_unstable_by(|a, b| a.0.cmp(b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    let mut keys: Vec<Arc<str>> = Vec::new();
+    let mut rows: Vec<Vec<Option<usize>>> = vec![Vec::new(); tables.len()];
+    for (key, table, row) in entries {
+        if keys.last().is_none_or(|k| k != key) {
+            keys.push(key.clone());
+            rows.iter_mut().for_each(|r| r.push(None));
         }
-        rows.push(row_of);
+        if let Some(slot) = rows.get_mut(table).and_then(|r| r.last_mut()) {
+            slot.get_or_insert(row);
+        }
     }
     let start = specs.iter().find_map(|s| s.period_start).unwrap_or((1, 1));
     Frame { period: period.clone(), date: period_date(period, start), keys, tables, rows }

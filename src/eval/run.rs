@@ -417,31 +417,44 @@ fn total(
             .collect();
     // The field dimensions of each row, as small ids, worked out once for all index keys.
     let n = frame.keys.len();
-    let mut field_ids: HashMap<Vec<String>, usize> = HashMap::new();
-    let row_field: Vec<usize> = (0..n)
-        .map(|row| {
-            let parts: Vec<String> = dims
-                .iter()
-                .filter_map(|d| match d {
-                    Dim::Field(c, _) => {
-                        Some(c.get(row).as_text().map_or_else(|| "(missing)".to_string(), str::to_string))
-                    }
-                    Dim::Index(..) => None,
-                })
-                .collect();
-            let next = field_ids.len();
-            *field_ids.entry(parts).or_insert(next)
-        })
-        .collect();
-    let field_parts: Vec<Vec<String>> = {
-        let mut v = vec![Vec::new(); field_ids.len()];
-        for (parts, id) in field_ids {
-            if let Some(slot) = v.get_mut(id) {
-                *slot = parts;
+    let mut field_ids: super::fasthash::FastMap<Vec<&str>, usize> = super::fasthash::map();
+    let mut field_parts: Vec<Vec<String>> = Vec::new();
+    let mut parts: Vec<&str> = Vec::new();
+    let mut row_field: Vec<usize> = Vec::with_capacity(n);
+    for row in 0..n {
+        parts.clear();
+        for d in &dims {
+            if let Dim::Field(c, _) = d {
+                parts.push(c.get(row).as_text().unwrap_or("(missing)"));
             }
         }
-        v
-    };
+        let id = match field_ids.get(parts.as_slice()) {
+            Some(id) => *id,
+            None => {
+                field_parts.push(parts.iter().map(|s| s.to_string()).collect());
+                field_ids.insert(parts.clone(), field_parts.len() - 1);
+                field_parts.len() - 1
+            }
+        };
+        row_field.push(id);
+    }
+    // Each row's scale factor, as an index into the distinct factors (found once per row,
+    // not once per row and key).
+    let mut factor_ids: super::fasthash::FastMap<Decimal, usize> = super::fasthash::map();
+    let mut factors: Vec<Decimal> = Vec::new();
+    let row_factor: Vec<Option<usize>> = (0..n)
+        .map(|row| match scale.as_ref().map(|s| s.get(row)) {
+            None => Some(0),
+            Some(Value::Num(s)) => Some(*factor_ids.entry(*s).or_insert_with(|| {
+                factors.push(*s);
+                factors.len() - 1
+            })),
+            Some(_) => None,
+        })
+        .collect();
+    if scale.is_none() {
+        factors.push(Decimal::ONE);
+    }
     let mut groups: HashMap<Vec<String>, (Decimal, usize, usize)> = HashMap::new();
     let mut grand = (Decimal::ZERO, 0usize, 0usize);
     let mut overflow = false;
@@ -454,18 +467,15 @@ fn total(
     let partials: Vec<(Vec<Partial>, bool)> = columns
         .par_iter()
         .map(|column| {
-            let mut by_scale: HashMap<(usize, Decimal), (Decimal, usize)> = HashMap::new();
+            // Sums by (group, factor), in a flat table indexed by ids.
+            let width = factors.len().max(1);
+            let mut by_scale: Vec<(Decimal, usize)> = vec![(Decimal::ZERO, 0); field_parts.len() * width];
             let mut sums: Vec<(Decimal, usize, usize)> = vec![(Decimal::ZERO, 0, 0); field_parts.len()];
             let mut overflow = false;
-            for (row, group) in row_field.iter().enumerate() {
-                let factor = match scale.as_ref().map(|s| s.get(row)) {
-                    None => Some(Decimal::ONE),
-                    Some(Value::Num(s)) => Some(*s),
-                    Some(_) => None,
-                };
+            for (row, (group, factor)) in row_field.iter().zip(&row_factor).enumerate() {
                 match (column.get(row), factor) {
-                    (Value::Num(v), Some(s)) => {
-                        let entry = by_scale.entry((*group, s)).or_insert((Decimal::ZERO, 0));
+                    (Value::Num(v), Some(f)) => {
+                        let Some(entry) = by_scale.get_mut(group * width + f) else { continue };
                         match entry.0.checked_add(*v) {
                             Some(a) => {
                                 entry.0 = a;
@@ -481,10 +491,13 @@ fn total(
                     }
                 }
             }
-            // Fold in a fixed order, so the result never depends on hashing.
-            let mut parts: Vec<((usize, Decimal), (Decimal, usize))> = by_scale.into_iter().collect();
-            parts.sort_by_key(|p| p.0);
-            for ((group, s), (sum, count)) in parts {
+            // Fold in a fixed order (group, then factor in order of first appearance).
+            for (slot, (sum, count)) in by_scale.into_iter().enumerate() {
+                let (group, f) = (slot / width, slot % width);
+                let s = factors.get(f).copied().unwrap_or(Decimal::ONE);
+                if count == 0 {
+                    continue;
+                }
                 let Some(entry) = sums.get_mut(group) else { continue };
                 match sum.checked_mul(s).and_then(|x| entry.0.checked_add(x)) {
                     Some(a) => {
