@@ -311,7 +311,8 @@ fn report_problems(part: &mut FilePart, ctx: &mut LoadContext<'_>, spec: &Datase
 
 /// Two rows for one entity and period: the later one is a bad row.
 fn duplicate_keys(table: &mut Table, spec: &DatasetSpec, ctx: &mut LoadContext<'_>) -> Option<()> {
-    let mut seen: HashMap<(&str, &str), usize> = HashMap::with_capacity(table.keys.len());
+    let mut seen: crate::fasthash::FastMap<(&str, &str), usize> = crate::fasthash::map();
+    seen.reserve(table.keys.len());
     let mut dups: Vec<(usize, usize)> = Vec::new();
     for (i, (k, p)) in table.keys.iter().zip(&table.periods).enumerate() {
         if let Some(first) = seen.insert((k, p), i) {

@@ -220,7 +220,7 @@ impl<'m, 'a> Evaluator<'m, 'a> {
         // once, then pick each row's value from its key's column.
         let n = self.rows();
         let mut key_of_row: Vec<Option<usize>> = Vec::with_capacity(n);
-        let mut distinct: super::fasthash::FastMap<Vec<&str>, usize> = super::fasthash::map();
+        let mut distinct: crate::fasthash::FastMap<Vec<&str>, usize> = crate::fasthash::map();
         let mut missing_of_row: Vec<Option<Value>> = Vec::new();
         let mut buffer: Vec<&str> = Vec::with_capacity(keys.len());
         for row in 0..n {
@@ -429,7 +429,7 @@ impl<'m, 'a> Evaluator<'m, 'a> {
             Some(p) if !p.node.same.is_empty() => {
                 let fields: Vec<Column> =
                     p.node.same.iter().map(|f| self.target(&Target::Field(f.node.clone()), &[])).collect();
-                let mut index: super::fasthash::FastMap<Vec<&str>, usize> = super::fasthash::map();
+                let mut index: crate::fasthash::FastMap<Vec<&str>, usize> = crate::fasthash::map();
                 let mut labels = Vec::new();
                 let mut rows: Vec<Vec<usize>> = Vec::new();
                 let mut of_row = Vec::with_capacity(n);

@@ -1,7 +1,6 @@
 //! Stage 4, evaluation: figures over all entities of a period at once, in exact decimals.
 
 pub mod engine;
-mod fasthash;
 pub mod frame;
 pub mod model;
 mod needs;

@@ -417,7 +417,7 @@ fn total(
             .collect();
     // The field dimensions of each row, as small ids, worked out once for all index keys.
     let n = frame.keys.len();
-    let mut field_ids: super::fasthash::FastMap<Vec<&str>, usize> = super::fasthash::map();
+    let mut field_ids: crate::fasthash::FastMap<Vec<&str>, usize> = crate::fasthash::map();
     let mut field_parts: Vec<Vec<String>> = Vec::new();
     let mut parts: Vec<&str> = Vec::new();
     let mut row_field: Vec<usize> = Vec::with_capacity(n);
@@ -440,7 +440,7 @@ fn total(
     }
     // Each row's scale factor, as an index into the distinct factors (found once per row,
     // not once per row and key).
-    let mut factor_ids: super::fasthash::FastMap<Decimal, usize> = super::fasthash::map();
+    let mut factor_ids: crate::fasthash::FastMap<Decimal, usize> = crate::fasthash::map();
     let mut factors: Vec<Decimal> = Vec::new();
     let row_factor: Vec<Option<usize>> = (0..n)
         .map(|row| match scale.as_ref().map(|s| s.get(row)) {

@@ -131,18 +131,36 @@ pub fn trim_count(n: usize, trim: Decimal, round: TrimRound) -> usize {
     usize::try_from(whole.mantissa() / 10i128.pow(whole.scale())).unwrap_or(0)
 }
 
+/// The trimmed mean. Only which values fall in the lowest and highest k matters, not the
+/// order within them, so two selections (linear time) replace a sort. `low`, `high` and
+/// `kept` hold rows in no particular order.
 pub fn trimmed_mean(items: &[Item<'_>], trim: Decimal, round: TrimRound, ties: TieOrder) -> Result<Trimmed, String> {
     let n = items.len();
     let k = trim_count(n, trim, round);
     if n <= 2 * k {
         return Err(format!("trimming {k} from each end of {n} values leaves none"));
     }
-    let s = sorted(items, ties);
-    let low: Vec<usize> = s.iter().take(k).map(|i| i.row).collect();
-    let high: Vec<usize> = s.iter().skip(n - k).map(|i| i.row).collect();
-    let kept_items = s.get(k..n - k).unwrap_or_default();
-    let mean = mean_of(kept_items.iter().map(|i| i.value), kept_items.len())?;
-    Ok(Trimmed { mean, low, high, kept: kept_items.iter().map(|i| i.row).collect(), each_end: k })
+    let mut order: Vec<(f64, usize)> = items.iter().enumerate().map(|(i, it)| (approx(it.value), i)).collect();
+    let by_value_then_key = |a: &(f64, usize), b: &(f64, usize)| match (items.get(a.1), items.get(b.1)) {
+        (Some(x), Some(y)) => compare(a.0, x.value, b.0, y.value).then_with(|| match ties {
+            TieOrder::Key => x.key.cmp(y.key),
+            TieOrder::KeyDescending => y.key.cmp(x.key),
+        }),
+        _ => Ordering::Equal,
+    };
+    if k > 0 {
+        order.select_nth_unstable_by(k - 1, by_value_then_key);
+        if let Some(rest) = order.get_mut(k..) {
+            let last_kept = rest.len() - k - 1;
+            rest.select_nth_unstable_by(last_kept, by_value_then_key);
+        }
+    }
+    let row = |o: &(f64, usize)| items.get(o.1).map_or(0, |i| i.row);
+    let low: Vec<usize> = order.get(..k).unwrap_or_default().iter().map(row).collect();
+    let high: Vec<usize> = order.get(n - k..).unwrap_or_default().iter().map(row).collect();
+    let kept: Vec<&(f64, usize)> = order.get(k..n - k).unwrap_or_default().iter().collect();
+    let mean = mean_of(kept.iter().filter_map(|o| items.get(o.1)).map(|i| i.value), kept.len())?;
+    Ok(Trimmed { mean, low, high, kept: kept.into_iter().map(row).collect(), each_end: k })
 }
 
 fn mean_of(values: impl Iterator<Item = Decimal>, n: usize) -> Result<Decimal, String> {
@@ -300,6 +318,9 @@ mod tests {
         assert_eq!(t.mean, d("4"));
         assert_eq!(t.each_end, 1);
         assert_eq!((t.low, t.high), (vec![1], vec![0]));
+        let mut kept = t.kept.clone();
+        kept.sort();
+        assert_eq!(kept, vec![2, 3, 4, 5, 6]);
         // Rounded up instead: 2 go from each end, mean of 3, 4, 5.
         let up = trimmed_mean(&v, d("0.25"), TrimRound::Up, TieOrder::Key).unwrap();
         assert_eq!((up.mean, up.each_end), (d("4"), 2));
@@ -338,6 +359,48 @@ mod tests {
         exact.sort();
         assert_eq!(fast, exact);
         assert_eq!(sorted_values(&close), exact);
+    }
+
+    #[test]
+    fn selection_agrees_with_sorting_on_random_groups_with_ties() {
+        let mut seed = 42u64;
+        let mut next = move || {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            seed >> 33
+        };
+        let keys: Vec<String> = (0..200).map(|i| format!("k{i:03}")).collect();
+        for case in 0..300 {
+            let n = 1 + (next() % 60) as usize;
+            let items: Vec<Item<'_>> = (0..n)
+                // Entity keys are unique, in an order unrelated to the rows.
+                .map(|row| Item {
+                    value: Decimal::new((next() % 7) as i64 * 125, (next() % 3) as u32),
+                    key: &keys[(row * 37 + case) % 200],
+                    row,
+                })
+                .collect();
+            for (trim, round) in [("0.25", TrimRound::Down), ("0.1", TrimRound::Up), ("0.3", TrimRound::Nearest)] {
+                for ties in [TieOrder::Key, TieOrder::KeyDescending] {
+                    let got = trimmed_mean(&items, d(trim), round, ties);
+                    // Reference: full sort, then drop k from each end.
+                    let k = trim_count(n, d(trim), round);
+                    let s = sorted(&items, ties);
+                    if n <= 2 * k {
+                        assert!(got.is_err(), "case {case}");
+                        continue;
+                    }
+                    let kept: Vec<&Item<'_>> = s[k..n - k].iter().collect();
+                    let mean = kept.iter().map(|i| i.value).sum::<Decimal>() / Decimal::from(kept.len());
+                    let got = got.unwrap();
+                    assert_eq!(got.mean, mean, "case {case}");
+                    let mut low: Vec<usize> = s[..k].iter().map(|i| i.row).collect();
+                    let mut glow = got.low.clone();
+                    low.sort();
+                    glow.sort();
+                    assert_eq!(glow, low, "case {case}: the same rows are trimmed, ties by key");
+                }
+            }
+        }
     }
 
     #[test]
