@@ -216,15 +216,14 @@ fn chunk_bounds(body: &[u8]) -> Vec<(usize, usize, usize)> {
     let (mut start, mut in_quotes, mut lines, mut start_lines) = (0usize, false, 0usize, 0usize);
     let mut i = 0usize;
     for p in 1..pieces {
-        let target = body.len() * p / pieces;
-        while i < target {
-            match body.get(i) {
-                Some(b'"') => in_quotes = !in_quotes,
-                Some(b'\n') => lines += 1,
-                _ => {}
-            }
-            i += 1;
+        let target = (body.len() * p / pieces).max(i);
+        // Count quotes and line breaks up to the target in bulk (these loops vectorise).
+        let skipped = body.get(i..target).unwrap_or_default();
+        if skipped.iter().filter(|b| **b == b'"').count() % 2 == 1 {
+            in_quotes = !in_quotes;
         }
+        lines += skipped.iter().filter(|b| **b == b'\n').count();
+        i = target;
         while let Some(&b) = body.get(i) {
             i += 1;
             match b {

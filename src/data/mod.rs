@@ -434,9 +434,10 @@ pub fn read_text(
     ctx: &mut LoadContext<'_>,
 ) -> Option<(Arc<str>, String)> {
     let bytes = read_bytes(path, display, spec, ctx)?;
-    let sha256 = crate::stamp::sha256_hex(&bytes);
     let body = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF][..]).unwrap_or(&bytes);
-    match std::str::from_utf8(body) {
+    // Hash and validate at once: both read the whole file.
+    let (sha256, text) = rayon::join(|| crate::stamp::sha256_hex(&bytes), || std::str::from_utf8(body));
+    match text {
         Ok(text) => Some((Arc::from(text), sha256)),
         Err(err) => {
             let at = err.valid_up_to();
