@@ -17,28 +17,43 @@ use std::sync::Arc;
 const CHUNK_BYTES: usize = 1 << 20;
 
 pub fn read(spec: &DatasetSpec, path: &Path, display: &str, ctx: &mut LoadContext<'_>) -> Option<FilePart> {
-    let (text, sha256) = super::read_text(path, display, spec, ctx)?;
-    let source = ctx.add_source(display, path, text.clone());
+    let (text, sha256) = super::read_string(path, display, spec, ctx)?;
     let file = LoadedFile {
         path: path.to_path_buf(),
         display: display.to_string(),
         sha256,
         sheet: None,
         headers: Vec::new(),
-        source: Some(source),
+        source: None,
     };
     parse_text(spec, &text, spec.delimiter, file, ctx)
 }
 
-/// Parse delimited text already registered as a source (`file.source`).
+/// The file's text as a source for diagnostics, registered the first time one needs it
+/// (a large, clean file is never copied for that).
+fn source_of(file: &mut LoadedFile, text: &str, ctx: &mut LoadContext<'_>) -> usize {
+    match file.source {
+        Some(id) => id,
+        None => {
+            let name = match &file.sheet {
+                Some(sheet) => format!("{} [{sheet}]", file.display),
+                None => file.display.clone(),
+            };
+            let id = ctx.add_source(&name, &file.path, Arc::from(text));
+            file.source = Some(id);
+            id
+        }
+    }
+}
+
+/// Parse delimited text (registered as a source already, or on the first diagnostic).
 pub fn parse_text(
     spec: &DatasetSpec,
     text: &str,
     delimiter: u8,
-    file: LoadedFile,
+    mut file: LoadedFile,
     ctx: &mut LoadContext<'_>,
 ) -> Option<FilePart> {
-    let source = file.source.unwrap_or(0);
     let display = file.display.clone();
     let display = display.as_str();
     let bytes = text.as_bytes();
@@ -58,6 +73,7 @@ pub fn parse_text(
     let mut header = csv::ByteRecord::new();
     let has_header = reader.read_byte_record(&mut header).unwrap_or(false);
     if !has_header {
+        let source = source_of(&mut file, text, ctx);
         ctx.diagnostics.push(
             Diagnostic::new(Code::DataEmpty, format!("`{display}` is empty"))
                 .primary(Span::new(source, 0, 0), "no header row")
@@ -68,13 +84,19 @@ pub fn parse_text(
     let headers: Vec<String> = header.iter().map(|h| String::from_utf8_lossy(h).trim().to_string()).collect();
     let body_start = header_start + usize::try_from(reader.position().byte()).unwrap_or(0);
     let header_lines = bytes.get(..body_start).map_or(0, |b| b.iter().filter(|c| **c == b'\n').count());
-    let header_span = Span::new(source, header_start, body_start.saturating_sub(1).max(header_start));
-    let columns = map_columns(spec, &headers, header_span, display, ctx)?;
+    let header_end = body_start.saturating_sub(1).max(header_start);
+    let header_span = |file: &mut LoadedFile, ctx: &mut LoadContext<'_>| {
+        Span::new(source_of(file, text, ctx), header_start, header_end)
+    };
+    let missing_any = !find_columns_present(spec, &headers);
+    let span = if missing_any { header_span(&mut file, ctx) } else { Span::default() };
+    let columns = map_columns(spec, &headers, span, display, ctx)?;
     let body = bytes.get(body_start..).unwrap_or_default();
     if body.iter().all(u8::is_ascii_whitespace) {
+        let span = header_span(&mut file, ctx);
         ctx.diagnostics.push(
             Diagnostic::new(Code::DataEmpty, format!("`{display}` has a header but no rows"))
-                .primary(header_span, "nothing below this")
+                .primary(span, "nothing below this")
                 .help("check that the export finished; a dataset needs at least one row"),
         );
         return None;
@@ -97,6 +119,9 @@ pub fn parse_text(
             )
         })
         .collect();
+    if parsed.iter().any(|c| !c.problems.is_empty()) {
+        source_of(&mut file, text, ctx);
+    }
     let mut part = FilePart {
         file: LoadedFile { headers: headers.clone(), ..file },
         locate: CellLocator::Delimited(delimiter),
@@ -128,6 +153,15 @@ pub fn parse_text(
         }
     }
     Some(part)
+}
+
+/// Whether every column the dataset requires is in the header (no diagnostic needed).
+fn find_columns_present(spec: &DatasetSpec, headers: &[String]) -> bool {
+    let has = |name: &str| headers.iter().any(|h| h == name.trim());
+    has(&spec.key_column.node)
+        && spec.period_column.as_ref().is_none_or(|p| has(&p.node))
+        && spec.fields.iter().all(|f| f.optional || std::iter::once(&f.column).chain(&f.alternatives).any(|c| has(c)))
+        && spec.exclude.iter().all(|(c, _, _)| has(c))
 }
 
 /// Which column of the file each field, the key and the period come from.

@@ -385,7 +385,16 @@ fn retain_rows(table: &mut Table, keep: impl Fn(usize) -> bool) {
 /// The span of a whole row in its file's source text, registering the text if need be.
 fn row_span(table: &Table, origin: RowOrigin, ctx: &mut LoadContext<'_>) -> Option<Span> {
     let file = table.files.get(origin.file)?;
-    let id = file.source?;
+    // A clean large file's text is not kept: read it again for this (rare) diagnostic.
+    let id = match file.source {
+        Some(id) => id,
+        None => {
+            let text = std::fs::read(&file.path).ok()?;
+            let text =
+                String::from_utf8_lossy(text.strip_prefix(&[0xEF, 0xBB, 0xBF][..]).unwrap_or(&text)).into_owned();
+            ctx.add_source(&file.display, &file.path, Arc::from(text))
+        }
+    };
     let text = ctx.sources.get(id)?.text.clone();
     let rest = text.get(origin.offset..)?;
     let end = rest.find('\n').map_or(text.len(), |n| origin.offset + n);
@@ -423,6 +432,32 @@ pub fn delimited_field(text: &str, offset: usize, column: usize, delimiter: u8) 
         i += 1;
     }
     (field == column).then_some((offset + start, offset + i))
+}
+
+/// A text data file as an owned string (no copy of its bytes) and its SHA-256.
+pub fn read_string(
+    path: &Path,
+    display: &str,
+    spec: &DatasetSpec,
+    ctx: &mut LoadContext<'_>,
+) -> Option<(String, String)> {
+    let mut bytes = read_bytes(path, display, spec, ctx)?;
+    let (sha256, valid) = rayon::join(|| crate::stamp::sha256_hex(&bytes), || std::str::from_utf8(&bytes).map(|_| ()));
+    if let Err(err) = valid {
+        let at = err.valid_up_to();
+        let lossy: Arc<str> = String::from_utf8_lossy(&bytes).into();
+        let id = ctx.add_source(display, path, lossy);
+        ctx.diagnostics.push(
+            Diagnostic::new(Code::DataUnreadable, format!("`{display}` is not UTF-8 text"))
+                .primary(Span::new(id, at, at + 1), "this byte is not UTF-8")
+                .help("export the file as UTF-8 (in a spreadsheet: Save As, CSV UTF-8)"),
+        );
+        return None;
+    }
+    if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        bytes.drain(..3);
+    }
+    String::from_utf8(bytes).ok().map(|text| (text, sha256))
 }
 
 /// A text data file: its content (without a byte-order mark) and SHA-256, or a
