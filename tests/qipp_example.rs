@@ -344,13 +344,11 @@ fn savings_by_type_and_function_side_by_side() {
         ok_stdout(&assay(&["eval", "--data", DATA, "--methodology", "national_average,top_quartile,best_in_class"]));
     assert!(out.starts_with("NOTE: SYNTHETIC DATA"), "{out}");
     let header = table_header(&out, "Total saving by org_type and qipp_function");
-    for word in ["org_type", "qipp_function", "national_average", "top_quartile"] {
+    for word in ["org_type", "qipp_function", "national_average", "top_quartile", "best_in_class"] {
         assert!(header.contains(word), "{header}");
     }
-    // best_in_class totals its savings by Hackett level (median, best in class) and type
-    // only (rules/methodologies/best_in_class.assay has no total by type and function), so
-    // it has a table of its own rather than a column beside the other two.
-    let header = table_header(&out, "Total saving by hackett_level and org_type");
+    // best_in_class also totals by Hackett level (median, best in class) and type.
+    let header = table_header(&out, "Total saving_by_level by hackett_level and org_type");
     assert!(header.contains("best_in_class"), "{header}");
     let header = table_header(&out, "Total saving by org_type,");
     assert!(header.contains("national_average") && header.contains("top_quartile"), "{header}");

@@ -61,6 +61,9 @@ pub struct Groups {
     pub ungrouped: Value,
 }
 
+/// Where a methodology's peer groups are taken, its minimum, and the groups below it.
+type SmallGroups = (Span, usize, Vec<(String, usize)>);
+
 pub struct Evaluator<'m, 'a> {
     pub model: &'m Model<'a>,
     pub frame: &'m Frame<'m>,
@@ -69,6 +72,8 @@ pub struct Evaluator<'m, 'a> {
     in_progress: HashSet<(Target, Vec<String>)>,
     groups: HashMap<Option<String>, Arc<Groups>>,
     warned: HashSet<(String, String)>,
+    /// Peer groups below their minimum, by methodology: where, the minimum, (label, size).
+    small_groups: std::collections::BTreeMap<String, SmallGroups>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -82,6 +87,7 @@ impl<'m, 'a> Evaluator<'m, 'a> {
             in_progress: HashSet::new(),
             groups: HashMap::new(),
             warned: HashSet::new(),
+            small_groups: std::collections::BTreeMap::new(),
             diagnostics: Vec::new(),
         }
     }
@@ -522,22 +528,38 @@ impl<'m, 'a> Evaluator<'m, 'a> {
         Column::from_vec(out)
     }
 
+    /// Note a peer group below the minimum; reported once per methodology by [`Self::finish`].
     fn warn_small(&mut self, label: &str, size: usize, minimum: usize, span: Span, env: &Env<'_>) {
-        let meth = env.methodology.unwrap_or("");
-        if !self.warned.insert((meth.to_string(), label.to_string())) {
+        let meth = env.methodology.unwrap_or("").to_string();
+        if !self.warned.insert((meth.clone(), label.to_string())) {
             return;
         }
-        self.diagnostics.push(
-            Diagnostic::new(
-                Code::GroupTooSmall,
-                format!(
-                    "peer group `{label}` has {size} member{}, fewer than the minimum of {minimum}",
-                    if size == 1 { "" } else { "s" }
-                ),
-            )
-            .primary(span, format!("statistics over `{label}` are missing in {}", self.frame.period_label()))
-            .help("lower the methodology's `minimum`, group more broadly, or accept these figures as missing"),
-        );
+        let entry = self.small_groups.entry(meth).or_insert_with(|| (span, minimum, Vec::new()));
+        entry.2.push((label.to_string(), size));
+    }
+
+    /// Report what the evaluation noticed: one warning per methodology with small groups.
+    pub fn finish(&mut self) {
+        for (meth, (span, minimum, groups)) in std::mem::take(&mut self.small_groups) {
+            let listed: Vec<String> = groups.iter().take(6).map(|(l, n)| format!("`{l}` ({n})")).collect();
+            let more = if groups.len() > 6 { format!(" and {} more", groups.len() - 6) } else { String::new() };
+            let whose = if meth.is_empty() { String::new() } else { format!(" of `{meth}`") };
+            let count = groups.len();
+            self.diagnostics.push(
+                Diagnostic::new(
+                    Code::GroupTooSmall,
+                    format!(
+                        "{count} peer group{}{whose} {} fewer than {minimum} members in {}: {}{more}",
+                        if count == 1 { "" } else { "s" },
+                        if count == 1 { "has" } else { "have" },
+                        self.frame.period_label(),
+                        listed.join(", ")
+                    ),
+                )
+                .primary(span, "statistics over these groups are missing")
+                .help("lower the methodology's `minimum`, group more broadly, or accept these figures as missing"),
+            );
+        }
     }
 }
 

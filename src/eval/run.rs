@@ -155,6 +155,7 @@ pub fn run(tree: &RuleTree, request: &Request, sources: &mut Vec<SourceFile>) ->
         }
         let mut ev = Evaluator::new(&model, &frame, Some(&scripts));
         results.push(evaluate_period(&mut ev, &model, &frame, &methodologies, &request.select));
+        ev.finish();
         timer.lap("evaluate");
         diags.append(&mut ev.diagnostics);
     }
