@@ -481,3 +481,25 @@ fn scaled_file_evaluates() {
     assert!(out.starts_with("NOTE: SYNTHETIC DATA"), "{out}");
     assert!(out.contains("dataset benchmark: 3000 rows read, 3000 used, 0 skipped"), "{out}");
 }
+
+/// The README's tutorial: one added rule file gives a methodology of its own, evaluated
+/// beside the library's; the figures are those the README shows.
+#[test]
+fn the_readme_tutorial_adds_a_methodology_in_one_file() {
+    let out = ok_stdout(&assay(&[
+        "eval",
+        "--rules",
+        "rules",
+        "examples/tutorial",
+        "--methodology",
+        "national_average,national_median",
+    ]));
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let table: Vec<&str> =
+        out.lines().skip_while(|l| !l.starts_with("Total saving by org_type, scaled")).take(13).collect();
+    assert_eq!(table.len(), 13, "{out}");
+    for line in &table {
+        assert!(readme.contains(line), "README does not show `{line}`");
+    }
+    assert!(table.iter().any(|l| l.starts_with("total") && l.contains("£670,114,449.19")), "{out}");
+}
