@@ -133,6 +133,8 @@ pub struct ClassDef {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SetDef {
     pub title: Spanned<String>,
+    /// The members are alternatives (scenarios, ends of a range): totals never add them up.
+    pub alternatives: bool,
     pub cites: Vec<Spanned<Cite>>,
     pub members: Vec<Spanned<SetMember>>,
 }

@@ -185,6 +185,10 @@ codes! {
         "an indexed parameter has no value for some member of its index set",
         "Figures that need the missing value will be `missing` in the results; add the entry or a `*` default.",
         "param r[t in org_type] : ratio { acute = 5% }";
+    TotalOverAlternatives = "total-over-alternatives", Error,
+        "a total would add up figures across alternatives (the members of an `alternatives` set)",
+        "The low and high ends of a range, or rival scenarios, are not amounts to add: their sum means nothing. Total by the set, so each alternative has its own total.",
+        "set bound \"Bound\" alternatives { low \"Low\", high \"High\" }\n... let saving[b in bound] : GBP = ...\ntotal saving by org_type   # needs: by bound, org_type";
     UnsummableField = "unsummable-field", Error,
         "a field that is a ratio or percentage is summed across rows",
         "Adding percentages of different sites gives a meaningless number; sum the parts (numerator and denominator) and compute the ratio in a KPI.",

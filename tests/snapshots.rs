@@ -88,3 +88,10 @@ fn check_folder_fixtures() {
         insta::assert_snapshot!(run_fixture(path, true));
     });
 }
+
+#[test]
+fn eval_folder_fixtures() {
+    insta::glob!("fixtures/eval/*/main.assay", |path| {
+        insta::assert_snapshot!(run_fixture(path, true));
+    });
+}

@@ -731,14 +731,46 @@ impl<'c, 'a> DefChecker<'c, 'a> {
 
     fn total(&mut self, meth: &str, t: &Total) {
         let Some(fig) = self.syms().figures.get(&(meth, t.figure.node.as_str())) else {
+            self.unknown_total_figure(meth, t);
+            return;
+        };
+        // Adding across alternatives (low and high) is meaningless: they must be a dimension.
+        for d in &fig.node.indices {
+            let set = d.node.set.node.as_str();
+            let alternatives = self.syms().sets.get(set).is_some_and(|(_, s)| s.alternatives);
+            let named = t.by.iter().any(|b| b.node == set || b.node == d.node.var.node);
+            if alternatives && !named {
+                self.push(
+                    Diagnostic::new(
+                        Code::TotalOverAlternatives,
+                        format!("this total adds `{}` across the alternatives of `{set}`", t.figure.node),
+                    )
+                    .primary(t.figure.span, format!("`{}` has one value per member of `{set}`", t.figure.node))
+                    .secondary(d.span, format!("`{set}` is a set of alternatives"))
+                    .help(format!(
+                        "total by the alternatives too: `total {} by {set}{}`",
+                        t.figure.node,
+                        t.by.iter().map(|b| format!(", {}", b.node)).collect::<String>()
+                    )),
+                );
+            }
+        }
+        self.total_dims(meth, t);
+    }
+
+    fn unknown_total_figure(&mut self, meth: &str, t: &Total) {
+        {
             let figs: Vec<&str> = self.syms().figures.keys().filter(|(m, _)| *m == meth).map(|(_, f)| *f).collect();
             self.push(
                 Diagnostic::new(Code::UnknownName, format!("methodology `{meth}` has no figure `{}`", t.figure.node))
                     .primary(t.figure.span, "not a figure of this methodology")
                     .help(suggest::help_for(&t.figure.node, figs, "totals sum one of the methodology's `let` figures")),
             );
-            return;
-        };
+        }
+    }
+
+    fn total_dims(&mut self, meth: &str, t: &Total) {
+        let Some(fig) = self.syms().figures.get(&(meth, t.figure.node.as_str())) else { return };
         for dim in &t.by {
             let is_index = fig.node.indices.iter().any(|d| d.node.set.node == dim.node || d.node.var.node == dim.node);
             let is_field = matches!(self.syms().get(&dim.node).map(|s| s.item), Some(Item::Field { .. }));

@@ -106,7 +106,7 @@ pub fn convert(kind: &FieldKind, text: &str, header: &str, missing: &MissingValu
         FieldKind::Date => parse_date(text.trim())
             .map(Value::Date)
             .ok_or_else(|| CellProblem::BadDate { text: text.trim().to_string(), header: header.to_string() }),
-        FieldKind::Member { set, lookup } => {
+        FieldKind::Member { set, lookup, spellings } => {
             let t = text.trim();
             match lookup.get(t).or_else(|| lookup.get(&t.to_lowercase())) {
                 Some(name) => Ok(Value::Member(name.clone())),
@@ -114,8 +114,9 @@ pub fn convert(kind: &FieldKind, text: &str, header: &str, missing: &MissingValu
                     text: t.to_string(),
                     header: header.to_string(),
                     set: set.clone(),
+                    // Suggest a spelling as the rules write it, not lowercased.
                     suggestion: suggest::did_you_mean(&t.to_lowercase(), lookup.keys().map(String::as_str))
-                        .map(str::to_string),
+                        .map(|s| spellings.get(s).cloned().unwrap_or_else(|| s.to_string())),
                 }),
             }
         }
@@ -147,12 +148,14 @@ pub fn diagnostic(p: &RowProblem, part: &FilePart, spec: &DatasetSpec, ctx: &mut
     let origin = part.origins.get(p.row).copied();
     let file = &part.file;
     let column_number = p.column.map_or(0, |c| c + 1);
-    let place = match (origin, &file.sheet) {
-        (Some(o), Some(sheet)) => {
+    let place = match (origin, &file.sheet, p.column) {
+        (Some(o), Some(sheet), Some(_)) => {
             format!("{} [{sheet}] row {}, column {}", file.display, o.line, column_letters(column_number))
         }
-        (Some(o), None) => format!("{}:{}:{}", file.display, o.line, column_number),
-        (None, _) => file.display.clone(),
+        (Some(o), Some(sheet), None) => format!("{} [{sheet}] row {}", file.display, o.line),
+        (Some(o), None, Some(_)) => format!("{}:{}:{}", file.display, o.line, column_number),
+        (Some(o), None, None) => format!("{}:{}", file.display, o.line),
+        (None, _, _) => file.display.clone(),
     };
     let (message, label, help) = match &p.problem {
         CellProblem::NotANumber { text, header } => (
@@ -171,7 +174,7 @@ pub fn diagnostic(p: &RowProblem, part: &FilePart, spec: &DatasetSpec, ctx: &mut
         CellProblem::BadDate { text, header } => (
             format!("`{text}` is not a date ({place})"),
             format!("column `{header}` holds dates"),
-            "write dates as YYYY-MM-DD or DD/MM/YYYY".to_string(),
+            "write real dates as YYYY-MM-DD or DD/MM/YYYY (31/02/2010, for one, does not exist)".to_string(),
         ),
         CellProblem::MissingKey { header } => (
             format!("a row without a key ({place})"),

@@ -101,6 +101,31 @@ pub fn parse_text(
         );
         return None;
     }
+    // An unclosed quote would swallow the rest of the file into one cell: refuse it.
+    if body.iter().filter(|b| **b == b'"').count() % 2 == 1 {
+        let mut open = 0;
+        let mut inside = false;
+        for (i, b) in body.iter().enumerate() {
+            if *b == b'"' {
+                inside = !inside;
+                if inside {
+                    open = i;
+                }
+            }
+        }
+        let at = body_start + open;
+        let line = text.get(..at).map_or(0, |t| t.matches('\n').count() + 1);
+        let source = source_of(&mut file, text, ctx);
+        ctx.diagnostics.push(
+            Diagnostic::new(
+                Code::DataUnreadable,
+                format!("`{display}` has a quote that is never closed (line {line})"),
+            )
+            .primary(Span::new(source, at, at + 1), "this quote opens a value that runs to the end of the file")
+            .help("close the quote, or double it (\"\") if it belongs inside the value"),
+        );
+        return None;
+    }
     let missing = MissingValues::new(spec);
     let bounds = chunk_bounds(body);
     let parsed: Vec<Chunk> = bounds

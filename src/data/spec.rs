@@ -35,6 +35,8 @@ pub enum FieldKind {
     Member {
         set: String,
         lookup: Arc<HashMap<String, Arc<str>>>,
+        /// Each lowercased spelling as the rules write it, for suggestions.
+        spellings: Arc<HashMap<String, String>>,
     },
 }
 
@@ -163,21 +165,27 @@ impl DatasetSpec {
 
 fn member_kind(set: &str, syms: &Symbols<'_>) -> FieldKind {
     let mut lookup = HashMap::new();
+    let mut spellings = HashMap::new();
+    let mut add = |text: &str, name: &Arc<str>| {
+        let key = text.trim().to_lowercase();
+        spellings.entry(key.clone()).or_insert_with(|| text.trim().to_string());
+        lookup.entry(key).or_insert_with(|| name.clone());
+    };
     for m in syms.members(set).unwrap_or_default() {
         let name: Arc<str> = m.name.into();
-        lookup.insert(m.name.to_lowercase(), name.clone());
+        add(m.name, &name);
         if let Some(t) = m.title {
-            lookup.entry(t.trim().to_lowercase()).or_insert_with(|| name.clone());
+            add(t, &name);
         }
         if let Some(def) = syms.sets.get(set).map(|(_, d)| *d) {
             for member in def.members.iter().filter(|x| x.node.name.node == m.name) {
                 for a in &member.node.aliases {
-                    lookup.entry(a.node.trim().to_lowercase()).or_insert_with(|| name.clone());
+                    add(&a.node, &name);
                 }
             }
         }
     }
-    FieldKind::Member { set: set.to_string(), lookup: Arc::new(lookup) }
+    FieldKind::Member { set: set.to_string(), lookup: Arc::new(lookup), spellings: Arc::new(spellings) }
 }
 
 /// Every (index members, column name) of a field: one for an unindexed field, one per

@@ -21,14 +21,18 @@ pub fn read(spec: &DatasetSpec, path: &Path, display: &str, ctx: &mut LoadContex
         ctx.diagnostics.push(
             Diagnostic::new(Code::DataUnreadable, format!("`{display}` is not a list of records: {why}"))
                 .primary(Span::new(source, at.0, at.1), "here")
-                .help("a YAML dataset is a list of mappings, one per row: `- Code: RBD\n  Turnover: 1000`"),
+                .help("a YAML dataset is a list of mappings, one per row, such as `- {Code: RBD, Turnover: 1000}`"),
         );
     };
     let docs = match MarkedYaml::load_from_str(&text) {
         Ok(d) => d,
         Err(err) => {
             let at = offsets.byte(err.marker().index());
-            unreadable(ctx, (at, at + 1), err.info().to_string());
+            ctx.diagnostics.push(
+                Diagnostic::new(Code::DataUnreadable, format!("`{display}` is not valid YAML: {}", err.info()))
+                    .primary(Span::new(source, at, at + 1), "here")
+                    .help("check the indentation and quoting around this point"),
+            );
             return None;
         }
     };

@@ -71,6 +71,9 @@ pub struct TotalOut {
     pub scaled: bool,
     pub rows: Vec<TotalRow>,
     pub grand: TotalRow,
+    /// False when a dimension is a set of alternatives (low and high): its rows are the
+    /// totals, and adding them up would mean nothing.
+    pub has_grand: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -573,6 +576,12 @@ fn total(
         scaled: scale.is_some(),
         rows,
         grand: TotalRow { dims: Vec::new(), value: grand_value, count: grand.1, missing: grand.2 },
+        has_grand: !dims.iter().any(|d| match d {
+            Dim::Index(_, set) | Dim::Field(_, Some(set)) => {
+                model.syms.sets.get(set.as_str()).is_some_and(|(_, s)| s.alternatives)
+            }
+            Dim::Field(_, None) => false,
+        }),
     }
 }
 

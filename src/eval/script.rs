@@ -334,7 +334,7 @@ fn classify(err: &EvalAltResult) -> (Code, String) {
         EvalAltResult::ErrorMismatchOutputType(..) => {
             (Code::ScriptError, "return a number; every number in a script is an exact decimal".to_string())
         }
-        _ => (Code::ScriptError, "fix the script; the figures that need it are missing until then".to_string()),
+        _ => (Code::ScriptError, "fix the script: nothing is written while it fails".to_string()),
     }
 }
 

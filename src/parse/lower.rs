@@ -172,6 +172,7 @@ impl Lowerer {
 
     fn set_def(&mut self, kids: &mut Children<'_>) -> Lowered<SetDef> {
         let title = self.title(kids)?;
+        let alternatives = kids.next_if(Rule::alternatives_kw).is_some();
         let (mut cites, mut members) = (Vec::new(), Vec::new());
         for p in kids.pairs.by_ref() {
             match p.as_rule() {
@@ -187,7 +188,7 @@ impl Lowerer {
                 }
             }
         }
-        Some(SetDef { title, cites, members })
+        Some(SetDef { title, alternatives, cites, members })
     }
 
     fn function_def(&mut self, kids: &mut Children<'_>) -> Lowered<FunctionDef> {

@@ -80,7 +80,7 @@ pub fn render(results: &Results) -> String {
     let mut first = true;
     for p in &results.periods {
         for t in &p.totals {
-            for row in t.rows.iter().chain(std::iter::once(&t.grand)) {
+            for row in t.rows.iter().chain(t.has_grand.then_some(&t.grand)) {
                 out.push_str(if first { "\n    " } else { ",\n    " });
                 first = false;
                 out.push_str(&total_record(&p.period, t, row).to_string());
@@ -117,7 +117,7 @@ pub fn render_csv(results: &Results) -> String {
             }
         }
         for t in &p.totals {
-            for row in t.rows.iter().chain(std::iter::once(&t.grand)) {
+            for row in t.rows.iter().chain(t.has_grand.then_some(&t.grand)) {
                 let by = joined(&mut t.by.iter().zip(&row.dims));
                 let _ = w.write_record([
                     "total",

@@ -31,8 +31,12 @@ pub fn render(results: &Results, markdown: bool) -> String {
     );
     for (dataset, c) in &results.counts {
         let excluded = if c.excluded > 0 { format!(", {} excluded by rule", c.excluded) } else { String::new() };
-        let _ =
-            writeln!(out, "dataset {dataset}: {} rows read, {} used{excluded}, {} skipped", c.read, c.used, c.skipped);
+        let rows = if c.read == 1 { "row" } else { "rows" };
+        let _ = writeln!(
+            out,
+            "dataset {dataset}: {} {rows} read, {} used{excluded}, {} skipped",
+            c.read, c.used, c.skipped
+        );
     }
     if markdown {
         out.push_str("_\n");
@@ -44,11 +48,9 @@ pub fn render(results: &Results, markdown: bool) -> String {
 }
 
 fn period(out: &mut String, p: &PeriodResult, markdown: bool) {
-    let title = if p.period.is_empty() {
-        format!("{} entities", p.entities.len())
-    } else {
-        format!("Period {}: {} entities", p.period, p.entities.len())
-    };
+    let n = p.entities.len();
+    let entities = format!("{n} {}", if n == 1 { "entity" } else { "entities" });
+    let title = if p.period.is_empty() { entities } else { format!("Period {}: {entities}", p.period) };
     let _ = writeln!(out, "\n{}{title}", if markdown { "## " } else { "" });
     // Totals with the same dimensions and figure name go side by side, one column each.
     let mut groups: BTreeMap<(Vec<String>, String), Vec<&TotalOut>> = BTreeMap::new();
@@ -93,7 +95,10 @@ fn period(out: &mut String, p: &PeriodResult, markdown: bool) {
         total_row.extend(by.iter().skip(1).map(|_| String::new()));
         total_row.extend(ts.iter().map(|t| human(&t.grand.value, &t.unit)));
         if !by.is_empty() {
-            rows.push(total_row);
+            // Rows over alternatives (low and high) have no meaningful sum.
+            if ts.iter().all(|t| t.has_grand) {
+                rows.push(total_row);
+            }
         } else {
             rows.push(ts.iter().map(|t| human(&t.grand.value, &t.unit)).collect());
         }
