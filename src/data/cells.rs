@@ -131,16 +131,7 @@ pub fn parse_date(text: &str) -> Option<Date> {
         [d, m, y] if y.len() == 4 => (*y, *m, *d),
         _ => return None,
     };
-    let (year, month, day): (u16, u8, u8) = (y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
-    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    let days = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => 0,
-    };
-    (day >= 1 && day <= days).then_some(Date { year, month, day })
+    Date::new(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
 }
 
 /// The diagnostic for a bad cell: the row shown, the cell underlined, `file:row:column`.

@@ -147,17 +147,12 @@ pub fn parse_text(
     if parsed.iter().any(|c| !c.problems.is_empty()) {
         source_of(&mut file, text, ctx);
     }
-    let mut part = FilePart {
-        file: LoadedFile { headers: headers.clone(), ..file },
-        locate: CellLocator::Delimited(delimiter),
-        origins: Vec::new(),
-        keys: Vec::new(),
-        periods: Vec::new(),
-        columns: vec![Vec::new(); spec.fields.len()],
-        column_index: columns.fields.clone(),
-        problems: Vec::new(),
-        excluded: 0,
-    };
+    let mut part = FilePart::new(
+        LoadedFile { headers: headers.clone(), ..file },
+        CellLocator::Delimited(delimiter),
+        spec.fields.len(),
+        columns.fields.clone(),
+    );
     // One allocation per column for all chunks, rather than growing as they are appended.
     let total: usize = parsed.iter().map(|c| c.keys.len()).sum();
     part.origins.reserve_exact(total);

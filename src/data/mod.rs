@@ -210,6 +210,23 @@ pub struct FilePart {
     pub excluded: usize,
 }
 
+impl FilePart {
+    /// A file's part with no rows yet, for a reader to fill.
+    pub fn new(file: LoadedFile, locate: CellLocator, fields: usize, column_index: Vec<Option<usize>>) -> FilePart {
+        FilePart {
+            file,
+            locate,
+            origins: Vec::new(),
+            keys: Vec::new(),
+            periods: Vec::new(),
+            columns: vec![Vec::new(); fields],
+            column_index,
+            problems: Vec::new(),
+            excluded: 0,
+        }
+    }
+}
+
 /// Apply the bad-row policy to a file's rows and add the good ones to the table.
 fn append(table: &mut Table, mut part: FilePart, ctx: &mut LoadContext<'_>, spec: &DatasetSpec) {
     let file_index = table.files.len();

@@ -85,8 +85,8 @@ pub fn read(spec: &DatasetSpec, path: &Path, display: &str, ctx: &mut LoadContex
     let first = rows.first().map_or((0, 0), |(o, _)| (o.offset, o.offset));
     let columns = map_columns(spec, &headers, Span::new(source, first.0, first.1), display, ctx)?;
     let missing = MissingValues::new(spec);
-    let mut part = FilePart {
-        file: LoadedFile {
+    let mut part = FilePart::new(
+        LoadedFile {
             path: path.to_path_buf(),
             display: display.to_string(),
             sha256,
@@ -94,15 +94,10 @@ pub fn read(spec: &DatasetSpec, path: &Path, display: &str, ctx: &mut LoadContex
             headers: headers.clone(),
             source: Some(source),
         },
-        locate: CellLocator::Spans(HashMap::new()),
-        origins: Vec::new(),
-        keys: Vec::new(),
-        periods: Vec::new(),
-        columns: vec![Vec::new(); spec.fields.len()],
-        column_index: columns.fields.clone(),
-        problems: Vec::new(),
-        excluded: 0,
-    };
+        CellLocator::Spans(HashMap::new()),
+        spec.fields.len(),
+        columns.fields.clone(),
+    );
     let mut spans = HashMap::new();
     for (origin, cells) in rows {
         let get = |c: usize| cells.get(&c).map(|(t, _)| t.as_str()).unwrap_or("");

@@ -798,26 +798,23 @@ impl Lowerer {
             self.internal(span, "date digits");
             return None;
         };
-        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-        let days = match month {
-            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-            4 | 6 | 9 | 11 => 30,
-            2 if leap => 29,
-            2 => 28,
-            _ => 0,
-        };
-        if day == 0 || day > days {
+        let date = u8::try_from(month).ok().zip(u8::try_from(day).ok()).and_then(|(m, d)| Date::new(year, m, d));
+        let Some(date) = date else {
             self.diags.push(
                 Diagnostic::new(Code::InvalidDate, format!("`{text}` is not a calendar date"))
                     .primary(
                         span,
-                        if days == 0 { "there is no such month" } else { "there is no such day in that month" },
+                        if (1..=12).contains(&month) {
+                            "there is no such day in that month"
+                        } else {
+                            "there is no such month"
+                        },
                     )
                     .help("dates are written YYYY-MM-DD, for example 2011-04-01"),
             );
             return None;
-        }
-        Some(Spanned::new(Date { year, month: month as u8, day: day as u8 }, span))
+        };
+        Some(Spanned::new(date, span))
     }
 
     /// A number, exactly: one that would be rounded is refused (and read as 0 so that
