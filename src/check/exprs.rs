@@ -869,7 +869,9 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
                         self.unify(&a, lhs.span, &b, rhs.span, "cannot compare quantities in different units");
                     }
                     (Ty::Text, Ty::Text) | (Ty::Date, Ty::Date) => {}
-                    (Ty::Bool, Ty::Bool) | (Ty::Member(_), Ty::Text) | (Ty::Text, Ty::Member(_)) if !ordered => {}
+                    (Ty::Member(set), Ty::Text) if !ordered => self.member_literal(set, rhs),
+                    (Ty::Text, Ty::Member(set)) if !ordered => self.member_literal(set, lhs),
+                    (Ty::Bool, Ty::Bool) if !ordered => {}
                     (Ty::Member(x), Ty::Member(y)) if x == y && !ordered => {}
                     _ => {
                         let (sa, sb) = (self.show(&a), self.show(&b));
@@ -908,6 +910,26 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
                     _ => Ty::Unknown,
                 }
             }
+        }
+    }
+
+    /// A text literal compared with a set member must spell one of the set's members
+    /// (by name, title or `also` spelling), or the comparison could never be true.
+    fn member_literal(&mut self, set: &str, e: &Expr) {
+        let ExprKind::Text(text) = &e.node else { return };
+        let Some((_, def)) = self.syms.sets.get(set) else { return };
+        let known = def.members.iter().any(|m| {
+            m.node.name.node == *text
+                || m.node.title.as_ref().is_some_and(|t| t.node.eq_ignore_ascii_case(text))
+                || m.node.aliases.iter().any(|a| a.node.eq_ignore_ascii_case(text))
+        });
+        if !known {
+            let names: Vec<&str> = def.members.iter().map(|m| m.node.name.node.as_str()).collect();
+            self.error(
+                Diagnostic::new(Code::UnknownIndexValue, format!("\"{text}\" is not a member of `{set}`"))
+                    .primary(e.span, "the comparison can never be true")
+                    .help(suggest::help_for(text, names, &format!("compare with a member of `{set}`, by name"))),
+            );
         }
     }
 
