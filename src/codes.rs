@@ -180,11 +180,11 @@ codes! {
     DuplicateEntry = "duplicate-entry", Error,
         "a parameter gives two values for the same index and date",
         "Two values in force at once would make the result depend on file order.",
-        "param r[t in org_type] : ratio { acute = 5%  acute = 6% }";
+        "param r[t in region] : ratio { north = 5%  north = 6% }";
     IncompleteParam = "incomplete-param", Warning,
         "an indexed parameter has no value for some member of its index set",
         "Figures that need the missing value will be `missing` in the results; add the entry or a `*` default.",
-        "param r[t in org_type] : ratio { acute = 5% }";
+        "param r[t in region] : ratio { north = 5% }";
     TotalOverAlternatives = "total-over-alternatives", Error,
         "a total would add up figures across alternatives (the members of an `alternatives` set)",
         "The low and high ends of a range, or rival scenarios, are not amounts to add: their sum means nothing. Total by the set, so each alternative has its own total.",
@@ -228,7 +228,7 @@ codes! {
     DataNotInSet = "data-not-in-set", Error,
         "a cell in a set-typed field is not a member of the set",
         "Peer groups and parameters are keyed by set members; an unknown value would fall out of every group silently.",
-        "Type column says \"Acute Trsut\" where the set has `acute \"Acute trust\"`";
+        "Region column says \"Nrth\" where the set has `north \"North\"`";
     DataBadDate = "data-bad-date", Error,
         "a cell in a date field is not a date",
         "Dates are written YYYY-MM-DD or DD/MM/YYYY; an unreadable date is a data error.",

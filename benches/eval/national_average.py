@@ -51,7 +51,7 @@ def query(data_dir: str, out: str, exact: bool) -> str:
     return f"""
     COPY (
     WITH src AS (SELECT * FROM read_csv('{data_dir}/benchmark.csv', header = true, types = {{{type_list}}},
-                                        nullstr = ['Not Applicable', ''])),
+                                        nullstr = ['Not Applicable', ''], thousands = ',')),
     long AS ({unions}),
     kpis AS (SELECT *, cost / Turnover AS cost_share, cost / pay AS pay_share, cost / fte AS cost_per_fte FROM long),
     ranked AS (SELECT Type, f, cost_share,

@@ -21,9 +21,10 @@ pub struct EvalArgs {
     /// Rule files or directories.
     #[arg(long, default_value = "rules", num_args = 1..)]
     rules: Vec<PathBuf>,
-    /// The folder that datasets' `file` paths are relative to.
-    #[arg(long, default_value = "examples/qipp-2009-10")]
-    data: PathBuf,
+    /// The folder that datasets' `file` paths are relative to. Default: the folder named
+    /// on the first line of a `DEFAULT_DATA` file in the rules directory.
+    #[arg(long)]
+    data: Option<PathBuf>,
     /// Evaluate one period only (as the data writes it, e.g. `2009/10`).
     #[arg(long)]
     period: Option<String>,
@@ -62,8 +63,13 @@ pub fn run(args: &EvalArgs) -> u8 {
         );
         return EXIT_ERRORS;
     }
+    let Some(data_dir) = args.data.clone().or_else(|| default_data(&args.rules)) else {
+        progress.finish();
+        eprintln!("error[usage]: no data folder: give `--data DIR`, or name one in a `DEFAULT_DATA` file in the rules directory");
+        return EXIT_USAGE;
+    };
     let request = Request {
-        data_dir: args.data.clone(),
+        data_dir,
         period: args.period.clone(),
         methodologies: args.methodology.clone(),
         select: args.select.clone(),
@@ -92,6 +98,14 @@ pub fn run(args: &EvalArgs) -> u8 {
             EXIT_ERRORS
         }
     }
+}
+
+/// The data folder a rules directory names as its default (first line of `DEFAULT_DATA`).
+fn default_data(rules: &[PathBuf]) -> Option<PathBuf> {
+    rules.iter().find_map(|r| {
+        let text = std::fs::read_to_string(r.join("DEFAULT_DATA")).ok()?;
+        text.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#')).map(PathBuf::from)
+    })
 }
 
 fn print(diags: &[Diagnostic], sources: &[crate::source::SourceFile], format: ErrorFormat, colour: bool) {
