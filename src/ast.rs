@@ -143,7 +143,7 @@ pub struct SetDef {
 pub struct SetMember {
     pub name: Name,
     pub title: Option<Spanned<String>>,
-    /// Other spellings that data files use for this member (`also "ACUTE - LARGE"`).
+    /// Other spellings that data files use for this member (`also "NORTH - EAST"`).
     pub aliases: Vec<Spanned<String>>,
 }
 
