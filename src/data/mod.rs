@@ -340,6 +340,16 @@ fn duplicate_keys(table: &mut Table, spec: &DatasetSpec, ctx: &mut LoadContext<'
     if dups.is_empty() {
         return Some(());
     }
+    // A clean large file's text is not kept: read each file involved again, once, so the
+    // reports below can show its rows.
+    for (first, second) in dups.iter().take(MAX_SHOWN_PER_FILE) {
+        for row in [first, second] {
+            let Some(o) = table.origins.get(*row).copied() else { continue };
+            if let Some(file) = table.files.get_mut(o.file).filter(|f| f.source.is_none()) {
+                file.source = reread_source(file, ctx);
+            }
+        }
+    }
     for (first, second) in dups.iter().take(MAX_SHOWN_PER_FILE) {
         let key = table.keys.get(*second).map(|k| k.to_string()).unwrap_or_default();
         let period = table.periods.get(*second).map(|p| p.to_string()).unwrap_or_default();
@@ -400,22 +410,19 @@ fn retain_rows(table: &mut Table, keep: impl Fn(usize) -> bool) {
 }
 
 /// The span of a whole row in its file's source text, registering the text if need be.
-fn row_span(table: &Table, origin: RowOrigin, ctx: &mut LoadContext<'_>) -> Option<Span> {
-    let file = table.files.get(origin.file)?;
-    // A clean large file's text is not kept: read it again for this (rare) diagnostic.
-    let id = match file.source {
-        Some(id) => id,
-        None => {
-            let text = std::fs::read(&file.path).ok()?;
-            let text =
-                String::from_utf8_lossy(text.strip_prefix(&[0xEF, 0xBB, 0xBF][..]).unwrap_or(&text)).into_owned();
-            ctx.add_source(&file.display, &file.path, Arc::from(text))
-        }
-    };
+fn row_span(table: &Table, origin: RowOrigin, ctx: &LoadContext<'_>) -> Option<Span> {
+    let id = table.files.get(origin.file)?.source?;
     let text = ctx.sources.get(id)?.text.clone();
     let rest = text.get(origin.offset..)?;
     let end = rest.find('\n').map_or(text.len(), |n| origin.offset + n);
     Some(Span::new(id, origin.offset, end.max(origin.offset)))
+}
+
+/// Register a file's text as a source by reading it again (its text was not kept).
+fn reread_source(file: &LoadedFile, ctx: &mut LoadContext<'_>) -> Option<usize> {
+    let bytes = std::fs::read(&file.path).ok()?;
+    let text = String::from_utf8_lossy(bytes.strip_prefix(&[0xEF, 0xBB, 0xBF][..]).unwrap_or(&bytes)).into_owned();
+    Some(ctx.add_source(&file.display, &file.path, Arc::from(text)))
 }
 
 fn plural(n: usize) -> &'static str {
