@@ -21,3 +21,4 @@ pub mod report;
 pub mod source;
 pub mod stamp;
 pub mod table;
+pub mod timing;

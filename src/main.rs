@@ -2,6 +2,10 @@
 
 use std::process::ExitCode;
 
+/// See Cargo.toml: large columns are reused instead of being handed back to the kernel.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Deep (but bounded) rule text makes the parser recurse; a roomy stack keeps every
 /// accepted input well inside it, whatever the platform's default.
 const STACK_SIZE: usize = 64 * 1024 * 1024;

@@ -17,16 +17,26 @@ use std::sync::Arc;
 const CHUNK_BYTES: usize = 1 << 20;
 
 pub fn read(spec: &DatasetSpec, path: &Path, display: &str, ctx: &mut LoadContext<'_>) -> Option<FilePart> {
-    let (text, sha256) = super::read_string(path, display, spec, ctx)?;
+    let timer = crate::timing::Timer::start();
+    let bytes = super::read_bytes(path, display, spec, ctx)?;
+    timer.lap("  read");
     let file = LoadedFile {
         path: path.to_path_buf(),
         display: display.to_string(),
-        sha256,
+        sha256: String::new(),
         sheet: None,
         headers: Vec::new(),
         source: None,
     };
-    parse_text(spec, &text, spec.delimiter, file, ctx)
+    // Hash while parsing: the hash takes one core for a fraction of the parse's time, and
+    // the parse's chunks keep the other busy.
+    let (part, sha256) = rayon::join(
+        || parse_text(spec, super::utf8_text(&bytes, path, display, ctx)?, spec.delimiter, file, ctx),
+        || crate::stamp::sha256_hex(&bytes),
+    );
+    let mut part = part?;
+    part.file.sha256 = sha256;
+    Some(part)
 }
 
 /// The file's text as a source for diagnostics, registered the first time one needs it
@@ -101,8 +111,11 @@ pub fn parse_text(
         );
         return None;
     }
+    let timer = crate::timing::Timer::start();
+    let scan = Scan::of(body);
+    timer.lap("  scan quotes and lines");
     // An unclosed quote would swallow the rest of the file into one cell: refuse it.
-    if body.iter().filter(|b| **b == b'"').count() % 2 == 1 {
+    if scan.quotes % 2 == 1 {
         let mut open = 0;
         let mut inside = false;
         for (i, b) in body.iter().enumerate() {
@@ -126,11 +139,13 @@ pub fn parse_text(
         );
         return None;
     }
+    let timer = crate::timing::Timer::start();
     let missing = MissingValues::new(spec);
-    let bounds = chunk_bounds(body);
-    let parsed: Vec<Chunk> = bounds
+    let bounds = scan.chunk_bounds(body);
+    timer.lap("  chunk bounds");
+    let mut parsed: Vec<Chunk> = bounds
         .par_iter()
-        .map(|&(start, end, first_line)| {
+        .map(|&(start, end, first_line, lines)| {
             let piece = body.get(start..end).unwrap_or_default();
             parse_chunk(
                 spec,
@@ -141,9 +156,11 @@ pub fn parse_text(
                 piece,
                 body_start + start,
                 header_lines + first_line + 1,
+                lines + 1,
             )
         })
         .collect();
+    timer.lap("  parse chunks");
     if parsed.iter().any(|c| !c.problems.is_empty()) {
         source_of(&mut file, text, ctx);
     }
@@ -153,25 +170,35 @@ pub fn parse_text(
         spec.fields.len(),
         columns.fields.clone(),
     );
-    // One allocation per column for all chunks, rather than growing as they are appended.
-    let total: usize = parsed.iter().map(|c| c.keys.len()).sum();
-    part.origins.reserve_exact(total);
-    part.keys.reserve_exact(total);
-    part.periods.reserve_exact(total);
-    for col in &mut part.columns {
-        col.reserve_exact(total);
-    }
-    for chunk in parsed {
+    // Concatenate the chunks' columns, each column on its own thread: one allocation per
+    // column, and the copies run side by side.
+    let mut base = 0;
+    for chunk in &mut parsed {
         part.excluded += chunk.excluded;
-        let base = part.keys.len();
-        part.problems.extend(chunk.problems.into_iter().map(|p| RowProblem { row: p.row + base, ..p }));
-        part.origins.extend(chunk.origins);
-        part.keys.extend(chunk.keys);
-        part.periods.extend(chunk.periods);
-        for (col, values) in part.columns.iter_mut().zip(chunk.columns) {
-            col.extend(values);
+        part.problems.extend(chunk.problems.drain(..).map(|p| RowProblem { row: p.row + base, ..p }));
+        base += chunk.keys.len();
+    }
+    let mut origins = Vec::new();
+    let mut keys = Vec::new();
+    let mut periods = Vec::new();
+    let mut columns: Vec<Vec<Vec<Value>>> = (0..spec.fields.len()).map(|_| Vec::new()).collect();
+    for chunk in parsed {
+        origins.push(chunk.origins);
+        keys.push(chunk.keys);
+        periods.push(chunk.periods);
+        for (col, values) in columns.iter_mut().zip(chunk.columns) {
+            col.push(values);
         }
     }
+    rayon::scope(|s| {
+        s.spawn(|_| part.origins = origins.concat());
+        s.spawn(|_| part.keys = keys.concat());
+        s.spawn(|_| part.periods = periods.concat());
+        for (out, pieces) in part.columns.iter_mut().zip(&columns) {
+            s.spawn(move |_| *out = pieces.concat());
+        }
+    });
+    timer.lap("  merge chunks");
     Some(part)
 }
 
@@ -262,43 +289,78 @@ fn preview(headers: &[String]) -> String {
     }
 }
 
-/// Split the body into pieces that end at a record boundary: a newline outside quotes.
-/// Returns (start, end, newlines before start) for each piece.
-fn chunk_bounds(body: &[u8]) -> Vec<(usize, usize, usize)> {
-    let pieces = (body.len() / CHUNK_BYTES).clamp(1, rayon::current_num_threads() * 8);
-    let mut bounds = Vec::with_capacity(pieces);
-    let (mut start, mut in_quotes, mut lines, mut start_lines) = (0usize, false, 0usize, 0usize);
-    let mut i = 0usize;
-    for p in 1..pieces {
-        let target = (body.len() * p / pieces).max(i);
-        // Count quotes and line breaks up to the target in bulk (these loops vectorise).
-        let skipped = body.get(i..target).unwrap_or_default();
-        if skipped.iter().filter(|b| **b == b'"').count() % 2 == 1 {
-            in_quotes = !in_quotes;
+/// Quote and line-break counts of equal slices of a file's body, counted in parallel:
+/// enough to know, at any slice's start, whether it is inside a quoted value and which
+/// line it is on, so that the body can be cut into chunks at record boundaries without a
+/// serial pass over the whole file.
+struct Scan {
+    /// (start, quotes before it, line breaks before it) of each slice.
+    slices: Vec<(usize, usize, usize)>,
+    quotes: usize,
+}
+
+impl Scan {
+    fn of(body: &[u8]) -> Scan {
+        let pieces = (body.len() / CHUNK_BYTES).clamp(1, rayon::current_num_threads() * 8);
+        let starts: Vec<usize> = (0..pieces).map(|p| body.len() * p / pieces).collect();
+        let counts: Vec<(usize, usize)> = (0..pieces)
+            .into_par_iter()
+            .map(|p| {
+                let start = starts.get(p).copied().unwrap_or(body.len());
+                let end = starts.get(p + 1).copied().unwrap_or(body.len());
+                let slice = body.get(start..end).unwrap_or_default();
+                // Two counting loops: each vectorises, unlike one loop with a match.
+                (slice.iter().filter(|b| **b == b'"').count(), slice.iter().filter(|b| **b == b'\n').count())
+            })
+            .collect();
+        let (mut quotes, mut lines) = (0, 0);
+        let mut slices = Vec::with_capacity(pieces);
+        for (start, (q, l)) in starts.iter().zip(&counts) {
+            slices.push((*start, quotes, lines));
+            quotes += q;
+            lines += l;
         }
-        lines += skipped.iter().filter(|b| **b == b'\n').count();
-        i = target;
-        while let Some(&b) = body.get(i) {
-            i += 1;
-            match b {
-                b'"' => in_quotes = !in_quotes,
-                b'\n' => {
-                    lines += 1;
-                    if !in_quotes {
-                        break;
+        Scan { slices, quotes }
+    }
+
+    /// Pieces of the body that end at a record boundary (a newline outside quotes), one
+    /// from each slice: (start, end, line breaks before start, line breaks inside).
+    fn chunk_bounds(&self, body: &[u8]) -> Vec<(usize, usize, usize, usize)> {
+        // Where each boundary falls and how many line breaks precede it: from a slice's
+        // start, walk to the first newline outside quotes (usually within one line).
+        let mut cuts = vec![(0usize, 0usize)];
+        for &(start, quotes, lines) in self.slices.iter().skip(1) {
+            let (mut in_quotes, mut lines, mut i) = (quotes % 2 == 1, lines, start);
+            while let Some(&b) = body.get(i) {
+                i += 1;
+                match b {
+                    b'"' => in_quotes = !in_quotes,
+                    b'\n' => {
+                        lines += 1;
+                        if !in_quotes {
+                            break;
+                        }
                     }
+                    _ => {}
                 }
-                _ => {}
+            }
+            // A quoted value spanning a whole slice makes cuts meet; keep them increasing.
+            if cuts.last().is_some_and(|(last, _)| i > *last) && i < body.len() {
+                cuts.push((i, lines));
             }
         }
-        if i > start && i < body.len() {
-            bounds.push((start, i, start_lines));
-            start = i;
-            start_lines = lines;
-        }
+        let total_lines = self.slices.last().map_or(0, |s| s.2)
+            + body
+                .get(self.slices.last().map_or(0, |s| s.0)..)
+                .map_or(0, |t| t.iter().filter(|b| **b == b'\n').count());
+        cuts.push((body.len(), total_lines));
+        cuts.windows(2)
+            .filter_map(|w| match w {
+                [(start, before), (end, after)] => Some((*start, *end, *before, after - before)),
+                _ => None,
+            })
+            .collect()
     }
-    bounds.push((start, body.len(), start_lines));
-    bounds
 }
 
 struct Chunk {
@@ -320,10 +382,10 @@ fn parse_chunk(
     bytes: &[u8],
     offset: usize,
     first_line: usize,
+    rows: usize,
 ) -> Chunk {
     let mut reader =
         csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(bytes);
-    let rows = bytes.iter().filter(|b| **b == b'\n').count() + 1;
     let mut chunk = Chunk {
         excluded: 0,
         origins: Vec::with_capacity(rows),
@@ -379,7 +441,7 @@ fn parse_chunk(
             });
         }
         let field = |i: usize| record.get(i).map(|b| String::from_utf8_lossy(b));
-        let key = field(columns.key).map(|k| k.trim().to_string()).unwrap_or_default();
+        let key: Arc<str> = field(columns.key).map_or_else(|| empty.clone(), |k| Arc::from(k.trim()));
         if key.is_empty() {
             chunk.problems.push(RowProblem {
                 row,
@@ -387,7 +449,7 @@ fn parse_chunk(
                 problem: CellProblem::MissingKey { header: spec.key_column.node.clone() },
             });
         }
-        chunk.keys.push(key.into());
+        chunk.keys.push(key);
         let period = match columns.period.and_then(|p| record.get(p)) {
             Some(p) => {
                 let p = p.trim_ascii();

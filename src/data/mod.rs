@@ -174,7 +174,9 @@ pub fn load(spec: &DatasetSpec, data_dir: &Path, ctx: &mut LoadContext<'_>) -> O
                     let p: Arc<str> = Arc::from(p.as_str());
                     part.periods.iter_mut().for_each(|x| *x = p.clone());
                 }
+                let timer = crate::timing::Timer::start();
                 append(&mut table, part, ctx, spec);
+                timer.lap("  append");
             }
             None => ok = false,
         }
@@ -186,7 +188,9 @@ pub fn load(spec: &DatasetSpec, data_dir: &Path, ctx: &mut LoadContext<'_>) -> O
         return Some(rollup::roll_up(table, spec, ctx));
     }
     if !spec.records {
+        let timer = crate::timing::Timer::start();
         duplicate_keys(&mut table, spec, ctx)?;
+        timer.lap("  duplicate keys");
     }
     Some(table)
 }
@@ -458,32 +462,6 @@ pub fn delimited_field(text: &str, offset: usize, column: usize, delimiter: u8) 
     (field == column).then_some((offset + start, offset + i))
 }
 
-/// A text data file as an owned string (no copy of its bytes) and its SHA-256.
-pub fn read_string(
-    path: &Path,
-    display: &str,
-    spec: &DatasetSpec,
-    ctx: &mut LoadContext<'_>,
-) -> Option<(String, String)> {
-    let mut bytes = read_bytes(path, display, spec, ctx)?;
-    let (sha256, valid) = rayon::join(|| crate::stamp::sha256_hex(&bytes), || std::str::from_utf8(&bytes).map(|_| ()));
-    if let Err(err) = valid {
-        let at = err.valid_up_to();
-        let lossy: Arc<str> = String::from_utf8_lossy(&bytes).into();
-        let id = ctx.add_source(display, path, lossy);
-        ctx.diagnostics.push(
-            Diagnostic::new(Code::DataUnreadable, format!("`{display}` is not UTF-8 text"))
-                .primary(Span::new(id, at, at + 1), "this byte is not UTF-8")
-                .help("export the file as UTF-8 (in a spreadsheet: Save As, CSV UTF-8)"),
-        );
-        return None;
-    }
-    if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
-        bytes.drain(..3);
-    }
-    String::from_utf8(bytes).ok().map(|text| (text, sha256))
-}
-
 /// A text data file: its content (without a byte-order mark) and SHA-256, or a
 /// diagnostic if it cannot be read or is not UTF-8.
 pub fn read_text(
@@ -493,11 +471,17 @@ pub fn read_text(
     ctx: &mut LoadContext<'_>,
 ) -> Option<(Arc<str>, String)> {
     let bytes = read_bytes(path, display, spec, ctx)?;
-    let body = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF][..]).unwrap_or(&bytes);
     // Hash and validate at once: both read the whole file.
-    let (sha256, text) = rayon::join(|| crate::stamp::sha256_hex(&bytes), || std::str::from_utf8(body));
-    match text {
-        Ok(text) => Some((Arc::from(text), sha256)),
+    let (sha256, text) =
+        rayon::join(|| crate::stamp::sha256_hex(&bytes), || utf8_text(&bytes, path, display, ctx).map(Arc::from));
+    text.map(|t| (t, sha256))
+}
+
+/// A file's bytes as text, without a byte-order mark; a diagnostic if they are not UTF-8.
+pub fn utf8_text<'b>(bytes: &'b [u8], path: &Path, display: &str, ctx: &mut LoadContext<'_>) -> Option<&'b str> {
+    let body = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF][..]).unwrap_or(bytes);
+    match std::str::from_utf8(body) {
+        Ok(text) => Some(text),
         Err(err) => {
             let at = err.valid_up_to();
             let lossy: Arc<str> = String::from_utf8_lossy(body).into();

@@ -121,7 +121,7 @@ pub fn run(tree: &RuleTree, request: &Request, sources: &mut Vec<SourceFile>) ->
         })
         .collect();
     let mut ctx = LoadContext { sources, diagnostics: Vec::new() };
-    let timer = Timer::new();
+    let timer = crate::timing::Timer::start();
     let tables: Vec<Option<Table>> = specs.iter().map(|s| data::load(s, &request.data_dir, &mut ctx)).collect();
     timer.lap("load data");
     diags.append(&mut ctx.diagnostics);
@@ -582,26 +582,5 @@ fn total(
             }
             Dim::Field(_, None) => false,
         }),
-    }
-}
-
-/// Phase timings on standard error when `ASSAY_TIMINGS` is set: a profiling aid for the
-/// benchmarks, silent otherwise.
-struct Timer {
-    on: bool,
-    last: std::cell::Cell<std::time::Instant>,
-}
-
-impl Timer {
-    fn new() -> Timer {
-        Timer { on: std::env::var_os("ASSAY_TIMINGS").is_some(), last: std::cell::Cell::new(std::time::Instant::now()) }
-    }
-
-    fn lap(&self, what: &str) {
-        if self.on {
-            let now = std::time::Instant::now();
-            eprintln!("timing: {what}: {:.3} s", (now - self.last.get()).as_secs_f64());
-            self.last.set(now);
-        }
     }
 }
