@@ -330,17 +330,35 @@ fn report_problems(part: &mut FilePart, ctx: &mut LoadContext<'_>, spec: &Datase
     }
 }
 
-/// Two rows for one entity and period: the later one is a bad row.
-fn duplicate_keys(table: &mut Table, spec: &DatasetSpec, ctx: &mut LoadContext<'_>) -> Option<()> {
-    let mut seen: crate::fasthash::FastMap<(&str, &str), usize> = crate::fasthash::map();
-    seen.reserve(table.keys.len());
-    let mut dups: Vec<(usize, usize)> = Vec::new();
-    for (i, (k, p)) in table.keys.iter().zip(&table.periods).enumerate() {
-        if let Some(first) = seen.insert((k, p), i) {
-            dups.push((first, i));
-            seen.insert((k, p), first);
+/// Rows whose key and period repeat an earlier row's: (first row, repeating row), in the
+/// order of the repeating rows. Rows are hashed in parallel and sorted by hash, so equal
+/// keys meet without a shared hash table (a serial pass over a million strings).
+fn duplicate_rows(keys: &[Arc<str>], periods: &[Arc<str>]) -> Vec<(usize, usize)> {
+    use rayon::prelude::*;
+    use std::hash::{BuildHasher, BuildHasherDefault};
+    let hasher = BuildHasherDefault::<crate::fasthash::FxHasher>::default();
+    let row = |i: usize| (keys.get(i).map(AsRef::as_ref), periods.get(i).map(AsRef::as_ref));
+    let mut hashed: Vec<(u64, usize)> = (0..keys.len()).into_par_iter().map(|i| (hasher.hash_one(row(i)), i)).collect();
+    hashed.par_sort_unstable();
+    let mut dups = Vec::new();
+    for run in hashed.chunk_by(|a, b| a.0 == b.0).filter(|run| run.len() > 1) {
+        // Within a run rows are in order; a row repeats the first earlier row equal to it
+        // (hashes can collide, so compare the text). Equal rows usually fill the run, so
+        // the search ends at its first row.
+        for (j, (_, later)) in run.iter().enumerate().skip(1) {
+            let first = run.iter().take(j).map(|(_, i)| *i).find(|i| row(*i) == row(*later));
+            if let Some(first) = first {
+                dups.push((first, *later));
+            }
         }
     }
+    dups.sort_unstable_by_key(|(_, later)| *later);
+    dups
+}
+
+/// Two rows for one entity and period: the later one is a bad row.
+fn duplicate_keys(table: &mut Table, spec: &DatasetSpec, ctx: &mut LoadContext<'_>) -> Option<()> {
+    let dups = duplicate_rows(&table.keys, &table.periods);
     if dups.is_empty() {
         return Some(());
     }
@@ -508,5 +526,33 @@ pub fn read_bytes(path: &Path, display: &str, spec: &DatasetSpec, ctx: &mut Load
             );
             None
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::duplicate_rows;
+    use std::sync::Arc;
+
+    fn arcs(v: &[&str]) -> Vec<Arc<str>> {
+        v.iter().map(|s| Arc::from(*s)).collect()
+    }
+
+    #[test]
+    fn repeats_point_at_the_first_row_in_row_order() {
+        let keys = arcs(&["b", "a", "b", "a", "c", "b", "a"]);
+        let periods = arcs(&["1", "1", "1", "2", "1", "1", "1"]);
+        // b/1 at rows 0, 2, 5; a/1 at rows 1, 6; a/2 and c/1 once.
+        assert_eq!(duplicate_rows(&keys, &periods), vec![(0, 2), (0, 5), (1, 6)]);
+        assert!(duplicate_rows(&arcs(&["x", "y"]), &arcs(&["", ""])).is_empty());
+    }
+
+    #[test]
+    fn many_copies_of_one_key_stay_linear() {
+        let keys: Vec<Arc<str>> = vec![Arc::from("same"); 200_000];
+        let periods: Vec<Arc<str>> = vec![Arc::from(""); 200_000];
+        let dups = duplicate_rows(&keys, &periods);
+        assert_eq!(dups.len(), 199_999);
+        assert!(dups.iter().all(|(first, _)| *first == 0));
     }
 }
