@@ -18,6 +18,7 @@ pub mod parse;
 pub mod progress;
 pub mod render;
 pub mod report;
+pub mod ruletest;
 pub mod source;
 pub mod stamp;
 pub mod table;

@@ -1,0 +1,294 @@
+//! Running a test file's cases: inputs to a data folder, one evaluation per case, each
+//! expectation compared exactly (or within its tolerance), a derivation for each failure.
+
+use super::derivation::{derivation_for, show_target, show_value};
+use super::inline;
+use super::spec::{Case, Expectation, Expected, Inputs, Reader};
+use super::yaml;
+use crate::ast::{IndexDecl, UnitExpr};
+use crate::check::symbols::Item;
+use crate::codes::Code;
+use crate::diagnostic::Diagnostic;
+use crate::eval::coverage::Recorder;
+use crate::eval::engine::Target;
+use crate::eval::model::Model;
+use crate::eval::run::{unit_out, UnitOut};
+use crate::load::RuleTree;
+use crate::source::{SourceFile, Span, Spanned};
+use rust_decimal::Decimal;
+use std::path::Path;
+
+/// How one case went.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// `file: case name`.
+    pub name: String,
+    pub passed: bool,
+    /// What went wrong, line by line (empty when it passed).
+    pub report: Vec<String>,
+}
+
+/// Everything a test file gave: outcomes, problems in the file itself, coverage.
+#[derive(Debug, Default)]
+pub struct FileResult {
+    pub outcomes: Vec<Outcome>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub recorder: Recorder,
+}
+
+/// Read and run one test file against a checked rules tree. `sources` gains the test file
+/// and the data files read, so diagnostics can point into them.
+pub fn run_file(tree: &RuleTree, path: &Path, sources: &mut Vec<SourceFile>, record: bool) -> FileResult {
+    let mut result = FileResult::default();
+    let name = crate::load::display(path);
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            result.diagnostics.push(
+                Diagnostic::new(Code::IoError, format!("cannot read `{name}`: {e}"))
+                    .help("check that the file exists and is readable UTF-8"),
+            );
+            return result;
+        }
+    };
+    let file = sources.len();
+    sources.push(SourceFile { name: name.clone(), path: path.to_path_buf(), text: text.clone().into() });
+    let root = match yaml::parse(&text) {
+        Ok(Some(root)) => root,
+        Ok(None) => {
+            result.diagnostics.push(
+                inline::invalid(Span::new(file, 0, 0), format!("`{name}` is empty"), "no cases")
+                    .help(super::spec::EXAMPLE),
+            );
+            return result;
+        }
+        Err((why, at)) => {
+            result.diagnostics.push(
+                inline::invalid(Span::new(file, at, at + 1), format!("`{name}` is not valid YAML: {why}"), "here")
+                    .help("check the indentation and quoting around this point"),
+            );
+            return result;
+        }
+    };
+    let mut reader = Reader { file, diags: Vec::new() };
+    let spec = reader.file(&root);
+    result.diagnostics.append(&mut reader.diags);
+    let model = Model::new(tree);
+    let base = path.parent().unwrap_or(Path::new("."));
+    for case in &spec.cases {
+        let (outcome, mut diags, recorder) = run_case(tree, &model, case, base, &name, sources, record);
+        result.outcomes.push(outcome);
+        result.diagnostics.append(&mut diags);
+        if let Some(r) = recorder {
+            result.recorder.merge(r);
+        }
+    }
+    result
+}
+
+/// An expectation resolved against the rules: what to evaluate and how to show it.
+struct Resolved<'e> {
+    expectation: &'e Expectation,
+    target: Target,
+    key: Vec<String>,
+    unit: Option<UnitOut>,
+}
+
+fn run_case(
+    tree: &RuleTree,
+    model: &Model<'_>,
+    case: &Case,
+    base: &Path,
+    file_name: &str,
+    sources: &mut Vec<SourceFile>,
+    record: bool,
+) -> (Outcome, Vec<Diagnostic>, Option<Recorder>) {
+    let name = format!("{file_name}: {}", case.name);
+    let fail = |report: Vec<String>| Outcome { name: name.clone(), passed: false, report };
+    let mut invalid = Vec::new();
+    let resolved: Vec<Resolved<'_>> = case.expect.iter().filter_map(|e| resolve(model, e, &mut invalid)).collect();
+    if !invalid.is_empty() {
+        return (
+            fail(vec!["the case names something the rules do not define (see the diagnostics)".into()]),
+            invalid,
+            None,
+        );
+    }
+    // The inputs: rows written to a throwaway folder, or a data folder beside the test.
+    let temp;
+    let data_dir = match &case.inputs {
+        Inputs::Entities { dataset, rows, span } => {
+            match inline::write(model, dataset.as_ref(), rows, case.period.as_deref(), *span) {
+                Ok(t) => {
+                    temp = t;
+                    temp.dir.clone()
+                }
+                Err(diags) => {
+                    return (fail(vec!["its entities could not be written (see the diagnostics)".into()]), diags, None)
+                }
+            }
+        }
+        Inputs::Data(dir, _) => base.join(dir),
+    };
+    let first_data_source = sources.len();
+    let probe =
+        crate::eval::probe::with_period(tree, &data_dir, case.period.as_deref(), record, sources, |ev, frame| {
+            let mut report = Vec::new();
+            for r in &resolved {
+                let e = r.expectation;
+                let shown = format!("{} for `{}`", show_target(&r.target, &r.key), e.entity);
+                let Some(row) = frame.keys.iter().position(|k| k.as_ref() == e.entity) else {
+                    let some: Vec<&str> = frame.keys.iter().take(8).map(|k| k.as_ref()).collect();
+                    report.push(format!("{shown}: no entity `{}` in the data (it has {})", e.entity, some.join(", ")));
+                    continue;
+                };
+                let actual = ev.target(&r.target, &r.key).get(row).clone();
+                if let Some(why) = mismatch(e, &actual, r.unit.as_ref()) {
+                    report.push(format!("{shown}:"));
+                    report.push(format!("    expected: {why}"));
+                    report.push(format!("    actual:   {}", show_value(&actual, r.unit.as_ref())));
+                    report.push("    derivation:".to_string());
+                    for line in derivation_for(ev, &tree.files, &r.target, &r.key, row) {
+                        report.push(format!("      {line}"));
+                    }
+                }
+            }
+            report
+        });
+    // Data files written for the case have throwaway names: show them as the test's.
+    for s in sources.iter_mut().skip(first_data_source) {
+        if let Inputs::Entities { .. } = case.inputs {
+            if let Some(file) = Path::new(&s.name).file_name() {
+                s.name = format!("{file_name} ({}: entities as {})", case.name, file.to_string_lossy());
+            }
+        }
+    }
+    let mut report = probe.answer.unwrap_or_default();
+    let mut diagnostics = probe.diagnostics;
+    for (code, span) in &case.diagnostics {
+        if !diagnostics.iter().any(|d| d.code == *code) {
+            let _ = span;
+            report.push(format!("expected a `{code}` diagnostic; the run reported none"));
+        }
+    }
+    let unexpected: Vec<&Diagnostic> =
+        diagnostics.iter().filter(|d| d.is_error() && !case.diagnostics.iter().any(|(c, _)| *c == d.code)).collect();
+    for d in &unexpected {
+        report.push(format!("unexpected {} error: {}", d.code, d.message));
+    }
+    // Diagnostics the case expected are part of its passing, not problems to print.
+    diagnostics.retain(|d| d.is_error() && !case.diagnostics.iter().any(|(c, _)| *c == d.code));
+    let passed = report.is_empty();
+    (Outcome { name, passed, report }, diagnostics, probe.recorder)
+}
+
+/// Why the actual value does not meet the expectation, as the expected side reads; `None`
+/// when it does.
+fn mismatch(e: &Expectation, actual: &crate::eval::value::Value, unit: Option<&UnitOut>) -> Option<String> {
+    use crate::eval::value::Value;
+    match (&e.expected, actual) {
+        (Expected::Missing(reason), Value::Missing(r)) if r.0.contains(reason.as_str()) => None,
+        (Expected::Missing(reason), _) if reason.is_empty() => Some("a missing value".to_string()),
+        (Expected::Missing(reason), _) => Some(format!("a missing value ({reason})")),
+        (Expected::Value(want), Value::Num(got)) => {
+            let shown = if unit.is_some_and(|u| u.percent) { got * Decimal::ONE_HUNDRED } else { *got };
+            let diff = (shown - want).abs();
+            let within = diff.is_zero()
+                || e.tolerance.is_some_and(|t| diff <= t)
+                || e.relative.is_some_and(|r| diff <= r * want.abs());
+            if within {
+                None
+            } else {
+                Some(format!("{}{}", show_expected(*want, unit), tolerance_text(e)))
+            }
+        }
+        (Expected::Value(want), _) => Some(format!("{}{}", show_expected(*want, unit), tolerance_text(e))),
+    }
+}
+
+fn show_expected(want: Decimal, unit: Option<&UnitOut>) -> String {
+    let raw = if unit.is_some_and(|u| u.percent) { want / Decimal::ONE_HUNDRED } else { want };
+    show_value(&crate::eval::value::Value::Num(raw), unit)
+}
+
+fn tolerance_text(e: &Expectation) -> String {
+    match (e.tolerance, e.relative) {
+        (Some(t), _) => format!(" ± {}", t.normalize()),
+        (None, Some(r)) => format!(" ± {}%", (r * Decimal::ONE_HUNDRED).normalize()),
+        (None, None) => " (exactly)".to_string(),
+    }
+}
+
+/// What an expectation's figure names: the target, its index declarations and its unit.
+type Definition<'m> = (Target, &'m [Spanned<IndexDecl>], Option<&'m UnitExpr>);
+
+/// `cost_share[finance]`, `national_average.saving[finance]`, `return_rate[acute]`.
+fn resolve<'e>(model: &Model<'_>, e: &'e Expectation, diags: &mut Vec<Diagnostic>) -> Option<Resolved<'e>> {
+    let bad = |message: String, help: String| {
+        Diagnostic::new(Code::TestFileInvalid, message).primary(e.figure_span, "in this figure").help(help)
+    };
+    let text = e.figure.trim();
+    let (head, key) = match text.split_once('[') {
+        Some((h, rest)) => {
+            let inner = rest.strip_suffix(']').unwrap_or(rest);
+            (h.trim(), inner.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
+        }
+        None => (text, Vec::new()),
+    };
+    let found: Option<Definition<'_>> = match head.split_once('.') {
+        Some((m, f)) => model.syms.figures.get(&(m, f)).map(|fig| {
+            (
+                Target::Figure(m.to_string(), f.to_string()),
+                &fig.node.indices[..],
+                fig.node.unit.as_ref().map(|u| &u.node),
+            )
+        }),
+        None => match model.syms.get(head).map(|s| s.item) {
+            Some(Item::Kpi(k)) => Some((Target::Kpi(head.to_string()), &k.indices[..], Some(&k.unit.node))),
+            Some(Item::Param(p)) => Some((Target::Param(head.to_string()), &p.indices[..], Some(&p.unit.node))),
+            _ => None,
+        },
+    };
+    let Some((target, decls, unit)) = found else {
+        let mut known: Vec<String> = model.kpi_names().iter().map(|s| s.to_string()).collect();
+        for (m, def) in model.methodologies() {
+            known.extend(def.figures.iter().map(|f| format!("{m}.{}", f.node.name.node)));
+        }
+        let help = crate::check::suggest::help_for(
+            head,
+            known.iter().map(String::as_str),
+            "name a KPI, a parameter, or a methodology's figure as `methodology.figure`",
+        );
+        diags.push(bad(format!("no KPI, parameter or figure `{head}`"), help));
+        return None;
+    };
+    if decls.len() != key.len() {
+        let sets: Vec<&str> = decls.iter().map(|d| d.node.set.node.as_str()).collect();
+        diags.push(bad(
+            format!(
+                "`{head}` takes {} index{}, the test gives {}",
+                decls.len(),
+                if decls.len() == 1 { "" } else { "es" },
+                key.len()
+            ),
+            format!("write `{head}[{}]`", sets.join(", ")),
+        ));
+        return None;
+    }
+    for (d, k) in decls.iter().zip(&key) {
+        let set = d.node.set.node.as_str();
+        if !model.syms.is_member(set, k) {
+            let members: Vec<String> =
+                model.syms.members(set).unwrap_or_default().iter().map(|m| m.name.to_string()).collect();
+            let help = crate::check::suggest::help_for(
+                k,
+                members.iter().map(String::as_str),
+                &format!("the members of `{set}` are: {}", members.join(", ")),
+            );
+            diags.push(bad(format!("`{k}` is not a member of `{set}`"), help));
+            return None;
+        }
+    }
+    let unit = unit.map(|u| unit_out(model, u)).or_else(|| Some(unit_out(model, &UnitExpr::default())));
+    Some(Resolved { expectation: e, target, key, unit })
+}

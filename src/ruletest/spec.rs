@@ -1,0 +1,333 @@
+//! The test-file schema (`*.test.yaml`), read from the positioned YAML tree. Every mistake
+//! is a `test-file-invalid` diagnostic pointing at the offending node.
+
+use super::yaml::{Kind, Node};
+use crate::codes::Code;
+use crate::diagnostic::Diagnostic;
+use crate::source::Span;
+use rust_decimal::Decimal;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+/// One test file: its cases, with the file's defaults already applied.
+#[derive(Debug, Clone)]
+pub struct TestFile {
+    pub cases: Vec<Case>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Case {
+    pub name: String,
+    pub span: Span,
+    pub period: Option<String>,
+    pub inputs: Inputs,
+    pub expect: Vec<Expectation>,
+    /// Diagnostic codes that must be reported (by code), with where each is written.
+    pub diagnostics: Vec<(Code, Span)>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Inputs {
+    /// Rows of a dataset written in the test: each a list of (name, value) in the test's
+    /// words (field names, `cost: {finance: 10}` for indexed fields).
+    Entities { dataset: Option<(String, Span)>, rows: Vec<Vec<(String, String, Span)>>, span: Span },
+    /// A data folder, relative to the test file.
+    Data(PathBuf, Span),
+}
+
+#[derive(Debug, Clone)]
+pub struct Expectation {
+    /// As written: `cost_share[finance]`, `national_average.saving[finance]`.
+    pub figure: String,
+    pub entity: String,
+    pub expected: Expected,
+    pub tolerance: Option<Decimal>,
+    /// A fraction: `relative: 1%` is 0.01.
+    pub relative: Option<Decimal>,
+    pub span: Span,
+    pub figure_span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub enum Expected {
+    /// In the unit the figure is shown in (percent figures in percent).
+    Value(Decimal),
+    /// A missing value whose reason contains this text (empty: any reason).
+    Missing(String),
+}
+
+/// Reads a test file's YAML into cases, collecting every problem.
+pub struct Reader {
+    pub file: usize,
+    pub diags: Vec<Diagnostic>,
+}
+
+const CASE_KEYS: &[&str] = &["name", "period", "dataset", "entities", "data", "expect", "diagnostics"];
+const EXPECT_KEYS: &[&str] = &["figure", "entity", "value", "missing", "tolerance", "relative"];
+
+impl Reader {
+    fn span(&self, n: &Node) -> Span {
+        Span::new(self.file, n.start, n.end)
+    }
+
+    fn problem(&mut self, n: &Node, message: impl Into<String>, label: &str, help: impl Into<String>) {
+        self.diags
+            .push(Diagnostic::new(Code::TestFileInvalid, message).primary(self.span(n), label.to_string()).help(help));
+    }
+
+    fn text(&mut self, n: &Node, what: &str) -> Option<String> {
+        match &n.kind {
+            Kind::Scalar(s) => Some(s.clone()),
+            _ => {
+                self.problem(n, format!("{what} must be a single value"), "not a single value", "write it on one line");
+                None
+            }
+        }
+    }
+
+    fn unknown_keys(&mut self, map: &Node, known: &[&str], what: &str) {
+        for (k, _) in map.entries() {
+            let key = k.text().unwrap_or("");
+            if !known.contains(&key) {
+                let help = crate::check::suggest::help_for(
+                    key,
+                    known.iter().copied(),
+                    &format!("{what} takes {}", known.join(", ")),
+                );
+                self.problem(k, format!("unknown key `{key}` in {what}"), "not a known key", help);
+            }
+        }
+    }
+
+    /// The whole file: `cases:` with optional file-wide defaults (`period`, `dataset`,
+    /// `entities`, `data`) that each case may override.
+    pub fn file(&mut self, root: &Node) -> TestFile {
+        if !matches!(root.kind, Kind::Map(_)) {
+            self.problem(root, "a test file is a mapping with `cases:`", "not a mapping", EXAMPLE);
+            return TestFile { cases: Vec::new() };
+        }
+        let mut known = CASE_KEYS.to_vec();
+        known.retain(|k| *k != "name" && *k != "expect" && *k != "diagnostics");
+        known.push("cases");
+        self.unknown_keys(root, &known, "a test file");
+        let Some(cases) = root.get("cases") else {
+            self.problem(root, "the test file has no `cases:`", "no cases", EXAMPLE);
+            return TestFile { cases: Vec::new() };
+        };
+        if !matches!(cases.kind, Kind::Seq(_)) {
+            self.problem(cases, "`cases` must be a list", "not a list", EXAMPLE);
+            return TestFile { cases: Vec::new() };
+        }
+        let cases = cases.items().iter().filter_map(|c| self.case(c, root)).collect();
+        TestFile { cases }
+    }
+
+    fn case(&mut self, n: &Node, defaults: &Node) -> Option<Case> {
+        if !matches!(n.kind, Kind::Map(_)) {
+            self.problem(n, "a case is a mapping", "not a mapping", EXAMPLE);
+            return None;
+        }
+        self.unknown_keys(n, CASE_KEYS, "a case");
+        let name = match n.get("name") {
+            Some(v) => self.text(v, "`name`")?,
+            None => {
+                self.problem(
+                    n,
+                    "a case has no `name`",
+                    "this case",
+                    "give each case a `name:` that says what it shows",
+                );
+                return None;
+            }
+        };
+        let pick = |key: &str| n.get(key).or_else(|| defaults.get(key));
+        let period = match pick("period") {
+            Some(p) => Some(self.text(p, "`period`")?),
+            None => None,
+        };
+        // The case's own inputs win over the file's; entities over a data folder.
+        let chosen = [n, defaults]
+            .into_iter()
+            .find_map(|m| m.get("entities").map(|e| (true, e)).or_else(|| m.get("data").map(|d| (false, d))));
+        let inputs = match chosen {
+            Some((true, rows)) => {
+                let dataset = match pick("dataset") {
+                    Some(d) => Some((self.text(d, "`dataset`")?, self.span(d))),
+                    None => None,
+                };
+                Inputs::Entities { dataset, rows: self.rows(rows)?, span: self.span(rows) }
+            }
+            Some((false, d)) => Inputs::Data(PathBuf::from(self.text(d, "`data`")?), self.span(d)),
+            None => {
+                self.problem(
+                    n,
+                    format!("case `{name}` has no inputs"),
+                    "this case",
+                    "give `entities:` (rows written in the test) or `data:` (a data folder, relative to the test file)",
+                );
+                return None;
+            }
+        };
+        let mut expect = Vec::new();
+        if let Some(list) = n.get("expect") {
+            if !matches!(list.kind, Kind::Seq(_)) {
+                self.problem(list, "`expect` must be a list", "not a list", EXAMPLE);
+                return None;
+            }
+            for e in list.items() {
+                expect.extend(self.expectation(e));
+            }
+        }
+        let mut diagnostics = Vec::new();
+        if let Some(list) = n.get("diagnostics") {
+            let items: Vec<&Node> = match &list.kind {
+                Kind::Seq(items) => items.iter().collect(),
+                _ => vec![list],
+            };
+            for item in items {
+                let code = item.text().unwrap_or("");
+                match Code::parse(code) {
+                    Some(c) => diagnostics.push((c, self.span(item))),
+                    None => {
+                        let help = crate::check::suggest::help_for(
+                            code,
+                            Code::ALL.iter().map(|c| c.as_str()),
+                            "`assay explain-code --list` shows every code",
+                        );
+                        self.problem(item, format!("`{code}` is not a diagnostic code"), "unknown code", help);
+                    }
+                }
+            }
+        }
+        if expect.is_empty() && diagnostics.is_empty() {
+            self.problem(
+                n,
+                format!("case `{name}` expects nothing"),
+                "this case",
+                "add `expect:` (figures and their values) or `diagnostics:` (codes that must be reported)",
+            );
+            return None;
+        }
+        Some(Case { name, span: self.span(n), period, inputs, expect, diagnostics })
+    }
+
+    /// Entity rows: a list of mappings; a mapping value under a field name gives an indexed
+    /// field member by member (`cost: {finance: 10}` is `cost[finance]`).
+    fn rows(&mut self, n: &Node) -> Option<Vec<Vec<(String, String, Span)>>> {
+        if !matches!(n.kind, Kind::Seq(_)) || n.items().is_empty() {
+            self.problem(n, "`entities` must be a list of rows", "not a list of rows", EXAMPLE);
+            return None;
+        }
+        let mut rows = Vec::new();
+        for row in n.items() {
+            if !matches!(row.kind, Kind::Map(_)) {
+                self.problem(row, "an entity row is a mapping", "not a mapping", EXAMPLE);
+                return None;
+            }
+            let mut cells = Vec::new();
+            for (k, v) in row.entries() {
+                let key = k.text().unwrap_or("").to_string();
+                match &v.kind {
+                    Kind::Map(members) => {
+                        for (m, value) in members {
+                            let member = m.text().unwrap_or("");
+                            let text = self.text(value, &format!("`{key}[{member}]`"))?;
+                            cells.push((format!("{key}[{member}]"), text, self.span(value)));
+                        }
+                    }
+                    Kind::Null => cells.push((key, String::new(), self.span(v))),
+                    _ => {
+                        let text = self.text(v, &format!("`{key}`"))?;
+                        cells.push((key, text, self.span(v)));
+                    }
+                }
+            }
+            rows.push(cells);
+        }
+        Some(rows)
+    }
+
+    fn expectation(&mut self, n: &Node) -> Option<Expectation> {
+        if !matches!(n.kind, Kind::Map(_)) {
+            self.problem(n, "an expectation is a mapping", "not a mapping", EXAMPLE);
+            return None;
+        }
+        self.unknown_keys(n, EXPECT_KEYS, "an expectation");
+        let Some(fig) = n.get("figure") else {
+            self.problem(
+                n,
+                "an expectation has no `figure`",
+                "here",
+                "name a KPI or `methodology.figure`, with its index: `cost_share[finance]`",
+            );
+            return None;
+        };
+        let figure = self.text(fig, "`figure`")?;
+        let Some(entity) = n.get("entity") else {
+            self.problem(n, format!("the expectation of `{figure}` names no `entity`"), "here", "add `entity: CODE`");
+            return None;
+        };
+        let entity = self.text(entity, "`entity`")?;
+        let expected = match (n.get("value"), n.get("missing")) {
+            (Some(v), None) => Expected::Value(self.number(v, false)?),
+            (None, Some(m)) => Expected::Missing(match &m.kind {
+                Kind::Scalar(s) if s == "true" => String::new(),
+                Kind::Scalar(s) => s.clone(),
+                _ => String::new(),
+            }),
+            _ => {
+                self.problem(
+                    n,
+                    format!("the expectation of `{figure}` needs one of `value` and `missing`"),
+                    "here",
+                    "`value: 12.5` (in the figure's unit; percentages in percent), or `missing: \"reason text\"`",
+                );
+                return None;
+            }
+        };
+        let tolerance = match n.get("tolerance") {
+            Some(t) => Some(self.number(t, false)?.abs()),
+            None => None,
+        };
+        let relative = match n.get("relative") {
+            Some(t) => Some(self.number(t, true)?.abs()),
+            None => None,
+        };
+        Some(Expectation {
+            figure,
+            entity,
+            expected,
+            tolerance,
+            relative,
+            span: self.span(n),
+            figure_span: self.span(fig),
+        })
+    }
+
+    /// An exact decimal; `12%` is 12 (or 0.12 when `fraction`), thousands separators and
+    /// currency signs allowed.
+    fn number(&mut self, n: &Node, fraction: bool) -> Option<Decimal> {
+        let text = self.text(n, "a number")?;
+        let cleaned: String = text.chars().filter(|c| !matches!(c, ',' | '£' | '$' | '€' | ' ' | '_')).collect();
+        let (digits, percent) = match cleaned.strip_suffix('%') {
+            Some(d) => (d, true),
+            None => (cleaned.as_str(), false),
+        };
+        match Decimal::from_str(digits).or_else(|_| Decimal::from_scientific(digits)) {
+            Ok(d) if percent && fraction => Some(d / Decimal::ONE_HUNDRED),
+            Ok(d) => Some(d),
+            Err(_) => {
+                self.problem(
+                    n,
+                    format!("`{text}` is not a number"),
+                    "not a number",
+                    "write a decimal such as `12.5`, `1,234.56` or `12%`",
+                );
+                None
+            }
+        }
+    }
+}
+
+pub const EXAMPLE: &str = "a test file looks like:\n\
+cases:\n  - name: saving above the average\n    period: 2009/10\n    entities:\n      - {organisation: A1, org_type: acute, turnover: 1000, cost: {finance: 30}}\n    expect:\n      - {figure: cost_share[finance], entity: A1, value: 3}";
