@@ -10,6 +10,7 @@ pub mod cli;
 pub mod codes;
 pub mod data;
 pub mod diagnostic;
+pub mod diff;
 pub mod eval;
 pub mod fasthash;
 pub mod load;

@@ -68,3 +68,18 @@ fn check_definitions(tree: &RuleTree, options: CheckOptions) -> Vec<Diagnostic> 
     diags.extend(cycles::find(&checker.exprs.deps));
     diags
 }
+
+/// Which KPIs, parameters and methodology figures each formula refers to (for `diff`).
+pub fn dependencies(tree: &RuleTree) -> Vec<exprs::Dep> {
+    let mut scratch = Vec::new();
+    let units = units::UnitTable::build(&tree.asts, &mut scratch);
+    let syms = symbols::Symbols::build(&tree.asts, &mut scratch);
+    let mut checker = defs::DefChecker { exprs: exprs::ExprChecker::new(&syms, &units), strict: false };
+    for file in &tree.asts {
+        let path = tree.files.get(file.id).map(|f| f.path.as_path()).unwrap_or(std::path::Path::new("."));
+        for def in &file.definitions {
+            checker.definition(def, path);
+        }
+    }
+    checker.exprs.deps
+}

@@ -1,0 +1,229 @@
+//! Semantic changes between two rule trees: definitions compared by kind and name on their
+//! syntax trees, so layout and comments (doc comments included) never count as changes.
+
+use crate::ast::{DefKind, Definition, Expr};
+use crate::check::exprs::Node;
+use crate::load::RuleTree;
+use crate::source::{SourceFile, Span, Spanned};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Change {
+    /// `added`, `removed` or `changed`.
+    pub change: &'static str,
+    pub kind: &'static str,
+    pub name: String,
+    /// The file it is in (the new side's, unless removed).
+    pub file: String,
+    /// What changed, one line each (`formula: old → new`).
+    pub details: Vec<String>,
+    /// The figures it can move directly: the KPI or parameter, or the methodology's
+    /// changed figures (all its figures when its peers or scale changed).
+    #[serde(skip)]
+    pub nodes: Vec<Node>,
+}
+
+/// Definitions, by kind and name, in file order.
+fn definitions(tree: &RuleTree) -> Vec<(&'static str, &str, &Spanned<Definition>)> {
+    tree.asts
+        .iter()
+        .flat_map(|f| &f.definitions)
+        .map(|d| (d.node.kind.keyword(), d.node.name.node.as_str(), d))
+        .collect()
+}
+
+pub fn compare(old: &RuleTree, new: &RuleTree) -> Vec<Change> {
+    let (a, b) = (definitions(old), definitions(new));
+    let file = |t: &RuleTree, span: Span| t.files.get(span.file).map(|f| f.name.clone()).unwrap_or_default();
+    let mut out = Vec::new();
+    for (kind, name, d) in &a {
+        if !b.iter().any(|(k, n, _)| k == kind && n == name) {
+            out.push(Change {
+                change: "removed",
+                kind,
+                name: name.to_string(),
+                file: file(old, d.span),
+                details: Vec::new(),
+                nodes: all_nodes(&d.node),
+            });
+        }
+    }
+    for (kind, name, d) in &b {
+        match a.iter().find(|(k, n, _)| k == kind && n == name) {
+            None => out.push(Change {
+                change: "added",
+                kind,
+                name: name.to_string(),
+                file: file(new, d.span),
+                details: Vec::new(),
+                nodes: all_nodes(&d.node),
+            }),
+            Some((_, _, before)) => {
+                // Doc comments are comments: not a semantic change.
+                if before.node.kind == d.node.kind {
+                    continue;
+                }
+                let texts = Texts { old: &old.files, new: &new.files };
+                let (details, nodes) = describe(&texts, &before.node, &d.node);
+                out.push(Change {
+                    change: "changed",
+                    kind,
+                    name: name.to_string(),
+                    file: file(new, d.span),
+                    details,
+                    nodes,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The source text of both sides, for quoting what changed.
+struct Texts<'t> {
+    old: &'t [SourceFile],
+    new: &'t [SourceFile],
+}
+
+impl Texts<'_> {
+    fn before(&self, span: Span) -> String {
+        squash(self.old.get(span.file).map_or("", |f| f.slice(span)))
+    }
+
+    fn after(&self, span: Span) -> String {
+        squash(self.new.get(span.file).map_or("", |f| f.slice(span)))
+    }
+
+    fn expr(&self, what: &str, a: &Expr, b: &Expr, out: &mut Vec<String>) {
+        if a != b {
+            out.push(format!("{what}: `{}` → `{}`", self.before(a.span), self.after(b.span)));
+        }
+    }
+
+    /// Items of two lists compared as text: those only in the old and only in the new.
+    fn lists<T: PartialEq>(&self, what: &str, a: &[Spanned<T>], b: &[Spanned<T>], out: &mut Vec<String>) {
+        for x in a.iter().filter(|x| !b.contains(x)) {
+            out.push(format!("{what} removed: `{}`", self.before(x.span)));
+        }
+        for x in b.iter().filter(|x| !a.contains(x)) {
+            out.push(format!("{what} added: `{}`", self.after(x.span)));
+        }
+    }
+}
+
+fn squash(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn all_nodes(d: &Definition) -> Vec<Node> {
+    let name = d.name.node.clone();
+    match &d.kind {
+        DefKind::Kpi(_) => vec![Node::Kpi(name)],
+        DefKind::Param(_) => vec![Node::Param(name)],
+        DefKind::Methodology(m) => {
+            m.figures.iter().map(|f| Node::Figure(name.clone(), f.node.name.node.clone())).collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn describe(t: &Texts<'_>, a: &Definition, b: &Definition) -> (Vec<String>, Vec<Node>) {
+    let mut out = Vec::new();
+    let name = b.name.node.clone();
+    let mut nodes = Vec::new();
+    match (&a.kind, &b.kind) {
+        (DefKind::Kpi(x), DefKind::Kpi(y)) => {
+            t.expr("formula", &x.formula, &y.formula, &mut out);
+            if x.unit != y.unit {
+                out.push(format!("unit: `{}` → `{}`", t.before(x.unit.span), t.after(y.unit.span)));
+            }
+            if x.indices != y.indices {
+                out.push("indices changed".to_string());
+            }
+            if x.title != y.title {
+                out.push("title changed".to_string());
+            }
+            t.lists("cite", &x.cites, &y.cites, &mut out);
+            nodes.push(Node::Kpi(name));
+        }
+        (DefKind::Param(x), DefKind::Param(y)) => {
+            t.lists("value", &x.entries, &y.entries, &mut out);
+            if x.unit != y.unit {
+                out.push(format!("unit: `{}` → `{}`", t.before(x.unit.span), t.after(y.unit.span)));
+            }
+            if x.indices != y.indices {
+                out.push("indices changed".to_string());
+            }
+            t.lists("cite", &x.cites, &y.cites, &mut out);
+            nodes.push(Node::Param(name));
+        }
+        (DefKind::Methodology(x), DefKind::Methodology(y)) => {
+            let whole = x.peers != y.peers || x.scale != y.scale;
+            match (&x.peers, &y.peers) {
+                (Some(p), Some(q)) if p != q => {
+                    out.push(format!("peers: `{}` → `{}`", t.before(p.span), t.after(q.span)))
+                }
+                (None, Some(q)) => out.push(format!("peers added: `{}`", t.after(q.span))),
+                (Some(p), None) => out.push(format!("peers removed: `{}`", t.before(p.span))),
+                _ => {}
+            }
+            match (&x.scale, &y.scale) {
+                (Some(p), Some(q)) => t.expr("scale", p, q, &mut out),
+                (None, Some(q)) => out.push(format!("scale added: `{}`", t.after(q.span))),
+                (Some(p), None) => out.push(format!("scale removed: `{}`", t.before(p.span))),
+                _ => {}
+            }
+            for f in &x.figures {
+                match y.figures.iter().find(|g| g.node.name == f.node.name) {
+                    None => out.push(format!("figure `{}` removed", f.node.name.node)),
+                    Some(g) if g != f => {
+                        let before = out.len();
+                        t.expr(&format!("figure `{}`", f.node.name.node), &f.node.formula, &g.node.formula, &mut out);
+                        if out.len() == before {
+                            out.push(format!(
+                                "figure `{}`: `{}` → `{}`",
+                                f.node.name.node,
+                                t.before(f.span),
+                                t.after(g.span)
+                            ));
+                        }
+                        nodes.push(Node::Figure(name.clone(), g.node.name.node.clone()));
+                    }
+                    _ => {}
+                }
+            }
+            for g in y.figures.iter().filter(|g| !x.figures.iter().any(|f| f.node.name == g.node.name)) {
+                out.push(format!("figure `{}` added: `{}`", g.node.name.node, t.after(g.node.formula.span)));
+                nodes.push(Node::Figure(name.clone(), g.node.name.node.clone()));
+            }
+            t.lists("total", &x.totals, &y.totals, &mut out);
+            t.lists("cite", &x.cites, &y.cites, &mut out);
+            if x.title != y.title {
+                out.push(format!("title: `{}` → `{}`", x.title.node, y.title.node));
+            }
+            if whole {
+                nodes = all_nodes(b);
+            }
+        }
+        (DefKind::Classify(x), DefKind::Classify(y)) => {
+            if x.columns != y.columns {
+                out.push("columns changed".to_string());
+            }
+            if x.hit != y.hit {
+                out.push(format!("hit policy: `{}` → `{}`", x.hit.node.as_str(), y.hit.node.as_str()));
+            }
+            t.lists("row", &x.rows, &y.rows, &mut out);
+            t.lists("cite", &x.cites, &y.cites, &mut out);
+        }
+        (x, y) => {
+            if let (Some(c), Some(d)) = (x.cites(), y.cites()) {
+                t.lists("cite", c, d, &mut out);
+            }
+            nodes = all_nodes(b);
+        }
+    }
+    if out.is_empty() {
+        out.push("changed".to_string());
+    }
+    (out, nodes)
+}
