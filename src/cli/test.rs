@@ -23,8 +23,8 @@ pub struct TestArgs {
     /// Test files, or directories searched for `*.test.yaml` files.
     #[arg(default_value = "rules")]
     paths: Vec<PathBuf>,
-    /// The rules under test. Default: the directories among PATHS (or `rules` when only
-    /// files are given).
+    /// The rules under test. Default: `rules` for paths inside it and for test files; the
+    /// directory itself for any other directory given.
     #[arg(long, num_args = 1..)]
     rules: Vec<PathBuf>,
     /// Report which definitions and `if` arms the cases exercised, per rule file.
@@ -44,16 +44,7 @@ pub fn run(args: &TestArgs) -> u8 {
         eprintln!("error[usage]: `--threshold` is a percentage between 0 and 100");
         return EXIT_USAGE;
     }
-    let rules = if args.rules.is_empty() {
-        let dirs: Vec<PathBuf> = args.paths.iter().filter(|p| p.is_dir()).cloned().collect();
-        if dirs.is_empty() {
-            vec![PathBuf::from("rules")]
-        } else {
-            dirs
-        }
-    } else {
-        args.rules.clone()
-    };
+    let rules = if args.rules.is_empty() { default_rules(&args.paths) } else { args.rules.clone() };
     let colour = render::use_colour(std::io::stderr().is_terminal());
     let tree = crate::load::load(&rules);
     let report = check::check(&tree, CheckOptions::default());
@@ -124,6 +115,21 @@ pub fn run(args: &TestArgs) -> u8 {
     } else {
         EXIT_ERRORS
     }
+}
+
+/// The rules a test run checks against when `--rules` is not given: a test beside the
+/// shipped library (`rules/kpis`) needs the whole library, not only its own folder.
+fn default_rules(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let library = PathBuf::from("rules");
+    let mut out: Vec<PathBuf> = Vec::new();
+    for p in paths {
+        let shown = PathBuf::from(crate::load::display(p));
+        let pick = if p.is_dir() && !shown.starts_with(&library) { p.clone() } else { library.clone() };
+        if !out.contains(&pick) {
+            out.push(pick);
+        }
+    }
+    out
 }
 
 fn print(diags: &[Diagnostic], sources: &[crate::source::SourceFile], format: ErrorFormat, colour: bool) {
