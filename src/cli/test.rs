@@ -20,8 +20,8 @@ use std::path::PathBuf;
 /// errors, or coverage is below the threshold; 2 usage errors.
 #[derive(clap::Args, Debug)]
 pub struct TestArgs {
-    /// Test files, or directories searched for `*.test.yaml` files.
-    #[arg(default_value = "rules")]
+    /// Test files, or directories searched for `*.test.yaml` files. Default: the rules'
+    /// directories (`rules`).
     paths: Vec<PathBuf>,
     /// The rules under test. Default: `rules` for paths inside it and for test files; the
     /// directory itself for any other directory given.
@@ -44,7 +44,24 @@ pub fn run(args: &TestArgs) -> u8 {
         eprintln!("error[usage]: `--threshold` is a percentage between 0 and 100");
         return EXIT_USAGE;
     }
-    let rules = if args.rules.is_empty() { default_rules(&args.paths) } else { args.rules.clone() };
+    let given =
+        if args.paths.is_empty() && args.rules.is_empty() { vec![PathBuf::from("rules")] } else { args.paths.clone() };
+    let rules = if args.rules.is_empty() { default_rules(&given) } else { args.rules.clone() };
+    // Without paths, the tests are those beside the rules.
+    let paths: Vec<PathBuf> = if given.is_empty() {
+        rules
+            .iter()
+            .map(|r| {
+                if r.is_file() {
+                    r.parent().filter(|p| !p.as_os_str().is_empty()).map_or_else(|| PathBuf::from("."), PathBuf::from)
+                } else {
+                    r.clone()
+                }
+            })
+            .collect()
+    } else {
+        given
+    };
     let colour = render::use_colour(std::io::stderr().is_terminal());
     let tree = crate::load::load(&rules);
     let report = check::check(&tree, CheckOptions::default());
@@ -54,8 +71,8 @@ pub fn run(args: &TestArgs) -> u8 {
         eprintln!("the rules have errors: no test was run");
         return EXIT_ERRORS;
     }
-    let files = ruletest::find_test_files(&args.paths);
-    if let Some(missing) = args.paths.iter().find(|p| !p.exists()) {
+    let files = ruletest::find_test_files(&paths);
+    if let Some(missing) = paths.iter().find(|p| !p.exists()) {
         eprintln!("error[usage]: `{}` does not exist", crate::load::display(missing));
         return EXIT_USAGE;
     }

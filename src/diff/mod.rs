@@ -119,7 +119,7 @@ fn markdown(r: &Report, limit: usize) -> String {
         for c in &r.changes {
             out.push_str(&format!("- **{}** {} `{}` (`{}`)\n", c.change, c.kind, c.name, c.file));
             for d in &c.details {
-                out.push_str(&format!("  - {}\n", d.replace('|', "\\|")));
+                out.push_str(&format!("  - {d}\n"));
             }
         }
     }

@@ -1,7 +1,7 @@
 //! Semantic changes between two rule trees: definitions compared by kind and name on their
 //! syntax trees, so layout and comments (doc comments included) never count as changes.
 
-use crate::ast::{DefKind, Definition, Expr};
+use crate::ast::{DefKind, Definition, Expr, ParamEntry, ParamKey};
 use crate::check::exprs::Node;
 use crate::load::RuleTree;
 use crate::source::{SourceFile, Span, Spanned};
@@ -111,8 +111,40 @@ impl Texts<'_> {
     }
 }
 
+/// Rule text on one line, without comments (a `#` outside quotes starts one).
 fn squash(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    let code: Vec<&str> = text
+        .lines()
+        .map(|line| {
+            let mut quoted = false;
+            for (i, c) in line.char_indices() {
+                match c {
+                    '"' => quoted = !quoted,
+                    '#' if !quoted => return line.get(..i).unwrap_or(line),
+                    _ => {}
+                }
+            }
+            line
+        })
+        .collect();
+    code.join(" ").split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `small`, `finance, low`, `*`, with `since DATE` when dated.
+fn entry_place(e: &ParamEntry) -> String {
+    let keys: Vec<String> = e
+        .keys
+        .iter()
+        .map(|k| match &k.node {
+            ParamKey::Name(n) => n.clone(),
+            ParamKey::Any => "*".to_string(),
+        })
+        .collect();
+    let keys = if keys.is_empty() { "the value".to_string() } else { keys.join(", ") };
+    match &e.since {
+        Some(d) => format!("{keys} since {}", d.node),
+        None => keys,
+    }
 }
 
 fn all_nodes(d: &Definition) -> Vec<Node> {
@@ -147,7 +179,25 @@ fn describe(t: &Texts<'_>, a: &Definition, b: &Definition) -> (Vec<String>, Vec<
             nodes.push(Node::Kpi(name));
         }
         (DefKind::Param(x), DefKind::Param(y)) => {
-            t.lists("value", &x.entries, &y.entries, &mut out);
+            // An entry for the same members and date whose value changed reads as one change.
+            let same_place = |p: &Spanned<ParamEntry>, q: &Spanned<ParamEntry>| {
+                p.node.keys == q.node.keys && p.node.since == q.node.since
+            };
+            for p in x.entries.iter().filter(|p| !y.entries.contains(p)) {
+                match y.entries.iter().find(|q| same_place(p, q)) {
+                    Some(q) => out.push(format!(
+                        "value `{}`: `{}` → `{}`",
+                        entry_place(&p.node),
+                        t.before(p.node.value.span),
+                        t.after(q.node.value.span)
+                    )),
+                    None => out.push(format!("value removed: `{}`", t.before(p.span))),
+                }
+            }
+            for q in y.entries.iter().filter(|q| !x.entries.contains(q) && !x.entries.iter().any(|p| same_place(p, q)))
+            {
+                out.push(format!("value added: `{}`", t.after(q.span)));
+            }
             if x.unit != y.unit {
                 out.push(format!("unit: `{}` → `{}`", t.before(x.unit.span), t.after(y.unit.span)));
             }

@@ -99,7 +99,7 @@ pub fn write(
                 None => {
                     let known = aliases.iter().flatten().map(String::as_str);
                     diags.push(
-                        invalid(*span, format!("dataset `{}` has no field `{name}`", spec.name), "this value").help(
+                        invalid(*span, format!("dataset `{}` has no field `{name}`", spec.name), "not a field").help(
                             crate::check::suggest::help_for(
                                 name,
                                 known,

@@ -29,7 +29,7 @@ pub struct Case {
 #[derive(Debug, Clone)]
 pub enum Inputs {
     /// Rows of a dataset written in the test: each a list of (name, value) in the test's
-    /// words (field names, `cost: {finance: 10}` for indexed fields).
+    /// words (field names, `cost: {finance: 10}` for indexed fields), with where each name is.
     Entities { dataset: Option<(String, Span)>, rows: Vec<Vec<(String, String, Span)>>, span: Span },
     /// A data folder, relative to the test file.
     Data(PathBuf, Span),
@@ -232,13 +232,13 @@ impl Reader {
                         for (m, value) in members {
                             let member = m.text().unwrap_or("");
                             let text = self.text(value, &format!("`{key}[{member}]`"))?;
-                            cells.push((format!("{key}[{member}]"), text, self.span(value)));
+                            cells.push((format!("{key}[{member}]"), text, self.span(m)));
                         }
                     }
-                    Kind::Null => cells.push((key, String::new(), self.span(v))),
+                    Kind::Null => cells.push((key, String::new(), self.span(k))),
                     _ => {
                         let text = self.text(v, &format!("`{key}`"))?;
-                        cells.push((key, text, self.span(v)));
+                        cells.push((key, text, self.span(k)));
                     }
                 }
             }

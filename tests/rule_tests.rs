@@ -1,0 +1,87 @@
+//! `assay test` as a user runs it: the shipped library's tests pass with the coverage the
+//! README states, failures and thresholds exit 1, usage mistakes exit 2.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // test code: failing loudly is the point
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn assay(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_assay")).args(args).current_dir(dir).env("NO_COLOR", "1").output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn the_shipped_library_passes_its_tests_with_the_coverage_the_readme_states() {
+    let out = assay(repo(), &["test", "rules/", "--coverage", "--threshold", "90"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("test result: ok.") && text.contains(" 0 failed"), "{text}");
+    // Every methodology and KPI family has a test file beside it.
+    for dir in ["rules/methodologies", "rules/kpis"] {
+        for entry in std::fs::read_dir(repo().join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "assay") {
+                let test = path.with_extension("test.yaml");
+                assert!(test.exists(), "no tests for {}", path.display());
+            }
+        }
+    }
+    let total = text.lines().find(|l| l.trim_start().starts_with("total")).unwrap();
+    let figures: Vec<&str> = total.split_whitespace().skip(1).collect();
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let stated = format!("{} definitions ({})", figures[0], figures[1]);
+    assert!(readme.contains(&stated), "the README should say `{stated}`");
+}
+
+#[test]
+fn a_test_directory_inside_the_library_is_checked_against_the_whole_library() {
+    let out = assay(repo(), &["test", "rules/kpis"]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn a_wrong_expectation_fails_with_expected_actual_and_derivation() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("r.assay"),
+        "unit GBP \"pound\" symbol \"£\"\n\
+         dataset d \"D\" { file \"d.csv\" entity org key \"Code\" field turnover : GBP from \"Turnover\" field cost : GBP from \"Cost\" }\n\
+         kpi share : percent = cost / turnover\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("r.test.yaml"),
+        "entities: [{org: A, turnover: 400, cost: 100}]\ncases:\n  - name: a quarter\n    expect: [{figure: share, entity: A, value: 20, relative: 1%}]\n",
+    )
+    .unwrap();
+    let out = assay(dir.path(), &["test", "--rules", "r.assay"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("expected: 20% ± 1%"), "{text}");
+    assert!(text.contains("actual:   25%"), "{text}");
+    assert!(text.contains("share = cost / turnover    (r.assay:3:23)"), "{text}");
+    assert!(text.contains("cost = £100") && text.contains("turnover = £400"), "{text}");
+    assert!(text.contains("test result: FAILED. 0 passed; 1 failed"), "{text}");
+    // Within the tolerance it passes.
+    std::fs::write(
+        dir.path().join("r.test.yaml"),
+        "entities: [{org: A, turnover: 400, cost: 100}]\ncases:\n  - name: a quarter\n    expect: [{figure: share, entity: A, value: 24.9, tolerance: 0.1}]\n",
+    )
+    .unwrap();
+    let out = assay(dir.path(), &["test", "--rules", "r.assay"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+}
+
+#[test]
+fn usage_mistakes_exit_2() {
+    assert_eq!(assay(repo(), &["test", "--threshold", "150"]).status.code(), Some(2));
+    assert_eq!(assay(repo(), &["test", "no/such/tests"]).status.code(), Some(2));
+}
