@@ -130,8 +130,8 @@ fn squash(text: &str) -> String {
     code.join(" ").split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// `small`, `finance, low`, `*`, with `since DATE` when dated.
-fn entry_place(e: &ParamEntry) -> String {
+/// `small`, `finance, low`, `*`, with `since DATE` when dated; nothing for a plain value.
+fn entry_place(e: &ParamEntry) -> Option<String> {
     let keys: Vec<String> = e
         .keys
         .iter()
@@ -140,10 +140,11 @@ fn entry_place(e: &ParamEntry) -> String {
             ParamKey::Any => "*".to_string(),
         })
         .collect();
-    let keys = if keys.is_empty() { "the value".to_string() } else { keys.join(", ") };
-    match &e.since {
-        Some(d) => format!("{keys} since {}", d.node),
-        None => keys,
+    match (&e.since, keys.is_empty()) {
+        (None, true) => None,
+        (None, false) => Some(keys.join(", ")),
+        (Some(d), true) => Some(format!("since {}", d.node)),
+        (Some(d), false) => Some(format!("{} since {}", keys.join(", "), d.node)),
     }
 }
 
@@ -186,8 +187,8 @@ fn describe(t: &Texts<'_>, a: &Definition, b: &Definition) -> (Vec<String>, Vec<
             for p in x.entries.iter().filter(|p| !y.entries.contains(p)) {
                 match y.entries.iter().find(|q| same_place(p, q)) {
                     Some(q) => out.push(format!(
-                        "value `{}`: `{}` → `{}`",
-                        entry_place(&p.node),
+                        "value{}: `{}` → `{}`",
+                        entry_place(&p.node).map(|w| format!(" `{w}`")).unwrap_or_default(),
                         t.before(p.node.value.span),
                         t.after(q.node.value.span)
                     )),
@@ -276,4 +277,35 @@ fn describe(t: &Texts<'_>, a: &Definition, b: &Definition) -> (Vec<String>, Vec<
         out.push("changed".to_string());
     }
     (out, nodes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tree(text: &str) -> RuleTree {
+        crate::load::load_bytes("r.assay", text.as_bytes().to_vec())
+    }
+
+    #[test]
+    fn quoted_rule_text_keeps_hashes_in_strings_and_drops_comments() {
+        assert_eq!(squash("small = 25%   # raised\n  and more"), "small = 25% and more");
+        assert_eq!(squash("cite src \"s#1\"  # note"), "cite src \"s#1\"");
+    }
+
+    #[test]
+    fn layout_and_doc_comments_are_no_change_but_values_are() {
+        let old = tree("unit GBP \"pound\" symbol \"£\"\nparam p : GBP = £1\nkpi k : GBP = p * 2\n");
+        let laid_out = tree("# note\nunit GBP \"pound\"   symbol \"£\"\n## Doc.\nparam p : GBP =\n  £1\nkpi k : GBP =\n    p * 2  # twice\n");
+        assert!(compare(&old, &laid_out).is_empty());
+        let changed =
+            tree("unit GBP \"pound\" symbol \"£\"\nparam p : GBP = £2\nkpi k : GBP = p * 3\nkpi n : GBP = p\n");
+        let changes = compare(&old, &changed);
+        let shown: Vec<String> =
+            changes.iter().map(|c| format!("{} {} {}: {}", c.change, c.kind, c.name, c.details.join("; "))).collect();
+        assert_eq!(
+            shown,
+            vec!["changed param p: value: `£1` → `£2`", "changed kpi k: formula: `p * 2` → `p * 3`", "added kpi n: ",]
+        );
+    }
 }

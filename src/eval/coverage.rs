@@ -14,6 +14,8 @@ pub struct Recorder {
     /// For each `if` (by the span of the whole expression): was the `then` arm taken for
     /// some entity, and was the `else` arm.
     pub arms: BTreeMap<Span, (bool, bool)>,
+    /// Decision-table rows some record matched: (table, row index).
+    pub rows: BTreeSet<(String, usize)>,
 }
 
 impl Recorder {
@@ -47,6 +49,7 @@ impl Recorder {
     /// Add what another run recorded.
     pub fn merge(&mut self, other: Recorder) {
         self.targets.extend(other.targets);
+        self.rows.extend(other.rows);
         for (span, (t, o)) in other.arms {
             let entry = self.arms.entry(span).or_default();
             entry.0 |= t;

@@ -17,8 +17,20 @@ pub struct FileCoverage {
     pub arms_taken: usize,
     /// Definitions no case evaluated: label and 1-based line.
     pub missed: Vec<(String, usize)>,
-    /// Decision-table rows in the file (no command evaluates decision tables yet).
+    /// Decision-table rows in the file, and those some record of a `classify` case matched.
     pub table_rows: usize,
+    pub rows_matched: usize,
+}
+
+/// Sums over files: definitions (covered), `if` arms (taken), table rows (matched).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Totals {
+    pub definitions: usize,
+    pub covered: usize,
+    pub arms: usize,
+    pub arms_taken: usize,
+    pub table_rows: usize,
+    pub rows_matched: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -27,19 +39,24 @@ pub struct Coverage {
 }
 
 impl Coverage {
-    pub fn totals(&self) -> (usize, usize, usize, usize) {
-        self.files
-            .iter()
-            .fold((0, 0, 0, 0), |(d, c, a, t), f| (d + f.definitions, c + f.covered, a + f.arms, t + f.arms_taken))
+    pub fn totals(&self) -> Totals {
+        self.files.iter().fold(Totals::default(), |t, f| Totals {
+            definitions: t.definitions + f.definitions,
+            covered: t.covered + f.covered,
+            arms: t.arms + f.arms,
+            arms_taken: t.arms_taken + f.arms_taken,
+            table_rows: t.table_rows + f.table_rows,
+            rows_matched: t.rows_matched + f.rows_matched,
+        })
     }
 
     /// Covered definitions as a percentage of all coverable ones (100 when there are none).
     pub fn percent(&self) -> f64 {
-        let (d, c, _, _) = self.totals();
-        if d == 0 {
+        let t = self.totals();
+        if t.definitions == 0 {
             100.0
         } else {
-            c as f64 * 100.0 / d as f64
+            t.covered as f64 * 100.0 / t.definitions as f64
         }
     }
 }
@@ -57,6 +74,7 @@ pub fn measure(tree: &RuleTree, recorder: &Recorder) -> Coverage {
             arms_taken: 0,
             missed: Vec::new(),
             table_rows: 0,
+            rows_matched: 0,
         };
         let mut ifs = Vec::new();
         for def in &ast.definitions {
@@ -82,7 +100,11 @@ pub fn measure(tree: &RuleTree, recorder: &Recorder) -> Coverage {
                         ifs_in(&f.node.formula, &mut ifs);
                     }
                 }
-                DefKind::Classify(c) => fc.table_rows += c.rows.len(),
+                DefKind::Classify(c) => {
+                    fc.table_rows += c.rows.len();
+                    fc.rows_matched +=
+                        (0..c.rows.len()).filter(|r| recorder.rows.contains(&(name.clone(), *r))).count();
+                }
                 _ => {}
             }
             for (target, label, span) in coverable {
@@ -133,21 +155,36 @@ fn ifs_in(e: &Expr, out: &mut Vec<Span>) {
 
 /// The coverage table printed by `assay test --coverage`.
 pub fn render(c: &Coverage) -> String {
-    let mut out = String::from("\ncoverage: definitions evaluated by some case; `if` arms taken by some entity\n");
+    let mut out = String::from(
+        "\ncoverage: definitions evaluated by some case; `if` arms taken and decision-table rows matched by some entity or record\n",
+    );
     let width = c.files.iter().map(|f| f.file.len()).max().unwrap_or(4).max(5);
-    out.push_str(&format!("  {:<width$}  {:>18}  {:>9}\n", "file", "definitions", "if arms"));
-    let row = |name: &str, d: usize, cov: usize, a: usize, t: usize| {
-        let pct = if d == 0 { 100.0 } else { cov as f64 * 100.0 / d as f64 };
-        let arms = if a == 0 { "-".to_string() } else { format!("{t}/{a}") };
-        format!("  {name:<width$}  {:>10} {:>6.1}%  {arms:>9}\n", format!("{cov}/{d}"), pct)
+    out.push_str(&format!("  {:<width$}  {:>18}  {:>9}  {:>10}\n", "file", "definitions", "if arms", "table rows"));
+    let ratio = |part: usize, whole: usize| if whole == 0 { "-".to_string() } else { format!("{part}/{whole}") };
+    let row = |name: &str, t: Totals| {
+        let defs = if t.definitions == 0 {
+            "-".to_string()
+        } else {
+            format!("{:>10} {:>6.1}%", ratio(t.covered, t.definitions), t.covered as f64 * 100.0 / t.definitions as f64)
+        };
+        format!(
+            "  {name:<width$}  {defs:>18}  {:>9}  {:>10}\n",
+            ratio(t.arms_taken, t.arms),
+            ratio(t.rows_matched, t.table_rows)
+        )
     };
     for f in &c.files {
-        if f.definitions > 0 {
-            out.push_str(&row(&f.file, f.definitions, f.covered, f.arms, f.arms_taken));
-        }
+        let t = Totals {
+            definitions: f.definitions,
+            covered: f.covered,
+            arms: f.arms,
+            arms_taken: f.arms_taken,
+            table_rows: f.table_rows,
+            rows_matched: f.rows_matched,
+        };
+        out.push_str(&row(&f.file, t));
     }
-    let (d, cov, a, t) = c.totals();
-    out.push_str(&row("total", d, cov, a, t));
+    out.push_str(&row("total", c.totals()));
     let missed: Vec<String> = c
         .files
         .iter()
@@ -159,12 +196,6 @@ pub fn render(c: &Coverage) -> String {
         .collect();
     if !missed.is_empty() {
         out.push_str(&format!("not covered:\n{}", missed.concat()));
-    }
-    let rows: usize = c.files.iter().map(|f| f.table_rows).sum();
-    if rows > 0 {
-        out.push_str(&format!(
-            "decision tables: {rows} rows not measured (no command evaluates decision tables yet)\n"
-        ));
     }
     out
 }

@@ -1,6 +1,7 @@
 //! Rule tests (`assay test`): YAML cases kept beside the rules (`*.test.yaml`), each with
 //! inputs, a period and expected figures or diagnostics, and the coverage they give.
 
+mod classify;
 pub mod coverage;
 pub mod derivation;
 mod inline;

@@ -105,6 +105,17 @@ fn run_case(
 ) -> (Outcome, Vec<Diagnostic>, Option<Recorder>) {
     let name = format!("{file_name}: {}", case.name);
     let fail = |report: Vec<String>| Outcome { name: name.clone(), passed: false, report };
+    if let Some(c) = &case.classify {
+        let mut recorder = Recorder::default();
+        let (report, diags) = super::classify::run(model, c, &mut recorder);
+        let passed = report.is_empty() && diags.is_empty();
+        let report = if diags.is_empty() {
+            report
+        } else {
+            vec!["the case names something the table does not have (see the diagnostics)".into()]
+        };
+        return (Outcome { name, passed, report }, diags, record.then_some(recorder));
+    }
     let mut invalid = Vec::new();
     let resolved: Vec<Resolved<'_>> = case.expect.iter().filter_map(|e| resolve(model, e, &mut invalid)).collect();
     if !invalid.is_empty() {
@@ -117,7 +128,8 @@ fn run_case(
     // The inputs: rows written to a throwaway folder, or a data folder beside the test.
     let temp;
     let data_dir = match &case.inputs {
-        Inputs::Entities { dataset, rows, span } => {
+        None => return (fail(vec!["the case has no inputs".into()]), Vec::new(), None),
+        Some(Inputs::Entities { dataset, rows, span }) => {
             match inline::write(model, dataset.as_ref(), rows, case.period.as_deref(), *span) {
                 Ok(t) => {
                     temp = t;
@@ -128,7 +140,7 @@ fn run_case(
                 }
             }
         }
-        Inputs::Data(dir, _) => base.join(dir),
+        Some(Inputs::Data(dir, _)) => base.join(dir),
     };
     let first_data_source = sources.len();
     let probe =
@@ -157,7 +169,7 @@ fn run_case(
         });
     // Data files written for the case have throwaway names: show them as the test's.
     for s in sources.iter_mut().skip(first_data_source) {
-        if let Inputs::Entities { .. } = case.inputs {
+        if let Some(Inputs::Entities { .. }) = case.inputs {
             if let Some(file) = Path::new(&s.name).file_name() {
                 s.name = format!("{file_name} ({}: entities as {})", case.name, file.to_string_lossy());
             }
@@ -291,4 +303,62 @@ fn resolve<'e>(model: &Model<'_>, e: &'e Expectation, diags: &mut Vec<Diagnostic
     }
     let unit = unit.map(|u| unit_out(model, u)).or_else(|| Some(unit_out(model, &UnitExpr::default())));
     Some(Resolved { expectation: e, target, key, unit })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eval::value::Value;
+    use std::str::FromStr;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap_or_default()
+    }
+
+    fn expect(value: &str, tolerance: Option<&str>, relative: Option<&str>) -> Expectation {
+        Expectation {
+            figure: "x".into(),
+            entity: "A".into(),
+            expected: Expected::Value(d(value)),
+            tolerance: tolerance.map(d),
+            relative: relative.map(d),
+            span: Span::default(),
+            figure_span: Span::default(),
+        }
+    }
+
+    fn percent() -> UnitOut {
+        UnitOut { name: "percent".into(), symbol: "%".into(), percent: true, money: false }
+    }
+
+    #[test]
+    fn values_compare_exactly_unless_a_tolerance_is_given() {
+        // 1/3 is not 0.3333 exactly; within 0.0001 it is.
+        let third = Value::Num(Decimal::ONE / Decimal::from(3));
+        assert!(mismatch(&expect("0.3333", None, None), &third, None).is_some());
+        assert!(mismatch(&expect("0.3333", Some("0.0001"), None), &third, None).is_none());
+        // Relative: 1% of 200 is 2.
+        assert!(mismatch(&expect("200", None, Some("0.01")), &Value::Num(d("202")), None).is_none());
+        assert!(mismatch(&expect("200", None, Some("0.01")), &Value::Num(d("202.01")), None).is_some());
+        // Scale never matters: 2.50 is 2.5.
+        assert!(mismatch(&expect("2.5", None, None), &Value::Num(d("2.50")), None).is_none());
+    }
+
+    #[test]
+    fn percentages_are_expected_in_percent() {
+        assert!(mismatch(&expect("25", None, None), &Value::Num(d("0.25")), Some(&percent())).is_none());
+        let why = mismatch(&expect("24", None, None), &Value::Num(d("0.25")), Some(&percent()));
+        assert_eq!(why.as_deref(), Some("24% (exactly)"));
+    }
+
+    #[test]
+    fn a_missing_value_matches_by_reason() {
+        let gap = Value::missing("peer group of 3, below the minimum of 4");
+        let e = |r: &str| Expectation { expected: Expected::Missing(r.into()), ..expect("0", None, None) };
+        assert!(mismatch(&e(""), &gap, None).is_none());
+        assert!(mismatch(&e("below the minimum"), &gap, None).is_none());
+        assert!(mismatch(&e("division by zero"), &gap, None).is_some());
+        assert!(mismatch(&e(""), &Value::Num(Decimal::ONE), None).is_some());
+        assert!(mismatch(&expect("1", None, None), &gap, None).is_some());
+    }
 }

@@ -20,10 +20,30 @@ pub struct Case {
     pub name: String,
     pub span: Span,
     pub period: Option<String>,
-    pub inputs: Inputs,
+    /// Figures are evaluated over these inputs; a decision-table case has none.
+    pub inputs: Option<Inputs>,
+    /// A decision-table case: the table and the records it is given.
+    pub classify: Option<Classify>,
     pub expect: Vec<Expectation>,
     /// Diagnostic codes that must be reported (by code), with where each is written.
     pub diagnostics: Vec<(Code, Span)>,
+}
+
+/// `classify: TABLE` with `records:`, each record a mapping of the table's input columns
+/// to values and of its output columns to the expected outputs (a list under `hit
+/// collect`), optionally `row: N` (the 1-based row that must match) or `row: none`.
+#[derive(Debug, Clone)]
+pub struct Classify {
+    pub table: String,
+    pub table_span: Span,
+    pub records: Vec<Record>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Record {
+    /// (column, values, where the column is named).
+    pub cells: Vec<(String, Vec<String>, Span)>,
+    pub span: Span,
 }
 
 #[derive(Debug, Clone)]
@@ -62,7 +82,8 @@ pub struct Reader {
     pub diags: Vec<Diagnostic>,
 }
 
-const CASE_KEYS: &[&str] = &["name", "period", "dataset", "entities", "data", "expect", "diagnostics"];
+const CASE_KEYS: &[&str] =
+    &["name", "period", "dataset", "entities", "data", "expect", "diagnostics", "classify", "records"];
 const EXPECT_KEYS: &[&str] = &["figure", "entity", "value", "missing", "tolerance", "relative"];
 
 impl Reader {
@@ -107,7 +128,7 @@ impl Reader {
             return TestFile { cases: Vec::new() };
         }
         let mut known = CASE_KEYS.to_vec();
-        known.retain(|k| *k != "name" && *k != "expect" && *k != "diagnostics");
+        known.retain(|k| !matches!(*k, "name" | "expect" | "diagnostics" | "classify" | "records"));
         known.push("cases");
         self.unknown_keys(root, &known, "a test file");
         let Some(cases) = root.get("cases") else {
@@ -140,6 +161,18 @@ impl Reader {
                 return None;
             }
         };
+        if let Some(table) = n.get("classify") {
+            let classify = self.classify(n, table)?;
+            return Some(Case {
+                name,
+                span: self.span(n),
+                period: None,
+                inputs: None,
+                classify: Some(classify),
+                expect: Vec::new(),
+                diagnostics: Vec::new(),
+            });
+        }
         let pick = |key: &str| n.get(key).or_else(|| defaults.get(key));
         let period = match pick("period") {
             Some(p) => Some(self.text(p, "`period`")?),
@@ -208,7 +241,43 @@ impl Reader {
             );
             return None;
         }
-        Some(Case { name, span: self.span(n), period, inputs, expect, diagnostics })
+        Some(Case { name, span: self.span(n), period, inputs: Some(inputs), classify: None, expect, diagnostics })
+    }
+
+    fn classify(&mut self, case: &Node, table: &Node) -> Option<Classify> {
+        let name = self.text(table, "`classify`")?;
+        let Some(records) = case.get("records").filter(|r| !r.items().is_empty()) else {
+            self.problem(
+                case,
+                format!("the case of `{name}` has no `records`"),
+                "this case",
+                "give `records:`, each a mapping of input columns to values and output columns to what they should give",
+            );
+            return None;
+        };
+        let mut out = Vec::new();
+        for r in records.items() {
+            if !matches!(r.kind, Kind::Map(_)) {
+                self.problem(
+                    r,
+                    "a record is a mapping",
+                    "not a mapping",
+                    "such as `{account: \"5100\", spend_type: pay}`",
+                );
+                return None;
+            }
+            let mut cells = Vec::new();
+            for (k, v) in r.entries() {
+                let values = match &v.kind {
+                    Kind::Seq(items) => items.iter().filter_map(|i| i.text().map(str::to_string)).collect(),
+                    Kind::Null => Vec::new(),
+                    _ => vec![self.text(v, "a value")?],
+                };
+                cells.push((k.text().unwrap_or("").to_string(), values, self.span(k)));
+            }
+            out.push(Record { cells, span: self.span(r) });
+        }
+        Some(Classify { table: name, table_span: self.span(table), records: out })
     }
 
     /// Entity rows: a list of mappings; a mapping value under a field name gives an indexed
