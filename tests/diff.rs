@@ -74,7 +74,10 @@ fn a_new_trimming_rule_lists_the_change_and_the_savings_that_moved() {
     assert_eq!(out.status.code(), Some(0), "{text}{}", String::from_utf8_lossy(&out.stderr));
     assert!(text.contains("changed methodology national_average"), "{text}");
     assert!(text.contains("trim: 25%") && text.contains("trim: 10%"), "{text}");
-    // Organisations' savings, with amounts and the definition responsible.
+    // The national total moved, then organisations' savings, with amounts and the
+    // definition responsible.
+    let national = text.lines().find(|l| l.trim_start().starts_with("national_average.saving ")).unwrap();
+    assert!(national.contains("2009/10") && national.matches('£').count() == 2, "{national}");
     let savings: Vec<&str> = text.lines().filter(|l| l.contains("national_average.saving[")).collect();
     assert!(savings.len() > 10, "{text}");
     for line in &savings {

@@ -65,7 +65,7 @@ pub fn run(args: &DiffArgs) -> u8 {
         }
     }
     let changes = semantic::compare(&old.tree, &new.tree);
-    let mut report = Report { old: old.label.clone(), new: new.label.clone(), changes, figures: None };
+    let mut report = Report { old: old.label.clone(), new: new.label.clone(), changes, figures: None, totals: None };
     if let Some(data) = &args.data {
         let mut progress = crate::progress::Progress::new();
         progress.step("evaluating both sides");
@@ -85,6 +85,7 @@ pub fn run(args: &DiffArgs) -> u8 {
         deps.extend(check::dependencies(&new.tree));
         let closure = figures::closure(&deps);
         if let [a, b] = results.as_slice() {
+            report.totals = Some(figures::moved_totals(a, b, &report.changes, &closure));
             report.figures = Some(figures::moved(a, b, &report.changes, &closure));
         }
     }

@@ -79,26 +79,18 @@ pub fn moved(old: &Results, new: &Results, changes: &[Change], deps: &BTreeMap<N
         if before == after {
             continue;
         }
-        let shown = |v: &Value| if unit.percent { v.as_num().map(|d| d * Decimal::ONE_HUNDRED) } else { v.as_num() };
-        let (change, size) = match (shown(before), shown(after)) {
+        let in_unit = |v: &Value| if unit.percent { v.as_num().map(|d| d * Decimal::ONE_HUNDRED) } else { v.as_num() };
+        let (change, size) = match (in_unit(before), in_unit(after)) {
             (Some(x), Some(y)) => (Some((y - x).normalize().to_string()), (y - x).abs()),
             _ => (None, Decimal::MAX),
         };
-        let upstream = deps.get(node);
-        let mut because: Vec<String> = changes
-            .iter()
-            .filter(|c| c.nodes.iter().any(|n| n == node || upstream.is_some_and(|u| u.contains(n))))
-            .map(|c| format!("{} {}", c.kind, c.name))
-            .collect();
-        if because.is_empty() {
-            because = changes.iter().filter(|c| c.nodes.is_empty()).map(|c| format!("{} {}", c.kind, c.name)).collect();
-        }
+        let because = responsible(changes, deps, node);
         out.push(Moved {
             period: key.0.clone(),
             figure: key.1.clone(),
             entity: key.2.clone(),
-            old: show_value(&rounded(before, unit), Some(unit)),
-            new: show_value(&rounded(after, unit), Some(unit)),
+            old: shown(before, unit),
+            new: shown(after, unit),
             change: change.map(|c| round_text(&c, unit)),
             because,
             size,
@@ -145,19 +137,105 @@ fn places(unit: &crate::eval::run::UnitOut) -> u32 {
     }
 }
 
-fn rounded(v: &Value, unit: &crate::eval::run::UnitOut) -> Value {
+/// A value as the diff shows it: money to the penny (`£1234.50`), others rounded.
+fn shown(v: &Value, unit: &crate::eval::run::UnitOut) -> String {
     match v {
+        Value::Num(d) if unit.money => format!("{}{:.2}", unit.symbol, d.round_dp(2)),
         Value::Num(d) => {
             let p = if unit.percent { places(unit) + 2 } else { places(unit) };
-            Value::Num(d.round_dp(p))
+            show_value(&Value::Num(d.round_dp(p)), Some(unit))
         }
-        other => other.clone(),
+        other => show_value(other, Some(unit)),
     }
 }
 
 fn round_text(text: &str, unit: &crate::eval::run::UnitOut) -> String {
     match text.parse::<Decimal>() {
+        Ok(d) if unit.money => format!("{:.2}", d.round_dp(2)),
         Ok(d) => d.round_dp(places(unit)).normalize().to_string(),
         Err(_) => text.to_string(),
+    }
+}
+
+/// A methodology total whose value changed: `national_average.saving by org_type (acute)`.
+#[derive(Debug, Clone, Serialize)]
+pub struct MovedTotal {
+    pub period: String,
+    pub total: String,
+    pub old: String,
+    pub new: String,
+    pub change: Option<String>,
+    pub because: Vec<String>,
+    #[serde(skip)]
+    size: Decimal,
+}
+
+/// Every total row of a result, keyed by (period, label).
+fn totals(results: &Results) -> BTreeMap<(String, String), (Value, crate::eval::run::UnitOut, Node)> {
+    let mut out = BTreeMap::new();
+    for p in &results.periods {
+        for t in &p.totals {
+            let name = format!("{}.{}", t.methodology, t.figure);
+            let node = Node::Figure(t.methodology.clone(), t.figure.clone());
+            let by = if t.by.is_empty() { String::new() } else { format!(" by {}", t.by.join(", ")) };
+            for row in &t.rows {
+                let label = format!("{name}{by} ({})", row.dims.join(", "));
+                out.insert((p.period.clone(), label), (row.value.clone(), t.unit.clone(), node.clone()));
+            }
+            if t.has_grand {
+                let label = if t.by.is_empty() { name.clone() } else { format!("{name}{by} (all)") };
+                out.insert((p.period.clone(), label), (t.grand.value.clone(), t.unit.clone(), node.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// The totals whose value differs, largest absolute change first.
+pub fn moved_totals(
+    old: &Results,
+    new: &Results,
+    changes: &[Change],
+    deps: &BTreeMap<Node, BTreeSet<Node>>,
+) -> Vec<MovedTotal> {
+    let (a, b) = (totals(old), totals(new));
+    let mut out = Vec::new();
+    for (key, (after, unit, node)) in &b {
+        let Some((before, _, _)) = a.get(key) else { continue };
+        if before == after {
+            continue;
+        }
+        let in_unit = |v: &Value| if unit.percent { v.as_num().map(|d| d * Decimal::ONE_HUNDRED) } else { v.as_num() };
+        let (change, size) = match (in_unit(before), in_unit(after)) {
+            (Some(x), Some(y)) => (Some(round_text(&(y - x).normalize().to_string(), unit)), (y - x).abs()),
+            _ => (None, Decimal::MAX),
+        };
+        out.push(MovedTotal {
+            period: key.0.clone(),
+            total: key.1.clone(),
+            old: shown(before, unit),
+            new: shown(after, unit),
+            change,
+            because: responsible(changes, deps, node),
+            size,
+        });
+    }
+    out.sort_by(|x, y| y.size.cmp(&x.size).then_with(|| (&x.period, &x.total).cmp(&(&y.period, &y.total))));
+    out
+}
+
+/// The changed definitions a figure depends on (itself included); when none, the changes
+/// that name no figure (datasets, sets), which may be behind it.
+fn responsible(changes: &[Change], deps: &BTreeMap<Node, BTreeSet<Node>>, node: &Node) -> Vec<String> {
+    let upstream = deps.get(node);
+    let direct: Vec<String> = changes
+        .iter()
+        .filter(|c| c.nodes.iter().any(|n| n == node || upstream.is_some_and(|u| u.contains(n))))
+        .map(|c| format!("{} {}", c.kind, c.name))
+        .collect();
+    if direct.is_empty() {
+        changes.iter().filter(|c| c.nodes.is_empty()).map(|c| format!("{} {}", c.kind, c.name)).collect()
+    } else {
+        direct
     }
 }

@@ -5,7 +5,7 @@ pub mod figures;
 pub mod semantic;
 pub mod side;
 
-use figures::Moved;
+use figures::{Moved, MovedTotal};
 use semantic::Change;
 use serde::Serialize;
 
@@ -16,11 +16,15 @@ pub struct Report {
     pub changes: Vec<Change>,
     /// `None` without `--data`.
     pub figures: Option<Vec<Moved>>,
+    /// Methodology totals that moved (`None` without `--data`).
+    pub totals: Option<Vec<MovedTotal>>,
 }
 
 impl Report {
     pub fn changed(&self) -> bool {
-        !self.changes.is_empty() || self.figures.as_ref().is_some_and(|f| !f.is_empty())
+        !self.changes.is_empty()
+            || self.figures.as_ref().is_some_and(|f| !f.is_empty())
+            || self.totals.as_ref().is_some_and(|t| !t.is_empty())
     }
 }
 
@@ -50,6 +54,27 @@ fn text(r: &Report, limit: usize) -> String {
             for d in &c.details {
                 out.push_str(&format!("      {d}\n"));
             }
+        }
+    }
+    if let Some(totals) = r.totals.as_ref().filter(|t| !t.is_empty()) {
+        out.push_str(&format!("\n{} total{} moved, largest change first:\n", totals.len(), plural(totals.len())));
+        let rows: Vec<[String; 6]> = totals
+            .iter()
+            .take(limit)
+            .map(|t| {
+                [
+                    t.total.clone(),
+                    t.period.clone(),
+                    t.old.clone(),
+                    t.new.clone(),
+                    t.change.clone().unwrap_or_else(|| "-".into()),
+                    t.because.join(", "),
+                ]
+            })
+            .collect();
+        out.push_str(&table(&["total", "period", "old", "new", "change", "because of"], &rows, 2..5));
+        if totals.len() > limit {
+            out.push_str(&format!("  … and {} more\n", totals.len() - limit));
         }
     }
     if let Some(figs) = &r.figures {
@@ -111,6 +136,39 @@ fn cell(r: &[String; 7], i: usize) -> String {
     r.get(i).cloned().unwrap_or_default()
 }
 
+/// Aligned columns, the `right` ones (numbers) to the right.
+fn table<const N: usize>(head: &[&str; N], rows: &[[String; N]], right: std::ops::Range<usize>) -> String {
+    let widths: Vec<usize> = (0..N)
+        .map(|i| {
+            rows.iter()
+                .map(|r| r.get(i).map_or(0, |c| c.chars().count()))
+                .chain([head.get(i).map_or(0, |h| h.len())])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: Vec<String>| {
+        let parts: Vec<String> = cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let w = widths.get(i).copied().unwrap_or(0);
+                if right.contains(&i) {
+                    format!("{c:>w$}")
+                } else {
+                    format!("{c:<w$}")
+                }
+            })
+            .collect();
+        format!("  {}\n", parts.join("  ").trim_end())
+    };
+    let mut out = line(head.iter().map(|h| h.to_string()).collect());
+    for r in rows {
+        out.push_str(&line(r.to_vec()));
+    }
+    out
+}
+
 fn markdown(r: &Report, limit: usize) -> String {
     let mut out = format!("### Rule changes: `{}` → `{}`\n\n", r.old, r.new);
     if r.changes.is_empty() {
@@ -121,6 +179,21 @@ fn markdown(r: &Report, limit: usize) -> String {
             for d in &c.details {
                 out.push_str(&format!("  - {d}\n"));
             }
+        }
+    }
+    if let Some(totals) = r.totals.as_ref().filter(|t| !t.is_empty()) {
+        out.push_str(&format!("\n#### {} total{} moved, largest change first\n\n", totals.len(), plural(totals.len())));
+        out.push_str("| total | period | old | new | change | because of |\n|---|---|--:|--:|--:|---|\n");
+        for t in totals.iter().take(limit) {
+            out.push_str(&format!(
+                "| `{}` | {} | {} | {} | {} | {} |\n",
+                t.total,
+                t.period,
+                t.old,
+                t.new,
+                t.change.as_deref().unwrap_or("–"),
+                t.because.join(", ")
+            ));
         }
     }
     if let Some(figs) = &r.figures {
