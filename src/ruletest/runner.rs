@@ -117,7 +117,10 @@ fn run_case(
         return (Outcome { name, passed, report }, diags, record.then_some(recorder));
     }
     let mut invalid = Vec::new();
-    let resolved: Vec<Resolved<'_>> = case.expect.iter().filter_map(|e| resolve(model, e, &mut invalid)).collect();
+    let resolved: Vec<Resolved<'_>> =
+        case.expect.iter().filter(|e| e.total.is_none()).filter_map(|e| resolve(model, e, &mut invalid)).collect();
+    let totals: Vec<&Expectation> =
+        case.expect.iter().filter(|e| e.total.is_some() && resolve_total(model, e, &mut invalid)).collect();
     if !invalid.is_empty() {
         return (
             fail(vec!["the case names something the rules do not define (see the diagnostics)".into()]),
@@ -175,11 +178,14 @@ fn run_case(
             }
         }
     }
+    let loaded = probe.answer.is_some();
     let mut report = probe.answer.unwrap_or_default();
     let mut diagnostics = probe.diagnostics;
-    for (code, span) in &case.diagnostics {
+    if loaded && !totals.is_empty() {
+        report.extend(check_totals(tree, &data_dir, case.period.as_deref(), &totals, sources));
+    }
+    for (code, _) in &case.diagnostics {
         if !diagnostics.iter().any(|d| d.code == *code) {
-            let _ = span;
             report.push(format!("expected a `{code}` diagnostic; the run reported none"));
         }
     }
@@ -229,6 +235,131 @@ fn tolerance_text(e: &Expectation) -> String {
         (None, Some(r)) => format!(" ± {}%", (r * Decimal::ONE_HUNDRED).normalize()),
         (None, None) => " (exactly)".to_string(),
     }
+}
+
+/// Is `total: methodology.figure` with these `by` names one of the methodology's totals?
+fn resolve_total(model: &Model<'_>, e: &Expectation, diags: &mut Vec<Diagnostic>) -> bool {
+    let by: Vec<&str> = e.total.iter().flatten().map(|(k, _)| k.as_str()).collect();
+    let (meth, fig) = e.figure.split_once('.').unwrap_or(("", e.figure.as_str()));
+    let declared: Vec<String> = model
+        .methodology(meth)
+        .map(|m| {
+            m.totals
+                .iter()
+                .filter(|t| t.node.figure.node == fig)
+                .map(|t| t.node.by.iter().map(|b| b.node.clone()).collect::<Vec<_>>().join(", "))
+                .collect()
+        })
+        .unwrap_or_default();
+    let wanted = {
+        let mut b = by.clone();
+        b.sort_unstable();
+        b
+    };
+    let found = declared.iter().any(|d| {
+        let mut names: Vec<&str> = d.split(", ").filter(|x| !x.is_empty()).collect();
+        names.sort_unstable();
+        names == wanted
+    });
+    if !found {
+        let help = if declared.is_empty() {
+            format!(
+                "`{}` has no `total`; totals are declared in the methodology (`total saving by org_type`)",
+                e.figure
+            )
+        } else {
+            let shown: Vec<String> = declared
+                .iter()
+                .map(|d| if d.is_empty() { "the grand total (no `by`)".to_string() } else { format!("by {d}") })
+                .collect();
+            format!("the totals of `{}` are: {}", e.figure, shown.join("; "))
+        };
+        diags.push(
+            Diagnostic::new(
+                Code::TestFileInvalid,
+                format!(
+                    "no total of `{}`{}",
+                    e.figure,
+                    if by.is_empty() { String::new() } else { format!(" by {}", by.join(", ")) }
+                ),
+            )
+            .primary(e.figure_span, "not a declared total")
+            .help(help),
+        );
+    }
+    found
+}
+
+/// Evaluate the methodologies the totals belong to, as `assay eval` does, and compare.
+fn check_totals(
+    tree: &RuleTree,
+    data_dir: &Path,
+    period: Option<&str>,
+    totals: &[&Expectation],
+    sources: &[SourceFile],
+) -> Vec<String> {
+    let mut methodologies: Vec<String> =
+        totals.iter().filter_map(|e| e.figure.split_once('.').map(|(m, _)| m.to_string())).collect();
+    methodologies.dedup();
+    let request = crate::eval::run::Request {
+        data_dir: data_dir.to_path_buf(),
+        period: period.map(str::to_string),
+        methodologies: methodologies.clone(),
+        select: methodologies,
+    };
+    let mut scratch = sources.to_vec();
+    let (results, diags) = crate::eval::run::run(tree, &request, &mut scratch);
+    let Some(results) = results.filter(|_| !diags.iter().any(Diagnostic::is_error)) else {
+        return vec!["the totals could not be evaluated (see the diagnostics of the figures)".to_string()];
+    };
+    let mut report = Vec::new();
+    for e in totals {
+        let by: &[(String, String)] = e.total.as_deref().unwrap_or(&[]);
+        let (meth, fig) = e.figure.split_once('.').unwrap_or(("", e.figure.as_str()));
+        let shown_by: Vec<&str> = by.iter().map(|(_, m)| m.as_str()).collect();
+        let label = if by.is_empty() {
+            format!("total {}", e.figure)
+        } else {
+            let sets: Vec<&str> = by.iter().map(|(s, _)| s.as_str()).collect();
+            format!("total {} by {} ({})", e.figure, sets.join(", "), shown_by.join(", "))
+        };
+        let found = results.periods.iter().flat_map(|p| &p.totals).find(|t| {
+            let mut a: Vec<&str> = t.by.iter().map(String::as_str).collect();
+            let mut b: Vec<&str> = by.iter().map(|(s, _)| s.as_str()).collect();
+            a.sort_unstable();
+            b.sort_unstable();
+            t.methodology == meth && t.figure == fig && a == b
+        });
+        let Some(t) = found else {
+            report.push(format!("{label}: not computed"));
+            continue;
+        };
+        let row = if by.is_empty() {
+            Some(&t.grand)
+        } else {
+            t.rows
+                .iter()
+                .find(|r| t.by.iter().zip(&r.dims).all(|(set, dim)| by.iter().any(|(s, m)| s == set && m == dim)))
+        };
+        let Some(row) = row else {
+            report.push(format!("{label}: no such row (no entity in that group)"));
+            continue;
+        };
+        if let Some(why) = mismatch(e, &row.value, Some(&t.unit)) {
+            report.push(format!("{label}:"));
+            report.push(format!("    expected: {why}"));
+            report.push(format!("    actual:   {}", show_value(&row.value, Some(&t.unit))));
+            report.push(format!(
+                "    derivation: the sum of `{}` over {} value{}{}{}",
+                e.figure,
+                row.count,
+                if row.count == 1 { "" } else { "s" },
+                if row.missing > 0 { format!(" ({} missing, left out)", row.missing) } else { String::new() },
+                if t.scaled { ", each times the methodology's `scale`" } else { "" }
+            ));
+        }
+    }
+    report
 }
 
 /// What an expectation's figure names: the target, its index declarations and its unit.
@@ -319,6 +450,7 @@ mod tests {
         Expectation {
             figure: "x".into(),
             entity: "A".into(),
+            total: None,
             expected: Expected::Value(d(value)),
             tolerance: tolerance.map(d),
             relative: relative.map(d),

@@ -57,9 +57,14 @@ pub enum Inputs {
 
 #[derive(Debug, Clone)]
 pub struct Expectation {
-    /// As written: `cost_share[finance]`, `national_average.saving[finance]`.
+    /// As written: `cost_share[finance]`, `national_average.saving[finance]`; for a total,
+    /// `methodology.figure`.
     pub figure: String,
+    /// The entity; empty for a total.
     pub entity: String,
+    /// A methodology total (`total:` instead of `figure:`), with its `by` members:
+    /// `{org_type: acute}`; none for the grand total.
+    pub total: Option<Vec<(String, String)>>,
     pub expected: Expected,
     pub tolerance: Option<Decimal>,
     /// A fraction: `relative: 1%` is 0.01.
@@ -84,7 +89,7 @@ pub struct Reader {
 
 const CASE_KEYS: &[&str] =
     &["name", "period", "dataset", "entities", "data", "expect", "diagnostics", "classify", "records"];
-const EXPECT_KEYS: &[&str] = &["figure", "entity", "value", "missing", "tolerance", "relative"];
+const EXPECT_KEYS: &[&str] = &["figure", "entity", "total", "by", "value", "missing", "tolerance", "relative"];
 
 impl Reader {
     fn span(&self, n: &Node) -> Span {
@@ -322,21 +327,45 @@ impl Reader {
             return None;
         }
         self.unknown_keys(n, EXPECT_KEYS, "an expectation");
-        let Some(fig) = n.get("figure") else {
-            self.problem(
-                n,
-                "an expectation has no `figure`",
-                "here",
-                "name a KPI or `methodology.figure`, with its index: `cost_share[finance]`",
-            );
-            return None;
+        let (fig, total) = match (n.get("figure"), n.get("total")) {
+            (Some(f), None) => (f, None),
+            (None, Some(t)) => {
+                let mut by = Vec::new();
+                if let Some(b) = n.get("by") {
+                    if !matches!(b.kind, Kind::Map(_)) {
+                        self.problem(b, "`by` is a mapping", "not a mapping", "such as `by: {org_type: acute}`");
+                        return None;
+                    }
+                    for (k, v) in b.entries() {
+                        by.push((k.text().unwrap_or("").to_string(), self.text(v, "a member")?));
+                    }
+                }
+                (t, Some(by))
+            }
+            _ => {
+                self.problem(
+                    n,
+                    "an expectation names one `figure` or one `total`",
+                    "here",
+                    "name a KPI or `methodology.figure` with its index (`cost_share[finance]`) and an `entity`, or a total as `total: methodology.figure` with `by: {set: member}`",
+                );
+                return None;
+            }
         };
         let figure = self.text(fig, "`figure`")?;
-        let Some(entity) = n.get("entity") else {
-            self.problem(n, format!("the expectation of `{figure}` names no `entity`"), "here", "add `entity: CODE`");
-            return None;
+        let entity = match (n.get("entity"), &total) {
+            (Some(e), _) => self.text(e, "`entity`")?,
+            (None, Some(_)) => String::new(),
+            (None, None) => {
+                self.problem(
+                    n,
+                    format!("the expectation of `{figure}` names no `entity`"),
+                    "here",
+                    "add `entity: CODE`",
+                );
+                return None;
+            }
         };
-        let entity = self.text(entity, "`entity`")?;
         let expected = match (n.get("value"), n.get("missing")) {
             (Some(v), None) => Expected::Value(self.number(v, false)?),
             (None, Some(m)) => Expected::Missing(match &m.kind {
@@ -365,6 +394,7 @@ impl Reader {
         Some(Expectation {
             figure,
             entity,
+            total,
             expected,
             tolerance,
             relative,
