@@ -61,6 +61,24 @@ pub fn compare(old: &RuleTree, new: &RuleTree) -> Vec<Change> {
             Some((_, _, before)) => {
                 // Doc comments are comments: not a semantic change.
                 if before.node.kind == d.node.kind {
+                    // A script's definition may stay while its code changes.
+                    if let (DefKind::Script(a), DefKind::Script(b)) = (&before.node.kind, &d.node.kind) {
+                        let code = |t: &RuleTree, span: Span, p: &str| {
+                            let rule = t.files.get(span.file).map(|f| f.path.clone()).unwrap_or_default();
+                            let base = rule.parent().map(std::path::Path::to_path_buf).unwrap_or_default();
+                            std::fs::read(base.join(p)).ok()
+                        };
+                        if code(old, before.span, &a.path.node) != code(new, d.span, &b.path.node) {
+                            out.push(Change {
+                                change: "changed",
+                                kind,
+                                name: name.to_string(),
+                                file: file(new, d.span),
+                                details: vec![format!("code of `{}` changed", b.path.node)],
+                                nodes: Vec::new(),
+                            });
+                        }
+                    }
                     continue;
                 }
                 let texts = Texts { old: &old.files, new: &new.files };
