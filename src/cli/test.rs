@@ -27,7 +27,8 @@ pub struct TestArgs {
     /// directory itself for any other directory given.
     #[arg(long, num_args = 1..)]
     rules: Vec<PathBuf>,
-    /// Report which definitions and `if` arms the cases exercised, per rule file.
+    /// Report which definitions, `if` arms and decision-table rows the cases exercised, per
+    /// rule file.
     #[arg(long)]
     coverage: bool,
     /// Fail (exit 1) when less than PCT percent of the definitions are covered; implies
