@@ -39,6 +39,8 @@ fn the_shipped_library_passes_its_tests_with_the_coverage_the_readme_states() {
     let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
     let stated = format!("{} definitions ({})", figures[0], figures[1]);
     assert!(readme.contains(&stated), "the README should say `{stated}`");
+    let rest = format!("{} `if` arms and {} decision-table rows", figures[2], figures[3]);
+    assert!(readme.contains(&rest), "the README should say `{rest}`");
 }
 
 #[test]
