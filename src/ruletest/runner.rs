@@ -171,8 +171,8 @@ fn run_case(
             report
         });
     // Data files written for the case have throwaway names: show them as the test's.
-    for s in sources.iter_mut().skip(first_data_source) {
-        if let Some(Inputs::Entities { .. }) = case.inputs {
+    if let Some(Inputs::Entities { .. }) = case.inputs {
+        for s in sources.iter_mut().skip(first_data_source).filter(|s| s.path.starts_with(&data_dir)) {
             if let Some(file) = Path::new(&s.name).file_name() {
                 s.name = format!("{file_name} ({}: entities as {})", case.name, file.to_string_lossy());
             }
@@ -181,6 +181,12 @@ fn run_case(
     let loaded = probe.answer.is_some();
     let mut report = probe.answer.unwrap_or_default();
     let mut diagnostics = probe.diagnostics;
+    if let Some(Inputs::Entities { .. }) = case.inputs {
+        let prefix = format!("{}/", crate::load::display(&data_dir));
+        for d in &mut diagnostics {
+            d.message = d.message.replace(&prefix, "");
+        }
+    }
     if loaded && !totals.is_empty() {
         report.extend(check_totals(tree, &data_dir, case.period.as_deref(), &totals, sources));
     }
