@@ -1,6 +1,7 @@
 //! A case's inline entities, written to a throwaway data folder in the dataset's own file
 //! format, so that tests read their inputs through the same loader as `assay eval`.
 
+use super::spec::InlineCell;
 use crate::ast::DefKind;
 use crate::codes::Code;
 use crate::data::DatasetSpec;
@@ -10,9 +11,14 @@ use crate::source::Span;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// A data folder that is removed when dropped.
+/// A data folder that is removed when dropped, with where each written cell came from.
 pub struct TempData {
     pub dir: PathBuf,
+    /// The written file, its delimiter (none for YAML), and for each data row (after the
+    /// header) the YAML span of each column's value.
+    pub file: PathBuf,
+    pub delimiter: Option<u8>,
+    pub origins: Vec<Vec<Option<Span>>>,
 }
 
 impl Drop for TempData {
@@ -28,7 +34,7 @@ fn temp_dir() -> std::io::Result<TempData> {
     let dir = std::env::temp_dir().join(format!("assay-test-{}-{n}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir)?;
-    Ok(TempData { dir })
+    Ok(TempData { dir, file: PathBuf::new(), delimiter: None, origins: Vec::new() })
 }
 
 /// Write the rows as the dataset's file (CSV or YAML) in a new folder. Cells are named by
@@ -37,7 +43,7 @@ fn temp_dir() -> std::io::Result<TempData> {
 pub fn write(
     model: &Model<'_>,
     dataset: Option<&(String, Span)>,
-    rows: &[Vec<(String, String, Span)>],
+    rows: &[Vec<InlineCell>],
     period: Option<&str>,
     at: Span,
 ) -> Result<TempData, Vec<Diagnostic>> {
@@ -85,17 +91,24 @@ pub fn write(
     }
     let mut diags = Vec::new();
     let mut table: Vec<Vec<String>> = Vec::new();
+    let mut origins: Vec<Vec<Option<Span>>> = Vec::new();
     for row in rows {
         let mut cells = vec![String::new(); headers.len()];
+        let mut from = vec![None; headers.len()];
         if let (Some(c), Some(p)) = (period_col, period) {
             if let Some(slot) = cells.get_mut(c) {
                 *slot = p.to_string();
             }
         }
-        for (name, value, span) in row {
+        for InlineCell { name, value, name_span: span, value_span } in row {
             let col = headers.iter().zip(&aliases).position(|(h, a)| h == name || a.iter().any(|x| x == name));
-            match col.and_then(|c| cells.get_mut(c)) {
-                Some(slot) => *slot = value.clone(),
+            match col.and_then(|c| cells.get_mut(c).map(|slot| (c, slot))) {
+                Some((c, slot)) => {
+                    *slot = value.clone();
+                    if let Some(o) = from.get_mut(c) {
+                        *o = Some(*value_span);
+                    }
+                }
                 None => {
                     let known = aliases.iter().flatten().map(String::as_str);
                     diags.push(
@@ -111,6 +124,7 @@ pub fn write(
             }
         }
         table.push(cells);
+        origins.push(from);
     }
     if !diags.is_empty() {
         return Err(diags);
@@ -118,7 +132,8 @@ pub fn write(
     let Some((file, _)) = spec.files.first() else {
         return Err(vec![invalid(at, format!("dataset `{}` names no file", spec.name), "these rows")]);
     };
-    let data = temp_dir().map_err(|e| vec![invalid(at, format!("cannot make a data folder: {e}"), "these rows")])?;
+    let mut data =
+        temp_dir().map_err(|e| vec![invalid(at, format!("cannot make a data folder: {e}"), "these rows")])?;
     let path = data.dir.join(&file.node);
     let text = render(&path, &headers, &table, spec.delimiter).ok_or_else(|| {
         vec![invalid(at, format!("inline entities cannot be written as `{}`", file.node), "these rows")
@@ -126,7 +141,30 @@ pub fn write(
     })?;
     let written = path.parent().map_or(Ok(()), std::fs::create_dir_all).and_then(|()| std::fs::write(&path, text));
     written.map_err(|e| vec![invalid(at, format!("cannot write `{}`: {e}", path.display()), "these rows")])?;
+    let csv = !matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"));
+    data.delimiter = csv.then_some(spec.delimiter);
+    data.file = path;
+    data.origins = origins;
     Ok(data)
+}
+
+/// Where in the test file a byte of the written CSV file came from: its row (by line) and
+/// column (by delimiters outside quotes), looked up among the cells the test wrote.
+pub fn origin(data: &TempData, text: &str, offset: usize) -> Option<Span> {
+    let delimiter = char::from(data.delimiter?);
+    let before = text.get(..offset)?;
+    let line = before.matches('\n').count();
+    let start = before.rfind('\n').map_or(0, |i| i + 1);
+    let mut column = 0;
+    let mut quoted = false;
+    for c in text.get(start..offset)?.chars() {
+        if c == '"' {
+            quoted = !quoted;
+        } else if c == delimiter && !quoted {
+            column += 1;
+        }
+    }
+    *data.origins.get(line.checked_sub(1)?)?.get(column)?
 }
 
 fn render(path: &Path, headers: &[String], rows: &[Vec<String>], delimiter: u8) -> Option<String> {

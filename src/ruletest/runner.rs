@@ -129,14 +129,15 @@ fn run_case(
         );
     }
     // The inputs: rows written to a throwaway folder, or a data folder beside the test.
-    let temp;
+    let mut written = None;
     let data_dir = match &case.inputs {
         None => return (fail(vec!["the case has no inputs".into()]), Vec::new(), None),
         Some(Inputs::Entities { dataset, rows, span }) => {
             match inline::write(model, dataset.as_ref(), rows, case.period.as_deref(), *span) {
                 Ok(t) => {
-                    temp = t;
-                    temp.dir.clone()
+                    let dir = t.dir.clone();
+                    written = Some(t);
+                    dir
                 }
                 Err(diags) => {
                     return (fail(vec!["its entities could not be written (see the diagnostics)".into()]), diags, None)
@@ -171,21 +172,11 @@ fn run_case(
             report
         });
     // Data files written for the case have throwaway names: show them as the test's.
-    if let Some(Inputs::Entities { .. }) = case.inputs {
-        for s in sources.iter_mut().skip(first_data_source).filter(|s| s.path.starts_with(&data_dir)) {
-            if let Some(file) = Path::new(&s.name).file_name() {
-                s.name = format!("{file_name} ({}: entities as {})", case.name, file.to_string_lossy());
-            }
-        }
-    }
     let loaded = probe.answer.is_some();
     let mut report = probe.answer.unwrap_or_default();
     let mut diagnostics = probe.diagnostics;
-    if let Some(Inputs::Entities { .. }) = case.inputs {
-        let prefix = format!("{}/", crate::load::display(&data_dir));
-        for d in &mut diagnostics {
-            d.message = d.message.replace(&prefix, "");
-        }
+    if let Some(written) = &written {
+        point_into_test(written, &mut diagnostics, sources, first_data_source, &format!("{file_name} ({})", case.name));
     }
     if loaded && !totals.is_empty() {
         report.extend(check_totals(tree, &data_dir, case.period.as_deref(), &totals, sources));
@@ -240,6 +231,39 @@ fn tolerance_text(e: &Expectation) -> String {
         (Some(t), _) => format!(" ± {}", t.normalize()),
         (None, Some(r)) => format!(" ± {}%", (r * Decimal::ONE_HUNDRED).normalize()),
         (None, None) => " (exactly)".to_string(),
+    }
+}
+
+/// Diagnostics about the data written for a case point at the test's own YAML instead:
+/// each label on a written cell moves to the value it came from; the files are named after
+/// the case, and messages lose the throwaway folder's path.
+fn point_into_test(
+    written: &inline::TempData,
+    diagnostics: &mut [Diagnostic],
+    sources: &mut [SourceFile],
+    first_data_source: usize,
+    shown: &str,
+) {
+    let prefix = format!("{}/", crate::load::display(&written.dir));
+    // "(returns.csv:2:4)" in a message names the written file, which the user never sees.
+    let name = written.file.strip_prefix(&written.dir).map(crate::load::display).unwrap_or_default();
+    let place = regex::Regex::new(&format!(r" \({}:\d+:\d+\)", regex::escape(&name))).ok();
+    for d in diagnostics.iter_mut() {
+        d.message = d.message.replace(&prefix, "");
+        if let Some(re) = &place {
+            d.message = re.replace_all(&d.message, "").into_owned();
+        }
+        for l in &mut d.labels {
+            let Some(file) = sources.get(l.span.file).filter(|f| f.path == written.file) else { continue };
+            if let Some(span) = inline::origin(written, &file.text, l.span.start) {
+                l.span = span;
+            }
+        }
+    }
+    for s in sources.iter_mut().skip(first_data_source).filter(|s| s.path.starts_with(&written.dir)) {
+        if let Some(file) = Path::new(&s.name).file_name() {
+            s.name = format!("{shown}: entities as {}", file.to_string_lossy());
+        }
     }
 }
 

@@ -46,11 +46,21 @@ pub struct Record {
     pub span: Span,
 }
 
+/// One value of an inline entity row: its name (`turnover`, `cost[finance]`), its text,
+/// and where each is written.
+#[derive(Debug, Clone)]
+pub struct InlineCell {
+    pub name: String,
+    pub value: String,
+    pub name_span: Span,
+    pub value_span: Span,
+}
+
 #[derive(Debug, Clone)]
 pub enum Inputs {
     /// Rows of a dataset written in the test: each a list of (name, value) in the test's
     /// words (field names, `cost: {finance: 10}` for indexed fields), with where each name is.
-    Entities { dataset: Option<(String, Span)>, rows: Vec<Vec<(String, String, Span)>>, span: Span },
+    Entities { dataset: Option<(String, Span)>, rows: Vec<Vec<InlineCell>>, span: Span },
     /// A data folder, relative to the test file.
     Data(PathBuf, Span),
 }
@@ -287,7 +297,7 @@ impl Reader {
 
     /// Entity rows: a list of mappings; a mapping value under a field name gives an indexed
     /// field member by member (`cost: {finance: 10}` is `cost[finance]`).
-    fn rows(&mut self, n: &Node) -> Option<Vec<Vec<(String, String, Span)>>> {
+    fn rows(&mut self, n: &Node) -> Option<Vec<Vec<InlineCell>>> {
         if !matches!(n.kind, Kind::Seq(_)) || n.items().is_empty() {
             self.problem(n, "`entities` must be a list of rows", "not a list of rows", EXAMPLE);
             return None;
@@ -306,13 +316,28 @@ impl Reader {
                         for (m, value) in members {
                             let member = m.text().unwrap_or("");
                             let text = self.text(value, &format!("`{key}[{member}]`"))?;
-                            cells.push((format!("{key}[{member}]"), text, self.span(m)));
+                            cells.push(InlineCell {
+                                name: format!("{key}[{member}]"),
+                                value: text,
+                                name_span: self.span(m),
+                                value_span: self.span(value),
+                            });
                         }
                     }
-                    Kind::Null => cells.push((key, String::new(), self.span(k))),
+                    Kind::Null => cells.push(InlineCell {
+                        name: key,
+                        value: String::new(),
+                        name_span: self.span(k),
+                        value_span: self.span(v),
+                    }),
                     _ => {
                         let text = self.text(v, &format!("`{key}`"))?;
-                        cells.push((key, text, self.span(k)));
+                        cells.push(InlineCell {
+                            name: key,
+                            value: text,
+                            name_span: self.span(k),
+                            value_span: self.span(v),
+                        });
                     }
                 }
             }
