@@ -71,7 +71,15 @@ pub fn run(args: &DiffArgs) -> u8 {
         }
     }
     let changes = semantic::compare(&old.tree, &new.tree);
-    let mut report = Report { old: old.label.clone(), new: new.label.clone(), changes, figures: None, totals: None };
+    let mut report = Report {
+        old: old.label.clone(),
+        new: new.label.clone(),
+        changes,
+        figures: None,
+        totals: None,
+        figures_removed: 0,
+        figures_added: 0,
+    };
     if let Some(data) = &args.data {
         let mut progress = crate::progress::Progress::new();
         progress.step("evaluating both sides");
@@ -92,6 +100,7 @@ pub fn run(args: &DiffArgs) -> u8 {
         let closure = figures::closure(&deps);
         if let [a, b] = results.as_slice() {
             report.totals = Some(figures::moved_totals(a, b, &report.changes, &closure));
+            (report.figures_removed, report.figures_added) = figures::unmatched(a, b);
             report.figures = Some(figures::moved(a, b, &report.changes, &closure));
         }
     }

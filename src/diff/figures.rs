@@ -104,6 +104,13 @@ pub fn moved(old: &Results, new: &Results, changes: &[Change], deps: &BTreeMap<N
     out
 }
 
+/// How many entity figures only one side has (those of added or removed definitions, or
+/// of entities only one side's data gives): (only in the old, only in the new).
+pub fn unmatched(old: &Results, new: &Results) -> (usize, usize) {
+    let (a, b) = (figures(old), figures(new));
+    (a.keys().filter(|k| !b.contains_key(*k)).count(), b.keys().filter(|k| !a.contains_key(*k)).count())
+}
+
 /// Everything each definition depends on, directly or not.
 pub fn closure(deps: &[crate::check::exprs::Dep]) -> BTreeMap<Node, BTreeSet<Node>> {
     let mut direct: BTreeMap<Node, BTreeSet<Node>> = BTreeMap::new();

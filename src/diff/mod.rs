@@ -18,6 +18,9 @@ pub struct Report {
     pub figures: Option<Vec<Moved>>,
     /// Methodology totals that moved (`None` without `--data`).
     pub totals: Option<Vec<MovedTotal>>,
+    /// Entity figures only the old side has, and only the new side has.
+    pub figures_removed: usize,
+    pub figures_added: usize,
 }
 
 impl Report {
@@ -128,8 +131,25 @@ fn text(r: &Report, limit: usize) -> String {
                 out.push_str(&format!("  … and {} more (--limit, or --format json for all)\n", figs.len() - limit));
             }
         }
+        out.push_str(&unmatched(r));
     }
     out
+}
+
+/// A note of the figures only one side has, which no list above compares.
+fn unmatched(r: &Report) -> String {
+    let mut parts = Vec::new();
+    if r.figures_added > 0 {
+        parts.push(format!("{} figure{} only in `{}`", r.figures_added, plural(r.figures_added), r.new));
+    }
+    if r.figures_removed > 0 {
+        parts.push(format!("{} figure{} only in `{}`", r.figures_removed, plural(r.figures_removed), r.old));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("\n{} (of added or removed definitions)\n", parts.join("; "))
+    }
 }
 
 fn cell(r: &[String; 7], i: usize) -> String {
@@ -224,6 +244,7 @@ fn markdown(r: &Report, limit: usize) -> String {
                 out.push_str(&format!("\n…and {} more.\n", figs.len() - limit));
             }
         }
+        out.push_str(&unmatched(r));
     }
     out
 }
