@@ -269,6 +269,14 @@ codes! {
         "the output file could not be written",
         "Output is written to a temporary file and renamed, so a failure leaves no partial file; this says why it failed.",
         "assay eval --output /no/such/dir/out.json";
+    TestFileInvalid = "test-file-invalid", Error,
+        "a rule test file (`*.test.yaml`) does not follow the test schema, or names something the rules do not define",
+        "A test that cannot be read would pass or fail for the wrong reason; the mistake is underlined in the YAML instead.",
+        "cases:\n  - name: a case\n    expect: [{figure: cost_shar[finance], entity: A1, value: 3}]";
+    RevisionUnreadable = "revision-unreadable", Error,
+        "`assay diff` could not read a side: neither a directory nor a git revision it could list",
+        "A diff against rules that were not read would report every definition as added or removed.",
+        "assay diff HEAD~99 HEAD";
     InternalError = "internal-error", Error,
         "the tool reached a state it should not (please report it)",
         "Rather than panic, the tool reports the internal inconsistency with the span it was working on.",

@@ -95,3 +95,17 @@ fn eval_folder_fixtures() {
         insta::assert_snapshot!(run_fixture(path, true));
     });
 }
+
+#[test]
+fn rule_test_folder_fixtures() {
+    insta::glob!("fixtures/test/*/main.assay", |path| {
+        insta::assert_snapshot!(run_fixture(path, true));
+    });
+}
+
+#[test]
+fn diff_folder_fixtures() {
+    insta::glob!("fixtures/diff/*/main.assay", |path| {
+        insta::assert_snapshot!(run_fixture(path, true));
+    });
+}

@@ -54,6 +54,18 @@ pub fn check(tree: &RuleTree, options: CheckOptions) -> CheckReport {
 }
 
 fn check_definitions(tree: &RuleTree, options: CheckOptions) -> Vec<Diagnostic> {
+    let (mut diags, deps) = walk(tree, options);
+    diags.extend(cycles::find(&deps));
+    diags
+}
+
+/// Which KPIs, parameters and methodology figures each formula refers to (for `diff`).
+pub fn dependencies(tree: &RuleTree) -> Vec<exprs::Dep> {
+    walk(tree, CheckOptions::default()).1
+}
+
+/// Check every definition: the diagnostics, and the dependencies between definitions.
+fn walk(tree: &RuleTree, options: CheckOptions) -> (Vec<Diagnostic>, Vec<exprs::Dep>) {
     let mut diags = Vec::new();
     let units = units::UnitTable::build(&tree.asts, &mut diags);
     let syms = symbols::Symbols::build(&tree.asts, &mut diags);
@@ -65,6 +77,5 @@ fn check_definitions(tree: &RuleTree, options: CheckOptions) -> Vec<Diagnostic> 
         }
     }
     diags.append(&mut checker.exprs.diags);
-    diags.extend(cycles::find(&checker.exprs.deps));
-    diags
+    (diags, checker.exprs.deps)
 }

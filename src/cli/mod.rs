@@ -1,8 +1,10 @@
 //! The command line: one file per subcommand, sharing exit codes and output helpers.
 
 mod check;
+mod diff;
 mod eval;
 mod explain_code;
+mod test;
 
 use clap::{Parser, Subcommand};
 
@@ -30,7 +32,9 @@ pub struct Cli {
 pub enum Command {
     Check(check::CheckArgs),
     Eval(eval::EvalArgs),
+    Diff(diff::DiffArgs),
     ExplainCode(explain_code::ExplainCodeArgs),
+    Test(test::TestArgs),
 }
 
 /// Run the command line; returns the process exit code.
@@ -46,6 +50,8 @@ pub fn main() -> u8 {
     match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Eval(args) => eval::run(&args),
+        Command::Diff(args) => diff::run(&args),
         Command::ExplainCode(args) => explain_code::run(&args),
+        Command::Test(args) => test::run(&args),
     }
 }

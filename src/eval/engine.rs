@@ -75,6 +75,8 @@ pub struct Evaluator<'m, 'a> {
     /// Peer groups below their minimum, by methodology: where, the minimum, (label, size).
     small_groups: std::collections::BTreeMap<String, SmallGroups>,
     pub diagnostics: Vec<Diagnostic>,
+    /// What the evaluation exercised, when someone asked (`assay test --coverage`).
+    pub recorder: Option<super::coverage::Recorder>,
 }
 
 impl<'m, 'a> Evaluator<'m, 'a> {
@@ -89,6 +91,7 @@ impl<'m, 'a> Evaluator<'m, 'a> {
             warned: HashSet::new(),
             small_groups: std::collections::BTreeMap::new(),
             diagnostics: Vec::new(),
+            recorder: None,
         }
     }
 
@@ -106,6 +109,9 @@ impl<'m, 'a> Evaluator<'m, 'a> {
         }
         if !self.in_progress.insert(cache_key.clone()) {
             return Column::Const(Value::missing("circular definition"));
+        }
+        if let Some(r) = self.recorder.as_mut() {
+            r.target(target);
         }
         let column = match target {
             Target::Field(name) => self
@@ -178,6 +184,9 @@ impl<'m, 'a> Evaluator<'m, 'a> {
             }
             ExprKind::If { condition, then, otherwise } => {
                 let c = self.eval(condition, env);
+                if let Some(r) = self.recorder.as_mut() {
+                    r.arms(e.span, &c, self.frame.keys.len());
+                }
                 let t = self.eval(then, env);
                 let o = self.eval(otherwise, env);
                 ops::choose(&c, &t, &o, self.rows())

@@ -1,11 +1,13 @@
 //! Stage 4, evaluation: figures over all entities of a period at once, in exact decimals.
 
+pub mod coverage;
 pub mod engine;
 pub mod frame;
 pub mod model;
 mod needs;
 mod ops;
 mod params;
+pub mod probe;
 pub mod run;
 pub mod script;
 pub mod stats;

@@ -1,0 +1,120 @@
+//! `assay diff OLD NEW`: the semantic change between two versions of the rules, and with
+//! `--data` the figures it moves.
+
+use super::{EXIT_ERRORS, EXIT_OK};
+use crate::check::{self, CheckOptions};
+use crate::diagnostic::Diagnostic;
+use crate::diff::{self, figures, semantic, side, Format, Report};
+use crate::render::{self, ErrorFormat};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+/// Compare two versions of the rules: definitions added, removed and changed (a formula, a
+/// parameter value, a table row, a cite), ignoring layout and comments. With `--data`,
+/// evaluate both over the same data and list the figures that moved, largest first, each
+/// with the changed definitions behind it.
+///
+/// OLD and NEW are directories or git revisions: `HEAD~1` (meaning `HEAD~1:rules`),
+/// `main:rules`. Revisions are read from git's object store; the working tree and the
+/// index are never touched.
+///
+/// Exit status: 0 (even with changes, unless `--fail-on-change`), 1 when either side has
+/// errors or, with `--fail-on-change`, anything changed; 2 usage errors.
+#[derive(clap::Args, Debug)]
+pub struct DiffArgs {
+    /// The old rules: a directory or a git revision.
+    old: String,
+    /// The new rules: a directory or a git revision.
+    new: String,
+    /// Evaluate both sides over this data folder and list the figures that moved.
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Exit 1 when anything changed (for CI).
+    #[arg(long)]
+    fail_on_change: bool,
+    /// Output format (`markdown` suits a pull-request comment).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// How many moved figures to list in text and markdown (JSON lists all).
+    #[arg(long, default_value_t = 50)]
+    limit: usize,
+    /// How to print diagnostics.
+    #[arg(long, value_enum, default_value_t = ErrorFormat::Human)]
+    error_format: ErrorFormat,
+}
+
+pub fn run(args: &DiffArgs) -> u8 {
+    let colour = render::use_colour(std::io::stderr().is_terminal());
+    let mut sides = Vec::new();
+    for (n, spec) in [&args.old, &args.new].into_iter().enumerate() {
+        match side::read(spec, n) {
+            Ok(s) => sides.push(s),
+            Err(d) => {
+                print(&[d], &[], args.error_format, colour);
+                return EXIT_ERRORS;
+            }
+        }
+    }
+    let [old, new] = sides.as_slice() else { return EXIT_ERRORS };
+    // Comparing needs both sides parsed; evaluating them needs them checked too (a part of
+    // a library, such as `rules/kpis`, can be compared without the rest).
+    for s in [old, new] {
+        let diagnostics = if args.data.is_some() {
+            check::check(&s.tree, CheckOptions::default()).diagnostics
+        } else {
+            s.tree.diagnostics.clone()
+        };
+        if diagnostics.iter().any(Diagnostic::is_error) {
+            print(&diagnostics, &s.tree.files, args.error_format, colour);
+            eprintln!("`{}` has errors: nothing was compared", s.label);
+            return EXIT_ERRORS;
+        }
+    }
+    let changes = semantic::compare(&old.tree, &new.tree);
+    let mut report = Report {
+        old: old.label.clone(),
+        new: new.label.clone(),
+        changes,
+        figures: None,
+        totals: None,
+        figures_removed: 0,
+        figures_added: 0,
+    };
+    if let Some(data) = &args.data {
+        let mut progress = crate::progress::Progress::new();
+        progress.step("evaluating both sides");
+        let mut results = Vec::new();
+        for s in [old, new] {
+            let (r, diags, sources) = figures::evaluate(&s.tree, data);
+            if diags.iter().any(Diagnostic::is_error) || r.is_none() {
+                progress.finish();
+                print(&diags, &sources, args.error_format, colour);
+                eprintln!("`{}` could not be evaluated over `{}`", s.label, crate::load::display(data));
+                return EXIT_ERRORS;
+            }
+            results.extend(r);
+        }
+        progress.finish();
+        let mut deps = check::dependencies(&old.tree);
+        deps.extend(check::dependencies(&new.tree));
+        let closure = figures::closure(&deps);
+        if let [a, b] = results.as_slice() {
+            report.totals = Some(figures::moved_totals(a, b, &report.changes, &closure));
+            (report.figures_removed, report.figures_added) = figures::unmatched(a, b);
+            report.figures = Some(figures::moved(a, b, &report.changes, &closure));
+        }
+    }
+    print!("{}", diff::render(&report, args.format, args.limit));
+    if args.fail_on_change && report.changed() {
+        EXIT_ERRORS
+    } else {
+        EXIT_OK
+    }
+}
+
+fn print(diags: &[Diagnostic], sources: &[crate::source::SourceFile], format: ErrorFormat, colour: bool) {
+    if diags.is_empty() {
+        return;
+    }
+    eprintln!("{}", render::render_all(diags, sources, format, colour).trim_end());
+}

@@ -1,0 +1,127 @@
+//! `assay diff` between committed states of a throwaway git repository: a change to the
+//! national average's trimming rule lists that change and the organisations whose savings
+//! moved; a change of layout and comments only reports no semantic change.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // test code: failing loudly is the point
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "Test")
+        .env("GIT_AUTHOR_EMAIL", "test@example.com")
+        .env("GIT_COMMITTER_NAME", "Test")
+        .env("GIT_COMMITTER_EMAIL", "test@example.com")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+fn assay(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_assay")).args(args).current_dir(dir).env("NO_COLOR", "1").output().unwrap()
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// A git repository holding the shipped rules and example data, committed once.
+fn committed_library() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&repo().join("rules"), &dir.path().join("rules"));
+    copy_dir(&repo().join("examples/qipp-2009-10"), &dir.path().join("data"));
+    git(dir.path(), &["init", "-q"]);
+    git(dir.path(), &["add", "."]);
+    git(dir.path(), &["commit", "-q", "-m", "library"]);
+    dir
+}
+
+const METHODOLOGY: &str = "rules/methodologies/national_average.assay";
+
+fn edit(dir: &Path, change: impl Fn(&str) -> String, message: &str) {
+    let path = dir.join(METHODOLOGY);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let changed = change(&text);
+    assert_ne!(changed, text, "the edit changed nothing");
+    std::fs::write(&path, changed).unwrap();
+    git(dir, &["commit", "-q", "-a", "-m", message]);
+}
+
+#[test]
+fn a_new_trimming_rule_lists_the_change_and_the_savings_that_moved() {
+    let dir = committed_library();
+    edit(dir.path(), |t| t.replace("trim: 25%, round: down", "trim: 10%, round: down"), "trim 10%");
+    let out = assay(dir.path(), &["diff", "HEAD~1", "HEAD", "--data", "data", "--limit", "2000"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("changed methodology national_average"), "{text}");
+    assert!(text.contains("trim: 25%") && text.contains("trim: 10%"), "{text}");
+    // The national total moved, then organisations' savings, with amounts and the
+    // definition responsible.
+    let national = text.lines().find(|l| l.trim_start().starts_with("national_average.saving ")).unwrap();
+    assert!(national.contains("2009/10") && national.matches('£').count() == 2, "{national}");
+    let savings: Vec<&str> = text.lines().filter(|l| l.contains("national_average.saving[")).collect();
+    assert!(savings.len() > 10, "{text}");
+    for line in &savings {
+        assert!(line.contains('£') && line.contains("methodology national_average"), "{line}");
+    }
+    // Largest change first.
+    let json = assay(dir.path(), &["diff", "HEAD~1", "HEAD", "--data", "data", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let figures = doc["figures"].as_array().unwrap();
+    let size = |f: &serde_json::Value| f["change"].as_str().map(|c| c.trim_start_matches('-').parse::<f64>().unwrap());
+    let sizes: Vec<f64> = figures.iter().filter_map(size).collect();
+    assert!(sizes.windows(2).all(|w| w[0] >= w[1]), "not sorted by size");
+    assert_eq!(doc["changes"][0]["name"], "national_average");
+    // The working tree is untouched and the same figures come from a directory side.
+    let status = Command::new("git").args(["status", "--porcelain"]).current_dir(dir.path()).output().unwrap();
+    assert!(status.stdout.is_empty(), "{}", String::from_utf8_lossy(&status.stdout));
+    let ci = assay(dir.path(), &["diff", "HEAD~1", "HEAD", "--fail-on-change"]);
+    assert_eq!(ci.status.code(), Some(1));
+    let md = assay(dir.path(), &["diff", "HEAD~1:rules", "rules", "--format", "markdown"]);
+    assert!(String::from_utf8_lossy(&md.stdout).contains("- **changed** methodology `national_average`"));
+}
+
+#[test]
+fn layout_and_comments_only_are_no_semantic_change() {
+    let dir = committed_library();
+    edit(
+        dir.path(),
+        |t| {
+            let reindented: Vec<String> = t.lines().map(|l| format!("  {l}   ")).collect();
+            format!("# A new comment at the top.\n{}\n\n# and one at the end\n", reindented.join("\n"))
+                .replace("minimum 4", "minimum    4   # unchanged")
+        },
+        "layout",
+    );
+    let out = assay(dir.path(), &["diff", "HEAD~1", "HEAD", "--data", "data", "--fail-on-change"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("no semantic change") && text.contains("no figure moved"), "{text}");
+}
+
+#[test]
+fn an_unknown_revision_is_a_diagnostic() {
+    let dir = committed_library();
+    let out = assay(dir.path(), &["diff", "HEAD~5", "HEAD"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("revision-unreadable"));
+}

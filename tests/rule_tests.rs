@@ -1,0 +1,135 @@
+//! `assay test` as a user runs it: the shipped library's tests pass with the coverage the
+//! README states, failures and thresholds exit 1, usage mistakes exit 2.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // test code: failing loudly is the point
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn assay(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_assay")).args(args).current_dir(dir).env("NO_COLOR", "1").output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn the_shipped_library_passes_its_tests_with_the_coverage_the_readme_states() {
+    let out = assay(repo(), &["test", "rules/", "--coverage", "--threshold", "90"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("test result: ok.") && text.contains(" 0 failed"), "{text}");
+    // Every methodology and KPI family has a test file beside it.
+    for dir in ["rules/methodologies", "rules/kpis"] {
+        for entry in std::fs::read_dir(repo().join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "assay") {
+                let test = path.with_extension("test.yaml");
+                assert!(test.exists(), "no tests for {}", path.display());
+            }
+        }
+    }
+    let total = text.lines().find(|l| l.trim_start().starts_with("total")).unwrap();
+    let figures: Vec<&str> = total.split_whitespace().skip(1).collect();
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let stated = format!("{} definitions ({})", figures[0], figures[1]);
+    assert!(readme.contains(&stated), "the README should say `{stated}`");
+    let rest = format!("{} `if` arms and {} decision-table rows", figures[2], figures[3]);
+    assert!(readme.contains(&rest), "the README should say `{rest}`");
+}
+
+#[test]
+fn a_test_directory_inside_the_library_is_checked_against_the_whole_library() {
+    let out = assay(repo(), &["test", "rules/kpis"]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn a_wrong_expectation_fails_with_expected_actual_and_derivation() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("r.assay"),
+        "unit GBP \"pound\" symbol \"£\"\n\
+         dataset d \"D\" { file \"d.csv\" entity org key \"Code\" field turnover : GBP from \"Turnover\" field cost : GBP from \"Cost\" }\n\
+         kpi share : percent = cost / turnover\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("r.test.yaml"),
+        "entities: [{org: A, turnover: 400, cost: 100}]\ncases:\n  - name: a quarter\n    expect: [{figure: share, entity: A, value: 20, relative: 1%}]\n",
+    )
+    .unwrap();
+    let out = assay(dir.path(), &["test", "--rules", "r.assay"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("expected: 20% ± 1%"), "{text}");
+    assert!(text.contains("actual:   25%"), "{text}");
+    assert!(text.contains("share = cost / turnover    (r.assay:3:23)"), "{text}");
+    assert!(text.contains("cost = £100") && text.contains("turnover = £400"), "{text}");
+    assert!(text.contains("test result: FAILED. 0 passed; 1 failed"), "{text}");
+    // Within the tolerance it passes.
+    std::fs::write(
+        dir.path().join("r.test.yaml"),
+        "entities: [{org: A, turnover: 400, cost: 100}]\ncases:\n  - name: a quarter\n    expect: [{figure: share, entity: A, value: 24.9, tolerance: 0.1}]\n",
+    )
+    .unwrap();
+    let out = assay(dir.path(), &["test", "--rules", "r.assay"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+}
+
+#[test]
+fn usage_mistakes_exit_2() {
+    assert_eq!(assay(repo(), &["test", "--threshold", "150"]).status.code(), Some(2));
+    assert_eq!(assay(repo(), &["test", "no/such/tests"]).status.code(), Some(2));
+}
+
+/// SplitMix64, so that a failing mutation can be replayed.
+fn next(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+#[test]
+fn mutated_test_files_never_panic() {
+    let tree = assay::load::load(&[repo().join("rules")]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.test.yaml");
+    let originals: Vec<Vec<u8>> = ["rules/methodologies/top_quartile.test.yaml", "rules/tables/spend_type.test.yaml"]
+        .iter()
+        .map(|p| std::fs::read(repo().join(p)).unwrap())
+        .collect();
+    let mut state = 7u64;
+    for round in 0..300 {
+        let mut bytes = originals[round % originals.len()].clone();
+        let at = (next(&mut state) as usize) % bytes.len().max(1);
+        match next(&mut state) % 4 {
+            0 => bytes.truncate(at),
+            1 => bytes[at] = (next(&mut state) % 256) as u8,
+            2 => {
+                let end = (at + (next(&mut state) % 40) as usize).min(bytes.len());
+                bytes.drain(at..end);
+            }
+            _ => {
+                let piece: Vec<u8> = bytes[at..(at + 30).min(bytes.len())].to_vec();
+                bytes.splice(at..at, piece);
+            }
+        }
+        std::fs::write(&path, &bytes).unwrap();
+        let mut sources = tree.files.clone();
+        let result = assay::ruletest::runner::run_file(&tree, &path, &mut sources, true);
+        // Every outcome and diagnostic is well-formed: spans point into known sources.
+        for d in &result.diagnostics {
+            for l in &d.labels {
+                assert!(l.span.file < sources.len(), "round {round}: span into no source");
+            }
+        }
+    }
+}
