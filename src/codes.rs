@@ -269,6 +269,10 @@ codes! {
         "the output file could not be written",
         "Output is written to a temporary file and renamed, so a failure leaves no partial file; this says why it failed.",
         "assay eval --output /no/such/dir/out.json";
+    ClassifyAmbiguous = "classify-ambiguous", Error,
+        "a record matches two rows of a `hit unique` decision table",
+        "`hit unique` promises that every record matches at most one row; the checker catches most overlaps from the rows alone, and this is the run-time backstop for the ones only real data reveal. Both rows are named, with the record.",
+        "classify spend on ledger hit unique {\n  | account        | => spend_type |\n  | starts \"5\"     | pay           |\n  | \"5000\"..\"5999\" | pay_range     |\n}";
     InternalError = "internal-error", Error,
         "the tool reached a state it should not (please report it)",
         "Rather than panic, the tool reports the internal inconsistency with the span it was working on.",
