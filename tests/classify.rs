@@ -1,0 +1,201 @@
+//! `assay classify` through the binary, on ledgers written by the committed generator:
+//! conservation of amounts per organisation, agreement with an independent aggregation
+//! written here, byte-identical output whatever the thread count or chunk size, and the
+//! bad-row policies.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // test code: failing loudly is the point
+
+#[allow(dead_code)]
+#[path = "../examples/gen_ledger.rs"]
+mod gen_ledger;
+
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::str::FromStr;
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn classify(args: &[&str], envs: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_assay"));
+    cmd.current_dir(repo()).arg("classify").args(args).env("NO_COLOR", "1");
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+/// A generated ledger in a fresh folder.
+fn ledger(rows: u64, orgs: u64) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger.csv");
+    let mut f = std::fs::File::create(&path).unwrap();
+    gen_ledger::generate(rows, orgs, 7, &mut f).unwrap();
+    (dir, path)
+}
+
+const PARTIAL: &[&str] =
+    &["--rules", "rules", "tests/data/classify/partial.assay", "--table", "ledger_activity_partial"];
+
+fn run_partial(data: &Path, extra: &[&str], envs: &[(&str, &str)]) -> Output {
+    let mut args: Vec<&str> = PARTIAL.to_vec();
+    args.extend(["--data", data.to_str().unwrap()]);
+    args.extend(extra);
+    let out = classify(&args, envs);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    out
+}
+
+/// The ledger's lines as (organisation, year, cost centre, account, amount), read with the
+/// csv crate rather than Assay's reader.
+fn lines(path: &Path) -> Vec<(String, String, String, String, Decimal)> {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (r[0].into(), r[1].into(), r[2].into(), r[3].into(), Decimal::from_str(&r[4]).unwrap())
+        })
+        .collect()
+}
+
+/// `tests/data/classify/partial.assay`, written again as plain Rust: (function, activity, class).
+fn reference_row(cc: &str, account: &str, amount: Decimal) -> Option<(&'static str, &'static str, &'static str)> {
+    let in_range = |lo: &str, hi: &str| account >= lo && account <= hi;
+    if cc.starts_with("FIN-AP") {
+        Some(("finance", "cash_disbursements", "transactional"))
+    } else if cc.starts_with("FIN-AR") && amount < Decimal::ZERO {
+        Some(("finance", "cash_application", "operational"))
+    } else if cc.starts_with("FIN-AR") {
+        Some(("finance", "customer_billing", "transactional"))
+    } else if cc.starts_with("PAY-") {
+        Some(("finance", "payroll_services", "transactional"))
+    } else if cc.starts_with("IT-SD-") || cc.starts_with("IT-HD-") {
+        Some(("information_technology", "it_service_desk", "transactional"))
+    } else if cc.starts_with("IT-APP") && in_range("6400", "6499") {
+        Some(("information_technology", "application_maintenance_and_support", "transactional"))
+    } else if cc == "HR-DIR" || cc == "HR-EXEC" {
+        Some(("human_resources", "hr_director", "strategic"))
+    } else if cc.starts_with("PRC-") && in_range("5000", "5999") {
+        Some(("procurement", "purchase_order_processing", "transactional"))
+    } else {
+        None
+    }
+}
+
+type Key = (String, String, String, String, String, String);
+
+/// Assay's CSV output as rows keyed by (organisation, year, classified, function, activity, class).
+fn parse_output(text: &str) -> BTreeMap<Key, (Decimal, u64)> {
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    assert_eq!(
+        reader.headers().unwrap().iter().collect::<Vec<_>>(),
+        ["organisation", "year", "classified", "function", "activity", "class", "amount", "records"]
+    );
+    let mut out = BTreeMap::new();
+    for r in reader.records() {
+        let r = r.unwrap();
+        let key = (r[0].into(), r[1].into(), r[2].into(), r[3].into(), r[4].into(), r[5].into());
+        let old = out.insert(key, (Decimal::from_str(&r[6]).unwrap(), r[7].parse().unwrap()));
+        assert!(old.is_none(), "a row appears twice: {r:?}");
+    }
+    out
+}
+
+#[test]
+fn aggregates_agree_row_by_row_with_an_independent_aggregation() {
+    let (_dir, path) = ledger(30_000, 6);
+    let out = run_partial(&path, &[], &[("ASSAY_CHUNK_BYTES", "65536")]);
+    let got = parse_output(&String::from_utf8(out.stdout).unwrap());
+    let mut want: BTreeMap<Key, (Decimal, u64)> = BTreeMap::new();
+    for (org, year, cc, account, amount) in lines(&path) {
+        let key = match reference_row(&cc, &account, amount) {
+            Some((f, a, c)) => (org, year, "true".into(), f.into(), a.into(), c.into()),
+            None => (org, year, "false".into(), String::new(), String::new(), String::new()),
+        };
+        let e = want.entry(key).or_insert((Decimal::ZERO, 0));
+        e.0 += amount;
+        e.1 += 1;
+    }
+    assert_eq!(got.len(), want.len());
+    for (key, value) in &want {
+        assert_eq!(got.get(key), Some(value), "{key:?}");
+    }
+}
+
+#[test]
+fn classified_plus_unclassified_is_the_input_total_per_organisation() {
+    let (_dir, path) = ledger(25_000, 5);
+    let out = run_partial(&path, &["--format", "json"], &[("ASSAY_CHUNK_BYTES", "32768")]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut input: BTreeMap<String, Decimal> = BTreeMap::new();
+    for (org, _, _, _, amount) in lines(&path) {
+        *input.entry(org).or_default() += amount;
+    }
+    let mut output: BTreeMap<String, Decimal> = BTreeMap::new();
+    let amount = |r: &serde_json::Value| Decimal::from_str(r["amount"].as_str().unwrap()).unwrap();
+    for r in doc["rows"].as_array().unwrap() {
+        *output.entry(r["organisation"].as_str().unwrap().into()).or_default() += amount(r);
+    }
+    let unclassified = doc["unclassified"]["by_entity"].as_array().unwrap();
+    assert!(!unclassified.is_empty(), "the generated ledger has unclassified lines");
+    for r in unclassified {
+        *output.entry(r["organisation"].as_str().unwrap().into()).or_default() += amount(r);
+    }
+    assert_eq!(input, output, "every penny of every organisation is classified or reported");
+    let counts = &doc["counts"];
+    assert_eq!(counts["read"], 25_000);
+    assert_eq!(counts["classified"].as_u64().unwrap() + counts["unclassified"].as_u64().unwrap(), 25_000);
+    assert_eq!(doc["unclassified"]["examples"].as_array().unwrap().len(), 5);
+    assert!(doc["stamp"]["data"][0]["sha256"].as_str().unwrap().len() == 64);
+}
+
+#[test]
+fn output_is_byte_identical_whatever_the_threads_and_chunks() {
+    let (_dir, path) = ledger(20_000, 4);
+    let one = run_partial(&path, &[], &[("RAYON_NUM_THREADS", "1"), ("ASSAY_CHUNK_BYTES", "16384")]);
+    let two = run_partial(&path, &[], &[("RAYON_NUM_THREADS", "2"), ("ASSAY_CHUNK_BYTES", "16384")]);
+    let big = run_partial(&path, &[], &[("RAYON_NUM_THREADS", "2")]);
+    assert_eq!(one.stdout, two.stdout);
+    assert_eq!(one.stdout, big.stdout);
+    assert_eq!(one.stderr, two.stderr, "the unclassified report too");
+    let json = ["--format", "json"];
+    let a = run_partial(&path, &json, &[("RAYON_NUM_THREADS", "1"), ("ASSAY_CHUNK_BYTES", "8192")]);
+    let b = run_partial(&path, &json, &[("RAYON_NUM_THREADS", "2")]);
+    assert_eq!(a.stdout, b.stdout);
+}
+
+#[test]
+fn the_shipped_table_classifies_the_example_ledger() {
+    let out = classify(&["--table", "ledger_activity", "--data", "examples/ledger/data"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let got = parse_output(&String::from_utf8(out.stdout).unwrap());
+    assert!(got.keys().any(|k| k.4 == "cash_disbursements" && k.3 == "finance"));
+    assert!(got.keys().all(|k| k.2 == "true"), "the library table has a catch-all row");
+}
+
+/// The same query in DuckDB, when the benchmark's DuckDB is installed (`benches/classify`).
+#[test]
+fn duckdb_agrees_on_a_small_ledger_when_installed() {
+    let python = repo().join("target/bench-venv/bin/python");
+    if !python.exists() {
+        eprintln!("skipped: no DuckDB in target/bench-venv (run benches/classify/run.sh once)");
+        return;
+    }
+    let (dir, path) = ledger(10_000, 3);
+    let assay_csv = dir.path().join("assay.csv");
+    let duck_csv = dir.path().join("duckdb.csv");
+    let out = classify(
+        &["--table", "ledger_activity", "--data", path.to_str().unwrap(), "--output", assay_csv.to_str().unwrap()],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let run = |args: &[&str]| Command::new(&python).current_dir(repo()).args(args).output().unwrap();
+    let q = run(&["benches/classify/classify_duckdb.py", path.to_str().unwrap(), duck_csv.to_str().unwrap(), "rules"]);
+    assert!(q.status.success(), "{}", String::from_utf8_lossy(&q.stderr));
+    let c = run(&["benches/classify/compare.py", assay_csv.to_str().unwrap(), duck_csv.to_str().unwrap()]);
+    assert!(c.status.success(), "{}", String::from_utf8_lossy(&c.stdout));
+}
