@@ -99,12 +99,30 @@ impl Rng {
     }
 }
 
+/// Who the lines belong to: organisation codes (generated, or read from a file) and periods.
+pub struct Owners {
+    pub codes: Vec<String>,
+    pub periods: Vec<String>,
+}
+
+impl Owners {
+    /// `ORG00001` .. and the two periods 2009/10 and 2010/11.
+    pub fn synthetic(orgs: u64) -> Owners {
+        Owners {
+            codes: (1..=orgs.max(1)).map(|o| format!("ORG{o:05}")).collect(),
+            periods: PERIODS.iter().map(|p| p.to_string()).collect(),
+        }
+    }
+}
+
 /// One line (with its line break) of the ledger.
-fn line(out: &mut Vec<u8>, seed: u64, i: u64, rows: u64, orgs: u64) {
+fn line(out: &mut Vec<u8>, seed: u64, i: u64, rows: u64, owners: &Owners) {
     let mut r = Rng::for_line(seed, i);
     // Ledgers come organisation by organisation, each year in turn.
-    let org = i * orgs / rows.max(1);
-    let period = PERIODS.get(((i * orgs * 2 / rows.max(1)) % 2) as usize).copied().unwrap_or("2009/10");
+    let (orgs, periods) = (owners.codes.len() as u64, owners.periods.len().max(1) as u64);
+    let slot = i * orgs * periods / rows.max(1);
+    let org = owners.codes.get((slot / periods) as usize).map_or("ORG", String::as_str);
+    let period = owners.periods.get((slot % periods) as usize).map_or("2009/10", String::as_str);
     let roll = r.below(1000);
     let centre = if roll < 10 {
         STRAY.get(r.below(STRAY.len() as u64) as usize).copied().unwrap_or("MISC").to_string()
@@ -126,8 +144,7 @@ fn line(out: &mut Vec<u8>, seed: u64, i: u64, rows: u64, orgs: u64) {
     let description = DESCRIPTIONS.get(r.below(DESCRIPTIONS.len() as u64) as usize).copied().unwrap_or("");
     let _ = write!(
         out,
-        "ORG{:05},{period},{centre},{account},{}{}.{:02},",
-        org + 1,
+        "{org},{period},{centre},{account},{}{}.{:02},",
         if negative { "-" } else { "" },
         pennies / 100,
         pennies % 100
@@ -142,7 +159,7 @@ fn line(out: &mut Vec<u8>, seed: u64, i: u64, rows: u64, orgs: u64) {
     out.push(b'\n');
 }
 
-pub fn generate(rows: u64, orgs: u64, seed: u64, out: &mut impl Write) -> io::Result<()> {
+pub fn generate(rows: u64, owners: &Owners, seed: u64, out: &mut impl Write) -> io::Result<()> {
     out.write_all(b"Organisation,Year,Cost centre,Account,Amount,Description\n")?;
     const BLOCK: u64 = 1 << 16;
     let blocks: Vec<u64> = (0..rows.div_ceil(BLOCK)).collect();
@@ -152,7 +169,7 @@ pub fn generate(rows: u64, orgs: u64, seed: u64, out: &mut impl Write) -> io::Re
             .map(|b| {
                 let mut buf = Vec::with_capacity((BLOCK * 64) as usize);
                 for i in b * BLOCK..((b + 1) * BLOCK).min(rows) {
-                    line(&mut buf, seed, i, rows, orgs);
+                    line(&mut buf, seed, i, rows, owners);
                 }
                 buf
             })
@@ -165,35 +182,61 @@ pub fn generate(rows: u64, orgs: u64, seed: u64, out: &mut impl Write) -> io::Re
 }
 
 fn main() {
-    let mut rows: u64 = 2000;
+    let mut rows: u64 = 12_600;
     let mut orgs: u64 = 8;
     let mut seed: u64 = 2010;
-    let mut dir = PathBuf::from("examples/ledger/data");
+    let mut dir = PathBuf::from("examples/qipp-2009-10");
+    let mut codes: Option<PathBuf> = Some(PathBuf::from("examples/qipp-2009-10/benchmark.csv"));
+    let mut period: Option<String> = Some("2009/10".to_string());
+    let mut synthetic_orgs = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut value = || args.next().unwrap_or_default();
         match a.as_str() {
             "--rows" => rows = value().parse().unwrap_or(rows),
-            "--orgs" => orgs = value().parse().unwrap_or(orgs),
+            "--orgs" => {
+                orgs = value().parse().unwrap_or(orgs);
+                synthetic_orgs = true;
+            }
+            "--codes" => codes = Some(PathBuf::from(value())),
+            "--period" => period = Some(value()),
             "--seed" => seed = value().parse().unwrap_or(seed),
             "--out" => dir = PathBuf::from(value()),
             _ => {
-                eprintln!("usage: gen_ledger [--rows N] [--orgs M] [--seed S] [--out DIR]");
+                eprintln!(
+                    "usage: gen_ledger [--rows N] [--orgs M | --codes FILE.csv [--period P]] [--seed S] [--out DIR]"
+                );
                 std::process::exit(2);
             }
         }
     }
     let result = (|| {
+        let owners = match (&codes, synthetic_orgs) {
+            (Some(file), false) => Owners {
+                // The first column of each line after the header: the organisations' codes.
+                codes: std::fs::read_to_string(file)?
+                    .lines()
+                    .skip(1)
+                    .filter_map(|l| l.split(',').next())
+                    .filter(|c| !c.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+                periods: period.iter().cloned().collect(),
+            },
+            _ => Owners::synthetic(orgs),
+        };
         std::fs::create_dir_all(&dir)?;
         let mut f = BufWriter::with_capacity(1 << 20, std::fs::File::create(dir.join("ledger.csv"))?);
-        generate(rows, orgs.max(1), seed, &mut f)?;
+        generate(rows, &owners, seed, &mut f)?;
         f.flush()?;
-        std::fs::write(
-            dir.join("NOTICE"),
-            format!(
-                "SYNTHETIC DATA: generated by examples/gen_ledger.rs (--rows {rows} --orgs {orgs} --seed {seed}); not real NHS ledgers.\n"
-            ),
-        )
+        // A folder of its own says it is synthetic; an existing NOTICE (the QIPP example's) stays.
+        if !dir.join("NOTICE").exists() {
+            std::fs::write(
+                dir.join("NOTICE"),
+                format!("SYNTHETIC DATA: generated by examples/gen_ledger.rs (--rows {rows} --orgs {orgs} --seed {seed}); not real NHS ledgers.\n"),
+            )?;
+        }
+        Ok::<(), io::Error>(())
     })();
     if let Err(e) = result {
         eprintln!("gen_ledger: {e}");

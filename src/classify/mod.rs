@@ -3,6 +3,7 @@
 //! memory, and the records no row matches reported rather than lost.
 
 mod chunk;
+pub mod dataset;
 mod layout;
 mod matcher;
 mod problems;
