@@ -264,3 +264,18 @@ fn classify_line_is_transactional(cc: &str, amount: Decimal) -> bool {
     ];
     cc == "FIN-GL" || cc == "FIN-PAY" || cc == "FIN-PAYROLL" || transactional.iter().any(|p| cc.starts_with(p))
 }
+
+#[test]
+fn committed_example_ledger_is_what_the_generator_writes() {
+    let codes: Vec<String> = std::fs::read_to_string(repo().join("examples/qipp-2009-10/benchmark.csv"))
+        .unwrap()
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').next().map(str::to_string))
+        .collect();
+    let owners = gen_ledger::Owners { codes, periods: vec!["2009/10".into()] };
+    let mut written = Vec::new();
+    gen_ledger::generate(12_600, &owners, 2010, &mut written).unwrap();
+    let committed = std::fs::read(repo().join("examples/qipp-2009-10/ledger.csv")).unwrap();
+    assert!(written == committed, "regenerate with `cargo run --release --example gen_ledger`");
+}
