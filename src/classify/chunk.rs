@@ -2,7 +2,7 @@
 //! sums need, classify (memoised by the record's text values), and add up per entity,
 //! period and output group.
 
-use super::matcher::{Candidates, Matcher};
+use super::matcher::{Matcher, Rows};
 use super::split::{field_bytes, split_record, FieldRange, RawChunk};
 use crate::ast::HitPolicy;
 use crate::check::suggest;
@@ -147,17 +147,18 @@ pub struct ChunkOut {
     pub overflow: bool,
 }
 
-type Memo = FastMap<Box<[u8]>, Result<Candidates, (usize, Problem)>>;
+/// For one text input column: each distinct value seen, and the rows its cell matches.
+type Memo = FastMap<Box<[u8]>, Result<Rows, Problem>>;
 
 pub fn process(chunk: &RawChunk, layout: &Layout, matcher: &Matcher, spec: &DatasetSpec) -> ChunkOut {
     let bytes = chunk.bytes.as_slice();
     let n_sums = layout.sums.len();
     let mut out = ChunkOut::default();
-    let mut memo: Memo = FastMap::default();
+    let mut memos: Vec<Memo> = (0..matcher.inputs.len()).map(|_| FastMap::default()).collect();
+    let mut rows: Rows = vec![0; matcher.words()];
     let mut ids: FastMap<Box<[u8]>, usize> = FastMap::default();
     let mut fields: Vec<FieldRange> = Vec::with_capacity(layout.headers.len() + 1);
     let mut scratch: Vec<u8> = Vec::new();
-    let mut key_buf: Vec<u8> = Vec::new();
     let mut ep_buf: Vec<u8> = Vec::new();
     let mut last_ep: (Vec<u8>, usize) = (Vec::new(), usize::MAX);
     let mut numbers: Vec<Value> = Vec::new();
@@ -166,8 +167,15 @@ pub fn process(chunk: &RawChunk, layout: &Layout, matcher: &Matcher, spec: &Data
     let mut groups_hit: Vec<usize> = Vec::new();
     let numeric_inputs: Vec<usize> =
         matcher.inputs.iter().zip(&layout.inputs).filter(|(i, _)| i.numeric).map(|(_, c)| *c).collect();
-    let text_inputs: Vec<(usize, usize)> =
-        matcher.inputs.iter().zip(&layout.inputs).filter(|(i, _)| !i.numeric).map(|(i, c)| (i.field, *c)).collect();
+    // (input position, dataset field, data column) of each text input.
+    let text_inputs: Vec<(usize, usize, usize)> = matcher
+        .inputs
+        .iter()
+        .zip(&layout.inputs)
+        .enumerate()
+        .filter(|(_, (i, _))| !i.numeric)
+        .map(|(n, (i, c))| (n, i.field, *c))
+        .collect();
     let mut pos = 0;
     let mut line = chunk.first_line;
     while pos < bytes.len() {
@@ -232,30 +240,44 @@ pub fn process(chunk: &RawChunk, layout: &Layout, matcher: &Matcher, spec: &Data
             bad(&mut out, Some(col), p);
             continue;
         }
-        // Text inputs: matched once per distinct combination.
-        key_buf.clear();
-        for (_, col) in &text_inputs {
-            key_buf.extend_from_slice(&text_of(*col, &mut scratch));
-            key_buf.push(0x1f);
-        }
-        if !memo.contains_key(key_buf.as_slice()) {
-            let result = text_values(&key_buf, &text_inputs, layout, spec).map(|v| matcher.candidates(&v));
-            memo.insert(key_buf.clone().into_boxed_slice(), result);
-        }
-        let candidates = match memo.get(key_buf.as_slice()) {
-            Some(Ok(c)) => c,
-            Some(Err((col, p))) => {
-                bad(&mut out, Some(*col), p.clone());
-                continue;
+        // Text inputs: each column's distinct values are matched once; a record's rows are
+        // the rows all its columns match.
+        rows.iter_mut().for_each(|w| *w = u64::MAX);
+        let mut failed = None;
+        for &(n, field, col) in &text_inputs {
+            let text = text_of(col, &mut scratch);
+            let Some(memo) = memos.get_mut(n) else { continue };
+            if !memo.contains_key(text.as_ref()) {
+                let result = text_value(&text, field, layout, spec).map(|v| matcher.column_rows(n, &v));
+                memo.insert(text.to_vec().into_boxed_slice(), result);
             }
-            None => continue,
-        };
-        matched.clear();
-        for &r in candidates {
-            if !matcher.has_numeric_inputs() || matcher.numbers_match(r, &numbers) {
-                matched.push(r);
-                if matcher.hit == HitPolicy::First {
+            match memo.get(text.as_ref()) {
+                Some(Ok(r)) => rows.iter_mut().zip(r).for_each(|(a, b)| *a &= *b),
+                Some(Err(p)) => {
+                    failed = Some((col, p.clone()));
                     break;
+                }
+                None => {}
+            }
+        }
+        if let Some((col, p)) = failed {
+            bad(&mut out, Some(col), p);
+            continue;
+        }
+        matched.clear();
+        'rows: for (w, word) in rows.iter().enumerate() {
+            let mut bits = *word;
+            while bits != 0 {
+                let r = (w * 64) as u32 + bits.trailing_zeros();
+                bits &= bits - 1;
+                if (r as usize) >= matcher.row_count() {
+                    break 'rows;
+                }
+                if !matcher.has_numeric_inputs() || matcher.numbers_match(r, &numbers) {
+                    matched.push(r);
+                    if matcher.hit == HitPolicy::First {
+                        break 'rows;
+                    }
                 }
             }
         }
@@ -363,33 +385,23 @@ fn number(text: &[u8], layout: &Layout) -> Result<Option<Decimal>, Problem> {
     }
 }
 
-/// The values of a record's text inputs, from the memo key (texts separated by 0x1f).
-fn text_values(
-    key: &[u8],
-    inputs: &[(usize, usize)],
-    layout: &Layout,
-    spec: &DatasetSpec,
-) -> Result<Vec<Value>, (usize, Problem)> {
-    let mut out = Vec::with_capacity(inputs.len());
-    for ((field, col), raw) in inputs.iter().zip(key.split(|b| *b == 0x1f)) {
-        if is_missing(raw, layout) {
-            out.push(Value::Missing);
-            continue;
-        }
-        let Ok(text) = std::str::from_utf8(raw) else { return Err((*col, Problem::NotUtf8)) };
-        match spec.fields.get(*field).map(|f| &f.kind) {
-            Some(FieldKind::Member { set, lookup, spellings }) => {
-                match lookup.get(text).or_else(|| lookup.get(&text.to_lowercase())) {
-                    Some(name) => out.push(Value::Text(name.to_string())),
-                    None => {
-                        let suggestion = suggest::did_you_mean(&text.to_lowercase(), lookup.keys().map(String::as_str))
-                            .map(|s| spellings.get(s).cloned().unwrap_or_else(|| s.to_string()));
-                        return Err((*col, Problem::NotInSet { text: text.to_string(), set: set.clone(), suggestion }));
-                    }
+/// The value of a text input cell: missing, a set member's name, or the text.
+fn text_value(raw: &[u8], field: usize, layout: &Layout, spec: &DatasetSpec) -> Result<Value, Problem> {
+    if is_missing(raw, layout) {
+        return Ok(Value::Missing);
+    }
+    let Ok(text) = std::str::from_utf8(raw) else { return Err(Problem::NotUtf8) };
+    match spec.fields.get(field).map(|f| &f.kind) {
+        Some(FieldKind::Member { set, lookup, spellings }) => {
+            match lookup.get(text).or_else(|| lookup.get(&text.to_lowercase())) {
+                Some(name) => Ok(Value::Text(name.to_string())),
+                None => {
+                    let suggestion = suggest::did_you_mean(&text.to_lowercase(), lookup.keys().map(String::as_str))
+                        .map(|s| spellings.get(s).cloned().unwrap_or_else(|| s.to_string()));
+                    Err(Problem::NotInSet { text: text.to_string(), set: set.clone(), suggestion })
                 }
             }
-            _ => out.push(Value::Text(text.to_string())),
         }
+        _ => Ok(Value::Text(text.to_string())),
     }
-    Ok(out)
 }

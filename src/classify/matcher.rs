@@ -40,8 +40,8 @@ pub struct Matcher {
     pub row_spans: Vec<Span>,
 }
 
-/// The rows whose text cells all match a record's text values.
-pub type Candidates = Vec<u32>;
+/// A set of rows, one bit each (row r is bit r % 64 of word r / 64).
+pub type Rows = Vec<u64>;
 
 impl Matcher {
     /// Compile a table that has passed `check` (its shape and patterns are valid).
@@ -114,20 +114,20 @@ impl Matcher {
         Matcher { name: name.to_string(), hit: def.hit.node, inputs, outputs, groups, rows, row_spans }
     }
 
-    /// The rows whose text cells match these text values (one per text input, in order).
-    pub fn candidates(&self, texts: &[Value]) -> Candidates {
-        let mut out = Vec::new();
+    /// Words in a row set.
+    pub fn words(&self) -> usize {
+        self.rows.len().div_ceil(64)
+    }
+
+    /// The rows whose cell in input column `input` matches `value`. Columns are matched
+    /// one at a time so that each column's distinct values (a few hundred cost centres, a
+    /// few thousand accounts) are matched once, not each combination of them.
+    pub fn column_rows(&self, input: usize, value: &Value) -> Rows {
+        let mut out = vec![0u64; self.words()];
         for (r, (cells, _)) in self.rows.iter().enumerate() {
-            let mut values = texts.iter();
-            let ok = self.inputs.iter().zip(cells).all(|(input, c)| {
-                if input.numeric {
-                    return true;
-                }
-                let value = values.next().unwrap_or(&Value::Missing);
-                table::matches(&c.cell, c.regex.as_ref(), value)
-            });
-            if ok {
-                out.push(u32::try_from(r).unwrap_or(u32::MAX));
+            let hit = cells.get(input).is_none_or(|c| table::matches(&c.cell, c.regex.as_ref(), value));
+            if let (true, Some(w)) = (hit, out.get_mut(r / 64)) {
+                *w |= 1 << (r % 64);
             }
         }
         out
@@ -148,6 +148,10 @@ impl Matcher {
 
     pub fn group_of(&self, r: u32) -> usize {
         self.rows.get(r as usize).map_or(0, |(_, g)| *g)
+    }
+
+    pub fn row_count(&self) -> usize {
+        self.rows.len()
     }
 
     pub fn has_numeric_inputs(&self) -> bool {
