@@ -247,17 +247,19 @@ pub fn process(chunk: &RawChunk, layout: &Layout, matcher: &Matcher, spec: &Data
         for &(n, field, col) in &text_inputs {
             let text = text_of(col, &mut scratch);
             let Some(memo) = memos.get_mut(n) else { continue };
-            if !memo.contains_key(text.as_ref()) {
-                let result = text_value(&text, field, layout, spec).map(|v| matcher.column_rows(n, &v));
-                memo.insert(text.to_vec().into_boxed_slice(), result);
-            }
-            match memo.get(text.as_ref()) {
-                Some(Ok(r)) => rows.iter_mut().zip(r).for_each(|(a, b)| *a &= *b),
-                Some(Err(p)) => {
+            let found = match memo.get(text.as_ref()) {
+                Some(found) => found,
+                None => {
+                    let result = text_value(&text, field, layout, spec).map(|v| matcher.column_rows(n, &v));
+                    memo.entry(text.to_vec().into_boxed_slice()).or_insert(result)
+                }
+            };
+            match found {
+                Ok(r) => rows.iter_mut().zip(r).for_each(|(a, b)| *a &= *b),
+                Err(p) => {
                     failed = Some((col, p.clone()));
                     break;
                 }
-                None => {}
             }
         }
         if let Some((col, p)) = failed {
