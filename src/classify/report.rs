@@ -91,30 +91,39 @@ fn json(o: &Outcome) -> String {
             unclassified.push(Json::Object(row));
         }
     }
-    let doc = json!({
-        "stamp": o.stamp,
-        "notices": o.notices,
-        "table": o.table,
-        "dataset": o.dataset,
-        "hit": o.hit.as_str(),
-        "columns": { "entity": o.entity, "period": o.period, "outputs": o.outputs, "sums": o.sums },
-        "counts": o.counts,
-        "rows": rows,
-        "unclassified": {
-            "records": o.counts.unclassified,
-            "sums": sums_map(&o.sums, &totals),
-            "by_entity": unclassified,
-            "examples": o.examples.iter().map(|x| json!({
-                "line": x.line,
-                "entity": x.entity,
-                "period": x.period,
-                "inputs": o.inputs.iter().zip(&x.inputs).map(|(n, v)| (n.clone(), json!(v))).collect::<Map<String, Json>>(),
-                "sums": sums_map(&o.sums, &x.sums.iter().filter_map(|s| s.parse().ok()).collect::<Vec<_>>()),
-            })).collect::<Vec<_>>(),
-        },
-    });
-    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
-    text.push('\n');
+    // Keys in a fixed, meaningful order (the stamp first, as in `eval`'s JSON), not sorted.
+    let fields: Vec<(&str, Json)> = vec![
+        ("stamp", json!(o.stamp)),
+        ("notices", json!(o.notices)),
+        ("table", json!(o.table)),
+        ("dataset", json!(o.dataset)),
+        ("hit", json!(o.hit.as_str())),
+        ("columns", json!({ "entity": o.entity, "period": o.period, "outputs": o.outputs, "sums": o.sums })),
+        ("counts", json!(o.counts)),
+        ("rows", Json::Array(rows)),
+        (
+            "unclassified",
+            json!({
+                "records": o.counts.unclassified,
+                "sums": sums_map(&o.sums, &totals),
+                "by_entity": unclassified,
+                "examples": o.examples.iter().map(|x| json!({
+                    "line": x.line,
+                    "entity": x.entity,
+                    "period": x.period,
+                    "inputs": o.inputs.iter().zip(&x.inputs).map(|(n, v)| (n.clone(), json!(v))).collect::<Map<String, Json>>(),
+                    "sums": sums_map(&o.sums, &x.sums.iter().filter_map(|s| s.parse().ok()).collect::<Vec<_>>()),
+                })).collect::<Vec<_>>(),
+            }),
+        ),
+    ];
+    let mut text = String::from("{\n");
+    for (i, (key, value)) in fields.iter().enumerate() {
+        let pretty = serde_json::to_string_pretty(value).unwrap_or_default().replace('\n', "\n  ");
+        let comma = if i + 1 < fields.len() { "," } else { "" };
+        let _ = writeln!(text, "  \"{key}\": {pretty}{comma}");
+    }
+    text.push_str("}\n");
     text
 }
 
