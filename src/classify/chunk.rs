@@ -36,6 +36,8 @@ pub struct Layout {
     pub sums: Vec<(Option<usize>, bool)>,
     /// Lowercased cell texts that mean "no value".
     pub missing: Vec<String>,
+    /// The data column of each of the dataset's `exclude` rules (in `spec.exclude` order).
+    pub exclude: Vec<usize>,
 }
 
 /// A value that cannot be used, and why.
@@ -137,6 +139,8 @@ impl EntityPeriod {
 #[derive(Debug, Default)]
 pub struct ChunkOut {
     pub read: u64,
+    /// Records left out by the dataset's `exclude` rules.
+    pub excluded: u64,
     pub bad_rows: u64,
     pub bad: Vec<BadRow>,
     pub ambiguous: u64,
@@ -197,6 +201,10 @@ pub fn process(chunk: &RawChunk, layout: &Layout, matcher: &Matcher, spec: &Data
         };
         if fields.len() != layout.headers.len() {
             bad(&mut out, None, Problem::RowShape { fields: fields.len() });
+            continue;
+        }
+        if excluded(bytes, &fields, layout, spec) {
+            out.excluded += 1;
             continue;
         }
         let text_of = |col: usize, _: &mut Vec<u8>| cell_text(bytes, &fields, col);
@@ -355,6 +363,14 @@ fn cell_text<'a>(bytes: &'a [u8], fields: &[FieldRange], col: usize) -> Cow<'a, 
         Some(f) => Cow::Borrowed(bytes.get(f.start..f.end).unwrap_or_default().trim_ascii()),
         None => Cow::Borrowed(&[]),
     }
+}
+
+/// Does an `exclude` rule of the dataset leave this record out?
+fn excluded(bytes: &[u8], fields: &[FieldRange], layout: &Layout, spec: &DatasetSpec) -> bool {
+    spec.exclude.iter().zip(&layout.exclude).any(|((_, cell, re), col)| {
+        let text = String::from_utf8_lossy(&cell_text(bytes, fields, *col)).into_owned();
+        crate::table::matches(cell, re.as_ref(), &Value::Text(text))
+    })
 }
 
 /// A record's text, for showing in a diagnostic (long records cut at a character boundary).

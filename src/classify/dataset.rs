@@ -104,7 +104,7 @@ fn shape(o: &Outcome, spec: &DatasetSpec, def: &DatasetDef) -> Table {
             read: o.counts.read as usize,
             used: o.counts.used as usize,
             skipped: o.counts.skipped as usize,
-            excluded: 0,
+            excluded: o.counts.excluded as usize,
         },
         parts: None,
     }

@@ -69,6 +69,10 @@ pub fn read_header(
         }
         sums.push((col, !f.optional));
     }
+    let mut exclude = Vec::new();
+    for (column, _, _) in &spec.exclude {
+        exclude.push(need(column, &[], spec.span, format!("an `exclude` rule of dataset `{}`", spec.name)));
+    }
     if !diags.is_empty() {
         let (id, _) = shown.register(&[], sources);
         let header_span = Span::new(id, 0, shown.header.as_ref().map_or(0, |(_, t)| t.len()));
@@ -86,7 +90,9 @@ pub fn read_header(
             })
             .collect());
     }
-    let (Some(key), Some(inputs)) = (key, inputs.into_iter().collect::<Option<Vec<usize>>>()) else {
+    let (Some(key), Some(inputs), Some(exclude)) =
+        (key, inputs.into_iter().collect::<Option<Vec<usize>>>(), exclude.into_iter().collect::<Option<Vec<usize>>>())
+    else {
         return Err(Vec::new());
     };
     Ok(Layout {
@@ -98,5 +104,6 @@ pub fn read_header(
         inputs,
         sums,
         missing: spec.missing.clone(),
+        exclude,
     })
 }

@@ -43,6 +43,8 @@ pub struct Request {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Counts {
     pub read: u64,
+    /// Left out by the dataset's `exclude` rules.
+    pub excluded: u64,
     pub used: u64,
     pub skipped: u64,
     pub classified: u64,
@@ -229,7 +231,8 @@ pub fn run(
         .collect();
     let counts = Counts {
         read: state.counts.read,
-        used: state.counts.read - state.counts.skipped,
+        excluded: state.counts.excluded,
+        used: state.counts.read - state.counts.skipped - state.counts.excluded,
         skipped: state.counts.skipped,
         classified: state.entities.values().map(|e| e.classified.records).sum(),
         unclassified: state.entities.values().map(|e| e.unclassified.records).sum(),
@@ -303,6 +306,7 @@ impl State {
 
     fn merge(&mut self, out: ChunkOut) {
         self.counts.read += out.read;
+        self.counts.excluded += out.excluded;
         self.bad_rows += out.bad_rows;
         self.ambiguous += out.ambiguous;
         self.overflow |= out.overflow;

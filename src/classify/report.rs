@@ -142,6 +142,9 @@ pub fn summary(o: &Outcome) -> String {
     if c.skipped > 0 {
         let _ = write!(out, "; {} bad rows skipped of {} read", c.skipped, c.read);
     }
+    if c.excluded > 0 {
+        let _ = write!(out, "; {} left out by `exclude` rules", c.excluded);
+    }
     out.push('\n');
     if c.unclassified == 0 {
         out.push_str("every record matched a row\n");
