@@ -125,6 +125,15 @@ pub fn run(
     let mut done_bytes = 0u64;
     for (path, period) in &files {
         let display = crate::load::display(path);
+        let extension = path.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
+        if !matches!(extension.as_str(), "csv" | "txt" | "tsv") {
+            diags.push(
+                Diagnostic::new(Code::DataUnreadable, format!("`{display}`: `assay classify` streams delimited text"))
+                    .primary(spec.span, format!("dataset `{}`", spec.name))
+                    .help("export the records as CSV (a spreadsheet's Save As, CSV UTF-8); `eval` reads spreadsheets and YAML, but holds them in memory"),
+            );
+            continue;
+        }
         let file = match std::fs::File::open(path) {
             Ok(f) => f,
             Err(err) => {
@@ -232,7 +241,7 @@ pub fn run(
     let counts = Counts {
         read: state.counts.read,
         excluded: state.counts.excluded,
-        used: state.counts.read - state.counts.skipped - state.counts.excluded,
+        used: state.counts.read.saturating_sub(state.counts.skipped + state.counts.excluded),
         skipped: state.counts.skipped,
         classified: state.entities.values().map(|e| e.classified.records).sum(),
         unclassified: state.entities.values().map(|e| e.unclassified.records).sum(),
