@@ -162,7 +162,6 @@ pub fn process(chunk: &RawChunk, layout: &Layout, matcher: &Matcher, spec: &Data
     let mut rows: Rows = vec![0; matcher.words()];
     let mut ids: FastMap<Box<[u8]>, usize> = FastMap::default();
     let mut fields: Vec<FieldRange> = Vec::with_capacity(layout.headers.len() + 1);
-    let mut scratch: Vec<u8> = Vec::new();
     let mut ep_buf: Vec<u8> = Vec::new();
     let mut last_ep: (Vec<u8>, usize) = (Vec::new(), usize::MAX);
     let mut numbers: Vec<Value> = Vec::new();
@@ -207,9 +206,9 @@ pub fn process(chunk: &RawChunk, layout: &Layout, matcher: &Matcher, spec: &Data
             out.excluded += 1;
             continue;
         }
-        let text_of = |col: usize, _: &mut Vec<u8>| cell_text(bytes, &fields, col);
+        let text_of = |col: usize| cell_text(bytes, &fields, col);
         // Entity and period: the same as the previous record's, most of the time.
-        let key = text_of(layout.key, &mut scratch);
+        let key = text_of(layout.key);
         if key.is_empty() {
             bad(&mut out, Some(layout.key), Problem::MissingKey);
             continue;
@@ -218,7 +217,7 @@ pub fn process(chunk: &RawChunk, layout: &Layout, matcher: &Matcher, spec: &Data
         ep_buf.extend_from_slice(&key);
         ep_buf.push(0x1f);
         match layout.period {
-            Some(p) => ep_buf.extend_from_slice(&text_of(p, &mut scratch)),
+            Some(p) => ep_buf.extend_from_slice(&text_of(p)),
             None => ep_buf.extend_from_slice(layout.fixed_period.as_bytes()),
         }
         // Numbers: the summed fields and the numeric inputs.
@@ -226,7 +225,7 @@ pub fn process(chunk: &RawChunk, layout: &Layout, matcher: &Matcher, spec: &Data
         for (slot, (col, required)) in sums.iter_mut().zip(&layout.sums) {
             *slot = Decimal::ZERO;
             let Some(col) = col else { continue };
-            match number(&text_of(*col, &mut scratch), layout) {
+            match number(&text_of(*col), layout) {
                 Ok(Some(d)) => *slot = d,
                 Ok(None) if !required => {}
                 Ok(None) => problem = problem.or(Some((*col, Problem::Blank))),
@@ -235,7 +234,7 @@ pub fn process(chunk: &RawChunk, layout: &Layout, matcher: &Matcher, spec: &Data
         }
         numbers.clear();
         for col in &numeric_inputs {
-            match number(&text_of(*col, &mut scratch), layout) {
+            match number(&text_of(*col), layout) {
                 Ok(Some(d)) => numbers.push(Value::Number(d)),
                 Ok(None) => numbers.push(Value::Missing),
                 Err(p) => {
@@ -253,7 +252,7 @@ pub fn process(chunk: &RawChunk, layout: &Layout, matcher: &Matcher, spec: &Data
         rows.iter_mut().for_each(|w| *w = u64::MAX);
         let mut failed = None;
         for &(n, field, col) in &text_inputs {
-            let text = text_of(col, &mut scratch);
+            let text = text_of(col);
             let Some(memo) = memos.get_mut(n) else { continue };
             let found = match memo.get(text.as_ref()) {
                 Some(found) => found,
@@ -330,7 +329,7 @@ pub fn process(chunk: &RawChunk, layout: &Layout, matcher: &Matcher, spec: &Data
                         .inputs
                         .iter()
                         .zip(&layout.inputs)
-                        .map(|(_, c)| String::from_utf8_lossy(&text_of(*c, &mut scratch)).into_owned())
+                        .map(|(_, c)| String::from_utf8_lossy(&text_of(*c)).into_owned())
                         .collect(),
                     sums: sums.iter().map(Decimal::to_string).collect(),
                 });
