@@ -279,3 +279,30 @@ fn committed_example_ledger_is_what_the_generator_writes() {
     let committed = std::fs::read(repo().join("examples/qipp-2009-10/ledger.csv")).unwrap();
     assert!(written == committed, "regenerate with `cargo run --release --example gen_ledger`");
 }
+
+/// Under `on_bad_row reject` nothing is written, not even a partial file; under `warn` the
+/// bad rows are counted, and the counts add up.
+#[test]
+fn bad_rows_leave_no_output_under_reject_and_are_counted_under_warn() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_file = dir.path().join("out.csv");
+    let run = |fixture: &str, extra: &[&str]| {
+        let folder = repo().join("tests/fixtures/classify").join(fixture);
+        let mut args = vec!["classify", "--rules", "main.assay", "--data", "data", "--table", "pools"];
+        args.extend(extra);
+        Command::new(env!("CARGO_BIN_EXE_assay")).current_dir(folder).args(args).output().unwrap()
+    };
+    let rejected = run("bad_rows_reject", &["--output", out_file.to_str().unwrap()]);
+    assert_eq!(rejected.status.code(), Some(1));
+    assert!(!out_file.exists(), "nothing is written on failure");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "no temporary file is left either");
+    let warned = run("bad_rows_warn", &["--format", "json"]);
+    assert_eq!(warned.status.code(), Some(0));
+    let doc: serde_json::Value = serde_json::from_slice(&warned.stdout).unwrap();
+    let c = &doc["counts"];
+    assert_eq!((c["read"].as_u64(), c["skipped"].as_u64(), c["used"].as_u64()), (Some(6), Some(4), Some(2)));
+    let stderr = String::from_utf8_lossy(&warned.stderr);
+    for place in ["data/lines.csv:3:4", "data/lines.csv:4", "data/lines.csv:6:1", "data/lines.csv:7:4"] {
+        assert!(stderr.contains(place), "{place} in {stderr}");
+    }
+}
