@@ -145,7 +145,7 @@ pub fn run(
                 continue;
             }
         };
-        let mut reader = ChunkReader::new(file, request.chunk_bytes);
+        let mut reader = ChunkReader::new(file, chunk_bytes(request.chunk_bytes));
         let mut shown = problems::Shown::new(display.clone(), path.clone());
         let first = match reader.next_chunk() {
             Ok(c) => c,
@@ -166,7 +166,7 @@ pub fn run(
             }
         };
         let read_before = state.counts.read;
-        let batch_len = rayon::current_num_threads().max(1) * 2;
+        let batch_len = batch_len();
         let mut batch = vec![first];
         let mut read_error = None;
         loop {
@@ -265,6 +265,21 @@ pub fn run(
         notices,
     };
     (Some(outcome), diags)
+}
+
+/// Chunks per batch: two per thread, so a thread that finishes early has another to take.
+fn batch_len() -> usize {
+    rayon::current_num_threads().max(1) * 2
+}
+
+/// Bytes in flight stay under this however many threads there are (two batches: the one
+/// being classified and the one being read).
+const BATCH_BYTES: usize = 64 << 20;
+
+/// The chunk size: as asked, but smaller on many cores so that a batch stays within
+/// `BATCH_BYTES` (and never under 1 MB, where per-chunk work would start to show).
+fn chunk_bytes(asked: usize) -> usize {
+    asked.min((BATCH_BYTES / batch_len()).max(1 << 20))
 }
 
 /// Read chunks until the batch is full or the input ends (or fails).
