@@ -177,6 +177,10 @@ pub struct DatasetDef {
     pub title: Spanned<String>,
     /// Many rows per entity and period (ledger lines), rather than one.
     pub records: bool,
+    /// `from classify TABLE`: the table's aggregates over its records dataset, per entity
+    /// and period; each field sums a field of those records (or counts them, `"records"`)
+    /// over the output values its indices name.
+    pub classified: Option<Name>,
     pub cites: Vec<Spanned<Cite>>,
     pub entity: Option<Spanned<EntityDecl>>,
     pub period: Option<Spanned<PeriodDecl>>,

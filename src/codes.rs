@@ -277,6 +277,10 @@ codes! {
         "`assay diff` could not read a side: neither a directory nor a git revision it could list",
         "A diff against rules that were not read would report every definition as added or removed.",
         "assay diff HEAD~99 HEAD";
+    ClassifyAmbiguous = "classify-ambiguous", Error,
+        "a record matches two rows of a `hit unique` decision table",
+        "`hit unique` promises that every record matches at most one row; the checker catches most overlaps from the rows alone, and this is the run-time backstop for the ones only real data reveal. Both rows are named, with the record.",
+        "classify spend on ledger hit unique {\n  | account        | => spend_type |\n  | starts \"5\"     | pay           |\n  | \"5000\"..\"5999\" | pay_range     |\n}";
     InternalError = "internal-error", Error,
         "the tool reached a state it should not (please report it)",
         "Rather than panic, the tool reports the internal inconsistency with the span it was working on.",

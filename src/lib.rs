@@ -6,6 +6,7 @@
 
 pub mod ast;
 pub mod check;
+pub mod classify;
 pub mod cli;
 pub mod codes;
 pub mod data;

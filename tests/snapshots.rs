@@ -109,3 +109,10 @@ fn diff_folder_fixtures() {
         insta::assert_snapshot!(run_fixture(path, true));
     });
 }
+
+#[test]
+fn classify_folder_fixtures() {
+    insta::glob!("fixtures/classify/*/main.assay", |path| {
+        insta::assert_snapshot!(run_fixture(path, true));
+    });
+}

@@ -226,6 +226,16 @@ impl<'c, 'a> DefChecker<'c, 'a> {
     }
 
     fn dataset(&mut self, name: &Name, ds: &DatasetDef) {
+        if let Some(table) = &ds.classified {
+            super::classified::check(name, ds, table, self.syms(), &mut self.exprs.diags);
+            for f in &ds.fields {
+                if let FieldType::Unit(u) = &f.node.ty.node {
+                    self.exprs.units.resolve(u, &mut self.exprs.diags);
+                }
+                self.index_decls(&f.node.indices);
+            }
+            return;
+        }
         if ds.entity.is_none() {
             self.push(
                 Diagnostic::new(Code::InvalidDataset, format!("dataset `{}` declares no entity", name.node))

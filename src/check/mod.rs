@@ -4,6 +4,7 @@
 //! and an expression whose part is already in error stays quiet (no cascades).
 
 pub mod builtins;
+pub mod classified;
 mod cycles;
 mod defs;
 pub mod exprs;

@@ -1,6 +1,7 @@
 //! The command line: one file per subcommand, sharing exit codes and output helpers.
 
 mod check;
+mod classify;
 mod diff;
 mod eval;
 mod explain_code;
@@ -31,6 +32,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     Check(check::CheckArgs),
+    Classify(classify::ClassifyArgs),
     Eval(eval::EvalArgs),
     Diff(diff::DiffArgs),
     ExplainCode(explain_code::ExplainCodeArgs),
@@ -49,6 +51,7 @@ pub fn main() -> u8 {
     };
     match cli.command {
         Command::Check(args) => check::run(&args),
+        Command::Classify(args) => classify::run(&args),
         Command::Eval(args) => eval::run(&args),
         Command::Diff(args) => diff::run(&args),
         Command::ExplainCode(args) => explain_code::run(&args),

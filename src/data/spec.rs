@@ -58,6 +58,8 @@ pub struct DatasetSpec {
     pub name: String,
     pub span: Span,
     pub records: bool,
+    /// The decision table whose aggregates this dataset is (`from classify TABLE`).
+    pub classified: Option<String>,
     /// Each file, and the period all its rows belong to when the file says so.
     pub files: Vec<(Spanned<String>, Option<String>)>,
     /// Rows left out: a column and the cell pattern its value must not match.
@@ -130,6 +132,7 @@ impl DatasetSpec {
             name: name.node.clone(),
             span: name.span,
             records: def.records,
+            classified: def.classified.as_ref().map(|t| t.node.clone()),
             files: def
                 .files
                 .iter()

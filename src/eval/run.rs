@@ -122,7 +122,13 @@ pub fn run(tree: &RuleTree, request: &Request, sources: &mut Vec<SourceFile>) ->
         .collect();
     let mut ctx = LoadContext { sources, diagnostics: Vec::new() };
     let timer = crate::timing::Timer::start();
-    let tables: Vec<Option<Table>> = specs.iter().map(|s| data::load(s, &request.data_dir, &mut ctx)).collect();
+    let tables: Vec<Option<Table>> = specs
+        .iter()
+        .map(|s| match &s.classified {
+            Some(t) => crate::classify::dataset::load(tree, s, t, &request.data_dir, &mut ctx),
+            None => data::load(s, &request.data_dir, &mut ctx),
+        })
+        .collect();
     timer.lap("load data");
     diags.append(&mut ctx.diagnostics);
     if diags.iter().any(Diagnostic::is_error) {

@@ -31,6 +31,7 @@ pub fn human_name(rule: Rule) -> &'static str {
         Rule::activity => "`activity`",
         Rule::resolves => "`resolves`",
         Rule::records_kw => "`records`",
+        Rule::classified_from => "`from classify TABLE`",
         Rule::alternatives_kw => "`alternatives`",
         Rule::dataset_item => "`entity`, `period`, `field`, `file`, `exclude`, `missing`, `cite` or a property",
         Rule::entity_decl => "`entity`",

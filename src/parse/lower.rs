@@ -241,9 +241,18 @@ impl Lowerer {
     fn dataset_def(&mut self, kids: &mut Children<'_>) -> Lowered<DatasetDef> {
         let title = self.title(kids)?;
         let records = kids.next_if(Rule::records_kw).is_some();
+        let classified = match kids.next_if(Rule::classified_from) {
+            Some(p) => {
+                let mut inner = self.children(p);
+                let table = self.expect(&mut inner, Rule::ident)?;
+                Some(self.name(&table))
+            }
+            None => None,
+        };
         let mut def = DatasetDef {
             title,
             records,
+            classified,
             cites: Vec::new(),
             entity: None,
             period: None,

@@ -1,0 +1,441 @@
+//! Stage 3b, classifying records: a `records` dataset streamed through a decision table in
+//! parallel chunks and added up per entity, period and output, with exact sums, flat
+//! memory, and the records no row matches reported rather than lost.
+
+mod chunk;
+pub mod dataset;
+mod layout;
+mod matcher;
+mod problems;
+pub mod report;
+mod split;
+
+pub use chunk::{Acc, EntityPeriod, Example};
+
+use crate::ast::{DefKind, HitPolicy};
+use crate::check::suggest;
+use crate::check::symbols::{Item, Symbols};
+use crate::codes::Code;
+use crate::data::{BadRowPolicy, DatasetSpec, FieldKind};
+use crate::diagnostic::Diagnostic;
+use crate::load::RuleTree;
+use crate::source::SourceFile;
+use crate::stamp::{FileStamp, Stamp};
+use chunk::{Ambiguity, BadRow, ChunkOut};
+use rayon::prelude::*;
+use split::{ChunkReader, RawChunk, ReadError};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Bytes per chunk: large enough that per-chunk work is negligible, small enough that a
+/// few chunks per thread in flight keep memory flat.
+pub const CHUNK_BYTES: usize = 8 << 20;
+
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub table: String,
+    /// A data file, or a folder that the dataset's `file` paths are relative to.
+    pub data: PathBuf,
+    pub chunk_bytes: usize,
+}
+
+/// Rows read, used, left out and unclassified.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Counts {
+    pub read: u64,
+    /// Left out by the dataset's `exclude` rules.
+    pub excluded: u64,
+    pub used: u64,
+    pub skipped: u64,
+    pub classified: u64,
+    pub unclassified: u64,
+}
+
+/// The aggregates of one run.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub table: String,
+    pub dataset: String,
+    pub hit: HitPolicy,
+    /// The entity and period column names of the output (`organisation`, `year`).
+    pub entity: String,
+    pub period: String,
+    pub outputs: Vec<String>,
+    /// The table's input fields, for showing examples.
+    pub inputs: Vec<String>,
+    /// The summed fields.
+    pub sums: Vec<String>,
+    pub groups: Vec<Vec<String>>,
+    pub entities: BTreeMap<(String, String), EntityPeriod>,
+    pub counts: Counts,
+    pub examples: Vec<Example>,
+    pub stamp: Stamp,
+    pub notices: Vec<String>,
+}
+
+/// Progress of a run: bytes read of the total, records read.
+pub trait Progress: Sync {
+    fn update(&self, bytes: u64, total: u64, records: u64);
+}
+
+impl Progress for () {
+    fn update(&self, _: u64, _: u64, _: u64) {}
+}
+
+/// Classify the records of a table's dataset. Errors stop the run; warnings are returned
+/// with the outcome. `sources` gains the data lines that diagnostics show.
+pub fn run(
+    tree: &RuleTree,
+    request: &Request,
+    sources: &mut Vec<SourceFile>,
+    progress: &dyn Progress,
+) -> (Option<Outcome>, Vec<Diagnostic>) {
+    let mut scratch = Vec::new();
+    let syms = Symbols::build(&tree.asts, &mut scratch);
+    let (def, dataset) = match find_table(&syms, &request.table) {
+        Ok(found) => found,
+        Err(d) => return (None, vec![*d]),
+    };
+    let Some(ds_name) = tree
+        .asts
+        .iter()
+        .flat_map(|f| &f.definitions)
+        .find(|d| d.node.name.node == def.dataset.node && matches!(d.node.kind, DefKind::Dataset(_)))
+        .map(|d| d.node.name.clone())
+    else {
+        return (None, vec![Diagnostic::new(Code::InternalError, "the table's dataset vanished after checking")]);
+    };
+    let spec = DatasetSpec::build(&ds_name, dataset, &syms);
+    let matcher = matcher::Matcher::compile(&request.table, def, &spec, &syms);
+    let files = match data_files(&spec, &request.data) {
+        Ok(f) => f,
+        Err(d) => return (None, vec![*d]),
+    };
+    let sum_fields: Vec<usize> = spec
+        .fields
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| matches!(f.kind, FieldKind::Number) && f.key.index.is_empty())
+        .map(|(i, _)| i)
+        .collect();
+    let mut state = State::new(&matcher, sum_fields.len());
+    let mut diags = Vec::new();
+    let mut data_stamps = Vec::new();
+    let total: u64 = files.iter().filter_map(|(p, _)| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
+    let mut done_bytes = 0u64;
+    for (path, period) in &files {
+        let display = crate::load::display(path);
+        let extension = path.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
+        if !matches!(extension.as_str(), "csv" | "txt" | "tsv") {
+            diags.push(
+                Diagnostic::new(Code::DataUnreadable, format!("`{display}`: `assay classify` streams delimited text"))
+                    .primary(spec.span, format!("dataset `{}`", spec.name))
+                    .help("export the records as CSV (a spreadsheet's Save As, CSV UTF-8); `eval` reads spreadsheets and YAML, but holds them in memory"),
+            );
+            continue;
+        }
+        let file = match std::fs::File::open(path) {
+            Ok(f) => f,
+            Err(err) => {
+                diags.push(
+                    Diagnostic::new(Code::DataUnreadable, format!("cannot read `{display}`: {err}"))
+                        .primary(spec.span, format!("dataset `{}`", spec.name))
+                        .help("check that the file exists and is readable"),
+                );
+                continue;
+            }
+        };
+        let mut reader = ChunkReader::new(file, chunk_bytes(request.chunk_bytes));
+        let mut shown = problems::Shown::new(display.clone(), path.clone());
+        let first = match reader.next_chunk() {
+            Ok(c) => c,
+            Err(e) => {
+                diags.push(problems::read_error(&e, &shown, &spec));
+                continue;
+            }
+        };
+        let Some(mut first) = first else {
+            diags.push(problems::empty(&display, &spec));
+            continue;
+        };
+        let layout = match layout::read_header(&mut first, &spec, &matcher, &sum_fields, period, &mut shown, sources) {
+            Ok(layout) => layout,
+            Err(d) => {
+                diags.extend(d);
+                continue;
+            }
+        };
+        let read_before = state.counts.read;
+        let batch_len = batch_len();
+        let mut batch = vec![first];
+        let mut read_error = None;
+        loop {
+            fill_batch(&mut reader, &mut batch, batch_len, &mut read_error);
+            if batch.is_empty() {
+                break;
+            }
+            let bytes: u64 = batch.iter().map(|c| c.bytes.len() as u64).sum();
+            let mut next = Vec::new();
+            let mut next_error = None;
+            let outs: Vec<ChunkOut> = if read_error.is_some() {
+                batch.par_iter().map(|c| chunk::process(c, &layout, &matcher, &spec)).collect()
+            } else {
+                let (outs, ()) = rayon::join(
+                    || batch.par_iter().map(|c| chunk::process(c, &layout, &matcher, &spec)).collect(),
+                    || fill_batch(&mut reader, &mut next, batch_len, &mut next_error),
+                );
+                outs
+            };
+            for out in outs {
+                state.merge(out);
+            }
+            done_bytes += bytes;
+            progress.update(done_bytes, total, state.counts.read);
+            if read_error.is_some() {
+                break;
+            }
+            read_error = next_error;
+            batch = next;
+            if batch.is_empty() && read_error.is_none() {
+                break;
+            }
+        }
+        if let Some(e) = read_error {
+            diags.push(problems::read_error(&e, &shown, &spec));
+            continue;
+        }
+        if state.counts.read == read_before {
+            diags.push(
+                Diagnostic::new(Code::DataEmpty, format!("`{display}` has a header but no records"))
+                    .primary(spec.span, format!("dataset `{}`", spec.name))
+                    .help("check that the export finished; there is nothing to classify"),
+            );
+        }
+        diags.extend(state.file_diagnostics(&layout, &matcher, &spec, &mut shown, sources));
+        data_stamps.push(FileStamp { path: display, sha256: reader.sha256() });
+    }
+    if state.overflow {
+        diags.push(
+            Diagnostic::new(Code::NumberOutOfRange, "a sum is beyond the 28 significant digits of exact decimals")
+                .primary(spec.span, format!("dataset `{}`", spec.name))
+                .help("check the amounts for a misplaced decimal point or a wrong unit"),
+        );
+    }
+    if diags.iter().any(Diagnostic::is_error) {
+        return (None, diags);
+    }
+    let stamp = Stamp::new(
+        tree.files
+            .iter()
+            .map(|f| FileStamp { path: f.name.clone(), sha256: crate::stamp::sha256_hex(f.text.as_bytes()) })
+            .collect(),
+        data_stamps,
+    );
+    let notices =
+        request.data.parent().filter(|_| request.data.is_file()).map_or(request.data.as_path(), |p| p).join("NOTICE");
+    let notices = std::fs::read_to_string(notices)
+        .ok()
+        .and_then(|t| t.lines().map(str::trim).find(|l| !l.is_empty()).map(str::to_string))
+        .into_iter()
+        .collect();
+    let counts = Counts {
+        read: state.counts.read,
+        excluded: state.counts.excluded,
+        used: state.counts.read.saturating_sub(state.counts.skipped + state.counts.excluded),
+        skipped: state.counts.skipped,
+        classified: state.entities.values().map(|e| e.classified.records).sum(),
+        unclassified: state.entities.values().map(|e| e.unclassified.records).sum(),
+    };
+    let entity = dataset.entity.as_ref().map_or_else(|| "entity".to_string(), |e| e.node.name.node.clone());
+    let period = dataset.period.as_ref().map_or_else(|| "period".to_string(), |p| p.node.name.node.clone());
+    let outcome = Outcome {
+        table: request.table.clone(),
+        dataset: spec.name.clone(),
+        hit: matcher.hit,
+        entity,
+        period,
+        outputs: matcher.outputs.clone(),
+        inputs: matcher.inputs.iter().filter_map(|i| spec.fields.get(i.field)).map(|f| f.key.field.clone()).collect(),
+        sums: sum_fields.iter().filter_map(|i| spec.fields.get(*i)).map(|f| f.key.field.clone()).collect(),
+        groups: matcher.groups.clone(),
+        entities: state.entities,
+        counts,
+        examples: state.examples,
+        stamp,
+        notices,
+    };
+    (Some(outcome), diags)
+}
+
+/// Chunks per batch: two per thread, so a thread that finishes early has another to take.
+fn batch_len() -> usize {
+    rayon::current_num_threads().max(1) * 2
+}
+
+/// Bytes in flight stay under this however many threads there are (two batches: the one
+/// being classified and the one being read).
+const BATCH_BYTES: usize = 64 << 20;
+
+/// The chunk size: as asked, but smaller on many cores so that a batch stays within
+/// `BATCH_BYTES` (and never under 1 MB, where per-chunk work would start to show).
+fn chunk_bytes(asked: usize) -> usize {
+    asked.min((BATCH_BYTES / batch_len()).max(1 << 20))
+}
+
+/// Read chunks until the batch is full or the input ends (or fails).
+fn fill_batch<R: std::io::Read>(
+    reader: &mut ChunkReader<R>,
+    batch: &mut Vec<RawChunk>,
+    len: usize,
+    error: &mut Option<ReadError>,
+) {
+    while batch.len() < len && error.is_none() {
+        match reader.next_chunk() {
+            Ok(Some(c)) => batch.push(c),
+            Ok(None) => break,
+            Err(e) => *error = Some(e),
+        }
+    }
+}
+
+/// The running totals of a run, merged chunk by chunk in file order.
+struct State {
+    groups: usize,
+    sums: usize,
+    counts: Counts,
+    entities: BTreeMap<(String, String), EntityPeriod>,
+    examples: Vec<Example>,
+    bad_rows: u64,
+    bad: Vec<BadRow>,
+    ambiguous: u64,
+    ambiguities: Vec<Ambiguity>,
+    overflow: bool,
+}
+
+impl State {
+    fn new(matcher: &matcher::Matcher, sums: usize) -> State {
+        State {
+            groups: matcher.groups.len(),
+            sums,
+            counts: Counts::default(),
+            entities: BTreeMap::new(),
+            examples: Vec::new(),
+            bad_rows: 0,
+            bad: Vec::new(),
+            ambiguous: 0,
+            ambiguities: Vec::new(),
+            overflow: false,
+        }
+    }
+
+    fn merge(&mut self, out: ChunkOut) {
+        self.counts.read += out.read;
+        self.counts.excluded += out.excluded;
+        self.bad_rows += out.bad_rows;
+        self.ambiguous += out.ambiguous;
+        self.overflow |= out.overflow;
+        let room = chunk::MAX_KEPT.saturating_sub(self.bad.len());
+        self.bad.extend(out.bad.into_iter().take(room));
+        let room = chunk::MAX_KEPT.saturating_sub(self.ambiguities.len());
+        self.ambiguities.extend(out.ambiguities.into_iter().take(room));
+        let room = chunk::MAX_EXAMPLES.saturating_sub(self.examples.len());
+        self.examples.extend(out.examples.into_iter().take(room));
+        for (key, acc) in out.entities {
+            match self.entities.get_mut(&key) {
+                Some(e) => self.overflow |= !e.merge(&acc),
+                None => {
+                    let mut e = EntityPeriod::new(self.groups, self.sums);
+                    self.overflow |= !e.merge(&acc);
+                    self.entities.insert(key, e);
+                }
+            }
+        }
+    }
+
+    /// The diagnostics of one file's bad rows and ambiguous records; resets them.
+    fn file_diagnostics(
+        &mut self,
+        layout: &chunk::Layout,
+        matcher: &matcher::Matcher,
+        spec: &DatasetSpec,
+        shown: &mut problems::Shown,
+        sources: &mut Vec<SourceFile>,
+    ) -> Vec<Diagnostic> {
+        let bad = std::mem::take(&mut self.bad);
+        let bad_rows = std::mem::take(&mut self.bad_rows);
+        let ambiguities = std::mem::take(&mut self.ambiguities);
+        let ambiguous = std::mem::take(&mut self.ambiguous);
+        if spec.policy != BadRowPolicy::Reject {
+            self.counts.skipped += bad_rows;
+        }
+        problems::report(&bad, bad_rows, &ambiguities, ambiguous, layout, matcher, spec, shown, sources)
+    }
+}
+
+/// The table named on the command line, and the dataset it classifies.
+fn find_table<'a>(
+    syms: &Symbols<'a>,
+    name: &str,
+) -> Result<(&'a crate::ast::ClassifyDef, &'a crate::ast::DatasetDef), Box<Diagnostic>> {
+    let table = match syms.get(name).map(|s| s.item) {
+        Some(Item::Classify(t)) => t,
+        _ => {
+            let tables = syms.names_where(|i| matches!(i, Item::Classify(_)));
+            return Err(Box::new(Diagnostic::new(Code::UnknownSelection, format!("no decision table `{name}`")).help(
+                suggest::help_for(name, tables.iter().copied(), &format!("the tables are: {}", list(&tables))),
+            )));
+        }
+    };
+    match syms.get(&table.dataset.node).map(|s| s.item) {
+        Some(Item::Dataset(d)) if d.records => Ok((table, d)),
+        _ => Err(Box::new(
+            Diagnostic::new(
+                Code::InvalidDataset,
+                format!("table `{name}` classifies `{}`, which is not a `records` dataset", table.dataset.node),
+            )
+            .primary(table.dataset.span, "not a records dataset")
+            .help(
+                "`assay classify` streams the records of a dataset declared `dataset NAME \"title\" records { ... }`",
+            ),
+        )),
+    }
+}
+
+fn list(names: &[&str]) -> String {
+    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+}
+
+/// The files to read: the one given, or the dataset's files under the folder given.
+fn data_files(spec: &DatasetSpec, data: &Path) -> Result<Vec<(PathBuf, Option<String>)>, Box<Diagnostic>> {
+    if data.is_file() {
+        let name = data.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let period = spec.files.iter().find(|(f, _)| f.node.ends_with(&name)).and_then(|(_, p)| p.clone());
+        return Ok(vec![(data.to_path_buf(), period)]);
+    }
+    if !data.is_dir() {
+        return Err(Box::new(
+            Diagnostic::new(Code::DataFileMissing, format!("`{}` not found", crate::load::display(data)))
+                .help("give `--data` a CSV file, or the folder that the dataset's `file` paths are relative to"),
+        ));
+    }
+    let mut out = Vec::new();
+    for (file, period) in &spec.files {
+        let path = data.join(&file.node);
+        if !path.is_file() {
+            return Err(Box::new(
+                Diagnostic::new(Code::DataFileMissing, format!("`{}` not found", crate::load::display(&path)))
+                    .primary(file.span, format!("dataset `{}` reads this file", spec.name))
+                    .help("file paths are relative to the data folder (`--data`); or give `--data` the file itself"),
+            ));
+        }
+        out.push((path, period.clone()));
+    }
+    if out.is_empty() {
+        return Err(Box::new(
+            Diagnostic::new(Code::InvalidDataset, format!("dataset `{}` names no file", spec.name))
+                .primary(spec.span, "no `file`")
+                .help("give `--data` the CSV file to classify"),
+        ));
+    }
+    Ok(out)
+}

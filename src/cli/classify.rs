@@ -1,0 +1,129 @@
+//! `assay classify`: stream a records dataset through a decision table and write the
+//! aggregates per entity, period and output, with the unclassified records reported.
+
+use super::{EXIT_ERRORS, EXIT_OK, EXIT_USAGE};
+use crate::check::{self, CheckOptions};
+use crate::classify::report::{self, Format};
+use crate::classify::{self, Request};
+use crate::codes::Code;
+use crate::diagnostic::Diagnostic;
+use crate::render::{self, ErrorFormat};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// Classify every record of a `records` dataset with a decision table, and add up its
+/// amounts per entity, period and the table's outputs (for an `activity` output, its
+/// function too).
+///
+/// The file is streamed in chunks classified in parallel, so memory stays flat however
+/// many records it holds; sums are exact. Records that no row matches are reported on
+/// standard error (count, amounts, the first few) and in the output. Bad rows follow the
+/// dataset's `on_bad_row`; under `reject`, or when a record matches two rows of a
+/// `hit unique` table, nothing is written and the exit status is 1.
+#[derive(clap::Args, Debug)]
+pub struct ClassifyArgs {
+    /// The decision table (`classify NAME ... on DATASET`).
+    #[arg(long)]
+    table: String,
+    /// The CSV file to classify, or the folder the dataset's `file` paths are relative
+    /// to. Default: the folder named in the rules directory's `DEFAULT_DATA`.
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Rule files or directories.
+    #[arg(long, default_value = "rules", num_args = 1..)]
+    rules: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Csv)]
+    format: Format,
+    /// Write the output to this file (atomically) instead of standard output.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    /// How to print diagnostics.
+    #[arg(long, value_enum, default_value_t = ErrorFormat::Human)]
+    error_format: ErrorFormat,
+}
+
+/// A progress bar of bytes read, with records per second, shown after a second on a terminal.
+struct Bar {
+    bar: ProgressBar,
+    started: Instant,
+}
+
+impl classify::Progress for Bar {
+    fn update(&self, bytes: u64, total: u64, records: u64) {
+        let elapsed = self.started.elapsed();
+        if self.bar.is_hidden() && elapsed > Duration::from_secs(1) && std::io::stderr().is_terminal() {
+            self.bar.set_draw_target(ProgressDrawTarget::stderr());
+        }
+        self.bar.set_length(total.max(1));
+        self.bar.set_position(bytes);
+        let rate = records as f64 / elapsed.as_secs_f64().max(1e-3);
+        self.bar.set_message(format!("{records} records, {:.0} records/s", rate));
+    }
+}
+
+pub fn run(args: &ClassifyArgs) -> u8 {
+    let colour = render::use_colour(std::io::stderr().is_terminal());
+    let tree = crate::load::load(&args.rules);
+    let report = check::check(&tree, CheckOptions::default());
+    let mut sources = tree.files.clone();
+    if report.errors() > 0 {
+        print(&report.diagnostics, &sources, args.error_format, colour);
+        eprintln!("the rules have {} error{}: nothing was classified", report.errors(), plural(report.errors()));
+        return EXIT_ERRORS;
+    }
+    let Some(data) = args.data.clone().or_else(|| super::eval::default_data(&args.rules)) else {
+        eprintln!("error[usage]: no data: give `--data FILE`, or name a folder in a `DEFAULT_DATA` file in the rules directory");
+        return EXIT_USAGE;
+    };
+    let request = Request { table: args.table.clone(), data, chunk_bytes: chunk_bytes() };
+    let bar = ProgressBar::with_draw_target(Some(1), ProgressDrawTarget::hidden());
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} {percent:>3}% {elapsed} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let progress = Bar { bar, started: Instant::now() };
+    let (outcome, mut diags) = classify::run(&tree, &request, &mut sources, &progress);
+    progress.bar.finish_and_clear();
+    let usage = diags.iter().any(|d| d.code == Code::UnknownSelection);
+    crate::diagnostic::sort(&mut diags);
+    print(&diags, &sources, args.error_format, colour);
+    let Some(outcome) = outcome.filter(|_| !diags.iter().any(Diagnostic::is_error)) else {
+        eprintln!("nothing was written");
+        return if usage { EXIT_USAGE } else { EXIT_ERRORS };
+    };
+    let text = report::render(&outcome, args.format);
+    if let Err(why) = crate::output::write(args.output.as_deref(), &text) {
+        let d = Diagnostic::new(Code::OutputError, why).help("check that the folder exists and is writable");
+        print(&[d], &sources, args.error_format, colour);
+        return EXIT_ERRORS;
+    }
+    eprint!("{}", report::summary(&outcome));
+    if std::env::var_os("ASSAY_TIMINGS").is_some() {
+        let secs = progress.started.elapsed().as_secs_f64();
+        eprintln!("timing: {secs:.3} s, {:.0} records/s", outcome.counts.read as f64 / secs.max(1e-9));
+    }
+    EXIT_OK
+}
+
+/// Chunk size; `ASSAY_CHUNK_BYTES` overrides it so tests can make many chunks of a small file.
+fn chunk_bytes() -> usize {
+    std::env::var("ASSAY_CHUNK_BYTES").ok().and_then(|v| v.parse().ok()).unwrap_or(classify::CHUNK_BYTES)
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+fn print(diags: &[Diagnostic], sources: &[crate::source::SourceFile], format: ErrorFormat, colour: bool) {
+    if diags.is_empty() {
+        return;
+    }
+    eprintln!("{}", render::render_all(diags, sources, format, colour).trim_end());
+}

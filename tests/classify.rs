@@ -1,0 +1,308 @@
+//! `assay classify` through the binary, on ledgers written by the committed generator:
+//! conservation of amounts per organisation, agreement with an independent aggregation
+//! written here, byte-identical output whatever the thread count or chunk size, and the
+//! bad-row policies.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // test code: failing loudly is the point
+
+#[allow(dead_code)]
+#[path = "../examples/gen_ledger.rs"]
+mod gen_ledger;
+
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::str::FromStr;
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn classify(args: &[&str], envs: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_assay"));
+    cmd.current_dir(repo()).arg("classify").args(args).env("NO_COLOR", "1");
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+/// A generated ledger in a fresh folder.
+fn ledger(rows: u64, orgs: u64) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger.csv");
+    let mut f = std::fs::File::create(&path).unwrap();
+    gen_ledger::generate(rows, &gen_ledger::Owners::synthetic(orgs), 7, &mut f).unwrap();
+    (dir, path)
+}
+
+const PARTIAL: &[&str] =
+    &["--rules", "rules", "tests/data/classify/partial.assay", "--table", "ledger_activity_partial"];
+
+fn run_partial(data: &Path, extra: &[&str], envs: &[(&str, &str)]) -> Output {
+    let mut args: Vec<&str> = PARTIAL.to_vec();
+    args.extend(["--data", data.to_str().unwrap()]);
+    args.extend(extra);
+    let out = classify(&args, envs);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    out
+}
+
+/// The ledger's lines as (organisation, year, cost centre, account, amount), read with the
+/// csv crate rather than Assay's reader.
+fn lines(path: &Path) -> Vec<(String, String, String, String, Decimal)> {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (r[0].into(), r[1].into(), r[2].into(), r[3].into(), Decimal::from_str(&r[4]).unwrap())
+        })
+        .collect()
+}
+
+/// `tests/data/classify/partial.assay`, written again as plain Rust: (function, activity, class).
+fn reference_row(cc: &str, account: &str, amount: Decimal) -> Option<(&'static str, &'static str, &'static str)> {
+    let in_range = |lo: &str, hi: &str| account >= lo && account <= hi;
+    if cc.starts_with("FIN-AP") {
+        Some(("finance", "cash_disbursements", "transactional"))
+    } else if cc.starts_with("FIN-AR") && amount < Decimal::ZERO {
+        Some(("finance", "cash_application", "operational"))
+    } else if cc.starts_with("FIN-AR") {
+        Some(("finance", "customer_billing", "transactional"))
+    } else if cc.starts_with("PAY-") {
+        Some(("finance", "payroll_services", "transactional"))
+    } else if cc.starts_with("IT-SD-") || cc.starts_with("IT-HD-") {
+        Some(("information_technology", "it_service_desk", "transactional"))
+    } else if cc.starts_with("IT-APP") && in_range("6400", "6499") {
+        Some(("information_technology", "application_maintenance_and_support", "transactional"))
+    } else if cc == "HR-DIR" || cc == "HR-EXEC" {
+        Some(("human_resources", "hr_director", "strategic"))
+    } else if cc.starts_with("PRC-") && in_range("5000", "5999") {
+        Some(("procurement", "purchase_order_processing", "transactional"))
+    } else {
+        None
+    }
+}
+
+type Key = (String, String, String, String, String, String);
+
+/// Assay's CSV output as rows keyed by (organisation, year, classified, function, activity, class).
+fn parse_output(text: &str) -> BTreeMap<Key, (Decimal, u64)> {
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    assert_eq!(
+        reader.headers().unwrap().iter().collect::<Vec<_>>(),
+        ["organisation", "year", "classified", "function", "activity", "class", "amount", "records"]
+    );
+    let mut out = BTreeMap::new();
+    for r in reader.records() {
+        let r = r.unwrap();
+        let key = (r[0].into(), r[1].into(), r[2].into(), r[3].into(), r[4].into(), r[5].into());
+        let old = out.insert(key, (Decimal::from_str(&r[6]).unwrap(), r[7].parse().unwrap()));
+        assert!(old.is_none(), "a row appears twice: {r:?}");
+    }
+    out
+}
+
+#[test]
+fn aggregates_agree_row_by_row_with_an_independent_aggregation() {
+    let (_dir, path) = ledger(30_000, 6);
+    let out = run_partial(&path, &[], &[("ASSAY_CHUNK_BYTES", "65536")]);
+    let got = parse_output(&String::from_utf8(out.stdout).unwrap());
+    let mut want: BTreeMap<Key, (Decimal, u64)> = BTreeMap::new();
+    for (org, year, cc, account, amount) in lines(&path) {
+        let key = match reference_row(&cc, &account, amount) {
+            Some((f, a, c)) => (org, year, "true".into(), f.into(), a.into(), c.into()),
+            None => (org, year, "false".into(), String::new(), String::new(), String::new()),
+        };
+        let e = want.entry(key).or_insert((Decimal::ZERO, 0));
+        e.0 += amount;
+        e.1 += 1;
+    }
+    assert_eq!(got.len(), want.len());
+    for (key, value) in &want {
+        assert_eq!(got.get(key), Some(value), "{key:?}");
+    }
+}
+
+#[test]
+fn classified_plus_unclassified_is_the_input_total_per_organisation() {
+    let (_dir, path) = ledger(25_000, 5);
+    let out = run_partial(&path, &["--format", "json"], &[("ASSAY_CHUNK_BYTES", "32768")]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut input: BTreeMap<String, Decimal> = BTreeMap::new();
+    for (org, _, _, _, amount) in lines(&path) {
+        *input.entry(org).or_default() += amount;
+    }
+    let mut output: BTreeMap<String, Decimal> = BTreeMap::new();
+    let amount = |r: &serde_json::Value| Decimal::from_str(r["amount"].as_str().unwrap()).unwrap();
+    for r in doc["rows"].as_array().unwrap() {
+        *output.entry(r["organisation"].as_str().unwrap().into()).or_default() += amount(r);
+    }
+    let unclassified = doc["unclassified"]["by_entity"].as_array().unwrap();
+    assert!(!unclassified.is_empty(), "the generated ledger has unclassified lines");
+    for r in unclassified {
+        *output.entry(r["organisation"].as_str().unwrap().into()).or_default() += amount(r);
+    }
+    assert_eq!(input, output, "every penny of every organisation is classified or reported");
+    let counts = &doc["counts"];
+    assert_eq!(counts["read"], 25_000);
+    assert_eq!(counts["classified"].as_u64().unwrap() + counts["unclassified"].as_u64().unwrap(), 25_000);
+    assert_eq!(doc["unclassified"]["examples"].as_array().unwrap().len(), 5);
+    assert!(doc["stamp"]["data"][0]["sha256"].as_str().unwrap().len() == 64);
+}
+
+#[test]
+fn output_is_byte_identical_whatever_the_threads_and_chunks() {
+    let (_dir, path) = ledger(20_000, 4);
+    let one = run_partial(&path, &[], &[("RAYON_NUM_THREADS", "1"), ("ASSAY_CHUNK_BYTES", "16384")]);
+    let two = run_partial(&path, &[], &[("RAYON_NUM_THREADS", "2"), ("ASSAY_CHUNK_BYTES", "16384")]);
+    let big = run_partial(&path, &[], &[("RAYON_NUM_THREADS", "2")]);
+    assert_eq!(one.stdout, two.stdout);
+    assert_eq!(one.stdout, big.stdout);
+    assert_eq!(one.stderr, two.stderr, "the unclassified report too");
+    let json = ["--format", "json"];
+    let a = run_partial(&path, &json, &[("RAYON_NUM_THREADS", "1"), ("ASSAY_CHUNK_BYTES", "8192")]);
+    let b = run_partial(&path, &json, &[("RAYON_NUM_THREADS", "2")]);
+    assert_eq!(a.stdout, b.stdout);
+}
+
+#[test]
+fn the_shipped_table_classifies_the_example_ledger() {
+    // No `--data`: the rules' default data folder, which holds the example ledger.
+    let out = classify(&["--table", "ledger_activity"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let got = parse_output(&String::from_utf8(out.stdout).unwrap());
+    assert!(got.keys().any(|k| k.4 == "cash_disbursements" && k.3 == "finance"));
+    assert!(got.keys().all(|k| k.2 == "true"), "the library table has a catch-all row");
+}
+
+/// The same query in DuckDB, when the benchmark's DuckDB is installed (`benches/classify`).
+#[test]
+fn duckdb_agrees_on_a_small_ledger_when_installed() {
+    let python = repo().join("target/bench-venv/bin/python");
+    if !python.exists() {
+        eprintln!("skipped: no DuckDB in target/bench-venv (run benches/classify/run.sh once)");
+        return;
+    }
+    let (dir, path) = ledger(10_000, 3);
+    let assay_csv = dir.path().join("assay.csv");
+    let duck_csv = dir.path().join("duckdb.csv");
+    let out = classify(
+        &["--table", "ledger_activity", "--data", path.to_str().unwrap(), "--output", assay_csv.to_str().unwrap()],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let run = |args: &[&str]| Command::new(&python).current_dir(repo()).args(args).output().unwrap();
+    let q = run(&["benches/classify/classify_duckdb.py", path.to_str().unwrap(), duck_csv.to_str().unwrap(), "rules"]);
+    assert!(q.status.success(), "{}", String::from_utf8_lossy(&q.stderr));
+    let c = run(&["benches/classify/compare.py", assay_csv.to_str().unwrap(), duck_csv.to_str().unwrap()]);
+    assert!(c.status.success(), "{}", String::from_utf8_lossy(&c.stdout));
+}
+
+/// A dataset `from classify` feeds KPIs in `assay eval`: the example's class shares of each
+/// organisation add up to 100% (the library table has a catch-all row), and the ledger
+/// spend it sums is the ledger's, to the penny.
+#[test]
+fn eval_reads_the_aggregates_of_a_table_as_a_dataset() {
+    let out = Command::new(env!("CARGO_BIN_EXE_assay"))
+        .current_dir(repo())
+        .args(["eval", "--rules", "rules", "examples/ledger", "--select", "class_share", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut shares: BTreeMap<String, Decimal> = BTreeMap::new();
+    for f in doc["figures"].as_array().unwrap() {
+        let v = Decimal::from_str(f["value"].as_str().unwrap()).unwrap();
+        *shares.entry(f["entity"].as_str().unwrap().into()).or_default() += v;
+    }
+    assert_eq!(shares.len(), 315);
+    for (org, total) in shares {
+        assert!((total - Decimal::from(100)).abs() < Decimal::from_str("0.000000001").unwrap(), "{org}: {total}");
+    }
+    let spend = Command::new(env!("CARGO_BIN_EXE_assay"))
+        .current_dir(repo())
+        .args(["eval", "--rules", "rules", "examples/ledger", "--select", "shareable_spend", "--format", "csv"])
+        .output()
+        .unwrap();
+    assert_eq!(spend.status.code(), Some(0));
+    let mut want: BTreeMap<String, Decimal> = BTreeMap::new();
+    for (org, _, cc, _, amount) in lines(&repo().join("examples/qipp-2009-10/ledger.csv")) {
+        if classify_line_is_transactional(&cc, amount) {
+            *want.entry(org).or_default() += amount;
+        }
+    }
+    let text = String::from_utf8(spend.stdout).unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let mut got: BTreeMap<String, Decimal> = BTreeMap::new();
+    for r in reader.records() {
+        let r = r.unwrap();
+        got.insert(r[2].into(), Decimal::from_str(&r[6]).unwrap());
+    }
+    for (org, amount) in &want {
+        assert_eq!(got.get(org), Some(amount), "{org}");
+    }
+}
+
+/// Whether the library's `ledger_activity` puts a line in a transactional activity (its
+/// transactional rows, as plain Rust; first match wins, so the operational and strategic
+/// rows that come earlier are excluded first; both IT-APP rows are transactional, so the
+/// account does not matter here).
+fn classify_line_is_transactional(cc: &str, amount: Decimal) -> bool {
+    let tax_other = cc.starts_with("FIN-TAX-REG") || cc.starts_with("FIN-TAX-VAT");
+    if cc.starts_with("FIN-AR") {
+        return amount >= Decimal::ZERO;
+    }
+    if tax_other {
+        return false;
+    }
+    let transactional = [
+        "FIN-AP", "FIN-COL", "FIN-TAX", "PAY-", "HR-BEN", "HR-REC", "HR-ADV", "IT-SD-", "IT-HD-", "IT-INF-", "IT-NET-",
+        "IT-DC-", "IT-APP", "PRC-CAT", "PRC-REQ", "PRC-PO", "PRC-RCP", "PRC-SUP",
+    ];
+    cc == "FIN-GL" || cc == "FIN-PAY" || cc == "FIN-PAYROLL" || transactional.iter().any(|p| cc.starts_with(p))
+}
+
+#[test]
+fn committed_example_ledger_is_what_the_generator_writes() {
+    let codes: Vec<String> = std::fs::read_to_string(repo().join("examples/qipp-2009-10/benchmark.csv"))
+        .unwrap()
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').next().map(str::to_string))
+        .collect();
+    let owners = gen_ledger::Owners { codes, periods: vec!["2009/10".into()] };
+    let mut written = Vec::new();
+    gen_ledger::generate(12_600, &owners, 2010, &mut written).unwrap();
+    let committed = std::fs::read(repo().join("examples/qipp-2009-10/ledger.csv")).unwrap();
+    assert!(written == committed, "regenerate with `cargo run --release --example gen_ledger`");
+}
+
+/// Under `on_bad_row reject` nothing is written, not even a partial file; under `warn` the
+/// bad rows are counted, and the counts add up.
+#[test]
+fn bad_rows_leave_no_output_under_reject_and_are_counted_under_warn() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_file = dir.path().join("out.csv");
+    let run = |fixture: &str, extra: &[&str]| {
+        let folder = repo().join("tests/fixtures/classify").join(fixture);
+        let mut args = vec!["classify", "--rules", "main.assay", "--data", "data", "--table", "pools"];
+        args.extend(extra);
+        Command::new(env!("CARGO_BIN_EXE_assay")).current_dir(folder).args(args).output().unwrap()
+    };
+    let rejected = run("bad_rows_reject", &["--output", out_file.to_str().unwrap()]);
+    assert_eq!(rejected.status.code(), Some(1));
+    assert!(!out_file.exists(), "nothing is written on failure");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "no temporary file is left either");
+    let warned = run("bad_rows_warn", &["--format", "json"]);
+    assert_eq!(warned.status.code(), Some(0));
+    let doc: serde_json::Value = serde_json::from_slice(&warned.stdout).unwrap();
+    let c = &doc["counts"];
+    assert_eq!((c["read"].as_u64(), c["skipped"].as_u64(), c["used"].as_u64()), (Some(6), Some(4), Some(2)));
+    let stderr = String::from_utf8_lossy(&warned.stderr);
+    for place in ["data/lines.csv:3:4", "data/lines.csv:4", "data/lines.csv:6:1", "data/lines.csv:7:4"] {
+        assert!(stderr.contains(place), "{place} in {stderr}");
+    }
+}
