@@ -269,6 +269,10 @@ codes! {
         "the output file could not be written",
         "Output is written to a temporary file and renamed, so a failure leaves no partial file; this says why it failed.",
         "assay eval --output /no/such/dir/out.json";
+    FormatUnsafe = "format-unsafe", Error,
+        "`assay fmt` would have changed what a file means, so it left the file as it was",
+        "The formatter reads its own output back and compares it with the original (syntax tree, comments, words); a difference is a bug in the formatter, and a user's file is never overwritten with it.",
+        "(none: report the rule file that produced it)";
     InternalError = "internal-error", Error,
         "the tool reached a state it should not (please report it)",
         "Rather than panic, the tool reports the internal inconsistency with the span it was working on.",

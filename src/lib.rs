@@ -12,6 +12,7 @@ pub mod data;
 pub mod diagnostic;
 pub mod eval;
 pub mod fasthash;
+pub mod fmt;
 pub mod load;
 pub mod output;
 pub mod parse;

@@ -3,6 +3,7 @@
 mod check;
 mod eval;
 mod explain_code;
+mod fmt;
 
 use clap::{Parser, Subcommand};
 
@@ -31,6 +32,7 @@ pub enum Command {
     Check(check::CheckArgs),
     Eval(eval::EvalArgs),
     ExplainCode(explain_code::ExplainCodeArgs),
+    Fmt(fmt::FmtArgs),
 }
 
 /// Run the command line; returns the process exit code.
@@ -47,5 +49,6 @@ pub fn main() -> u8 {
         Command::Check(args) => check::run(&args),
         Command::Eval(args) => eval::run(&args),
         Command::ExplainCode(args) => explain_code::run(&args),
+        Command::Fmt(args) => fmt::run(&args),
     }
 }

@@ -1,0 +1,87 @@
+//! `assay fmt`: one canonical layout for rule files, printed from the syntax tree with
+//! every comment kept where it was.
+//!
+//! The layout, chosen to match how the shipped rules are written:
+//! - two spaces per level of nesting; `{` ends the header line, `}` stands alone;
+//!   one item per line in blocks; set members one per line, separated by commas;
+//! - single spaces around `=`, `:` (in declarations), binary operators and keywords;
+//!   none inside brackets; `, ` between list items; named arguments as `name: value`;
+//! - decision tables with every column padded to its widest cell, pipes lined up;
+//! - one blank line between definitions, except that single-line definitions the author
+//!   wrote on consecutive lines (a run of `unit`s or `param`s) stay together; inside
+//!   blocks, one blank line wherever the author left one or more, none after `{` or
+//!   before `}`;
+//! - comments stay in order and in place: a comment after code stays at the end of that
+//!   line (from column 57 when the code is short, else two spaces after it); a comment on
+//!   a line of its own is indented like the code that follows it;
+//! - expressions get the fewest parentheses that keep their tree; literals keep their
+//!   spelling (`£1,185,262`, `1.10%`, string escapes).
+//!
+//! Long lines are never wrapped. Line breaks the author made are kept at the places the
+//! printer can reproduce them, and only there: after the `=` of a KPI, a parameter or a
+//! methodology figure (the formula then starts the next line, one level in); before or
+//! after a binary operator (the operator starts the continuation line, one level past the
+//! line the expression starts on); before `then` and `else` (at the `if`'s indentation);
+//! before the `resolves` and `cite` clauses of activities, KPIs and short parameters.
+//! Elsewhere a construct is joined onto one line, and a comment inside it moves to the
+//! end of that line or to the line after.
+//!
+//! Formatting is refused for a file that does not parse cleanly, and the result is checked
+//! before it is used: it must parse to the same tree (spans aside), with the same
+//! comments and the same words, or a `format-unsafe` diagnostic is reported instead.
+
+mod defs;
+mod expr;
+mod printer;
+mod table;
+mod verify;
+
+use crate::ast::File;
+use crate::codes::Code;
+use crate::diagnostic::Diagnostic;
+use crate::source::SourceFile;
+use printer::Printer;
+
+/// Print a parsed file in the canonical layout. `src` is the text it was parsed from.
+pub fn print(file: &File, src: &str) -> String {
+    let mut p = Printer::new(src, &file.comments);
+    let mut prev_single_line = false;
+    for (i, def) in file.definitions.iter().enumerate() {
+        p.flush_trailing(def.span.start);
+        let leading = p.own_line_comment_before(def.span.start);
+        if leading {
+            p.blank();
+        }
+        p.open_item(0, def.span.start);
+        let first_line = p.line_count() - 1;
+        p.definition(def);
+        let single_line = p.line_count() - first_line == 1;
+        if i > 0 && !leading && !(prev_single_line && single_line && !p.blank_before(def.span.start)) {
+            p.insert_blank(first_line);
+        }
+        prev_single_line = single_line;
+    }
+    p.finish()
+}
+
+/// Format one rule file's text: the canonical text, or the diagnostics that prevent it
+/// (syntax errors, or a result that would not mean the same).
+pub fn format_source(source: &SourceFile) -> Result<String, Vec<Diagnostic>> {
+    let (ast, diags) = crate::parse::parse_file(0, source);
+    if !diags.is_empty() {
+        return Err(diags);
+    }
+    let Some(ast) = ast else {
+        return Err(vec![Diagnostic::new(Code::InternalError, "the parser returned nothing")]);
+    };
+    let text: &str = &source.text;
+    let formatted = print(&ast, text);
+    match verify::same_meaning(&ast, text, &formatted) {
+        Ok(()) => Ok(formatted),
+        Err(what) => Err(vec![Diagnostic::new(
+            Code::FormatUnsafe,
+            format!("formatting `{}` would change it: {what}; the file was left as it was", source.name),
+        )
+        .help("this is a bug in assay fmt; please report it with the rule file")]),
+    }
+}
