@@ -91,6 +91,17 @@ fn doc_comments_stay_attached() {
     }
 }
 
+#[test]
+fn shipped_rules_and_examples_are_formatted() {
+    for dir in ["rules", "examples"] {
+        for path in assay_files(&repo().join(dir)) {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let name = path.display().to_string();
+            assert!(format(&name, &text) == text, "{name} is not formatted: run `cargo run -- fmt {dir}`");
+        }
+    }
+}
+
 const MESSY: &str = "tests/fixtures/fmt/messy.assay";
 
 #[test]
