@@ -202,3 +202,70 @@ fn help_explains_check_and_exit_codes() {
         assert!(help.contains(needle), "{needle}: {help}");
     }
 }
+
+// ---------------------------------------------------------------- mutations
+
+/// SplitMix64, so a failing case can be replayed.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        if n == 0 {
+            0
+        } else {
+            ((z ^ (z >> 31)) % n as u64) as usize
+        }
+    }
+}
+
+/// Layout changes a user might make (comments anywhere, line breaks, spaces, moved
+/// lines): whenever the result still parses cleanly, formatting must succeed, keep the
+/// tree and be a fixed point. This is where the safety net would otherwise have to act.
+/// `FMT_SEED` and `FMT_CASES` run other or more cases.
+#[test]
+fn thousands_of_relaid_files_format_safely() {
+    let seeds = every_well_formed_file();
+    let mut rng = Rng(std::env::var("FMT_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0xF0_4D_A7));
+    let mut formatted = 0;
+    for case in 0..std::env::var("FMT_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(2_000) {
+        let (name, seed) = &seeds[case % seeds.len()];
+        let mut text = seed.clone();
+        for _ in 0..1 + rng.below(3) {
+            // Between tokens, where a user could have typed the same.
+            let start = rng.below(text.len() + 1);
+            let at = text.get(start..).and_then(|r| r.find(char::is_whitespace)).map_or(text.len(), |i| start + i);
+            let insert = match rng.below(7) {
+                0 => " # an inserted comment\n",
+                1 => "\n",
+                2 => "   ",
+                3 => "\n## an inserted doc comment\n",
+                4 => "\n\n",
+                5 => " #\n",
+                _ => {
+                    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+                    let mut moved = lines.clone();
+                    if lines.len() > 1 {
+                        let (i, j) = (rng.below(lines.len()), rng.below(lines.len()));
+                        moved.swap(i, j);
+                    }
+                    text = moved.concat();
+                    continue;
+                }
+            };
+            text.insert_str(at, insert);
+        }
+        let Some(before) = parse_clean(name, &text) else { continue };
+        let once = assay::fmt::format_source(&SourceFile::new(name.as_str(), text.as_str())).unwrap_or_else(|d| {
+            panic!("case {case} ({name}): {:?}\n{text}", d.iter().map(|d| &d.message).collect::<Vec<_>>())
+        });
+        let after = parse_clean(name, &once).unwrap();
+        assert!(before.definitions == after.definitions, "case {case} ({name}): the tree changed\n{text}");
+        assert_eq!(format(name, &once), once, "case {case} ({name}): not a fixed point\n{text}");
+        formatted += 1;
+    }
+    assert!(formatted > 700, "only {formatted} mutants parsed");
+}

@@ -213,12 +213,15 @@ pub fn quote(text: &str) -> String {
     out
 }
 
-/// The tokens of a unit expression, or `None` if it holds anything unexpected (a comment).
+/// The tokens of a unit expression, or `None` if it holds anything unexpected. Comments
+/// are skipped (its span may end with one); the printer places them.
 fn unit_tokens(text: &str) -> Option<Vec<String>> {
     let mut tokens = Vec::new();
     let mut chars = text.chars().peekable();
     while let Some(&c) = chars.peek() {
-        if c.is_whitespace() {
+        if c == '#' {
+            while chars.next().is_some_and(|c| c != '\n') {}
+        } else if c.is_whitespace() {
             chars.next();
         } else if matches!(c, '(' | ')' | '*' | '/' | '^') {
             tokens.push(c.to_string());

@@ -24,7 +24,8 @@
 //! line the expression starts on); before `then` and `else` (at the `if`'s indentation);
 //! before the `resolves` and `cite` clauses of activities, KPIs and short parameters.
 //! Elsewhere a construct is joined onto one line, and a comment inside it moves to the
-//! end of that line or to the line after.
+//! end of that line (a comment after code) or below it (a comment on a line of its own;
+//! after a definition, as a paragraph of its own).
 //!
 //! Formatting is refused for a file that does not parse cleanly, and the result is checked
 //! before it is used: it must parse to the same tree (spans aside), with the same
@@ -47,15 +48,26 @@ pub fn print(file: &File, src: &str) -> String {
     let mut p = Printer::new(src, &file.comments);
     let mut prev_single_line = false;
     for (i, def) in file.definitions.iter().enumerate() {
+        // Comments after the previous definition's last code stay on its line if they can;
+        // the rest stand on their own lines above this definition.
         p.flush_trailing(def.span.start);
-        let leading = p.own_line_comment_before(def.span.start);
+        let leading = p.comment_pending_before(def.span.start);
         if leading {
             p.blank();
         }
         p.open_item(0, def.span.start);
         let first_line = p.line_count() - 1;
         p.definition(def);
-        let single_line = p.line_count() - first_line == 1;
+        let mut single_line = p.line_count() - first_line == 1;
+        // Comments on lines of their own inside a definition that is printed on fewer
+        // lines: a paragraph of their own after it, so that a `##` cannot become the
+        // next definition's doc comment.
+        p.flush_trailing(def.span.end);
+        if p.comment_pending_before(def.span.end) {
+            p.blank();
+            p.flush_comments(def.span.end, 0);
+            single_line = false;
+        }
         if i > 0 && !leading && !(prev_single_line && single_line && !p.blank_before(def.span.start)) {
             p.insert_blank(first_line);
         }

@@ -131,6 +131,11 @@ impl<'a> Printer<'a> {
             .any(|c| !self.is_trailing(c.span.start))
     }
 
+    /// Is any comment written before `pos` still to be placed?
+    pub fn comment_pending_before(&self, pos: usize) -> bool {
+        self.comments.get(self.next_comment).is_some_and(|c| c.span.start < pos)
+    }
+
     /// Attach the trailing comments before `pos` to the current line, stopping at the first
     /// comment on a line of its own.
     pub fn flush_trailing(&mut self, pos: usize) {
