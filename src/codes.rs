@@ -269,6 +269,10 @@ codes! {
         "the output file could not be written",
         "Output is written to a temporary file and renamed, so a failure leaves no partial file; this says why it failed.",
         "assay eval --output /no/such/dir/out.json";
+    DetachedDocComment = "detached-doc-comment", Warning,
+        "a `#` comment line stands between a `##` doc comment and its definition",
+        "Only an unbroken run of `##` lines just above a definition documents it; a plain comment in between detaches the doc comment without a word, and the definition is shown undocumented.",
+        "## Cost of finance per pound of turnover.\n# TODO check the denominator\nkpi finance_share : ratio = cost[finance] / turnover";
     FormatUnsafe = "format-unsafe", Error,
         "`assay fmt` would have changed what a file means, so it left the file as it was",
         "The formatter reads its own output back and compares it with the original (syntax tree, comments, words); a difference is a bug in the formatter, and a user's file is never overwritten with it.",

@@ -6,6 +6,7 @@
 pub mod builtins;
 mod cycles;
 mod defs;
+mod docs;
 pub mod exprs;
 pub mod suggest;
 pub mod symbols;
@@ -66,5 +67,10 @@ fn check_definitions(tree: &RuleTree, options: CheckOptions) -> Vec<Diagnostic> 
     }
     diags.append(&mut checker.exprs.diags);
     diags.extend(cycles::find(&checker.exprs.deps));
+    for file in &tree.asts {
+        if let Some(source) = tree.files.get(file.id) {
+            diags.extend(docs::detached(file, &source.text));
+        }
+    }
     diags
 }
