@@ -11,7 +11,8 @@ use std::path::PathBuf;
 /// Indentation, spacing, blank lines between definitions and the alignment of
 /// decision-table columns are made uniform; comments and doc comments stay where they
 /// are, and long lines are not wrapped. A file is rewritten atomically, and only if it
-/// changes; a file with syntax errors is left untouched and its errors are printed.
+/// changes; a file that does not parse cleanly (a syntax error, an impossible date, a
+/// number too large) is left untouched and its errors are printed.
 /// Every result is parsed back and compared with the original before anything is written.
 ///
 /// Exit status: 0 when every file is (or now is) formatted; 1 when a file has errors or,
@@ -24,17 +25,17 @@ pub struct FmtArgs {
     /// Write nothing: print a unified diff of what would change, and exit 1 if anything would.
     #[arg(long)]
     check: bool,
-    /// How to print diagnostics: `human` (annotated source), `plain` (sentences) or `json`.
-    #[arg(long, value_enum, default_value_t = ErrorFormat::Human)]
-    error_format: ErrorFormat,
 }
+
+/// Diagnostics are for people here (`check --error-format json` serves tools).
+const FORMAT: ErrorFormat = ErrorFormat::Human;
 
 pub fn run(args: &FmtArgs) -> u8 {
     let colour = render::use_colour(std::io::stdout().is_terminal());
     let (files, diags) = crate::load::find_rule_files(&args.paths);
     let mut failed = !diags.is_empty();
     if !diags.is_empty() {
-        println!("{}", render::render_all(&diags, &[], args.error_format, colour));
+        println!("{}", render::render_all(&diags, &[], FORMAT, colour));
     }
     let (mut changed, mut unchanged) = (0usize, 0usize);
     for path in &files {
@@ -48,16 +49,16 @@ pub fn run(args: &FmtArgs) -> u8 {
             }
         };
         let tree = crate::load::load_bytes(&name, bytes);
-        let Some(source) = tree.files.first() else { continue };
+        let (Some(source), Some(ast)) = (tree.files.first(), tree.asts.first()) else { continue };
         if !tree.diagnostics.is_empty() {
-            println!("{}", render::render_all(&tree.diagnostics, &tree.files, args.error_format, colour));
+            println!("{}", render::render_all(&tree.diagnostics, &tree.files, FORMAT, colour));
             failed = true;
             continue;
         }
-        let formatted = match crate::fmt::format_source(source) {
+        let formatted = match crate::fmt::format_parsed(ast, source) {
             Ok(text) => text,
             Err(diags) => {
-                println!("{}", render::render_all(&diags, &tree.files, args.error_format, colour));
+                println!("{}", render::render_all(&diags, &tree.files, FORMAT, colour));
                 failed = true;
                 continue;
             }

@@ -77,18 +77,23 @@ pub fn print(file: &File, src: &str) -> String {
 }
 
 /// Format one rule file's text: the canonical text, or the diagnostics that prevent it
-/// (syntax errors, or a result that would not mean the same).
+/// (errors in the file, or a result that would not mean the same).
 pub fn format_source(source: &SourceFile) -> Result<String, Vec<Diagnostic>> {
     let (ast, diags) = crate::parse::parse_file(0, source);
     if !diags.is_empty() {
         return Err(diags);
     }
-    let Some(ast) = ast else {
-        return Err(vec![Diagnostic::new(Code::InternalError, "the parser returned nothing")]);
-    };
+    match ast {
+        Some(ast) => format_parsed(&ast, source),
+        None => Err(vec![Diagnostic::new(Code::InternalError, "the parser returned nothing")]),
+    }
+}
+
+/// Format a file already parsed without diagnostics, checking the result.
+pub fn format_parsed(ast: &File, source: &SourceFile) -> Result<String, Vec<Diagnostic>> {
     let text: &str = &source.text;
-    let formatted = print(&ast, text);
-    match verify::same_meaning(&ast, text, &formatted) {
+    let formatted = print(ast, text);
+    match verify::same_meaning(ast, text, &formatted) {
         Ok(()) => Ok(formatted),
         Err(what) => Err(vec![Diagnostic::new(
             Code::FormatUnsafe,

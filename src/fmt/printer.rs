@@ -29,6 +29,8 @@ struct Line {
     indent: usize,
     text: String,
     trailing: Option<String>,
+    /// A blank line goes before this one (decided after it was printed).
+    blank_above: bool,
 }
 
 pub struct Printer<'a> {
@@ -46,7 +48,13 @@ impl<'a> Printer<'a> {
     /// Append text to the current line (starting one if there is none).
     pub fn push(&mut self, text: &str) {
         if !matches!(self.lines.last().map(|l| l.kind), Some(Kind::Code)) {
-            self.lines.push(Line { kind: Kind::Code, indent: 0, text: String::new(), trailing: None });
+            self.lines.push(Line {
+                kind: Kind::Code,
+                indent: 0,
+                text: String::new(),
+                trailing: None,
+                blank_above: false,
+            });
         }
         if let Some(line) = self.lines.last_mut() {
             line.text.push_str(text);
@@ -85,7 +93,7 @@ impl<'a> Printer<'a> {
     }
 
     fn new_line(&mut self, indent: usize) {
-        self.lines.push(Line { kind: Kind::Code, indent, text: String::new(), trailing: None });
+        self.lines.push(Line { kind: Kind::Code, indent, text: String::new(), trailing: None, blank_above: false });
     }
 
     /// A blank line, unless it would start the file or a block or double another.
@@ -99,15 +107,21 @@ impl<'a> Printer<'a> {
             },
         };
         if allowed {
-            self.lines.push(Line { kind: Kind::Blank, indent: 0, text: String::new(), trailing: None });
+            self.lines.push(Line {
+                kind: Kind::Blank,
+                indent: 0,
+                text: String::new(),
+                trailing: None,
+                blank_above: false,
+            });
         }
     }
 
     /// Put a blank line before the lines from `index` on (a separation decided afterwards).
     pub fn insert_blank(&mut self, index: usize) {
         let before_is_blank = index == 0 || self.lines.get(index - 1).is_some_and(|l| l.kind == Kind::Blank);
-        if !before_is_blank && index <= self.lines.len() {
-            self.lines.insert(index, Line { kind: Kind::Blank, indent: 0, text: String::new(), trailing: None });
+        if let Some(line) = self.lines.get_mut(index).filter(|_| !before_is_blank) {
+            line.blank_above = true;
         }
     }
 
@@ -170,7 +184,7 @@ impl<'a> Printer<'a> {
                 if self.blank_before(c.span.start) {
                     self.blank();
                 }
-                self.lines.push(Line { kind: Kind::Comment, indent, text, trailing: None });
+                self.lines.push(Line { kind: Kind::Comment, indent, text, trailing: None, blank_above: false });
             }
             self.next_comment += 1;
         }
@@ -218,6 +232,9 @@ impl<'a> Printer<'a> {
         }
         let mut out = String::new();
         for line in &self.lines {
+            if line.blank_above {
+                out.push('\n');
+            }
             if line.kind != Kind::Blank {
                 let mut text = format!("{}{}", " ".repeat(line.indent), line.text);
                 if let Some(comment) = &line.trailing {
