@@ -238,7 +238,18 @@ fn thousands_of_relaid_files_format_safely() {
             // Between tokens, where a user could have typed the same.
             let start = rng.below(text.len() + 1);
             let at = text.get(start..).and_then(|r| r.find(char::is_whitespace)).map_or(text.len(), |i| start + i);
-            let insert = match rng.below(7) {
+            let insert = match rng.below(9) {
+                // Brackets or a minus around the next word (where it is a value, it parses).
+                7 | 8 => {
+                    let word_start = at + text[at..].len() - text[at..].trim_start().len();
+                    let word_len = text[word_start..].find(|c: char| !c.is_alphanumeric() && c != '_').unwrap_or(0);
+                    if word_len > 0 {
+                        let word = text[word_start..word_start + word_len].to_string();
+                        let wrapped = if rng.below(2) == 0 { format!("({word})") } else { format!("-{word}") };
+                        text.replace_range(word_start..word_start + word_len, &wrapped);
+                    }
+                    continue;
+                }
                 0 => " # an inserted comment\n",
                 1 => "\n",
                 2 => "   ",
