@@ -13,6 +13,9 @@ use super::printer::{Printer, INDENT};
 use crate::ast::{BinaryOp, Expr, ExprKind, UnaryOp, UnitExpr};
 use crate::source::{Span, Spanned};
 
+/// Prefix operators the grammar accepts in a row (`prefix{0, 8}`).
+const MAX_PREFIXES: usize = 8;
+
 /// Binding strength: `if` binds loosest, then the binary operators, prefixes, and
 /// postfixed primaries tightest.
 fn strength(e: &ExprKind) -> u8 {
@@ -62,13 +65,7 @@ impl Printer<'_> {
                 let chain = if self.at_line_start() { self.current_indent() } else { base + INDENT };
                 self.if_chain(e, chain);
             }
-            ExprKind::Unary { op, operand } => {
-                self.push(match op {
-                    UnaryOp::Neg => "-",
-                    UnaryOp::Not => "not ",
-                });
-                self.operand(operand, strength(&operand.node) < 7, base);
-            }
+            ExprKind::Unary { .. } => self.prefixes(e, 1, base),
             ExprKind::Index { target, indices } => {
                 self.operand(target, strength(&target.node) < 7, base);
                 self.push("[");
@@ -121,6 +118,29 @@ impl Printer<'_> {
                 self.push(&t.unwrap_or_else(fallback));
             }
             ExprKind::Date(d) => self.push(&d.to_string()),
+        }
+    }
+
+    /// A run of prefix operators (`-`, `not`): the grammar takes up to eight in a row
+    /// without brackets, so only a longer run gets them.
+    fn prefixes(&mut self, e: &Expr, run: usize, base: usize) {
+        let ExprKind::Unary { op, operand } = &e.node else {
+            self.expr(e, base);
+            return;
+        };
+        self.push(match op {
+            UnaryOp::Neg => "-",
+            UnaryOp::Not => "not ",
+        });
+        match &operand.node {
+            ExprKind::Unary { op: next, .. } if run < MAX_PREFIXES => {
+                // `- -x`, not `--x`, which reads like another operator.
+                if *op == UnaryOp::Neg && *next == UnaryOp::Neg {
+                    self.push(" ");
+                }
+                self.prefixes(operand, run + 1, base);
+            }
+            _ => self.operand(operand, strength(&operand.node) < 7, base),
         }
     }
 
