@@ -280,3 +280,19 @@ fn thousands_of_relaid_files_format_safely() {
     }
     assert!(formatted > 700, "only {formatted} mutants parsed");
 }
+
+#[cfg(unix)]
+#[test]
+fn rewriting_keeps_permissions_and_symbolic_links() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("real.assay");
+    std::fs::write(&real, "unit   X \"x\"\n").unwrap();
+    std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o640)).unwrap();
+    std::os::unix::fs::symlink("real.assay", dir.path().join("link.assay")).unwrap();
+    let out = assay(dir.path(), &["fmt", "link.assay"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert_eq!(std::fs::read_to_string(&real).unwrap(), "unit X \"x\"\n");
+    assert!(std::fs::symlink_metadata(dir.path().join("link.assay")).unwrap().file_type().is_symlink());
+    assert_eq!(std::fs::metadata(&real).unwrap().permissions().mode() & 0o777, 0o640);
+}

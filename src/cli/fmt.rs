@@ -4,7 +4,7 @@
 use super::{EXIT_ERRORS, EXIT_OK};
 use crate::render::{self, ErrorFormat};
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Format rule files in the one canonical layout, keeping every comment.
 ///
@@ -74,7 +74,7 @@ pub fn run(args: &FmtArgs) -> u8 {
             let old = String::from_utf8_lossy(&on_disk);
             let diff = similar::TextDiff::from_lines(old.as_ref(), formatted.as_str());
             print!("{}", diff.unified_diff().context_radius(3).header(&name, &name));
-        } else if let Err(err) = crate::output::write(Some(path), &formatted) {
+        } else if let Err(err) = rewrite(path, &formatted) {
             println!("error[io-error]: {err}");
             failed = true;
         } else {
@@ -97,4 +97,17 @@ pub fn run(args: &FmtArgs) -> u8 {
     } else {
         EXIT_OK
     }
+}
+
+/// Replace a file's text atomically, keeping its permissions; through a symbolic link,
+/// the file it points to is rewritten and the link kept.
+fn rewrite(path: &Path, text: &str) -> Result<(), String> {
+    let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let permissions = std::fs::metadata(&target).map(|m| m.permissions()).ok();
+    crate::output::write(Some(&target), text)?;
+    if let Some(p) = permissions {
+        // The text is already safely in place; permissions are best effort.
+        let _ = std::fs::set_permissions(&target, p);
+    }
+    Ok(())
 }
