@@ -4,8 +4,9 @@
 //! The layout, chosen to match how the shipped rules are written:
 //! - two spaces per level of nesting; `{` ends the header line, `}` stands alone;
 //!   one item per line in blocks; set members one per line, separated by commas;
-//! - single spaces around `=`, `:` (in declarations), binary operators and keywords;
-//!   none inside brackets; `, ` between list items; named arguments as `name: value`;
+//! - single spaces around `=`, binary operators and keywords, and around the `:` that
+//!   gives a unit, type or class (`kpi k : ratio`); `name: value` for named arguments,
+//!   script parameters and `for s in plan:`; none inside brackets; `, ` between items;
 //! - decision tables with every column padded to its widest cell, pipes lined up;
 //! - one blank line between definitions, except that single-line definitions the author
 //!   wrote on consecutive lines (a run of `unit`s or `param`s) stay together; inside
