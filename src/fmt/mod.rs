@@ -13,17 +13,19 @@
 //!   blocks, one blank line wherever the author left one or more, none after `{` or
 //!   before `}`;
 //! - comments stay in order and in place: a comment after code stays at the end of that
-//!   line (from column 57 when the code is short, else two spaces after it); a comment on
-//!   a line of its own is indented like the code that follows it;
-//! - expressions get the fewest parentheses that keep their tree; literals keep their
-//!   spelling (`£1,185,262`, `1.10%`, string escapes).
+//!   line (after 57 characters when the code is shorter, else two spaces after it); a
+//!   comment on a line of its own is indented like the code that follows it;
+//! - expressions get the fewest parentheses that keep their tree, except that an `and`
+//!   inside an `or` keeps them; literals keep their spelling (`£1,185,262`, `1.10%`,
+//!   string escapes).
 //!
 //! Long lines are never wrapped. Line breaks the author made are kept at the places the
 //! printer can reproduce them, and only there: after the `=` of a KPI, a parameter or a
 //! methodology figure (the formula then starts the next line, one level in); before or
 //! after a binary operator (the operator starts the continuation line, one level past the
 //! line the expression starts on); before `then` and `else` (at the `if`'s indentation);
-//! before the `resolves` and `cite` clauses of activities, KPIs and short parameters.
+//! before the `resolves` and `cite` clauses of activities, KPIs and short parameters, and
+//! before the `from`, `or`, `optional` and roll-up clauses of dataset fields (one level in).
 //! Elsewhere a construct is joined onto one line, and a comment inside it moves to the
 //! end of that line (a comment after code) or below it (a comment on a line of its own;
 //! after a definition, as a paragraph of its own).
