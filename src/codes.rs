@@ -281,6 +281,14 @@ codes! {
         "a record matches two rows of a `hit unique` decision table",
         "`hit unique` promises that every record matches at most one row; the checker catches most overlaps from the rows alone, and this is the run-time backstop for the ones only real data reveal. Both rows are named, with the record.",
         "classify spend on ledger hit unique {\n  | account        | => spend_type |\n  | starts \"5\"     | pay           |\n  | \"5000\"..\"5999\" | pay_range     |\n}";
+    DetachedDocComment = "detached-doc-comment", Warning,
+        "a `#` comment line stands between a `##` doc comment and its definition",
+        "Only an unbroken run of `##` lines just above a definition documents it; a plain comment in between detaches the doc comment without a word, and the definition is shown undocumented.",
+        "## Cost of finance per pound of turnover.\n# TODO check the denominator\nkpi finance_share : ratio = cost[finance] / turnover";
+    FormatUnsafe = "format-unsafe", Error,
+        "`assay fmt` would have changed what a file means, so it left the file as it was",
+        "The formatter reads its own output back and compares it with the original (syntax tree, comments, words); a difference is a bug in the formatter, and a user's file is never overwritten with it.",
+        "(none: report the rule file that produced it)";
     InternalError = "internal-error", Error,
         "the tool reached a state it should not (please report it)",
         "Rather than panic, the tool reports the internal inconsistency with the span it was working on.",

@@ -14,6 +14,7 @@ pub mod diagnostic;
 pub mod diff;
 pub mod eval;
 pub mod fasthash;
+pub mod fmt;
 pub mod load;
 pub mod output;
 pub mod parse;

@@ -7,6 +7,7 @@ pub mod builtins;
 pub mod classified;
 mod cycles;
 mod defs;
+mod docs;
 pub mod exprs;
 pub mod suggest;
 pub mod symbols;
@@ -57,6 +58,11 @@ pub fn check(tree: &RuleTree, options: CheckOptions) -> CheckReport {
 fn check_definitions(tree: &RuleTree, options: CheckOptions) -> Vec<Diagnostic> {
     let (mut diags, deps) = walk(tree, options);
     diags.extend(cycles::find(&deps));
+    for file in &tree.asts {
+        if let Some(source) = tree.files.get(file.id) {
+            diags.extend(docs::detached(file, &source.text));
+        }
+    }
     diags
 }
 

@@ -5,6 +5,7 @@ mod classify;
 mod diff;
 mod eval;
 mod explain_code;
+mod fmt;
 mod test;
 
 use clap::{Parser, Subcommand};
@@ -37,6 +38,7 @@ pub enum Command {
     Diff(diff::DiffArgs),
     ExplainCode(explain_code::ExplainCodeArgs),
     Test(test::TestArgs),
+    Fmt(fmt::FmtArgs),
 }
 
 /// Run the command line; returns the process exit code.
@@ -56,5 +58,6 @@ pub fn main() -> u8 {
         Command::Diff(args) => diff::run(&args),
         Command::ExplainCode(args) => explain_code::run(&args),
         Command::Test(args) => test::run(&args),
+        Command::Fmt(args) => fmt::run(&args),
     }
 }

@@ -202,7 +202,17 @@ impl Lowerer {
                 Rule::parent => {
                     let mut inner = self.children(p);
                     let n = self.expect(&mut inner, Rule::ident)?;
-                    def.parent = Some(self.name(&n));
+                    let name = self.name(&n);
+                    // A second `parent` would silently replace the first.
+                    if let Some(first) = &def.parent {
+                        self.diags.push(
+                            Diagnostic::new(Code::DuplicateName, "`parent` is declared twice")
+                                .primary(name.span, "second `parent`")
+                                .secondary(first.span, "first declared here")
+                                .help("a function has one parent; remove one of the two lines"),
+                        );
+                    }
+                    def.parent = Some(name);
                 }
                 Rule::activity => def.activities.push(self.activity(p)?),
                 _ => def.properties.push(self.property(p)?),
