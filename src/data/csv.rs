@@ -309,8 +309,7 @@ impl Scan {
                 let start = starts.get(p).copied().unwrap_or(body.len());
                 let end = starts.get(p + 1).copied().unwrap_or(body.len());
                 let slice = body.get(start..end).unwrap_or_default();
-                // Two counting loops: each vectorises, unlike one loop with a match.
-                (slice.iter().filter(|b| **b == b'"').count(), slice.iter().filter(|b| **b == b'\n').count())
+                (memchr::memchr_iter(b'"', slice).count(), memchr::memchr_iter(b'\n', slice).count())
             })
             .collect();
         let (mut quotes, mut lines) = (0, 0);
