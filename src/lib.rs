@@ -11,6 +11,7 @@ pub mod codes;
 pub mod data;
 pub mod diagnostic;
 pub mod eval;
+pub mod explain;
 pub mod fasthash;
 pub mod load;
 pub mod output;

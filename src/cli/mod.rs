@@ -2,6 +2,7 @@
 
 mod check;
 mod eval;
+mod explain;
 mod explain_code;
 
 use clap::{Parser, Subcommand};
@@ -30,6 +31,7 @@ pub struct Cli {
 pub enum Command {
     Check(check::CheckArgs),
     Eval(eval::EvalArgs),
+    Explain(explain::ExplainArgs),
     ExplainCode(explain_code::ExplainCodeArgs),
 }
 
@@ -46,6 +48,7 @@ pub fn main() -> u8 {
     match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Eval(args) => eval::run(&args),
+        Command::Explain(args) => explain::run(&args),
         Command::ExplainCode(args) => explain_code::run(&args),
     }
 }

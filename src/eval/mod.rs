@@ -3,9 +3,9 @@
 pub mod engine;
 pub mod frame;
 pub mod model;
-mod needs;
-mod ops;
-mod params;
+pub mod needs;
+pub mod ops;
+pub mod params;
 pub mod run;
 pub mod script;
 pub mod stats;

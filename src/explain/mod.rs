@@ -1,0 +1,184 @@
+//! `assay explain`: how one figure was derived, down to the data cells.
+//!
+//! The requested figure is evaluated by the normal columnar engine (every entity's values
+//! are needed for peer groups and totals), then re-derived for the one entity by a tracer
+//! that records each sub-expression and input ([`trace`]); the two must agree exactly.
+//! The result is a derivation graph ([`graph`]) rendered as a tree, JSON or Markdown.
+
+pub mod against;
+mod cells;
+pub mod graph;
+pub mod json;
+pub mod markdown;
+mod select;
+pub mod text;
+mod total;
+mod trace;
+
+pub use select::Subject;
+
+use crate::ast::DefKind;
+use crate::check::suggest;
+use crate::codes::Code;
+use crate::data::{self, DatasetSpec, LoadContext, Table};
+use crate::diagnostic::Diagnostic;
+use crate::eval::engine::{Evaluator, Target};
+use crate::eval::frame;
+use crate::eval::model::Model;
+use crate::eval::script::ScriptHost;
+use crate::load::RuleTree;
+use crate::source::SourceFile;
+use crate::stamp::{FileStamp, Stamp};
+use graph::Graph;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    pub data_dir: PathBuf,
+    /// `saving[finance]`, `national_average.saving[finance]`, `cost_share[finance]`,
+    /// `return_rate[acute]`, `turnover`, or `total_saving`.
+    pub selector: String,
+    pub entity: Option<String>,
+    pub period: Option<String>,
+    pub methodology: Option<String>,
+    /// A total's group: `org_type=acute`.
+    pub by: Vec<(String, String)>,
+    /// Levels of inputs to follow (none: all, down to the data).
+    pub depth: Option<usize>,
+    /// A total's contributors shown, largest first.
+    pub top: usize,
+}
+
+/// Explain one figure. Errors (an unknown selector, bad data) come back as diagnostics;
+/// `sources` gains the data files and scripts read.
+pub fn explain(tree: &RuleTree, request: &Request, sources: &mut Vec<SourceFile>) -> (Option<Graph>, Vec<Diagnostic>) {
+    let model = Model::new(tree);
+    let subject = match select::resolve(&model, request) {
+        Ok(s) => s,
+        Err(d) => return (None, vec![*d]),
+    };
+    let mut needs = crate::eval::needs::Needs::new(&model);
+    match &subject {
+        Subject::Target(Target::Kpi(k), _) => needs.kpi(k),
+        Subject::Target(Target::Figure(m, _), _) | Subject::Total { methodology: m, .. } => needs.methodology(m),
+        Subject::Target(Target::Field(f), _) => {
+            needs.fields.insert(f.clone());
+        }
+        Subject::Target(Target::Param(_), _) => {}
+    }
+    let specs: Vec<DatasetSpec> = model
+        .definitions()
+        .filter_map(|d| match &d.node.kind {
+            DefKind::Dataset(ds) if ds.gives_entities() => {
+                let mut spec = DatasetSpec::build(&d.node.name, ds, &model.syms);
+                spec.fields.retain(|f| needs.fields.contains(&f.key.field));
+                Some(spec)
+            }
+            _ => None,
+        })
+        .collect();
+    let mut diags = Vec::new();
+    let mut ctx = LoadContext { sources, diagnostics: Vec::new() };
+    let tables: Vec<Option<Table>> = specs.iter().map(|s| data::load(s, &request.data_dir, &mut ctx)).collect();
+    diags.append(&mut ctx.diagnostics);
+    if diags.iter().any(Diagnostic::is_error) {
+        return (None, diags);
+    }
+    let tables: Vec<Table> = tables.into_iter().flatten().collect();
+    let scripts = ScriptHost::load(&model, ctx.sources, &mut diags);
+    let script_sources: Vec<usize> = (tree.files.len()..ctx.sources.len()).collect();
+    if diags.iter().any(Diagnostic::is_error) {
+        crate::eval::script::resolve_positions(&mut diags, ctx.sources, &script_sources);
+        return (None, diags);
+    }
+    let period = match choose_period(&tables, request.period.as_deref()) {
+        Ok(p) => p,
+        Err(d) => return (None, vec![*d]),
+    };
+    let frame = frame::build(&tables, &specs, &period);
+    let mut ev = Evaluator::new(&model, &frame, Some(&scripts));
+    let delimiters = specs.iter().map(|s| (s.name.clone(), s.delimiter)).collect();
+    let mut tracer = trace::Tracer::new(&mut ev, request.depth, delimiters);
+    let root = match &subject {
+        Subject::Target(target, key) => {
+            let row = match matches!(target, Target::Param(_)) {
+                true => request.entity.as_deref().map_or(Ok(0), |e| entity_row(&frame, e)),
+                false => match request.entity.as_deref() {
+                    Some(e) => entity_row(&frame, e),
+                    None => Err(Box::new(no_entity(&frame))),
+                },
+            };
+            match row {
+                Ok(row) => tracer.definition(target, key, row, 0),
+                Err(d) => return (None, vec![*d]),
+            }
+        }
+        Subject::Total { methodology, total } => {
+            match total::explain(&mut tracer, methodology, *total, &request.by, request.top) {
+                Ok(id) => id,
+                Err(d) => return (None, vec![*d]),
+            }
+        }
+    };
+    let trace::Tracer { nodes, problems, .. } = tracer;
+    diags.extend(problems);
+    crate::eval::script::resolve_positions(&mut diags, ctx.sources, &script_sources);
+    if diags.iter().any(Diagnostic::is_error) {
+        return (None, diags);
+    }
+    let stamp = Stamp::new(
+        tree.files
+            .iter()
+            .map(|f| FileStamp { path: f.name.clone(), sha256: crate::stamp::sha256_hex(f.text.as_bytes()) })
+            .collect(),
+        tables
+            .iter()
+            .flat_map(|t| &t.files)
+            .map(|f| FileStamp { path: f.display.clone(), sha256: f.sha256.clone() })
+            .collect(),
+    );
+    let notices = crate::eval::run::notice(&request.data_dir).into_iter().collect();
+    (Some(Graph { stamp, notices, period: period.to_string(), nodes, root, against: None }), diags)
+}
+
+fn choose_period(tables: &[Table], asked: Option<&str>) -> Result<std::sync::Arc<str>, Box<Diagnostic>> {
+    let periods = frame::periods(tables);
+    let shown: Vec<String> = periods.iter().map(|p| format!("`{p}`")).collect();
+    match asked {
+        Some(p) => periods.iter().find(|x| x.as_ref() == p).cloned().ok_or_else(|| {
+            Box::new(Diagnostic::new(Code::NoEntities, format!("no data for period `{p}`")).help(
+                match suggest::did_you_mean(p, periods.iter().map(|x| x.as_ref())) {
+                    Some(s) => format!("did you mean `{s}`? The data has {}", shown.join(", ")),
+                    None => format!("the data has {}", shown.join(", ")),
+                },
+            ))
+        }),
+        None => match periods.as_slice() {
+            [one] => Ok(one.clone()),
+            _ => Err(Box::new(
+                Diagnostic::new(Code::UnknownSelection, "which period? The data has several")
+                    .help(format!("give `--period`: the data has {}", shown.join(", "))),
+            )),
+        },
+    }
+}
+
+fn entity_row(frame: &frame::Frame<'_>, entity: &str) -> Result<usize, Box<Diagnostic>> {
+    frame.keys.binary_search_by(|k| k.as_ref().cmp(entity)).map_err(|_| {
+        let mut d = Diagnostic::new(
+            Code::UnknownSelection,
+            format!("no entity `{entity}` has data in {}", frame.period_label()),
+        );
+        d = d.help(match suggest::did_you_mean(entity, frame.keys.iter().map(|k| k.as_ref())) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => "give `--entity` a key as the data writes it".to_string(),
+        });
+        Box::new(d)
+    })
+}
+
+fn no_entity(frame: &frame::Frame<'_>) -> Diagnostic {
+    let some: Vec<String> = frame.keys.iter().take(3).map(|k| format!("`{k}`")).collect();
+    Diagnostic::new(Code::UnknownSelection, "which entity? A figure has one value per entity")
+        .help(format!("give `--entity`, for example {}", some.join(", ")))
+}
