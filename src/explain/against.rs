@@ -101,11 +101,19 @@ fn saved_record(doc: &Json, graph: &Graph, n: &Node) -> Option<Option<String>> {
         Kind::Total => {
             let figure = base.trim_start_matches("total ").split(' ').next().unwrap_or_default();
             let grand = n.total.as_ref().is_some_and(|t| t.by.is_empty());
+            // The overall rows of different totals of one figure can differ in their last
+            // digits (their sums are added in another order), so match the declaration too.
+            let total_by: Vec<Json> = n
+                .total
+                .as_ref()
+                .map(|t| t.total_by.iter().map(|b| Json::String(b.clone())).collect())
+                .unwrap_or_default();
             doc.get("totals")?.as_array()?.iter().find(|r| {
                 text(r, "period").as_deref() == Some(graph.period.as_str())
                     && text(r, "name").as_deref() == Some(figure)
                     && text(r, "methodology") == n.methodology
                     && r.get("grand").and_then(Json::as_bool) == Some(grand)
+                    && r.get("total_by").and_then(Json::as_array) == Some(&total_by)
                     && (grand || index(r, "by"))
             })
         }

@@ -197,6 +197,9 @@ pub struct ScriptInfo {
 
 #[derive(Debug, Clone)]
 pub struct TotalInfo {
+    /// The dimensions the total declaration groups by (`total saving by org_type`).
+    pub total_by: Vec<String>,
+    /// The group explained (empty: the overall total).
     pub by: Vec<(String, String)>,
     pub scaled: bool,
     /// Values summed and values left out as missing.

@@ -152,6 +152,7 @@ fn node(id: usize, n: &Node) -> Json {
         map.insert(
             "total".into(),
             json!({
+                "total_by": t.total_by,
                 "by": by,
                 "scaled": t.scaled,
                 "count": t.count,

@@ -113,10 +113,7 @@ fn section(out: &mut String, graph: &Graph, n: &Node, order: &[usize]) {
         if !s.members.is_empty() {
             out.push_str("| entity | value | status |\n| --- | ---: | --- |\n");
             for m in &s.members {
-                let v = match &m.value {
-                    Value::Missing(r) => format!("missing ({r})"),
-                    v => human(v, &n.unit),
-                };
+                let v = super::text::precise(&m.value, &n.unit);
                 let this = if m.this { " **(this entity)**" } else { "" };
                 let _ = writeln!(out, "| {} | {} | {}{this} |", m.entity, escape(&v), m.status.as_str());
             }

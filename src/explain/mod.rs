@@ -52,19 +52,46 @@ pub struct Request {
 /// Explain one figure. Errors (an unknown selector, bad data) come back as diagnostics;
 /// `sources` gains the data files and scripts read.
 pub fn explain(tree: &RuleTree, request: &Request, sources: &mut Vec<SourceFile>) -> (Option<Graph>, Vec<Diagnostic>) {
-    let model = Model::new(tree);
-    let subject = match select::resolve(&model, request) {
-        Ok(s) => s,
-        Err(d) => return (None, vec![*d]),
-    };
-    let mut needs = crate::eval::needs::Needs::new(&model);
-    match &subject {
-        Subject::Target(Target::Kpi(k), _) => needs.kpi(k),
-        Subject::Target(Target::Figure(m, _), _) | Subject::Total { methodology: m, .. } => needs.methodology(m),
-        Subject::Target(Target::Field(f), _) => {
-            needs.fields.insert(f.clone());
+    let (graph, mut diags) = explain_many(tree, std::slice::from_ref(request), sources);
+    let Some((mut graph, roots)) = graph else { return (None, diags) };
+    match roots.into_iter().next() {
+        Some(Ok(root)) => {
+            graph.root = root;
+            (Some(graph), diags)
         }
-        Subject::Target(Target::Param(_), _) => {}
+        Some(Err(d)) => {
+            diags.push(*d);
+            (None, diags)
+        }
+        None => (None, diags),
+    }
+}
+
+/// Explain several figures of one data folder and period (that of the first request) with
+/// one load and one evaluation: the graph holds them all, and each request's root node or
+/// the reason it cannot be explained comes back in order.
+#[allow(clippy::type_complexity)]
+pub fn explain_many(
+    tree: &RuleTree,
+    requests: &[Request],
+    sources: &mut Vec<SourceFile>,
+) -> (Option<(Graph, Vec<Result<usize, Box<Diagnostic>>>)>, Vec<Diagnostic>) {
+    let model = Model::new(tree);
+    let Some(first) = requests.first() else { return (None, Vec::new()) };
+    let subjects: Vec<Result<Subject, Box<Diagnostic>>> = requests.iter().map(|r| select::resolve(&model, r)).collect();
+    if let [Err(d)] = subjects.as_slice() {
+        return (None, vec![(**d).clone()]);
+    }
+    let mut needs = crate::eval::needs::Needs::new(&model);
+    for subject in subjects.iter().flatten() {
+        match subject {
+            Subject::Target(Target::Kpi(k), _) => needs.kpi(k),
+            Subject::Target(Target::Figure(m, _), _) | Subject::Total { methodology: m, .. } => needs.methodology(m),
+            Subject::Target(Target::Field(f), _) => {
+                needs.fields.insert(f.clone());
+            }
+            Subject::Target(Target::Param(_), _) => {}
+        }
     }
     let specs: Vec<DatasetSpec> = model
         .definitions()
@@ -79,7 +106,7 @@ pub fn explain(tree: &RuleTree, request: &Request, sources: &mut Vec<SourceFile>
         .collect();
     let mut diags = Vec::new();
     let mut ctx = LoadContext { sources, diagnostics: Vec::new() };
-    let tables: Vec<Option<Table>> = specs.iter().map(|s| data::load(s, &request.data_dir, &mut ctx)).collect();
+    let tables: Vec<Option<Table>> = specs.iter().map(|s| data::load(s, &first.data_dir, &mut ctx)).collect();
     diags.append(&mut ctx.diagnostics);
     if diags.iter().any(Diagnostic::is_error) {
         return (None, diags);
@@ -91,35 +118,18 @@ pub fn explain(tree: &RuleTree, request: &Request, sources: &mut Vec<SourceFile>
         crate::eval::script::resolve_positions(&mut diags, ctx.sources, &script_sources);
         return (None, diags);
     }
-    let period = match choose_period(&tables, request.period.as_deref()) {
+    let period = match choose_period(&tables, first.period.as_deref()) {
         Ok(p) => p,
         Err(d) => return (None, vec![*d]),
     };
     let frame = frame::build(&tables, &specs, &period);
     let mut ev = Evaluator::new(&model, &frame, Some(&scripts));
     let delimiters = specs.iter().map(|s| (s.name.clone(), s.delimiter)).collect();
-    let mut tracer = trace::Tracer::new(&mut ev, request.depth, delimiters);
-    let root = match &subject {
-        Subject::Target(target, key) => {
-            let row = match matches!(target, Target::Param(_)) {
-                true => request.entity.as_deref().map_or(Ok(0), |e| entity_row(&frame, e)),
-                false => match request.entity.as_deref() {
-                    Some(e) => entity_row(&frame, e),
-                    None => Err(Box::new(no_entity(&frame))),
-                },
-            };
-            match row {
-                Ok(row) => tracer.definition(target, key, row, 0),
-                Err(d) => return (None, vec![*d]),
-            }
-        }
-        Subject::Total { methodology, total } => {
-            match total::explain(&mut tracer, methodology, *total, &request.by, request.top) {
-                Ok(id) => id,
-                Err(d) => return (None, vec![*d]),
-            }
-        }
-    };
+    let mut tracer = trace::Tracer::new(&mut ev, first.depth, delimiters);
+    let mut roots = Vec::with_capacity(requests.len());
+    for (request, subject) in requests.iter().zip(subjects) {
+        roots.push(subject.and_then(|subject| root(&mut tracer, &frame, request, &subject)));
+    }
     let trace::Tracer { nodes, problems, .. } = tracer;
     diags.extend(problems);
     crate::eval::script::resolve_positions(&mut diags, ctx.sources, &script_sources);
@@ -137,8 +147,29 @@ pub fn explain(tree: &RuleTree, request: &Request, sources: &mut Vec<SourceFile>
             .map(|f| FileStamp { path: f.display.clone(), sha256: f.sha256.clone() })
             .collect(),
     );
-    let notices = crate::eval::run::notice(&request.data_dir).into_iter().collect();
-    (Some(Graph { stamp, notices, period: period.to_string(), nodes, root, against: None }), diags)
+    let notices = crate::eval::run::notice(&first.data_dir).into_iter().collect();
+    let graph = Graph { stamp, notices, period: period.to_string(), nodes, root: 0, against: None };
+    (Some((graph, roots)), diags)
+}
+
+/// The root node of one request.
+fn root(
+    tracer: &mut trace::Tracer<'_, '_, '_>,
+    frame: &frame::Frame<'_>,
+    request: &Request,
+    subject: &Subject,
+) -> Result<usize, Box<Diagnostic>> {
+    match subject {
+        Subject::Target(target, key) => {
+            let row = match (matches!(target, Target::Param(_)), request.entity.as_deref()) {
+                (_, Some(e)) => entity_row(frame, e)?,
+                (true, None) => 0,
+                (false, None) => return Err(Box::new(no_entity(frame))),
+            };
+            Ok(tracer.definition(target, key, row, 0))
+        }
+        Subject::Total { methodology, total } => total::explain(tracer, methodology, *total, &request.by, request.top),
+    }
 }
 
 fn choose_period(tables: &[Table], asked: Option<&str>) -> Result<std::sync::Arc<str>, Box<Diagnostic>> {

@@ -79,6 +79,23 @@ pub fn title(n: &Node, period: &str) -> String {
     format!("{what} = {}", shown(&n.value, n))
 }
 
+/// A group member's value with enough digits to see why it sorts where it does.
+pub fn precise(v: &Value, unit: &crate::eval::run::UnitOut) -> String {
+    match v {
+        Value::Num(d) if unit.percent => format!("{:.4}%", (d * rust_decimal::Decimal::ONE_HUNDRED).round_dp(4)),
+        Value::Num(d) if !unit.money => {
+            let r = d.round_dp(6).normalize();
+            if unit.symbol == "ratio" || unit.symbol.is_empty() {
+                r.to_string()
+            } else {
+                format!("{r} {}", unit.symbol)
+            }
+        }
+        Value::Missing(r) => format!("missing ({r})"),
+        v => human(v, unit),
+    }
+}
+
 fn shown(v: &Value, n: &Node) -> String {
     human(v, &n.unit)
 }
@@ -202,10 +219,7 @@ impl Renderer<'_> {
                 }
                 continue;
             }
-            let v = match &m.value {
-                Value::Missing(r) => format!("missing ({r})"),
-                v => human(v, &n.unit),
-            };
+            let v = precise(&m.value, &n.unit);
             let this = if m.this { "  ◀ this entity" } else { "" };
             self.line(prefix, &format!("  {:width$}  {v:>14}  {}{this}", m.entity, m.status.as_str()));
         }

@@ -160,8 +160,15 @@ pub fn explain<'m>(
         }
     }
     if let Some(node) = tracer.nodes.get_mut(id) {
-        node.total =
-            Some(TotalInfo { by: wanted, scaled: out.scaled, count, missing, shown: contributions.len(), nonzero });
+        node.total = Some(TotalInfo {
+            total_by: t.node.by.iter().map(|b| b.node.clone()).collect(),
+            by: wanted,
+            scaled: out.scaled,
+            count,
+            missing,
+            shown: contributions.len(),
+            nonzero,
+        });
         node.truncated = inputs.is_empty() && nonzero > 0;
         node.inputs = inputs;
     }
