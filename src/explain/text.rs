@@ -103,10 +103,21 @@ fn shown(v: &Value, n: &Node) -> String {
 /// The value exactly, when the shown value is rounded.
 pub fn exactly(n: &Node) -> Option<String> {
     let e = exact(&n.value, &n.unit)?;
-    let unit = if n.unit.percent { "%".to_string() } else { format!(" {}", n.unit.name) };
-    let plain = format!("{e}{}", if n.unit.name == "ratio" || n.unit.name.is_empty() { "" } else { &unit });
-    let h = human(&n.value, &n.unit).replace(',', "");
-    (h != plain && h.replace('£', "") != e).then_some(plain)
+    let digits: String =
+        human(&n.value, &n.unit).chars().filter(|c| c.is_ascii_digit() || *c == '.' || *c == '-').collect();
+    let same = match (digits.parse::<rust_decimal::Decimal>(), e.parse::<rust_decimal::Decimal>()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => true,
+    };
+    if same {
+        return None;
+    }
+    let unit = match n.unit.name.as_str() {
+        _ if n.unit.percent => "%".to_string(),
+        "ratio" | "" => String::new(),
+        name => format!(" {name}"),
+    };
+    Some(format!("{e}{unit}"))
 }
 
 struct Renderer<'g> {

@@ -132,7 +132,6 @@ pub fn explain<'m>(
         for (c, r, k) in &contributions {
             let key = keys.get(*k).cloned().unwrap_or_default();
             let target = Target::Figure(meth.to_string(), figure.clone());
-            let fig_id = tracer.definition(&target, &key, *r, 2);
             let mut contribution = Node::new(
                 Kind::Contribution,
                 if key.is_empty() { figure.clone() } else { format!("{figure}[{}]", key.join(",")) },
@@ -143,6 +142,14 @@ pub fn explain<'m>(
             contribution.entity = tracer.ev.frame.keys.get(*r).map(|k| k.to_string());
             contribution.index = labelled(decls, &key);
             contribution.selector = Some(tracer.selector(&target, &key, Some(*r)));
+            // At `--depth 1` the contributions alone; deeper, each one's figure and scale.
+            if tracer.max_depth().is_some_and(|m| m < 2) {
+                contribution.truncated = true;
+                inputs.push(tracer.nodes.len());
+                tracer.nodes.push(contribution);
+                continue;
+            }
+            let fig_id = tracer.definition(&target, &key, *r, 2);
             contribution.inputs.push(fig_id);
             if let Some(s) = &def.scale {
                 let scale_id = match scales.get(r) {
