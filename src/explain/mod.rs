@@ -7,9 +7,11 @@
 
 pub mod against;
 mod cells;
+mod closure;
 pub mod graph;
 pub mod json;
 pub mod markdown;
+mod restrict;
 mod select;
 pub mod text;
 mod total;
@@ -82,17 +84,26 @@ pub fn explain_many(
     if let [Err(d)] = subjects.as_slice() {
         return (None, vec![(**d).clone()]);
     }
+    // The fields the figures read (a total: its methodology's, with scale and dimensions).
     let mut needs = crate::eval::needs::Needs::new(&model);
+    let mut closures = Vec::new();
     for subject in subjects.iter().flatten() {
         match subject {
-            Subject::Target(Target::Kpi(k), _) => needs.kpi(k),
-            Subject::Target(Target::Figure(m, _), _) | Subject::Total { methodology: m, .. } => needs.methodology(m),
-            Subject::Target(Target::Field(f), _) => {
-                needs.fields.insert(f.clone());
+            Subject::Target(target, _) => {
+                let c = closure::Closure::of(&model, target);
+                needs.fields.extend(c.fields.iter().cloned());
+                closures.push(c);
             }
-            Subject::Target(Target::Param(_), _) => {}
+            Subject::Total { methodology: m, .. } => needs.methodology(m),
         }
     }
+    // One entity's figure needs only its peer group's rows (or its own, without statistics).
+    let peers = match (requests, subjects.as_slice(), closures.as_slice()) {
+        ([request], [Ok(Subject::Target(t, _))], [c]) if !matches!(t, Target::Param(_)) => {
+            request.entity.clone().zip(c.peer_fields(&model))
+        }
+        _ => None,
+    };
     let specs: Vec<DatasetSpec> = model
         .definitions()
         .filter_map(|d| match &d.node.kind {
@@ -111,8 +122,7 @@ pub fn explain_many(
     if diags.iter().any(Diagnostic::is_error) {
         return (None, diags);
     }
-    let tables: Vec<Table> = tables.into_iter().flatten().collect();
-    let scripts = ScriptHost::load(&model, ctx.sources, &mut diags);
+    let mut tables: Vec<Table> = tables.into_iter().flatten().collect();
     let script_sources: Vec<usize> = (tree.files.len()..ctx.sources.len()).collect();
     if diags.iter().any(Diagnostic::is_error) {
         crate::eval::script::resolve_positions(&mut diags, ctx.sources, &script_sources);
@@ -122,6 +132,10 @@ pub fn explain_many(
         Ok(p) => p,
         Err(d) => return (None, vec![*d]),
     };
+    if let Some((entity, fields)) = &peers {
+        restrict::to_peers(&mut tables, &period, entity, fields);
+    }
+    let scripts = ScriptHost::load(&model, ctx.sources, &mut diags);
     let frame = frame::build(&tables, &specs, &period);
     let mut ev = Evaluator::new(&model, &frame, Some(&scripts));
     let delimiters = specs.iter().map(|s| (s.name.clone(), s.delimiter)).collect();

@@ -453,6 +453,10 @@ impl<'t, 'm, 'a> Tracer<'t, 'm, 'a> {
             name => self.script(name, function.span, &values, ctx, inputs),
         };
         let unit = self.infer_unit(e, &ctx.scope, &units);
+        let last = self.nodes.len().checked_sub(1);
+        if let Some(node) = self.nodes.last_mut().filter(|n| n.kind == Kind::Script && inputs.last() == last.as_ref()) {
+            node.unit = unit.clone();
+        }
         self.term(terms, function.span, e, &v, &unit);
         (v, unit)
     }
