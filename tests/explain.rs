@@ -396,3 +396,37 @@ fn a_sample_of_figures_through_the_cli_agrees_with_eval() {
         assert_eq!(root["missing"], f["missing"], "{f}");
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// The dataset cache
+
+#[test]
+fn the_dataset_cache_gives_the_same_explanation_and_notices_a_changed_file() {
+    let (dir, data, _) = saved_run();
+    let cache = dir.path().join("cache");
+    let run = || {
+        let o = Command::new(env!("CARGO_BIN_EXE_assay"))
+            .args(["explain", "saving[finance]", "--methodology", "national_average", "--entity", "SA0001"])
+            .args(["--data", data.to_str().unwrap(), "--format", "json"])
+            .current_dir(repo())
+            .env("ASSAY_CACHE", &cache)
+            .env("ASSAY_CACHE_MIN_BYTES", "0")
+            .output()
+            .unwrap();
+        stdout(&o)
+    };
+    let first = run();
+    let entries: Vec<_> = std::fs::read_dir(&cache).unwrap().collect();
+    assert_eq!(entries.len(), 1, "one entry for the one dataset");
+    let second = run();
+    assert_eq!(first, second, "the cached load explains the same");
+    let csv = data.join("benchmark.csv");
+    let text = std::fs::read_to_string(&csv).unwrap().replacen("3188218.64", "3188318.64", 1);
+    std::fs::write(&csv, text).unwrap();
+    let third = run();
+    assert_ne!(first, third, "a changed file is read again");
+    assert!(third.contains("3188318.64"));
+    let g: Json = serde_json::from_str(&third).unwrap();
+    let now = assay::stamp::sha256_hex(&std::fs::read(&csv).unwrap());
+    assert_eq!(g["stamp"]["data"][0]["sha256"], now, "the stamp is the file's as read");
+}

@@ -6,6 +6,7 @@
 //! The result is a derivation graph ([`graph`]) rendered as a tree, JSON or Markdown.
 
 pub mod against;
+pub mod cache;
 mod cells;
 mod closure;
 pub mod graph;
@@ -22,7 +23,7 @@ pub use select::Subject;
 use crate::ast::DefKind;
 use crate::check::suggest;
 use crate::codes::Code;
-use crate::data::{self, DatasetSpec, LoadContext, Table};
+use crate::data::{DatasetSpec, LoadContext, Table};
 use crate::diagnostic::Diagnostic;
 use crate::eval::engine::{Evaluator, Target};
 use crate::eval::frame;
@@ -117,7 +118,7 @@ pub fn explain_many(
         .collect();
     let mut diags = Vec::new();
     let mut ctx = LoadContext { sources, diagnostics: Vec::new() };
-    let tables: Vec<Option<Table>> = specs.iter().map(|s| data::load(s, &first.data_dir, &mut ctx)).collect();
+    let tables: Vec<Option<Table>> = specs.iter().map(|s| cache::load(s, &first.data_dir, &mut ctx)).collect();
     diags.append(&mut ctx.diagnostics);
     if diags.iter().any(Diagnostic::is_error) {
         return (None, diags);
