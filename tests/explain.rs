@@ -430,3 +430,35 @@ fn the_dataset_cache_gives_the_same_explanation_and_notices_a_changed_file() {
     let now = assay::stamp::sha256_hex(&std::fs::read(&csv).unwrap());
     assert_eq!(g["stamp"]["data"][0]["sha256"], now, "the stamp is the file's as read");
 }
+
+// ---------------------------------------------------------------------------------------
+// The README's walk is real output
+
+/// Each README block that starts `$ assay explain ...` shows that command's output (after
+/// the notice and stamp lines, which the README leaves out).
+#[test]
+fn the_readme_walk_shows_real_output() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let mut checked = 0;
+    for block in readme.split("```\n$ assay explain ").skip(1) {
+        let block = block.split("\n```").next().unwrap();
+        let (command, shown) = block.split_once('\n').unwrap();
+        let mut args = vec!["explain".to_string()];
+        // Arguments as a shell would split them (single quotes only).
+        let mut rest = command.trim();
+        while !rest.is_empty() {
+            let (arg, tail) = match rest.strip_prefix('\'') {
+                Some(q) => q.split_once('\'').unwrap(),
+                None => rest.split_once(' ').unwrap_or((rest, "")),
+            };
+            args.push(arg.to_string());
+            rest = tail.trim_start();
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = stdout(&assay(&args));
+        let body: Vec<&str> = out.lines().skip_while(|l| !l.is_empty()).skip(1).collect();
+        assert_eq!(body.join("\n").trim_end(), shown.trim_end(), "README block for `{command}`");
+        checked += 1;
+    }
+    assert_eq!(checked, 3);
+}

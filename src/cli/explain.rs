@@ -115,7 +115,7 @@ pub fn run(args: &ExplainArgs) -> u8 {
         match explain::against::compare(path, &graph) {
             Ok(a) => graph.against = Some(a),
             Err(why) => {
-                let d = Diagnostic::new(Code::DataUnreadable, why)
+                let d = Diagnostic::new(Code::IoError, why)
                     .help("give a file written by `assay eval --format json --output FILE`");
                 print(&[d], &sources, args.error_format, colour);
                 return EXIT_ERRORS;
