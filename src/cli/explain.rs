@@ -71,8 +71,13 @@ pub struct ExplainArgs {
 }
 
 pub fn run(args: &ExplainArgs) -> u8 {
+    let started = std::time::Instant::now();
+    let timings = std::env::var_os("ASSAY_TIMINGS").is_some();
     let tree = crate::load::load(&args.rules);
     let report = check::check(&tree, CheckOptions::default());
+    if timings {
+        eprintln!("timing: read and check rules: {:.3} s", started.elapsed().as_secs_f64());
+    }
     let colour = render::use_colour(std::io::stderr().is_terminal());
     let mut sources = tree.files.clone();
     if report.errors() > 0 {
@@ -128,6 +133,9 @@ pub fn run(args: &ExplainArgs) -> u8 {
         ExplainFormat::Json => explain::json::render(&graph),
         ExplainFormat::Markdown => explain::markdown::render(&graph),
     };
+    if timings {
+        eprintln!("timing: total before writing: {:.3} s", started.elapsed().as_secs_f64());
+    }
     if let Err(why) = crate::output::write(args.output.as_deref(), &text) {
         let d = Diagnostic::new(Code::OutputError, why).help("check that the folder exists and is writable");
         print(&[d], &sources, args.error_format, colour);

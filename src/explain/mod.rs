@@ -118,7 +118,9 @@ pub fn explain_many(
         .collect();
     let mut diags = Vec::new();
     let mut ctx = LoadContext { sources, diagnostics: Vec::new() };
+    let timer = Timer::new();
     let tables: Vec<Option<Table>> = specs.iter().map(|s| cache::load(s, &first.data_dir, &mut ctx)).collect();
+    timer.lap("load data");
     diags.append(&mut ctx.diagnostics);
     if diags.iter().any(Diagnostic::is_error) {
         return (None, diags);
@@ -137,7 +139,9 @@ pub fn explain_many(
         restrict::to_peers(&mut tables, &period, entity, fields);
     }
     let scripts = ScriptHost::load(&model, ctx.sources, &mut diags);
+    timer.lap("restrict to the peer group");
     let frame = frame::build(&tables, &specs, &period);
+    timer.lap("build frame");
     let mut ev = Evaluator::new(&model, &frame, Some(&scripts));
     let delimiters = specs.iter().map(|s| (s.name.clone(), s.delimiter)).collect();
     let mut tracer = trace::Tracer::new(&mut ev, first.depth, delimiters);
@@ -145,6 +149,7 @@ pub fn explain_many(
     for (request, subject) in requests.iter().zip(subjects) {
         roots.push(subject.and_then(|subject| root(&mut tracer, &frame, request, &subject)));
     }
+    timer.lap("evaluate and trace");
     let trace::Tracer { nodes, problems, .. } = tracer;
     diags.extend(problems);
     crate::eval::script::resolve_positions(&mut diags, ctx.sources, &script_sources);
@@ -227,4 +232,24 @@ fn no_entity(frame: &frame::Frame<'_>) -> Diagnostic {
     let some: Vec<String> = frame.keys.iter().take(3).map(|k| format!("`{k}`")).collect();
     Diagnostic::new(Code::UnknownSelection, "which entity? A figure has one value per entity")
         .help(format!("give `--entity`, for example {}", some.join(", ")))
+}
+
+/// Phase timings on standard error when `ASSAY_TIMINGS` is set, as `eval` prints them.
+struct Timer {
+    on: bool,
+    last: std::cell::Cell<std::time::Instant>,
+}
+
+impl Timer {
+    fn new() -> Timer {
+        Timer { on: std::env::var_os("ASSAY_TIMINGS").is_some(), last: std::cell::Cell::new(std::time::Instant::now()) }
+    }
+
+    fn lap(&self, what: &str) {
+        if self.on {
+            let now = std::time::Instant::now();
+            eprintln!("timing: {what}: {:.3} s", (now - self.last.get()).as_secs_f64());
+            self.last.set(now);
+        }
+    }
 }
