@@ -25,13 +25,20 @@ pub const MIN_BYTES: u64 = 16 << 20;
 const MAGIC: &[u8] = b"assay-cache-1\n";
 
 /// Load a dataset through the cache (see the module documentation).
-pub fn load(spec: &DatasetSpec, data_dir: &Path, ctx: &mut LoadContext<'_>) -> Option<Table> {
+/// With a filter, a table read from the cache holds only the rows it keeps (the flag says
+/// so); a table loaded from its files holds every row.
+pub fn load(
+    spec: &DatasetSpec,
+    data_dir: &Path,
+    ctx: &mut LoadContext<'_>,
+    filter: Option<&Filter<'_>>,
+) -> Option<(Table, bool)> {
     match cache_dir() {
         Some(dir) => {
             let min = std::env::var("ASSAY_CACHE_MIN_BYTES").ok().and_then(|v| v.parse().ok()).unwrap_or(MIN_BYTES);
-            load_with(spec, data_dir, ctx, &dir, min)
+            load_with(spec, data_dir, ctx, &dir, min, filter)
         }
-        None => data::load(spec, data_dir, ctx),
+        None => data::load(spec, data_dir, ctx).map(|t| (t, false)),
     }
 }
 
@@ -52,21 +59,23 @@ pub fn load_with(
     ctx: &mut LoadContext<'_>,
     dir: &Path,
     min_bytes: u64,
-) -> Option<Table> {
-    let Some((entry, size)) = entry_key(spec, data_dir) else { return data::load(spec, data_dir, ctx) };
+    filter: Option<&Filter<'_>>,
+) -> Option<(Table, bool)> {
+    let direct = |ctx: &mut LoadContext<'_>| data::load(spec, data_dir, ctx).map(|t| (t, false));
+    let Some((entry, size)) = entry_key(spec, data_dir) else { return direct(ctx) };
     if size < min_bytes {
-        return data::load(spec, data_dir, ctx);
+        return direct(ctx);
     }
     let entry_dir = dir.join(entry);
-    if let Some(table) = read(&entry_dir, spec) {
-        return Some(table);
+    if let Some(found) = read(&entry_dir, spec, filter) {
+        return Some(found);
     }
     let before = ctx.diagnostics.len();
     let table = data::load(spec, data_dir, ctx)?;
     if ctx.diagnostics.len() == before {
         write(&entry_dir, spec, &table);
     }
-    Some(table)
+    Some((table, false))
 }
 
 // ---------------------------------------------------------------- keys
@@ -299,7 +308,19 @@ impl Enc {
 
 // ---------------------------------------------------------------- reading
 
-fn read(entry: &Path, spec: &DatasetSpec) -> Option<Table> {
+/// Rows to keep when reading an entry: one entity's, and those of the entities that share
+/// its values of `peer_fields` in `period` (see `super::restrict`).
+pub struct Filter<'f> {
+    /// `None`: the period of the data, when it has only one.
+    pub period: Option<&'f str>,
+    pub entity: &'f str,
+    pub peer_fields: &'f [crate::data::FieldKey],
+}
+
+/// Bytes per row origin: file (4), line (8), offset (8).
+const ORIGIN_BYTES: usize = 20;
+
+fn read(entry: &Path, spec: &DatasetSpec, filter: Option<&Filter<'_>>) -> Option<(Table, bool)> {
     let rows = std::fs::read(entry.join("rows.bin")).ok()?;
     let mut fields = Vec::with_capacity(spec.fields.len());
     for f in &spec.fields {
@@ -319,56 +340,143 @@ fn read(entry: &Path, spec: &DatasetSpec) -> Option<Table> {
         files.push(LoadedFile { path, display, sha256, sheet, headers, source: None });
     }
     let n = d.u32()?;
-    let keys = (0..n).map(|_| d.str().map(Arc::from)).collect::<Option<Vec<Arc<str>>>>()?;
-    let periods = d.strings()?;
-    let origins = (0..n).map(|_| d.origin()).collect::<Option<Vec<_>>>()?;
+    let keys = (0..n).map(|_| d.str()).collect::<Option<Vec<&str>>>()?;
+    let period_dict = d.dictionary()?;
+    let period_ids = (0..d.u32()?).map(|_| d.u32()).collect::<Option<Vec<usize>>>()?;
+    let origins_at = d.pos;
+    d.take(n.checked_mul(ORIGIN_BYTES)?)?;
     let mut counts = [0usize; 4];
     for c in &mut counts {
         *c = usize::try_from(d.u64()?).ok()?;
     }
     let [read, used, skipped, excluded] = counts;
-    let parts = match d.u8()? {
-        0 => None,
-        _ => Some(
-            (0..n)
-                .map(|_| {
-                    let k = d.u32()?;
-                    (0..k).map(|_| d.origin()).collect::<Option<Vec<_>>>()
-                })
-                .collect::<Option<Vec<_>>>()?,
-        ),
-    };
-    let mut columns = BTreeMap::new();
-    let mut column_index = BTreeMap::new();
+    let has_parts = d.u8()? != 0;
+    let parts_at = d.pos;
+    // Each field: its column index per file, and where its values start.
+    let mut columns_at = Vec::with_capacity(fields.len());
     for (f, bytes) in &fields {
         let mut d = Dec { buf: bytes, pos: 0 };
         d.magic()?;
         let index = (0..d.u32()?)
             .map(|_| d.u64().map(|i| usize::try_from(i).ok().filter(|_| i != u64::MAX)))
             .collect::<Option<Vec<_>>>()?;
-        let values = d.values()?;
-        if values.len() != n {
-            return None;
-        }
-        columns.insert(f.key.clone(), values);
-        column_index.insert(f.key.clone(), index);
+        columns_at.push((f.key.clone(), index, d.pos));
     }
-    if periods.len() != n {
+    if period_ids.len() != n {
         return None;
     }
-    Some(Table {
+    let mask = filter.and_then(|f| {
+        let peers: Vec<&[u8]> = f
+            .peer_fields
+            .iter()
+            .map(|k| {
+                fields.iter().position(|(s, _)| s.key == *k).and_then(|i| fields.get(i)).map(|(_, b)| b.as_slice())
+            })
+            .collect::<Option<Vec<_>>>()?;
+        let peer_at: Vec<usize> = f
+            .peer_fields
+            .iter()
+            .filter_map(|k| columns_at.iter().find(|(key, _, _)| key == k).map(|(_, _, at)| *at))
+            .collect();
+        mask(f, &keys, &period_dict, &period_ids, &peers, &peer_at, n)
+    });
+    let kept = |i: usize| mask.as_ref().is_none_or(|m| m.get(i).copied().unwrap_or(false));
+    let row_keys: Vec<Arc<str>> =
+        keys.iter().enumerate().filter(|(i, _)| kept(*i)).map(|(_, k)| Arc::from(*k)).collect();
+    let periods = period_ids
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| kept(*i))
+        .map(|(_, p)| period_dict.get(*p).cloned())
+        .collect::<Option<Vec<_>>>()?;
+    let mut od = Dec { buf: &rows, pos: origins_at };
+    let mut origins = Vec::with_capacity(row_keys.len());
+    for i in 0..n {
+        if kept(i) {
+            od.pos = origins_at + i * ORIGIN_BYTES;
+            origins.push(od.origin()?);
+        }
+    }
+    let parts = if has_parts {
+        let mut pd = Dec { buf: &rows, pos: parts_at };
+        let mut out = Vec::with_capacity(row_keys.len());
+        for i in 0..n {
+            let k = pd.u32()?;
+            let list = (0..k).map(|_| pd.origin()).collect::<Option<Vec<_>>>()?;
+            if kept(i) {
+                out.push(list);
+            }
+        }
+        Some(out)
+    } else {
+        None
+    };
+    let mut columns = BTreeMap::new();
+    let mut column_index = BTreeMap::new();
+    for ((_, bytes), (key, index, at)) in fields.iter().zip(columns_at) {
+        let values = Dec { buf: bytes, pos: at }.values(&kept)?;
+        if values.len() != row_keys.len() {
+            return None;
+        }
+        columns.insert(key.clone(), values);
+        column_index.insert(key, index);
+    }
+    let table = Table {
         dataset,
         records,
         files,
         origins,
-        keys,
+        keys: row_keys,
         periods,
         columns,
         column_index,
         counts: RowCounts { read, used, skipped, excluded },
         parts,
-    })
+    };
+    Some((table, mask.is_some()))
 }
+
+/// Which rows a filter keeps; `None` when it cannot apply here (the entity is not in this
+/// table, or the period is not known), so every row is kept.
+#[allow(clippy::too_many_arguments)]
+fn mask(
+    f: &Filter<'_>,
+    keys: &[&str],
+    period_dict: &[Arc<str>],
+    period_ids: &[usize],
+    peers: &[&[u8]],
+    peer_at: &[usize],
+    n: usize,
+) -> Option<Vec<bool>> {
+    let named: Vec<&str> = period_dict.iter().map(|p| p.as_ref()).filter(|p| !p.is_empty()).collect();
+    let period = match (f.period, named.as_slice()) {
+        (Some(p), _) => p,
+        (None, [one]) => one,
+        (None, []) => "",
+        _ => return None,
+    };
+    let in_period: Vec<bool> = period_dict.iter().map(|p| p.is_empty() || p.as_ref() == period).collect();
+    let row_in_period = |i: usize| period_ids.get(i).and_then(|p| in_period.get(*p)).copied().unwrap_or(false);
+    let row = (0..n).find(|i| keys.get(*i) == Some(&f.entity) && row_in_period(*i))?;
+    let ids: Vec<Vec<(u8, u128)>> = peers
+        .iter()
+        .zip(peer_at)
+        .map(|(bytes, at)| Dec { buf: bytes, pos: *at }.value_ids())
+        .collect::<Option<Vec<_>>>()?;
+    let own: Vec<(u8, u128)> = ids.iter().map(|c| c.get(row).copied()).collect::<Option<Vec<_>>>()?;
+    // A missing peer value means no group: the entity's own rows are enough.
+    let grouped = own.iter().all(|(tag, _)| *tag != MISSING_TAG);
+    Some(
+        (0..n)
+            .map(|i| {
+                keys.get(i) == Some(&f.entity)
+                    || (grouped && row_in_period(i) && ids.iter().zip(&own).all(|(c, o)| c.get(i) == Some(o)))
+            })
+            .collect(),
+    )
+}
+
+const MISSING_TAG: u8 = 5;
 
 struct Dec<'b> {
     buf: &'b [u8],
@@ -414,16 +522,18 @@ impl<'b> Dec<'b> {
     fn dictionary(&mut self) -> Option<Vec<Arc<str>>> {
         (0..self.u32()?).map(|_| self.str().map(Arc::from)).collect()
     }
-    fn strings(&mut self) -> Option<Vec<Arc<str>>> {
-        let dict = self.dictionary()?;
-        (0..self.u32()?).map(|_| self.u32().and_then(|i| dict.get(i).cloned())).collect()
-    }
-    fn values(&mut self) -> Option<Vec<Value>> {
+    /// The values of the rows `keep` accepts (skipping the others without building them).
+    fn values(&mut self, keep: &dyn Fn(usize) -> bool) -> Option<Vec<Value>> {
         let dict = self.dictionary()?;
         let n = self.u32()?;
-        let mut out = Vec::with_capacity(n);
-        for _ in 0..n {
-            let v = match self.u8()? {
+        let mut out = Vec::new();
+        for i in 0..n {
+            let tag = self.u8()?;
+            if !keep(i) {
+                self.take(payload(tag)?)?;
+                continue;
+            }
+            let v = match tag {
                 0 => {
                     let b: [u8; 16] = self.take(16)?.try_into().ok()?;
                     Value::Num(rust_decimal::Decimal::deserialize(b))
@@ -436,12 +546,39 @@ impl<'b> Dec<'b> {
                     let (month, day) = (self.u8()?, self.u8()?);
                     Value::Date(crate::ast::Date { year: u16::from_le_bytes(b), month, day })
                 }
-                5 => Value::Missing(Reason(dict.get(self.u32()?)?.clone())),
+                MISSING_TAG => Value::Missing(Reason(dict.get(self.u32()?)?.clone())),
                 _ => return None,
             };
             out.push(v);
         }
         Some(out)
+    }
+
+    /// Each row's value as (tag, payload bits): equal values give equal pairs (texts and
+    /// members by dictionary id), without building them.
+    fn value_ids(&mut self) -> Option<Vec<(u8, u128)>> {
+        self.dictionary()?;
+        let n = self.u32()?;
+        let mut out = Vec::with_capacity(n);
+        for _ in 0..n {
+            let tag = self.u8()?;
+            let bytes = self.take(payload(tag)?)?;
+            let mut bits = [0u8; 16];
+            bits.get_mut(..bytes.len())?.copy_from_slice(bytes);
+            out.push((tag, u128::from_le_bytes(bits)));
+        }
+        Some(out)
+    }
+}
+
+/// Bytes after a value's tag.
+fn payload(tag: u8) -> Option<usize> {
+    match tag {
+        0 => Some(16),
+        1 | 2 | MISSING_TAG => Some(4),
+        3 => Some(1),
+        4 => Some(4),
+        _ => None,
     }
 }
 
@@ -463,11 +600,11 @@ mod tests {
         ];
         let mut e = Enc::default();
         e.values(&values);
-        let back = Dec { buf: &e.0, pos: 0 }.values().unwrap_or_default();
+        let back = Dec { buf: &e.0, pos: 0 }.values(&|_| true).unwrap_or_default();
         assert_eq!(back, values);
         let scales: Vec<u32> = back.iter().filter_map(|v| v.as_num()).map(|d| d.scale()).collect();
         assert_eq!(scales, vec![4, 0]);
         // Truncated input is refused, never misread.
-        assert!(Dec { buf: e.0.get(..e.0.len() - 1).unwrap_or_default(), pos: 0 }.values().is_none());
+        assert!(Dec { buf: e.0.get(..e.0.len() - 1).unwrap_or_default(), pos: 0 }.values(&|_| true).is_none());
     }
 }

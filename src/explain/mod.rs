@@ -90,14 +90,15 @@ pub fn explain_many(
     let mut closures = Vec::new();
     for subject in subjects.iter().flatten() {
         match subject {
-            Subject::Target(target, _) => {
-                let c = closure::Closure::of(&model, target);
+            Subject::Target(target, key) => {
+                let c = closure::Closure::of(&model, target, key);
                 needs.fields.extend(c.fields.iter().cloned());
                 closures.push(c);
             }
             Subject::Total { methodology: m, .. } => needs.methodology(m),
         }
     }
+    let totals = subjects.iter().flatten().any(|s| matches!(s, Subject::Total { .. }));
     // One entity's figure needs only its peer group's rows (or its own, without statistics).
     let peers = match (requests, subjects.as_slice(), closures.as_slice()) {
         ([request], [Ok(Subject::Target(t, _))], [c]) if !matches!(t, Target::Param(_)) => {
@@ -110,7 +111,11 @@ pub fn explain_many(
         .filter_map(|d| match &d.node.kind {
             DefKind::Dataset(ds) if ds.gives_entities() => {
                 let mut spec = DatasetSpec::build(&d.node.name, ds, &model.syms);
-                spec.fields.retain(|f| needs.fields.contains(&f.key.field));
+                // Only the columns read: `cost[finance]`, not every member of `cost`.
+                spec.fields.retain(|f| {
+                    needs.fields.contains(&f.key.field)
+                        && (totals || f.key.index.is_empty() || closures.iter().any(|c| c.reads(&f.key)))
+                });
                 Some(spec)
             }
             _ => None,
@@ -119,7 +124,22 @@ pub fn explain_many(
     let mut diags = Vec::new();
     let mut ctx = LoadContext { sources, diagnostics: Vec::new() };
     let timer = Timer::new();
-    let tables: Vec<Option<Table>> = specs.iter().map(|s| cache::load(s, &first.data_dir, &mut ctx)).collect();
+    let peer_keys: Vec<crate::data::FieldKey> = peers
+        .as_ref()
+        .map(|(_, fields)| {
+            fields.iter().map(|f| crate::data::FieldKey { field: f.clone(), index: Vec::new() }).collect()
+        })
+        .unwrap_or_default();
+    let filter = peers.as_ref().map(|(entity, _)| cache::Filter {
+        period: first.period.as_deref(),
+        entity,
+        peer_fields: &peer_keys,
+    });
+    let loaded: Vec<Option<(Table, bool)>> =
+        specs.iter().map(|s| cache::load(s, &first.data_dir, &mut ctx, filter.as_ref())).collect();
+    // Read from the cache already restricted to the peer group: nothing left to restrict.
+    let restricted = loaded.iter().flatten().all(|(_, r)| *r);
+    let tables: Vec<Option<Table>> = loaded.into_iter().map(|t| t.map(|(t, _)| t)).collect();
     timer.lap("load data");
     diags.append(&mut ctx.diagnostics);
     if diags.iter().any(Diagnostic::is_error) {
@@ -135,7 +155,7 @@ pub fn explain_many(
         Ok(p) => p,
         Err(d) => return (None, vec![*d]),
     };
-    if let Some((entity, fields)) = &peers {
+    if let Some((entity, fields)) = peers.as_ref().filter(|_| !restricted) {
         restrict::to_peers(&mut tables, &period, entity, fields);
     }
     let scripts = ScriptHost::load(&model, ctx.sources, &mut diags);
