@@ -83,7 +83,7 @@ fn markdown_makes_an_audit_pack() {
     ]));
     assert!(out.starts_with("# Explanation\n"));
     assert!(out.contains("| `examples/qipp-2009-10/benchmark.csv` | 2 | 8 | Finance cost | `3188218.64` |"), "{out}");
-    assert!(out.contains("| entity | value | status |"));
+    assert!(out.contains("| rank | entity | value | status |"));
 }
 
 #[test]

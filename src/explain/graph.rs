@@ -154,7 +154,11 @@ pub struct StatInfo {
     pub minimum: usize,
     /// How trimming chose its members, in words.
     pub trimming: Option<String>,
+    /// The members, in the statistic's order (a large group: both ends, each side of every
+    /// cut and this entity).
     pub members: Vec<Member>,
+    /// Members not listed.
+    pub omitted: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -187,6 +191,8 @@ pub struct Member {
     pub status: Status,
     /// The entity being explained.
     pub this: bool,
+    /// 1-based place in the statistic's order (left-out members after the others).
+    pub rank: usize,
 }
 
 #[derive(Debug, Clone)]

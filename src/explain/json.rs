@@ -128,6 +128,7 @@ fn node(id: usize, n: &Node) -> Json {
                         Status::Used => "used",
                     },
                     "this": m.this,
+                    "rank": m.rank,
                 })
             })
             .collect();
@@ -140,6 +141,7 @@ fn node(id: usize, n: &Node) -> Json {
                 "minimum": s.minimum,
                 "trimming": s.trimming,
                 "members": members,
+                "members_omitted": s.omitted,
             }),
         );
     }

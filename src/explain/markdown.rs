@@ -111,13 +111,16 @@ fn section(out: &mut String, graph: &Graph, n: &Node, order: &[usize]) {
             let _ = writeln!(out, "{}.\n", escape(t));
         }
         if !s.members.is_empty() {
-            out.push_str("| entity | value | status |\n| --- | ---: | --- |\n");
+            out.push_str("| rank | entity | value | status |\n| ---: | --- | ---: | --- |\n");
             for m in &s.members {
                 let v = super::text::precise(&m.value, &n.unit);
                 let this = if m.this { " **(this entity)**" } else { "" };
-                let _ = writeln!(out, "| {} | {} | {}{this} |", m.entity, escape(&v), m.status.as_str());
+                let _ = writeln!(out, "| {} | {} | {} | {}{this} |", m.rank, m.entity, escape(&v), m.status.as_str());
             }
             out.push('\n');
+            if s.omitted > 0 {
+                let _ = writeln!(out, "({} more members not listed: a large group keeps both ends, each side of every cut, and this entity.)\n", s.omitted);
+            }
         }
     }
     if !n.inputs.is_empty() {

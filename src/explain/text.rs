@@ -220,19 +220,30 @@ impl Renderer<'_> {
         } else if out > 0 {
             self.line(prefix, &format!("{out} left out (missing)"));
         }
-        let total = s.members.len();
+        let stored = s.members.len();
         let width = s.members.iter().map(|m| m.entity.chars().count()).max().unwrap_or(0);
-        for (i, m) in s.members.iter().enumerate() {
-            let edge = MEMBERS_SHOWN / 2;
-            if total > MEMBERS_SHOWN && i >= edge && i < total - edge && !m.this {
-                if i == edge {
-                    self.line(prefix, &format!("  … {} more", total - 2 * edge));
-                }
-                continue;
+        let edge = MEMBERS_SHOWN / 2;
+        // Small groups in full; larger ones by both ends and this entity, with the gaps counted.
+        let listed: Vec<&Member> = s
+            .members
+            .iter()
+            .enumerate()
+            .filter(|(i, m)| stored <= MEMBERS_SHOWN || *i < edge || *i + edge >= stored || m.this)
+            .map(|(_, m)| m)
+            .collect();
+        let mut previous = 0;
+        for m in listed {
+            if m.rank > previous + 1 {
+                self.line(prefix, &format!("  … {} more", m.rank - previous - 1));
             }
+            previous = m.rank;
             let v = precise(&m.value, &n.unit);
             let this = if m.this { "  ◀ this entity" } else { "" };
             self.line(prefix, &format!("  {:width$}  {v:>14}  {}{this}", m.entity, m.status.as_str()));
+        }
+        let total = s.members.last().map_or(0, |m| m.rank).max(stored + s.omitted);
+        if total > previous {
+            self.line(prefix, &format!("  … {} more", total - previous));
         }
     }
 

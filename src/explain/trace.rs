@@ -532,6 +532,7 @@ impl<'t, 'm, 'a> Tracer<'t, 'm, 'a> {
             minimum: groups.minimum,
             trimming: None,
             members: Vec::new(),
+            omitted: 0,
         };
         let g = groups.of_row.get(ctx.row).copied().flatten();
         let value = match g.and_then(|g| groups.rows.get(g).map(|rows| (g, rows))) {
@@ -562,7 +563,9 @@ impl<'t, 'm, 'a> Tracer<'t, 'm, 'a> {
                     Stat::TrimmedMean { ties, .. } => *ties,
                     _ => TieOrder::Key,
                 };
-                let mut status: HashMap<usize, Status> = HashMap::new();
+                // Each frame row's place in the statistic (a vector: groups can be large).
+                let mut status: Vec<Status> = vec![Status::Used; self.ev.frame.keys.len()];
+                let mut cuts = Vec::new();
                 let value = if rows.len() < groups.minimum {
                     info.trimming =
                         Some(format!("{} members, below the minimum of {}: no statistic", rows.len(), groups.minimum));
@@ -583,9 +586,18 @@ impl<'t, 'm, 'a> Tracer<'t, 'm, 'a> {
                             match stats::trimmed_mean(&items, *trim, *round, *ties) {
                                 Ok(t) => {
                                     info.trimming = Some(trimming_words(items.len(), *trim, *round, *ties, &t));
-                                    status.extend(t.low.iter().map(|r| (*r, Status::TrimmedLow)));
-                                    status.extend(t.high.iter().map(|r| (*r, Status::TrimmedHigh)));
-                                    status.extend(t.kept.iter().map(|r| (*r, Status::Kept)));
+                                    for (rows, st) in [
+                                        (&t.low, Status::TrimmedLow),
+                                        (&t.high, Status::TrimmedHigh),
+                                        (&t.kept, Status::Kept),
+                                    ] {
+                                        for r in rows {
+                                            if let Some(slot) = status.get_mut(*r) {
+                                                *slot = st;
+                                            }
+                                        }
+                                    }
+                                    cuts = vec![t.each_end, items.len().saturating_sub(t.each_end)];
                                     Value::Num(t.mean)
                                 }
                                 Err(why) => Value::missing(why),
@@ -594,21 +606,40 @@ impl<'t, 'm, 'a> Tracer<'t, 'm, 'a> {
                         _ => stats::of_group(&stat, &items).map_or_else(Value::missing, Value::Num),
                     }
                 };
-                for i in stats::sorted(&items, ties) {
+                let order = sorted_order(&items, ties);
+                let total = order.len();
+                let this_rank = order.iter().position(|&i| items.get(i).is_some_and(|it| it.row == ctx.row));
+                // Large groups keep both ends, each side of every cut, and this entity.
+                let shown = |rank: usize| {
+                    total <= MEMBERS_KEPT
+                        || rank < MEMBER_EDGE
+                        || rank + MEMBER_EDGE >= total
+                        || cuts.iter().any(|c| rank + MEMBER_EDGE >= *c && rank < c + MEMBER_EDGE)
+                        || Some(rank) == this_rank
+                };
+                for (rank, &i) in order.iter().enumerate() {
+                    let Some(item) = items.get(i).filter(|_| shown(rank)) else { continue };
                     info.members.push(Member {
-                        entity: i.key.to_string(),
-                        value: Value::Num(i.value),
-                        status: status.get(&i.row).copied().unwrap_or(Status::Used),
-                        this: i.row == ctx.row,
+                        entity: item.key.to_string(),
+                        value: Value::Num(item.value),
+                        status: status.get(item.row).copied().unwrap_or(Status::Used),
+                        this: item.row == ctx.row,
+                        rank: rank + 1,
                     });
                 }
-                for r in left_out {
-                    info.members.push(Member {
-                        entity: keys.get(r).map(|k| k.to_string()).unwrap_or_default(),
-                        value: values.get(r).clone(),
-                        status: Status::LeftOut,
-                        this: r == ctx.row,
-                    });
+                info.omitted = total - info.members.len();
+                for (k, r) in left_out.into_iter().enumerate() {
+                    if left_out_shown(k, r == ctx.row) {
+                        info.members.push(Member {
+                            entity: keys.get(r).map(|k| k.to_string()).unwrap_or_default(),
+                            value: values.get(r).clone(),
+                            status: Status::LeftOut,
+                            this: r == ctx.row,
+                            rank: total + k + 1,
+                        });
+                    } else {
+                        info.omitted += 1;
+                    }
                 }
                 value
             }
@@ -724,6 +755,35 @@ pub fn same(a: &Value, b: &Value) -> bool {
         (Value::Num(x), Value::Num(y)) => x.serialize() == y.serialize(),
         _ => a == b,
     }
+}
+
+/// Groups up to this size keep every member in the explanation.
+const MEMBERS_KEPT: usize = 1_000;
+/// Members kept at each end and on each side of a cut of a larger group.
+const MEMBER_EDGE: usize = 25;
+
+fn left_out_shown(k: usize, this: bool) -> bool {
+    k < MEMBER_EDGE || this
+}
+
+/// The members' order: by value, then by key in the stated tie order, as every statistic
+/// sorts (compared first as floats, exactly when they are close).
+fn sorted_order(items: &[stats::Item<'_>], ties: TieOrder) -> Vec<usize> {
+    use rust_decimal::prelude::ToPrimitive;
+    let approx: Vec<f64> = items.iter().map(|i| i.value.to_f64().unwrap_or(0.0)).collect();
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_unstable_by(|&a, &b| {
+        let (fa, fb) = (approx.get(a).copied().unwrap_or(0.0), approx.get(b).copied().unwrap_or(0.0));
+        let (Some(x), Some(y)) = (items.get(a), items.get(b)) else { return std::cmp::Ordering::Equal };
+        let gap = (fa - fb).abs();
+        let by_value =
+            if gap > 1e-9 * fa.abs().max(fb.abs()) && gap > 1e-300 { fa.total_cmp(&fb) } else { x.value.cmp(&y.value) };
+        by_value.then_with(|| match ties {
+            TieOrder::Key => x.key.cmp(y.key),
+            TieOrder::KeyDescending => y.key.cmp(x.key),
+        })
+    });
+    order
 }
 
 /// How a trimmed mean chose its members, in words an auditor can check by hand.
