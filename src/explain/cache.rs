@@ -465,7 +465,8 @@ fn mask(
         .collect::<Option<Vec<_>>>()?;
     let own: Vec<(u8, u128)> = ids.iter().map(|c| c.get(row).copied()).collect::<Option<Vec<_>>>()?;
     // A missing peer value means no group: the entity's own rows are enough.
-    let grouped = own.iter().all(|(tag, _)| *tag != MISSING_TAG);
+    // Without peer fields (no statistic), the entity's own rows are enough too.
+    let grouped = !own.is_empty() && own.iter().all(|(tag, _)| *tag != MISSING_TAG);
     Some(
         (0..n)
             .map(|i| {
