@@ -159,6 +159,8 @@ pub struct StatInfo {
     pub members: Vec<Member>,
     /// Members not listed.
     pub omitted: usize,
+    /// How many members are kept, trimmed low, trimmed high and left out (the whole group).
+    pub counts: [usize; 4],
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -112,6 +112,7 @@ fn node(id: usize, n: &Node) -> Json {
         );
     }
     if let Some(s) = &n.stat {
+        let [kept, low, high, left_out] = s.counts;
         let members: Vec<Json> = s
             .members
             .iter()
@@ -142,6 +143,10 @@ fn node(id: usize, n: &Node) -> Json {
                 "trimming": s.trimming,
                 "members": members,
                 "members_omitted": s.omitted,
+                "kept": kept,
+                "trimmed_low": low,
+                "trimmed_high": high,
+                "left_out": left_out,
             }),
         );
     }

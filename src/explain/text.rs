@@ -209,9 +209,7 @@ impl Renderer<'_> {
         if let Some(t) = &s.trimming {
             self.line(prefix, t);
         }
-        let count = |st: Status| s.members.iter().filter(|m| m.status == st).count();
-        let (kept, low, high, out) =
-            (count(Status::Kept), count(Status::TrimmedLow), count(Status::TrimmedHigh), count(Status::LeftOut));
+        let [kept, low, high, out] = s.counts;
         if low + high > 0 {
             self.line(
                 prefix,
@@ -228,7 +226,7 @@ impl Renderer<'_> {
             .members
             .iter()
             .enumerate()
-            .filter(|(i, m)| stored <= MEMBERS_SHOWN || *i < edge || *i + edge >= stored || m.this)
+            .filter(|(i, m)| stored <= MEMBERS_SHOWN || s.omitted > 0 || *i < edge || *i + edge >= stored || m.this)
             .map(|(_, m)| m)
             .collect();
         let mut previous = 0;

@@ -533,6 +533,7 @@ impl<'t, 'm, 'a> Tracer<'t, 'm, 'a> {
             trimming: None,
             members: Vec::new(),
             omitted: 0,
+            counts: [0; 4],
         };
         let g = groups.of_row.get(ctx.row).copied().flatten();
         let value = match g.and_then(|g| groups.rows.get(g).map(|rows| (g, rows))) {
@@ -598,6 +599,7 @@ impl<'t, 'm, 'a> Tracer<'t, 'm, 'a> {
                                         }
                                     }
                                     cuts = vec![t.each_end, items.len().saturating_sub(t.each_end)];
+                                    info.counts = [t.kept.len(), t.low.len(), t.high.len(), 0];
                                     Value::Num(t.mean)
                                 }
                                 Err(why) => Value::missing(why),
@@ -628,6 +630,9 @@ impl<'t, 'm, 'a> Tracer<'t, 'm, 'a> {
                     });
                 }
                 info.omitted = total - info.members.len();
+                if let Some(c) = info.counts.get_mut(3) {
+                    *c = left_out.len();
+                }
                 for (k, r) in left_out.into_iter().enumerate() {
                     if left_out_shown(k, r == ctx.row) {
                         info.members.push(Member {
@@ -760,7 +765,7 @@ pub fn same(a: &Value, b: &Value) -> bool {
 /// Groups up to this size keep every member in the explanation.
 const MEMBERS_KEPT: usize = 1_000;
 /// Members kept at each end and on each side of a cut of a larger group.
-const MEMBER_EDGE: usize = 25;
+const MEMBER_EDGE: usize = 10;
 
 fn left_out_shown(k: usize, this: bool) -> bool {
     k < MEMBER_EDGE || this
