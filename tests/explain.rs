@@ -462,3 +462,39 @@ fn the_readme_walk_shows_real_output() {
     }
     assert_eq!(checked, 3);
 }
+
+/// ERIC's files end lines with CRLF and sum several site rows per trust: each cell named is
+/// on the line given, in the column given, with the text given.
+#[test]
+fn rolled_up_values_name_every_row_they_were_summed_from() {
+    let out = stdout(&assay(&[
+        "explain",
+        "energy_per_m2",
+        "--rules",
+        "examples/eric/rules",
+        "--data",
+        "examples/eric/data",
+        "--entity",
+        "RR8",
+        "--period",
+        "2016/17",
+        "--format",
+        "json",
+    ]));
+    let g: Json = serde_json::from_str(&out).unwrap();
+    let energy = g["nodes"].as_array().unwrap().iter().find(|n| n["name"] == "energy").unwrap();
+    let cells = energy["provenance"].as_array().unwrap();
+    assert_eq!(cells.len(), 5);
+    let text = std::fs::read_to_string(repo().join(cells[0]["file"].as_str().unwrap())).unwrap();
+    let mut sum = 0i64;
+    for c in cells {
+        let line = text.split('\n').nth(c["row"].as_u64().unwrap() as usize - 1).unwrap().trim_end_matches('\r');
+        assert!(line.starts_with("RR8,"), "row {} is `{line}`", c["row"]);
+        let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(line.as_bytes());
+        let record = reader.records().next().unwrap().unwrap();
+        let raw = c["raw"].as_str().unwrap();
+        assert_eq!(&record[c["column"].as_u64().unwrap() as usize - 1], raw);
+        sum += raw.parse::<i64>().unwrap();
+    }
+    assert_eq!(energy["value"].as_str().unwrap(), sum.to_string());
+}

@@ -37,7 +37,13 @@ fn cell(table: &Table, key: &FieldKey, origin: RowOrigin, delimiter: u8) -> Opti
     let header = column.and_then(|c| file.headers.get(c)).cloned();
     let text_file = file.sheet.is_none()
         && matches!(file.path.extension().map(|e| e.to_string_lossy().to_lowercase()).as_deref(), Some("csv" | "txt"));
-    let line_text = if text_file { read_line(&file.path, origin.offset) } else { None };
+    // The CSV reader places a row after a CRLF line at that line's `\n`, one line early:
+    // step over it (and count the line) so the row shown is the row read.
+    let (line_text, row) = match text_file.then(|| read_line(&file.path, origin.offset)).flatten() {
+        Some((text, true)) => (Some(text), origin.line + 1),
+        Some((text, false)) => (Some(text), origin.line),
+        None => (None, origin.line),
+    };
     let range = match (&line_text, column) {
         (Some(line), Some(c)) => delimited_field(line, 0, c, delimiter),
         _ => None,
@@ -49,7 +55,7 @@ fn cell(table: &Table, key: &FieldKey, origin: RowOrigin, delimiter: u8) -> Opti
     Some(Cell {
         file: file.display.clone(),
         sheet: file.sheet.clone(),
-        row: origin.line,
+        row,
         column: column.map(|c| c + 1),
         header,
         raw,
@@ -59,8 +65,8 @@ fn cell(table: &Table, key: &FieldKey, origin: RowOrigin, delimiter: u8) -> Opti
 }
 
 /// The line starting at byte `offset` of a text file (offsets count from after a
-/// byte-order mark, as loading does).
-pub fn read_line(path: &Path, offset: usize) -> Option<String> {
+/// byte-order mark, as loading does), and whether a line end at the offset was skipped.
+pub fn read_line(path: &Path, offset: usize) -> Option<(String, bool)> {
     let mut f = std::fs::File::open(path).ok()?;
     let mut bom = [0u8; 3];
     let has_bom = f.read_exact(&mut bom).is_ok() && bom == [0xEF, 0xBB, 0xBF];
@@ -68,11 +74,17 @@ pub fn read_line(path: &Path, offset: usize) -> Option<String> {
     f.seek(SeekFrom::Start(start)).ok()?;
     let mut out = Vec::new();
     let mut buf = [0u8; 4096];
+    let mut first = true;
+    let mut skipped = false;
     loop {
         let n = f.read(&mut buf).ok()?;
-        let chunk = buf.get(..n)?;
+        let mut chunk = buf.get(..n)?;
         if n == 0 {
             break;
+        }
+        if std::mem::take(&mut first) && chunk.first() == Some(&b'\n') {
+            chunk = chunk.get(1..)?;
+            skipped = true;
         }
         if let Some(end) = chunk.iter().position(|b| *b == b'\n') {
             out.extend_from_slice(chunk.get(..end)?);
@@ -86,5 +98,5 @@ pub fn read_line(path: &Path, offset: usize) -> Option<String> {
     if out.last() == Some(&b'\r') {
         out.pop();
     }
-    String::from_utf8(out).ok()
+    String::from_utf8(out).ok().map(|text| (text, skipped))
 }

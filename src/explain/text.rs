@@ -188,8 +188,19 @@ impl Renderer<'_> {
         if let Some(s) = &n.stat {
             self.stat(s, n, prefix);
         }
+        if n.cells.len() > 1 {
+            self.line(
+                prefix,
+                &format!("from {} rows of the data (rolled up by the dataset's `sum` or `same`):", n.cells.len()),
+            );
+        }
         for c in &n.cells {
-            let block = cell_block(c, &n.value, self.colour);
+            // One cell is the value; several are its parts, each shown as written.
+            let shown = match (&c.raw, n.cells.len()) {
+                (Some(raw), 2..) => raw.clone(),
+                _ => n.value.to_string(),
+            };
+            let block = cell_block(c, &shown, self.colour);
             self.line(prefix, &block);
         }
         if n.kind == Kind::Field && n.cells.is_empty() {
@@ -265,7 +276,7 @@ impl Renderer<'_> {
 }
 
 /// One data line with the cell underlined and labelled with the value read.
-fn cell_block(c: &Cell, value: &Value, colour: bool) -> String {
+fn cell_block(c: &Cell, value: &str, colour: bool) -> String {
     let column = c.column.map_or(String::new(), |col| format!(":{col}"));
     let sheet = c.sheet.as_ref().map_or(String::new(), |s| format!(" [{s}]"));
     let header = c.header.as_ref().map_or(String::new(), |h| format!(", column `{h}`"));
