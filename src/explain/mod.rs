@@ -172,6 +172,9 @@ pub fn explain_many(
     timer.lap("evaluate and trace");
     let trace::Tracer { nodes, problems, .. } = tracer;
     diags.extend(problems);
+    // What the evaluation noticed (a failing script, groups below their minimum), as eval says it.
+    ev.finish();
+    diags.append(&mut ev.diagnostics);
     crate::eval::script::resolve_positions(&mut diags, ctx.sources, &script_sources);
     if diags.iter().any(Diagnostic::is_error) {
         return (None, diags);
