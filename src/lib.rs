@@ -13,6 +13,7 @@ pub mod data;
 pub mod diagnostic;
 pub mod diff;
 pub mod eval;
+pub mod explain;
 pub mod fasthash;
 pub mod fmt;
 pub mod load;

@@ -69,8 +69,14 @@ fn a_wrong_expectation_fails_with_expected_actual_and_derivation() {
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(text.contains("expected: 20% ± 1%"), "{text}");
     assert!(text.contains("actual:   25%"), "{text}");
-    assert!(text.contains("share = cost / turnover    (r.assay:3:23)"), "{text}");
-    assert!(text.contains("cost = £100") && text.contains("turnover = £400"), "{text}");
+    // The derivation is explain's tree: the rule with each operand's value, down to the cells.
+    assert!(text.contains("KPI share for A = 25.00%") && text.contains("defined at r.assay:3:5"), "{text}");
+    assert!(text.contains("kpi share : percent = cost / turnover"), "{text}");
+    assert!(
+        text.contains("data cost for A = £100.00") && text.contains("read from d.csv:2:3, column `Cost`"),
+        "{text}"
+    );
+    assert!(text.contains("data turnover for A = £400.00"), "{text}");
     assert!(text.contains("test result: FAILED. 0 passed; 1 failed"), "{text}");
     // Within the tolerance it passes.
     std::fs::write(

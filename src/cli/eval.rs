@@ -101,7 +101,7 @@ pub fn run(args: &EvalArgs) -> u8 {
 }
 
 /// The data folder a rules directory names as its default (first line of `DEFAULT_DATA`).
-pub(super) fn default_data(rules: &[PathBuf]) -> Option<PathBuf> {
+pub fn default_data(rules: &[PathBuf]) -> Option<PathBuf> {
     rules.iter().find_map(|r| {
         let text = std::fs::read_to_string(r.join("DEFAULT_DATA")).ok()?;
         text.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#')).map(PathBuf::from)

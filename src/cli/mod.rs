@@ -4,6 +4,7 @@ mod check;
 mod classify;
 mod diff;
 mod eval;
+mod explain;
 mod explain_code;
 mod fmt;
 mod test;
@@ -36,6 +37,7 @@ pub enum Command {
     Classify(classify::ClassifyArgs),
     Eval(eval::EvalArgs),
     Diff(diff::DiffArgs),
+    Explain(explain::ExplainArgs),
     ExplainCode(explain_code::ExplainCodeArgs),
     Test(test::TestArgs),
     Fmt(fmt::FmtArgs),
@@ -56,6 +58,7 @@ pub fn main() -> u8 {
         Command::Classify(args) => classify::run(&args),
         Command::Eval(args) => eval::run(&args),
         Command::Diff(args) => diff::run(&args),
+        Command::Explain(args) => explain::run(&args),
         Command::ExplainCode(args) => explain_code::run(&args),
         Command::Test(args) => test::run(&args),
         Command::Fmt(args) => fmt::run(&args),

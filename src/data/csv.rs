@@ -430,7 +430,12 @@ fn parse_chunk(
             continue;
         }
         let row = chunk.keys.len();
-        let position = record.position().map_or((1, 0), |p| (p.line() as usize, p.byte() as usize));
+        let mut position = record.position().map_or((1, 0), |p| (p.line() as usize, p.byte() as usize));
+        // With CRLF line ends the reader stops at the `\r`, so the next record's position is
+        // the `\n` left over, still on the line before: step over it.
+        if bytes.get(position.1) == Some(&b'\n') {
+            position = (position.0 + 1, position.1 + 1);
+        }
         chunk.origins.push(RowOrigin { file: 0, line: first_line + position.0 - 1, offset: offset + position.1 });
         if record.len() != headers.len() {
             chunk.problems.push(RowProblem {

@@ -30,7 +30,7 @@ pub struct Env<'e> {
 }
 
 impl<'e> Env<'e> {
-    fn bound(&self, var: &str) -> Option<&Arc<str>> {
+    pub fn bound(&self, var: &str) -> Option<&Arc<str>> {
         self.bindings.iter().rev().find(|(v, _)| *v == var).map(|(_, m)| m)
     }
 
@@ -140,7 +140,7 @@ impl<'m, 'a> Evaluator<'m, 'a> {
     }
 
     /// What a name refers to in this environment, with the index sets it takes.
-    fn resolve(&self, name: &str, env: &Env<'_>) -> Option<(Target, Vec<String>)> {
+    pub fn resolve(&self, name: &str, env: &Env<'_>) -> Option<(Target, Vec<String>)> {
         let sets = |d: &[Spanned<IndexDecl>]| d.iter().map(|i| i.node.set.node.clone()).collect::<Vec<_>>();
         if let Some(meth) = env.methodology {
             if let Some(f) = self.model.syms.figures.get(&(meth, name)) {
@@ -278,7 +278,7 @@ impl<'m, 'a> Evaluator<'m, 'a> {
         Column::from_vec((0..n).map(pick).collect())
     }
 
-    fn other_figure(&self, target: &Expr, member: &Name) -> Option<(Target, Vec<String>)> {
+    pub fn other_figure(&self, target: &Expr, member: &Name) -> Option<(Target, Vec<String>)> {
         let ExprKind::Name(meth) = &target.node else { return None };
         let f = self.model.syms.figures.get(&(meth.as_str(), member.node.as_str()))?;
         Some((
@@ -361,7 +361,7 @@ impl<'m, 'a> Evaluator<'m, 'a> {
         }
     }
 
-    fn named_number(&mut self, args: &[Argument], name: &str, env: &Env<'_>) -> Option<Decimal> {
+    pub fn named_number(&mut self, args: &[Argument], name: &str, env: &Env<'_>) -> Option<Decimal> {
         let arg = args.iter().find(|a| a.name.as_ref().is_some_and(|n| n.node == name))?;
         match self.eval(&arg.value, env) {
             Column::Const(Value::Num(d)) => Some(d),
@@ -369,7 +369,7 @@ impl<'m, 'a> Evaluator<'m, 'a> {
         }
     }
 
-    fn named_word<'x>(args: &'x [Argument], name: &str) -> Option<&'x str> {
+    pub fn named_word<'x>(args: &'x [Argument], name: &str) -> Option<&'x str> {
         let arg = args.iter().find(|a| a.name.as_ref().is_some_and(|n| n.node == name))?;
         match &arg.value.node {
             ExprKind::Name(w) => Some(w.as_str()),
@@ -378,7 +378,7 @@ impl<'m, 'a> Evaluator<'m, 'a> {
     }
 
     /// The statistic a call states, with its options read from the rule text.
-    fn stat(&mut self, function: &str, args: &[Argument], env: &Env<'_>) -> Option<Stat> {
+    pub fn stat(&mut self, function: &str, args: &[Argument], env: &Env<'_>) -> Option<Stat> {
         use stats::*;
         let word = |n: &str| Self::named_word(args, n);
         Some(match function {

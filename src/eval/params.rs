@@ -2,8 +2,9 @@
 
 use super::engine::{Env, Evaluator};
 use super::value::{Column, Value};
-use crate::ast::{ParamEntry, ParamKey};
+use crate::ast::{Date, ParamDef, ParamEntry, ParamKey};
 use crate::check::symbols::Item;
+use crate::source::Spanned;
 
 /// The value of `name[key]` in force on the frame's date. Among the entries whose keys
 /// match (a name matches itself, `*` anything), the most specific wins (fewest `*`), then
@@ -13,6 +14,19 @@ pub fn value(ev: &mut Evaluator<'_, '_>, name: &str, key: &[String]) -> Column {
         return Column::Const(Value::missing(format!("`{name}` is not a parameter")));
     };
     let date = ev.frame.date;
+    match in_force(p, key, date) {
+        Some(entry) => ev.eval(&entry.node.value, &Env::default()),
+        None => {
+            let which = if key.is_empty() { String::new() } else { format!(" for `{}`", key.join(", ")) };
+            let when = date.map_or(String::new(), |d| format!(" in force on {d}"));
+            Column::Const(Value::missing(format!("`{name}` has no value{which}{when}")))
+        }
+    }
+}
+
+/// The entry of a parameter in force for `key` on `date` (see [`value`]), for evaluation
+/// and for explanations that show its date and citation.
+pub fn in_force<'p>(p: &'p ParamDef, key: &[String], date: Option<Date>) -> Option<&'p Spanned<ParamEntry>> {
     let matches = |e: &ParamEntry| {
         p.short
             || (e.keys.len() == key.len()
@@ -26,17 +40,9 @@ pub fn value(ev: &mut Evaluator<'_, '_>, name: &str, key: &[String]) -> Column {
         (Some(s), Some(d)) => s.node <= d,
     };
     let specificity = |e: &ParamEntry| e.keys.iter().filter(|k| matches!(k.node, ParamKey::Name(_))).count();
-    let best = p.entries.iter().filter(|e| matches(&e.node) && in_force(&e.node)).max_by(|a, b| {
+    p.entries.iter().filter(|e| matches(&e.node) && in_force(&e.node)).max_by(|a, b| {
         specificity(&a.node)
             .cmp(&specificity(&b.node))
             .then_with(|| a.node.since.as_ref().map(|s| s.node).cmp(&b.node.since.as_ref().map(|s| s.node)))
-    });
-    match best {
-        Some(entry) => ev.eval(&entry.node.value, &Env::default()),
-        None => {
-            let which = if key.is_empty() { String::new() } else { format!(" for `{}`", key.join(", ")) };
-            let when = date.map_or(String::new(), |d| format!(" in force on {d}"));
-            Column::Const(Value::missing(format!("`{name}` has no value{which}{when}")))
-        }
-    }
+    })
 }

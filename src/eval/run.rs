@@ -217,7 +217,7 @@ fn needed_fields(
 }
 
 /// A data folder's `NOTICE` file: its first line heads every report made from the data.
-fn notice(data_dir: &std::path::Path) -> Option<String> {
+pub fn notice(data_dir: &std::path::Path) -> Option<String> {
     let text = std::fs::read_to_string(data_dir.join("NOTICE")).ok()?;
     text.lines().map(str::trim).find(|l| !l.is_empty()).map(str::to_string)
 }
@@ -389,7 +389,7 @@ pub fn unit_out(model: &Model<'_>, u: &UnitExpr) -> UnitOut {
 
 /// A methodology total: the figure times the scale factor, summed over entities (and over
 /// the figure's indices not named in `by`), grouped by the `by` dimensions.
-fn total(
+pub fn total(
     ev: &mut Evaluator<'_, '_>,
     model: &Model<'_>,
     meth: &str,

@@ -91,7 +91,8 @@ pub fn render(results: &Results) -> String {
     out
 }
 
-/// CSV: a header, then one row per figure value and per total (`kind` says which).
+/// CSV: a header, one row per figure value and per total (`kind` says which), then the
+/// stamp: a `tool` row and a `rule-file` or `data-file` row per file with its SHA-256.
 pub fn render_csv(results: &Results) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
     let _ = w.write_record(["kind", "period", "entity", "methodology", "name", "index", "value", "unit", "missing"]);
@@ -131,6 +132,14 @@ pub fn render_csv(results: &Results) -> String {
                     &missing_reason(&row.value).unwrap_or_default(),
                 ]);
             }
+        }
+    }
+    // The stamp, last so the figures keep their place: the tool, then every file read.
+    let s = &results.stamp;
+    let _ = w.write_record(["tool", "", "", "", &s.tool, "", &s.version, "version", ""]);
+    for (kind, files) in [("rule-file", &s.rules), ("data-file", &s.data)] {
+        for f in files {
+            let _ = w.write_record([kind, "", "", "", &f.path, "", &f.sha256, "sha256", ""]);
         }
     }
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()

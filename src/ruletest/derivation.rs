@@ -1,15 +1,17 @@
-//! The derivation shown under a failing test: the defining formula with its place in the
-//! rules, and the values of its direct inputs for the entity. One level deep; `explain`
-//! (built separately) can replace [`derivation_for`] with a full trace.
+//! The derivation shown under a failing test: `explain`'s tree for the actual value, from
+//! the defining rule (each sub-expression labelled with its value) down to the data.
 
-use crate::ast::{Argument, Expr, ExprKind};
-use crate::check::symbols::Item;
-use crate::eval::engine::{Env, Evaluator, Target};
-use crate::eval::run::{unit_out, UnitOut};
+use crate::eval::engine::{Evaluator, Target};
+use crate::eval::run::UnitOut;
 use crate::eval::value::Value;
-use crate::source::{SourceFile, Span};
+use crate::source::SourceFile;
 
-/// Lines describing how `target[key]` was computed for the entity on `row`.
+/// How deep a failing test's derivation goes: the rule, its inputs and theirs (enough to
+/// reach the data cells of a KPI or a saving); `assay explain` goes further on request.
+const DEPTH: usize = 3;
+
+/// Lines showing how `target[key]` was computed for the entity on `row`, traced the way
+/// `assay explain` traces it (with the same check that the trace equals the fast path).
 pub fn derivation_for(
     ev: &mut Evaluator<'_, '_>,
     sources: &[SourceFile],
@@ -17,115 +19,15 @@ pub fn derivation_for(
     key: &[String],
     row: usize,
 ) -> Vec<String> {
-    let model = ev.model;
-    let (formula, decls, methodology) = match target {
-        Target::Kpi(n) => match model.syms.get(n).map(|s| s.item) {
-            Some(Item::Kpi(k)) => (&k.formula, &k.indices[..], None),
-            _ => return Vec::new(),
-        },
-        Target::Figure(m, f) => match model.syms.figures.get(&(m.as_str(), f.as_str())) {
-            Some(fig) => (&fig.node.formula, &fig.node.indices[..], Some(model.meth_name(m))),
-            None => return Vec::new(),
-        },
-        Target::Param(n) => {
-            let span = model.syms.get(n).map(|s| s.span);
-            return vec![format!("{} is a parameter{}", show_target(target, key), located(sources, span))];
-        }
-        Target::Field(n) => return vec![format!("`{n}` is read from the data")],
-    };
-    let mut lines = vec![format!(
-        "{} = {}{}",
-        show_target(target, key),
-        one_line(slice(sources, formula.span)),
-        located(sources, Some(formula.span))
-    )];
-    let env = Env::with(decls, key, methodology);
-    let mut refs = Vec::new();
-    references(ev, formula, &env, &mut refs);
-    let mut seen = std::collections::HashSet::new();
-    for (e, unit) in refs {
-        let text = one_line(slice(sources, e.span));
-        if !seen.insert(text.clone()) {
-            continue;
-        }
-        let value = ev.eval(e, &env).get(row).clone();
-        lines.push(format!("  {text} = {}", show_value(&value, unit.as_ref())));
-    }
-    if !env.bindings.is_empty() {
-        let bound: Vec<String> = env.bindings.iter().map(|(v, m)| format!("{v} = {m}")).collect();
-        lines.push(format!("  (with {})", bound.join(", ")));
-    }
+    let period = ev.frame.period.to_string();
+    let mut tracer = crate::explain::trace::Tracer::new(ev, Some(DEPTH), std::collections::HashMap::new());
+    let root = tracer.definition(target, key, row, 0);
+    let crate::explain::trace::Tracer { nodes, problems, .. } = tracer;
+    let mut lines: Vec<String> =
+        crate::explain::text::tree(&nodes, root, &period, sources).lines().map(str::to_string).collect();
+    // A trace that disagrees with the evaluator is a bug in assay: say so rather than hide it.
+    lines.extend(problems.iter().map(|d| format!("internal error: {}", d.message)));
     lines
-}
-
-/// The sub-expressions of a formula that name another figure, field or parameter.
-fn references<'e>(ev: &Evaluator<'_, '_>, e: &'e Expr, env: &Env<'_>, out: &mut Vec<(&'e Expr, Option<UnitOut>)>) {
-    let model = ev.model;
-    let named = |n: &str| -> Option<Option<UnitOut>> {
-        if env.bindings.iter().any(|(v, _)| *v == n) {
-            return None;
-        }
-        if let Some(m) = env.methodology {
-            if let Some(f) = model.syms.figures.get(&(m, n)) {
-                return Some(f.node.unit.as_ref().map(|u| unit_out(model, &u.node)));
-            }
-        }
-        match model.syms.get(n).map(|s| s.item) {
-            Some(Item::Kpi(k)) => Some(Some(unit_out(model, &k.unit.node))),
-            Some(Item::Param(p)) => Some(Some(unit_out(model, &p.unit.node))),
-            Some(Item::Field { field, .. }) => Some(match &field.ty.node {
-                crate::ast::FieldType::Unit(u)
-                    if !model.syms.is_index_set(&u.factors.first().map(|f| f.0.node.clone()).unwrap_or_default()) =>
-                {
-                    Some(unit_out(model, u))
-                }
-                _ => None,
-            }),
-            _ => None,
-        }
-    };
-    match &e.node {
-        ExprKind::Name(n) => {
-            if let Some(u) = named(n) {
-                out.push((e, u));
-            }
-        }
-        ExprKind::Index { target, .. } => match &target.node {
-            ExprKind::Name(n) => {
-                if let Some(u) = named(n) {
-                    out.push((e, u));
-                }
-            }
-            ExprKind::Member { target: m, member } => {
-                if let ExprKind::Name(meth) = &m.node {
-                    if let Some(f) = model.syms.figures.get(&(meth.as_str(), member.node.as_str())) {
-                        out.push((e, f.node.unit.as_ref().map(|u| unit_out(model, &u.node))));
-                    }
-                }
-            }
-            _ => {}
-        },
-        ExprKind::Member { target, member } => {
-            if let ExprKind::Name(meth) = &target.node {
-                if let Some(f) = model.syms.figures.get(&(meth.as_str(), member.node.as_str())) {
-                    out.push((e, f.node.unit.as_ref().map(|u| unit_out(model, &u.node))));
-                }
-            }
-        }
-        ExprKind::Call { args, .. } => args.iter().for_each(|Argument { value, .. }| references(ev, value, env, out)),
-        ExprKind::Over { aggregate, .. } => references(ev, aggregate, env, out),
-        ExprKind::Unary { operand, .. } => references(ev, operand, env, out),
-        ExprKind::Binary { lhs, rhs, .. } => {
-            references(ev, lhs, env, out);
-            references(ev, rhs, env, out);
-        }
-        ExprKind::If { condition, then, otherwise } => {
-            references(ev, condition, env, out);
-            references(ev, then, env, out);
-            references(ev, otherwise, env, out);
-        }
-        _ => {}
-    }
 }
 
 pub fn show_target(target: &Target, key: &[String]) -> String {
@@ -149,23 +51,5 @@ pub fn show_value(value: &Value, unit: Option<&UnitOut>) -> String {
             format!("{} {}", d.normalize(), u.symbol)
         }
         (v, _) => v.to_string(),
-    }
-}
-
-fn slice(sources: &[SourceFile], span: Span) -> &str {
-    sources.get(span.file).map_or("", |f| f.slice(span))
-}
-
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-fn located(sources: &[SourceFile], span: Option<Span>) -> String {
-    match span.and_then(|s| sources.get(s.file).map(|f| (f, s))) {
-        Some((f, s)) => {
-            let (line, col) = f.line_col(s.start);
-            format!("    ({}:{line}:{col})", f.name)
-        }
-        None => String::new(),
     }
 }

@@ -147,6 +147,7 @@ fn run_case(
         Some(Inputs::Data(dir, _)) => base.join(dir),
     };
     let first_data_source = sources.len();
+    let written_prefix = written.as_ref().map(|w: &inline::TempData| format!("{}/", crate::load::display(&w.dir)));
     let probe =
         crate::eval::probe::with_period(tree, &data_dir, case.period.as_deref(), record, sources, |ev, frame| {
             let mut report = Vec::new();
@@ -165,6 +166,11 @@ fn run_case(
                     report.push(format!("    actual:   {}", show_value(&actual, r.unit.as_ref())));
                     report.push("    derivation:".to_string());
                     for line in derivation_for(ev, &tree.files, &r.target, &r.key, row) {
+                        // Cells of the case's own rows live in a throwaway folder: name the file only.
+                        let line = match &written_prefix {
+                            Some(prefix) => line.replace(prefix.as_str(), ""),
+                            None => line,
+                        };
                         report.push(format!("      {line}"));
                     }
                 }

@@ -1,0 +1,278 @@
+//! `assay explain`: how one figure was derived, down to the data cells.
+//!
+//! The requested figure is evaluated by the normal columnar engine (every entity's values
+//! are needed for peer groups and totals), then re-derived for the one entity by a tracer
+//! that records each sub-expression and input ([`trace`]); the two must agree exactly.
+//! The result is a derivation graph ([`graph`]) rendered as a tree, JSON or Markdown.
+
+pub mod against;
+pub mod cache;
+mod cells;
+mod closure;
+pub mod graph;
+pub mod json;
+pub mod markdown;
+mod restrict;
+mod select;
+pub mod text;
+mod total;
+pub mod trace;
+
+pub use select::Subject;
+
+use crate::ast::DefKind;
+use crate::check::suggest;
+use crate::codes::Code;
+use crate::data::{DatasetSpec, LoadContext, Table};
+use crate::diagnostic::Diagnostic;
+use crate::eval::engine::{Evaluator, Target};
+use crate::eval::frame;
+use crate::eval::model::Model;
+use crate::eval::script::ScriptHost;
+use crate::load::RuleTree;
+use crate::source::SourceFile;
+use crate::stamp::{FileStamp, Stamp};
+use graph::Graph;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    pub data_dir: PathBuf,
+    /// `saving[finance]`, `national_average.saving[finance]`, `cost_share[finance]`,
+    /// `return_rate[acute]`, `turnover`, or `total_saving`.
+    pub selector: String,
+    pub entity: Option<String>,
+    pub period: Option<String>,
+    pub methodology: Option<String>,
+    /// A total's group: `org_type=acute`.
+    pub by: Vec<(String, String)>,
+    /// Levels of inputs to follow (none: all, down to the data).
+    pub depth: Option<usize>,
+    /// A total's contributors shown, largest first.
+    pub top: usize,
+}
+
+/// Explain one figure. Errors (an unknown selector, bad data) come back as diagnostics;
+/// `sources` gains the data files and scripts read.
+pub fn explain(tree: &RuleTree, request: &Request, sources: &mut Vec<SourceFile>) -> (Option<Graph>, Vec<Diagnostic>) {
+    let (graph, mut diags) = explain_many(tree, std::slice::from_ref(request), sources);
+    let Some((mut graph, roots)) = graph else { return (None, diags) };
+    match roots.into_iter().next() {
+        Some(Ok(root)) => {
+            graph.root = root;
+            (Some(graph), diags)
+        }
+        Some(Err(d)) => {
+            diags.push(*d);
+            (None, diags)
+        }
+        None => (None, diags),
+    }
+}
+
+/// Explain several figures of one data folder and period (that of the first request) with
+/// one load and one evaluation: the graph holds them all, and each request's root node or
+/// the reason it cannot be explained comes back in order.
+#[allow(clippy::type_complexity)]
+pub fn explain_many(
+    tree: &RuleTree,
+    requests: &[Request],
+    sources: &mut Vec<SourceFile>,
+) -> (Option<(Graph, Vec<Result<usize, Box<Diagnostic>>>)>, Vec<Diagnostic>) {
+    let model = Model::new(tree);
+    let Some(first) = requests.first() else { return (None, Vec::new()) };
+    let subjects: Vec<Result<Subject, Box<Diagnostic>>> = requests.iter().map(|r| select::resolve(&model, r)).collect();
+    if let [Err(d)] = subjects.as_slice() {
+        return (None, vec![(**d).clone()]);
+    }
+    // The fields the figures read (a total: its methodology's, with scale and dimensions).
+    let mut needs = crate::eval::needs::Needs::new(&model);
+    let mut closures = Vec::new();
+    for subject in subjects.iter().flatten() {
+        match subject {
+            Subject::Target(target, key) => {
+                let c = closure::Closure::of(&model, target, key);
+                needs.fields.extend(c.fields.iter().cloned());
+                closures.push(c);
+            }
+            Subject::Total { methodology: m, .. } => needs.methodology(m),
+        }
+    }
+    let totals = subjects.iter().flatten().any(|s| matches!(s, Subject::Total { .. }));
+    // One entity's figure needs only its peer group's rows (or its own, without statistics).
+    let peers = match (requests, subjects.as_slice(), closures.as_slice()) {
+        ([request], [Ok(Subject::Target(t, _))], [c]) if !matches!(t, Target::Param(_)) => {
+            request.entity.clone().zip(c.peer_fields(&model))
+        }
+        _ => None,
+    };
+    let specs: Vec<DatasetSpec> = model
+        .definitions()
+        .filter_map(|d| match &d.node.kind {
+            DefKind::Dataset(ds) if ds.gives_entities() => {
+                let mut spec = DatasetSpec::build(&d.node.name, ds, &model.syms);
+                // Only the columns read: `cost[finance]`, not every member of `cost`.
+                spec.fields.retain(|f| {
+                    needs.fields.contains(&f.key.field)
+                        && (totals || f.key.index.is_empty() || closures.iter().any(|c| c.reads(&f.key)))
+                });
+                Some(spec)
+            }
+            _ => None,
+        })
+        .collect();
+    let mut diags = Vec::new();
+    let mut ctx = LoadContext { sources, diagnostics: Vec::new() };
+    let timer = Timer::new();
+    let peer_keys: Vec<crate::data::FieldKey> = peers
+        .as_ref()
+        .map(|(_, fields)| {
+            fields.iter().map(|f| crate::data::FieldKey { field: f.clone(), index: Vec::new() }).collect()
+        })
+        .unwrap_or_default();
+    let filter = peers.as_ref().map(|(entity, _)| cache::Filter {
+        period: first.period.as_deref(),
+        entity,
+        peer_fields: &peer_keys,
+    });
+    let loaded: Vec<Option<(Table, bool)>> =
+        specs.iter().map(|s| cache::load(s, &first.data_dir, &mut ctx, filter.as_ref())).collect();
+    // Read from the cache already restricted to the peer group: nothing left to restrict.
+    let restricted = loaded.iter().flatten().all(|(_, r)| *r);
+    let tables: Vec<Option<Table>> = loaded.into_iter().map(|t| t.map(|(t, _)| t)).collect();
+    timer.lap("load data");
+    diags.append(&mut ctx.diagnostics);
+    if diags.iter().any(Diagnostic::is_error) {
+        return (None, diags);
+    }
+    let mut tables: Vec<Table> = tables.into_iter().flatten().collect();
+    let script_sources: Vec<usize> = (tree.files.len()..ctx.sources.len()).collect();
+    if diags.iter().any(Diagnostic::is_error) {
+        crate::eval::script::resolve_positions(&mut diags, ctx.sources, &script_sources);
+        return (None, diags);
+    }
+    let period = match choose_period(&tables, first.period.as_deref()) {
+        Ok(p) => p,
+        Err(d) => return (None, vec![*d]),
+    };
+    if let Some((entity, fields)) = peers.as_ref().filter(|_| !restricted) {
+        restrict::to_peers(&mut tables, &period, entity, fields);
+    }
+    let scripts = ScriptHost::load(&model, ctx.sources, &mut diags);
+    timer.lap("restrict to the peer group");
+    let frame = frame::build(&tables, &specs, &period);
+    timer.lap("build frame");
+    let mut ev = Evaluator::new(&model, &frame, Some(&scripts));
+    let delimiters = specs.iter().map(|s| (s.name.clone(), s.delimiter)).collect();
+    let mut tracer = trace::Tracer::new(&mut ev, first.depth, delimiters);
+    let mut roots = Vec::with_capacity(requests.len());
+    for (request, subject) in requests.iter().zip(subjects) {
+        roots.push(subject.and_then(|subject| root(&mut tracer, &frame, request, &subject)));
+    }
+    timer.lap("evaluate and trace");
+    let trace::Tracer { nodes, problems, .. } = tracer;
+    diags.extend(problems);
+    // What the evaluation noticed (a failing script, groups below their minimum), as eval says it.
+    ev.finish();
+    diags.append(&mut ev.diagnostics);
+    crate::eval::script::resolve_positions(&mut diags, ctx.sources, &script_sources);
+    if diags.iter().any(Diagnostic::is_error) {
+        return (None, diags);
+    }
+    let stamp = Stamp::new(
+        tree.files
+            .iter()
+            .map(|f| FileStamp { path: f.name.clone(), sha256: crate::stamp::sha256_hex(f.text.as_bytes()) })
+            .collect(),
+        tables
+            .iter()
+            .flat_map(|t| &t.files)
+            .map(|f| FileStamp { path: f.display.clone(), sha256: f.sha256.clone() })
+            .collect(),
+    );
+    let notices = crate::eval::run::notice(&first.data_dir).into_iter().collect();
+    let graph = Graph { stamp, notices, period: period.to_string(), nodes, root: 0, against: None };
+    (Some((graph, roots)), diags)
+}
+
+/// The root node of one request.
+fn root(
+    tracer: &mut trace::Tracer<'_, '_, '_>,
+    frame: &frame::Frame<'_>,
+    request: &Request,
+    subject: &Subject,
+) -> Result<usize, Box<Diagnostic>> {
+    match subject {
+        Subject::Target(target, key) => {
+            let row = match (matches!(target, Target::Param(_)), request.entity.as_deref()) {
+                (_, Some(e)) => entity_row(frame, e)?,
+                (true, None) => 0,
+                (false, None) => return Err(Box::new(no_entity(frame))),
+            };
+            Ok(tracer.definition(target, key, row, 0))
+        }
+        Subject::Total { methodology, total } => total::explain(tracer, methodology, *total, &request.by, request.top),
+    }
+}
+
+fn choose_period(tables: &[Table], asked: Option<&str>) -> Result<std::sync::Arc<str>, Box<Diagnostic>> {
+    let periods = frame::periods(tables);
+    let shown: Vec<String> = periods.iter().map(|p| format!("`{p}`")).collect();
+    match asked {
+        Some(p) => periods.iter().find(|x| x.as_ref() == p).cloned().ok_or_else(|| {
+            Box::new(Diagnostic::new(Code::NoEntities, format!("no data for period `{p}`")).help(
+                match suggest::did_you_mean(p, periods.iter().map(|x| x.as_ref())) {
+                    Some(s) => format!("did you mean `{s}`? The data has {}", shown.join(", ")),
+                    None => format!("the data has {}", shown.join(", ")),
+                },
+            ))
+        }),
+        None => match periods.as_slice() {
+            [one] => Ok(one.clone()),
+            _ => Err(Box::new(
+                Diagnostic::new(Code::UnknownSelection, "which period? The data has several")
+                    .help(format!("give `--period`: the data has {}", shown.join(", "))),
+            )),
+        },
+    }
+}
+
+fn entity_row(frame: &frame::Frame<'_>, entity: &str) -> Result<usize, Box<Diagnostic>> {
+    frame.keys.binary_search_by(|k| k.as_ref().cmp(entity)).map_err(|_| {
+        let mut d = Diagnostic::new(
+            Code::UnknownSelection,
+            format!("no entity `{entity}` has data in {}", frame.period_label()),
+        );
+        d = d.help(match suggest::did_you_mean(entity, frame.keys.iter().map(|k| k.as_ref())) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => "give `--entity` a key as the data writes it".to_string(),
+        });
+        Box::new(d)
+    })
+}
+
+fn no_entity(frame: &frame::Frame<'_>) -> Diagnostic {
+    let some: Vec<String> = frame.keys.iter().take(3).map(|k| format!("`{k}`")).collect();
+    Diagnostic::new(Code::UnknownSelection, "which entity? A figure has one value per entity")
+        .help(format!("give `--entity`, for example {}", some.join(", ")))
+}
+
+/// Phase timings on standard error when `ASSAY_TIMINGS` is set, as `eval` prints them.
+struct Timer {
+    on: bool,
+    last: std::cell::Cell<std::time::Instant>,
+}
+
+impl Timer {
+    fn new() -> Timer {
+        Timer { on: std::env::var_os("ASSAY_TIMINGS").is_some(), last: std::cell::Cell::new(std::time::Instant::now()) }
+    }
+
+    fn lap(&self, what: &str) {
+        if self.on {
+            let now = std::time::Instant::now();
+            eprintln!("timing: {what}: {:.3} s", (now - self.last.get()).as_secs_f64());
+            self.last.set(now);
+        }
+    }
+}

@@ -1,0 +1,215 @@
+//! A methodology total explained: its value (computed by the evaluator's own totals code,
+//! so it is exactly eval's), and its largest contributions, each an entity's figure times
+//! the methodology's scale, explainable in turn.
+
+use super::graph::*;
+use super::trace::{labelled, same, Tracer};
+use crate::ast::{IndexDecl, UnitExpr};
+use crate::codes::Code;
+use crate::diagnostic::Diagnostic;
+use crate::eval::engine::{Env, Target};
+use crate::eval::run::{self, unit_out};
+use crate::eval::value::{Column, Value};
+use crate::source::Spanned;
+use rust_decimal::Decimal;
+
+/// The node of total number `index` of `meth`, for the group `by` (empty: the overall row).
+pub fn explain<'m>(
+    tracer: &mut Tracer<'_, 'm, '_>,
+    meth: &str,
+    index: usize,
+    by: &[(String, String)],
+    top: usize,
+) -> Result<usize, Box<Diagnostic>> {
+    let model = tracer.model;
+    let internal = |m: &str| Box::new(Diagnostic::new(Code::InternalError, m.to_string()));
+    let def = model.methodology(meth).ok_or_else(|| internal("no such methodology"))?;
+    let t = def.totals.get(index).ok_or_else(|| internal("no such total"))?;
+    let figure = &t.node.figure.node;
+    let fig = def.figures.iter().find(|f| f.node.name.node == *figure);
+    let decls: &[Spanned<IndexDecl>] = fig.map_or(&[], |f| &f.node.indices);
+    let frame = tracer.ev.frame;
+    let out = run::total(tracer.ev, model, meth, def, &t.node, frame);
+    // The user's `--by` in the total's order; a dimension is named by set, field or variable.
+    let canonical = |name: &str| {
+        decls.iter().find(|d| d.node.var.node == name).map_or_else(|| name.to_string(), |d| d.node.set.node.clone())
+    };
+    let mut wanted = Vec::new();
+    for b in &t.node.by {
+        let dim = canonical(&b.node);
+        if let Some((_, v)) = by.iter().find(|(k, _)| canonical(k) == dim) {
+            wanted.push((b.node.clone(), v.clone()));
+        }
+    }
+    let row = if wanted.is_empty() {
+        Some(&out.grand)
+    } else {
+        out.rows.iter().find(|r| r.dims.iter().zip(&wanted).all(|(d, (_, v))| d == v))
+    };
+    let Some(row) = row else {
+        let groups: Vec<String> = out.rows.iter().map(|r| r.dims.join(", ")).collect();
+        return Err(Box::new(
+            Diagnostic::new(
+                Code::UnknownSelection,
+                format!(
+                    "no group {} in the total of `{figure}`",
+                    wanted.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ")
+                ),
+            )
+            .help(format!("its groups are: {}", groups.join("; "))),
+        ));
+    };
+    let unit = fig
+        .and_then(|f| f.node.unit.as_ref())
+        .map_or_else(|| unit_out(model, &UnitExpr::default()), |u| unit_out(model, &u.node));
+    let shown_by: Vec<String> = wanted.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let name = if shown_by.is_empty() {
+        format!("total {figure}")
+    } else {
+        format!("total {figure} by {}", shown_by.join(", "))
+    };
+    let mut node = Node::new(Kind::Total, name, row.value.clone(), unit.clone());
+    node.methodology = Some(meth.to_string());
+    node.rule = Some(tracer.rule(t.span, Vec::new()));
+    let by_arg = if shown_by.is_empty() { String::new() } else { format!(" --by {}", shown_by.join(",")) };
+    node.selector = Some(format!("total_{figure} --methodology {meth}{by_arg}"));
+    let (count, missing) = (row.count, row.missing);
+    let id = tracer.nodes.len();
+    tracer.nodes.push(node);
+
+    // Every entity's contribution to this group: figure × scale, largest first.
+    let meth_name = model.meth_name(meth);
+    let env = Env { bindings: Vec::new(), methodology: Some(meth_name) };
+    let scale = def.scale.as_ref().map(|s| tracer.ev.eval(s, &env));
+    let keys: Vec<Vec<String>> = run::combinations(model, decls)
+        .into_iter()
+        .filter(|key| {
+            wanted.iter().all(|(dim, v)| match decls.iter().position(|d| d.node.set.node == canonical(dim)) {
+                Some(i) => key.get(i) == Some(v),
+                None => true,
+            })
+        })
+        .collect();
+    let mut field_filters: Vec<(Column, String)> = Vec::new();
+    for (dim, v) in &wanted {
+        if !decls.iter().any(|d| d.node.set.node == canonical(dim)) {
+            field_filters.push((tracer.ev.target(&Target::Field(dim.clone()), &[]), v.clone()));
+        }
+    }
+    let n = frame.keys.len();
+    let mut contributions: Vec<(Decimal, usize, usize)> = Vec::new();
+    for (k, key) in keys.iter().enumerate() {
+        let column = tracer.ev.target(&Target::Figure(meth.to_string(), figure.clone()), key);
+        for r in 0..n {
+            if !field_filters.iter().all(|(c, v)| c.get(r).as_text().unwrap_or("(missing)") == v) {
+                continue;
+            }
+            let factor = match scale.as_ref().map(|s| s.get(r)) {
+                None => Some(Decimal::ONE),
+                Some(Value::Num(s)) => Some(*s),
+                Some(_) => None,
+            };
+            if let (Value::Num(v), Some(f)) = (column.get(r), factor) {
+                if let Some(c) = v.checked_mul(f).filter(|c| !c.is_zero()) {
+                    contributions.push((c, r, k));
+                }
+            }
+        }
+    }
+    let nonzero = contributions.len();
+    let order = |a: &(Decimal, usize, usize), b: &(Decimal, usize, usize)| {
+        b.0.abs().cmp(&a.0.abs()).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2))
+    };
+    if contributions.len() > top && top > 0 {
+        contributions.select_nth_unstable_by(top - 1, order);
+        contributions.truncate(top);
+    }
+    contributions.sort_by(order);
+    contributions.truncate(top);
+    let mut inputs = Vec::new();
+    let mut scales: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
+    if tracer_expands(tracer) {
+        for (c, r, k) in &contributions {
+            let key = keys.get(*k).cloned().unwrap_or_default();
+            let target = Target::Figure(meth.to_string(), figure.clone());
+            let mut contribution = Node::new(
+                Kind::Contribution,
+                if key.is_empty() { figure.clone() } else { format!("{figure}[{}]", key.join(",")) },
+                Value::Num(*c),
+                unit.clone(),
+            );
+            contribution.methodology = Some(meth.to_string());
+            contribution.entity = tracer.ev.frame.keys.get(*r).map(|k| k.to_string());
+            contribution.index = labelled(decls, &key);
+            contribution.selector = Some(tracer.selector(&target, &key, Some(*r)));
+            // At `--depth 1` the contributions alone; deeper, each one's figure and scale.
+            if tracer.max_depth().is_some_and(|m| m < 2) {
+                contribution.truncated = true;
+                inputs.push(tracer.nodes.len());
+                tracer.nodes.push(contribution);
+                continue;
+            }
+            let fig_id = tracer.definition(&target, &key, *r, 2);
+            contribution.inputs.push(fig_id);
+            if let Some(s) = &def.scale {
+                let scale_id = match scales.get(r) {
+                    Some(id) => *id,
+                    None => {
+                        let id = scale_node(tracer, s, meth_name, *r, scale.as_ref());
+                        scales.insert(*r, id);
+                        id
+                    }
+                };
+                contribution.inputs.push(scale_id);
+            }
+            inputs.push(tracer.nodes.len());
+            tracer.nodes.push(contribution);
+        }
+    }
+    if let Some(node) = tracer.nodes.get_mut(id) {
+        node.total = Some(TotalInfo {
+            total_by: t.node.by.iter().map(|b| b.node.clone()).collect(),
+            by: wanted,
+            scaled: out.scaled,
+            count,
+            missing,
+            shown: contributions.len(),
+            nonzero,
+        });
+        node.truncated = inputs.is_empty() && nonzero > 0;
+        node.inputs = inputs;
+    }
+    Ok(id)
+}
+
+fn tracer_expands(tracer: &Tracer<'_, '_, '_>) -> bool {
+    tracer.max_depth().is_none_or(|m| m > 0)
+}
+
+/// The methodology's scale for one entity, traced (shared by the entity's contributions).
+fn scale_node<'m>(
+    tracer: &mut Tracer<'_, 'm, '_>,
+    scale: &crate::ast::Expr,
+    meth: &'m str,
+    row: usize,
+    fast: Option<&Column>,
+) -> usize {
+    let (value, unit, rule, inputs) = tracer.trace_expr(scale, meth, row, 2);
+    let fast = fast.map(|c| c.get(row).clone()).unwrap_or_else(|| Value::Num(Decimal::ONE));
+    if !same(&value, &fast) {
+        tracer.problems.push(
+            Diagnostic::new(
+                Code::InternalError,
+                format!("explaining the scale gives {value} but evaluation gives {fast}"),
+            )
+            .primary(scale.span, "traced here"),
+        );
+    }
+    let mut node = Node::new(Kind::Scale, "scale".to_string(), value, unit);
+    node.methodology = Some(meth.to_string());
+    node.entity = tracer.ev.frame.keys.get(row).map(|k| k.to_string());
+    node.rule = Some(rule);
+    node.inputs = inputs;
+    tracer.nodes.push(node);
+    tracer.nodes.len() - 1
+}
