@@ -274,6 +274,35 @@ fn describe(t: &Texts<'_>, a: &Definition, b: &Definition) -> (Vec<String>, Vec<
                 nodes = all_nodes(b);
             }
         }
+        (DefKind::Dataset(x), DefKind::Dataset(y)) => {
+            // What a dataset reads and how: any of it can move every figure that reads it.
+            match (&x.entity, &y.entity) {
+                (Some(p), Some(q)) if p != q => {
+                    out.push(format!("entity: `{}` → `{}`", t.before(p.span), t.after(q.span)))
+                }
+                (None, Some(q)) => out.push(format!("entity added: `{}`", t.after(q.span))),
+                (Some(p), None) => out.push(format!("entity removed: `{}`", t.before(p.span))),
+                _ => {}
+            }
+            match (&x.period, &y.period) {
+                (Some(p), Some(q)) if p != q => {
+                    out.push(format!("period: `{}` → `{}`", t.before(p.span), t.after(q.span)))
+                }
+                (None, Some(q)) => out.push(format!("period added: `{}`", t.after(q.span))),
+                (Some(p), None) => out.push(format!("period removed: `{}`", t.before(p.span))),
+                _ => {}
+            }
+            if x.records != y.records || x.classified != y.classified {
+                out.push("kind changed (records or `from classify`)".to_string());
+            }
+            t.lists("file", &x.files, &y.files, &mut out);
+            t.lists("missing marker", &x.missing, &y.missing, &mut out);
+            t.lists("exclude", &x.exclude, &y.exclude, &mut out);
+            t.lists("field", &x.fields, &y.fields, &mut out);
+            t.lists("setting", &x.properties, &y.properties, &mut out);
+            t.lists("cite", &x.cites, &y.cites, &mut out);
+            nodes = all_nodes(b);
+        }
         (DefKind::Classify(x), DefKind::Classify(y)) => {
             if x.columns != y.columns {
                 out.push("columns changed".to_string());
@@ -324,6 +353,28 @@ mod tests {
         assert_eq!(
             shown,
             vec!["changed param p: value: `£1` → `£2`", "changed kpi k: formula: `p * 2` → `p * 3`", "added kpi n: ",]
+        );
+    }
+
+    #[test]
+    fn a_dataset_change_says_what_changed() {
+        let old =
+            tree("dataset d \"D\" {\n  file \"d.csv\"\n  entity org key \"Code\"\n  field x : text from \"X\"\n}\n");
+        let new = tree(
+            "dataset d \"D\" {\n  file \"e.csv\"\n  entity org key \"Code\"\n  period year from \"Year\"\n  period_start \"04-01\"\n  field x : text from \"Y\"\n}\n",
+        );
+        let changes = compare(&old, &new);
+        let details: Vec<&str> = changes.iter().flat_map(|c| c.details.iter().map(String::as_str)).collect();
+        assert_eq!(
+            details,
+            vec![
+                "period added: `period year from \"Year\"`",
+                "file removed: `file \"d.csv\"`",
+                "file added: `file \"e.csv\"`",
+                "field removed: `field x : text from \"X\"`",
+                "field added: `field x : text from \"Y\"`",
+                "setting added: `period_start \"04-01\"`",
+            ]
         );
     }
 }
