@@ -104,6 +104,22 @@ pub fn check(name: &Name, ds: &DatasetDef, table: &Name, syms: &Symbols<'_>, dia
                 )),
             );
         }
+        // A sum keeps the unit of what it adds up: summing pounds into an FTE field would
+        // make every KPI over it wrong without a word.
+        let summed = source.fields.iter().find(|s| s.node.name.node == from && s.node.indices.is_empty());
+        if let (Some(s), FieldType::Unit(_)) = (summed, &field.ty.node) {
+            if s.node.ty != field.ty {
+                diags.push(
+                    Diagnostic::new(
+                        Code::DeclaredUnitMismatch,
+                        format!("field `{}` sums `{from}` but declares another unit", field.name.node),
+                    )
+                    .primary(field.ty.span, "declared here")
+                    .secondary(s.node.ty.span, format!("`{from}` is in this unit"))
+                    .help("declare the unit of the summed field (or count records: `from \"records\"`)"),
+                );
+            }
+        }
         for index in &field.indices {
             let set = &index.node.set.node;
             if !outputs.contains(set) {
