@@ -503,3 +503,23 @@ fn the_readme_tutorial_adds_a_methodology_in_one_file() {
     }
     assert!(table.iter().any(|l| l.starts_with("total") && l.contains("£670,114,449.19")), "{out}");
 }
+
+/// Every `total` declaration of a figure ends in the same overall row, to the last digit:
+/// totals are exact sums rounded once, whatever their grouping.
+#[test]
+fn grand_totals_of_one_figure_agree_across_declarations() {
+    let out = assay(&["eval", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&ok_stdout(&out)).unwrap();
+    let mut grand: std::collections::BTreeMap<(String, String, String), Vec<String>> = Default::default();
+    for t in json["totals"].as_array().unwrap() {
+        if t["grand"] == serde_json::Value::Bool(true) {
+            let key = (t["methodology"].to_string(), t["name"].to_string(), t["period"].to_string());
+            grand.entry(key).or_default().push(t["value"].to_string());
+        }
+    }
+    let repeated = grand.values().filter(|v| v.len() > 1).count();
+    assert!(repeated >= 4, "the example should declare several totals of some figures ({grand:?})");
+    for (key, values) in &grand {
+        assert!(values.windows(2).all(|w| w[0] == w[1]), "{key:?}: {values:?}");
+    }
+}

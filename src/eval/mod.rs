@@ -2,6 +2,7 @@
 
 pub mod coverage;
 pub mod engine;
+pub mod exact_sum;
 pub mod frame;
 pub mod model;
 pub mod needs;

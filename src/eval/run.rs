@@ -364,7 +364,35 @@ fn labelled(decls: &[Spanned<IndexDecl>], key: &[String]) -> Vec<(String, String
 }
 
 /// A running sum: total, values added, values missing.
-type Partial = (Decimal, usize, usize);
+/// A total's group: exact sums per scale factor, and how many values were summed or missing.
+struct GroupSums {
+    by_factor: Vec<super::exact_sum::ExactSum>,
+    count: usize,
+    missing: usize,
+}
+
+impl GroupSums {
+    fn new(factors: usize) -> GroupSums {
+        GroupSums { by_factor: vec![super::exact_sum::ExactSum::default(); factors], count: 0, missing: 0 }
+    }
+
+    fn merge(&mut self, other: &GroupSums) {
+        for (a, b) in self.by_factor.iter_mut().zip(&other.by_factor) {
+            a.merge(b);
+        }
+        self.count += other.count;
+        self.missing += other.missing;
+    }
+
+    /// Σ factor × (exact sum of its rows), factors in order of first appearance.
+    fn value(&self, factors: &[Decimal]) -> Option<Decimal> {
+        let mut total = Decimal::ZERO;
+        for (sum, factor) in self.by_factor.iter().zip(factors.iter().chain(std::iter::repeat(&Decimal::ONE))) {
+            total = total.checked_add(sum.value()?.checked_mul(*factor)?)?;
+        }
+        Some(total)
+    }
+}
 
 const MONEY_SIGNS: &[&str] = &["£", "$", "€"];
 
@@ -465,64 +493,38 @@ pub fn total(
     if scale.is_none() {
         factors.push(Decimal::ONE);
     }
-    let mut groups: HashMap<Vec<String>, (Decimal, usize, usize)> = HashMap::new();
-    let mut grand = (Decimal::ZERO, 0usize, 0usize);
-    let mut overflow = false;
+    // Exact sums per group and scale factor (see `exact_sum`): a total's value does not
+    // depend on row order or on how rows were grouped, so the overall row of `total x` and
+    // of `total x by y` agree to the last digit.
+    let width = factors.len().max(1);
+    let mut groups: HashMap<Vec<String>, GroupSums> = HashMap::new();
+    let mut grand = GroupSums::new(width);
     let keys = combinations(model, decls);
     let columns: Vec<Column> =
         keys.iter().map(|key| ev.target(&Target::Figure(meth.to_string(), t.figure.node.clone()), key)).collect();
-    // Sums per field group for each key, the keys in parallel; then folded into the groups.
-    // Rows that share a group and a scale factor are summed first and multiplied once:
-    // s·a + s·b = s·(a + b), with one rounding instead of one per row.
-    let partials: Vec<(Vec<Partial>, bool)> = columns
+    // Sums per field group and factor for each key, the keys in parallel. Rows that share a
+    // scale factor are summed first and multiplied once: s·a + s·b = s·(a + b).
+    let partials: Vec<Vec<GroupSums>> = columns
         .par_iter()
         .map(|column| {
-            // Sums by (group, factor), in a flat table indexed by ids.
-            let width = factors.len().max(1);
-            let mut by_scale: Vec<(Decimal, usize)> = vec![(Decimal::ZERO, 0); field_parts.len() * width];
-            let mut sums: Vec<(Decimal, usize, usize)> = vec![(Decimal::ZERO, 0, 0); field_parts.len()];
-            let mut overflow = false;
+            let mut sums: Vec<GroupSums> = (0..field_parts.len()).map(|_| GroupSums::new(width)).collect();
             for (row, (group, factor)) in row_field.iter().zip(&row_factor).enumerate() {
+                let Some(entry) = sums.get_mut(*group) else { continue };
                 match (column.get(row), factor) {
                     (Value::Num(v), Some(f)) => {
-                        let Some(entry) = by_scale.get_mut(group * width + f) else { continue };
-                        match entry.0.checked_add(*v) {
-                            Some(a) => {
-                                entry.0 = a;
-                                entry.1 += 1;
-                            }
-                            None => overflow = true,
+                        if let Some(sum) = entry.by_factor.get_mut(*f) {
+                            sum.add(*v);
+                            entry.count += 1;
                         }
                     }
-                    _ => {
-                        if let Some(entry) = sums.get_mut(*group) {
-                            entry.2 += 1;
-                        }
-                    }
+                    _ => entry.missing += 1,
                 }
             }
-            // Fold in a fixed order (group, then factor in order of first appearance).
-            for (slot, (sum, count)) in by_scale.into_iter().enumerate() {
-                let (group, f) = (slot / width, slot % width);
-                let s = factors.get(f).copied().unwrap_or(Decimal::ONE);
-                if count == 0 {
-                    continue;
-                }
-                let Some(entry) = sums.get_mut(group) else { continue };
-                match sum.checked_mul(s).and_then(|x| entry.0.checked_add(x)) {
-                    Some(a) => {
-                        entry.0 = a;
-                        entry.1 += count;
-                    }
-                    None => overflow = true,
-                }
-            }
-            (sums, overflow)
+            sums
         })
         .collect();
-    for (key, (sums, key_overflow)) in keys.iter().zip(partials) {
-        overflow |= key_overflow;
-        for (parts, (sum, count, missing)) in field_parts.iter().zip(sums) {
+    for (key, sums) in keys.iter().zip(partials) {
+        for (parts, sums) in field_parts.iter().zip(sums) {
             let mut fields = parts.iter();
             let dim_values: Vec<String> = dims
                 .iter()
@@ -531,22 +533,18 @@ pub fn total(
                     Dim::Field(..) => fields.next().cloned().unwrap_or_default(),
                 })
                 .collect();
-            let entry = groups.entry(dim_values).or_insert((Decimal::ZERO, 0, 0));
-            entry.2 += missing;
-            grand.2 += missing;
-            // A group whose every value is missing stays, with count 0.
-            if count > 0 {
-                let (Some(a), Some(b)) = (entry.0.checked_add(sum), grand.0.checked_add(sum)) else {
-                    overflow = true;
-                    continue;
-                };
-                entry.0 = a;
-                entry.1 += count;
-                grand.0 = b;
-                grand.1 += count;
-            }
+            groups.entry(dim_values).or_insert_with(|| GroupSums::new(width)).merge(&sums);
+            grand.merge(&sums);
         }
     }
+    let groups: HashMap<Vec<String>, (Option<Decimal>, usize, usize)> =
+        groups.into_iter().map(|(dims, g)| (dims, (g.value(&factors), g.count, g.missing))).collect();
+    let grand = (grand.value(&factors), grand.count, grand.missing);
+    let shown = |sum: Option<Decimal>, count: usize| match (sum, count) {
+        (_, 0) => Value::missing("every value is missing"),
+        (None, _) => Value::missing("total too large"),
+        (Some(v), _) => Value::Num(v),
+    };
     let rank = |d: &Dim, v: &str| match d {
         Dim::Index(_, set) | Dim::Field(_, Some(set)) => model.member_rank(set, v),
         Dim::Field(_, None) => usize::MAX,
@@ -555,25 +553,14 @@ pub fn total(
     let groups = if t.by.is_empty() { HashMap::new() } else { groups };
     let mut rows: Vec<TotalRow> = groups
         .into_iter()
-        .map(|(dims, (sum, count, missing))| TotalRow {
-            dims,
-            value: if count > 0 { Value::Num(sum) } else { Value::missing("every value is missing") },
-            count,
-            missing,
-        })
+        .map(|(dims, (sum, count, missing))| TotalRow { dims, value: shown(sum, count), count, missing })
         .collect();
     rows.sort_by(|a, b| {
         let ka: Vec<(usize, &String)> = dims.iter().zip(&a.dims).map(|(d, v)| (rank(d, v), v)).collect();
         let kb: Vec<(usize, &String)> = dims.iter().zip(&b.dims).map(|(d, v)| (rank(d, v), v)).collect();
         ka.cmp(&kb)
     });
-    let grand_value = if overflow {
-        Value::missing("total too large")
-    } else if grand.1 == 0 {
-        Value::missing("every value is missing")
-    } else {
-        Value::Num(grand.0)
-    };
+    let grand_value = shown(grand.0, grand.1);
     TotalOut {
         methodology: meth.to_string(),
         figure: t.figure.node.clone(),
