@@ -57,6 +57,8 @@ impl<'t, 'm, 'a> Tracer<'t, 'm, 'a> {
     pub fn new(ev: &'t mut Evaluator<'m, 'a>, max_depth: Option<usize>, delimiters: HashMap<String, u8>) -> Self {
         let model = ev.model;
         let period = ev.frame.period.to_string();
+        // Keep each trimmed mean's members, to list them without trimming again.
+        ev.trimmings.get_or_insert_with(HashMap::new);
         Tracer {
             ev,
             model,
@@ -564,6 +566,7 @@ impl<'t, 'm, 'a> Tracer<'t, 'm, 'a> {
                     Stat::TrimmedMean { ties, .. } => *ties,
                     _ => TieOrder::Key,
                 };
+                let approx: Vec<f64> = items.iter().map(|i| stats::approx(i.value)).collect();
                 // Each frame row's place in the statistic (a vector: groups can be large).
                 let mut status: Vec<Status> = vec![Status::Used; self.ev.frame.keys.len()];
                 let mut cuts = Vec::new();
@@ -584,7 +587,17 @@ impl<'t, 'm, 'a> Tracer<'t, 'm, 'a> {
                                 .map_or_else(|| Value::missing("no value to rank"), |(_, v)| Value::Num(v))
                         }
                         Stat::TrimmedMean { trim, round, ties } => {
-                            match stats::trimmed_mean(&items, *trim, *round, *ties) {
+                            // The evaluator's choice of members, checked; made again if it fails.
+                            let site = Evaluator::stat_site(aggregate, &ctx.env);
+                            let found = self.ev.trimmings.as_ref().and_then(|t| t.get(&site)?.get(g)?.clone());
+                            let rows = self.ev.frame.keys.len();
+                            let checked =
+                                found.filter(|t| trimming_holds(&items, &approx, t, (*trim, *round, *ties), rows));
+                            let tm = match checked {
+                                Some(t) => Ok(t),
+                                None => stats::trimmed_mean(&items, *trim, *round, *ties).map(std::sync::Arc::new),
+                            };
+                            match tm {
                                 Ok(t) => {
                                     info.trimming = Some(trimming_words(items.len(), *trim, *round, *ties, &t));
                                     for (rows, st) in [
@@ -611,7 +624,7 @@ impl<'t, 'm, 'a> Tracer<'t, 'm, 'a> {
                 let total = items.len();
                 // Large groups show both ends, each side of every cut, and this entity: only
                 // those ranks are placed (by selection), not the whole group sorted.
-                let placed = shown_ranks(&items, ties, &cuts, ctx.row);
+                let placed = shown_ranks(&items, &approx, ties, &cuts, ctx.row);
                 for (rank, i) in placed {
                     let Some(item) = items.get(i) else { continue };
                     info.members.push(Member {
@@ -789,10 +802,14 @@ fn member_order<'i>(
 /// every member; a larger one its first and last [`MEMBER_EDGE`], those on each side of
 /// every cut, and the member in frame row `this_row`. Only those ranks are placed, by successive selections
 /// (linear time), so the list is the one a full sort would give at a fraction of its cost.
-fn shown_ranks(items: &[stats::Item<'_>], ties: TieOrder, cuts: &[usize], this_row: usize) -> Vec<(usize, usize)> {
-    use rust_decimal::prelude::ToPrimitive;
-    let approx: Vec<f64> = items.iter().map(|i| i.value.to_f64().unwrap_or(0.0)).collect();
-    let cmp = member_order(items, &approx, ties);
+fn shown_ranks(
+    items: &[stats::Item<'_>],
+    approx: &[f64],
+    ties: TieOrder,
+    cuts: &[usize],
+    this_row: usize,
+) -> Vec<(usize, usize)> {
+    let cmp = member_order(items, approx, ties);
     let total = items.len();
     let mut order: Vec<usize> = (0..total).collect();
     if total <= MEMBERS_KEPT {
@@ -834,6 +851,52 @@ fn shown_ranks(items: &[stats::Item<'_>], ties: TieOrder, cuts: &[usize], this_r
         lo = b;
     }
     placed
+}
+
+/// Whether `t` is the trimmed mean of `items` with these options: as many dropped from each
+/// end as they say, every member in exactly one place, each dropped low member before every
+/// kept one and each kept before every dropped high one (in the members' order, which is
+/// total, so the choice is unique), and its mean that of the kept values, summed in its
+/// order. Linear time: the evaluator's choice is checked, not made again.
+fn trimming_holds(
+    items: &[stats::Item<'_>],
+    approx: &[f64],
+    t: &stats::Trimmed,
+    (trim, round, ties): (Decimal, TrimRound, TieOrder),
+    rows: usize,
+) -> bool {
+    let n = items.len();
+    let k = stats::trim_count(n, trim, round);
+    if t.each_end != k || t.low.len() != k || t.high.len() != k || t.kept.len() + 2 * k != n {
+        return false;
+    }
+    // Each frame row's member; a member's slot is emptied as it is found, so none counts twice.
+    let mut at = vec![usize::MAX; rows];
+    for (i, it) in items.iter().enumerate() {
+        if let Some(slot) = at.get_mut(it.row) {
+            *slot = i;
+        }
+    }
+    let mut take = |r: &usize| at.get_mut(*r).map(|s| std::mem::replace(s, usize::MAX)).filter(|i| *i != usize::MAX);
+    let (Some(low), Some(kept), Some(high)) = (
+        t.low.iter().map(&mut take).collect::<Option<Vec<usize>>>(),
+        t.kept.iter().map(&mut take).collect::<Option<Vec<usize>>>(),
+        t.high.iter().map(&mut take).collect::<Option<Vec<usize>>>(),
+    ) else {
+        return false;
+    };
+    let cmp = member_order(items, approx, ties);
+    let last = |v: &[usize]| v.iter().copied().max_by(&cmp);
+    let first = |v: &[usize]| v.iter().copied().min_by(&cmp);
+    let before = |a: Option<usize>, b: Option<usize>| match (a, b) {
+        (Some(a), Some(b)) => cmp(&a, &b) == std::cmp::Ordering::Less,
+        _ => true,
+    };
+    if !before(last(&low), first(&kept)) || !before(last(&kept), first(&high)) {
+        return false;
+    }
+    stats::mean_of(kept.iter().filter_map(|i| items.get(*i)).map(|i| i.value), kept.len())
+        .is_ok_and(|m| m.serialize() == t.mean.serialize())
 }
 
 /// How a trimmed mean chose its members, in words an auditor can check by hand.
@@ -879,7 +942,7 @@ mod tests {
                 })
                 .collect();
             for ties in [TieOrder::Key, TieOrder::KeyDescending] {
-                let approx: Vec<f64> = items.iter().map(|i| i.value.to_string().parse().unwrap_or(0.0)).collect();
+                let approx: Vec<f64> = items.iter().map(|i| stats::approx(i.value)).collect();
                 let mut full: Vec<usize> = (0..n).collect();
                 full.sort_by(member_order(&items, &approx, ties));
                 let this_row = 3 + n / 3;
@@ -897,8 +960,33 @@ mod tests {
                             || Some(*rank) == this_rank
                     })
                     .collect();
-                assert_eq!(shown_ranks(&items, ties, &cuts, this_row), expected, "n = {n}");
+                assert_eq!(shown_ranks(&items, &approx, ties, &cuts, this_row), expected, "n = {n}");
             }
         }
+    }
+
+    /// The evaluator's trimming is accepted as it is, and refused when any member is out of
+    /// place or the mean is not that of the kept values.
+    #[test]
+    fn a_trimming_is_checked_not_trusted() {
+        let keys: Vec<String> = (0..40).map(|i| format!("K{i:02}")).collect();
+        let items: Vec<stats::Item<'_>> = keys
+            .iter()
+            .enumerate()
+            .map(|(row, key)| stats::Item { value: Decimal::new((row as i64 * 37) % 11, 1), key, row })
+            .collect();
+        let approx: Vec<f64> = items.iter().map(|i| stats::approx(i.value)).collect();
+        let options = (Decimal::new(25, 2), TrimRound::Down, TieOrder::Key);
+        let Ok(t) = stats::trimmed_mean(&items, options.0, options.1, options.2) else { panic!("no trimmed mean") };
+        assert!(trimming_holds(&items, &approx, &t, options, 40));
+        let mut swapped = t.clone();
+        std::mem::swap(&mut swapped.low[0], &mut swapped.kept[0]);
+        assert!(!trimming_holds(&items, &approx, &swapped, options, 40));
+        let mut twice = t.clone();
+        twice.kept[1] = twice.kept[0];
+        assert!(!trimming_holds(&items, &approx, &twice, options, 40));
+        let mut mean = t.clone();
+        mean.mean += Decimal::new(1, 28);
+        assert!(!trimming_holds(&items, &approx, &mean, options, 40));
     }
 }
