@@ -468,6 +468,7 @@ impl<'m, 'a> Evaluator<'m, 'a> {
                 let mut rows: Vec<Vec<usize>> = Vec::new();
                 let mut of_row = Vec::with_capacity(n);
                 let mut parts: Vec<&str> = Vec::with_capacity(fields.len());
+                let mut last: Option<(Vec<&str>, usize)> = None;
                 for row in 0..n {
                     parts.clear();
                     for c in &fields {
@@ -480,8 +481,13 @@ impl<'m, 'a> Evaluator<'m, 'a> {
                         of_row.push(None);
                         continue;
                     }
-                    let g = match index.get(parts.as_slice()) {
-                        Some(g) => *g,
+                    // Rows of one group often come together: no hashing for a repeat.
+                    let repeat = match &last {
+                        Some((p, g)) if p.as_slice() == parts.as_slice() => Some(*g),
+                        _ => None,
+                    };
+                    let g = match repeat.or_else(|| index.get(parts.as_slice()).copied()) {
+                        Some(g) => g,
                         None => {
                             labels.push(parts.join(", "));
                             rows.push(Vec::new());
@@ -493,6 +499,9 @@ impl<'m, 'a> Evaluator<'m, 'a> {
                         r.push(row);
                     }
                     of_row.push(Some(g));
+                    if repeat.is_none() {
+                        last = Some((parts.clone(), g));
+                    }
                 }
                 let names: Vec<&str> = p.node.same.iter().map(|f| f.node.as_str()).collect();
                 Groups {
