@@ -431,6 +431,77 @@ fn the_dataset_cache_gives_the_same_explanation_and_notices_a_changed_file() {
     assert_eq!(g["stamp"]["data"][0]["sha256"], now, "the stamp is the file's as read");
 }
 
+/// A cached entry finds an entity's peer group through its indexes: over two periods, with
+/// entities in one period only and one without an organisation type, every explanation read
+/// from the cache is the one read from the file.
+#[test]
+fn the_dataset_cache_finds_each_peer_group_as_the_file_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    let functions = ["Finance", "HR", "IM&T", "Procurement", "Estates", "Payroll", "Governance and risk"];
+    let mut csv = String::from("Code,Year,Type,Turnover,Total pay");
+    for f in functions {
+        csv.push_str(&format!(",{f} cost,{f} FTE,{f} shared or outsourced cost"));
+    }
+    csv.push('\n');
+    let types = ["Acute trust", "Ambulance trust", "Mental health trust", "Not Applicable"];
+    for year in ["2009/10", "2010/11"] {
+        for i in 1..=90u64 {
+            // Some entities have rows in one period only.
+            if (year == "2009/10" && i % 11 == 0) || (year == "2010/11" && i % 13 == 0) {
+                continue;
+            }
+            let kind = if i == 7 { types[3] } else { types[(i % 3) as usize] };
+            let turnover = 1_000_000 + i * 7_919 % 500_000 + if year == "2010/11" { 3 } else { 0 };
+            csv.push_str(&format!("SA{i:04},{year},{kind},{turnover}.00,{}.50", turnover / 2));
+            for (k, _) in functions.iter().enumerate() {
+                let cost = (i * 104_729 + k as u64 * 1_299_709) % 90_000 + 1_000;
+                csv.push_str(&format!(",{cost}.{:02},{}.5,0", i % 100, k + 1));
+            }
+            csv.push('\n');
+        }
+    }
+    std::fs::write(data.join("benchmark.csv"), csv).unwrap();
+    let cache = dir.path().join("cache");
+    let run = |args: &[&str], cached: bool| {
+        let o = Command::new(env!("CARGO_BIN_EXE_assay"))
+            .arg("explain")
+            .args(args)
+            .args(["--rules", "benches/eval/rules", "--data", data.to_str().unwrap(), "--format", "json"])
+            .current_dir(repo())
+            .env("ASSAY_CACHE", if cached { cache.to_str().unwrap() } else { "off" })
+            .env("ASSAY_CACHE_MIN_BYTES", "0")
+            .output()
+            .unwrap();
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stdout).to_string(),
+            String::from_utf8_lossy(&o.stderr).to_string(),
+        )
+    };
+    let saving = ["saving[finance]", "--methodology", "national_average"];
+    let mut cases: Vec<Vec<&str>> = Vec::new();
+    for entity in ["SA0001", "SA0002", "SA0007", "SA0011", "SA0013", "SA0090", "SA0091"] {
+        for period in ["2009/10", "2010/11"] {
+            let mut args = saving.to_vec();
+            args.extend(["--entity", entity, "--period", period]);
+            cases.push(args);
+            cases.push(vec!["cost_share[human_resources]", "--entity", entity, "--period", period]);
+        }
+    }
+    run(&cases[0], true);
+    assert!(std::fs::read_dir(&cache).unwrap().count() == 1, "the entry is written");
+    let mut explained = 0;
+    for args in &cases {
+        let direct = run(args, false);
+        explained += usize::from(direct.0 == Some(0));
+        assert_eq!(run(args, true), direct, "{args:?}");
+    }
+    // Entities absent from a period are errors; the others are explained.
+    assert!(explained >= 20, "{explained} of {} explained", cases.len());
+}
+
 // ---------------------------------------------------------------------------------------
 // The README's walk is real output
 

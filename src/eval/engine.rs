@@ -61,6 +61,12 @@ pub struct Groups {
     pub ungrouped: Value,
 }
 
+/// Where a statistic was taken: its span, the methodology, and the index variables' members.
+pub type StatSite = (Span, Option<String>, Vec<(String, String)>);
+
+/// Each group's trimmed mean with the members it kept (none where it has no statistic).
+pub type Trimmings = Vec<Option<Arc<stats::Trimmed>>>;
+
 /// Where a methodology's peer groups are taken, its minimum, and the groups below it.
 type SmallGroups = (Span, usize, Vec<(String, usize)>);
 
@@ -77,6 +83,9 @@ pub struct Evaluator<'m, 'a> {
     pub diagnostics: Vec<Diagnostic>,
     /// What the evaluation exercised, when someone asked (`assay test --coverage`).
     pub recorder: Option<super::coverage::Recorder>,
+    /// Each trimmed mean's choice of members, when someone asked: `assay explain` lists them
+    /// and checks the choice rather than making it again.
+    pub trimmings: Option<HashMap<StatSite, Trimmings>>,
 }
 
 impl<'m, 'a> Evaluator<'m, 'a> {
@@ -92,7 +101,17 @@ impl<'m, 'a> Evaluator<'m, 'a> {
             small_groups: std::collections::BTreeMap::new(),
             diagnostics: Vec::new(),
             recorder: None,
+            trimmings: None,
         }
+    }
+
+    /// Where `aggregate` is taken in `env` (see [`StatSite`]).
+    pub fn stat_site(aggregate: &Expr, env: &Env<'_>) -> StatSite {
+        (
+            aggregate.span,
+            env.methodology.map(str::to_string),
+            env.bindings.iter().map(|(v, m)| (v.to_string(), m.to_string())).collect(),
+        )
     }
 
     pub fn rows(&self) -> usize {
@@ -449,6 +468,7 @@ impl<'m, 'a> Evaluator<'m, 'a> {
                 let mut rows: Vec<Vec<usize>> = Vec::new();
                 let mut of_row = Vec::with_capacity(n);
                 let mut parts: Vec<&str> = Vec::with_capacity(fields.len());
+                let mut last: Option<(Vec<&str>, usize)> = None;
                 for row in 0..n {
                     parts.clear();
                     for c in &fields {
@@ -461,8 +481,13 @@ impl<'m, 'a> Evaluator<'m, 'a> {
                         of_row.push(None);
                         continue;
                     }
-                    let g = match index.get(parts.as_slice()) {
-                        Some(g) => *g,
+                    // Rows of one group often come together: no hashing for a repeat.
+                    let repeat = match &last {
+                        Some((p, g)) if p.as_slice() == parts.as_slice() => Some(*g),
+                        _ => None,
+                    };
+                    let g = match repeat.or_else(|| index.get(parts.as_slice()).copied()) {
+                        Some(g) => g,
                         None => {
                             labels.push(parts.join(", "));
                             rows.push(Vec::new());
@@ -474,6 +499,9 @@ impl<'m, 'a> Evaluator<'m, 'a> {
                         r.push(row);
                     }
                     of_row.push(Some(g));
+                    if repeat.is_none() {
+                        last = Some((parts.clone(), g));
+                    }
                 }
                 let names: Vec<&str> = p.node.same.iter().map(|f| f.node.as_str()).collect();
                 Groups {
@@ -513,11 +541,14 @@ impl<'m, 'a> Evaluator<'m, 'a> {
         let keys = &self.frame.keys;
         let n = self.rows();
         // Each group's result: a value for the whole group, or one per member.
-        let results: Vec<GroupResult> = groups
+        let (results, trimmed): (Vec<GroupResult>, Trimmings) = groups
             .rows
             .par_iter()
             .map(|rows| group_result(&stat, rows, &values, keys, propagate, groups.minimum))
-            .collect();
+            .unzip();
+        if let Some(t) = self.trimmings.as_mut() {
+            t.insert(Self::stat_site(aggregate, env), trimmed);
+        }
         for (label, result) in groups.labels.iter().zip(&results) {
             if let GroupResult::TooSmall(size) = result {
                 self.warn_small(label, *size, groups.minimum, group.span, env);
@@ -591,9 +622,9 @@ fn group_result(
     keys: &[Arc<str>],
     propagate: bool,
     minimum: usize,
-) -> GroupResult {
+) -> (GroupResult, Option<Arc<stats::Trimmed>>) {
     if rows.len() < minimum {
-        return GroupResult::TooSmall(rows.len());
+        return (GroupResult::TooSmall(rows.len()), None);
     }
     let mut items = Vec::with_capacity(rows.len());
     let mut first_missing = None;
@@ -610,18 +641,22 @@ fn group_result(
     }
     if let (true, Some(r)) = (propagate, first_missing) {
         let v = Value::missing(format!("a peer's value is missing ({r})"));
-        return GroupResult::Whole(v);
+        return (GroupResult::Whole(v), None);
     }
     match stat {
         Stat::Rank { .. } | Stat::PercentileRank { .. } => {
             let per: Vec<Decimal> = stats::of_member(stat, &items);
             let mut by_row: HashMap<usize, Decimal> = items.iter().zip(per).map(|(i, v)| (i.row, v)).collect();
-            GroupResult::PerMember(
-                rows.iter()
-                    .map(|r| by_row.remove(r).map_or_else(|| Value::missing("no value to rank"), Value::Num))
-                    .collect(),
-            )
+            let per = rows
+                .iter()
+                .map(|r| by_row.remove(r).map_or_else(|| Value::missing("no value to rank"), Value::Num))
+                .collect();
+            (GroupResult::PerMember(per), None)
         }
-        _ => GroupResult::Whole(stats::of_group(stat, &items).map_or_else(Value::missing, Value::Num)),
+        Stat::TrimmedMean { trim, round, ties } => match stats::trimmed_mean(&items, *trim, *round, *ties) {
+            Ok(t) => (GroupResult::Whole(Value::Num(t.mean)), Some(Arc::new(t))),
+            Err(why) => (GroupResult::Whole(Value::missing(why)), None),
+        },
+        _ => (GroupResult::Whole(stats::of_group(stat, &items).map_or_else(Value::missing, Value::Num)), None),
     }
 }

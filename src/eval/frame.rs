@@ -71,7 +71,13 @@ pub fn build<'t>(tables: &'t [Table], specs: &[DatasetSpec], period: &Arc<str>) 
             t.keys.iter().enumerate().filter(move |(i, _)| in_period(t, *i)).map(move |(i, k)| (k, ti, i))
         })
         .collect();
-    entries.par_sort_unstable_by(|a, b| a.0.cmp(b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    let order = |a: &(&Arc<str>, usize, usize), b: &(&Arc<str>, usize, usize)| {
+        a.0.cmp(b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2))
+    };
+    // Data often comes sorted by key: checking is linear, sorting is not.
+    if !entries.windows(2).all(|w| matches!(w, [a, b] if order(a, b).is_le())) {
+        entries.par_sort_unstable_by(order);
+    }
     let mut keys: Vec<Arc<str>> = Vec::new();
     let mut rows: Vec<Vec<Option<usize>>> = vec![Vec::new(); tables.len()];
     for (key, table, row) in entries {

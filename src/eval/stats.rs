@@ -98,7 +98,7 @@ pub fn sorted<'k>(items: &[Item<'k>], ties: TieOrder) -> Vec<Item<'k>> {
 /// A float close to the decimal: the mantissa as a float divided by a power of ten, each
 /// step within half a unit in the last place, so the result is within a few (relative
 /// error below 1e-15). Much cheaper than `to_f64`, which works digit by digit.
-fn approx(d: Decimal) -> f64 {
+pub fn approx(d: Decimal) -> f64 {
     // The mantissa has at most 96 bits and the scale at most 28, so both are in range.
     let mantissa = d.mantissa() as f64;
     mantissa / POWERS_OF_TEN.get(d.scale() as usize).copied().unwrap_or(1e28)
@@ -113,7 +113,7 @@ const POWERS_OF_TEN: [f64; 29] = [
 /// The exact order of two decimals, decided by their floats when these are far enough apart
 /// that conversion error cannot reverse them (a relative gap of 1e-9, against an error
 /// below 1e-15), and by exact comparison otherwise.
-fn compare(fa: f64, a: Decimal, fb: f64, b: Decimal) -> Ordering {
+pub fn compare(fa: f64, a: Decimal, fb: f64, b: Decimal) -> Ordering {
     let gap = (fa - fb).abs();
     if gap > 1e-9 * fa.abs().max(fb.abs()) && gap > 1e-300 {
         fa.total_cmp(&fb)
@@ -172,7 +172,7 @@ pub fn trimmed_mean(items: &[Item<'_>], trim: Decimal, round: TrimRound, ties: T
     Ok(Trimmed { mean, low, high, kept: kept.into_iter().map(row).collect(), each_end: k })
 }
 
-fn mean_of(values: impl Iterator<Item = Decimal>, n: usize) -> Result<Decimal, String> {
+pub fn mean_of(values: impl Iterator<Item = Decimal>, n: usize) -> Result<Decimal, String> {
     let mut sum = Decimal::ZERO;
     for v in values {
         sum = sum.checked_add(v).ok_or("the sum is too large")?;

@@ -57,6 +57,8 @@ impl<'t, 'm, 'a> Tracer<'t, 'm, 'a> {
     pub fn new(ev: &'t mut Evaluator<'m, 'a>, max_depth: Option<usize>, delimiters: HashMap<String, u8>) -> Self {
         let model = ev.model;
         let period = ev.frame.period.to_string();
+        // Keep each trimmed mean's members, to list them without trimming again.
+        ev.trimmings.get_or_insert_with(HashMap::new);
         Tracer {
             ev,
             model,
@@ -564,6 +566,7 @@ impl<'t, 'm, 'a> Tracer<'t, 'm, 'a> {
                     Stat::TrimmedMean { ties, .. } => *ties,
                     _ => TieOrder::Key,
                 };
+                let approx: Vec<f64> = items.iter().map(|i| stats::approx(i.value)).collect();
                 // Each frame row's place in the statistic (a vector: groups can be large).
                 let mut status: Vec<Status> = vec![Status::Used; self.ev.frame.keys.len()];
                 let mut cuts = Vec::new();
@@ -584,7 +587,17 @@ impl<'t, 'm, 'a> Tracer<'t, 'm, 'a> {
                                 .map_or_else(|| Value::missing("no value to rank"), |(_, v)| Value::Num(v))
                         }
                         Stat::TrimmedMean { trim, round, ties } => {
-                            match stats::trimmed_mean(&items, *trim, *round, *ties) {
+                            // The evaluator's choice of members, checked; made again if it fails.
+                            let site = Evaluator::stat_site(aggregate, &ctx.env);
+                            let found = self.ev.trimmings.as_ref().and_then(|t| t.get(&site)?.get(g)?.clone());
+                            let rows = self.ev.frame.keys.len();
+                            let checked =
+                                found.filter(|t| trimming_holds(&items, &approx, t, (*trim, *round, *ties), rows));
+                            let tm = match checked {
+                                Some(t) => Ok(t),
+                                None => stats::trimmed_mean(&items, *trim, *round, *ties).map(std::sync::Arc::new),
+                            };
+                            match tm {
                                 Ok(t) => {
                                     info.trimming = Some(trimming_words(items.len(), *trim, *round, *ties, &t));
                                     for (rows, st) in [
@@ -608,19 +621,12 @@ impl<'t, 'm, 'a> Tracer<'t, 'm, 'a> {
                         _ => stats::of_group(&stat, &items).map_or_else(Value::missing, Value::Num),
                     }
                 };
-                let order = sorted_order(&items, ties);
-                let total = order.len();
-                let this_rank = order.iter().position(|&i| items.get(i).is_some_and(|it| it.row == ctx.row));
-                // Large groups keep both ends, each side of every cut, and this entity.
-                let shown = |rank: usize| {
-                    total <= MEMBERS_KEPT
-                        || rank < MEMBER_EDGE
-                        || rank + MEMBER_EDGE >= total
-                        || cuts.iter().any(|c| rank + MEMBER_EDGE >= *c && rank < c + MEMBER_EDGE)
-                        || Some(rank) == this_rank
-                };
-                for (rank, &i) in order.iter().enumerate() {
-                    let Some(item) = items.get(i).filter(|_| shown(rank)) else { continue };
+                let total = items.len();
+                // Large groups show both ends, each side of every cut, and this entity: only
+                // those ranks are placed (by selection), not the whole group sorted.
+                let placed = shown_ranks(&items, &approx, ties, &cuts, ctx.row);
+                for (rank, i) in placed {
+                    let Some(item) = items.get(i) else { continue };
                     info.members.push(Member {
                         entity: item.key.to_string(),
                         value: Value::Num(item.value),
@@ -772,12 +778,14 @@ fn left_out_shown(k: usize, this: bool) -> bool {
 }
 
 /// The members' order: by value, then by key in the stated tie order, as every statistic
-/// sorts (compared first as floats, exactly when they are close).
-fn sorted_order(items: &[stats::Item<'_>], ties: TieOrder) -> Vec<usize> {
-    use rust_decimal::prelude::ToPrimitive;
-    let approx: Vec<f64> = items.iter().map(|i| i.value.to_f64().unwrap_or(0.0)).collect();
-    let mut order: Vec<usize> = (0..items.len()).collect();
-    order.sort_unstable_by(|&a, &b| {
+/// sorts (compared first as floats, exactly when they are close). Keys are distinct, so the
+/// order is total and each member has one rank.
+fn member_order<'i>(
+    items: &'i [stats::Item<'_>],
+    approx: &'i [f64],
+    ties: TieOrder,
+) -> impl Fn(&usize, &usize) -> std::cmp::Ordering + 'i {
+    move |&a, &b| {
         let (fa, fb) = (approx.get(a).copied().unwrap_or(0.0), approx.get(b).copied().unwrap_or(0.0));
         let (Some(x), Some(y)) = (items.get(a), items.get(b)) else { return std::cmp::Ordering::Equal };
         let gap = (fa - fb).abs();
@@ -787,8 +795,108 @@ fn sorted_order(items: &[stats::Item<'_>], ties: TieOrder) -> Vec<usize> {
             TieOrder::Key => x.key.cmp(y.key),
             TieOrder::KeyDescending => y.key.cmp(x.key),
         })
-    });
-    order
+    }
+}
+
+/// The members an explanation lists, as (rank, index in `items`) in rank order. A group of up to [`MEMBERS_KEPT`] lists
+/// every member; a larger one its first and last [`MEMBER_EDGE`], those on each side of
+/// every cut, and the member in frame row `this_row`. Only those ranks are placed, by successive selections
+/// (linear time), so the list is the one a full sort would give at a fraction of its cost.
+fn shown_ranks(
+    items: &[stats::Item<'_>],
+    approx: &[f64],
+    ties: TieOrder,
+    cuts: &[usize],
+    this_row: usize,
+) -> Vec<(usize, usize)> {
+    let cmp = member_order(items, approx, ties);
+    let total = items.len();
+    let mut order: Vec<usize> = (0..total).collect();
+    if total <= MEMBERS_KEPT {
+        order.sort_unstable_by(&cmp);
+        return order.into_iter().enumerate().collect();
+    }
+    let this = items.iter().position(|it| it.row == this_row);
+    let this_rank = this.map(|t| (0..total).filter(|j| cmp(j, &t) == std::cmp::Ordering::Less).count());
+    let mut windows = vec![(0, MEMBER_EDGE), (total - MEMBER_EDGE, total)];
+    windows.extend(cuts.iter().map(|c| (c.saturating_sub(MEMBER_EDGE), (c + MEMBER_EDGE).min(total))));
+    windows.extend(this_rank.map(|r| (r, r + 1)));
+    windows.retain(|(a, b)| a < b);
+    windows.sort_unstable();
+    let mut merged: Vec<(usize, usize)> = Vec::new();
+    for (a, b) in windows {
+        match merged.last_mut() {
+            Some(last) if a <= last.1 => last.1 = last.1.max(b),
+            _ => merged.push((a, b)),
+        }
+    }
+    let mut placed = Vec::new();
+    // Invariant: order[lo..] holds exactly the members of rank lo and above.
+    let mut lo = 0;
+    for (a, b) in merged {
+        if a > lo {
+            if let Some(rest) = order.get_mut(lo..) {
+                rest.select_nth_unstable_by(a - lo, &cmp);
+            }
+        }
+        if b < total {
+            if let Some(rest) = order.get_mut(a..) {
+                rest.select_nth_unstable_by(b - 1 - a, &cmp);
+            }
+        }
+        if let Some(window) = order.get_mut(a..b) {
+            window.sort_unstable_by(&cmp);
+            placed.extend(window.iter().enumerate().map(|(k, &i)| (a + k, i)));
+        }
+        lo = b;
+    }
+    placed
+}
+
+/// Whether `t` is the trimmed mean of `items` with these options: as many dropped from each
+/// end as they say, every member in exactly one place, each dropped low member before every
+/// kept one and each kept before every dropped high one (in the members' order, which is
+/// total, so the choice is unique), and its mean that of the kept values, summed in its
+/// order. Linear time: the evaluator's choice is checked, not made again.
+fn trimming_holds(
+    items: &[stats::Item<'_>],
+    approx: &[f64],
+    t: &stats::Trimmed,
+    (trim, round, ties): (Decimal, TrimRound, TieOrder),
+    rows: usize,
+) -> bool {
+    let n = items.len();
+    let k = stats::trim_count(n, trim, round);
+    if t.each_end != k || t.low.len() != k || t.high.len() != k || t.kept.len() + 2 * k != n {
+        return false;
+    }
+    // Each frame row's member; a member's slot is emptied as it is found, so none counts twice.
+    let mut at = vec![usize::MAX; rows];
+    for (i, it) in items.iter().enumerate() {
+        if let Some(slot) = at.get_mut(it.row) {
+            *slot = i;
+        }
+    }
+    let mut take = |r: &usize| at.get_mut(*r).map(|s| std::mem::replace(s, usize::MAX)).filter(|i| *i != usize::MAX);
+    let (Some(low), Some(kept), Some(high)) = (
+        t.low.iter().map(&mut take).collect::<Option<Vec<usize>>>(),
+        t.kept.iter().map(&mut take).collect::<Option<Vec<usize>>>(),
+        t.high.iter().map(&mut take).collect::<Option<Vec<usize>>>(),
+    ) else {
+        return false;
+    };
+    let cmp = member_order(items, approx, ties);
+    let last = |v: &[usize]| v.iter().copied().max_by(&cmp);
+    let first = |v: &[usize]| v.iter().copied().min_by(&cmp);
+    let before = |a: Option<usize>, b: Option<usize>| match (a, b) {
+        (Some(a), Some(b)) => cmp(&a, &b) == std::cmp::Ordering::Less,
+        _ => true,
+    };
+    if !before(last(&low), first(&kept)) || !before(last(&kept), first(&high)) {
+        return false;
+    }
+    stats::mean_of(kept.iter().filter_map(|i| items.get(*i)).map(|i| i.value), kept.len())
+        .is_ok_and(|m| m.serialize() == t.mean.serialize())
 }
 
 /// How a trimmed mean chose its members, in words an auditor can check by hand.
@@ -809,4 +917,76 @@ fn trimming_words(n: usize, trim: Decimal, round: TrimRound, ties: TieOrder, t: 
         t.each_end,
         t.kept.len()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The ranks placed by selection are those a full sort gives, for each group size
+    /// around [`MEMBERS_KEPT`], with ties in value decided by key either way.
+    #[test]
+    fn selected_ranks_match_a_full_sort() {
+        for n in [5, MEMBERS_KEPT, MEMBERS_KEPT + 1, 2_537] {
+            let keys: Vec<String> = (0..n).map(|i| format!("K{:05}", (i * 7919) % n)).collect();
+            let mut seed: u64 = 2010;
+            let items: Vec<stats::Item<'_>> = keys
+                .iter()
+                .enumerate()
+                .map(|(row, key)| {
+                    seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+                    // Few distinct values, at different scales, so that ties are common.
+                    let v = i64::try_from(seed >> 56).unwrap_or(0) % 50;
+                    let value = if row % 2 == 0 { Decimal::new(v * 10, 3) } else { Decimal::new(v, 2) };
+                    stats::Item { value, key, row: row + 3 }
+                })
+                .collect();
+            for ties in [TieOrder::Key, TieOrder::KeyDescending] {
+                let approx: Vec<f64> = items.iter().map(|i| stats::approx(i.value)).collect();
+                let mut full: Vec<usize> = (0..n).collect();
+                full.sort_by(member_order(&items, &approx, ties));
+                let this_row = 3 + n / 3;
+                let cuts = [n / 4, n - n / 4];
+                let this_rank = full.iter().position(|&i| items.get(i).is_some_and(|it| it.row == this_row));
+                let expected: Vec<(usize, usize)> = full
+                    .iter()
+                    .copied()
+                    .enumerate()
+                    .filter(|(rank, _)| {
+                        n <= MEMBERS_KEPT
+                            || *rank < MEMBER_EDGE
+                            || rank + MEMBER_EDGE >= n
+                            || cuts.iter().any(|c| rank + MEMBER_EDGE >= *c && *rank < c + MEMBER_EDGE)
+                            || Some(*rank) == this_rank
+                    })
+                    .collect();
+                assert_eq!(shown_ranks(&items, &approx, ties, &cuts, this_row), expected, "n = {n}");
+            }
+        }
+    }
+
+    /// The evaluator's trimming is accepted as it is, and refused when any member is out of
+    /// place or the mean is not that of the kept values.
+    #[test]
+    fn a_trimming_is_checked_not_trusted() {
+        let keys: Vec<String> = (0..40).map(|i| format!("K{i:02}")).collect();
+        let items: Vec<stats::Item<'_>> = keys
+            .iter()
+            .enumerate()
+            .map(|(row, key)| stats::Item { value: Decimal::new((row as i64 * 37) % 11, 1), key, row })
+            .collect();
+        let approx: Vec<f64> = items.iter().map(|i| stats::approx(i.value)).collect();
+        let options = (Decimal::new(25, 2), TrimRound::Down, TieOrder::Key);
+        let Ok(t) = stats::trimmed_mean(&items, options.0, options.1, options.2) else { panic!("no trimmed mean") };
+        assert!(trimming_holds(&items, &approx, &t, options, 40));
+        let mut swapped = t.clone();
+        std::mem::swap(&mut swapped.low[0], &mut swapped.kept[0]);
+        assert!(!trimming_holds(&items, &approx, &swapped, options, 40));
+        let mut twice = t.clone();
+        twice.kept[1] = twice.kept[0];
+        assert!(!trimming_holds(&items, &approx, &twice, options, 40));
+        let mut mean = t.clone();
+        mean.mean += Decimal::new(1, 28);
+        assert!(!trimming_holds(&items, &approx, &mean, options, 40));
+    }
 }
