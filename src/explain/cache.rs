@@ -864,12 +864,12 @@ mod tests {
         let values = vec![
             Value::Num(rust_decimal::Decimal::new(123_456_789, 4)),
             Value::Num(rust_decimal::Decimal::new(-5, 0)),
-            Value::Member("acute".into()),
+            Value::Member("group_a".into()),
             Value::Text("Leeds".into()),
             Value::Bool(true),
             Value::Date(crate::ast::Date { year: 2010, month: 3, day: 31 }),
             Value::missing("blank in data"),
-            Value::Member("acute".into()),
+            Value::Member("group_a".into()),
         ];
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let path = dir.path().join("field.bin");
@@ -880,9 +880,9 @@ mod tests {
         assert_eq!(back, values);
         let scales: Vec<u32> = back.iter().filter_map(|v| v.as_num()).map(|d| d.scale()).collect();
         assert_eq!(scales, vec![4, 0]);
-        assert_eq!(field.values(&[2, 7]).unwrap_or_default(), vec![Value::Member("acute".into()); 2]);
-        let acute = field.slots(&[2]).unwrap_or_default();
-        assert_eq!(field.rows_with(&acute[0], values.len()), Some(vec![2, 7]));
+        assert_eq!(field.values(&[2, 7]).unwrap_or_default(), vec![Value::Member("group_a".into()); 2]);
+        let group_a = field.slots(&[2]).unwrap_or_default();
+        assert_eq!(field.rows_with(&group_a[0], values.len()), Some(vec![2, 7]));
         // Truncated input is refused, never misread.
         let bytes = std::fs::read(&path).unwrap_or_default();
         std::fs::write(&path, &bytes[..bytes.len() - 1]).unwrap_or_else(|e| panic!("{e}"));

@@ -39,7 +39,7 @@ use std::path::PathBuf;
 pub struct Request {
     pub data_dir: PathBuf,
     /// `saving[finance]`, `national_average.saving[finance]`, `cost_share[finance]`,
-    /// `return_rate[acute]`, `turnover`, or `total_saving`.
+    /// `rate[small]`, `turnover`, or `total_saving`.
     pub selector: String,
     pub entity: Option<String>,
     pub period: Option<String>,

@@ -1,6 +1,6 @@
 //! What a selector names: `saving[finance]` (with `--methodology`), `national_average.saving[finance]`,
-//! a KPI `cost_share[finance]`, a parameter `return_rate[acute]`, a field `turnover`, or a
-//! total `total_saving` (with `--by org_type=acute`).
+//! a KPI `cost_share[finance]`, a parameter `rate[small]`, a field `turnover`, or a
+//! total `total_saving` (with `--by size=small`).
 
 use super::Request;
 use crate::ast::IndexDecl;
