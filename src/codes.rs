@@ -248,7 +248,7 @@ codes! {
     GroupTooSmall = "group-too-small", Warning,
         "a peer group has fewer members than the methodology's minimum",
         "Statistics over tiny groups mislead; their figures are missing, with this reason, instead.",
-        "peers same org_type minimum 5   # with 3 ambulance trusts";
+        "peers same org_type minimum 5   # with 3 organisations of one type";
     ScriptError = "script-error", Error,
         "a script failed: it does not compile, a function is missing, or a call failed or returned a non-number",
         "Scripts are user code; their failures are reported at the line and column in the `.rhai` file.",

@@ -26,7 +26,7 @@ pub enum ExplainFormat {
 ///
 /// Examples: `assay explain saving[finance] --methodology national_average --entity SA0001`,
 /// `assay explain cost_share[finance] --entity SA0001`,
-/// `assay explain total_saving --methodology national_average --by org_type=acute`.
+/// `assay explain total_saving --methodology national_average --by org_type=small`.
 #[derive(clap::Args, Debug)]
 pub struct ExplainArgs {
     /// The figure: a KPI or methodology figure with its index (`saving[finance]`,
@@ -94,7 +94,7 @@ pub fn run(args: &ExplainArgs) -> u8 {
         match b.split_once('=') {
             Some((k, v)) => by.push((k.trim().to_string(), v.trim().to_string())),
             None => {
-                eprintln!("error[usage]: `--by {b}`: write a group as `dimension=member`, e.g. `org_type=acute`");
+                eprintln!("error[usage]: `--by {b}`: write a group as `dimension=member`, e.g. `org_type=small`");
                 return EXIT_USAGE;
             }
         }

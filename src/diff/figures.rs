@@ -164,7 +164,7 @@ fn round_text(text: &str, unit: &crate::eval::run::UnitOut) -> String {
     }
 }
 
-/// A methodology total whose value changed: `national_average.saving by org_type (acute)`.
+/// A methodology total whose value changed: `national_average.saving by org_type (small)`.
 #[derive(Debug, Clone, Serialize)]
 pub struct MovedTotal {
     pub period: String,

@@ -54,7 +54,7 @@ impl Kind {
 #[derive(Debug, Clone)]
 pub struct Node {
     pub kind: Kind,
-    /// As a formula writes it: `saving[finance]`, `return_rate[acute]`.
+    /// As a formula writes it: `saving[finance]`, `rate[small]`.
     pub name: String,
     pub methodology: Option<String>,
     pub entity: Option<String>,

@@ -44,7 +44,7 @@ pub struct Request {
     pub entity: Option<String>,
     pub period: Option<String>,
     pub methodology: Option<String>,
-    /// A total's group: `org_type=acute`.
+    /// A total's group: `org_type=small`.
     pub by: Vec<(String, String)>,
     /// Levels of inputs to follow (none: all, down to the data).
     pub depth: Option<usize>,

@@ -401,7 +401,7 @@ fn check_totals(
 /// What an expectation's figure names: the target, its index declarations and its unit.
 type Definition<'m> = (Target, &'m [Spanned<IndexDecl>], Option<&'m UnitExpr>);
 
-/// `cost_share[finance]`, `national_average.saving[finance]`, `return_rate[acute]`.
+/// `cost_share[finance]`, `national_average.saving[finance]`, `rate[small]`.
 fn resolve<'e>(model: &Model<'_>, e: &'e Expectation, diags: &mut Vec<Diagnostic>) -> Option<Resolved<'e>> {
     let bad = |message: String, help: String| {
         Diagnostic::new(Code::TestFileInvalid, message).primary(e.figure_span, "in this figure").help(help)

@@ -73,7 +73,7 @@ pub struct Expectation {
     /// The entity; empty for a total.
     pub entity: String,
     /// A methodology total (`total:` instead of `figure:`), with its `by` members:
-    /// `{org_type: acute}`; none for the grand total.
+    /// `{org_type: small}`; none for the grand total.
     pub total: Option<Vec<(String, String)>>,
     pub expected: Expected,
     pub tolerance: Option<Decimal>,
@@ -358,7 +358,7 @@ impl Reader {
                 let mut by = Vec::new();
                 if let Some(b) = n.get("by") {
                     if !matches!(b.kind, Kind::Map(_)) {
-                        self.problem(b, "`by` is a mapping", "not a mapping", "such as `by: {org_type: acute}`");
+                        self.problem(b, "`by` is a mapping", "not a mapping", "such as `by: {org_type: small}`");
                         return None;
                     }
                     for (k, v) in b.entries() {
@@ -454,4 +454,4 @@ impl Reader {
 }
 
 pub const EXAMPLE: &str = "a test file looks like:\n\
-cases:\n  - name: saving above the average\n    period: 2009/10\n    entities:\n      - {organisation: A1, org_type: acute, turnover: 1000, cost: {finance: 30}}\n    expect:\n      - {figure: cost_share[finance], entity: A1, value: 3}";
+cases:\n  - name: saving above the average\n    period: 2009/10\n    entities:\n      - {organisation: A1, org_type: small, turnover: 1000, cost: {finance: 30}}\n    expect:\n      - {figure: cost_share[finance], entity: A1, value: 3}";
