@@ -32,6 +32,21 @@ impl Stamp {
     pub fn new(rules: Vec<FileStamp>, data: Vec<FileStamp>) -> Stamp {
         Stamp { tool: "assay".to_string(), version: env!("CARGO_PKG_VERSION").to_string(), rules, data }
     }
+
+    /// The stamp of a run over these rule files and these loaded data tables.
+    pub fn of(rules: &[crate::source::SourceFile], tables: &[crate::data::Table]) -> Stamp {
+        let data = tables
+            .iter()
+            .flat_map(|t| &t.files)
+            .map(|f| FileStamp { path: f.display.clone(), sha256: f.sha256.clone() })
+            .collect();
+        Stamp::new(rule_stamps(rules), data)
+    }
+}
+
+/// Each rule file's path and SHA-256.
+pub fn rule_stamps(rules: &[crate::source::SourceFile]) -> Vec<FileStamp> {
+    rules.iter().map(|f| FileStamp { path: f.name.clone(), sha256: sha256_hex(f.text.as_bytes()) }).collect()
 }
 
 #[cfg(test)]

@@ -224,13 +224,7 @@ pub fn run(
     if diags.iter().any(Diagnostic::is_error) {
         return (None, diags);
     }
-    let stamp = Stamp::new(
-        tree.files
-            .iter()
-            .map(|f| FileStamp { path: f.name.clone(), sha256: crate::stamp::sha256_hex(f.text.as_bytes()) })
-            .collect(),
-        data_stamps,
-    );
+    let stamp = Stamp::new(crate::stamp::rule_stamps(&tree.files), data_stamps);
     let notices =
         request.data.parent().filter(|_| request.data.is_file()).map_or(request.data.as_path(), |p| p).join("NOTICE");
     let notices = std::fs::read_to_string(notices)

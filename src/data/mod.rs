@@ -9,6 +9,8 @@ mod sheet;
 mod spec;
 mod yaml;
 
+pub use yaml::CharOffsets;
+
 pub use cells::CellProblem;
 pub use spec::{DatasetSpec, FieldKey, FieldKind, FieldSpec};
 

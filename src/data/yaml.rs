@@ -166,10 +166,10 @@ fn span_of(node: &MarkedYaml<'_>, offsets: &CharOffsets) -> (usize, usize) {
 }
 
 /// Character index to byte offset (YAML positions count characters).
-struct CharOffsets(Option<Vec<usize>>);
+pub struct CharOffsets(Option<Vec<usize>>);
 
 impl CharOffsets {
-    fn new(text: &str) -> CharOffsets {
+    pub fn new(text: &str) -> CharOffsets {
         if text.is_ascii() {
             CharOffsets(None)
         } else {
@@ -179,7 +179,7 @@ impl CharOffsets {
         }
     }
 
-    fn byte(&self, index: usize) -> usize {
+    pub fn byte(&self, index: usize) -> usize {
         match &self.0 {
             None => index,
             Some(v) => v.get(index).copied().unwrap_or_else(|| v.last().copied().unwrap_or(0)),

@@ -14,7 +14,7 @@ use crate::data::{self, DatasetSpec, LoadContext, RowCounts, Table};
 use crate::diagnostic::Diagnostic;
 use crate::load::RuleTree;
 use crate::source::{SourceFile, Spanned};
-use crate::stamp::{FileStamp, Stamp};
+use crate::stamp::Stamp;
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 use std::collections::HashMap;
@@ -178,17 +178,7 @@ pub fn run(tree: &RuleTree, request: &Request, sources: &mut Vec<SourceFile>) ->
     if diags.iter().any(Diagnostic::is_error) {
         return (None, diags);
     }
-    let stamp = Stamp::new(
-        tree.files
-            .iter()
-            .map(|f| FileStamp { path: f.name.clone(), sha256: crate::stamp::sha256_hex(f.text.as_bytes()) })
-            .collect(),
-        tables
-            .iter()
-            .flat_map(|t| &t.files)
-            .map(|f| FileStamp { path: f.display.clone(), sha256: f.sha256.clone() })
-            .collect(),
-    );
+    let stamp = Stamp::of(&tree.files, &tables);
     let notices = notice(&request.data_dir).into_iter().collect();
     let counts = tables.iter().map(|t| (t.dataset.clone(), t.counts)).collect();
     let methodologies = methodologies.iter().map(|(n, _)| n.to_string()).collect();

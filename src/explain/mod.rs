@@ -31,7 +31,7 @@ use crate::eval::model::Model;
 use crate::eval::script::ScriptHost;
 use crate::load::RuleTree;
 use crate::source::SourceFile;
-use crate::stamp::{FileStamp, Stamp};
+use crate::stamp::Stamp;
 use graph::Graph;
 use std::path::PathBuf;
 
@@ -179,17 +179,7 @@ pub fn explain_many(
     if diags.iter().any(Diagnostic::is_error) {
         return (None, diags);
     }
-    let stamp = Stamp::new(
-        tree.files
-            .iter()
-            .map(|f| FileStamp { path: f.name.clone(), sha256: crate::stamp::sha256_hex(f.text.as_bytes()) })
-            .collect(),
-        tables
-            .iter()
-            .flat_map(|t| &t.files)
-            .map(|f| FileStamp { path: f.display.clone(), sha256: f.sha256.clone() })
-            .collect(),
-    );
+    let stamp = Stamp::of(&tree.files, &tables);
     let notices = crate::eval::run::notice(&first.data_dir).into_iter().collect();
     let graph = Graph { stamp, notices, period: period.to_string(), nodes, root: 0, against: None };
     (Some((graph, roots)), diags)

@@ -1,6 +1,7 @@
 //! A test file's YAML as a small tree whose every node keeps its byte range, so that a
 //! mistake in a test file is a diagnostic underlining it (as YAML data files are read).
 
+use crate::data::CharOffsets;
 use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
 
 /// A YAML node and where it was written (byte offsets).
@@ -75,26 +76,4 @@ fn convert(node: &MarkedYaml<'_>, text: &str, offsets: &CharOffsets) -> Node {
         _ => Kind::Null,
     };
     Node { kind, start, end }
-}
-
-/// Character index to byte offset (YAML positions count characters).
-struct CharOffsets(Option<Vec<usize>>);
-
-impl CharOffsets {
-    fn new(text: &str) -> CharOffsets {
-        if text.is_ascii() {
-            CharOffsets(None)
-        } else {
-            let mut v: Vec<usize> = text.char_indices().map(|(b, _)| b).collect();
-            v.push(text.len());
-            CharOffsets(Some(v))
-        }
-    }
-
-    fn byte(&self, index: usize) -> usize {
-        match &self.0 {
-            None => index,
-            Some(v) => v.get(index).copied().unwrap_or_else(|| v.last().copied().unwrap_or(0)),
-        }
-    }
 }
