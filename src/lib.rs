@@ -12,6 +12,7 @@ pub mod codes;
 pub mod data;
 pub mod diagnostic;
 pub mod diff;
+pub mod discard;
 pub mod eval;
 pub mod explain;
 pub mod fasthash;

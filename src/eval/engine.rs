@@ -70,6 +70,14 @@ pub type Trimmings = Vec<Option<Arc<stats::Trimmed>>>;
 /// Where a methodology's peer groups are taken, its minimum, and the groups below it.
 type SmallGroups = (Span, usize, Vec<(String, usize)>);
 
+/// The evaluator of the whole peer frame that a one-entity evaluator hands its statistics
+/// to, and the entity's row in it: `assay explain` computes one entity's arithmetic alone,
+/// and only what a statistic needs over the group.
+pub struct Peers<'m, 'a> {
+    pub ev: Box<Evaluator<'m, 'a>>,
+    pub row: usize,
+}
+
 pub struct Evaluator<'m, 'a> {
     pub model: &'m Model<'a>,
     pub frame: &'m Frame<'m>,
@@ -86,6 +94,8 @@ pub struct Evaluator<'m, 'a> {
     /// Each trimmed mean's choice of members, when someone asked: `assay explain` lists them
     /// and checks the choice rather than making it again.
     pub trimmings: Option<HashMap<StatSite, Trimmings>>,
+    /// Where statistics are taken when this evaluator's frame is one entity of a group.
+    pub peers: Option<Peers<'m, 'a>>,
 }
 
 impl<'m, 'a> Evaluator<'m, 'a> {
@@ -102,6 +112,33 @@ impl<'m, 'a> Evaluator<'m, 'a> {
             diagnostics: Vec::new(),
             recorder: None,
             trimmings: None,
+            peers: None,
+        }
+    }
+
+    /// The columns and groups this evaluator (and its peer evaluator) computed, owned, to
+    /// be freed elsewhere ([`crate::discard::later`]).
+    pub fn into_results(self) -> Vec<(Vec<Column>, Vec<Arc<Groups>>)> {
+        let mut out = vec![(self.cache.into_values().collect(), self.groups.into_values().collect())];
+        if let Some(p) = self.peers {
+            out.extend(p.ev.into_results());
+        }
+        out
+    }
+
+    /// Keep each trimmed mean's choice of members (here and in the peer evaluator).
+    pub fn keep_trimmings(&mut self) {
+        self.trimmings.get_or_insert_with(HashMap::new);
+        if let Some(p) = self.peers.as_mut() {
+            p.ev.keep_trimmings();
+        }
+    }
+
+    /// The evaluator that takes statistics, and the row `row` of this frame has in it.
+    pub fn for_statistics(&mut self, row: usize) -> (&mut Evaluator<'m, 'a>, usize) {
+        match self.peers {
+            Some(ref mut p) => (&mut p.ev, p.row),
+            None => (self, row),
         }
     }
 
@@ -526,6 +563,10 @@ impl<'m, 'a> Evaluator<'m, 'a> {
     }
 
     fn over(&mut self, aggregate: &Expr, group: &Name, env: &Env<'_>) -> Column {
+        if let Some(p) = self.peers.as_mut() {
+            // One entity's frame: the statistic over its group, from the peer evaluator.
+            return Column::Const(p.ev.over(aggregate, group, env).get(p.row).clone());
+        }
         let ExprKind::Call { function, args } = &aggregate.node else {
             return Column::Const(Value::missing("not a statistic"));
         };
@@ -580,6 +621,14 @@ impl<'m, 'a> Evaluator<'m, 'a> {
 
     /// Report what the evaluation noticed: one warning per methodology with small groups.
     pub fn finish(&mut self) {
+        if let Some(p) = self.peers.as_mut() {
+            p.ev.finish();
+            for d in std::mem::take(&mut p.ev.diagnostics) {
+                if !self.diagnostics.iter().any(|x| x.code == d.code && x.message == d.message) {
+                    self.diagnostics.push(d);
+                }
+            }
+        }
         for (meth, (span, minimum, groups)) in std::mem::take(&mut self.small_groups) {
             let listed: Vec<String> = groups.iter().take(6).map(|(l, n)| format!("`{l}` ({n})")).collect();
             let more = if groups.len() > 6 { format!(" and {} more", groups.len() - 6) } else { String::new() };

@@ -3,18 +3,22 @@
 //! Adding `rust_decimal`s one by one rounds whenever a running sum outgrows 96 bits of
 //! mantissa, so the same values added in another order (or first by group, then across
 //! groups) can differ in the last digits: two totals of one figure, declared with and
-//! without `by`, would disagree. Here mantissas are added per scale in `i128` (exactly:
-//! a 96-bit mantissa leaves 31 bits of headroom, two billion terms), and the sum is
-//! rounded once, when it is read.
+//! without `by`, would disagree. Here mantissas are added per scale in `i128`; when the
+//! sum is read, the scales are combined exactly (a whole part and a fraction in units of
+//! 10^-28, the finest scale a decimal has) and the result is rounded once, half to even.
 
 use rust_decimal::Decimal;
 
-/// `rust_decimal`'s largest scale.
-const SCALES: usize = 29;
+/// 10^28: the fraction's unit is 10^-28.
+const ONE: i128 = 10_000_000_000_000_000_000_000_000_000;
+/// 2^96: a decimal's mantissa is below this.
+const MANTISSA_LIMIT: u128 = 1 << 96;
 
 #[derive(Debug, Clone, Default)]
 pub struct ExactSum {
-    by_scale: [i128; SCALES],
+    /// Mantissas added per scale: exactly, as a 96-bit mantissa leaves 31 bits of headroom
+    /// (two billion terms).
+    by_scale: [i128; 29],
     overflow: bool,
 }
 
@@ -38,34 +42,87 @@ impl ExactSum {
         }
     }
 
-    /// The sum, rounded to a decimal (half to even) only where it needs more than 96 bits;
+    /// The sum, rounded (half to even) only where it needs more than 96 bits of mantissa;
     /// `None` if it does not fit a decimal at all.
     pub fn value(&self) -> Option<Decimal> {
         if self.overflow {
             return None;
         }
-        // Scales from the finest: each partial sum is exact until the coarser ones join it.
-        let mut total = Decimal::ZERO;
-        for (s, m) in self.by_scale.iter().enumerate().rev() {
-            if *m != 0 {
-                total = total.checked_add(to_decimal(*m, u32::try_from(s).ok()?)?)?;
+        // The exact sum as a whole part and a fraction in units of 10^-28.
+        let (mut whole, mut fraction) = (0i128, 0i128);
+        for (scale, m) in self.by_scale.iter().enumerate() {
+            let unit = *POW10.get(scale)?;
+            let finer = *POW10.get(28 - scale)?;
+            whole = whole.checked_add(m / unit)?;
+            // |m % unit| < 10^scale, so the product is below 10^28.
+            fraction = fraction.checked_add((m % unit) * finer)?;
+        }
+        whole = whole.checked_add(fraction / ONE)?;
+        fraction %= ONE;
+        // Both parts with one sign.
+        if whole > 0 && fraction < 0 {
+            whole -= 1;
+            fraction += ONE;
+        } else if whole < 0 && fraction > 0 {
+            whole += 1;
+            fraction -= ONE;
+        }
+        let negative = whole < 0 || fraction < 0;
+        let (whole, fraction) = (whole.unsigned_abs(), fraction.unsigned_abs());
+        // The finest scale whose mantissa fits, after rounding the digits below it.
+        for scale in (0..=28usize).rev() {
+            let dropped = POW10.get(28 - scale)?.unsigned_abs();
+            let Some(kept) =
+                whole.checked_mul(POW10.get(scale)?.unsigned_abs()).and_then(|w| w.checked_add(fraction / dropped))
+            else {
+                continue;
+            };
+            let rest = fraction % dropped;
+            let half = dropped / 2;
+            let up = dropped > 1 && (rest > half || (rest == half && kept % 2 == 1));
+            let mantissa = if up { kept + 1 } else { kept };
+            if mantissa < MANTISSA_LIMIT {
+                let signed = i128::try_from(mantissa).ok()?;
+                let scale = u32::try_from(scale).ok()?;
+                return Decimal::try_from_i128_with_scale(if negative { -signed } else { signed }, scale).ok();
             }
         }
-        Some(total)
+        None
     }
 }
 
-/// `mantissa × 10^-scale` as a decimal, dropping digits (half to even) until it fits.
-fn to_decimal(mut mantissa: i128, mut scale: u32) -> Option<Decimal> {
-    const LIMIT: u128 = 1 << 96;
-    while mantissa.unsigned_abs() >= LIMIT {
-        scale = scale.checked_sub(1)?;
-        let (q, r) = (mantissa / 10, mantissa % 10);
-        let away = r.abs() > 5 || (r.abs() == 5 && q % 2 != 0);
-        mantissa = if away { q + r.signum() } else { q };
-    }
-    Decimal::try_from_i128_with_scale(mantissa, scale).ok()
-}
+/// 10^0 to 10^28.
+const POW10: [i128; 29] = [
+    1,
+    10,
+    100,
+    1_000,
+    10_000,
+    100_000,
+    1_000_000,
+    10_000_000,
+    100_000_000,
+    1_000_000_000,
+    10_000_000_000,
+    100_000_000_000,
+    1_000_000_000_000,
+    10_000_000_000_000,
+    100_000_000_000_000,
+    1_000_000_000_000_000,
+    10_000_000_000_000_000,
+    100_000_000_000_000_000,
+    1_000_000_000_000_000_000,
+    10_000_000_000_000_000_000,
+    100_000_000_000_000_000_000,
+    1_000_000_000_000_000_000_000,
+    10_000_000_000_000_000_000_000,
+    100_000_000_000_000_000_000_000,
+    1_000_000_000_000_000_000_000_000,
+    10_000_000_000_000_000_000_000_000,
+    100_000_000_000_000_000_000_000_000,
+    1_000_000_000_000_000_000_000_000_000,
+    ONE,
+];
 
 #[cfg(test)]
 mod tests {
@@ -76,6 +133,12 @@ mod tests {
         Decimal::from_str(s).unwrap()
     }
 
+    fn sum(values: &[Decimal]) -> Option<Decimal> {
+        let mut s = ExactSum::default();
+        values.iter().for_each(|v| s.add(*v));
+        s.value()
+    }
+
     #[test]
     fn order_and_grouping_do_not_change_the_sum() {
         // 28-digit values whose running sums outgrow 96 bits.
@@ -83,10 +146,9 @@ mod tests {
             .map(|i| d("568618.09293610331263774390817") * Decimal::from(i) / d("7.3"))
             .chain([d("0.1"), d("-3.25"), d("1e-28"), d("79228162514264337593543950")])
             .collect();
-        let mut forward = ExactSum::default();
-        values.iter().for_each(|v| forward.add(*v));
-        let mut backward = ExactSum::default();
-        values.iter().rev().for_each(|v| backward.add(*v));
+        let forward = sum(&values).unwrap();
+        let backward: Vec<Decimal> = values.iter().rev().copied().collect();
+        assert_eq!(sum(&backward), Some(forward));
         let (mut odd, mut even) = (ExactSum::default(), ExactSum::default());
         for (i, v) in values.iter().enumerate() {
             if i % 2 == 0 {
@@ -96,32 +158,38 @@ mod tests {
             }
         }
         odd.merge(&even);
-        let sum = forward.value().unwrap();
-        assert_eq!(backward.value(), Some(sum));
-        assert_eq!(odd.value(), Some(sum));
+        assert_eq!(odd.value(), Some(forward));
     }
 
     #[test]
-    fn small_sums_are_exact_and_rounding_is_half_to_even() {
-        let mut s = ExactSum::default();
-        [d("0.1"), d("0.2"), d("-0.3"), d("12.345")].iter().for_each(|v| s.add(*v));
-        assert_eq!(s.value(), Some(d("12.345")));
-        // Just over 96 bits at scale 1 needs one digit dropped: a final 5 rounds to even.
-        let even = (1i128 << 96) - 2;
-        let rounded = Decimal::try_from_i128_with_scale(even, 0).ok();
-        assert!(rounded.is_some());
-        assert_eq!(to_decimal(even * 10 + 5, 1), rounded);
-        assert_eq!(to_decimal((even - 1) * 10 + 5, 1), rounded);
-        assert_eq!(to_decimal(-(even * 10 + 5), 1), rounded.map(|r| -r));
-        assert_eq!(to_decimal(even * 10 + 6, 1), Decimal::try_from_i128_with_scale(even + 1, 0).ok());
-        assert_eq!(to_decimal(i128::MAX, 0), None);
+    fn small_sums_are_exact() {
+        assert_eq!(sum(&[d("0.1"), d("0.2"), d("-0.3"), d("12.345")]), Some(d("12.345")));
+        assert_eq!(sum(&[d("-1.75"), d("0.5")]), Some(d("-1.25")));
+        assert_eq!(sum(&[d("2"), d("-0.0000000000000000000000000001")]), Some(d("1.9999999999999999999999999999")));
+        assert_eq!(sum(&[]), Some(Decimal::ZERO));
+    }
+
+    #[test]
+    fn rounding_is_once_and_half_to_even() {
+        // Two thirds at 28 places plus 1e-28 (a 29-place literal rounds to that), and 19:
+        // the exact sum 19.6666666666666666666666666667 has 30 digits, one too many, so it is
+        // rounded once, at 27 places.
+        let third = d("0.3333333333333333333333333333");
+        let terms = [third, third, d("0.00000000000000000000000000005"), d("19")];
+        assert_eq!(sum(&terms[..3]).map(|v| v.to_string()), Some("0.6666666666666666666666666667".into()));
+        assert_eq!(sum(&terms), Some(d("19.666666666666666666666666667")));
+        // A dropped digit of exactly one half goes to the even neighbour.
+        let halfway = [d("1.0000000000000000000000000005"), d("10")];
+        assert_eq!(sum(&halfway), Some(d("11.000000000000000000000000000")));
+        let above = [d("1.0000000000000000000000000015"), d("10")];
+        assert_eq!(sum(&above), Some(d("11.000000000000000000000000002")));
+        let negative = [d("-1.0000000000000000000000000015"), d("-10")];
+        assert_eq!(sum(&negative), Some(d("-11.000000000000000000000000002")));
     }
 
     #[test]
     fn too_large_for_a_decimal_is_none() {
-        let mut s = ExactSum::default();
-        s.add(Decimal::MAX);
-        s.add(Decimal::MAX);
-        assert_eq!(s.value(), None);
+        assert_eq!(sum(&[Decimal::MAX, Decimal::MAX]), None);
+        assert_eq!(sum(&[Decimal::MAX, Decimal::MAX, Decimal::MIN, Decimal::MIN, Decimal::ONE]), Some(Decimal::ONE));
     }
 }

@@ -22,12 +22,29 @@ pub struct Frame<'t> {
     pub rows: Vec<Vec<Option<usize>>>,
 }
 
-impl Frame<'_> {
+impl<'t> Frame<'t> {
     pub fn period_label(&self) -> String {
         if self.period.is_empty() {
             "the data".to_string()
         } else {
             format!("period {}", self.period)
+        }
+    }
+
+    /// The entity keys, owned (the rest of the frame borrows the tables).
+    pub fn into_keys(self) -> Vec<Arc<str>> {
+        self.keys
+    }
+
+    /// The frame of one of its entities alone: its figures are computed over one row,
+    /// with statistics delegated to this whole frame (see [`super::engine::Peers`]).
+    pub fn single(&self, row: usize) -> Frame<'t> {
+        Frame {
+            period: self.period.clone(),
+            date: self.date,
+            keys: self.keys.get(row).cloned().into_iter().collect(),
+            tables: self.tables,
+            rows: self.rows.iter().map(|r| vec![r.get(row).copied().flatten()]).collect(),
         }
     }
 
@@ -38,7 +55,10 @@ impl Frame<'_> {
         let rows = self.rows.get(t)?;
         let absent = Value::missing(format!("no row in dataset `{}`", table.dataset));
         let gather = |r: &Option<usize>| r.and_then(|i| values.get(i)).cloned().unwrap_or_else(|| absent.clone());
-        let column: Vec<Value> = if rows.len() >= PARALLEL_ROWS {
+        // Text and members share one `Arc` per distinct value: cloning those from two
+        // threads at once fights over its count, so only numbers are gathered in parallel.
+        let numbers = values.first().is_some_and(|v| matches!(v, Value::Num(_)));
+        let column: Vec<Value> = if rows.len() >= PARALLEL_ROWS && numbers {
             rows.par_iter().map(gather).collect()
         } else {
             rows.iter().map(gather).collect()
@@ -61,6 +81,20 @@ pub fn periods(tables: &[Table]) -> Vec<Arc<str>> {
 /// The frame of one period. A dataset without a period column applies to every period.
 pub fn build<'t>(tables: &'t [Table], specs: &[DatasetSpec], period: &Arc<str>) -> Frame<'t> {
     let in_period = |t: &Table, i: usize| t.periods.get(i).is_some_and(|p| p.is_empty() || p == period);
+    let start = specs.iter().find_map(|s| s.period_start).unwrap_or((1, 1));
+    let date = period_date(period, start);
+    // One entity table, wholly in the period, keys sorted and distinct (as the explain
+    // cache gives a peer group): the frame is the table's own rows, without a sort.
+    let entity_tables: Vec<usize> = (0..tables.len()).filter(|t| tables.get(*t).is_some_and(|t| !t.records)).collect();
+    if let [only] = entity_tables.as_slice() {
+        if let Some(t) = tables.get(*only) {
+            let n = t.keys.len();
+            if (0..n).all(|i| in_period(t, i)) && t.keys.windows(2).all(|w| matches!(w, [a, b] if a < b)) {
+                let rows = (0..tables.len()).map(|i| (0..n).map(|r| (i == *only).then_some(r)).collect()).collect();
+                return Frame { period: period.clone(), date, keys: t.keys.clone(), tables, rows };
+            }
+        }
+    }
     // Every (key, table, row) of the period, sorted by key: entities are the distinct keys,
     // and each table's row for an entity falls out of the same pass (no hashing).
     let mut entries: Vec<(&Arc<str>, usize, usize)> = tables
@@ -89,8 +123,7 @@ pub fn build<'t>(tables: &'t [Table], specs: &[DatasetSpec], period: &Arc<str>) 
             slot.get_or_insert(row);
         }
     }
-    let start = specs.iter().find_map(|s| s.period_start).unwrap_or((1, 1));
-    Frame { period: period.clone(), date: period_date(period, start), keys, tables, rows }
+    Frame { period: period.clone(), date, keys, tables, rows }
 }
 
 /// `2009/10` with periods starting on 04-01 → 2009-04-01.

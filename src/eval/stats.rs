@@ -122,6 +122,29 @@ pub fn compare(fa: f64, a: Decimal, fb: f64, b: Decimal) -> Ordering {
     }
 }
 
+/// The members' order for trimming: by value, then by key as `ties` says. Each member is
+/// `(approx(value), index in items)`: the float decides when far enough from the other's,
+/// and only then are the items themselves read (the common case touches no item).
+pub fn member_order<'i>(
+    items: &'i [Item<'_>],
+    ties: TieOrder,
+) -> impl Fn(&(f64, usize), &(f64, usize)) -> Ordering + Copy + 'i {
+    move |a, b| {
+        let (fa, fb) = (a.0, b.0);
+        let gap = (fa - fb).abs();
+        if gap > 1e-9 * fa.abs().max(fb.abs()) && gap > 1e-300 {
+            return fa.total_cmp(&fb);
+        }
+        match (items.get(a.1), items.get(b.1)) {
+            (Some(x), Some(y)) => x.value.cmp(&y.value).then_with(|| match ties {
+                TieOrder::Key => x.key.cmp(y.key),
+                TieOrder::KeyDescending => y.key.cmp(x.key),
+            }),
+            _ => Ordering::Equal,
+        }
+    }
+}
+
 /// Decimals sorted ascending, with the float pre-comparison of [`sorted`].
 fn sorted_values(items: &[Item<'_>]) -> Vec<Decimal> {
     let mut v: Vec<(f64, Decimal)> = items.iter().map(|i| (approx(i.value), i.value)).collect();
@@ -150,13 +173,7 @@ pub fn trimmed_mean(items: &[Item<'_>], trim: Decimal, round: TrimRound, ties: T
         return Err(format!("trimming {k} from each end of {n} values leaves none"));
     }
     let mut order: Vec<(f64, usize)> = items.iter().enumerate().map(|(i, it)| (approx(it.value), i)).collect();
-    let by_value_then_key = |a: &(f64, usize), b: &(f64, usize)| match (items.get(a.1), items.get(b.1)) {
-        (Some(x), Some(y)) => compare(a.0, x.value, b.0, y.value).then_with(|| match ties {
-            TieOrder::Key => x.key.cmp(y.key),
-            TieOrder::KeyDescending => y.key.cmp(x.key),
-        }),
-        _ => Ordering::Equal,
-    };
+    let by_value_then_key = member_order(items, ties);
     if k > 0 {
         order.select_nth_unstable_by(k - 1, by_value_then_key);
         if let Some(rest) = order.get_mut(k..) {
@@ -173,14 +190,17 @@ pub fn trimmed_mean(items: &[Item<'_>], trim: Decimal, round: TrimRound, ties: T
 }
 
 pub fn mean_of(values: impl Iterator<Item = Decimal>, n: usize) -> Result<Decimal, String> {
-    let mut sum = Decimal::ZERO;
-    for v in values {
-        sum = sum.checked_add(v).ok_or("the sum is too large")?;
-    }
     if n == 0 {
         return Err("no values".into());
     }
-    sum.checked_div(Decimal::from(n)).ok_or_else(|| "the mean cannot be computed".into())
+    sum_of(values)?.checked_div(Decimal::from(n)).ok_or_else(|| "the mean cannot be computed".into())
+}
+
+/// The exact sum, rounded once at the end: the same whatever the order of the values.
+pub fn sum_of(values: impl Iterator<Item = Decimal>) -> Result<Decimal, String> {
+    let mut sum = super::exact_sum::ExactSum::default();
+    values.for_each(|v| sum.add(v));
+    sum.value().ok_or_else(|| "the sum is too large".into())
 }
 
 /// The statistic of a whole group (for rank and percentile rank, see [`of_member`]).
@@ -189,13 +209,7 @@ pub fn of_group(stat: &Stat, items: &[Item<'_>]) -> Result<Decimal, String> {
     match stat {
         Stat::Count => Ok(Decimal::from(n)),
         Stat::Sum if items.is_empty() => Err("no values".into()),
-        Stat::Sum => {
-            let mut sum = Decimal::ZERO;
-            for i in items {
-                sum = sum.checked_add(i.value).ok_or("the sum is too large")?;
-            }
-            Ok(sum)
-        }
+        Stat::Sum => sum_of(items.iter().map(|i| i.value)),
         Stat::Mean => mean_of(items.iter().map(|i| i.value), n),
         Stat::Median => quantile(items, Decimal::new(5, 1), QuantileMethod::Midpoint),
         Stat::Min => items.iter().map(|i| i.value).min().ok_or_else(|| "no values".into()),

@@ -14,6 +14,7 @@
 
 use crate::data::{self, DatasetSpec, FieldKind, FieldSpec, LoadContext, LoadedFile, RowCounts, RowOrigin, Table};
 use crate::eval::value::{Reason, Value};
+use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::fs::File;
@@ -624,29 +625,42 @@ fn read(entry: &Path, spec: &DatasetSpec, filter: Option<&Filter<'_>>) -> Option
     };
     let restricted = chosen.is_some();
     let rows = chosen.unwrap_or_else(|| (0..n).collect());
-    let mut keys = Vec::with_capacity(rows.len());
-    rows_part.gather(at.keys, at.key_slot, &rows, |b| {
-        keys.push(Arc::from(slot_key(b)?));
-        Some(())
-    })?;
-    let periods = match period_dict.as_slice() {
-        [one] => vec![one.clone(); rows.len()],
-        _ => period_ids(&mut rows_part, &at, &rows)?
-            .into_iter()
-            .map(|p| period_dict.get(p).cloned())
-            .collect::<Option<Vec<_>>>()?,
+    // The rows' keys, periods and origins on one thread, the fields' values on others.
+    type Identity = (Vec<Arc<str>>, Vec<Arc<str>>, Vec<RowOrigin>);
+    let identity = || -> Option<Identity> {
+        let mut keys = Vec::with_capacity(rows.len());
+        rows_part.gather(at.keys, at.key_slot, &rows, |b| {
+            keys.push(Arc::from(slot_key(b)?));
+            Some(())
+        })?;
+        let periods = match period_dict.as_slice() {
+            [one] => vec![one.clone(); rows.len()],
+            _ => period_ids(&mut rows_part, &at, &rows)?
+                .into_iter()
+                .map(|p| period_dict.get(p).cloned())
+                .collect::<Option<Vec<_>>>()?,
+        };
+        let mut origins = Vec::with_capacity(rows.len());
+        rows_part.gather(at.origins, ORIGIN_BYTES, &rows, |b| {
+            origins.push(Dec { buf: b, pos: 0 }.origin()?);
+            Some(())
+        })?;
+        Some((keys, periods, origins))
     };
-    let mut origins = Vec::with_capacity(rows.len());
-    rows_part.gather(at.origins, ORIGIN_BYTES, &rows, |b| {
-        origins.push(Dec { buf: b, pos: 0 }.origin()?);
-        Some(())
-    })?;
+    let values = || -> Option<Vec<_>> {
+        fields
+            .into_par_iter()
+            .map(|(key, mut field)| Some((key, field.values(&rows)?, field.index)))
+            .collect::<Option<Vec<_>>>()
+    };
+    let (identity, values) = rayon::join(identity, values);
+    let ((keys, periods, origins), values) = (identity?, values?);
     let parts = if has_parts { Some(parts(&entry.join("parts.bin"), n, &rows)?) } else { None };
     let mut columns = BTreeMap::new();
     let mut column_index = BTreeMap::new();
-    for (key, mut field) in fields {
-        columns.insert(key.clone(), field.values(&rows)?);
-        column_index.insert(key, field.index);
+    for (key, values, index) in values {
+        columns.insert(key.clone(), values);
+        column_index.insert(key, index);
     }
     let table = Table {
         dataset,

@@ -25,7 +25,7 @@ use crate::check::suggest;
 use crate::codes::Code;
 use crate::data::{DatasetSpec, LoadContext, Table};
 use crate::diagnostic::Diagnostic;
-use crate::eval::engine::{Evaluator, Target};
+use crate::eval::engine::{Evaluator, Peers, Target};
 use crate::eval::frame;
 use crate::eval::model::Model;
 use crate::eval::script::ScriptHost;
@@ -162,12 +162,29 @@ pub fn explain_many(
     timer.lap("restrict to the peer group");
     let frame = frame::build(&tables, &specs, &period);
     timer.lap("build frame");
-    let mut ev = Evaluator::new(&model, &frame, Some(&scripts));
+    // One entity's figure: its own arithmetic over its row alone, statistics over the
+    // frame (its peer group). Totals and several requests use the whole frame.
+    let focus = match (requests, subjects.as_slice()) {
+        ([request], [Ok(Subject::Target(t, _))]) if !matches!(t, Target::Param(_)) => {
+            request.entity.as_deref().and_then(|e| entity_row(&frame, e).ok())
+        }
+        _ => None,
+    };
+    let single = focus.map(|row| frame.single(row));
+    let mut ev = match (&single, focus) {
+        (Some(one), Some(row)) => {
+            let mut ev = Evaluator::new(&model, one, Some(&scripts));
+            ev.peers = Some(Peers { ev: Box::new(Evaluator::new(&model, &frame, Some(&scripts))), row });
+            ev
+        }
+        _ => Evaluator::new(&model, &frame, Some(&scripts)),
+    };
+    let traced = single.as_ref().unwrap_or(&frame);
     let delimiters = specs.iter().map(|s| (s.name.clone(), s.delimiter)).collect();
     let mut tracer = trace::Tracer::new(&mut ev, first.depth, delimiters);
     let mut roots = Vec::with_capacity(requests.len());
     for (request, subject) in requests.iter().zip(subjects) {
-        roots.push(subject.and_then(|subject| root(&mut tracer, &frame, request, &subject)));
+        roots.push(subject.and_then(|subject| root(&mut tracer, traced, request, &subject)));
     }
     timer.lap("evaluate and trace");
     let trace::Tracer { nodes, problems, .. } = tracer;
@@ -182,6 +199,7 @@ pub fn explain_many(
     let stamp = Stamp::of(&tree.files, &tables);
     let notices = crate::eval::run::notice(&first.data_dir).into_iter().collect();
     let graph = Graph { stamp, notices, period: period.to_string(), nodes, root: 0, against: None };
+    crate::discard::later((ev.into_results(), single.map(frame::Frame::into_keys), frame.into_keys(), tables));
     (Some((graph, roots)), diags)
 }
 

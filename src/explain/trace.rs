@@ -58,7 +58,7 @@ impl<'t, 'm, 'a> Tracer<'t, 'm, 'a> {
         let model = ev.model;
         let period = ev.frame.period.to_string();
         // Keep each trimmed mean's members, to list them without trimming again.
-        ev.trimmings.get_or_insert_with(HashMap::new);
+        ev.keep_trimmings();
         Tracer {
             ev,
             model,
@@ -521,12 +521,15 @@ impl<'t, 'm, 'a> Tracer<'t, 'm, 'a> {
             return (Value::missing(format!("`{}` is missing an option", function.node)), unit);
         };
         let propagate = Evaluator::named_word(args, "missing") == Some("propagate");
+        let text = self.model.tree.files.get(e.span.file).map(|f| f.slice(e.span).to_string()).unwrap_or_default();
+        // The group and its values live in the evaluator that takes statistics: the peer
+        // frame's, when this one holds the entity alone.
+        let (sev, this_row) = self.ev.for_statistics(ctx.row);
         let values = match args.iter().find(|a| a.name.is_none()) {
-            Some(a) => self.ev.eval(&a.value, &ctx.env),
+            Some(a) => sev.eval(&a.value, &ctx.env),
             None => Column::Const(Value::Num(Decimal::ONE)),
         };
-        let groups = self.ev.groups(&group.node, &ctx.env);
-        let text = self.model.tree.files.get(e.span.file).map(|f| f.slice(e.span).to_string()).unwrap_or_default();
+        let groups = sev.groups(&group.node, &ctx.env);
         let mut info = StatInfo {
             text,
             group: String::new(),
@@ -537,13 +540,13 @@ impl<'t, 'm, 'a> Tracer<'t, 'm, 'a> {
             omitted: 0,
             counts: [0; 4],
         };
-        let g = groups.of_row.get(ctx.row).copied().flatten();
+        let g = groups.of_row.get(this_row).copied().flatten();
         let value = match g.and_then(|g| groups.rows.get(g).map(|rows| (g, rows))) {
             None => groups.ungrouped.clone(),
             Some((g, rows)) => {
                 info.group = groups.labels.get(g).cloned().unwrap_or_default();
                 info.size = rows.len();
-                let keys = &self.ev.frame.keys;
+                let keys = &sev.frame.keys;
                 let mut items = Vec::with_capacity(rows.len());
                 let mut left_out = Vec::new();
                 let mut first_missing = None;
@@ -568,7 +571,7 @@ impl<'t, 'm, 'a> Tracer<'t, 'm, 'a> {
                 };
                 let approx: Vec<f64> = items.iter().map(|i| stats::approx(i.value)).collect();
                 // Each frame row's place in the statistic (a vector: groups can be large).
-                let mut status: Vec<Status> = vec![Status::Used; self.ev.frame.keys.len()];
+                let mut status: Vec<Status> = vec![Status::Used; sev.frame.keys.len()];
                 let mut cuts = Vec::new();
                 let value = if rows.len() < groups.minimum {
                     info.trimming =
@@ -583,14 +586,14 @@ impl<'t, 'm, 'a> Tracer<'t, 'm, 'a> {
                             items
                                 .iter()
                                 .zip(per)
-                                .find(|(i, _)| i.row == ctx.row)
+                                .find(|(i, _)| i.row == this_row)
                                 .map_or_else(|| Value::missing("no value to rank"), |(_, v)| Value::Num(v))
                         }
                         Stat::TrimmedMean { trim, round, ties } => {
                             // The evaluator's choice of members, checked; made again if it fails.
                             let site = Evaluator::stat_site(aggregate, &ctx.env);
-                            let found = self.ev.trimmings.as_ref().and_then(|t| t.get(&site)?.get(g)?.clone());
-                            let rows = self.ev.frame.keys.len();
+                            let found = sev.trimmings.as_ref().and_then(|t| t.get(&site)?.get(g)?.clone());
+                            let rows = sev.frame.keys.len();
                             let checked =
                                 found.filter(|t| trimming_holds(&items, &approx, t, (*trim, *round, *ties), rows));
                             let tm = match checked {
@@ -624,14 +627,14 @@ impl<'t, 'm, 'a> Tracer<'t, 'm, 'a> {
                 let total = items.len();
                 // Large groups show both ends, each side of every cut, and this entity: only
                 // those ranks are placed (by selection), not the whole group sorted.
-                let placed = shown_ranks(&items, &approx, ties, &cuts, ctx.row);
+                let placed = shown_ranks(&items, &approx, ties, &cuts, this_row);
                 for (rank, i) in placed {
                     let Some(item) = items.get(i) else { continue };
                     info.members.push(Member {
                         entity: item.key.to_string(),
                         value: Value::Num(item.value),
                         status: status.get(item.row).copied().unwrap_or(Status::Used),
-                        this: item.row == ctx.row,
+                        this: item.row == this_row,
                         rank: rank + 1,
                     });
                 }
@@ -640,12 +643,12 @@ impl<'t, 'm, 'a> Tracer<'t, 'm, 'a> {
                     *c = left_out.len();
                 }
                 for (k, r) in left_out.into_iter().enumerate() {
-                    if left_out_shown(k, r == ctx.row) {
+                    if left_out_shown(k, r == this_row) {
                         info.members.push(Member {
                             entity: keys.get(r).map(|k| k.to_string()).unwrap_or_default(),
                             value: values.get(r).clone(),
                             status: Status::LeftOut,
-                            this: r == ctx.row,
+                            this: r == this_row,
                             rank: total + k + 1,
                         });
                     } else {
@@ -785,17 +788,8 @@ fn member_order<'i>(
     approx: &'i [f64],
     ties: TieOrder,
 ) -> impl Fn(&usize, &usize) -> std::cmp::Ordering + 'i {
-    move |&a, &b| {
-        let (fa, fb) = (approx.get(a).copied().unwrap_or(0.0), approx.get(b).copied().unwrap_or(0.0));
-        let (Some(x), Some(y)) = (items.get(a), items.get(b)) else { return std::cmp::Ordering::Equal };
-        let gap = (fa - fb).abs();
-        let by_value =
-            if gap > 1e-9 * fa.abs().max(fb.abs()) && gap > 1e-300 { fa.total_cmp(&fb) } else { x.value.cmp(&y.value) };
-        by_value.then_with(|| match ties {
-            TieOrder::Key => x.key.cmp(y.key),
-            TieOrder::KeyDescending => y.key.cmp(x.key),
-        })
-    }
+    let cmp = stats::member_order(items, ties);
+    move |&a, &b| cmp(&(approx.get(a).copied().unwrap_or(0.0), a), &(approx.get(b).copied().unwrap_or(0.0), b))
 }
 
 /// The members an explanation lists, as (rank, index in `items`) in rank order. A group of up to [`MEMBERS_KEPT`] lists
@@ -809,15 +803,16 @@ fn shown_ranks(
     cuts: &[usize],
     this_row: usize,
 ) -> Vec<(usize, usize)> {
-    let cmp = member_order(items, approx, ties);
+    // Members as (float, index): the selections compare floats in place.
+    let cmp = stats::member_order(items, ties);
     let total = items.len();
-    let mut order: Vec<usize> = (0..total).collect();
+    let mut order: Vec<(f64, usize)> = approx.iter().copied().zip(0..total).collect();
     if total <= MEMBERS_KEPT {
-        order.sort_unstable_by(&cmp);
-        return order.into_iter().enumerate().collect();
+        order.sort_unstable_by(cmp);
+        return order.into_iter().map(|(_, i)| i).enumerate().collect();
     }
-    let this = items.iter().position(|it| it.row == this_row);
-    let this_rank = this.map(|t| (0..total).filter(|j| cmp(j, &t) == std::cmp::Ordering::Less).count());
+    let this = items.iter().position(|it| it.row == this_row).and_then(|t| order.get(t).copied());
+    let this_rank = this.map(|t| order.iter().filter(|j| cmp(j, &t) == std::cmp::Ordering::Less).count());
     let mut windows = vec![(0, MEMBER_EDGE), (total - MEMBER_EDGE, total)];
     windows.extend(cuts.iter().map(|c| (c.saturating_sub(MEMBER_EDGE), (c + MEMBER_EDGE).min(total))));
     windows.extend(this_rank.map(|r| (r, r + 1)));
@@ -836,17 +831,17 @@ fn shown_ranks(
     for (a, b) in merged {
         if a > lo {
             if let Some(rest) = order.get_mut(lo..) {
-                rest.select_nth_unstable_by(a - lo, &cmp);
+                rest.select_nth_unstable_by(a - lo, cmp);
             }
         }
         if b < total {
             if let Some(rest) = order.get_mut(a..) {
-                rest.select_nth_unstable_by(b - 1 - a, &cmp);
+                rest.select_nth_unstable_by(b - 1 - a, cmp);
             }
         }
         if let Some(window) = order.get_mut(a..b) {
-            window.sort_unstable_by(&cmp);
-            placed.extend(window.iter().enumerate().map(|(k, &i)| (a + k, i)));
+            window.sort_unstable_by(cmp);
+            placed.extend(window.iter().enumerate().map(|(k, &(_, i))| (a + k, i)));
         }
         lo = b;
     }
