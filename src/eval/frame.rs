@@ -69,8 +69,21 @@ impl<'t> Frame<'t> {
 
 /// Every period present in the entity datasets, sorted; one unnamed period if none declares any.
 pub fn periods(tables: &[Table]) -> Vec<Arc<str>> {
-    let set: BTreeSet<Arc<str>> =
-        tables.iter().filter(|t| !t.records).flat_map(|t| t.periods.iter().cloned()).collect();
+    // Rows of one period share its text (the loaders intern it), so a run of the same
+    // `Arc` is looked up once.
+    let mut set: BTreeSet<Arc<str>> = BTreeSet::new();
+    for t in tables.iter().filter(|t| !t.records) {
+        let mut last: Option<&Arc<str>> = None;
+        for p in &t.periods {
+            if last.is_some_and(|l| Arc::ptr_eq(l, p)) {
+                continue;
+            }
+            if !set.contains(p) {
+                set.insert(p.clone());
+            }
+            last = Some(p);
+        }
+    }
     if set.is_empty() {
         vec![Arc::from("")]
     } else {
