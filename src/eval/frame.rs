@@ -123,7 +123,9 @@ pub fn build<'t>(tables: &'t [Table], specs: &[DatasetSpec], period: &Arc<str>) 
     };
     // Data often comes sorted by key: checking is linear, sorting is not.
     if !entries.windows(2).all(|w| matches!(w, [a, b] if order(a, b).is_le())) {
-        entries.par_sort_unstable_by(order);
+        // A stable merge sort finds the sorted runs data often comes in (a run per kind of
+        // entity, say) and merges them; the order is total, so any sort gives this result.
+        entries.par_sort_by(order);
     }
     let mut keys: Vec<Arc<str>> = Vec::new();
     let mut rows: Vec<Vec<Option<usize>>> = vec![Vec::new(); tables.len()];

@@ -1,8 +1,10 @@
 //! `assay explain`: how one figure was derived, down to the data cells.
 //!
-//! The requested figure is evaluated by the normal columnar engine (every entity's values
-//! are needed for peer groups and totals), then re-derived for the one entity by a tracer
-//! that records each sub-expression and input ([`trace`]); the two must agree exactly.
+//! The requested figure is evaluated by the normal columnar engine, then re-derived for
+//! the one entity by a tracer that records each sub-expression and input ([`trace`]); the
+//! two must agree exactly. One entity's figure is evaluated on a frame of that entity
+//! alone, its statistics by a second evaluator over its peer group (the rows read from
+//! the data); a total, over every entity.
 //! The result is a derivation graph ([`graph`]) rendered as a tree, JSON or Markdown.
 
 pub mod against;
