@@ -96,6 +96,8 @@ pub struct Evaluator<'m, 'a> {
     pub trimmings: Option<HashMap<StatSite, Trimmings>>,
     /// Where statistics are taken when this evaluator's frame is one entity of a group.
     pub peers: Option<Peers<'m, 'a>>,
+    /// Each methodology's `scale` column, computed once for all its totals.
+    scales: HashMap<String, Column>,
 }
 
 impl<'m, 'a> Evaluator<'m, 'a> {
@@ -113,6 +115,7 @@ impl<'m, 'a> Evaluator<'m, 'a> {
             recorder: None,
             trimmings: None,
             peers: None,
+            scales: HashMap::new(),
         }
     }
 
@@ -124,6 +127,17 @@ impl<'m, 'a> Evaluator<'m, 'a> {
             out.extend(p.ev.into_results());
         }
         out
+    }
+
+    /// A methodology's `scale` expression over every entity, computed once.
+    pub fn scale(&mut self, scale: &Expr, env: &Env<'_>) -> Column {
+        let key = env.methodology.unwrap_or_default().to_string();
+        if let Some(c) = self.scales.get(&key) {
+            return c.clone();
+        }
+        let column = self.eval(scale, env);
+        self.scales.insert(key, column.clone());
+        column
     }
 
     /// Keep each trimmed mean's choice of members (here and in the peer evaluator).

@@ -421,7 +421,7 @@ pub fn total(
         .and_then(|f| f.node.unit.as_ref())
         .map_or_else(|| unit_out(model, &UnitExpr::default()), |u| unit_out(model, &u.node));
     let env = Env { bindings: Vec::new(), methodology: Some(model.meth_name(meth)) };
-    let scale = def.scale.as_ref().map(|s| ev.eval(s, &env));
+    let scale = def.scale.as_ref().map(|s| ev.scale(s, &env));
     // Each dimension is an index of the figure (by set or variable name) or a field.
     enum Dim {
         Index(usize, String),

@@ -80,7 +80,7 @@ pub fn explain<'m>(
     // Every entity's contribution to this group: figure × scale, largest first.
     let meth_name = model.meth_name(meth);
     let env = Env { bindings: Vec::new(), methodology: Some(meth_name) };
-    let scale = def.scale.as_ref().map(|s| tracer.ev.eval(s, &env));
+    let scale = def.scale.as_ref().map(|s| tracer.ev.scale(s, &env));
     let keys: Vec<Vec<String>> = run::combinations(model, decls)
         .into_iter()
         .filter(|key| {
