@@ -523,3 +523,51 @@ fn grand_totals_of_one_figure_agree_across_declarations() {
         assert!(values.windows(2).all(|w| w[0] == w[1]), "{key:?}: {values:?}");
     }
 }
+
+/// A file of several parse chunks whose lines are not all records (blank lines, CRLF and
+/// lone-CR line ends, a quoted value spanning lines) loads the same values as the clean
+/// file: chunks write into slices of the final columns, and the gaps they leave close up.
+#[test]
+fn chunks_with_blank_lines_and_mixed_line_ends_load_the_same_values() {
+    let mut clean = Vec::new();
+    gen_qipp::generate(5_000, 7, &mut clean).unwrap();
+    assert!(clean.len() > 2 << 20, "several chunks of 1 MB");
+    let text = String::from_utf8(clean.clone()).unwrap();
+    let mut messy = String::new();
+    for (i, line) in text.lines().enumerate() {
+        messy.push_str(line);
+        messy.push_str(match i % 7 {
+            1 => "\r\n",
+            2 => "\n\n",
+            4 => "\r",
+            _ => "\n",
+        });
+        if i % 500 == 3 {
+            messy.push_str("\n  \n");
+        }
+    }
+    // A name with a line break inside quotes: still one record.
+    let messy = messy.replacen("Dornstow Hospitals NHS Trust", "\"Dornstow\nHospitals NHS Trust\"", 1);
+    let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+    for (dir, body) in dirs.iter().zip([text.as_bytes(), messy.as_bytes()]) {
+        std::fs::write(dir.path().join("benchmark.csv"), body).unwrap();
+        for other in std::fs::read_dir(repo().join(DATA)).unwrap() {
+            let path = other.unwrap().path();
+            let name = path.file_name().unwrap();
+            if name != "benchmark.csv" && path.is_file() {
+                std::fs::copy(&path, dir.path().join(name)).unwrap();
+            }
+        }
+    }
+    let figures = |dir: &Path| {
+        let args = ["eval", "--data", dir.to_str().unwrap(), "--select", "national_average.saving", "--format", "json"];
+        let out = ok_stdout(&assay(&args));
+        let doc: Json = serde_json::from_str(&out).unwrap();
+        (doc["figures"].clone(), doc["totals"].clone(), doc["counts"].clone())
+    };
+    let (clean_figures, clean_totals, _) = figures(dirs[0].path());
+    let (messy_figures, messy_totals, _) = figures(dirs[1].path());
+    assert!(clean_figures.as_array().is_some_and(|f| f.len() >= 5_000 * 7), "a saving per organisation and function");
+    assert!(clean_figures == messy_figures, "the same figures from both files");
+    assert!(clean_totals == messy_totals);
+}

@@ -143,9 +143,26 @@ pub fn parse_text(
     let missing = MissingValues::new(spec);
     let bounds = scan.chunk_bounds(body);
     timer.lap("  chunk bounds");
+    // Each value column is allocated once at its final size, every chunk writing its rows
+    // into its own slice (no per-chunk columns to allocate and concatenate).
+    let caps: Vec<usize> =
+        bounds.iter().map(|&(start, end, _, _)| record_capacity(body.get(start..end).unwrap_or_default())).collect();
+    let total: usize = caps.iter().sum();
+    let mut values: Vec<Vec<Value>> =
+        (0..spec.fields.len()).map(|_| (0..total).into_par_iter().map(|_| Value::Bool(false)).collect()).collect();
+    let mut slots: Vec<Vec<&mut [Value]>> = caps.iter().map(|_| Vec::with_capacity(values.len())).collect();
+    for column in &mut values {
+        let mut rest: &mut [Value] = column.as_mut_slice();
+        for (cap, slot) in caps.iter().zip(&mut slots) {
+            let (head, tail) = std::mem::take(&mut rest).split_at_mut_checked(*cap).unwrap_or_default();
+            slot.push(head);
+            rest = tail;
+        }
+    }
     let mut parsed: Vec<Chunk> = bounds
         .par_iter()
-        .map(|&(start, end, first_line, lines)| {
+        .zip(slots.into_par_iter())
+        .map(|(&(start, end, first_line, lines), mut out)| {
             let piece = body.get(start..end).unwrap_or_default();
             parse_chunk(
                 spec,
@@ -157,6 +174,7 @@ pub fn parse_text(
                 body_start + start,
                 header_lines + first_line + 1,
                 lines + 1,
+                &mut out,
             )
         })
         .collect();
@@ -170,8 +188,8 @@ pub fn parse_text(
         spec.fields.len(),
         columns.fields.clone(),
     );
-    // Concatenate the chunks' columns, each column on its own thread: one allocation per
-    // column, and the copies run side by side.
+    // Concatenate the chunks' keys, periods and origins, and close the gaps chunks left in
+    // the value columns, each on its own thread.
     let mut base = 0;
     for chunk in &mut parsed {
         part.excluded += chunk.excluded;
@@ -181,21 +199,26 @@ pub fn parse_text(
     let mut origins = Vec::new();
     let mut keys = Vec::new();
     let mut periods = Vec::new();
-    let mut columns: Vec<Vec<Vec<Value>>> = (0..spec.fields.len()).map(|_| Vec::new()).collect();
-    for chunk in parsed {
+    // Each chunk's rows: where its slice starts, and how many it filled.
+    let mut filled = Vec::with_capacity(parsed.len());
+    let mut start = 0;
+    for (chunk, cap) in parsed.into_iter().zip(&caps) {
+        filled.push((start, chunk.keys.len()));
+        start += cap;
         origins.push(chunk.origins);
         keys.push(chunk.keys);
         periods.push(chunk.periods);
-        for (col, values) in columns.iter_mut().zip(chunk.columns) {
-            col.push(values);
-        }
     }
     rayon::scope(|s| {
         s.spawn(|_| part.origins = origins.concat());
         s.spawn(|_| part.keys = keys.concat());
         s.spawn(|_| part.periods = periods.concat());
-        for (out, pieces) in part.columns.iter_mut().zip(&columns) {
-            s.spawn(move |_| *out = pieces.concat());
+        for (out, mut column) in part.columns.iter_mut().zip(values) {
+            let filled = &filled;
+            s.spawn(move |_| {
+                close_gaps(&mut column, filled);
+                *out = column;
+            });
         }
     });
     timer.lap("  merge chunks");
@@ -367,7 +390,6 @@ struct Chunk {
     origins: Vec<RowOrigin>,
     keys: Vec<Arc<str>>,
     periods: Vec<Arc<str>>,
-    columns: Vec<Vec<Value>>,
     problems: Vec<RowProblem>,
 }
 
@@ -382,6 +404,7 @@ fn parse_chunk(
     offset: usize,
     first_line: usize,
     rows: usize,
+    out: &mut [&mut [Value]],
 ) -> Chunk {
     let mut reader =
         csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(bytes);
@@ -390,7 +413,6 @@ fn parse_chunk(
         origins: Vec::with_capacity(rows),
         keys: Vec::with_capacity(rows),
         periods: Vec::with_capacity(rows),
-        columns: (0..spec.fields.len()).map(|_| Vec::with_capacity(rows)).collect(),
         problems: Vec::new(),
     };
     let mut interned: HashMap<Vec<u8>, Arc<str>> = HashMap::new();
@@ -411,8 +433,8 @@ fn parse_chunk(
                 });
                 chunk.keys.push(empty.clone());
                 chunk.periods.push(empty.clone());
-                for col in &mut chunk.columns {
-                    col.push(missing.blank.clone());
+                for col in out.iter_mut() {
+                    put(col, row, missing.blank.clone());
                 }
                 chunk.problems.push(RowProblem {
                     row,
@@ -430,6 +452,16 @@ fn parse_chunk(
             continue;
         }
         let row = chunk.keys.len();
+        if out.first().is_some_and(|c| row >= c.len()) {
+            // `record_capacity` counts every terminator, so this cannot happen; if it did,
+            // the row would be reported, not dropped.
+            chunk.problems.push(RowProblem {
+                row: row.saturating_sub(1),
+                column: None,
+                problem: CellProblem::RowShape { fields: record.len(), header_fields: headers.len() },
+            });
+            break;
+        }
         let mut position = record.position().map_or((1, 0), |p| (p.line() as usize, p.byte() as usize));
         // With CRLF line ends the reader stops at the `\r`, so the next record's position is
         // the `\n` left over, still on the line before: step over it.
@@ -469,11 +501,42 @@ fn parse_chunk(
             None => empty.clone(),
         };
         chunk.periods.push(period);
-        for ((f, source), out) in spec.fields.iter().zip(&columns.fields).zip(chunk.columns.iter_mut()) {
-            out.push(cell(f, *source, &record, headers, missing, row, &mut chunk.problems));
+        for ((f, source), col) in spec.fields.iter().zip(&columns.fields).zip(out.iter_mut()) {
+            put(col, row, cell(f, *source, &record, headers, missing, row, &mut chunk.problems));
         }
     }
     chunk
+}
+
+fn put(column: &mut [Value], row: usize, value: Value) {
+    if let Some(slot) = column.get_mut(row) {
+        *slot = value;
+    }
+}
+
+/// The most records a piece can hold: one per line terminator (`\n`, `\r\n` or a lone
+/// `\r`, as the CSV reader takes them), and one more if the piece does not end with one.
+fn record_capacity(piece: &[u8]) -> usize {
+    let newlines = memchr::memchr_iter(b'\n', piece).count();
+    let lone_returns = memchr::memchr_iter(b'\r', piece).filter(|&i| piece.get(i + 1) != Some(&b'\n')).count();
+    let open_end = piece.last().is_some_and(|b| *b != b'\n' && *b != b'\r');
+    newlines + lone_returns + usize::from(open_end)
+}
+
+/// Move each chunk's rows (`filled`: where its slice starts, how many rows it wrote) down
+/// to follow the previous chunk's, and drop the unused slots at the end. Nothing moves when
+/// every line was a record.
+fn close_gaps(column: &mut Vec<Value>, filled: &[(usize, usize)]) {
+    let mut to = 0;
+    for &(from, rows) in filled {
+        if from != to {
+            for k in 0..rows {
+                column.swap(to + k, from + k);
+            }
+        }
+        to += rows;
+    }
+    column.truncate(to);
 }
 
 /// Does an `exclude` rule leave this row out?
@@ -504,5 +567,35 @@ fn cell(
             problems.push(RowProblem { row, column: Some(col), problem });
             missing.blank.clone()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{close_gaps, record_capacity};
+    use crate::eval::value::Value;
+    use rust_decimal::Decimal;
+
+    #[test]
+    fn capacity_counts_every_line_end_the_reader_takes() {
+        assert_eq!(record_capacity(b""), 0);
+        assert_eq!(record_capacity(b"a,b\nc,d\n"), 2);
+        assert_eq!(record_capacity(b"a,b\nc,d"), 2, "an unterminated last record");
+        assert_eq!(record_capacity(b"a\r\nb\r\n"), 2, "CRLF is one end");
+        assert_eq!(record_capacity(b"a\rb\rc"), 3, "lone CRs end records too");
+        assert_eq!(record_capacity(b"a\n\n\"x\ny\"\n"), 4, "blank lines and quoted breaks only lower the count");
+    }
+
+    #[test]
+    fn gaps_close_in_chunk_order() {
+        let n = |i: i64| Value::Num(Decimal::from(i));
+        let gap = Value::Bool(false);
+        // Three chunks with room for 3, 2 and 3 rows, holding 2, 2 and 1.
+        let mut column = vec![n(1), n(2), gap.clone(), n(3), n(4), n(5), gap.clone(), gap];
+        close_gaps(&mut column, &[(0, 2), (3, 2), (5, 1)]);
+        assert_eq!(column, vec![n(1), n(2), n(3), n(4), n(5)]);
+        let mut full = vec![n(1), n(2)];
+        close_gaps(&mut full, &[(0, 1), (1, 1)]);
+        assert_eq!(full, vec![n(1), n(2)]);
     }
 }
