@@ -577,10 +577,16 @@ impl<'m, 'a> Evaluator<'m, 'a> {
     }
 
     fn over(&mut self, aggregate: &Expr, group: &Name, env: &Env<'_>) -> Column {
-        if let Some(p) = self.peers.as_mut() {
+        match self.peers.as_mut() {
             // One entity's frame: the statistic over its group, from the peer evaluator.
-            return Column::Const(p.ev.over(aggregate, group, env).get(p.row).clone());
+            Some(p) => p.ev.over_at(aggregate, group, env, Some(p.row)),
+            None => self.over_at(aggregate, group, env, None),
         }
+    }
+
+    /// A statistic over groups for every row, or (`only`) for one row, computing only its
+    /// group's.
+    fn over_at(&mut self, aggregate: &Expr, group: &Name, env: &Env<'_>, only: Option<usize>) -> Column {
         let ExprKind::Call { function, args } = &aggregate.node else {
             return Column::Const(Value::missing("not a statistic"));
         };
@@ -595,6 +601,32 @@ impl<'m, 'a> Evaluator<'m, 'a> {
         let groups = self.groups(&group.node, env);
         let keys = &self.frame.keys;
         let n = self.rows();
+        if let Some(row) = only {
+            let Some(g) = groups.of_row.get(row).copied().flatten() else {
+                return Column::Const(groups.ungrouped.clone());
+            };
+            let rows = groups.rows.get(g).map_or(&[][..], Vec::as_slice);
+            let (result, trimming) = group_result(&stat, rows, &values, keys, propagate, groups.minimum);
+            if let Some(t) = self.trimmings.as_mut() {
+                let mut trimmed: Trimmings = vec![None; groups.rows.len()];
+                if let Some(slot) = trimmed.get_mut(g) {
+                    *slot = trimming;
+                }
+                t.insert(Self::stat_site(aggregate, env), trimmed);
+            }
+            let value = match result {
+                GroupResult::Whole(v) => v,
+                GroupResult::PerMember(vs) => {
+                    rows.iter().zip(vs).find(|(r, _)| **r == row).map_or_else(|| Value::missing("no value"), |(_, v)| v)
+                }
+                GroupResult::TooSmall(size) => {
+                    let label = groups.labels.get(g).cloned().unwrap_or_default();
+                    self.warn_small(&label, size, groups.minimum, group.span, env);
+                    Value::missing(format!("peer group of {size}, below the minimum of {}", groups.minimum))
+                }
+            };
+            return Column::Const(value);
+        }
         // Each group's result: a value for the whole group, or one per member.
         let (results, trimmed): (Vec<GroupResult>, Trimmings) = groups
             .rows
