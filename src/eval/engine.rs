@@ -622,7 +622,7 @@ impl<'m, 'a> Evaluator<'m, 'a> {
                 GroupResult::TooSmall(size) => {
                     let label = groups.labels.get(g).cloned().unwrap_or_default();
                     self.warn_small(&label, size, groups.minimum, group.span, env);
-                    Value::missing(format!("peer group of {size}, below the minimum of {}", groups.minimum))
+                    too_small(size, groups.minimum)
                 }
             };
             return Column::Const(value);
@@ -647,7 +647,7 @@ impl<'m, 'a> Evaluator<'m, 'a> {
                 GroupResult::Whole(v) => rows.iter().for_each(|r| set(&mut out, *r, v.clone())),
                 GroupResult::PerMember(vs) => rows.iter().zip(vs).for_each(|(r, v)| set(&mut out, *r, v)),
                 GroupResult::TooSmall(size) => {
-                    let v = Value::missing(format!("peer group of {size}, below the minimum of {}", groups.minimum));
+                    let v = too_small(size, groups.minimum);
                     rows.iter().for_each(|r| set(&mut out, *r, v.clone()));
                 }
             }
@@ -696,6 +696,11 @@ impl<'m, 'a> Evaluator<'m, 'a> {
             );
         }
     }
+}
+
+/// What a statistic over a group below the minimum gives.
+pub fn too_small(size: usize, minimum: usize) -> Value {
+    Value::missing(format!("peer group of {size}, below the minimum of {minimum}"))
 }
 
 fn set(out: &mut [Value], row: usize, v: Value) {

@@ -576,7 +576,7 @@ impl<'t, 'm, 'a> Tracer<'t, 'm, 'a> {
                 let value = if rows.len() < groups.minimum {
                     info.trimming =
                         Some(format!("{} members, below the minimum of {}: no statistic", rows.len(), groups.minimum));
-                    Value::missing(format!("peer group of {}, below the minimum of {}", rows.len(), groups.minimum))
+                    crate::eval::engine::too_small(rows.len(), groups.minimum)
                 } else if let (true, Some(r)) = (propagate, &first_missing) {
                     Value::missing(format!("a peer's value is missing ({r})"))
                 } else {
