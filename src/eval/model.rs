@@ -42,6 +42,19 @@ impl<'a> Model<'a> {
         self.tree.asts.iter().flat_map(|f| &f.definitions)
     }
 
+    /// The loading plan of every dataset of entities (record datasets are for `classify`
+    /// and policies), in file order, with all its fields.
+    pub fn entity_datasets(&self) -> Vec<crate::data::DatasetSpec> {
+        self.definitions()
+            .filter_map(|d| match &d.node.kind {
+                crate::ast::DefKind::Dataset(ds) if ds.gives_entities() => {
+                    Some(crate::data::DatasetSpec::build(&d.node.name, ds, &self.syms))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
     pub fn class_of(&self, activity: &str) -> Option<&'a str> {
         match self.syms.get(activity).map(|s| s.item) {
             Some(Item::Activity { activity, .. }) => Some(activity.class.node.as_str()),

@@ -7,9 +7,8 @@ use super::engine::Evaluator;
 use super::frame::{self, Frame};
 use super::model::Model;
 use super::script::ScriptHost;
-use crate::ast::DefKind;
 use crate::codes::Code;
-use crate::data::{self, DatasetSpec, LoadContext, Table};
+use crate::data::{self, LoadContext, Table};
 use crate::diagnostic::Diagnostic;
 use crate::load::RuleTree;
 use crate::source::SourceFile;
@@ -35,13 +34,7 @@ pub fn with_period<R>(
 ) -> Probe<R> {
     let model = Model::new(tree);
     let mut diags = Vec::new();
-    let specs: Vec<DatasetSpec> = model
-        .definitions()
-        .filter_map(|d| match &d.node.kind {
-            DefKind::Dataset(ds) if ds.gives_entities() => Some(DatasetSpec::build(&d.node.name, ds, &model.syms)),
-            _ => None,
-        })
-        .collect();
+    let specs = model.entity_datasets();
     let mut ctx = LoadContext { sources, diagnostics: Vec::new() };
     let tables: Vec<Option<Table>> = specs.iter().map(|s| data::load(s, data_dir, &mut ctx)).collect();
     diags.append(&mut ctx.diagnostics);

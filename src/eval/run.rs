@@ -10,7 +10,7 @@ use crate::ast::{DefKind, IndexDecl, MethodologyDef, UnitExpr};
 use crate::check::suggest;
 use crate::check::symbols::Item;
 use crate::codes::Code;
-use crate::data::{self, DatasetSpec, LoadContext, RowCounts, Table};
+use crate::data::{self, LoadContext, RowCounts, Table};
 use crate::diagnostic::Diagnostic;
 use crate::load::RuleTree;
 use crate::source::{SourceFile, Spanned};
@@ -109,17 +109,10 @@ pub fn run(tree: &RuleTree, request: &Request, sources: &mut Vec<SourceFile>) ->
     // Load every dataset of entities (record datasets are for `classify` and policies),
     // converting the fields the selected figures need.
     let needed = needed_fields(&model, &methodologies, &request.select);
-    let specs: Vec<DatasetSpec> = model
-        .definitions()
-        .filter_map(|d| match &d.node.kind {
-            DefKind::Dataset(ds) if ds.gives_entities() => {
-                let mut spec = DatasetSpec::build(&d.node.name, ds, &model.syms);
-                spec.fields.retain(|f| needed.contains(&f.key.field));
-                Some(spec)
-            }
-            _ => None,
-        })
-        .collect();
+    let mut specs = model.entity_datasets();
+    for spec in &mut specs {
+        spec.fields.retain(|f| needed.contains(&f.key.field));
+    }
     let mut ctx = LoadContext { sources, diagnostics: Vec::new() };
     let timer = crate::timing::Timer::start();
     let tables: Vec<Option<Table>> = specs

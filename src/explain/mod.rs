@@ -22,10 +22,9 @@ pub mod trace;
 
 pub use select::Subject;
 
-use crate::ast::DefKind;
 use crate::check::suggest;
 use crate::codes::Code;
-use crate::data::{DatasetSpec, LoadContext, Table};
+use crate::data::{LoadContext, Table};
 use crate::diagnostic::Diagnostic;
 use crate::eval::engine::{Evaluator, Peers, Target};
 use crate::eval::frame;
@@ -108,21 +107,14 @@ pub fn explain_many(
         }
         _ => None,
     };
-    let specs: Vec<DatasetSpec> = model
-        .definitions()
-        .filter_map(|d| match &d.node.kind {
-            DefKind::Dataset(ds) if ds.gives_entities() => {
-                let mut spec = DatasetSpec::build(&d.node.name, ds, &model.syms);
-                // Only the columns read: `cost[finance]`, not every member of `cost`.
-                spec.fields.retain(|f| {
-                    needs.fields.contains(&f.key.field)
-                        && (totals || f.key.index.is_empty() || closures.iter().any(|c| c.reads(&f.key)))
-                });
-                Some(spec)
-            }
-            _ => None,
-        })
-        .collect();
+    let mut specs = model.entity_datasets();
+    for spec in &mut specs {
+        // Only the columns read: `cost[finance]`, not every member of `cost`.
+        spec.fields.retain(|f| {
+            needs.fields.contains(&f.key.field)
+                && (totals || f.key.index.is_empty() || closures.iter().any(|c| c.reads(&f.key)))
+        });
+    }
     let mut diags = Vec::new();
     let mut ctx = LoadContext { sources, diagnostics: Vec::new() };
     let timer = Timer::new();

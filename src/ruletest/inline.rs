@@ -4,7 +4,6 @@
 use super::spec::InlineCell;
 use crate::ast::DefKind;
 use crate::codes::Code;
-use crate::data::DatasetSpec;
 use crate::diagnostic::Diagnostic;
 use crate::eval::model::Model;
 use crate::source::Span;
@@ -47,13 +46,7 @@ pub fn write(
     period: Option<&str>,
     at: Span,
 ) -> Result<TempData, Vec<Diagnostic>> {
-    let specs: Vec<DatasetSpec> = model
-        .definitions()
-        .filter_map(|d| match &d.node.kind {
-            DefKind::Dataset(ds) if ds.gives_entities() => Some(DatasetSpec::build(&d.node.name, ds, &model.syms)),
-            _ => None,
-        })
-        .collect();
+    let specs = model.entity_datasets();
     let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
     let spec = match dataset {
         Some((name, span)) => specs.iter().find(|s| s.name == *name).ok_or_else(|| {
