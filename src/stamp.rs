@@ -4,8 +4,12 @@ use sha2::{Digest, Sha256};
 use std::fmt::Write;
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut out = String::with_capacity(64);
+    hex(&Sha256::digest(bytes))
+}
+
+/// A digest as lowercase hexadecimal.
+pub fn hex(digest: &[u8]) -> String {
+    let mut out = String::with_capacity(digest.len() * 2);
     for b in digest {
         let _ = write!(out, "{b:02x}");
     }

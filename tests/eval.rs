@@ -134,6 +134,33 @@ fn a_bad_money_cell_stops_the_run_names_the_cell_and_writes_nothing() {
     assert_eq!(leftovers.len(), 1, "no temporary file left behind: {leftovers:?}");
 }
 
+/// A bad cell far down a file read in chunks (`ASSAY_CHUNK_BYTES`) is reported exactly as
+/// when the file is read whole: the chunked reader hands any problem to the whole-file one.
+#[test]
+fn a_bad_cell_in_a_file_read_in_chunks_is_reported_as_in_one_read_whole() {
+    let mut csv = String::from("Code,Year,Type,Turnover,Finance cost\n");
+    for i in 0..3000 {
+        let (t, cell) = if i == 2876 {
+            ("B", "\"12,3x4\"")
+        } else if i % 2 == 0 {
+            ("A", "\"1,000,000\"")
+        } else {
+            ("B", "2000000")
+        };
+        csv.push_str(&format!("O{i},2009/10,Type {t},{cell},\"{},000\"\n", 10 + i % 7));
+    }
+    let (_dir, data) = temp_copy_of_iqm(&csv);
+    let run = |chunk_bytes: &str| {
+        let args = ["eval", "--rules", IQM_RULES, "--data", data.to_str().unwrap(), "--format", "json"];
+        let out = assay(&args, &[("ASSAY_CHUNK_BYTES", chunk_bytes)]);
+        assert_eq!(out.status.code(), Some(1));
+        stderr(&out)
+    };
+    let chunked = run("4096");
+    assert!(chunked.contains("returns.csv:2878:4"), "file, row and column: {chunked}");
+    assert_eq!(chunked, run("1000000000"));
+}
+
 #[test]
 fn skip_and_warn_policies_leave_bad_rows_out_and_say_so() {
     let rules = tempfile::tempdir().unwrap();

@@ -525,15 +525,17 @@ fn grand_totals_of_one_figure_agree_across_declarations() {
 }
 
 /// A file of several parse chunks whose lines are not all records (blank lines, CRLF and
-/// lone-CR line ends, a quoted value spanning lines) loads the same values as the clean
-/// file: chunks write into slices of the final columns, and the gaps they leave close up.
+/// lone-CR line ends, a quoted value spanning lines, a byte-order mark) loads the same
+/// values as the clean file: chunks write into slices of the final columns, and the gaps
+/// they leave close up. Read whole or streamed in small chunks (`ASSAY_CHUNK_BYTES`), each
+/// file gives byte-identical results (stamps included) and explanations (lines and cells).
 #[test]
 fn chunks_with_blank_lines_and_mixed_line_ends_load_the_same_values() {
     let mut clean = Vec::new();
     gen_qipp::generate(5_000, 7, &mut clean).unwrap();
     assert!(clean.len() > 2 << 20, "several chunks of 1 MB");
     let text = String::from_utf8(clean.clone()).unwrap();
-    let mut messy = String::new();
+    let mut messy = String::from("\u{feff}");
     for (i, line) in text.lines().enumerate() {
         messy.push_str(line);
         messy.push_str(match i % 7 {
@@ -546,8 +548,11 @@ fn chunks_with_blank_lines_and_mixed_line_ends_load_the_same_values() {
             messy.push_str("\n  \n");
         }
     }
-    // A name with a line break inside quotes: still one record.
+    // Names with a line break inside quotes: still one record each, one near the end so
+    // that small chunks must not cut inside it.
     let messy = messy.replacen("Dornstow Hospitals NHS Trust", "\"Dornstow\nHospitals NHS Trust\"", 1);
+    let last_name = text.lines().last().unwrap().split(',').nth(2).unwrap();
+    let messy = messy.replacen(last_name, &format!("\"{}\"", last_name.replacen(' ', "\n", 1)), 1);
     let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
     for (dir, body) in dirs.iter().zip([text.as_bytes(), messy.as_bytes()]) {
         std::fs::write(dir.path().join("benchmark.csv"), body).unwrap();
@@ -559,10 +564,31 @@ fn chunks_with_blank_lines_and_mixed_line_ends_load_the_same_values() {
             }
         }
     }
+    // Chunks far smaller than the file, and one chunk larger than it (read whole).
+    let run = |args: &[&str], chunk_bytes: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_assay"))
+            .args(args)
+            .current_dir(repo())
+            .env("NO_COLOR", "1")
+            .env("ASSAY_CACHE", "off")
+            .env("ASSAY_CHUNK_BYTES", chunk_bytes)
+            .env("ASSAY_TIMINGS", "1")
+            .output()
+            .unwrap();
+        // The phase timings say which reader ran.
+        let streamed = String::from_utf8_lossy(&out.stderr).contains("read and parse in chunks");
+        (ok_stdout(&out), streamed)
+    };
+    let both = |args: &[&str]| {
+        let (whole, streamed_whole) = run(args, "1000000000");
+        let (streamed, streamed_small) = run(args, "50000");
+        assert!(!streamed_whole && streamed_small, "one run of each reader");
+        assert!(whole == streamed, "the same output read whole and in chunks: {args:?}");
+        whole
+    };
     let figures = |dir: &Path| {
         let args = ["eval", "--data", dir.to_str().unwrap(), "--select", "national_average.saving", "--format", "json"];
-        let out = ok_stdout(&assay(&args));
-        let doc: Json = serde_json::from_str(&out).unwrap();
+        let doc: Json = serde_json::from_str(&both(&args)).unwrap();
         (doc["figures"].clone(), doc["totals"].clone(), doc["counts"].clone())
     };
     let (clean_figures, clean_totals, _) = figures(dirs[0].path());
@@ -570,4 +596,10 @@ fn chunks_with_blank_lines_and_mixed_line_ends_load_the_same_values() {
     assert!(clean_figures.as_array().is_some_and(|f| f.len() >= 5_000 * 7), "a saving per organisation and function");
     assert!(clean_figures == messy_figures, "the same figures from both files");
     assert!(clean_totals == messy_totals);
+    // The last organisation's cost cell, in a chunk far down the messy file.
+    let entity = text.lines().last().unwrap().split(',').next().unwrap();
+    let dir = dirs[1].path().to_str().unwrap();
+    let explained = both(&["explain", "cost_share[finance]", "--entity", entity, "--data", dir]);
+    let line = messy.split_inclusive(['\n']).position(|l| l.starts_with(&format!("{entity},"))).unwrap() + 1;
+    assert!(explained.contains(&format!("benchmark.csv:{line}")), "the cell's line, {line}:\n{explained}");
 }

@@ -3,10 +3,11 @@
 //! period and output group.
 
 use super::matcher::{Matcher, Rows};
-use super::split::{field_bytes, split_record, FieldRange, RawChunk};
+use super::split::{field_bytes, split_record, FieldRange};
 use crate::ast::HitPolicy;
 use crate::check::suggest;
 use crate::data::number::{parse_decimal, Parsed};
+use crate::data::stream::RawChunk;
 use crate::data::{DatasetSpec, FieldKind};
 use crate::fasthash::FastMap;
 use crate::table::Value;

@@ -16,6 +16,7 @@ use crate::ast::{DefKind, HitPolicy};
 use crate::check::suggest;
 use crate::check::symbols::{Item, Symbols};
 use crate::codes::Code;
+use crate::data::stream::{ChunkReader, RawChunk, ReadError};
 use crate::data::{BadRowPolicy, DatasetSpec, FieldKind};
 use crate::diagnostic::Diagnostic;
 use crate::load::RuleTree;
@@ -23,13 +24,10 @@ use crate::source::SourceFile;
 use crate::stamp::{FileStamp, Stamp};
 use chunk::{Ambiguity, BadRow, ChunkOut};
 use rayon::prelude::*;
-use split::{ChunkReader, RawChunk, ReadError};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// Bytes per chunk: large enough that per-chunk work is negligible, small enough that a
-/// few chunks per thread in flight keep memory flat.
-pub const CHUNK_BYTES: usize = 8 << 20;
+pub use crate::data::CHUNK_BYTES;
 
 #[derive(Debug, Clone)]
 pub struct Request {
@@ -195,7 +193,9 @@ pub fn run(
                 break;
             }
             read_error = next_error;
-            batch = next;
+            for done in std::mem::replace(&mut batch, next) {
+                reader.recycle(done.bytes);
+            }
             if batch.is_empty() && read_error.is_none() {
                 break;
             }

@@ -4,8 +4,8 @@
 
 use super::chunk::{Ambiguity, BadRow, Layout, Problem};
 use super::matcher::Matcher;
-use super::split::ReadError;
 use crate::codes::Code;
+use crate::data::stream::ReadError;
 use crate::data::{BadRowPolicy, DatasetSpec};
 use crate::diagnostic::{Diagnostic, Level};
 use crate::source::{SourceFile, Span};

@@ -78,7 +78,7 @@ pub fn run(args: &ClassifyArgs) -> u8 {
         eprintln!("error[usage]: no data: give `--data FILE`, or name a folder in a `DEFAULT_DATA` file in the rules directory");
         return EXIT_USAGE;
     };
-    let request = Request { table: args.table.clone(), data, chunk_bytes: chunk_bytes() };
+    let request = Request { table: args.table.clone(), data, chunk_bytes: crate::data::chunk_bytes() };
     let bar = ProgressBar::with_draw_target(Some(1), ProgressDrawTarget::hidden());
     bar.set_style(
         ProgressStyle::with_template("{bar:30} {percent:>3}% {elapsed} {msg}")
@@ -106,11 +106,6 @@ pub fn run(args: &ClassifyArgs) -> u8 {
         eprintln!("timing: {secs:.3} s, {:.0} records/s", outcome.counts.read as f64 / secs.max(1e-9));
     }
     EXIT_OK
-}
-
-/// Chunk size; `ASSAY_CHUNK_BYTES` overrides it so tests can make many chunks of a small file.
-fn chunk_bytes() -> usize {
-    std::env::var("ASSAY_CHUNK_BYTES").ok().and_then(|v| v.parse().ok()).unwrap_or(classify::CHUNK_BYTES)
 }
 
 fn plural(n: usize) -> &'static str {

@@ -13,11 +13,17 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
-/// Below this size a file is parsed in one piece.
-const CHUNK_BYTES: usize = 1 << 20;
+/// Below this size a stretch of text is parsed in one piece.
+const PIECE_BYTES: usize = 1 << 20;
 
+/// A delimited file's rows: a large clean file chunk by chunk as it is read, any other
+/// whole (with a diagnostic for anything wrong in it).
 pub fn read(spec: &DatasetSpec, path: &Path, display: &str, ctx: &mut LoadContext<'_>) -> Option<FilePart> {
     let timer = crate::timing::Timer::start();
+    if let Some(part) = super::blocks::read(spec, path, display) {
+        timer.lap("  read and parse in chunks");
+        return Some(part);
+    }
     let bytes = super::read_bytes(path, display, spec, ctx)?;
     timer.lap("  read");
     let file = LoadedFile {
@@ -67,22 +73,9 @@ pub fn parse_text(
     let display = file.display.clone();
     let display = display.as_str();
     let bytes = text.as_bytes();
-    // Skip the lines above the header row, then read the header.
-    let mut header_start = 0;
-    for _ in 1..spec.header_row {
-        header_start = bytes
-            .get(header_start..)
-            .and_then(|b| b.iter().position(|c| *c == b'\n'))
-            .map_or(bytes.len(), |n| header_start + n + 1);
-    }
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter)
-        .from_reader(bytes.get(header_start..).unwrap_or_default());
-    let mut header = csv::ByteRecord::new();
-    let has_header = reader.read_byte_record(&mut header).unwrap_or(false);
-    if !has_header {
+    let Some(Header { names: headers, start: header_start, body_start, lines: header_lines }) =
+        header(spec, bytes, delimiter)
+    else {
         let source = source_of(&mut file, text, ctx);
         ctx.diagnostics.push(
             Diagnostic::new(Code::DataEmpty, format!("`{display}` is empty"))
@@ -90,17 +83,18 @@ pub fn parse_text(
                 .help(format!("dataset `{}` expects a header row naming its columns", spec.name)),
         );
         return None;
-    }
-    let headers: Vec<String> = header.iter().map(|h| String::from_utf8_lossy(h).trim().to_string()).collect();
-    let body_start = header_start + usize::try_from(reader.position().byte()).unwrap_or(0);
-    let header_lines = bytes.get(..body_start).map_or(0, |b| b.iter().filter(|c| **c == b'\n').count());
+    };
     let header_end = body_start.saturating_sub(1).max(header_start);
     let header_span = |file: &mut LoadedFile, ctx: &mut LoadContext<'_>| {
         Span::new(source_of(file, text, ctx), header_start, header_end)
     };
-    let missing_any = !find_columns_present(spec, &headers);
-    let span = if missing_any { header_span(&mut file, ctx) } else { Span::default() };
-    let columns = map_columns(spec, &headers, span, display, ctx)?;
+    let columns = match Columns::find(spec, &headers) {
+        Some(columns) => columns,
+        None => {
+            let span = header_span(&mut file, ctx);
+            map_columns(spec, &headers, span, display, ctx)?
+        }
+    };
     let body = bytes.get(body_start..).unwrap_or_default();
     if body.iter().all(u8::is_ascii_whitespace) {
         let span = header_span(&mut file, ctx);
@@ -141,97 +135,52 @@ pub fn parse_text(
     }
     let timer = crate::timing::Timer::start();
     let missing = MissingValues::new(spec);
-    let bounds = scan.chunk_bounds(body);
-    timer.lap("  chunk bounds");
-    // Each value column is allocated once at its final size, every chunk writing its rows
-    // into its own slice (no per-chunk columns to allocate and concatenate).
-    let caps: Vec<usize> =
-        bounds.iter().map(|&(start, end, _, _)| record_capacity(body.get(start..end).unwrap_or_default())).collect();
-    let total: usize = caps.iter().sum();
-    let mut values: Vec<Vec<Value>> =
-        (0..spec.fields.len()).map(|_| (0..total).into_par_iter().map(|_| Value::Bool(false)).collect()).collect();
-    let mut slots: Vec<Vec<&mut [Value]>> = caps.iter().map(|_| Vec::with_capacity(values.len())).collect();
-    for column in &mut values {
-        let mut rest: &mut [Value] = column.as_mut_slice();
-        for (cap, slot) in caps.iter().zip(&mut slots) {
-            let (head, tail) = std::mem::take(&mut rest).split_at_mut_checked(*cap).unwrap_or_default();
-            slot.push(head);
-            rest = tail;
-        }
-    }
-    let mut parsed: Vec<Chunk> = bounds
-        .par_iter()
-        .zip(slots.into_par_iter())
-        .map(|(&(start, end, first_line, lines), mut out)| {
-            let piece = body.get(start..end).unwrap_or_default();
-            parse_chunk(
-                spec,
-                delimiter,
-                &columns,
-                &headers,
-                &missing,
-                piece,
-                body_start + start,
-                header_lines + first_line + 1,
-                lines + 1,
-                &mut out,
-            )
-        })
-        .collect();
-    timer.lap("  parse chunks");
-    if parsed.iter().any(|c| !c.problems.is_empty()) {
-        source_of(&mut file, text, ctx);
-    }
+    let rows = Rows { spec, delimiter, columns: &columns, headers: &headers, missing: &missing };
     let mut part = FilePart::new(
         LoadedFile { headers: headers.clone(), ..file },
         CellLocator::Delimited(delimiter),
         spec.fields.len(),
         columns.fields.clone(),
     );
-    // Concatenate the chunks' keys, periods and origins, and close the gaps chunks left in
-    // the value columns, each on its own thread.
-    let mut base = 0;
-    for chunk in &mut parsed {
-        part.excluded += chunk.excluded;
-        part.problems.extend(chunk.problems.drain(..).map(|p| RowProblem { row: p.row + base, ..p }));
-        base += chunk.keys.len();
+    rows.parse(body, &scan, body_start, header_lines, &mut part);
+    timer.lap("  parse chunks");
+    if !part.problems.is_empty() {
+        source_of(&mut part.file, text, ctx);
     }
-    let mut origins = Vec::new();
-    let mut keys = Vec::new();
-    let mut periods = Vec::new();
-    // Each chunk's rows: where its slice starts, and how many it filled.
-    let mut filled = Vec::with_capacity(parsed.len());
-    let mut start = 0;
-    for (chunk, cap) in parsed.into_iter().zip(&caps) {
-        filled.push((start, chunk.keys.len()));
-        start += cap;
-        origins.push(chunk.origins);
-        keys.push(chunk.keys);
-        periods.push(chunk.periods);
-    }
-    rayon::scope(|s| {
-        s.spawn(|_| part.origins = origins.concat());
-        s.spawn(|_| part.keys = keys.concat());
-        s.spawn(|_| part.periods = periods.concat());
-        for (out, mut column) in part.columns.iter_mut().zip(values) {
-            let filled = &filled;
-            s.spawn(move |_| {
-                close_gaps(&mut column, filled);
-                *out = column;
-            });
-        }
-    });
-    timer.lap("  merge chunks");
     Some(part)
 }
 
-/// Whether every column the dataset requires is in the header (no diagnostic needed).
-fn find_columns_present(spec: &DatasetSpec, headers: &[String]) -> bool {
-    let has = |name: &str| headers.iter().any(|h| h == name.trim());
-    has(&spec.key_column.node)
-        && spec.period_column.as_ref().is_none_or(|p| has(&p.node))
-        && spec.fields.iter().all(|f| f.optional || std::iter::once(&f.column).chain(&f.alternatives).any(|c| has(c)))
-        && spec.exclude.iter().all(|(c, _, _)| has(c))
+/// A file's header row: its column names, and where it and the body start.
+pub(super) struct Header {
+    pub names: Vec<String>,
+    /// Where the header row starts in the text.
+    pub start: usize,
+    /// Where the rows below it start.
+    pub body_start: usize,
+    /// The line breaks above the body.
+    pub lines: usize,
+}
+
+/// The header row (the dataset's `header_row`, 1 by default), if the text has one.
+pub(super) fn header(spec: &DatasetSpec, bytes: &[u8], delimiter: u8) -> Option<Header> {
+    // Skip the lines above the header row, then read the header.
+    let mut start = 0;
+    for _ in 1..spec.header_row {
+        start = bytes.get(start..).and_then(|b| memchr::memchr(b'\n', b)).map_or(bytes.len(), |n| start + n + 1);
+    }
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(bytes.get(start..).unwrap_or_default());
+    let mut record = csv::ByteRecord::new();
+    if !reader.read_byte_record(&mut record).unwrap_or(false) {
+        return None;
+    }
+    let names = record.iter().map(|h| String::from_utf8_lossy(h).trim().to_string()).collect();
+    let body_start = start + usize::try_from(reader.position().byte()).unwrap_or(0);
+    let lines = bytes.get(..body_start).map_or(0, |b| memchr::memchr_iter(b'\n', b).count());
+    Some(Header { names, start, body_start, lines })
 }
 
 /// Which column of the file each field, the key and the period come from.
@@ -243,6 +192,38 @@ pub(super) struct Columns {
     pub exclude: Vec<Option<usize>>,
 }
 
+impl Columns {
+    /// Where each column is, if the header has every column the dataset requires (no
+    /// diagnostic needed).
+    pub fn find(spec: &DatasetSpec, headers: &[String]) -> Option<Columns> {
+        let key = column_of(headers, &spec.key_column.node)?;
+        let period = match &spec.period_column {
+            Some(p) => Some(column_of(headers, &p.node)?),
+            None => None,
+        };
+        let fields = spec
+            .fields
+            .iter()
+            .map(|f| match field_column(headers, f) {
+                None if !f.optional => None,
+                found => Some(found),
+            })
+            .collect::<Option<_>>()?;
+        let exclude = spec.exclude.iter().map(|(c, _, _)| column_of(headers, c).map(Some)).collect::<Option<_>>()?;
+        Some(Columns { key, period, fields, exclude })
+    }
+}
+
+fn column_of(headers: &[String], name: &str) -> Option<usize> {
+    headers.iter().position(|h| h == name.trim())
+}
+
+/// A field's column: the one it names, or the first of its alternatives the file has.
+fn field_column(headers: &[String], f: &FieldSpec) -> Option<usize> {
+    std::iter::once(&f.column).chain(&f.alternatives).find_map(|c| column_of(headers, c))
+}
+
+/// Where each column is, or a diagnostic for each the header lacks.
 pub(super) fn map_columns(
     spec: &DatasetSpec,
     headers: &[String],
@@ -250,8 +231,11 @@ pub(super) fn map_columns(
     display: &str,
     ctx: &mut LoadContext<'_>,
 ) -> Option<Columns> {
-    let find = |name: &str| headers.iter().position(|h| h == name.trim());
-    let find_any = |f: &FieldSpec| std::iter::once(&f.column).chain(&f.alternatives).find_map(|c| find(c));
+    if let Some(columns) = Columns::find(spec, headers) {
+        return Some(columns);
+    }
+    let find = |name: &str| column_of(headers, name);
+    let find_any = |f: &FieldSpec| field_column(headers, f);
     let mut ok = true;
     let mut missing_column = |name: &str, rule_span: Span, what: String, ctx: &mut LoadContext<'_>| {
         ok = false;
@@ -316,15 +300,17 @@ fn preview(headers: &[String]) -> String {
 /// enough to know, at any slice's start, whether it is inside a quoted value and which
 /// line it is on, so that the body can be cut into chunks at record boundaries without a
 /// serial pass over the whole file.
-struct Scan {
+pub(super) struct Scan {
     /// (start, quotes before it, line breaks before it) of each slice.
     slices: Vec<(usize, usize, usize)>,
-    quotes: usize,
+    pub quotes: usize,
+    /// Line breaks in the whole body.
+    pub lines: usize,
 }
 
 impl Scan {
-    fn of(body: &[u8]) -> Scan {
-        let pieces = (body.len() / CHUNK_BYTES).clamp(1, rayon::current_num_threads() * 8);
+    pub fn of(body: &[u8]) -> Scan {
+        let pieces = (body.len() / PIECE_BYTES).clamp(1, rayon::current_num_threads() * 8);
         let starts: Vec<usize> = (0..pieces).map(|p| body.len() * p / pieces).collect();
         let counts: Vec<(usize, usize)> = (0..pieces)
             .into_par_iter()
@@ -342,7 +328,7 @@ impl Scan {
             quotes += q;
             lines += l;
         }
-        Scan { slices, quotes }
+        Scan { slices, quotes, lines }
     }
 
     /// Pieces of the body that end at a record boundary (a newline outside quotes), one
@@ -371,11 +357,7 @@ impl Scan {
                 cuts.push((i, lines));
             }
         }
-        let total_lines = self.slices.last().map_or(0, |s| s.2)
-            + body
-                .get(self.slices.last().map_or(0, |s| s.0)..)
-                .map_or(0, |t| t.iter().filter(|b| **b == b'\n').count());
-        cuts.push((body.len(), total_lines));
+        cuts.push((body.len(), self.lines));
         cuts.windows(2)
             .filter_map(|w| match w {
                 [(start, before), (end, after)] => Some((*start, *end, *before, after - before)),
@@ -393,119 +375,178 @@ struct Chunk {
     problems: Vec<RowProblem>,
 }
 
-#[allow(clippy::too_many_arguments)] // one call site; a struct would only rename the list
-fn parse_chunk(
-    spec: &DatasetSpec,
-    delimiter: u8,
-    columns: &Columns,
-    headers: &[String],
-    missing: &MissingValues,
-    bytes: &[u8],
-    offset: usize,
-    first_line: usize,
-    rows: usize,
-    out: &mut [&mut [Value]],
-) -> Chunk {
-    let mut reader =
-        csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(bytes);
-    let mut chunk = Chunk {
-        excluded: 0,
-        origins: Vec::with_capacity(rows),
-        keys: Vec::with_capacity(rows),
-        periods: Vec::with_capacity(rows),
-        problems: Vec::new(),
-    };
-    let mut interned: HashMap<Vec<u8>, Arc<str>> = HashMap::new();
-    let mut record = csv::ByteRecord::new();
-    let empty: Arc<str> = Arc::from("");
-    loop {
-        match reader.read_byte_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(err) => {
-                // An unreadable record ends the chunk; report it as a row problem at its line.
-                let row = chunk.keys.len();
-                let (line, byte) = err.position().map_or((0, 0), |p| (p.line() as usize, p.byte() as usize));
-                chunk.origins.push(RowOrigin {
-                    file: 0,
-                    line: first_line + line.saturating_sub(1),
-                    offset: offset + byte,
-                });
-                chunk.keys.push(empty.clone());
-                chunk.periods.push(empty.clone());
-                for col in out.iter_mut() {
-                    put(col, row, missing.blank.clone());
+/// What parsing any stretch of a file's body needs: the dataset, where its columns are in
+/// the file, and the missing values its cells share.
+pub(super) struct Rows<'a> {
+    pub spec: &'a DatasetSpec,
+    pub delimiter: u8,
+    pub columns: &'a Columns,
+    pub headers: &'a [String],
+    pub missing: &'a MissingValues,
+}
+
+impl Rows<'_> {
+    /// Parse a stretch of the body that starts and ends at record boundaries, appending its
+    /// rows to `part`: `offset` is where the stretch starts in the file's text, and
+    /// `lines_before` how many line breaks are above it. The stretch is cut into pieces
+    /// parsed in parallel, each writing into its own slice of the grown value columns (no
+    /// per-piece columns to allocate and concatenate).
+    pub fn parse(&self, body: &[u8], scan: &Scan, offset: usize, lines_before: usize, part: &mut FilePart) {
+        let bounds = scan.chunk_bounds(body);
+        let caps: Vec<usize> = bounds
+            .iter()
+            .map(|&(start, end, _, _)| record_capacity(body.get(start..end).unwrap_or_default()))
+            .collect();
+        let total: usize = caps.iter().sum();
+        let base = part.keys.len();
+        part.columns.par_iter_mut().for_each(|c| c.resize(base + total, Value::Bool(false)));
+        let mut slots: Vec<Vec<&mut [Value]>> = caps.iter().map(|_| Vec::with_capacity(part.columns.len())).collect();
+        for column in &mut part.columns {
+            let mut rest: &mut [Value] = column.get_mut(base..).unwrap_or_default();
+            for (cap, slot) in caps.iter().zip(&mut slots) {
+                let (head, tail) = std::mem::take(&mut rest).split_at_mut_checked(*cap).unwrap_or_default();
+                slot.push(head);
+                rest = tail;
+            }
+        }
+        let parsed: Vec<Chunk> = bounds
+            .par_iter()
+            .zip(slots.into_par_iter())
+            .map(|(&(start, end, first_line, lines), mut out)| {
+                let piece = body.get(start..end).unwrap_or_default();
+                self.chunk(piece, offset + start, lines_before + first_line + 1, lines + 1, &mut out)
+            })
+            .collect();
+        // Append the chunks' keys, periods and origins, and close the gaps chunks left in
+        // the value columns, each on its own thread.
+        let mut filled = Vec::with_capacity(parsed.len());
+        let (mut start, mut rows) = (base, base);
+        let (mut origins, mut keys, mut periods) = (Vec::new(), Vec::new(), Vec::new());
+        for (mut chunk, cap) in parsed.into_iter().zip(&caps) {
+            part.excluded += chunk.excluded;
+            part.problems.extend(chunk.problems.drain(..).map(|p| RowProblem { row: p.row + rows, ..p }));
+            filled.push((start, chunk.keys.len()));
+            start += cap;
+            rows += chunk.keys.len();
+            origins.push(chunk.origins);
+            keys.push(chunk.keys);
+            periods.push(chunk.periods);
+        }
+        let filled = &filled;
+        rayon::scope(|s| {
+            s.spawn(|_| part.origins.extend(origins.into_iter().flatten()));
+            s.spawn(|_| part.keys.extend(keys.into_iter().flatten()));
+            s.spawn(|_| part.periods.extend(periods.into_iter().flatten()));
+            for column in &mut part.columns {
+                s.spawn(move |_| close_gaps(column, base, filled));
+            }
+        });
+    }
+
+    /// Parse one piece into its slices of the value columns (`out`, one per field).
+    fn chunk(&self, bytes: &[u8], offset: usize, first_line: usize, rows: usize, out: &mut [&mut [Value]]) -> Chunk {
+        let Rows { spec, delimiter, columns, headers, missing } = *self;
+        let mut reader =
+            csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(bytes);
+        let mut chunk = Chunk {
+            excluded: 0,
+            origins: Vec::with_capacity(rows),
+            keys: Vec::with_capacity(rows),
+            periods: Vec::with_capacity(rows),
+            problems: Vec::new(),
+        };
+        let mut interned: HashMap<Vec<u8>, Arc<str>> = HashMap::new();
+        let mut record = csv::ByteRecord::new();
+        let empty: Arc<str> = Arc::from("");
+        loop {
+            match reader.read_byte_record(&mut record) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(err) => {
+                    // An unreadable record ends the chunk; report it as a row problem at its line.
+                    let row = chunk.keys.len();
+                    let (line, byte) = err.position().map_or((0, 0), |p| (p.line() as usize, p.byte() as usize));
+                    chunk.origins.push(RowOrigin {
+                        file: 0,
+                        line: first_line + line.saturating_sub(1),
+                        offset: offset + byte,
+                    });
+                    chunk.keys.push(empty.clone());
+                    chunk.periods.push(empty.clone());
+                    for col in out.iter_mut() {
+                        put(col, row, missing.blank.clone());
+                    }
+                    chunk.problems.push(RowProblem {
+                        row,
+                        column: None,
+                        problem: CellProblem::RowShape { fields: 0, header_fields: headers.len() },
+                    });
+                    break;
                 }
+            }
+            if record.len() == 1 && record.get(0).is_some_and(|f| f.iter().all(u8::is_ascii_whitespace)) {
+                continue;
+            }
+            if excluded(spec, columns, &record) {
+                chunk.excluded += 1;
+                continue;
+            }
+            let row = chunk.keys.len();
+            if out.first().is_some_and(|c| row >= c.len()) {
+                // `record_capacity` counts every terminator, so this cannot happen; if it did,
+                // the row would be reported, not dropped.
                 chunk.problems.push(RowProblem {
-                    row,
+                    row: row.saturating_sub(1),
                     column: None,
-                    problem: CellProblem::RowShape { fields: 0, header_fields: headers.len() },
+                    problem: CellProblem::RowShape { fields: record.len(), header_fields: headers.len() },
                 });
                 break;
             }
-        }
-        if record.len() == 1 && record.get(0).is_some_and(|f| f.iter().all(u8::is_ascii_whitespace)) {
-            continue;
-        }
-        if excluded(spec, columns, &record) {
-            chunk.excluded += 1;
-            continue;
-        }
-        let row = chunk.keys.len();
-        if out.first().is_some_and(|c| row >= c.len()) {
-            // `record_capacity` counts every terminator, so this cannot happen; if it did,
-            // the row would be reported, not dropped.
-            chunk.problems.push(RowProblem {
-                row: row.saturating_sub(1),
-                column: None,
-                problem: CellProblem::RowShape { fields: record.len(), header_fields: headers.len() },
-            });
-            break;
-        }
-        let mut position = record.position().map_or((1, 0), |p| (p.line() as usize, p.byte() as usize));
-        // With CRLF line ends the reader stops at the `\r`, so the next record's position is
-        // the `\n` left over, still on the line before: step over it.
-        if bytes.get(position.1) == Some(&b'\n') {
-            position = (position.0 + 1, position.1 + 1);
-        }
-        chunk.origins.push(RowOrigin { file: 0, line: first_line + position.0 - 1, offset: offset + position.1 });
-        if record.len() != headers.len() {
-            chunk.problems.push(RowProblem {
-                row,
-                column: None,
-                problem: CellProblem::RowShape { fields: record.len(), header_fields: headers.len() },
-            });
-        }
-        let field = |i: usize| record.get(i).map(|b| String::from_utf8_lossy(b));
-        let key: Arc<str> = field(columns.key).map_or_else(|| empty.clone(), |k| Arc::from(k.trim()));
-        if key.is_empty() {
-            chunk.problems.push(RowProblem {
-                row,
-                column: Some(columns.key),
-                problem: CellProblem::MissingKey { header: spec.key_column.node.clone() },
-            });
-        }
-        chunk.keys.push(key);
-        let period = match columns.period.and_then(|p| record.get(p)) {
-            Some(p) => {
-                let p = p.trim_ascii();
-                match interned.get(p) {
-                    Some(a) => a.clone(),
-                    None => {
-                        let a: Arc<str> = String::from_utf8_lossy(p).into();
-                        interned.insert(p.to_vec(), a.clone());
-                        a
+            let mut position = record.position().map_or((1, 0), |p| (p.line() as usize, p.byte() as usize));
+            // With CRLF line ends the reader stops at the `\r`, so the next record's position is
+            // the `\n` left over, still on the line before: step over it.
+            if bytes.get(position.1) == Some(&b'\n') {
+                position = (position.0 + 1, position.1 + 1);
+            }
+            chunk.origins.push(RowOrigin { file: 0, line: first_line + position.0 - 1, offset: offset + position.1 });
+            if record.len() != headers.len() {
+                chunk.problems.push(RowProblem {
+                    row,
+                    column: None,
+                    problem: CellProblem::RowShape { fields: record.len(), header_fields: headers.len() },
+                });
+            }
+            let field = |i: usize| record.get(i).map(|b| String::from_utf8_lossy(b));
+            let key: Arc<str> = field(columns.key).map_or_else(|| empty.clone(), |k| Arc::from(k.trim()));
+            if key.is_empty() {
+                chunk.problems.push(RowProblem {
+                    row,
+                    column: Some(columns.key),
+                    problem: CellProblem::MissingKey { header: spec.key_column.node.clone() },
+                });
+            }
+            chunk.keys.push(key);
+            let period = match columns.period.and_then(|p| record.get(p)) {
+                Some(p) => {
+                    let p = p.trim_ascii();
+                    match interned.get(p) {
+                        Some(a) => a.clone(),
+                        None => {
+                            let a: Arc<str> = String::from_utf8_lossy(p).into();
+                            interned.insert(p.to_vec(), a.clone());
+                            a
+                        }
                     }
                 }
+                None => empty.clone(),
+            };
+            chunk.periods.push(period);
+            for ((f, source), col) in spec.fields.iter().zip(&columns.fields).zip(out.iter_mut()) {
+                put(col, row, cell(f, *source, &record, headers, missing, row, &mut chunk.problems));
             }
-            None => empty.clone(),
-        };
-        chunk.periods.push(period);
-        for ((f, source), col) in spec.fields.iter().zip(&columns.fields).zip(out.iter_mut()) {
-            put(col, row, cell(f, *source, &record, headers, missing, row, &mut chunk.problems));
         }
+        chunk
     }
-    chunk
 }
 
 fn put(column: &mut [Value], row: usize, value: Value) {
@@ -524,10 +565,10 @@ fn record_capacity(piece: &[u8]) -> usize {
 }
 
 /// Move each chunk's rows (`filled`: where its slice starts, how many rows it wrote) down
-/// to follow the previous chunk's, and drop the unused slots at the end. Nothing moves when
-/// every line was a record.
-fn close_gaps(column: &mut Vec<Value>, filled: &[(usize, usize)]) {
-    let mut to = 0;
+/// to follow the previous chunk's, from row `base` on, and drop the unused slots at the end.
+/// Nothing moves when every line was a record.
+fn close_gaps(column: &mut Vec<Value>, base: usize, filled: &[(usize, usize)]) {
+    let mut to = base;
     for &(from, rows) in filled {
         if from != to {
             for k in 0..rows {
@@ -592,10 +633,14 @@ mod tests {
         let gap = Value::Bool(false);
         // Three chunks with room for 3, 2 and 3 rows, holding 2, 2 and 1.
         let mut column = vec![n(1), n(2), gap.clone(), n(3), n(4), n(5), gap.clone(), gap];
-        close_gaps(&mut column, &[(0, 2), (3, 2), (5, 1)]);
+        close_gaps(&mut column, 0, &[(0, 2), (3, 2), (5, 1)]);
         assert_eq!(column, vec![n(1), n(2), n(3), n(4), n(5)]);
+        // A second stretch's chunks, after the two rows already in place.
+        let mut later = vec![n(1), n(2), n(3), gap.clone(), n(4)];
+        close_gaps(&mut later, 2, &[(2, 1), (4, 1)]);
+        assert_eq!(later, vec![n(1), n(2), n(3), n(4)]);
         let mut full = vec![n(1), n(2)];
-        close_gaps(&mut full, &[(0, 1), (1, 1)]);
+        close_gaps(&mut full, 0, &[(0, 1), (1, 1)]);
         assert_eq!(full, vec![n(1), n(2)]);
     }
 }

@@ -1,13 +1,17 @@
 //! Stage 3, loading data: each `dataset` declaration read from its CSV, YAML or spreadsheet
 //! file into typed columns, every value traceable to its file, row and column.
 
+mod blocks;
 mod cells;
 mod csv;
 pub mod number;
 mod rollup;
 mod sheet;
 mod spec;
+pub mod stream;
 mod yaml;
+
+pub use blocks::{chunk_bytes, CHUNK_BYTES};
 
 pub use yaml::CharOffsets;
 

@@ -1,0 +1,92 @@
+//! Large CSV files parsed chunk by chunk as they are read, through two reused buffers, so
+//! the file is never held whole in memory: on the machines we measure, touching fresh
+//! memory costs as much as parsing (benches/eval/README.md). Only a clean file takes this
+//! path; anything that needs a diagnostic goes to the whole-file reader, which owns them.
+
+use super::cells::MissingValues;
+use super::csv::{header, Columns, Rows, Scan};
+use super::stream::ChunkReader;
+use super::{CellLocator, DatasetSpec, FilePart, LoadedFile};
+use std::path::Path;
+
+/// Bytes per chunk: large enough that per-chunk work is negligible, small enough that the
+/// two chunks in flight keep memory flat.
+pub const CHUNK_BYTES: usize = 8 << 20;
+
+/// The chunk size: `CHUNK_BYTES`, or `$ASSAY_CHUNK_BYTES` so tests can make many chunks of
+/// a small file.
+pub fn chunk_bytes() -> usize {
+    std::env::var("ASSAY_CHUNK_BYTES").ok().and_then(|v| v.parse().ok()).unwrap_or(CHUNK_BYTES)
+}
+
+/// The file's rows, read chunk by chunk; `None` when it should be read whole instead: it
+/// fits in one chunk, or something in it needs a diagnostic (the whole-file reader finds
+/// and reports it), or it has lines above its header.
+pub fn read(spec: &DatasetSpec, path: &Path, display: &str) -> Option<FilePart> {
+    let chunk_bytes = chunk_bytes();
+    let file = std::fs::File::open(path).ok()?;
+    let size = usize::try_from(file.metadata().ok()?.len()).ok()?;
+    if size <= chunk_bytes || spec.header_row > 1 {
+        return None;
+    }
+    let mut reader = ChunkReader::new(file, chunk_bytes);
+    let mut chunk = reader.next_chunk().ok()??;
+    let head = header(spec, &chunk.bytes, spec.delimiter)?;
+    let columns = Columns::find(spec, &head.names)?;
+    let missing = MissingValues::new(spec);
+    let rows = Rows { spec, delimiter: spec.delimiter, columns: &columns, headers: &head.names, missing: &missing };
+    let file = LoadedFile {
+        path: path.to_path_buf(),
+        display: display.to_string(),
+        sha256: String::new(),
+        sheet: None,
+        headers: head.names.clone(),
+        source: None,
+    };
+    let mut part =
+        FilePart::new(file, CellLocator::Delimited(spec.delimiter), spec.fields.len(), columns.fields.clone());
+    let (mut from, mut lines_before, mut reserved) = (head.body_start, head.lines, false);
+    loop {
+        // Chunks end at line breaks, so a chunk is UTF-8 if the file is.
+        std::str::from_utf8(&chunk.bytes).ok()?;
+        let body = chunk.bytes.get(from..).unwrap_or_default();
+        let scan = Scan::of(body);
+        if !reserved {
+            reserve(&mut part, scan.lines * size / body.len().max(1));
+            reserved = true;
+        }
+        // Read (and hash) the next chunk while this one is parsed.
+        let (next, ()) = rayon::join(
+            || reader.next_chunk(),
+            || rows.parse(body, &scan, chunk.offset + from, lines_before, &mut part),
+        );
+        if !part.problems.is_empty() {
+            return None;
+        }
+        reader.recycle(std::mem::take(&mut chunk.bytes));
+        match next {
+            Ok(Some(c)) => chunk = c,
+            Ok(None) => break,
+            Err(_) => return None,
+        }
+        from = 0;
+        lines_before = chunk.first_line - 1;
+    }
+    if part.keys.is_empty() {
+        return None;
+    }
+    part.file.sha256 = reader.sha256();
+    Some(part)
+}
+
+/// Room for about `rows` rows (a tenth more), so the columns grow without copying: room
+/// never written is never touched, so an overestimate costs nothing.
+fn reserve(part: &mut FilePart, rows: usize) {
+    let rows = rows + rows / 10 + 1024;
+    part.origins.reserve_exact(rows);
+    part.keys.reserve_exact(rows);
+    part.periods.reserve_exact(rows);
+    for column in &mut part.columns {
+        column.reserve_exact(rows);
+    }
+}
