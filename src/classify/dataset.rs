@@ -75,7 +75,7 @@ fn shape(o: &Outcome, spec: &DatasetSpec, def: &DatasetDef) -> Table {
                 Value::Num(total)
             })
             .collect();
-        columns.insert(f.key.clone(), values);
+        columns.insert(f.key.clone(), std::sync::Arc::new(values));
     }
     let files: Vec<LoadedFile> = o
         .stamp

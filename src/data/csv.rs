@@ -632,7 +632,7 @@ mod tests {
         let n = |i: i64| Value::Num(Decimal::from(i));
         let gap = Value::Bool(false);
         // Three chunks with room for 3, 2 and 3 rows, holding 2, 2 and 1.
-        let mut column = vec![n(1), n(2), gap.clone(), n(3), n(4), n(5), gap.clone(), gap];
+        let mut column = vec![n(1), n(2), gap.clone(), n(3), n(4), n(5), gap.clone(), gap.clone()];
         close_gaps(&mut column, 0, &[(0, 2), (3, 2), (5, 1)]);
         assert_eq!(column, vec![n(1), n(2), n(3), n(4), n(5)]);
         // A second stretch's chunks, after the two rows already in place.

@@ -5,6 +5,7 @@ mod blocks;
 mod cells;
 mod csv;
 pub mod number;
+mod order;
 mod rollup;
 mod sheet;
 mod spec;
@@ -82,7 +83,8 @@ pub struct Table {
     pub origins: Vec<RowOrigin>,
     pub keys: Vec<Arc<str>>,
     pub periods: Vec<Arc<str>>,
-    pub columns: BTreeMap<FieldKey, Vec<Value>>,
+    /// Shared, so that a frame whose rows are the table's own uses them without a copy.
+    pub columns: BTreeMap<FieldKey, Arc<Vec<Value>>>,
     /// For each field, the index of the column it was read from in each file (None if absent).
     pub column_index: BTreeMap<FieldKey, Vec<Option<usize>>>,
     pub counts: RowCounts,
@@ -141,7 +143,7 @@ pub fn load(spec: &DatasetSpec, data_dir: &Path, ctx: &mut LoadContext<'_>) -> O
         origins: Vec::new(),
         keys: Vec::new(),
         periods: Vec::new(),
-        columns: spec.fields.iter().map(|f| (f.key.clone(), Vec::new())).collect(),
+        columns: spec.fields.iter().map(|f| (f.key.clone(), Arc::default())).collect(),
         column_index: spec.fields.iter().map(|f| (f.key.clone(), Vec::new())).collect(),
         counts: RowCounts::default(),
         parts: None,
@@ -266,7 +268,7 @@ fn append(table: &mut Table, mut part: FilePart, ctx: &mut LoadContext<'_>, spec
         table.keys = part.keys;
         table.periods = part.periods;
         for ((field, values), index) in spec.fields.iter().zip(part.columns).zip(part.column_index) {
-            table.columns.insert(field.key.clone(), values);
+            table.columns.insert(field.key.clone(), Arc::new(values));
             if let Some(ix) = table.column_index.get_mut(&field.key) {
                 ix.push(index);
             }
@@ -284,7 +286,7 @@ fn append(table: &mut Table, mut part: FilePart, ctx: &mut LoadContext<'_>, spec
     table.periods.extend(part.periods.into_iter().enumerate().filter(|(i, _)| keep(*i)).map(|(_, k)| k));
     for ((field, values), index) in spec.fields.iter().zip(part.columns).zip(part.column_index) {
         if let Some(col) = table.columns.get_mut(&field.key) {
-            col.extend(values.into_iter().enumerate().filter(|(i, _)| keep(*i)).map(|(_, v)| v));
+            Arc::make_mut(col).extend(values.into_iter().enumerate().filter(|(i, _)| keep(*i)).map(|(_, v)| v));
         }
         if let Some(ix) = table.column_index.get_mut(&field.key) {
             ix.push(index);
@@ -433,7 +435,7 @@ fn retain_rows(table: &mut Table, keep: impl Fn(usize) -> bool) {
     filter(&mut table.keys, &keep);
     filter(&mut table.periods, &keep);
     for col in table.columns.values_mut() {
-        filter(col, &keep);
+        filter(Arc::make_mut(col), &keep);
     }
 }
 

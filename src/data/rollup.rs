@@ -76,7 +76,7 @@ pub fn roll_up(records: Table, spec: &DatasetSpec, ctx: &mut LoadContext<'_>) ->
                 }
             })
             .collect();
-        columns.insert(f.key.clone(), rolled);
+        columns.insert(f.key.clone(), Arc::new(rolled));
     }
     let origins: Vec<RowOrigin> =
         groups.iter().filter_map(|rows| rows.first().and_then(|r| records.origins.get(*r)).copied()).collect();

@@ -53,6 +53,10 @@ impl<'t> Frame<'t> {
         let (t, table) = self.tables.iter().enumerate().find(|(_, t)| !t.records && t.columns.contains_key(key))?;
         let values = table.columns.get(key)?;
         let rows = self.rows.get(t)?;
+        // The frame's rows are the table's own, in order: share its column.
+        if rows.len() == values.len() && rows.iter().enumerate().all(|(i, r)| *r == Some(i)) {
+            return Some(Column::Values(values.clone()));
+        }
         let absent = Value::missing(format!("no row in dataset `{}`", table.dataset));
         let gather = |r: &Option<usize>| r.and_then(|i| values.get(i)).cloned().unwrap_or_else(|| absent.clone());
         // Text and members share one `Arc` per distinct value: cloning those from two

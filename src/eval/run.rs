@@ -127,7 +127,9 @@ pub fn run(tree: &RuleTree, request: &Request, sources: &mut Vec<SourceFile>) ->
     if diags.iter().any(Diagnostic::is_error) {
         return (None, diags);
     }
-    let tables: Vec<Table> = tables.into_iter().flatten().collect();
+    let mut tables: Vec<Table> = tables.into_iter().flatten().collect();
+    tables.iter_mut().filter(|t| !t.records).for_each(Table::sort_by_key);
+    timer.lap("sort tables by key");
     let scripts = ScriptHost::load(&model, ctx.sources, &mut diags);
     let script_sources: Vec<usize> = (tree.files.len()..ctx.sources.len()).collect();
     if diags.iter().any(Diagnostic::is_error) {

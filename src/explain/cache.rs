@@ -659,7 +659,7 @@ fn read(entry: &Path, spec: &DatasetSpec, filter: Option<&Filter<'_>>) -> Option
     let mut columns = BTreeMap::new();
     let mut column_index = BTreeMap::new();
     for (key, values, index) in values {
-        columns.insert(key.clone(), values);
+        columns.insert(key.clone(), std::sync::Arc::new(values));
         column_index.insert(key, index);
     }
     let table = Table {

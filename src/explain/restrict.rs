@@ -23,7 +23,7 @@ pub fn to_peers(tables: &mut [Table], period: &str, entity: &str, peer_fields: &
         let Some(table) = tables.iter().find(|t| !t.records && keys.iter().all(|k| t.columns.contains_key(k))) else {
             return;
         };
-        let columns: Vec<&Vec<Value>> = keys.iter().filter_map(|k| table.columns.get(k)).collect();
+        let columns: Vec<&Vec<Value>> = keys.iter().filter_map(|k| table.columns.get(k).map(|c| &**c)).collect();
         let Some(row) = (0..table.keys.len()).find(|i| is_entity(table, *i)) else { return };
         let own: Vec<&Value> = columns.iter().filter_map(|c| c.get(row)).collect();
         // An entity with a missing peer field has no group: its own row is enough.
@@ -56,7 +56,7 @@ fn retain(t: &mut Table, keep: &[bool]) {
     filter(&mut t.periods, keep);
     filter(&mut t.origins, keep);
     for c in t.columns.values_mut() {
-        filter(c, keep);
+        filter(std::sync::Arc::make_mut(c), keep);
     }
     if let Some(parts) = &mut t.parts {
         filter(parts, keep);
