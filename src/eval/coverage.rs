@@ -40,6 +40,7 @@ impl Recorder {
                 }
             }
             Column::Values(vs) => vs.iter().for_each(&mut see),
+            Column::Grouped(_) => (0..rows).for_each(|i| see(condition.get(i))),
         }
         let entry = self.arms.entry(span).or_default();
         entry.0 |= then;

@@ -9,7 +9,7 @@ use super::model::Model;
 use super::ops;
 use super::params;
 use super::stats::{self, Item, Stat};
-use super::value::{Column, Value};
+use super::value::{Column, Grouped, Value};
 use crate::ast::*;
 use crate::check::symbols::Item as Sym;
 use crate::codes::Code;
@@ -53,7 +53,8 @@ pub enum Target {
 /// Entities grouped for a statistic: the group of each row and the rows of each group.
 #[derive(Debug, Clone)]
 pub struct Groups {
-    pub of_row: Vec<Option<usize>>,
+    /// Shared with the statistics' results over these groups ([`Grouped`]).
+    pub of_row: Arc<Vec<Option<usize>>>,
     pub rows: Vec<Vec<usize>>,
     pub labels: Vec<String>,
     pub minimum: usize,
@@ -290,7 +291,7 @@ impl<'m, 'a> Evaluator<'m, 'a> {
             .iter()
             .map(|k| match k {
                 Column::Const(v) => v.as_text().map(str::to_string),
-                Column::Values(_) => None,
+                Column::Values(_) | Column::Grouped(_) => None,
             })
             .collect();
         if let Some(key) = constant {
@@ -556,7 +557,7 @@ impl<'m, 'a> Evaluator<'m, 'a> {
                 }
                 let names: Vec<&str> = p.node.same.iter().map(|f| f.node.as_str()).collect();
                 Groups {
-                    of_row,
+                    of_row: Arc::new(of_row),
                     rows,
                     labels,
                     minimum: p.node.minimum.as_ref().map_or(1, |m| m.node as usize),
@@ -564,7 +565,7 @@ impl<'m, 'a> Evaluator<'m, 'a> {
                 }
             }
             _ => Groups {
-                of_row: (0..n).map(|_| Some(0)).collect(),
+                of_row: Arc::new((0..n).map(|_| Some(0)).collect()),
                 rows: vec![(0..n).collect()],
                 labels: vec!["all".to_string()],
                 minimum: peers.and_then(|p| p.node.minimum.as_ref()).map_or(1, |m| m.node as usize),
@@ -640,6 +641,19 @@ impl<'m, 'a> Evaluator<'m, 'a> {
             if let GroupResult::TooSmall(size) = result {
                 self.warn_small(label, *size, groups.minimum, group.span, env);
             }
+        }
+        // One value per group (most statistics): the rows share their group's.
+        if !results.iter().any(|r| matches!(r, GroupResult::PerMember(_))) {
+            let values = results
+                .into_iter()
+                .map(|result| match result {
+                    GroupResult::Whole(v) => v,
+                    GroupResult::TooSmall(size) => too_small(size, groups.minimum),
+                    GroupResult::PerMember(_) => Value::missing("a value per member"),
+                })
+                .collect();
+            let grouped = Grouped { of_row: groups.of_row.clone(), values, ungrouped: groups.ungrouped.clone() };
+            return Column::Grouped(Arc::new(grouped));
         }
         let mut out: Vec<Value> = vec![groups.ungrouped.clone(); n];
         for (rows, result) in groups.rows.iter().zip(results) {

@@ -15,6 +15,7 @@ const PARALLEL_ROWS: usize = 16_384;
 pub fn map1(a: &Column, n: usize, f: impl Fn(&Value) -> Value + Sync) -> Column {
     match a {
         Column::Const(v) => Column::Const(f(v)),
+        Column::Grouped(g) => g.map(f),
         Column::Values(vs) if n >= PARALLEL_ROWS => Column::from_vec(vs.par_iter().map(&f).collect()),
         Column::Values(vs) => Column::from_vec(vs.iter().map(f).collect()),
     }
@@ -23,6 +24,8 @@ pub fn map1(a: &Column, n: usize, f: impl Fn(&Value) -> Value + Sync) -> Column 
 pub fn map2(a: &Column, b: &Column, n: usize, f: impl Fn(&Value, &Value) -> Value + Sync) -> Column {
     match (a, b) {
         (Column::Const(x), Column::Const(y)) => Column::Const(f(x, y)),
+        (Column::Grouped(g), Column::Const(y)) => g.map(|x| f(x, y)),
+        (Column::Const(x), Column::Grouped(g)) => g.map(|y| f(x, y)),
         _ if n >= PARALLEL_ROWS => Column::from_vec((0..n).into_par_iter().map(|i| f(a.get(i), b.get(i))).collect()),
         _ => Column::from_vec((0..n).map(|i| f(a.get(i), b.get(i))).collect()),
     }
@@ -33,6 +36,7 @@ pub fn map2(a: &Column, b: &Column, n: usize, f: impl Fn(&Value, &Value) -> Valu
 pub fn map1_owned(a: Column, n: usize, f: impl Fn(&Value) -> Value + Sync) -> Column {
     match a {
         Column::Const(v) => Column::Const(f(&v)),
+        grouped @ Column::Grouped(_) => map1(&grouped, n, f),
         Column::Values(arc) => match std::sync::Arc::try_unwrap(arc) {
             Ok(mut vs) => {
                 let g = |x: &mut Value| *x = f(x);
@@ -99,10 +103,8 @@ pub fn choose(c: &Column, t: &Column, o: &Column, n: usize) -> Column {
             Value::Bool(false) => o.clone(),
             other => Column::Const(pick(other, 0)),
         },
-        Column::Values(_) if n >= PARALLEL_ROWS => {
-            Column::from_vec((0..n).into_par_iter().map(|i| pick(c.get(i), i)).collect())
-        }
-        Column::Values(_) => Column::from_vec((0..n).map(|i| pick(c.get(i), i)).collect()),
+        _ if n >= PARALLEL_ROWS => Column::from_vec((0..n).into_par_iter().map(|i| pick(c.get(i), i)).collect()),
+        _ => Column::from_vec((0..n).map(|i| pick(c.get(i), i)).collect()),
     }
 }
 
@@ -188,6 +190,33 @@ mod tests {
 
     fn num(n: i64) -> Value {
         Value::Num(Decimal::from(n))
+    }
+
+    /// Rows 0 and 2 in group 1, row 1 in group 0, row 3 in none.
+    fn grouped() -> Column {
+        let of_row = std::sync::Arc::new(vec![Some(1), Some(0), Some(1), None]);
+        let g =
+            super::super::value::Grouped { of_row, values: vec![num(10), num(20)], ungrouped: Value::missing("none") };
+        Column::Grouped(std::sync::Arc::new(g))
+    }
+
+    #[test]
+    fn grouped_columns_read_and_combine_like_their_rows() {
+        let g = grouped();
+        let rows: Vec<Value> = g.to_vec(4);
+        assert_eq!(rows[..3], [num(20), num(10), num(20)]);
+        assert!(rows[3].is_missing());
+        let plus = |a: &Value, b: &Value| binary(BinaryOp::Add, a, b);
+        // Against a constant the result stays grouped; against a column it is per row.
+        let shifted = map2(&g, &Column::Const(num(1)), 4, plus);
+        assert!(matches!(shifted, Column::Grouped(_)));
+        assert_eq!(shifted.to_vec(4)[..3], [num(21), num(11), num(21)]);
+        let per_row = map2(&g, &Column::from_vec(vec![num(1), num(2), num(3), num(4)]), 4, plus);
+        assert_eq!(per_row.to_vec(4)[..3], [num(21), num(12), num(23)]);
+        assert!(per_row.get(3).is_missing());
+        let negated = map1_owned(g, 4, |v| unary(UnaryOp::Neg, v));
+        assert_eq!(negated.get(0), &num(-20));
+        assert!(negated.get(3).is_missing());
     }
 
     #[test]

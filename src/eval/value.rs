@@ -70,11 +70,34 @@ impl fmt::Display for Value {
     }
 }
 
-/// A figure over all entities of a period: one value each, or one value for all.
+/// A figure over all entities of a period: one value each, one value for all, or one
+/// value per group of entities.
 #[derive(Debug, Clone)]
 pub enum Column {
     Const(Value),
     Values(Arc<Vec<Value>>),
+    Grouped(Arc<Grouped>),
+}
+
+/// One value per group of rows (a statistic over peer groups): each row reads its group's,
+/// without a column of copies, one per row.
+#[derive(Debug)]
+pub struct Grouped {
+    /// Each row's group; a row without one reads `ungrouped`.
+    pub of_row: Arc<Vec<Option<usize>>>,
+    pub values: Vec<Value>,
+    pub ungrouped: Value,
+}
+
+impl Grouped {
+    /// The same groups with each value mapped.
+    pub fn map(&self, f: impl Fn(&Value) -> Value) -> Column {
+        Column::Grouped(Arc::new(Grouped {
+            of_row: self.of_row.clone(),
+            values: self.values.iter().map(&f).collect(),
+            ungrouped: f(&self.ungrouped),
+        }))
+    }
 }
 
 impl Column {
@@ -82,6 +105,11 @@ impl Column {
         match self {
             Column::Const(v) => v,
             Column::Values(vs) => vs.get(i).unwrap_or(&CONST_MISSING_ROW),
+            Column::Grouped(g) => match g.of_row.get(i) {
+                Some(Some(k)) => g.values.get(*k).unwrap_or(&CONST_MISSING_ROW),
+                Some(None) => &g.ungrouped,
+                None => &CONST_MISSING_ROW,
+            },
         }
     }
 
@@ -94,6 +122,7 @@ impl Column {
         match self {
             Column::Const(v) => vec![v.clone(); len],
             Column::Values(vs) => vs.as_ref().clone(),
+            Column::Grouped(_) => (0..len).map(|i| self.get(i).clone()).collect(),
         }
     }
 }
