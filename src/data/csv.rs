@@ -600,7 +600,8 @@ fn cell(
 ) -> Value {
     let Some(col) = source else { return missing.no_column.clone() };
     let Some(raw) = record.get(col) else { return missing.blank.clone() };
-    let text = String::from_utf8_lossy(raw);
+    // The text was checked to be UTF-8 as a whole, and fields split at ASCII bytes.
+    let text = std::str::from_utf8(raw).map_or_else(|_| String::from_utf8_lossy(raw), std::borrow::Cow::Borrowed);
     let header = headers.get(col).map_or("", String::as_str);
     match convert(&f.kind, &text, header, missing) {
         Ok(v) => v,

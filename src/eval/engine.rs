@@ -342,6 +342,19 @@ impl<'m, 'a> Evaluator<'m, 'a> {
             distinct.iter().map(|(k, id)| (*id, k.iter().map(|s| s.to_string()).collect())).collect();
         by_id.sort();
         let columns: Vec<Column> = by_id.into_iter().map(|(_, key)| self.target(&target, &key)).collect();
+        // One value per key (a parameter by org type, say) and every row keyed: the rows
+        // share their key's value, and what is computed from it is computed once per key.
+        let consts: Option<Vec<Value>> = columns
+            .iter()
+            .map(|c| match c {
+                Column::Const(v) => Some(v.clone()),
+                _ => None,
+            })
+            .collect();
+        if let (Some(values), true) = (consts, missing_of_row.is_empty()) {
+            let of_row = Arc::new(key_of_row);
+            return Column::Grouped(Arc::new(Grouped { of_row, values, ungrouped: Value::missing("no index") }));
+        }
         let pick = |row: usize| match key_of_row.get(row).copied().flatten() {
             Some(id) => columns.get(id).map_or_else(|| Value::missing("no value"), |c| c.get(row).clone()),
             None => missing_of_row.get(row).cloned().flatten().unwrap_or_else(|| Value::missing("no index")),
