@@ -52,7 +52,7 @@ pub fn read(spec: &DatasetSpec, path: &Path, display: &str) -> Option<FilePart> 
         let body = chunk.bytes.get(from..).unwrap_or_default();
         let scan = Scan::of(body);
         if !reserved {
-            reserve(&mut part, scan.lines * size / body.len().max(1));
+            reserve(&mut part, scan.lines.saturating_mul(size) / body.len().max(1));
             reserved = true;
         }
         // Read (and hash) the next chunk while this one is parsed.
@@ -70,7 +70,7 @@ pub fn read(spec: &DatasetSpec, path: &Path, display: &str) -> Option<FilePart> 
             Err(_) => return None,
         }
         from = 0;
-        lines_before = chunk.first_line - 1;
+        lines_before = chunk.first_line.saturating_sub(1);
     }
     if part.keys.is_empty() {
         return None;
@@ -80,13 +80,14 @@ pub fn read(spec: &DatasetSpec, path: &Path, display: &str) -> Option<FilePart> 
 }
 
 /// Room for about `rows` rows (a tenth more), so the columns grow without copying: room
-/// never written is never touched, so an overestimate costs nothing.
+/// never written is never touched, so an overestimate costs nothing. Where the system
+/// refuses that much, the columns grow as they fill instead.
 fn reserve(part: &mut FilePart, rows: usize) {
-    let rows = rows + rows / 10 + 1024;
-    part.origins.reserve_exact(rows);
-    part.keys.reserve_exact(rows);
-    part.periods.reserve_exact(rows);
+    let rows = rows.saturating_add(rows / 10).saturating_add(1024);
+    let _ = part.origins.try_reserve_exact(rows);
+    let _ = part.keys.try_reserve_exact(rows);
+    let _ = part.periods.try_reserve_exact(rows);
     for column in &mut part.columns {
-        column.reserve_exact(rows);
+        let _ = column.try_reserve_exact(rows);
     }
 }
