@@ -432,6 +432,11 @@ impl Rows<'_> {
             keys.push(chunk.keys);
             periods.push(chunk.periods);
         }
+        // Room for the new rows at once (a chained iterator does not say its length).
+        let added = rows - base;
+        part.origins.reserve(added);
+        part.keys.reserve(added);
+        part.periods.reserve(added);
         let filled = &filled;
         rayon::scope(|s| {
             s.spawn(|_| part.origins.extend(origins.into_iter().flatten()));
@@ -519,11 +524,7 @@ impl Rows<'_> {
             let field = |i: usize| record.get(i).map(|b| String::from_utf8_lossy(b));
             let key: Arc<str> = field(columns.key).map_or_else(|| empty.clone(), |k| Arc::from(k.trim()));
             if key.is_empty() {
-                chunk.problems.push(RowProblem {
-                    row,
-                    column: Some(columns.key),
-                    problem: CellProblem::MissingKey { header: spec.key_column.node.clone() },
-                });
+                chunk.problems.push(RowProblem::missing_key(row, columns.key, spec));
             }
             chunk.keys.push(key);
             let period = match columns.period.and_then(|p| record.get(p)) {

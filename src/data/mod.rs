@@ -100,6 +100,17 @@ pub struct RowProblem {
     pub problem: CellProblem,
 }
 
+impl RowProblem {
+    /// A row whose key cell (in file column `column`) is blank.
+    pub fn missing_key(row: usize, column: usize, spec: &DatasetSpec) -> RowProblem {
+        RowProblem {
+            row,
+            column: Some(column),
+            problem: CellProblem::MissingKey { header: spec.key_column.node.clone() },
+        }
+    }
+}
+
 /// How to find a cell's bytes in its file's source text, for underlining it.
 #[derive(Debug, Clone)]
 pub enum CellLocator {

@@ -2,7 +2,7 @@
 //! keep their position, so a bad one is underlined like a bad CSV cell; numbers are read
 //! from their source text, never through floating point.
 
-use super::cells::{convert, CellProblem, MissingValues};
+use super::cells::{convert, MissingValues};
 use super::csv::map_columns;
 use super::{CellLocator, DatasetSpec, FilePart, LoadContext, LoadedFile, RowOrigin, RowProblem};
 use crate::codes::Code;
@@ -115,11 +115,7 @@ pub fn read(spec: &DatasetSpec, path: &Path, display: &str, ctx: &mut LoadContex
         }
         let key = get(columns.key).trim().to_string();
         if key.is_empty() {
-            part.problems.push(RowProblem {
-                row,
-                column: Some(columns.key),
-                problem: CellProblem::MissingKey { header: spec.key_column.node.clone() },
-            });
+            part.problems.push(RowProblem::missing_key(row, columns.key, spec));
         }
         part.origins.push(origin);
         part.keys.push(Arc::from(key));
