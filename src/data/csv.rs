@@ -9,7 +9,7 @@ use crate::diagnostic::Diagnostic;
 use crate::eval::value::Value;
 use crate::source::Span;
 use rayon::prelude::*;
-use std::collections::HashMap;
+use std::borrow::Cow;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -367,12 +367,56 @@ impl Scan {
     }
 }
 
-struct Chunk {
-    excluded: usize,
-    origins: Vec<RowOrigin>,
-    keys: Vec<Arc<str>>,
-    periods: Vec<Arc<str>>,
-    problems: Vec<RowProblem>,
+/// The rows of one piece, beside the value columns it wrote into.
+pub(super) struct Chunk {
+    pub excluded: usize,
+    pub origins: Vec<RowOrigin>,
+    pub keys: Vec<Arc<str>>,
+    pub periods: Vec<Arc<str>>,
+    pub problems: Vec<RowProblem>,
+}
+
+impl Chunk {
+    pub fn with_capacity(rows: usize) -> Chunk {
+        Chunk {
+            excluded: 0,
+            origins: Vec::with_capacity(rows),
+            keys: Vec::with_capacity(rows),
+            periods: Vec::with_capacity(rows),
+            problems: Vec::new(),
+        }
+    }
+}
+
+/// A record's fields, whichever reader split it.
+pub(super) trait Fields {
+    /// Field `i`, unquoted and unescaped.
+    fn field(&self, i: usize) -> Option<Cow<'_, [u8]>>;
+}
+
+impl Fields for csv::ByteRecord {
+    fn field(&self, i: usize) -> Option<Cow<'_, [u8]>> {
+        self.get(i).map(Cow::Borrowed)
+    }
+}
+
+/// Period texts seen in a piece, shared rather than allocated once per row.
+#[derive(Default)]
+pub(super) struct Interned {
+    periods: crate::fasthash::FastMap<Vec<u8>, Arc<str>>,
+    empty: Arc<str>,
+}
+
+impl Interned {
+    fn period(&mut self, text: Option<&[u8]>) -> Arc<str> {
+        let Some(p) = text.map(<[u8]>::trim_ascii) else { return self.empty.clone() };
+        if let Some(a) = self.periods.get(p) {
+            return a.clone();
+        }
+        let a: Arc<str> = String::from_utf8_lossy(p).into();
+        self.periods.insert(p.to_vec(), a.clone());
+        a
+    }
 }
 
 /// What parsing any stretch of a file's body needs: the dataset, where its columns are in
@@ -414,7 +458,9 @@ impl Rows<'_> {
             .zip(slots.into_par_iter())
             .map(|(&(start, end, first_line, lines), mut out)| {
                 let piece = body.get(start..end).unwrap_or_default();
-                self.chunk(piece, offset + start, lines_before + first_line + 1, lines + 1, &mut out)
+                let first_line = lines_before + first_line + 1;
+                self.plain_piece(piece, offset + start, first_line, lines, &mut out)
+                    .unwrap_or_else(|| self.chunk(piece, offset + start, first_line, lines + 1, &mut out))
             })
             .collect();
         // Append the chunks' keys, periods and origins, and close the gaps chunks left in
@@ -449,18 +495,19 @@ impl Rows<'_> {
     }
 
     /// Parse one piece into its slices of the value columns (`out`, one per field).
-    fn chunk(&self, bytes: &[u8], offset: usize, first_line: usize, rows: usize, out: &mut [&mut [Value]]) -> Chunk {
+    pub(super) fn chunk(
+        &self,
+        bytes: &[u8],
+        offset: usize,
+        first_line: usize,
+        rows: usize,
+        out: &mut [&mut [Value]],
+    ) -> Chunk {
         let Rows { spec, delimiter, columns, headers, missing } = *self;
         let mut reader =
             csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(bytes);
-        let mut chunk = Chunk {
-            excluded: 0,
-            origins: Vec::with_capacity(rows),
-            keys: Vec::with_capacity(rows),
-            periods: Vec::with_capacity(rows),
-            problems: Vec::new(),
-        };
-        let mut interned: HashMap<Vec<u8>, Arc<str>> = HashMap::new();
+        let mut chunk = Chunk::with_capacity(rows);
+        let mut interned = Interned::default();
         let mut record = csv::ByteRecord::new();
         let empty: Arc<str> = Arc::from("");
         loop {
@@ -521,32 +568,34 @@ impl Rows<'_> {
                     problem: CellProblem::RowShape { fields: record.len(), header_fields: headers.len() },
                 });
             }
-            let field = |i: usize| record.get(i).map(|b| String::from_utf8_lossy(b));
-            let key: Arc<str> = field(columns.key).map_or_else(|| empty.clone(), |k| Arc::from(k.trim()));
-            if key.is_empty() {
-                chunk.problems.push(RowProblem::missing_key(row, columns.key, spec));
-            }
-            chunk.keys.push(key);
-            let period = match columns.period.and_then(|p| record.get(p)) {
-                Some(p) => {
-                    let p = p.trim_ascii();
-                    match interned.get(p) {
-                        Some(a) => a.clone(),
-                        None => {
-                            let a: Arc<str> = String::from_utf8_lossy(p).into();
-                            interned.insert(p.to_vec(), a.clone());
-                            a
-                        }
-                    }
-                }
-                None => empty.clone(),
-            };
-            chunk.periods.push(period);
-            for ((f, source), col) in spec.fields.iter().zip(&columns.fields).zip(out.iter_mut()) {
-                put(col, row, cell(f, *source, &record, headers, missing, row, &mut chunk.problems));
-            }
+            self.row(&record, row, &mut chunk, out, &mut interned);
         }
         chunk
+    }
+
+    /// Read a record into row `row` of the piece: its key, its period and its cells.
+    pub(super) fn row(
+        &self,
+        record: &impl Fields,
+        row: usize,
+        chunk: &mut Chunk,
+        out: &mut [&mut [Value]],
+        interned: &mut Interned,
+    ) {
+        let Rows { spec, columns, headers, missing, .. } = *self;
+        let key: Arc<str> = match record.field(columns.key) {
+            Some(k) => Arc::from(String::from_utf8_lossy(&k).trim()),
+            None => interned.empty.clone(),
+        };
+        if key.is_empty() {
+            chunk.problems.push(RowProblem::missing_key(row, columns.key, spec));
+        }
+        chunk.keys.push(key);
+        let period = columns.period.and_then(|p| record.field(p));
+        chunk.periods.push(interned.period(period.as_deref()));
+        for ((f, source), col) in spec.fields.iter().zip(&columns.fields).zip(out.iter_mut()) {
+            put(col, row, cell(f, *source, record, headers, missing, row, &mut chunk.problems));
+        }
     }
 }
 
@@ -582,10 +631,12 @@ fn close_gaps(column: &mut Vec<Value>, base: usize, filled: &[(usize, usize)]) {
 }
 
 /// Does an `exclude` rule leave this row out?
-fn excluded(spec: &DatasetSpec, columns: &Columns, record: &csv::ByteRecord) -> bool {
+pub(super) fn excluded(spec: &DatasetSpec, columns: &Columns, record: &impl Fields) -> bool {
     spec.exclude.iter().zip(&columns.exclude).any(|((_, cell, re), col)| {
-        let text =
-            col.and_then(|c| record.get(c)).map(|b| String::from_utf8_lossy(b).trim().to_string()).unwrap_or_default();
+        let text = col
+            .and_then(|c| record.field(c))
+            .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+            .unwrap_or_default();
         crate::table::matches(cell, re.as_ref(), &crate::table::Value::Text(text))
     })
 }
@@ -593,16 +644,16 @@ fn excluded(spec: &DatasetSpec, columns: &Columns, record: &csv::ByteRecord) -> 
 fn cell(
     f: &FieldSpec,
     source: Option<usize>,
-    record: &csv::ByteRecord,
+    record: &impl Fields,
     headers: &[String],
     missing: &MissingValues,
     row: usize,
     problems: &mut Vec<RowProblem>,
 ) -> Value {
     let Some(col) = source else { return missing.no_column.clone() };
-    let Some(raw) = record.get(col) else { return missing.blank.clone() };
+    let Some(raw) = record.field(col) else { return missing.blank.clone() };
     // The text was checked to be UTF-8 as a whole, and fields split at ASCII bytes.
-    let text = std::str::from_utf8(raw).map_or_else(|_| String::from_utf8_lossy(raw), std::borrow::Cow::Borrowed);
+    let text = std::str::from_utf8(&raw).map_or_else(|_| String::from_utf8_lossy(&raw), Cow::Borrowed);
     let header = headers.get(col).map_or("", String::as_str);
     match convert(&f.kind, &text, header, missing) {
         Ok(v) => v,

@@ -6,6 +6,7 @@ mod cells;
 mod csv;
 pub mod number;
 mod order;
+mod plain;
 mod rollup;
 mod sheet;
 mod spec;
