@@ -161,6 +161,33 @@ fn a_bad_cell_in_a_file_read_in_chunks_is_reported_as_in_one_read_whole() {
     assert_eq!(chunked, run("1000000000"));
 }
 
+/// A declared marker that is itself a number (`missing "999"`) still means missing, in a
+/// plain cell and a quoted one; a number that only starts like it is a number.
+#[test]
+fn a_numeric_missing_marker_is_missing_not_a_number() {
+    let rules = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(repo().join(IQM_RULES).join("iqm.assay")).unwrap();
+    let text = text.replace("  file \"returns.csv\"", "  file \"returns.csv\"\n  missing \"999\"");
+    std::fs::write(rules.path().join("iqm.assay"), text).unwrap();
+    let csv = "Code,Year,Type,Turnover,Finance cost\nA1,2009/10,Type A,999,10\nA2,2009/10,Type A,\" 999 \",20\nA3,2009/10,Type A,9990,30\n";
+    let (_dir, data) = temp_copy_of_iqm(csv);
+    let args =
+        ["eval", "--rules", rules.path().to_str().unwrap(), "--data", data.to_str().unwrap(), "--format", "json"];
+    let json = json_of(&assay(&args, &[]));
+    let share = |entity: &str| {
+        let records = json["figures"].as_array().unwrap();
+        let found = records.iter().find(|r| r["name"] == "cost_share" && r["entity"] == entity).unwrap();
+        (found["value"].clone(), found["missing"].clone())
+    };
+    for entity in ["A1", "A2"] {
+        let (value, missing) = share(entity);
+        assert!(value.is_null(), "{entity}: {value}");
+        assert!(missing.as_str().is_some_and(|m| m.contains("999")), "{entity}: {missing}");
+    }
+    // A percent figure's value is in percentage points: 30 / 9,990 = 0.3003…%.
+    assert_eq!(share("A3").0, "0.3003003003003003003003003");
+}
+
 #[test]
 fn skip_and_warn_policies_leave_bad_rows_out_and_say_so() {
     let rules = tempfile::tempdir().unwrap();

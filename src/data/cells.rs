@@ -69,6 +69,9 @@ pub struct MissingValues {
     pub blank: Value,
     pub markers: Vec<(String, Value)>,
     pub no_column: Value,
+    /// Whether a marker is itself a plain number (`missing "999"`), so that a plain
+    /// number cell must be checked against the markers before it is read.
+    pub plain_marker: bool,
 }
 
 impl MissingValues {
@@ -77,6 +80,7 @@ impl MissingValues {
             blank: Value::missing("blank in data"),
             markers: spec.missing.iter().map(|m| (m.clone(), Value::missing(format!("\"{m}\" in data")))).collect(),
             no_column: Value::missing("column not in file"),
+            plain_marker: spec.missing.iter().any(|m| super::number::plain(m.trim().as_bytes()).is_some()),
         }
     }
 

@@ -2,7 +2,7 @@
 //! line and byte offset kept for provenance.
 
 use super::cells::{convert, CellProblem, MissingValues};
-use super::{CellLocator, DatasetSpec, FieldSpec, FilePart, LoadContext, LoadedFile, RowOrigin, RowProblem};
+use super::{CellLocator, DatasetSpec, FieldKind, FieldSpec, FilePart, LoadContext, LoadedFile, RowOrigin, RowProblem};
 use crate::check::suggest;
 use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
@@ -652,6 +652,12 @@ fn cell(
 ) -> Value {
     let Some(col) = source else { return missing.no_column.clone() };
     let Some(raw) = record.field(col) else { return missing.blank.clone() };
+    // Most number cells are plain digits: read them straight from the bytes.
+    if matches!(f.kind, FieldKind::Number) && !missing.plain_marker {
+        if let Some(d) = super::number::plain(&raw) {
+            return Value::Num(d);
+        }
+    }
     // The text was checked to be UTF-8 as a whole, and fields split at ASCII bytes.
     let text = std::str::from_utf8(&raw).map_or_else(|_| String::from_utf8_lossy(&raw), Cow::Borrowed);
     let header = headers.get(col).map_or("", String::as_str);

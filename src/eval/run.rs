@@ -462,19 +462,34 @@ pub fn total(
         row_field.push(id);
     }
     // Each row's scale factor, as an index into the distinct factors (found once per row,
-    // not once per row and key).
+    // not once per row and key), numbered in order of first appearance.
     let mut factor_ids: crate::fasthash::FastMap<Decimal, usize> = crate::fasthash::map();
     let mut factors: Vec<Decimal> = Vec::new();
-    let row_factor: Vec<Option<usize>> = (0..n)
-        .map(|row| match scale.as_ref().map(|s| s.get(row)) {
-            None => Some(0),
-            Some(Value::Num(s)) => Some(*factor_ids.entry(*s).or_insert_with(|| {
-                factors.push(*s);
-                factors.len() - 1
-            })),
-            Some(_) => None,
-        })
-        .collect();
+    let mut id_of = |v: &Value| match v {
+        Value::Num(s) => Some(*factor_ids.entry(*s).or_insert_with(|| {
+            factors.push(*s);
+            factors.len() - 1
+        })),
+        _ => None,
+    };
+    let row_factor: Vec<Option<usize>> = match scale.as_ref() {
+        None => vec![Some(0); n],
+        // A factor per group (`1 / rate[org_type]`): looked up once per group, not per row.
+        Some(Column::Grouped(g)) => {
+            let ungrouped = g.values.len();
+            let mut of_group: Vec<Option<Option<usize>>> = vec![None; ungrouped + 1];
+            (0..n)
+                .map(|row| {
+                    let (group, value) = match g.of_row.get(row)? {
+                        Some(k) => (*k, g.values.get(*k)?),
+                        None => (ungrouped, &g.ungrouped),
+                    };
+                    *of_group.get_mut(group)?.get_or_insert_with(|| id_of(value))
+                })
+                .collect()
+        }
+        Some(s) => (0..n).map(|row| id_of(s.get(row))).collect(),
+    };
     if scale.is_none() {
         factors.push(Decimal::ONE);
     }
