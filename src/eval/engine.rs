@@ -620,7 +620,8 @@ impl<'m, 'a> Evaluator<'m, 'a> {
                 return Column::Const(groups.ungrouped.clone());
             };
             let rows = groups.rows.get(g).map_or(&[][..], Vec::as_slice);
-            let (result, trimming) = group_result(&stat, rows, &values, keys, propagate, groups.minimum);
+            let trace = self.trimmings.is_some();
+            let (result, trimming) = group_result(&stat, rows, &values, keys, propagate, groups.minimum, trace);
             if let Some(t) = self.trimmings.as_mut() {
                 let mut trimmed: Trimmings = vec![None; groups.rows.len()];
                 if let Some(slot) = trimmed.get_mut(g) {
@@ -642,10 +643,11 @@ impl<'m, 'a> Evaluator<'m, 'a> {
             return Column::Const(value);
         }
         // Each group's result: a value for the whole group, or one per member.
+        let trace = self.trimmings.is_some();
         let (results, trimmed): (Vec<GroupResult>, Trimmings) = groups
             .rows
             .par_iter()
-            .map(|rows| group_result(&stat, rows, &values, keys, propagate, groups.minimum))
+            .map(|rows| group_result(&stat, rows, &values, keys, propagate, groups.minimum, trace))
             .unzip();
         if let Some(t) = self.trimmings.as_mut() {
             t.insert(Self::stat_site(aggregate, env), trimmed);
@@ -749,6 +751,8 @@ fn group_result(
     keys: &[Arc<str>],
     propagate: bool,
     minimum: usize,
+    // Whether to keep who a trimmed mean kept and dropped, for explanations.
+    trace: bool,
 ) -> (GroupResult, Option<Arc<stats::Trimmed>>) {
     if rows.len() < minimum {
         return (GroupResult::TooSmall(rows.len()), None);
@@ -779,6 +783,10 @@ fn group_result(
                 .map(|r| by_row.remove(r).map_or_else(|| Value::missing("no value to rank"), Value::Num))
                 .collect();
             (GroupResult::PerMember(per), None)
+        }
+        Stat::TrimmedMean { trim, round, ties } if !trace => {
+            let mean = stats::trimmed_mean_value(&items, *trim, *round, *ties);
+            (GroupResult::Whole(mean.map_or_else(Value::missing, Value::Num)), None)
         }
         Stat::TrimmedMean { trim, round, ties } => match stats::trimmed_mean(&items, *trim, *round, *ties) {
             Ok(t) => (GroupResult::Whole(Value::Num(t.mean)), Some(Arc::new(t))),
