@@ -437,9 +437,17 @@ impl Rows<'_> {
     /// per-piece columns to allocate and concatenate).
     pub fn parse(&self, body: &[u8], scan: &Scan, offset: usize, lines_before: usize, part: &mut FilePart) {
         let bounds = scan.chunk_bounds(body);
+        // Each piece's lone CRs (the scan counted its line feeds), and so its room.
+        let lone: Vec<usize> = bounds
+            .par_iter()
+            .map(|&(start, end, _, _)| lone_returns(body.get(start..end).unwrap_or_default()))
+            .collect();
         let caps: Vec<usize> = bounds
             .iter()
-            .map(|&(start, end, _, _)| record_capacity(body.get(start..end).unwrap_or_default()))
+            .zip(&lone)
+            .map(|(&(start, end, _, lines), lone)| {
+                record_capacity(body.get(start..end).unwrap_or_default(), lines, *lone)
+            })
             .collect();
         let total: usize = caps.iter().sum();
         let base = part.keys.len();
@@ -455,12 +463,18 @@ impl Rows<'_> {
         }
         let parsed: Vec<Chunk> = bounds
             .par_iter()
+            .zip(&lone)
             .zip(slots.into_par_iter())
-            .map(|(&(start, end, first_line, lines), mut out)| {
+            .map(|((&(start, end, first_line, lines), lone), mut out)| {
                 let piece = body.get(start..end).unwrap_or_default();
                 let first_line = lines_before + first_line + 1;
-                self.plain_piece(piece, offset + start, first_line, lines, &mut out)
-                    .unwrap_or_else(|| self.chunk(piece, offset + start, first_line, lines + 1, &mut out))
+                // A lone CR ends a record for the csv crate only: such a piece is its.
+                let plain = if *lone == 0 {
+                    self.plain_piece(piece, offset + start, first_line, lines, &mut out)
+                } else {
+                    None
+                };
+                plain.unwrap_or_else(|| self.chunk(piece, offset + start, first_line, lines + 1, &mut out))
             })
             .collect();
         // Append the chunks' keys, periods and origins, and close the gaps chunks left in
@@ -605,13 +619,17 @@ fn put(column: &mut [Value], row: usize, value: Value) {
     }
 }
 
-/// The most records a piece can hold: one per line terminator (`\n`, `\r\n` or a lone
-/// `\r`, as the CSV reader takes them), and one more if the piece does not end with one.
-fn record_capacity(piece: &[u8]) -> usize {
-    let newlines = memchr::memchr_iter(b'\n', piece).count();
-    let lone_returns = memchr::memchr_iter(b'\r', piece).filter(|&i| piece.get(i + 1) != Some(&b'\n')).count();
+/// The most records a piece with `newlines` line feeds and `lone_returns` lone CRs can
+/// hold: one per line terminator (`\n`, `\r\n` or a lone `\r`, as the CSV reader takes
+/// them), and one more if the piece does not end with one.
+fn record_capacity(piece: &[u8], newlines: usize, lone_returns: usize) -> usize {
     let open_end = piece.last().is_some_and(|b| *b != b'\n' && *b != b'\r');
     newlines + lone_returns + usize::from(open_end)
+}
+
+/// The CRs in a piece not followed by a line feed.
+pub(super) fn lone_returns(piece: &[u8]) -> usize {
+    memchr::memchr_iter(b'\r', piece).filter(|&i| piece.get(i + 1) != Some(&b'\n')).count()
 }
 
 /// Move each chunk's rows (`filled`: where its slice starts, how many rows it wrote) down
@@ -672,12 +690,14 @@ fn cell(
 
 #[cfg(test)]
 mod tests {
-    use super::{close_gaps, record_capacity};
+    use super::{close_gaps, lone_returns, record_capacity};
     use crate::eval::value::Value;
     use rust_decimal::Decimal;
 
     #[test]
     fn capacity_counts_every_line_end_the_reader_takes() {
+        let record_capacity =
+            |piece: &[u8]| record_capacity(piece, memchr::memchr_iter(b'\n', piece).count(), lone_returns(piece));
         assert_eq!(record_capacity(b""), 0);
         assert_eq!(record_capacity(b"a,b\nc,d\n"), 2);
         assert_eq!(record_capacity(b"a,b\nc,d"), 2, "an unterminated last record");

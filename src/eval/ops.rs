@@ -26,9 +26,39 @@ pub fn map2(a: &Column, b: &Column, n: usize, f: impl Fn(&Value, &Value) -> Valu
         (Column::Const(x), Column::Const(y)) => Column::Const(f(x, y)),
         (Column::Grouped(g), Column::Const(y)) => g.map(|x| f(x, y)),
         (Column::Const(x), Column::Grouped(g)) => g.map(|y| f(x, y)),
-        _ if n >= PARALLEL_ROWS => Column::from_vec((0..n).into_par_iter().map(|i| f(a.get(i), b.get(i))).collect()),
+        _ if n >= PARALLEL_ROWS => Column::from_vec(match (a, b) {
+            // The common pairs loop over their values directly, without asking each
+            // column for each row what kind it is.
+            (Column::Values(x), Column::Values(y)) if x.len() == n && y.len() == n => {
+                x.par_iter().zip(y.par_iter()).map(|(p, q)| f(p, q)).collect()
+            }
+            (Column::Values(x), Column::Const(c)) if x.len() == n => x.par_iter().map(|p| f(p, c)).collect(),
+            (Column::Const(c), Column::Values(y)) if y.len() == n => y.par_iter().map(|q| f(c, q)).collect(),
+            (Column::Values(x), Column::Grouped(g)) if x.len() == n && g.of_row.len() == n => {
+                x.par_iter().zip(g.of_row.par_iter()).map(|(p, k)| f(p, g.at(*k))).collect()
+            }
+            _ => (0..n).into_par_iter().map(|i| f(a.get(i), b.get(i))).collect(),
+        }),
         _ => Column::from_vec((0..n).map(|i| f(a.get(i), b.get(i))).collect()),
     }
+}
+
+/// `*x = f(x, b[i])` for each row i of `xs`, in parallel.
+fn update_left(xs: &mut [Value], b: &Column, f: impl Fn(&Value, &Value) -> Value + Sync) {
+    let n = xs.len();
+    match b {
+        Column::Const(c) => xs.par_iter_mut().for_each(|x| *x = f(x, c)),
+        Column::Values(y) if y.len() == n => xs.par_iter_mut().zip(y.par_iter()).for_each(|(x, q)| *x = f(x, q)),
+        Column::Grouped(g) if g.of_row.len() == n => {
+            xs.par_iter_mut().zip(g.of_row.par_iter()).for_each(|(x, k)| *x = f(x, g.at(*k)))
+        }
+        _ => xs.par_iter_mut().enumerate().for_each(|(i, x)| *x = f(x, b.get(i))),
+    }
+}
+
+/// `*y = f(a[i], y)` for each row i of `ys`, in parallel.
+fn update_right(a: &Column, ys: &mut [Value], f: impl Fn(&Value, &Value) -> Value + Sync) {
+    update_left(ys, a, |y, x| f(x, y));
 }
 
 /// Like [`map1`], but writes into `a`'s buffer when no one else holds it (a temporary),
@@ -62,7 +92,7 @@ pub fn map2_owned(a: Column, b: Column, n: usize, f: impl Fn(&Value, &Value) -> 
             match std::sync::Arc::try_unwrap(arc) {
                 Ok(mut vs) => {
                     if n >= PARALLEL_ROWS {
-                        vs.par_iter_mut().enumerate().for_each(|(i, x)| *x = f(x, b.get(i)));
+                        update_left(&mut vs, &b, f);
                     } else {
                         vs.iter_mut().enumerate().for_each(|(i, x)| *x = f(x, b.get(i)));
                     }
@@ -76,7 +106,7 @@ pub fn map2_owned(a: Column, b: Column, n: usize, f: impl Fn(&Value, &Value) -> 
             match std::sync::Arc::try_unwrap(arc) {
                 Ok(mut vs) => {
                     if n >= PARALLEL_ROWS {
-                        vs.par_iter_mut().enumerate().for_each(|(i, y)| *y = f(a.get(i), y));
+                        update_right(&a, &mut vs, f);
                     } else {
                         vs.iter_mut().enumerate().for_each(|(i, y)| *y = f(a.get(i), y));
                     }
@@ -217,6 +247,39 @@ mod tests {
         let negated = map1_owned(g, 4, |v| unary(UnaryOp::Neg, v));
         assert_eq!(negated.get(0), &num(-20));
         assert!(negated.get(3).is_missing());
+    }
+
+    /// Above the parallel threshold each pair of column kinds has its own loop: every one
+    /// must give what row-by-row reading gives, borrowed or owned, either way round.
+    #[test]
+    fn big_columns_of_every_kind_combine_like_their_rows() {
+        let n = PARALLEL_ROWS + 5;
+        let values = |m: i64| {
+            Column::from_vec(
+                (0..n as i64).map(|i| if i % 97 == 0 { Value::missing("gap") } else { num(i * m) }).collect(),
+            )
+        };
+        let of_row = std::sync::Arc::new((0..n).map(|i| (i % 5 != 0).then_some(i % 3)).collect::<Vec<_>>());
+        let grouped = Column::Grouped(std::sync::Arc::new(super::super::value::Grouped {
+            of_row,
+            values: vec![num(1), num(2), num(3)],
+            ungrouped: Value::missing("no group"),
+        }));
+        let kinds = [values(2), values(-3), Column::Const(num(7)), grouped];
+        let sub = |a: &Value, b: &Value| binary(BinaryOp::Sub, a, b);
+        for a in &kinds {
+            for b in &kinds {
+                let expected: Vec<Value> = (0..n).map(|i| sub(a.get(i), b.get(i))).collect();
+                assert_eq!(map2(a, b, n, sub).to_vec(n), expected);
+                // Owned copies, so that each side in turn is a temporary to write into.
+                let own = |c: &Column| match c {
+                    Column::Values(v) => Column::from_vec(v.as_ref().clone()),
+                    other => other.clone(),
+                };
+                assert_eq!(map2_owned(own(a), b.clone(), n, sub).to_vec(n), expected);
+                assert_eq!(map2_owned(a.clone(), own(b), n, sub).to_vec(n), expected);
+            }
+        }
     }
 
     #[test]

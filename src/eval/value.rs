@@ -90,6 +90,14 @@ pub struct Grouped {
 }
 
 impl Grouped {
+    /// The value of a row in group `k` (`None`: no group).
+    pub fn at(&self, k: Option<usize>) -> &Value {
+        match k {
+            Some(k) => self.values.get(k).unwrap_or(&CONST_MISSING_ROW),
+            None => &self.ungrouped,
+        }
+    }
+
     /// The same groups with each value mapped.
     pub fn map(&self, f: impl Fn(&Value) -> Value) -> Column {
         Column::Grouped(Arc::new(Grouped {
@@ -105,11 +113,7 @@ impl Column {
         match self {
             Column::Const(v) => v,
             Column::Values(vs) => vs.get(i).unwrap_or(&CONST_MISSING_ROW),
-            Column::Grouped(g) => match g.of_row.get(i) {
-                Some(Some(k)) => g.values.get(*k).unwrap_or(&CONST_MISSING_ROW),
-                Some(None) => &g.ungrouped,
-                None => &CONST_MISSING_ROW,
-            },
+            Column::Grouped(g) => g.of_row.get(i).map_or(&CONST_MISSING_ROW, |k| g.at(*k)),
         }
     }
 
