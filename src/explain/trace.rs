@@ -627,7 +627,13 @@ impl<'t, 'm, 'a> Tracer<'t, 'm, 'a> {
                 let total = items.len();
                 // Large groups show both ends, each side of every cut, and this entity: only
                 // those ranks are placed (by selection), not the whole group sorted.
-                let placed = shown_ranks(&items, &approx, ties, &cuts, this_row);
+                // Which side of the cuts each member is on, by the trimming's choice.
+                let segment = |i: usize| match items.get(i).and_then(|it| status.get(it.row)) {
+                    Some(Status::TrimmedLow) => 0,
+                    Some(Status::TrimmedHigh) => 2,
+                    _ => 1,
+                };
+                let placed = shown_ranks(&items, &approx, ties, (&cuts, &segment), this_row);
                 for (rank, i) in placed {
                     let Some(item) = items.get(i) else { continue };
                     info.members.push(Member {
@@ -796,11 +802,14 @@ fn member_order<'i>(
 /// every member; a larger one its first and last [`MEMBER_EDGE`], those on each side of
 /// every cut, and the member in frame row `this_row`. Only those ranks are placed, by successive selections
 /// (linear time), so the list is the one a full sort would give at a fraction of its cost.
+/// `segments` gives the cuts and, for each member (index in `items`), how many cuts rank
+/// below it (a trimmed mean's choice: 0 low, 1 kept, 2 high): each selection then works
+/// within one segment rather than the rest of the group.
 fn shown_ranks(
     items: &[stats::Item<'_>],
     approx: &[f64],
     ties: TieOrder,
-    cuts: &[usize],
+    (cuts, segment): (&[usize], &dyn Fn(usize) -> usize),
     this_row: usize,
 ) -> Vec<(usize, usize)> {
     // Members as (float, index): the selections compare floats in place.
@@ -813,29 +822,45 @@ fn shown_ranks(
     }
     let this = items.iter().position(|it| it.row == this_row).and_then(|t| order.get(t).copied());
     let this_rank = this.map(|t| order.iter().filter(|j| cmp(j, &t) == std::cmp::Ordering::Less).count());
+    let bounds = segments(&mut order, cuts, segment);
     let mut windows = vec![(0, MEMBER_EDGE), (total - MEMBER_EDGE, total)];
     windows.extend(cuts.iter().map(|c| (c.saturating_sub(MEMBER_EDGE), (c + MEMBER_EDGE).min(total))));
     windows.extend(this_rank.map(|r| (r, r + 1)));
-    windows.retain(|(a, b)| a < b);
-    windows.sort_unstable();
-    let mut merged: Vec<(usize, usize)> = Vec::new();
+    // Each window within one segment: split at the segments' bounds.
+    let mut pieces: Vec<(usize, usize)> = Vec::new();
     for (a, b) in windows {
+        let mut from = a;
+        for &cut in bounds.iter().filter(|&&c| a < c && c < b) {
+            pieces.push((from, cut));
+            from = cut;
+        }
+        pieces.push((from, b));
+    }
+    pieces.retain(|(a, b)| a < b);
+    pieces.sort_unstable();
+    let mut merged: Vec<(usize, usize)> = Vec::new();
+    for (a, b) in pieces {
+        let same_segment = |x: usize, y: usize| !bounds.iter().any(|&c| x < c && c <= y);
         match merged.last_mut() {
-            Some(last) if a <= last.1 => last.1 = last.1.max(b),
+            Some(last) if a <= last.1 && same_segment(last.0, a) => last.1 = last.1.max(b),
             _ => merged.push((a, b)),
         }
     }
     let mut placed = Vec::new();
-    // Invariant: order[lo..] holds exactly the members of rank lo and above.
+    // Invariant: order[lo..end] holds exactly the members of ranks lo to end - 1, where
+    // end is the end of the segment lo is in.
     let mut lo = 0;
     for (a, b) in merged {
+        let start = bounds.iter().copied().filter(|&c| c <= a).max().unwrap_or(0);
+        let end = bounds.iter().copied().find(|&c| c > a).unwrap_or(total);
+        lo = lo.max(start);
         if a > lo {
-            if let Some(rest) = order.get_mut(lo..) {
+            if let Some(rest) = order.get_mut(lo..end) {
                 rest.select_nth_unstable_by(a - lo, cmp);
             }
         }
-        if b < total {
-            if let Some(rest) = order.get_mut(a..) {
+        if b < end {
+            if let Some(rest) = order.get_mut(a..end) {
                 rest.select_nth_unstable_by(b - 1 - a, cmp);
             }
         }
@@ -846,6 +871,33 @@ fn shown_ranks(
         lo = b;
     }
     placed
+}
+
+/// Put the members in segment order (all of segment 0, then 1, ...) and return the
+/// segments' bounds (0, the cuts, the total), if the segments have the sizes the cuts say;
+/// otherwise leave the order and return one segment, the whole group.
+fn segments(order: &mut Vec<(f64, usize)>, cuts: &[usize], segment: &dyn Fn(usize) -> usize) -> Vec<usize> {
+    let total = order.len();
+    let mut bounds = vec![0];
+    bounds.extend(cuts.iter().copied().filter(|&c| 0 < c && c < total));
+    bounds.push(total);
+    let sizes: Vec<usize> = bounds.windows(2).map(|w| if let [a, b] = w { b.saturating_sub(*a) } else { 0 }).collect();
+    if sizes.contains(&0) {
+        return vec![0, total];
+    }
+    let mut by_segment: Vec<Vec<(f64, usize)>> = sizes.iter().map(|n| Vec::with_capacity(*n)).collect();
+    for o in order.iter() {
+        match by_segment.get_mut(segment(o.1)) {
+            Some(s) => s.push(*o),
+            None => return vec![0, total],
+        }
+    }
+    if by_segment.iter().zip(&sizes).any(|(s, n)| s.len() != *n) {
+        return vec![0, total];
+    }
+    order.clear();
+    by_segment.into_iter().for_each(|s| order.extend(s));
+    bounds
 }
 
 /// Whether `t` is the trimmed mean of `items` with these options: as many dropped from each
@@ -955,7 +1007,18 @@ mod tests {
                             || Some(*rank) == this_rank
                     })
                     .collect();
-                assert_eq!(shown_ranks(&items, &approx, ties, &cuts, this_row), expected, "n = {n}");
+                // With the segments a trimming gives (from the full sort's ranks), without
+                // any, and with wrong ones (the selection then spans the whole group).
+                let rank_of: Vec<usize> = {
+                    let mut r = vec![0; n];
+                    full.iter().enumerate().for_each(|(rank, &i)| r[i] = rank);
+                    r
+                };
+                let by_rank = |i: usize| cuts.iter().filter(|&&c| rank_of[i] >= c).count();
+                let everyone_low = |_: usize| 0;
+                for segment in [&by_rank as &dyn Fn(usize) -> usize, &everyone_low] {
+                    assert_eq!(shown_ranks(&items, &approx, ties, (&cuts, segment), this_row), expected, "n = {n}");
+                }
             }
         }
     }
