@@ -272,6 +272,45 @@ fn json_output_is_byte_identical_across_thread_counts_and_row_orders() {
     assert!(one.len() > 1_000_000, "the output should hold every figure");
 }
 
+/// Totals alone (`--select METHODOLOGY`) sum each figure column and let it go; a total of a
+/// figure that needs one already let go computes it again. Neither changes a figure: the
+/// totals match a full run's, which keeps every column, and `doubled` is twice `saving`.
+#[test]
+fn totals_summed_column_by_column_match_a_full_run() {
+    let rules = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(repo().join(IQM_RULES).join("iqm.assay")).unwrap();
+    let text = text.replace(
+        "  total saving by org_type, function\n  total saving\n",
+        "  let doubled[f in function] : GBP = saving[f] * 2\n  total saving by org_type, function\n  total doubled by org_type\n  total saving\n  total doubled\n",
+    );
+    assert!(text.contains("total doubled by org_type"), "the fixture's totals moved");
+    std::fs::write(rules.path().join("iqm.assay"), text).unwrap();
+    let (_d, data) = temp_copy_of_iqm(&generated_csv(40_000, true));
+    let run = |select: &[&str]| {
+        let mut args = vec!["eval", "--rules", rules.path().to_str().unwrap(), "--data", data.to_str().unwrap()];
+        args.extend_from_slice(&["--format", "json"]);
+        args.extend_from_slice(select);
+        json_of(&assay(&args, &[]))["totals"].clone()
+    };
+    let alone = run(&["--select", "national_average"]);
+    let full = run(&[]);
+    assert_eq!(alone, full, "totals alone differ from a full run's");
+    // Two types (and an overall row) by type and function, the same by type, two grand totals.
+    assert_eq!(alone.as_array().unwrap().len(), 3 + 3 + 1 + 1);
+    let grand = |name: &str| {
+        let found: Vec<&Json> = alone
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["name"] == name && r["total_by"].as_array().unwrap().is_empty())
+            .collect();
+        assert_eq!(found.len(), 1, "one grand total of {name}");
+        found[0]["value"].as_str().unwrap().parse::<rust_decimal::Decimal>().unwrap()
+    };
+    assert!(grand("saving") > rust_decimal::Decimal::ZERO);
+    assert_eq!(grand("doubled"), grand("saving") * rust_decimal::Decimal::TWO);
+}
+
 fn script_rules(body: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let text = std::fs::read_to_string(repo().join(IQM_RULES).join("iqm.assay")).unwrap();

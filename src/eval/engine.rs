@@ -210,6 +210,22 @@ impl<'m, 'a> Evaluator<'m, 'a> {
         column
     }
 
+    /// What has been computed so far, to let go of what a step adds ([`Self::forget_since`]).
+    pub fn cached(&self) -> HashSet<(Target, Vec<String>)> {
+        self.cache.keys().cloned().collect()
+    }
+
+    /// Let go of the KPI and figure columns computed since `kept` was taken: a column
+    /// a row long each, where memory is the cost at scale. Anything asked for again is
+    /// computed again, to the same values; statistics and parameters stay.
+    pub fn forget_since(&mut self, kept: &HashSet<(Target, Vec<String>)>) {
+        self.cache.retain(|key, column| {
+            kept.contains(key)
+                || !matches!(key.0, Target::Kpi(_) | Target::Figure(..))
+                || !matches!(column, Column::Values(_))
+        });
+    }
+
     /// What a name refers to in this environment, with the index sets it takes.
     pub fn resolve(&self, name: &str, env: &Env<'_>) -> Option<(Target, Vec<String>)> {
         let sets = |d: &[Spanned<IndexDecl>]| d.iter().map(|i| i.node.set.node.clone()).collect::<Vec<_>>();

@@ -12,4 +12,5 @@ pub mod probe;
 pub mod run;
 pub mod script;
 pub mod stats;
+pub mod totals;
 pub mod value;

@@ -1,23 +1,19 @@
 //! A whole evaluation: load the datasets, build each period's frame, compute the selected
 //! KPIs and methodologies with their totals, and collect the results with their stamp.
 
-use super::engine::{Env, Evaluator, Target};
+use super::engine::{Evaluator, Target};
 use super::frame::{self, Frame};
 use super::model::Model;
 use super::script::ScriptHost;
 use super::value::{Column, Value};
 use crate::ast::{DefKind, IndexDecl, MethodologyDef, UnitExpr};
 use crate::check::suggest;
-use crate::check::symbols::Item;
 use crate::codes::Code;
 use crate::data::{self, LoadContext, RowCounts, Table};
 use crate::diagnostic::Diagnostic;
 use crate::load::RuleTree;
 use crate::source::{SourceFile, Spanned};
 use crate::stamp::Stamp;
-use rayon::prelude::*;
-use rust_decimal::Decimal;
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -294,8 +290,8 @@ fn evaluate_period(
     for (meth, def) in methodologies {
         for f in &def.figures {
             let name = &f.node.name.node;
-            let wanted = selected(select, name, Some(meth)) || def.totals.iter().any(|t| t.node.figure.node == *name);
-            if !wanted {
+            // A figure only totals need is computed by them, a column at a time.
+            if !selected(select, name, Some(meth)) {
                 continue;
             }
             let unit = f
@@ -305,21 +301,17 @@ fn evaluate_period(
                 .map_or_else(|| unit_out(model, &UnitExpr::default()), |u| unit_out(model, &u.node));
             for key in combinations(model, &f.node.indices) {
                 let values = ev.target(&Target::Figure(meth.to_string(), name.clone()), &key);
-                if selected(select, name, Some(meth)) {
-                    figures.push(FigureOut {
-                        name: name.clone(),
-                        methodology: Some(meth.to_string()),
-                        index: labelled(&f.node.indices, &key),
-                        unit: unit.clone(),
-                        values,
-                    });
-                }
+                figures.push(FigureOut {
+                    name: name.clone(),
+                    methodology: Some(meth.to_string()),
+                    index: labelled(&f.node.indices, &key),
+                    unit: unit.clone(),
+                    values,
+                });
             }
         }
         if select.is_empty() || select.iter().any(|s| s == meth || s.starts_with(&format!("{meth}."))) {
-            for t in &def.totals {
-                totals.push(total(ev, model, meth, def, &t.node, frame));
-            }
+            totals.extend(super::totals::totals(ev, model, meth, def));
         }
     }
     PeriodResult { period: frame.period.to_string(), entities: frame.keys.clone(), figures, totals }
@@ -348,37 +340,6 @@ fn labelled(decls: &[Spanned<IndexDecl>], key: &[String]) -> Vec<(String, String
     decls.iter().zip(key).map(|(d, k)| (d.node.set.node.clone(), k.clone())).collect()
 }
 
-/// A running sum: total, values added, values missing.
-/// A total's group: exact sums per scale factor, and how many values were summed or missing.
-struct GroupSums {
-    by_factor: Vec<super::exact_sum::ExactSum>,
-    count: usize,
-    missing: usize,
-}
-
-impl GroupSums {
-    fn new(factors: usize) -> GroupSums {
-        GroupSums { by_factor: vec![super::exact_sum::ExactSum::default(); factors], count: 0, missing: 0 }
-    }
-
-    fn merge(&mut self, other: &GroupSums) {
-        for (a, b) in self.by_factor.iter_mut().zip(&other.by_factor) {
-            a.merge(b);
-        }
-        self.count += other.count;
-        self.missing += other.missing;
-    }
-
-    /// Σ factor × (exact sum of its rows), factors in order of first appearance.
-    fn value(&self, factors: &[Decimal]) -> Option<Decimal> {
-        let mut total = Decimal::ZERO;
-        for (sum, factor) in self.by_factor.iter().zip(factors.iter().chain(std::iter::repeat(&Decimal::ONE))) {
-            total = total.checked_add(sum.value()?.checked_mul(*factor)?)?;
-        }
-        Some(total)
-    }
-}
-
 const MONEY_SIGNS: &[&str] = &["£", "$", "€"];
 
 pub fn unit_out(model: &Model<'_>, u: &UnitExpr) -> UnitOut {
@@ -398,182 +359,4 @@ pub fn unit_out(model: &Model<'_>, u: &UnitExpr) -> UnitOut {
         .any(|(sign, c)| MONEY_SIGNS.contains(&sign.as_str()) && dim == crate::check::units::Dim::base(c));
     let symbol = if percent { "%".to_string() } else { model.units.show(&dim) };
     UnitOut { name: if name.is_empty() { "ratio".to_string() } else { name }, symbol, percent, money }
-}
-
-/// A methodology total: the figure times the scale factor, summed over entities (and over
-/// the figure's indices not named in `by`), grouped by the `by` dimensions.
-pub fn total(
-    ev: &mut Evaluator<'_, '_>,
-    model: &Model<'_>,
-    meth: &str,
-    def: &MethodologyDef,
-    t: &crate::ast::Total,
-    frame: &Frame<'_>,
-) -> TotalOut {
-    let fig = def.figures.iter().find(|f| f.node.name.node == t.figure.node);
-    let decls: &[Spanned<IndexDecl>] = fig.map_or(&[], |f| &f.node.indices);
-    let unit = fig
-        .and_then(|f| f.node.unit.as_ref())
-        .map_or_else(|| unit_out(model, &UnitExpr::default()), |u| unit_out(model, &u.node));
-    let env = Env { bindings: Vec::new(), methodology: Some(model.meth_name(meth)) };
-    let scale = def.scale.as_ref().map(|s| ev.scale(s, &env));
-    // Each dimension is an index of the figure (by set or variable name) or a field.
-    enum Dim {
-        Index(usize, String),
-        Field(Column, Option<String>),
-    }
-    let dims: Vec<Dim> =
-        t.by.iter()
-            .map(|b| match decls.iter().position(|d| d.node.set.node == b.node || d.node.var.node == b.node) {
-                Some(i) => Dim::Index(i, decls.get(i).map(|d| d.node.set.node.clone()).unwrap_or_default()),
-                None => {
-                    let set = match model.syms.get(&b.node).map(|s| s.item) {
-                        Some(Item::Field { field, .. }) => match &field.ty.node {
-                            crate::ast::FieldType::Unit(u) => u.factors.first().map(|(n, _)| n.node.clone()),
-                            _ => None,
-                        },
-                        _ => None,
-                    };
-                    Dim::Field(ev.target(&Target::Field(b.node.clone()), &[]), set)
-                }
-            })
-            .collect();
-    // The field dimensions of each row, as small ids, worked out once for all index keys.
-    let n = frame.keys.len();
-    let mut field_ids: crate::fasthash::FastMap<Vec<&str>, usize> = crate::fasthash::map();
-    let mut field_parts: Vec<Vec<String>> = Vec::new();
-    let mut parts: Vec<&str> = Vec::new();
-    let mut row_field: Vec<usize> = Vec::with_capacity(n);
-    for row in 0..n {
-        parts.clear();
-        for d in &dims {
-            if let Dim::Field(c, _) = d {
-                parts.push(c.get(row).as_text().unwrap_or("(missing)"));
-            }
-        }
-        let id = match field_ids.get(parts.as_slice()) {
-            Some(id) => *id,
-            None => {
-                field_parts.push(parts.iter().map(|s| s.to_string()).collect());
-                field_ids.insert(parts.clone(), field_parts.len() - 1);
-                field_parts.len() - 1
-            }
-        };
-        row_field.push(id);
-    }
-    // Each row's scale factor, as an index into the distinct factors (found once per row,
-    // not once per row and key), numbered in order of first appearance.
-    let mut factor_ids: crate::fasthash::FastMap<Decimal, usize> = crate::fasthash::map();
-    let mut factors: Vec<Decimal> = Vec::new();
-    let mut id_of = |v: &Value| match v {
-        Value::Num(s) => Some(*factor_ids.entry(*s).or_insert_with(|| {
-            factors.push(*s);
-            factors.len() - 1
-        })),
-        _ => None,
-    };
-    let row_factor: Vec<Option<usize>> = match scale.as_ref() {
-        None => vec![Some(0); n],
-        // A factor per group (`1 / rate[org_type]`): looked up once per group, not per row.
-        Some(Column::Grouped(g)) => {
-            let ungrouped = g.values.len();
-            let mut of_group: Vec<Option<Option<usize>>> = vec![None; ungrouped + 1];
-            (0..n)
-                .map(|row| {
-                    let (group, value) = match g.of_row.get(row)? {
-                        Some(k) => (*k, g.values.get(*k)?),
-                        None => (ungrouped, &g.ungrouped),
-                    };
-                    *of_group.get_mut(group)?.get_or_insert_with(|| id_of(value))
-                })
-                .collect()
-        }
-        Some(s) => (0..n).map(|row| id_of(s.get(row))).collect(),
-    };
-    if scale.is_none() {
-        factors.push(Decimal::ONE);
-    }
-    // Exact sums per group and scale factor (see `exact_sum`): a total's value does not
-    // depend on row order or on how rows were grouped, so the overall row of `total x` and
-    // of `total x by y` agree to the last digit.
-    let width = factors.len().max(1);
-    let mut groups: HashMap<Vec<String>, GroupSums> = HashMap::new();
-    let mut grand = GroupSums::new(width);
-    let keys = combinations(model, decls);
-    let columns: Vec<Column> =
-        keys.iter().map(|key| ev.target(&Target::Figure(meth.to_string(), t.figure.node.clone()), key)).collect();
-    // Sums per field group and factor for each key, the keys in parallel. Rows that share a
-    // scale factor are summed first and multiplied once: s·a + s·b = s·(a + b).
-    let partials: Vec<Vec<GroupSums>> = columns
-        .par_iter()
-        .map(|column| {
-            let mut sums: Vec<GroupSums> = (0..field_parts.len()).map(|_| GroupSums::new(width)).collect();
-            for (row, (group, factor)) in row_field.iter().zip(&row_factor).enumerate() {
-                let Some(entry) = sums.get_mut(*group) else { continue };
-                match (column.get(row), factor) {
-                    (Value::Num(v), Some(f)) => {
-                        if let Some(sum) = entry.by_factor.get_mut(*f) {
-                            sum.add(*v);
-                            entry.count += 1;
-                        }
-                    }
-                    _ => entry.missing += 1,
-                }
-            }
-            sums
-        })
-        .collect();
-    for (key, sums) in keys.iter().zip(partials) {
-        for (parts, sums) in field_parts.iter().zip(sums) {
-            let mut fields = parts.iter();
-            let dim_values: Vec<String> = dims
-                .iter()
-                .map(|d| match d {
-                    Dim::Index(i, _) => key.get(*i).cloned().unwrap_or_default(),
-                    Dim::Field(..) => fields.next().cloned().unwrap_or_default(),
-                })
-                .collect();
-            groups.entry(dim_values).or_insert_with(|| GroupSums::new(width)).merge(&sums);
-            grand.merge(&sums);
-        }
-    }
-    let groups: HashMap<Vec<String>, (Option<Decimal>, usize, usize)> =
-        groups.into_iter().map(|(dims, g)| (dims, (g.value(&factors), g.count, g.missing))).collect();
-    let grand = (grand.value(&factors), grand.count, grand.missing);
-    let shown = |sum: Option<Decimal>, count: usize| match (sum, count) {
-        (_, 0) => Value::missing("every value is missing"),
-        (None, _) => Value::missing("total too large"),
-        (Some(v), _) => Value::Num(v),
-    };
-    let rank = |d: &Dim, v: &str| match d {
-        Dim::Index(_, set) | Dim::Field(_, Some(set)) => model.member_rank(set, v),
-        Dim::Field(_, None) => usize::MAX,
-    };
-    // A total without `by` is its grand total alone.
-    let groups = if t.by.is_empty() { HashMap::new() } else { groups };
-    let mut rows: Vec<TotalRow> = groups
-        .into_iter()
-        .map(|(dims, (sum, count, missing))| TotalRow { dims, value: shown(sum, count), count, missing })
-        .collect();
-    rows.sort_by(|a, b| {
-        let ka: Vec<(usize, &String)> = dims.iter().zip(&a.dims).map(|(d, v)| (rank(d, v), v)).collect();
-        let kb: Vec<(usize, &String)> = dims.iter().zip(&b.dims).map(|(d, v)| (rank(d, v), v)).collect();
-        ka.cmp(&kb)
-    });
-    let grand_value = shown(grand.0, grand.1);
-    TotalOut {
-        methodology: meth.to_string(),
-        figure: t.figure.node.clone(),
-        by: t.by.iter().map(|b| b.node.clone()).collect(),
-        unit,
-        scaled: scale.is_some(),
-        rows,
-        grand: TotalRow { dims: Vec::new(), value: grand_value, count: grand.1, missing: grand.2 },
-        has_grand: !dims.iter().any(|d| match d {
-            Dim::Index(_, set) | Dim::Field(_, Some(set)) => {
-                model.syms.sets.get(set.as_str()).is_some_and(|(_, s)| s.alternatives)
-            }
-            Dim::Field(_, None) => false,
-        }),
-    }
 }

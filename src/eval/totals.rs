@@ -1,0 +1,309 @@
+//! Methodology totals: a figure times the scale factor, summed over entities (and over the
+//! figure's indices not named in `by`), grouped by the `by` dimensions. A methodology's
+//! totals are summed figure column by figure column, so each column (and what was computed
+//! only to make it) can be let go once every total of it has its share.
+
+use super::engine::{Env, Evaluator, Target};
+use super::exact_sum::ExactSum;
+use super::model::Model;
+use super::run::{combinations, unit_out, TotalOut, TotalRow, UnitOut};
+use super::value::{Column, Value};
+use crate::ast::{IndexDecl, MethodologyDef, Total, UnitExpr};
+use crate::check::symbols::Item;
+use crate::fasthash::FastMap;
+use crate::source::Spanned;
+use rayon::prelude::*;
+use rust_decimal::Decimal;
+use std::collections::HashMap;
+
+/// Rows summed as one task: enough that merging the tasks' sums costs nothing.
+const ROWS_PER_TASK: usize = 1 << 16;
+
+/// Every total of a methodology, in declaration order.
+pub fn totals(ev: &mut Evaluator<'_, '_>, model: &Model<'_>, meth: &str, def: &MethodologyDef) -> Vec<TotalOut> {
+    let scaling = Scaling::of(ev, model, meth, def);
+    let mut sums: Vec<TotalSum<'_>> = def.totals.iter().map(|t| TotalSum::new(ev, model, def, &t.node)).collect();
+    // Each figure a total sums, once, in order of first mention.
+    let mut figures: Vec<&str> = Vec::new();
+    for t in &def.totals {
+        if !figures.contains(&t.node.figure.node.as_str()) {
+            figures.push(&t.node.figure.node);
+        }
+    }
+    for figure in figures {
+        let keys = match sums.iter().find(|s| s.total.figure.node == figure) {
+            Some(s) => combinations(model, s.decls),
+            None => continue,
+        };
+        for key in keys {
+            // What this key's column needs (a KPI column, the figure's own) is let go once
+            // every total has summed it; a later figure needing it again computes it again,
+            // to the same values. Figures the run reports hold their own columns.
+            let kept = ev.cached();
+            let column = ev.target(&Target::Figure(meth.to_string(), figure.to_string()), &key);
+            for sum in sums.iter_mut().filter(|s| s.total.figure.node == figure) {
+                sum.add(&key, &column, &scaling);
+            }
+            drop(column);
+            ev.forget_since(&kept);
+        }
+    }
+    sums.into_iter().map(|s| s.finish(model, meth, &scaling)).collect()
+}
+
+/// One total of a methodology (`assay explain` of a total).
+pub fn total(ev: &mut Evaluator<'_, '_>, model: &Model<'_>, meth: &str, def: &MethodologyDef, t: &Total) -> TotalOut {
+    let scaling = Scaling::of(ev, model, meth, def);
+    let mut sum = TotalSum::new(ev, model, def, t);
+    for key in combinations(model, sum.decls) {
+        let column = ev.target(&Target::Figure(meth.to_string(), t.figure.node.clone()), &key);
+        sum.add(&key, &column, &scaling);
+    }
+    sum.finish(model, meth, &scaling)
+}
+
+/// The methodology's scale factor of each row, as an index into its distinct factors
+/// (found once per row, not once per row and key), numbered in order of first appearance.
+struct Scaling {
+    row_factor: Vec<Option<usize>>,
+    factors: Vec<Decimal>,
+    scaled: bool,
+}
+
+impl Scaling {
+    fn of(ev: &mut Evaluator<'_, '_>, model: &Model<'_>, meth: &str, def: &MethodologyDef) -> Scaling {
+        let env = Env { bindings: Vec::new(), methodology: Some(model.meth_name(meth)) };
+        let scale = def.scale.as_ref().map(|s| ev.scale(s, &env));
+        let n = ev.rows();
+        let mut factor_ids: FastMap<Decimal, usize> = crate::fasthash::map();
+        let mut factors: Vec<Decimal> = Vec::new();
+        let mut id_of = |v: &Value| match v {
+            Value::Num(s) => Some(*factor_ids.entry(*s).or_insert_with(|| {
+                factors.push(*s);
+                factors.len() - 1
+            })),
+            _ => None,
+        };
+        let row_factor: Vec<Option<usize>> = match scale.as_ref() {
+            None => vec![Some(0); n],
+            // A factor per group (`1 / rate[org_type]`): looked up once per group, not per row.
+            Some(Column::Grouped(g)) => {
+                let ungrouped = g.values.len();
+                let mut of_group: Vec<Option<Option<usize>>> = vec![None; ungrouped + 1];
+                (0..n)
+                    .map(|row| {
+                        let (group, value) = match g.of_row.get(row)? {
+                            Some(k) => (*k, g.values.get(*k)?),
+                            None => (ungrouped, &g.ungrouped),
+                        };
+                        *of_group.get_mut(group)?.get_or_insert_with(|| id_of(value))
+                    })
+                    .collect()
+            }
+            Some(s) => (0..n).map(|row| id_of(s.get(row))).collect(),
+        };
+        if scale.is_none() {
+            factors.push(Decimal::ONE);
+        }
+        Scaling { row_factor, factors, scaled: scale.is_some() }
+    }
+
+    fn width(&self) -> usize {
+        self.factors.len().max(1)
+    }
+}
+
+/// A dimension of a total: an index of the figure (by set or variable name) or a field.
+enum Dim {
+    Index(usize, String),
+    Field(Column, Option<String>),
+}
+
+/// A total being summed, key by key of its figure.
+struct TotalSum<'d> {
+    total: &'d Total,
+    decls: &'d [Spanned<IndexDecl>],
+    unit: UnitOut,
+    dims: Vec<Dim>,
+    /// The distinct combinations of the field dimensions, and each row's.
+    field_parts: Vec<Vec<String>>,
+    row_field: Vec<usize>,
+    groups: HashMap<Vec<String>, GroupSums>,
+    grand: Option<GroupSums>,
+}
+
+impl<'d> TotalSum<'d> {
+    fn new(ev: &mut Evaluator<'_, '_>, model: &Model<'_>, def: &'d MethodologyDef, total: &'d Total) -> TotalSum<'d> {
+        let fig = def.figures.iter().find(|f| f.node.name.node == total.figure.node);
+        let decls: &[Spanned<IndexDecl>] = fig.map_or(&[], |f| &f.node.indices);
+        let unit = fig
+            .and_then(|f| f.node.unit.as_ref())
+            .map_or_else(|| unit_out(model, &UnitExpr::default()), |u| unit_out(model, &u.node));
+        let dims: Vec<Dim> = total
+            .by
+            .iter()
+            .map(|b| match decls.iter().position(|d| d.node.set.node == b.node || d.node.var.node == b.node) {
+                Some(i) => Dim::Index(i, decls.get(i).map(|d| d.node.set.node.clone()).unwrap_or_default()),
+                None => {
+                    let set = match model.syms.get(&b.node).map(|s| s.item) {
+                        Some(Item::Field { field, .. }) => match &field.ty.node {
+                            crate::ast::FieldType::Unit(u) => u.factors.first().map(|(n, _)| n.node.clone()),
+                            _ => None,
+                        },
+                        _ => None,
+                    };
+                    Dim::Field(ev.target(&Target::Field(b.node.clone()), &[]), set)
+                }
+            })
+            .collect();
+        // The field dimensions of each row, as small ids, worked out once for all index keys.
+        let mut field_ids: FastMap<Vec<&str>, usize> = crate::fasthash::map();
+        let mut field_parts: Vec<Vec<String>> = Vec::new();
+        let mut parts: Vec<&str> = Vec::new();
+        let mut row_field: Vec<usize> = Vec::with_capacity(ev.rows());
+        for row in 0..ev.rows() {
+            parts.clear();
+            for d in &dims {
+                if let Dim::Field(c, _) = d {
+                    parts.push(c.get(row).as_text().unwrap_or("(missing)"));
+                }
+            }
+            let id = match field_ids.get(parts.as_slice()) {
+                Some(id) => *id,
+                None => {
+                    field_parts.push(parts.iter().map(|s| s.to_string()).collect());
+                    field_ids.insert(parts.clone(), field_parts.len() - 1);
+                    field_parts.len() - 1
+                }
+            };
+            row_field.push(id);
+        }
+        TotalSum { total, decls, unit, dims, field_parts, row_field, groups: HashMap::new(), grand: None }
+    }
+
+    /// Add the figure's column for index key `key`: sums per field group and scale factor,
+    /// rows in parallel. Rows that share a factor are summed first and multiplied once
+    /// (s·a + s·b = s·(a + b)), and sums are exact (see `exact_sum`), so a total's value
+    /// depends neither on row order nor on how rows were grouped: the overall row of
+    /// `total x` and of `total x by y` agree to the last digit.
+    fn add(&mut self, key: &[String], column: &Column, scaling: &Scaling) {
+        let width = scaling.width();
+        let groups = self.field_parts.len();
+        let empty = || (0..groups).map(|_| GroupSums::new(width)).collect::<Vec<_>>();
+        let sums = self
+            .row_field
+            .par_chunks(ROWS_PER_TASK)
+            .zip(scaling.row_factor.par_chunks(ROWS_PER_TASK))
+            .enumerate()
+            .map(|(task, (row_field, row_factor))| {
+                let mut sums = empty();
+                let first = task * ROWS_PER_TASK;
+                for (row, (group, factor)) in (first..).zip(row_field.iter().zip(row_factor)) {
+                    let Some(entry) = sums.get_mut(*group) else { continue };
+                    match (column.get(row), factor) {
+                        (Value::Num(v), Some(f)) => {
+                            if let Some(sum) = entry.by_factor.get_mut(*f) {
+                                sum.add(*v);
+                                entry.count += 1;
+                            }
+                        }
+                        _ => entry.missing += 1,
+                    }
+                }
+                sums
+            })
+            .reduce(empty, |mut a, b| {
+                a.iter_mut().zip(&b).for_each(|(x, y)| x.merge(y));
+                a
+            });
+        let grand = self.grand.get_or_insert_with(|| GroupSums::new(width));
+        for (parts, sums) in self.field_parts.iter().zip(sums) {
+            let mut fields = parts.iter();
+            let dim_values: Vec<String> = self
+                .dims
+                .iter()
+                .map(|d| match d {
+                    Dim::Index(i, _) => key.get(*i).cloned().unwrap_or_default(),
+                    Dim::Field(..) => fields.next().cloned().unwrap_or_default(),
+                })
+                .collect();
+            self.groups.entry(dim_values).or_insert_with(|| GroupSums::new(width)).merge(&sums);
+            grand.merge(&sums);
+        }
+    }
+
+    fn finish(self, model: &Model<'_>, meth: &str, scaling: &Scaling) -> TotalOut {
+        let TotalSum { total, unit, dims, groups, grand, .. } = self;
+        let factors = &scaling.factors;
+        let groups: HashMap<Vec<String>, (Option<Decimal>, usize, usize)> =
+            groups.into_iter().map(|(dims, g)| (dims, (g.value(factors), g.count, g.missing))).collect();
+        let grand = grand.unwrap_or_else(|| GroupSums::new(scaling.width()));
+        let grand = (grand.value(factors), grand.count, grand.missing);
+        let shown = |sum: Option<Decimal>, count: usize| match (sum, count) {
+            (_, 0) => Value::missing("every value is missing"),
+            (None, _) => Value::missing("total too large"),
+            (Some(v), _) => Value::Num(v),
+        };
+        let rank = |d: &Dim, v: &str| match d {
+            Dim::Index(_, set) | Dim::Field(_, Some(set)) => model.member_rank(set, v),
+            Dim::Field(_, None) => usize::MAX,
+        };
+        // A total without `by` is its grand total alone.
+        let groups = if total.by.is_empty() { HashMap::new() } else { groups };
+        let mut rows: Vec<TotalRow> = groups
+            .into_iter()
+            .map(|(dims, (sum, count, missing))| TotalRow { dims, value: shown(sum, count), count, missing })
+            .collect();
+        rows.sort_by(|a, b| {
+            let ka: Vec<(usize, &String)> = dims.iter().zip(&a.dims).map(|(d, v)| (rank(d, v), v)).collect();
+            let kb: Vec<(usize, &String)> = dims.iter().zip(&b.dims).map(|(d, v)| (rank(d, v), v)).collect();
+            ka.cmp(&kb)
+        });
+        let grand_value = shown(grand.0, grand.1);
+        TotalOut {
+            methodology: meth.to_string(),
+            figure: total.figure.node.clone(),
+            by: total.by.iter().map(|b| b.node.clone()).collect(),
+            unit,
+            scaled: scaling.scaled,
+            rows,
+            grand: TotalRow { dims: Vec::new(), value: grand_value, count: grand.1, missing: grand.2 },
+            has_grand: !dims.iter().any(|d| match d {
+                Dim::Index(_, set) | Dim::Field(_, Some(set)) => {
+                    model.syms.sets.get(set.as_str()).is_some_and(|(_, s)| s.alternatives)
+                }
+                Dim::Field(_, None) => false,
+            }),
+        }
+    }
+}
+
+/// A total's group: exact sums per scale factor, and how many values were summed or missing.
+struct GroupSums {
+    by_factor: Vec<ExactSum>,
+    count: usize,
+    missing: usize,
+}
+
+impl GroupSums {
+    fn new(factors: usize) -> GroupSums {
+        GroupSums { by_factor: vec![ExactSum::default(); factors], count: 0, missing: 0 }
+    }
+
+    fn merge(&mut self, other: &GroupSums) {
+        for (a, b) in self.by_factor.iter_mut().zip(&other.by_factor) {
+            a.merge(b);
+        }
+        self.count += other.count;
+        self.missing += other.missing;
+    }
+
+    /// Σ factor × (exact sum of its rows), factors in order of first appearance.
+    fn value(&self, factors: &[Decimal]) -> Option<Decimal> {
+        let mut total = Decimal::ZERO;
+        for (sum, factor) in self.by_factor.iter().zip(factors.iter().chain(std::iter::repeat(&Decimal::ONE))) {
+            total = total.checked_add(sum.value()?.checked_mul(*factor)?)?;
+        }
+        Some(total)
+    }
+}
