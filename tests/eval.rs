@@ -311,6 +311,25 @@ fn totals_summed_column_by_column_match_a_full_run() {
     assert_eq!(grand("doubled"), grand("saving") * rust_decimal::Decimal::TWO);
 }
 
+/// A set member is found by its name, title or `also` spelling in any case: a cell spelt as
+/// the rules write it and one in another case land in the same peer group.
+#[test]
+fn members_are_found_whatever_the_case_of_the_cell() {
+    let csv = std::fs::read_to_string(repo().join(IQM_DATA).join("returns.csv")).unwrap();
+    let respelt = csv
+        .replacen("A1,2009/10,Type A", "A1,2009/10,type a", 1)
+        .replacen("A4,2009/10,Type A", "A4,2009/10, TYPE A ", 1)
+        .replacen("B1,2009/10,Type B", "B1,2009/10,b", 1)
+        .replacen("B4,2009/10,Type B", "B4,2009/10,B", 1);
+    assert_eq!(respelt.matches("Type A").count(), 3, "the fixture's rows moved");
+    let (_d, data) = temp_copy_of_iqm(&respelt);
+    let run = |data: &str| {
+        let v = json_of(&assay(&["eval", "--rules", IQM_RULES, "--data", data, "--format", "json"], &[]));
+        (v["figures"].clone(), v["totals"].clone())
+    };
+    assert_eq!(run(data.to_str().unwrap()), run(IQM_DATA));
+}
+
 fn script_rules(body: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let text = std::fs::read_to_string(repo().join(IQM_RULES).join("iqm.assay")).unwrap();

@@ -410,16 +410,14 @@ fn text_value(raw: &[u8], field: usize, layout: &Layout, spec: &DatasetSpec) -> 
     }
     let Ok(text) = std::str::from_utf8(raw) else { return Err(Problem::NotUtf8) };
     match spec.fields.get(field).map(|f| &f.kind) {
-        Some(FieldKind::Member { set, lookup, spellings }) => {
-            match lookup.get(text).or_else(|| lookup.get(&text.to_lowercase())) {
-                Some(name) => Ok(Value::Text(name.to_string())),
-                None => {
-                    let suggestion = suggest::did_you_mean(&text.to_lowercase(), lookup.keys().map(String::as_str))
-                        .map(|s| spellings.get(s).cloned().unwrap_or_else(|| s.to_string()));
-                    Err(Problem::NotInSet { text: text.to_string(), set: set.clone(), suggestion })
-                }
+        Some(kind @ FieldKind::Member { set, lookup, spellings, .. }) => match kind.member(text) {
+            Some(name) => Ok(Value::Text(name.to_string())),
+            None => {
+                let suggestion = suggest::did_you_mean(&text.to_lowercase(), lookup.keys().map(String::as_str))
+                    .map(|s| spellings.get(s).cloned().unwrap_or_else(|| s.to_string()));
+                Err(Problem::NotInSet { text: text.to_string(), set: set.clone(), suggestion })
             }
-        }
+        },
         _ => Ok(Value::Text(text.to_string())),
     }
 }

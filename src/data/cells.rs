@@ -110,9 +110,9 @@ pub fn convert(kind: &FieldKind, text: &str, header: &str, missing: &MissingValu
         FieldKind::Date => parse_date(text.trim())
             .map(Value::Date)
             .ok_or_else(|| CellProblem::BadDate { text: text.trim().to_string(), header: header.to_string() }),
-        FieldKind::Member { set, lookup, spellings } => {
+        FieldKind::Member { set, lookup, spellings, .. } => {
             let t = text.trim();
-            match lookup.get(t).or_else(|| lookup.get(&t.to_lowercase())) {
+            match kind.member(t) {
                 Some(name) => Ok(Value::Member(name.clone())),
                 None => Err(CellProblem::NotInSet {
                     text: t.to_string(),

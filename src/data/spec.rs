@@ -35,6 +35,9 @@ pub enum FieldKind {
     Member {
         set: String,
         lookup: Arc<HashMap<String, Arc<str>>>,
+        /// Each spelling exactly as the rules write it: most cells are one, and are found
+        /// without lowercasing them (a fresh string per cell).
+        exact: Arc<HashMap<String, Arc<str>>>,
         /// Each lowercased spelling as the rules write it, for suggestions.
         spellings: Arc<HashMap<String, String>>,
     },
@@ -188,7 +191,26 @@ fn member_kind(set: &str, syms: &Symbols<'_>) -> FieldKind {
             }
         }
     }
-    FieldKind::Member { set: set.to_string(), lookup: Arc::new(lookup), spellings: Arc::new(spellings) }
+    // A spelling finds what its lowercase finds (the first member to claim it).
+    let exact = spellings.values().filter_map(|s| Some((s.clone(), lookup.get(&s.to_lowercase())?.clone()))).collect();
+    FieldKind::Member {
+        set: set.to_string(),
+        lookup: Arc::new(lookup),
+        exact: Arc::new(exact),
+        spellings: Arc::new(spellings),
+    }
+}
+
+impl FieldKind {
+    /// The member a (trimmed) cell names, by name, title or `also` spelling, ignoring case.
+    pub fn member(&self, text: &str) -> Option<&Arc<str>> {
+        match self {
+            FieldKind::Member { lookup, exact, .. } => {
+                exact.get(text).or_else(|| lookup.get(text)).or_else(|| lookup.get(&text.to_lowercase()))
+            }
+            _ => None,
+        }
+    }
 }
 
 /// Every (index members, column name) of a field: one for an unindexed field, one per
