@@ -44,7 +44,11 @@ impl Table {
 }
 
 fn gather<T: Clone>(values: &[T], order: &[usize]) -> Vec<T> {
-    order.iter().filter_map(|i| values.get(*i).cloned()).collect()
+    // Room for every row at once: a filtered iterator does not say its length, and growing
+    // by doubling would copy the rows and touch fresh memory several times over.
+    let mut out = Vec::with_capacity(order.len());
+    out.extend(order.iter().filter_map(|i| values.get(*i).cloned()));
+    out
 }
 
 /// Gather each column in turn through one spare buffer.
