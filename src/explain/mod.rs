@@ -117,7 +117,7 @@ pub fn explain_many(
     }
     let mut diags = Vec::new();
     let mut ctx = LoadContext { sources, diagnostics: Vec::new() };
-    let timer = Timer::new();
+    let timer = crate::timing::Timer::start();
     let peer_keys: Vec<crate::data::FieldKey> = peers
         .as_ref()
         .map(|(_, fields)| {
@@ -259,22 +259,3 @@ fn no_entity(frame: &frame::Frame<'_>) -> Diagnostic {
         .help(format!("give `--entity`, for example {}", some.join(", ")))
 }
 
-/// Phase timings on standard error when `ASSAY_TIMINGS` is set, as `eval` prints them.
-struct Timer {
-    on: bool,
-    last: std::cell::Cell<std::time::Instant>,
-}
-
-impl Timer {
-    fn new() -> Timer {
-        Timer { on: std::env::var_os("ASSAY_TIMINGS").is_some(), last: std::cell::Cell::new(std::time::Instant::now()) }
-    }
-
-    fn lap(&self, what: &str) {
-        if self.on {
-            let now = std::time::Instant::now();
-            eprintln!("timing: {what}: {:.3} s", (now - self.last.get()).as_secs_f64());
-            self.last.set(now);
-        }
-    }
-}
