@@ -258,4 +258,3 @@ fn no_entity(frame: &frame::Frame<'_>) -> Diagnostic {
     Diagnostic::new(Code::UnknownSelection, "which entity? A figure has one value per entity")
         .help(format!("give `--entity`, for example {}", some.join(", ")))
 }
-

@@ -21,6 +21,7 @@ use crate::eval::ops;
 use crate::eval::run::{unit_out, UnitOut};
 use crate::eval::stats::{self, Stat, TieOrder, TrimRound};
 use crate::eval::value::{Column, Value};
+use rayon::prelude::*;
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 
@@ -821,7 +822,7 @@ fn shown_ranks(
         return order.into_iter().map(|(_, i)| i).enumerate().collect();
     }
     let this = items.iter().position(|it| it.row == this_row).and_then(|t| order.get(t).copied());
-    let this_rank = this.map(|t| order.iter().filter(|j| cmp(j, &t) == std::cmp::Ordering::Less).count());
+    let this_rank = this.map(|t| order.par_iter().filter(|j| cmp(j, &t) == std::cmp::Ordering::Less).count());
     let bounds = segments(&mut order, cuts, segment);
     let mut windows = vec![(0, MEMBER_EDGE), (total - MEMBER_EDGE, total)];
     windows.extend(cuts.iter().map(|c| (c.saturating_sub(MEMBER_EDGE), (c + MEMBER_EDGE).min(total))));
@@ -846,25 +847,50 @@ fn shown_ranks(
             _ => merged.push((a, b)),
         }
     }
+    // Each segment's windows are placed on its own slice, the segments in parallel: a
+    // selection never leaves its segment, so the slices are disjoint.
+    let mut work: Vec<Segment<'_>> = Vec::new();
+    let mut rest: &mut [(f64, usize)] = &mut order;
+    for w in bounds.windows(2) {
+        let [start, end] = *w else { continue };
+        let size = end.saturating_sub(start).min(rest.len());
+        let (slice, tail) = std::mem::take(&mut rest).split_at_mut(size);
+        rest = tail;
+        let windows = merged.iter().copied().filter(|&(a, _)| start <= a && a < end).collect();
+        work.push((start, slice, windows));
+    }
+    let placed: Vec<Vec<(usize, usize)>> =
+        work.into_par_iter().map(|(start, slice, windows)| place(slice, start, &windows, cmp)).collect();
+    placed.into_iter().flatten().collect()
+}
+
+/// A segment's first rank, its members, and the windows of ranks to place in it.
+type Segment<'o> = (usize, &'o mut [(f64, usize)], Vec<(usize, usize)>);
+
+/// Place the ranks of `windows` (ascending, within this segment) among a segment's members
+/// (`slice`, ranks `start` on): successive selections, then each window sorted.
+fn place(
+    slice: &mut [(f64, usize)],
+    start: usize,
+    windows: &[(usize, usize)],
+    cmp: impl Fn(&(f64, usize), &(f64, usize)) -> std::cmp::Ordering + Copy,
+) -> Vec<(usize, usize)> {
+    let end = start + slice.len();
     let mut placed = Vec::new();
-    // Invariant: order[lo..end] holds exactly the members of ranks lo to end - 1, where
-    // end is the end of the segment lo is in.
-    let mut lo = 0;
-    for (a, b) in merged {
-        let start = bounds.iter().copied().filter(|&c| c <= a).max().unwrap_or(0);
-        let end = bounds.iter().copied().find(|&c| c > a).unwrap_or(total);
-        lo = lo.max(start);
+    // Invariant: slice[lo - start..] holds exactly the members of ranks lo to end - 1.
+    let mut lo = start;
+    for &(a, b) in windows {
         if a > lo {
-            if let Some(rest) = order.get_mut(lo..end) {
+            if let Some(rest) = slice.get_mut(lo - start..) {
                 rest.select_nth_unstable_by(a - lo, cmp);
             }
         }
         if b < end {
-            if let Some(rest) = order.get_mut(a..end) {
+            if let Some(rest) = slice.get_mut(a - start..) {
                 rest.select_nth_unstable_by(b - 1 - a, cmp);
             }
         }
-        if let Some(window) = order.get_mut(a..b) {
+        if let Some(window) = slice.get_mut(a - start..b - start) {
             window.sort_unstable_by(cmp);
             placed.extend(window.iter().enumerate().map(|(k, &(_, i))| (a + k, i)));
         }
@@ -942,8 +968,13 @@ fn trimming_holds(
     if !before(last(&low), first(&kept)) || !before(last(&kept), first(&high)) {
         return false;
     }
-    stats::mean_of(kept.iter().filter_map(|i| items.get(*i)).map(|i| i.value), kept.len())
-        .is_ok_and(|m| m.serialize() == t.mean.serialize())
+    let mut flags = vec![false; n];
+    for i in &kept {
+        if let Some(slot) = flags.get_mut(*i) {
+            *slot = true;
+        }
+    }
+    stats::mean_where(items, &flags, kept.len()).is_ok_and(|m| m.serialize() == t.mean.serialize())
 }
 
 /// How a trimmed mean chose its members, in words an auditor can check by hand.
