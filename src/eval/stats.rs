@@ -227,7 +227,7 @@ fn kept_mean(items: &[Item<'_>], order: &[(f64, usize)], k: usize) -> Result<Dec
             *slot = false;
         }
     }
-    mean_where(items, &kept, n - 2 * k)
+    mean_where(items, &kept, n.saturating_sub(2 * k))
 }
 
 /// The mean of the `count` members flagged in `kept`, read in the members' order: the sum

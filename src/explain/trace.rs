@@ -929,8 +929,8 @@ fn segments(order: &mut Vec<(f64, usize)>, cuts: &[usize], segment: &dyn Fn(usiz
 /// Whether `t` is the trimmed mean of `items` with these options: as many dropped from each
 /// end as they say, every member in exactly one place, each dropped low member before every
 /// kept one and each kept before every dropped high one (in the members' order, which is
-/// total, so the choice is unique), and its mean that of the kept values, summed in its
-/// order. Linear time: the evaluator's choice is checked, not made again.
+/// total, so the choice is unique), and its mean that of the kept values (an exact sum,
+/// the same in any order). Linear time: the evaluator's choice is checked, not made again.
 fn trimming_holds(
     items: &[stats::Item<'_>],
     approx: &[f64],
