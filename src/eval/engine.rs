@@ -546,7 +546,6 @@ impl<'m, 'a> Evaluator<'m, 'a> {
                     p.node.same.iter().map(|f| self.target(&Target::Field(f.node.clone()), &[])).collect();
                 let mut index: crate::fasthash::FastMap<Vec<&str>, usize> = crate::fasthash::map();
                 let mut labels = Vec::new();
-                let mut rows: Vec<Vec<usize>> = Vec::new();
                 let mut of_row = Vec::with_capacity(n);
                 let mut parts: Vec<&str> = Vec::with_capacity(fields.len());
                 let mut last: Option<(Vec<&str>, usize)> = None;
@@ -562,26 +561,37 @@ impl<'m, 'a> Evaluator<'m, 'a> {
                         of_row.push(None);
                         continue;
                     }
-                    // Rows of one group often come together: no hashing for a repeat.
+                    // Rows of one group often come together: no hashing for a repeat, and
+                    // no comparing texts that are one shared allocation.
                     let repeat = match &last {
-                        Some((p, g)) if p.as_slice() == parts.as_slice() => Some(*g),
+                        Some((p, g)) if same_texts(p, &parts) => Some(*g),
                         _ => None,
                     };
                     let g = match repeat.or_else(|| index.get(parts.as_slice()).copied()) {
                         Some(g) => g,
                         None => {
                             labels.push(parts.join(", "));
-                            rows.push(Vec::new());
-                            index.insert(parts.clone(), rows.len() - 1);
-                            rows.len() - 1
+                            index.insert(parts.clone(), labels.len() - 1);
+                            labels.len() - 1
                         }
                     };
-                    if let Some(r) = rows.get_mut(g) {
-                        r.push(row);
-                    }
                     of_row.push(Some(g));
                     if repeat.is_none() {
                         last = Some((parts.clone(), g));
+                    }
+                }
+                // Each group's rows, in a list of its exact size (grown by doubling, a
+                // large group's list would be copied and fresh memory touched over again).
+                let mut sizes = vec![0usize; labels.len()];
+                for g in of_row.iter().flatten() {
+                    if let Some(size) = sizes.get_mut(*g) {
+                        *size += 1;
+                    }
+                }
+                let mut rows: Vec<Vec<usize>> = sizes.iter().map(|size| Vec::with_capacity(*size)).collect();
+                for (row, g) in of_row.iter().enumerate() {
+                    if let Some(r) = g.and_then(|g| rows.get_mut(g)) {
+                        r.push(row);
                     }
                 }
                 let names: Vec<&str> = p.node.same.iter().map(|f| f.node.as_str()).collect();
@@ -758,6 +768,12 @@ enum GroupResult {
     Whole(Value),
     PerMember(Vec<Value>),
     TooSmall(usize),
+}
+
+/// Whether two lists of texts are equal, comparing a text's bytes only when the two are
+/// not the same allocation (a column's member names usually are).
+fn same_texts(a: &[&str], b: &[&str]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x.as_ptr() == y.as_ptr() && x.len() == y.len()) || x == y)
 }
 
 fn group_result(
