@@ -20,15 +20,44 @@ use std::collections::HashMap;
 /// that the determinism test's 40,000 rows are summed in several.
 const ROWS_PER_TASK: usize = 1 << 14;
 
-/// Every total of a methodology, in declaration order.
+/// Every total of a methodology, in declaration order. Each figure column is let go once
+/// every total has summed it (see [`sum`]).
 pub fn totals(ev: &mut Evaluator<'_, '_>, model: &Model<'_>, meth: &str, def: &MethodologyDef) -> Vec<TotalOut> {
+    let wanted: Vec<&Total> = def.totals.iter().map(|t| &t.node).collect();
+    sum(ev, model, meth, def, &wanted, true)
+}
+
+/// One total of a methodology (`assay explain` of a total). Its figure's columns stay
+/// cached: the explanation goes on to read its largest contributions.
+pub fn total(
+    ev: &mut Evaluator<'_, '_>,
+    model: &Model<'_>,
+    meth: &str,
+    def: &MethodologyDef,
+    t: &Total,
+) -> Option<TotalOut> {
+    sum(ev, model, meth, def, &[t], false).pop()
+}
+
+/// Sum `wanted` totals, each figure they name computed once, key by key. With `let_go`,
+/// what a key's column needed (a KPI column, the figure's own) is let go once every total
+/// has summed it; a later figure needing it again computes it again, to the same values.
+/// Figures the run reports hold their own columns.
+fn sum(
+    ev: &mut Evaluator<'_, '_>,
+    model: &Model<'_>,
+    meth: &str,
+    def: &MethodologyDef,
+    wanted: &[&Total],
+    let_go: bool,
+) -> Vec<TotalOut> {
     let scaling = Scaling::of(ev, model, meth, def);
-    let mut sums: Vec<TotalSum<'_>> = def.totals.iter().map(|t| TotalSum::new(ev, model, def, &t.node)).collect();
+    let mut sums: Vec<TotalSum<'_>> = wanted.iter().map(|t| TotalSum::new(ev, model, def, t)).collect();
     // Each figure a total sums, once, in order of first mention.
     let mut figures: Vec<&str> = Vec::new();
-    for t in &def.totals {
-        if !figures.contains(&t.node.figure.node.as_str()) {
-            figures.push(&t.node.figure.node);
+    for t in wanted {
+        if !figures.contains(&t.figure.node.as_str()) {
+            figures.push(&t.figure.node);
         }
     }
     for figure in figures {
@@ -37,30 +66,18 @@ pub fn totals(ev: &mut Evaluator<'_, '_>, model: &Model<'_>, meth: &str, def: &M
             None => continue,
         };
         for key in keys {
-            // What this key's column needs (a KPI column, the figure's own) is let go once
-            // every total has summed it; a later figure needing it again computes it again,
-            // to the same values. Figures the run reports hold their own columns.
-            let kept = ev.cached();
+            let kept = if let_go { Some(ev.cached()) } else { None };
             let column = ev.target(&Target::Figure(meth.to_string(), figure.to_string()), &key);
             for sum in sums.iter_mut().filter(|s| s.total.figure.node == figure) {
                 sum.add(&key, &column, &scaling);
             }
             drop(column);
-            ev.forget_since(&kept);
+            if let Some(kept) = kept {
+                ev.forget_since(&kept);
+            }
         }
     }
     sums.into_iter().map(|s| s.finish(model, meth, &scaling)).collect()
-}
-
-/// One total of a methodology (`assay explain` of a total).
-pub fn total(ev: &mut Evaluator<'_, '_>, model: &Model<'_>, meth: &str, def: &MethodologyDef, t: &Total) -> TotalOut {
-    let scaling = Scaling::of(ev, model, meth, def);
-    let mut sum = TotalSum::new(ev, model, def, t);
-    for key in combinations(model, sum.decls) {
-        let column = ev.target(&Target::Figure(meth.to_string(), t.figure.node.clone()), &key);
-        sum.add(&key, &column, &scaling);
-    }
-    sum.finish(model, meth, &scaling)
 }
 
 /// The methodology's scale factor of each row, as an index into its distinct factors

@@ -29,7 +29,7 @@ pub fn explain<'m>(
     let fig = def.figures.iter().find(|f| f.node.name.node == *figure);
     let decls: &[Spanned<IndexDecl>] = fig.map_or(&[], |f| &f.node.indices);
     let frame = tracer.ev.frame;
-    let out = crate::eval::totals::total(tracer.ev, model, meth, def, &t.node);
+    let out = crate::eval::totals::total(tracer.ev, model, meth, def, &t.node).ok_or_else(|| internal("no total"))?;
     // The user's `--by` in the total's order; a dimension is named by set, field or variable.
     let canonical = |name: &str| {
         decls.iter().find(|d| d.node.var.node == name).map_or_else(|| name.to_string(), |d| d.node.set.node.clone())
