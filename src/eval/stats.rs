@@ -68,16 +68,33 @@ pub struct Item<'k> {
     pub row: usize,
 }
 
-/// A trimmed mean with what it kept, for explanations.
+/// A trimmed mean with the members' order that chose it, for explanations.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Trimmed {
     pub mean: Decimal,
-    /// Rows dropped from the low end, the high end, and kept, in sorted order.
-    pub low: Vec<usize>,
-    pub high: Vec<usize>,
-    pub kept: Vec<usize>,
+    /// Every member as (its value as a float, see [`approx`]; its frame row): the
+    /// `each_end` lowest first, the `each_end` highest last, the kept between, each part
+    /// in no particular order. An explanation places the ranks it lists within these parts.
+    pub order: Vec<(f64, usize)>,
     /// How many were dropped from each end.
     pub each_end: usize,
+}
+
+impl Trimmed {
+    /// The members dropped from the low end.
+    pub fn low(&self) -> &[(f64, usize)] {
+        self.order.get(..self.each_end).unwrap_or_default()
+    }
+
+    /// The members kept.
+    pub fn kept(&self) -> &[(f64, usize)] {
+        self.order.get(self.each_end..self.order.len().saturating_sub(self.each_end)).unwrap_or_default()
+    }
+
+    /// The members dropped from the high end.
+    pub fn high(&self) -> &[(f64, usize)] {
+        self.order.get(self.order.len().saturating_sub(self.each_end)..).unwrap_or_default()
+    }
 }
 
 /// Sort by value, then by key in the stated tie order: the one order every statistic uses.
@@ -133,16 +150,26 @@ pub fn member_order<'i>(
     items: &'i [Item<'_>],
     ties: TieOrder,
 ) -> impl Fn(&(f64, usize), &(f64, usize)) -> Ordering + Copy + 'i {
+    order_by(move |i| items.get(i).map(|it| (it.value, it.key)), ties)
+}
+
+/// The members' order of [`member_order`] over members named by any id: `member(id)` gives
+/// a member's value and key (an index in a list, a frame row), read only when the floats
+/// are too close to decide.
+pub fn order_by<'k>(
+    member: impl Fn(usize) -> Option<(Decimal, &'k str)> + Copy,
+    ties: TieOrder,
+) -> impl Fn(&(f64, usize), &(f64, usize)) -> Ordering + Copy {
     move |a, b| {
         let (fa, fb) = (a.0, b.0);
         let gap = (fa - fb).abs();
         if gap > 1e-9 * fa.abs().max(fb.abs()) && gap > 1e-300 {
             return fa.total_cmp(&fb);
         }
-        match (items.get(a.1), items.get(b.1)) {
-            (Some(x), Some(y)) => x.value.cmp(&y.value).then_with(|| match ties {
-                TieOrder::Key => x.key.cmp(y.key),
-                TieOrder::KeyDescending => y.key.cmp(x.key),
+        match (member(a.1), member(b.1)) {
+            (Some((x, kx)), Some((y, ky))) => x.cmp(&y).then_with(|| match ties {
+                TieOrder::Key => kx.cmp(ky),
+                TieOrder::KeyDescending => ky.cmp(kx),
             }),
             _ => Ordering::Equal,
         }
@@ -168,17 +195,18 @@ pub fn trim_count(n: usize, trim: Decimal, round: TrimRound) -> usize {
 }
 
 /// The trimmed mean. Only which values fall in the lowest and highest k matters, not the
-/// order within them, so two selections (linear time) replace a sort. `low`, `high` and
-/// `kept` hold rows in no particular order.
+/// order within them, so two selections (linear time) replace a sort. The order returned
+/// holds frame rows, each part in no particular order.
 pub fn trimmed_mean(items: &[Item<'_>], trim: Decimal, round: TrimRound, ties: TieOrder) -> Result<Trimmed, String> {
-    let (order, k) = trim_order(items, trim, round, ties)?;
-    let n = order.len();
-    let row = |o: &(f64, usize)| items.get(o.1).map_or(0, |i| i.row);
-    let low: Vec<usize> = order.get(..k).unwrap_or_default().iter().map(row).collect();
-    let high: Vec<usize> = order.get(n - k..).unwrap_or_default().iter().map(row).collect();
-    let kept: Vec<usize> = order.get(k..n - k).unwrap_or_default().iter().map(row).collect();
+    let (mut order, k) = trim_order(items, trim, round, ties)?;
     let mean = kept_mean(items, &order, k)?;
-    Ok(Trimmed { mean, low, high, kept, each_end: k })
+    // From index in `items` to frame row, in place: no second list.
+    for o in &mut order {
+        if let Some(item) = items.get(o.1) {
+            o.1 = item.row;
+        }
+    }
+    Ok(Trimmed { mean, order, each_end: k })
 }
 
 /// The trimmed mean alone, without the lists of who was kept and dropped (which
@@ -377,6 +405,10 @@ mod tests {
             .collect()
     }
 
+    fn rows(part: &[(f64, usize)]) -> Vec<usize> {
+        part.iter().map(|o| o.1).collect()
+    }
+
     fn d(s: &str) -> Decimal {
         Decimal::from_str(s).unwrap()
     }
@@ -417,8 +449,8 @@ mod tests {
         let t = trimmed_mean(&v, d("0.25"), TrimRound::Down, TieOrder::Key).unwrap();
         assert_eq!(t.mean, d("4"));
         assert_eq!(t.each_end, 1);
-        assert_eq!((t.low, t.high), (vec![1], vec![0]));
-        let mut kept = t.kept.clone();
+        assert_eq!((rows(t.low()), rows(t.high())), (vec![1], vec![0]));
+        let mut kept = rows(t.kept());
         kept.sort();
         assert_eq!(kept, vec![2, 3, 4, 5, 6]);
         // Rounded up instead: 2 go from each end, mean of 3, 4, 5.
@@ -435,9 +467,9 @@ mod tests {
         // Three equal lowest values: with one dropped from each end, `Key` drops key a first.
         let v = items(&["1", "1", "1", "5"]);
         let t = trimmed_mean(&v, d("0.25"), TrimRound::Down, TieOrder::Key).unwrap();
-        assert_eq!(t.low, vec![0]);
+        assert_eq!(rows(t.low()), vec![0]);
         let t = trimmed_mean(&v, d("0.25"), TrimRound::Down, TieOrder::KeyDescending).unwrap();
-        assert_eq!(t.low, vec![2]);
+        assert_eq!(rows(t.low()), vec![2]);
         assert_eq!(t.mean, d("1"));
     }
 
@@ -497,7 +529,7 @@ mod tests {
                     let got = got.unwrap();
                     assert_eq!(got.mean, mean, "case {case}");
                     let mut low: Vec<usize> = s[..k].iter().map(|i| i.row).collect();
-                    let mut glow = got.low.clone();
+                    let mut glow = rows(got.low());
                     low.sort();
                     glow.sort();
                     assert_eq!(glow, low, "case {case}: the same rows are trimmed, ties by key");

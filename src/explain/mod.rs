@@ -14,6 +14,7 @@ mod closure;
 pub mod graph;
 pub mod json;
 pub mod markdown;
+mod members;
 mod restrict;
 mod select;
 pub mod text;

@@ -1,0 +1,442 @@
+//! A statistic's group as an explanation lists it: the members' ranks, placed by selection
+//! rather than a sort, and the evaluator's trimming checked before it is shown.
+//!
+//! Members are `(approx(value), frame row)` throughout, compared by [`stats::order_by`]: the
+//! evaluator's trimming hands over its order in that form, so a large group is neither
+//! gathered nor ordered a second time.
+
+use super::graph::{Member, StatInfo, Status};
+use crate::eval::engine::{Evaluator, StatSite};
+use crate::eval::stats::{self, Stat, TieOrder, TrimRound};
+use crate::eval::value::{Column, Value};
+use rayon::prelude::*;
+use rust_decimal::Decimal;
+use std::cmp::Ordering;
+use std::sync::Arc;
+
+/// Groups up to this size list every member.
+const MEMBERS_KEPT: usize = 1_000;
+/// Members kept at each end and on each side of a cut of a larger group.
+const MEMBER_EDGE: usize = 10;
+
+/// One group's statistic, as the tracer asks for it.
+pub struct Group<'g> {
+    /// The group's index among the evaluator's groups, and its frame rows.
+    pub index: usize,
+    pub rows: &'g [usize],
+    /// The statistic's argument, one value per frame row.
+    pub values: &'g Column,
+    pub stat: &'g Stat,
+    /// Where the statistic is taken: the evaluator keeps its trimmings by this.
+    pub site: StatSite,
+    /// `missing: propagate`: a missing member makes the statistic missing.
+    pub propagate: bool,
+    pub minimum: usize,
+    /// The frame row of the entity explained.
+    pub this_row: usize,
+}
+
+/// The statistic over the group, with its members listed (into `info`) as kept, trimmed,
+/// used or left out.
+pub fn explain_group(sev: &mut Evaluator<'_, '_>, group: &Group<'_>, info: &mut StatInfo) -> Value {
+    let Group { index, rows, values, stat, propagate, minimum, this_row, .. } = *group;
+    let frame = sev.frame;
+    let keys = &frame.keys;
+    let mut left_out = Vec::new();
+    let mut first_missing = None;
+    for &r in rows {
+        match values.get(r) {
+            Value::Num(_) => {}
+            other => {
+                first_missing.get_or_insert_with(|| match other {
+                    Value::Missing(m) => m.to_string(),
+                    _ => "not a number".to_string(),
+                });
+                left_out.push(r);
+            }
+        }
+    }
+    let n = rows.len() - left_out.len();
+    let ties = match stat {
+        Stat::TrimmedMean { ties, .. } => *ties,
+        _ => TieOrder::Key,
+    };
+    let member = move |r: usize| values.get(r).as_num().zip(keys.get(r).map(|k| k.as_ref()));
+    let cmp = stats::order_by(member, ties);
+    // The members as a list, for the statistics that need one (not the trimmed mean's check).
+    let items = || -> Vec<stats::Item<'_>> {
+        rows.iter().filter_map(|&r| member(r).map(|(value, key)| stats::Item { value, key, row: r })).collect()
+    };
+    let mut trimmed = None;
+    let value = if rows.len() < minimum {
+        info.trimming = Some(format!("{} members, below the minimum of {minimum}: no statistic", rows.len()));
+        crate::eval::engine::too_small(rows.len(), minimum)
+    } else if let (true, Some(r)) = (propagate, &first_missing) {
+        Value::missing(format!("a peer's value is missing ({r})"))
+    } else {
+        match stat {
+            Stat::Rank { .. } | Stat::PercentileRank { .. } => {
+                let items = items();
+                let per = stats::of_member(stat, &items);
+                items
+                    .iter()
+                    .zip(per)
+                    .find(|(i, _)| i.row == this_row)
+                    .map_or_else(|| Value::missing("no value to rank"), |(_, v)| Value::Num(v))
+            }
+            Stat::TrimmedMean { trim, round, ties } => {
+                // The evaluator's choice of members, checked; made again if it fails.
+                let found = sev.trimmings.as_mut().and_then(|t| t.get_mut(&group.site)?.get_mut(index)?.take());
+                let options = (*trim, *round);
+                let checked = found.filter(|t| trimming_holds(t, rows, values, n, options, frame.keys.len(), cmp));
+                let made = match checked {
+                    Some(t) => Ok(Arc::try_unwrap(t).unwrap_or_else(|shared| (*shared).clone())),
+                    None => stats::trimmed_mean(&items(), *trim, *round, *ties),
+                };
+                match made {
+                    Ok(t) => {
+                        info.trimming = Some(trimming_words(n, *trim, *round, *ties, &t));
+                        info.counts = [t.kept().len(), t.low().len(), t.high().len(), 0];
+                        let mean = Value::Num(t.mean);
+                        trimmed = Some(t);
+                        mean
+                    }
+                    Err(why) => Value::missing(why),
+                }
+            }
+            _ => stats::of_group(stat, &items()).map_or_else(Value::missing, Value::Num),
+        }
+    };
+    // The members listed: placed within the trimming's parts, or over the whole group.
+    let placed = match trimmed.as_mut() {
+        Some(t) => {
+            let k = t.each_end;
+            let placed = shown_ranks(&mut t.order, &[k, n.saturating_sub(k)], cmp, this_row);
+            placed.into_iter().map(|(rank, r)| (rank, r, part(rank, k, n))).collect()
+        }
+        None => {
+            let mut order: Vec<(f64, usize)> =
+                rows.iter().filter_map(|&r| values.get(r).as_num().map(|d| (stats::approx(d), r))).collect();
+            let placed = shown_ranks(&mut order, &[], cmp, this_row);
+            placed.into_iter().map(|(rank, r)| (rank, r, Status::Used)).collect::<Vec<_>>()
+        }
+    };
+    // Placing ranks only permutes within the parts: the order is still the evaluator's,
+    // for the next explanation of this group.
+    if let Some(slot) = sev.trimmings.as_mut().and_then(|t| t.get_mut(&group.site)?.get_mut(index)) {
+        *slot = slot.take().or_else(|| trimmed.map(Arc::new));
+    }
+    for (rank, r, status) in placed {
+        info.members.push(Member {
+            entity: keys.get(r).map(|k| k.to_string()).unwrap_or_default(),
+            value: values.get(r).clone(),
+            status,
+            this: r == this_row,
+            rank: rank + 1,
+        });
+    }
+    info.omitted = n - info.members.len();
+    if let Some(c) = info.counts.get_mut(3) {
+        *c = left_out.len();
+    }
+    for (k, r) in left_out.into_iter().enumerate() {
+        if k < MEMBER_EDGE || r == this_row {
+            info.members.push(Member {
+                entity: keys.get(r).map(|k| k.to_string()).unwrap_or_default(),
+                value: values.get(r).clone(),
+                status: Status::LeftOut,
+                this: r == this_row,
+                rank: n + k + 1,
+            });
+        } else {
+            info.omitted += 1;
+        }
+    }
+    value
+}
+
+/// A trimmed mean's part of rank `rank` (0-based) among `n`, `k` dropped from each end.
+fn part(rank: usize, k: usize, n: usize) -> Status {
+    if rank < k {
+        Status::TrimmedLow
+    } else if rank + k >= n {
+        Status::TrimmedHigh
+    } else {
+        Status::Kept
+    }
+}
+
+/// The members an explanation lists, as (rank, id) in rank order, from `order`: members as
+/// (float, id), split by `cuts` into parts whose members all rank below the next part's
+/// (a trimming's), in any order within each part. A group of up to [`MEMBERS_KEPT`] lists
+/// every member; a larger one its first and last [`MEMBER_EDGE`], those on each side of
+/// every cut, and member `this`. Only those ranks are placed, by successive selections
+/// within a part (linear time), so the list is the one a full sort would give at a
+/// fraction of its cost. `order` is permuted within its parts.
+fn shown_ranks(
+    order: &mut [(f64, usize)],
+    cuts: &[usize],
+    cmp: impl Fn(&(f64, usize), &(f64, usize)) -> Ordering + Copy + Sync,
+    this: usize,
+) -> Vec<(usize, usize)> {
+    let total = order.len();
+    if total <= MEMBERS_KEPT {
+        order.sort_unstable_by(cmp);
+        return order.iter().map(|&(_, id)| id).enumerate().collect();
+    }
+    let mut bounds = vec![0];
+    bounds.extend(cuts.iter().copied().filter(|&c| 0 < c && c < total));
+    bounds.push(total);
+    bounds.dedup();
+    // This member's rank: those below it in its own part, after the parts before it.
+    let this_rank = order.iter().position(|o| o.1 == this).and_then(|at| {
+        let entry = *order.get(at)?;
+        let start = bounds.iter().copied().filter(|&b| b <= at).max()?;
+        let end = bounds.iter().copied().find(|&b| b > at)?;
+        let below = order.get(start..end)?.par_iter().filter(|o| cmp(o, &entry) == Ordering::Less).count();
+        Some(start + below)
+    });
+    let mut windows = vec![(0, MEMBER_EDGE), (total - MEMBER_EDGE, total)];
+    windows.extend(cuts.iter().map(|c| (c.saturating_sub(MEMBER_EDGE), (c + MEMBER_EDGE).min(total))));
+    windows.extend(this_rank.map(|r| (r, r + 1)));
+    // Each window within one part: split at the parts' bounds.
+    let mut pieces: Vec<(usize, usize)> = Vec::new();
+    for (a, b) in windows {
+        let mut from = a;
+        for &cut in bounds.iter().filter(|&&c| a < c && c < b) {
+            pieces.push((from, cut));
+            from = cut;
+        }
+        pieces.push((from, b));
+    }
+    pieces.retain(|(a, b)| a < b);
+    pieces.sort_unstable();
+    let mut merged: Vec<(usize, usize)> = Vec::new();
+    for (a, b) in pieces {
+        let same_part = |x: usize, y: usize| !bounds.iter().any(|&c| x < c && c <= y);
+        match merged.last_mut() {
+            Some(last) if a <= last.1 && same_part(last.0, a) => last.1 = last.1.max(b),
+            _ => merged.push((a, b)),
+        }
+    }
+    // Each part's windows are placed on its own slice, the parts in parallel: a selection
+    // never leaves its part, so the slices are disjoint.
+    let mut work: Vec<Part<'_>> = Vec::new();
+    let mut rest: &mut [(f64, usize)] = order;
+    for w in bounds.windows(2) {
+        let [start, end] = *w else { continue };
+        let size = end.saturating_sub(start).min(rest.len());
+        let (slice, tail) = std::mem::take(&mut rest).split_at_mut(size);
+        rest = tail;
+        let windows = merged.iter().copied().filter(|&(a, _)| start <= a && a < end).collect();
+        work.push((start, slice, windows));
+    }
+    let placed: Vec<Vec<(usize, usize)>> =
+        work.into_par_iter().map(|(start, slice, windows)| place(slice, start, &windows, cmp)).collect();
+    placed.into_iter().flatten().collect()
+}
+
+/// A part's first rank, its members, and the windows of ranks to place in it.
+type Part<'o> = (usize, &'o mut [(f64, usize)], Vec<(usize, usize)>);
+
+/// Place the ranks of `windows` (ascending, within this part) among a part's members
+/// (`slice`, ranks `start` on): successive selections, then each window sorted.
+fn place(
+    slice: &mut [(f64, usize)],
+    start: usize,
+    windows: &[(usize, usize)],
+    cmp: impl Fn(&(f64, usize), &(f64, usize)) -> Ordering + Copy,
+) -> Vec<(usize, usize)> {
+    let end = start + slice.len();
+    let mut placed = Vec::new();
+    // Invariant: slice[lo - start..] holds exactly the members of ranks lo to end - 1.
+    let mut lo = start;
+    for &(a, b) in windows {
+        if a > lo {
+            if let Some(rest) = slice.get_mut(lo - start..) {
+                rest.select_nth_unstable_by(a - lo, cmp);
+            }
+        }
+        if b < end {
+            if let Some(rest) = slice.get_mut(a - start..) {
+                rest.select_nth_unstable_by(b - 1 - a, cmp);
+            }
+        }
+        if let Some(window) = slice.get_mut(a - start..b - start) {
+            window.sort_unstable_by(cmp);
+            placed.extend(window.iter().enumerate().map(|(k, &(_, id))| (a + k, id)));
+        }
+        lo = b;
+    }
+    placed
+}
+
+/// Whether `t` is the trimmed mean of the group's `n` numbers (frame rows `rows`, values
+/// `values`) with these options: as many dropped from each end as they say; every member
+/// in the order exactly once, with the float of its value; each dropped low member before
+/// every kept one and each kept before every dropped high one (in the members' order,
+/// which is total, so the choice is unique); and its mean that of the kept values (an
+/// exact sum, the same in any order). Linear time: the evaluator's choice is checked, not
+/// made again.
+fn trimming_holds(
+    t: &stats::Trimmed,
+    rows: &[usize],
+    values: &Column,
+    n: usize,
+    (trim, round): (Decimal, TrimRound),
+    frame_rows: usize,
+    cmp: impl Fn(&(f64, usize), &(f64, usize)) -> Ordering,
+) -> bool {
+    let k = stats::trim_count(n, trim, round);
+    if t.each_end != k || t.order.len() != n || n <= 2 * k {
+        return false;
+    }
+    // Each frame row: not a member (0), a member not yet found in the order (1), found
+    // dropped (2), found kept (3).
+    let mut state = vec![0u8; frame_rows];
+    for &r in rows {
+        if let (Value::Num(_), Some(s)) = (values.get(r), state.get_mut(r)) {
+            *s = 1;
+        }
+    }
+    for (at, &(float, r)) in t.order.iter().enumerate() {
+        let (Some(s), Value::Num(d)) = (state.get_mut(r), values.get(r)) else { return false };
+        if *s != 1 || float.to_bits() != stats::approx(*d).to_bits() {
+            return false;
+        }
+        *s = if k <= at && at < n - k { 3 } else { 2 };
+    }
+    let last = |part: &[(f64, usize)]| part.iter().copied().max_by(&cmp);
+    let first = |part: &[(f64, usize)]| part.iter().copied().min_by(&cmp);
+    let before = |a: Option<(f64, usize)>, b: Option<(f64, usize)>| match (a, b) {
+        (Some(a), Some(b)) => cmp(&a, &b) == Ordering::Less,
+        _ => true,
+    };
+    if !before(last(t.low()), first(t.kept())) || !before(last(t.kept()), first(t.high())) {
+        return false;
+    }
+    // The kept values read in the frame's order (sequential), not the order's.
+    let kept = rows.iter().filter(|&&r| state.get(r) == Some(&3)).filter_map(|&r| values.get(r).as_num());
+    stats::mean_of(kept, n - 2 * k).is_ok_and(|m| m.serialize() == t.mean.serialize())
+}
+
+/// How a trimmed mean chose its members, in words an auditor can check by hand.
+fn trimming_words(n: usize, trim: Decimal, round: TrimRound, ties: TieOrder, t: &stats::Trimmed) -> String {
+    let exact = (Decimal::from(n) * trim).normalize();
+    let round = match round {
+        TrimRound::Down => "rounded down",
+        TrimRound::Up => "rounded up",
+        TrimRound::Nearest => "rounded to nearest",
+    };
+    let ties = match ties {
+        TieOrder::Key => "equal values ordered by key",
+        TieOrder::KeyDescending => "equal values ordered by key, descending",
+    };
+    format!(
+        "{n} values; trim {}% of {n} = {exact}, {round}: {} dropped from each end ({ties}); mean of the {} kept",
+        (trim * Decimal::ONE_HUNDRED).normalize(),
+        t.each_end,
+        t.kept().len()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `n` members in frame rows 3 on (rows 0 to 2 are not members), with few distinct
+    /// values at different scales, so that ties are common; keys distinct, in an order
+    /// unrelated to the rows.
+    fn group(n: usize) -> (Column, Vec<Arc<str>>) {
+        let mut seed: u64 = 2010;
+        let mut values = vec![Value::missing("not a member"); 3];
+        let mut keys: Vec<Arc<str>> = (0..3).map(|i| Arc::from(format!("X{i}"))).collect();
+        for row in 0..n {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            let v = i64::try_from(seed >> 56).unwrap_or(0) % 50;
+            values.push(Value::Num(if row % 2 == 0 { Decimal::new(v * 10, 3) } else { Decimal::new(v, 2) }));
+            keys.push(Arc::from(format!("K{:05}", (row * 7919) % n)));
+        }
+        (Column::from_vec(values), keys)
+    }
+
+    /// The ranks placed by selection are those a full sort gives, for each group size
+    /// around [`MEMBERS_KEPT`], with ties in value decided by key either way, whether the
+    /// order comes in a trimming's parts or as one.
+    #[test]
+    fn selected_ranks_match_a_full_sort() {
+        for n in [5, MEMBERS_KEPT, MEMBERS_KEPT + 1, 2_537] {
+            let (values, keys) = group(n);
+            let member = |r: usize| values.get(r).as_num().zip(keys.get(r).map(|k| k.as_ref()));
+            let entries: Vec<(f64, usize)> =
+                (3..n + 3).filter_map(|r| values.get(r).as_num().map(|d| (stats::approx(d), r))).collect();
+            let this_row = 3 + n / 3;
+            for ties in [TieOrder::Key, TieOrder::KeyDescending] {
+                let cmp = stats::order_by(member, ties);
+                let mut full = entries.clone();
+                full.sort_by(cmp);
+                let this_rank = full.iter().position(|o| o.1 == this_row);
+                let expected = |cuts: &[usize]| -> Vec<(usize, usize)> {
+                    full.iter()
+                        .enumerate()
+                        .filter(|(rank, _)| {
+                            n <= MEMBERS_KEPT
+                                || *rank < MEMBER_EDGE
+                                || rank + MEMBER_EDGE >= n
+                                || cuts.iter().any(|c| rank + MEMBER_EDGE >= *c && *rank < c + MEMBER_EDGE)
+                                || Some(*rank) == this_rank
+                        })
+                        .map(|(rank, o)| (rank, o.1))
+                        .collect()
+                };
+                // A trimming's parts, each shuffled (reversed in halves); and one part, in
+                // the frame's order.
+                let cuts = [n / 4, n - n / 4];
+                let mut parts = full.clone();
+                for (a, b) in [(0, cuts[0]), (cuts[0], cuts[1]), (cuts[1], n)] {
+                    let part = &mut parts[a..b];
+                    let half = part.len() / 2;
+                    part[..half].reverse();
+                    part.rotate_left(half);
+                }
+                assert_eq!(shown_ranks(&mut parts, &cuts, cmp, this_row), expected(&cuts), "n = {n}");
+                let mut whole = entries.clone();
+                assert_eq!(shown_ranks(&mut whole, &[], cmp, this_row), expected(&[]), "n = {n}");
+            }
+        }
+    }
+
+    /// The evaluator's trimming is accepted as it is, and refused when any member is out of
+    /// place, listed twice, carries a wrong float, or the mean is not that of the kept values.
+    #[test]
+    fn a_trimming_is_checked_not_trusted() {
+        let keys: Vec<Arc<str>> = (0..40).map(|i| Arc::from(format!("K{i:02}"))).collect();
+        let values = Column::from_vec((0..40).map(|row| Value::Num(Decimal::new((row * 37) % 11, 1))).collect());
+        let rows: Vec<usize> = (0..40).collect();
+        let items: Vec<stats::Item<'_>> = rows
+            .iter()
+            .filter_map(|&r| values.get(r).as_num().map(|value| stats::Item { value, key: &keys[r], row: r }))
+            .collect();
+        let member = |r: usize| values.get(r).as_num().zip(keys.get(r).map(|k| k.as_ref()));
+        let cmp = stats::order_by(member, TieOrder::Key);
+        let options = (Decimal::new(25, 2), TrimRound::Down);
+        let Ok(t) = stats::trimmed_mean(&items, options.0, options.1, TieOrder::Key) else { panic!("no trimmed mean") };
+        let holds = |t: &stats::Trimmed| trimming_holds(t, &rows, &values, 40, options, 40, cmp);
+        assert!(holds(&t));
+        let k = t.each_end;
+        let mut swapped = t.clone();
+        swapped.order.swap(0, k);
+        assert!(!holds(&swapped));
+        let mut twice = t.clone();
+        twice.order[k + 1] = twice.order[k];
+        assert!(!holds(&twice));
+        let mut float = t.clone();
+        float.order[k].0 += 1e-12;
+        assert!(!holds(&float));
+        let mut mean = t.clone();
+        mean.mean += Decimal::new(1, 28);
+        assert!(!holds(&mean));
+        // Not a member: a row outside the group.
+        assert!(!trimming_holds(&t, &rows[1..], &values, 40, options, 40, cmp));
+    }
+}
