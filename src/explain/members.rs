@@ -169,10 +169,11 @@ fn part(rank: usize, k: usize, n: usize) -> Status {
 /// The members an explanation lists, as (rank, id) in rank order, from `order`: members as
 /// (float, id), split by `cuts` into parts whose members all rank below the next part's
 /// (a trimming's), in any order within each part. A group of up to [`MEMBERS_KEPT`] lists
-/// every member; a larger one its first and last [`MEMBER_EDGE`], those on each side of
-/// every cut, and member `this`. Only those ranks are placed, by successive selections
-/// within a part (linear time), so the list is the one a full sort would give at a
-/// fraction of its cost. `order` is permuted within its parts.
+/// every member; a larger one the first and last [`MEMBER_EDGE`] of each part (so both
+/// ends of the group and each side of every cut) and member `this`. Each part's ends are
+/// found in one pass over it, the parts in parallel, and `this` is ranked by counting who
+/// is below it in its part: the list is the one a full sort would give, in linear time.
+/// `order` is sorted if small, otherwise left as it is.
 fn shown_ranks(
     order: &mut [(f64, usize)],
     cuts: &[usize],
@@ -188,87 +189,57 @@ fn shown_ranks(
     bounds.extend(cuts.iter().copied().filter(|&c| 0 < c && c < total));
     bounds.push(total);
     bounds.dedup();
+    let parts: Vec<(usize, &[(f64, usize)])> =
+        bounds.windows(2).filter_map(|w| if let [a, b] = *w { Some((a, order.get(a..b)?)) } else { None }).collect();
+    let mut placed: Vec<(usize, usize)> =
+        parts.par_iter().flat_map_iter(|&(start, part)| ends(part, start, cmp)).collect();
     // This member's rank: those below it in its own part, after the parts before it.
-    let this_rank = order.iter().position(|o| o.1 == this).and_then(|at| {
-        let entry = *order.get(at)?;
-        let start = bounds.iter().copied().filter(|&b| b <= at).max()?;
-        let end = bounds.iter().copied().find(|&b| b > at)?;
-        let below = order.get(start..end)?.par_iter().filter(|o| cmp(o, &entry) == Ordering::Less).count();
-        Some(start + below)
+    let this_rank = parts.iter().find_map(|&(start, part)| {
+        let entry = part.iter().find(|o| o.1 == this)?;
+        Some(start + part.par_iter().filter(|o| cmp(o, entry) == Ordering::Less).count())
     });
-    let mut windows = vec![(0, MEMBER_EDGE), (total - MEMBER_EDGE, total)];
-    windows.extend(cuts.iter().map(|c| (c.saturating_sub(MEMBER_EDGE), (c + MEMBER_EDGE).min(total))));
-    windows.extend(this_rank.map(|r| (r, r + 1)));
-    // Each window within one part: split at the parts' bounds.
-    let mut pieces: Vec<(usize, usize)> = Vec::new();
-    for (a, b) in windows {
-        let mut from = a;
-        for &cut in bounds.iter().filter(|&&c| a < c && c < b) {
-            pieces.push((from, cut));
-            from = cut;
-        }
-        pieces.push((from, b));
-    }
-    pieces.retain(|(a, b)| a < b);
-    pieces.sort_unstable();
-    let mut merged: Vec<(usize, usize)> = Vec::new();
-    for (a, b) in pieces {
-        let same_part = |x: usize, y: usize| !bounds.iter().any(|&c| x < c && c <= y);
-        match merged.last_mut() {
-            Some(last) if a <= last.1 && same_part(last.0, a) => last.1 = last.1.max(b),
-            _ => merged.push((a, b)),
-        }
-    }
-    // Each part's windows are placed on its own slice, the parts in parallel: a selection
-    // never leaves its part, so the slices are disjoint.
-    let mut work: Vec<Part<'_>> = Vec::new();
-    let mut rest: &mut [(f64, usize)] = order;
-    for w in bounds.windows(2) {
-        let [start, end] = *w else { continue };
-        let size = end.saturating_sub(start).min(rest.len());
-        let (slice, tail) = std::mem::take(&mut rest).split_at_mut(size);
-        rest = tail;
-        let windows = merged.iter().copied().filter(|&(a, _)| start <= a && a < end).collect();
-        work.push((start, slice, windows));
-    }
-    let placed: Vec<Vec<(usize, usize)>> =
-        work.into_par_iter().map(|(start, slice, windows)| place(slice, start, &windows, cmp)).collect();
-    placed.into_iter().flatten().collect()
-}
-
-/// A part's first rank, its members, and the windows of ranks to place in it.
-type Part<'o> = (usize, &'o mut [(f64, usize)], Vec<(usize, usize)>);
-
-/// Place the ranks of `windows` (ascending, within this part) among a part's members
-/// (`slice`, ranks `start` on): successive selections, then each window sorted.
-fn place(
-    slice: &mut [(f64, usize)],
-    start: usize,
-    windows: &[(usize, usize)],
-    cmp: impl Fn(&(f64, usize), &(f64, usize)) -> Ordering + Copy,
-) -> Vec<(usize, usize)> {
-    let end = start + slice.len();
-    let mut placed = Vec::new();
-    // Invariant: slice[lo - start..] holds exactly the members of ranks lo to end - 1.
-    let mut lo = start;
-    for &(a, b) in windows {
-        if a > lo {
-            if let Some(rest) = slice.get_mut(lo - start..) {
-                rest.select_nth_unstable_by(a - lo, cmp);
-            }
-        }
-        if b < end {
-            if let Some(rest) = slice.get_mut(a - start..) {
-                rest.select_nth_unstable_by(b - 1 - a, cmp);
-            }
-        }
-        if let Some(window) = slice.get_mut(a - start..b - start) {
-            window.sort_unstable_by(cmp);
-            placed.extend(window.iter().enumerate().map(|(k, &(_, id))| (a + k, id)));
-        }
-        lo = b;
+    if let Some(rank) = this_rank.filter(|r| !placed.iter().any(|(placed, _)| placed == r)) {
+        placed.push((rank, this));
+        placed.sort_unstable();
     }
     placed
+}
+
+/// The first and last [`MEMBER_EDGE`] members of a part (its ranks `start` on) as
+/// (rank, id): the whole part sorted if it is that small, otherwise one pass keeping the
+/// lowest and the highest seen so far, each list sorted (a member enters it by insertion,
+/// rarely once the lists hold typical values).
+fn ends(
+    part: &[(f64, usize)],
+    start: usize,
+    cmp: impl Fn(&(f64, usize), &(f64, usize)) -> Ordering + Copy,
+) -> Vec<(usize, usize)> {
+    let m = MEMBER_EDGE;
+    if part.len() <= 2 * m {
+        let mut all = part.to_vec();
+        all.sort_unstable_by(cmp);
+        return all.into_iter().enumerate().map(|(k, (_, id))| (start + k, id)).collect();
+    }
+    let (first, rest) = part.split_at(m);
+    let mut low = first.to_vec();
+    low.sort_unstable_by(cmp);
+    let mut high = low.clone();
+    for o in rest {
+        if low.last().is_some_and(|last| cmp(o, last) == Ordering::Less) {
+            low.pop();
+            let at = low.partition_point(|x| cmp(x, o) == Ordering::Less);
+            low.insert(at, *o);
+        }
+        if high.first().is_some_and(|least| cmp(o, least) == Ordering::Greater) {
+            let at = high.partition_point(|x| cmp(x, o) == Ordering::Less);
+            high.insert(at, *o);
+            high.remove(0);
+        }
+    }
+    let end = start + part.len();
+    let low = low.into_iter().enumerate().map(|(k, (_, id))| (start + k, id));
+    let high = high.into_iter().enumerate().map(|(k, (_, id))| (end - m + k, id));
+    low.chain(high).collect()
 }
 
 /// Whether `t` is the trimmed mean of the group's `n` numbers (frame rows `rows`, values
