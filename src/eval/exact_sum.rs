@@ -7,10 +7,13 @@
 //! sum is read, the scales are combined exactly (a whole part and a fraction in units of
 //! 10^-28, the finest scale a decimal has) and the result is rounded once, half to even.
 
+use rayon::prelude::*;
 use rust_decimal::Decimal;
 
 /// 10^28: the fraction's unit is 10^-28.
 const ONE: i128 = 10_000_000_000_000_000_000_000_000_000;
+/// Terms a parallel sum adds in one task: enough to outweigh handing the task over.
+const CHUNK: usize = 16_384;
 /// 2^96: a decimal's mantissa is below this.
 const MANTISSA_LIMIT: u128 = 1 << 96;
 
@@ -33,6 +36,22 @@ impl ExactSum {
         for (s, m) in other.by_scale.iter().enumerate() {
             self.add_at(s, *m);
         }
+    }
+
+    /// The exact sum of `value(i)` for `i` in `0..n` (where it is a number), in chunks
+    /// summed in parallel and merged: the same as adding them one by one, whatever the split.
+    pub fn par_sum(n: usize, value: impl Fn(usize) -> Option<Decimal> + Sync) -> ExactSum {
+        (0..n.div_ceil(CHUNK))
+            .into_par_iter()
+            .map(|chunk| {
+                let mut sum = ExactSum::default();
+                (chunk * CHUNK..n.min((chunk + 1) * CHUNK)).filter_map(&value).for_each(|d| sum.add(d));
+                sum
+            })
+            .reduce(ExactSum::default, |mut a, b| {
+                a.merge(&b);
+                a
+            })
     }
 
     fn add_at(&mut self, scale: usize, mantissa: i128) {

@@ -1,6 +1,7 @@
 //! Statistics over a group of entities, each stating its choices: trimming, rounding of
 //! the count trimmed, tie order, quantile method, rank ties.
 
+use super::exact_sum::ExactSum;
 use rust_decimal::Decimal;
 use std::cmp::Ordering;
 
@@ -258,23 +259,32 @@ fn kept_mean(items: &[Item<'_>], order: &[(f64, usize)], k: usize) -> Result<Dec
     mean_where(items, &kept, n.saturating_sub(2 * k))
 }
 
-/// The mean of the `count` members flagged in `kept`, read in the members' order: the sum
-/// is exact, so order does not change it, and reading a large group in rank order jumps
-/// through memory (a cache miss a member).
+/// The mean of the `count` members flagged in `kept`, read in the members' order (in
+/// parallel chunks): the sum is exact, so order does not change it, and reading a large
+/// group in rank order jumps through memory (a cache miss a member).
 pub fn mean_where(items: &[Item<'_>], kept: &[bool], count: usize) -> Result<Decimal, String> {
-    mean_of(items.iter().zip(kept).filter(|(_, k)| **k).map(|(i, _)| i.value), count)
+    let sum = ExactSum::par_sum(items.len(), |i| items.get(i).filter(|_| kept.get(i) == Some(&true)).map(|i| i.value));
+    mean_of_sum(&sum, count)
 }
 
 pub fn mean_of(values: impl Iterator<Item = Decimal>, n: usize) -> Result<Decimal, String> {
+    let mut sum = ExactSum::default();
+    values.for_each(|v| sum.add(v));
+    mean_of_sum(&sum, n)
+}
+
+/// The mean of `n` terms whose exact sum is `sum`.
+pub fn mean_of_sum(sum: &ExactSum, n: usize) -> Result<Decimal, String> {
     if n == 0 {
         return Err("no values".into());
     }
-    sum_of(values)?.checked_div(Decimal::from(n)).ok_or_else(|| "the mean cannot be computed".into())
+    let sum = sum.value().ok_or("the sum is too large")?;
+    sum.checked_div(Decimal::from(n)).ok_or_else(|| "the mean cannot be computed".into())
 }
 
 /// The exact sum, rounded once at the end: the same whatever the order of the values.
 pub fn sum_of(values: impl Iterator<Item = Decimal>) -> Result<Decimal, String> {
-    let mut sum = super::exact_sum::ExactSum::default();
+    let mut sum = ExactSum::default();
     values.for_each(|v| sum.add(v));
     sum.value().ok_or_else(|| "the sum is too large".into())
 }
