@@ -789,23 +789,43 @@ fn group_result(
     if rows.len() < minimum {
         return (GroupResult::TooSmall(rows.len()), None);
     }
-    let mut items = Vec::with_capacity(rows.len());
-    let mut first_missing = None;
-    for &row in rows {
-        match values.get(row) {
-            Value::Num(d) => items.push(Item { value: *d, key: keys.get(row).map_or("", |k| k), row }),
-            Value::Missing(r) => {
-                first_missing.get_or_insert_with(|| r.clone());
-            }
-            _ => {
-                first_missing.get_or_insert_with(|| super::value::Reason::new("not a number"));
-            }
-        }
-    }
-    if let (true, Some(r)) = (propagate, first_missing) {
+    let first_missing = || {
+        rows.iter().find_map(|&row| match values.get(row) {
+            Value::Num(_) => None,
+            Value::Missing(r) => Some(r.clone()),
+            _ => Some(super::value::Reason::new("not a number")),
+        })
+    };
+    if let Some(r) = propagate.then(first_missing).flatten() {
         let v = Value::missing(format!("a peer's value is missing ({r})"));
         return (GroupResult::Whole(v), None);
     }
+    if let Stat::TrimmedMean { trim, round, ties } = stat {
+        // Members by their place in `rows`: no list of them gathered.
+        let member = |i: usize| {
+            let row = *rows.get(i)?;
+            Some((values.get(row).as_num()?, keys.get(row).map_or("", |k| k)))
+        };
+        let order = rows
+            .iter()
+            .enumerate()
+            .filter_map(|(i, &row)| values.get(row).as_num().map(|d| (stats::approx(d), i)))
+            .collect();
+        return match stats::trimmed_mean_by(order, rows.len(), member, (*trim, *round, *ties)) {
+            Ok(mut t) if trace => {
+                t.order.iter_mut().for_each(|o| o.1 = rows.get(o.1).copied().unwrap_or(o.1));
+                (GroupResult::Whole(Value::Num(t.mean)), Some(Arc::new(t)))
+            }
+            Ok(t) => (GroupResult::Whole(Value::Num(t.mean)), None),
+            Err(why) => (GroupResult::Whole(Value::missing(why)), None),
+        };
+    }
+    let items: Vec<Item<'_>> = rows
+        .iter()
+        .filter_map(|&row| {
+            values.get(row).as_num().map(|value| Item { value, key: keys.get(row).map_or("", |k| k), row })
+        })
+        .collect();
     match stat {
         Stat::Rank { .. } | Stat::PercentileRank { .. } => {
             let per: Vec<Decimal> = stats::of_member(stat, &items);
@@ -816,14 +836,6 @@ fn group_result(
                 .collect();
             (GroupResult::PerMember(per), None)
         }
-        Stat::TrimmedMean { trim, round, ties } if !trace => {
-            let mean = stats::trimmed_mean_value(&items, *trim, *round, *ties);
-            (GroupResult::Whole(mean.map_or_else(Value::missing, Value::Num)), None)
-        }
-        Stat::TrimmedMean { trim, round, ties } => match stats::trimmed_mean(&items, *trim, *round, *ties) {
-            Ok(t) => (GroupResult::Whole(Value::Num(t.mean)), Some(Arc::new(t))),
-            Err(why) => (GroupResult::Whole(Value::missing(why)), None),
-        },
         _ => (GroupResult::Whole(stats::of_group(stat, &items).map_or_else(Value::missing, Value::Num)), None),
     }
 }

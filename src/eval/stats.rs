@@ -195,48 +195,47 @@ pub fn trim_count(n: usize, trim: Decimal, round: TrimRound) -> usize {
     usize::try_from(whole.mantissa() / 10i128.pow(whole.scale())).unwrap_or(0)
 }
 
-/// The trimmed mean. Only which values fall in the lowest and highest k matters, not the
-/// order within them, so two selections (linear time) replace a sort. The order returned
-/// holds frame rows, each part in no particular order.
+/// The trimmed mean of a list of members (see [`trimmed_mean_by`]); the order returned
+/// holds their frame rows.
 pub fn trimmed_mean(items: &[Item<'_>], trim: Decimal, round: TrimRound, ties: TieOrder) -> Result<Trimmed, String> {
-    let (mut order, k) = trim_order(items, trim, round, ties)?;
-    let mean = kept_mean(items, &order, k)?;
-    // From index in `items` to frame row, in place: no second list.
-    for o in &mut order {
+    let order = items.iter().enumerate().map(|(i, it)| (approx(it.value), i)).collect();
+    let mut t =
+        trimmed_mean_by(order, items.len(), |i| items.get(i).map(|it| (it.value, it.key)), (trim, round, ties))?;
+    for o in &mut t.order {
         if let Some(item) = items.get(o.1) {
             o.1 = item.row;
         }
     }
-    Ok(Trimmed { mean, order, each_end: k })
+    Ok(t)
 }
 
-/// The trimmed mean alone, without the lists of who was kept and dropped (which
-/// evaluation does not need, and would allocate for every member).
+/// The trimmed mean of a list of members, without the order that chose them.
 pub fn trimmed_mean_value(
     items: &[Item<'_>],
     trim: Decimal,
     round: TrimRound,
     ties: TieOrder,
 ) -> Result<Decimal, String> {
-    let (order, k) = trim_order(items, trim, round, ties)?;
-    kept_mean(items, &order, k)
+    trimmed_mean(items, trim, round, ties).map(|t| t.mean)
 }
 
-/// The members (approximate value, index in `items`) with the k lowest first and the k
-/// highest last, and k.
-fn trim_order(
-    items: &[Item<'_>],
-    trim: Decimal,
-    round: TrimRound,
-    ties: TieOrder,
-) -> Result<(Vec<(f64, usize)>, usize), String> {
-    let n = items.len();
+/// The trimmed mean of members named by ids below `ids`: `order` holds (approx(value), id)
+/// for each member, and `member(id)` gives its value and key (read where floats are too
+/// close to decide, and for the kept values' sum). Only which values fall in the lowest
+/// and highest k matters, not the order within them, so two selections (linear time)
+/// replace a sort. The order returned holds the ids, each part in no particular order.
+pub fn trimmed_mean_by<'k>(
+    mut order: Vec<(f64, usize)>,
+    ids: usize,
+    member: impl Fn(usize) -> Option<(Decimal, &'k str)> + Copy + Sync,
+    (trim, round, ties): (Decimal, TrimRound, TieOrder),
+) -> Result<Trimmed, String> {
+    let n = order.len();
     let k = trim_count(n, trim, round);
     if n <= 2 * k {
         return Err(format!("trimming {k} from each end of {n} values leaves none"));
     }
-    let mut order: Vec<(f64, usize)> = items.iter().enumerate().map(|(i, it)| (approx(it.value), i)).collect();
-    let by_value_then_key = member_order(items, ties);
+    let by_value_then_key = order_by(member, ties);
     if k > 0 {
         order.select_nth_unstable_by(k - 1, by_value_then_key);
         if let Some(rest) = order.get_mut(k..) {
@@ -244,27 +243,17 @@ fn trim_order(
             rest.select_nth_unstable_by(last_kept, by_value_then_key);
         }
     }
-    Ok((order, k))
-}
-
-/// The mean of the members between the k lowest and the k highest.
-fn kept_mean(items: &[Item<'_>], order: &[(f64, usize)], k: usize) -> Result<Decimal, String> {
-    let n = order.len();
-    let mut kept = vec![true; items.len()];
-    for o in order.get(..k).unwrap_or_default().iter().chain(order.get(n - k..).unwrap_or_default()) {
+    // The kept values summed in the ids' order: the sum is exact, so order does not change
+    // it, and reading a large group in rank order jumps through memory (a miss a member).
+    let mut kept = vec![false; ids];
+    for o in order.get(k..n - k).unwrap_or_default() {
         if let Some(slot) = kept.get_mut(o.1) {
-            *slot = false;
+            *slot = true;
         }
     }
-    mean_where(items, &kept, n.saturating_sub(2 * k))
-}
-
-/// The mean of the `count` members flagged in `kept`, read in the members' order (in
-/// parallel chunks): the sum is exact, so order does not change it, and reading a large
-/// group in rank order jumps through memory (a cache miss a member).
-pub fn mean_where(items: &[Item<'_>], kept: &[bool], count: usize) -> Result<Decimal, String> {
-    let sum = ExactSum::par_sum(items.len(), |i| items.get(i).filter(|_| kept.get(i) == Some(&true)).map(|i| i.value));
-    mean_of_sum(&sum, count)
+    let sum = ExactSum::par_sum(ids, |i| if kept.get(i) == Some(&true) { member(i).map(|(d, _)| d) } else { None });
+    let mean = mean_of_sum(&sum, n - 2 * k)?;
+    Ok(Trimmed { mean, order, each_end: k })
 }
 
 pub fn mean_of(values: impl Iterator<Item = Decimal>, n: usize) -> Result<Decimal, String> {
