@@ -806,11 +806,12 @@ fn group_result(
             let row = *rows.get(i)?;
             Some((values.get(row).as_num()?, keys.get(row).map_or("", |k| k)))
         };
-        let order = rows
-            .iter()
-            .enumerate()
-            .filter_map(|(i, &row)| values.get(row).as_num().map(|d| (stats::approx(d), i)))
-            .collect();
+        // Sized once: a filtered list would grow by doubling, copying and touching fresh
+        // memory each time (a large group's list is megabytes).
+        let mut order = Vec::with_capacity(rows.len());
+        order.extend(
+            rows.iter().enumerate().filter_map(|(i, &row)| values.get(row).as_num().map(|d| (stats::approx(d), i))),
+        );
         return match stats::trimmed_mean_by(order, rows.len(), member, (*trim, *round, *ties)) {
             Ok(mut t) if trace => {
                 t.order.iter_mut().for_each(|o| o.1 = rows.get(o.1).copied().unwrap_or(o.1));
@@ -820,12 +821,10 @@ fn group_result(
             Err(why) => (GroupResult::Whole(Value::missing(why)), None),
         };
     }
-    let items: Vec<Item<'_>> = rows
-        .iter()
-        .filter_map(|&row| {
-            values.get(row).as_num().map(|value| Item { value, key: keys.get(row).map_or("", |k| k), row })
-        })
-        .collect();
+    let mut items: Vec<Item<'_>> = Vec::with_capacity(rows.len());
+    items.extend(rows.iter().filter_map(|&row| {
+        values.get(row).as_num().map(|value| Item { value, key: keys.get(row).map_or("", |k| k), row })
+    }));
     match stat {
         Stat::Rank { .. } | Stat::PercentileRank { .. } => {
             let per: Vec<Decimal> = stats::of_member(stat, &items);

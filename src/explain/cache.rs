@@ -517,7 +517,12 @@ impl FieldPart {
         let mut bytes = vec![0u8; count.checked_mul(4)?];
         let at = (n * self.width + start * 4) as u64;
         self.part.at(at, &mut bytes)?;
-        bytes.chunks_exact(4).map(|c| Some(u32::from_le_bytes(c.try_into().ok()?) as usize)).collect()
+        // Sized once: collected through `Option`, the list would grow by doubling.
+        let mut rows = Vec::with_capacity(count);
+        for c in bytes.chunks_exact(4) {
+            rows.push(u32::from_le_bytes(c.try_into().ok()?) as usize);
+        }
+        Some(rows)
     }
 
     /// The values of `rows`.

@@ -66,7 +66,9 @@ pub fn explain_group(sev: &mut Evaluator<'_, '_>, group: &Group<'_>, info: &mut 
     let cmp = stats::order_by(member, ties);
     // The members as a list, for the statistics that need one (not the trimmed mean's check).
     let items = || -> Vec<stats::Item<'_>> {
-        rows.iter().filter_map(|&r| member(r).map(|(value, key)| stats::Item { value, key, row: r })).collect()
+        let mut items = Vec::with_capacity(rows.len());
+        items.extend(rows.iter().filter_map(|&r| member(r).map(|(value, key)| stats::Item { value, key, row: r })));
+        items
     };
     let mut trimmed = None;
     let value = if rows.len() < minimum {
@@ -116,8 +118,8 @@ pub fn explain_group(sev: &mut Evaluator<'_, '_>, group: &Group<'_>, info: &mut 
             placed.into_iter().map(|(rank, r)| (rank, r, part(rank, k, n))).collect()
         }
         None => {
-            let mut order: Vec<(f64, usize)> =
-                rows.iter().filter_map(|&r| values.get(r).as_num().map(|d| (stats::approx(d), r))).collect();
+            let mut order = Vec::with_capacity(rows.len());
+            order.extend(rows.iter().filter_map(|&r| values.get(r).as_num().map(|d| (stats::approx(d), r))));
             let placed = shown_ranks(&mut order, &[], cmp, this_row);
             placed.into_iter().map(|(rank, r)| (rank, r, Status::Used)).collect::<Vec<_>>()
         }
