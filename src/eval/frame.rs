@@ -19,7 +19,28 @@ pub struct Frame<'t> {
     pub keys: Vec<Arc<str>>,
     pub tables: &'t [Table],
     /// For each table, the row each entity's values come from.
-    pub rows: Vec<Vec<Option<usize>>>,
+    pub rows: Vec<TableRows>,
+}
+
+/// Which row of one table each entity's values come from.
+pub enum TableRows {
+    /// Entity i is row i: the frame is the table's own rows (no list kept).
+    Own,
+    /// None of the entities has a row.
+    None,
+    /// Each entity's row, if it has one.
+    Listed(Vec<Option<usize>>),
+}
+
+impl TableRows {
+    /// The row of entity `entity`, if it has one.
+    pub fn get(&self, entity: usize) -> Option<usize> {
+        match self {
+            TableRows::Own => Some(entity),
+            TableRows::None => None,
+            TableRows::Listed(rows) => rows.get(entity).copied().flatten(),
+        }
+    }
 }
 
 impl<'t> Frame<'t> {
@@ -44,7 +65,7 @@ impl<'t> Frame<'t> {
             date: self.date,
             keys: self.keys.get(row).cloned().into_iter().collect(),
             tables: self.tables,
-            rows: self.rows.iter().map(|r| vec![r.get(row).copied().flatten()]).collect(),
+            rows: self.rows.iter().map(|r| TableRows::Listed(vec![r.get(row)])).collect(),
         }
     }
 
@@ -52,12 +73,23 @@ impl<'t> Frame<'t> {
     pub fn field(&self, key: &FieldKey) -> Option<Column> {
         let (t, table) = self.tables.iter().enumerate().find(|(_, t)| !t.records && t.columns.contains_key(key))?;
         let values = table.columns.get(key)?;
-        let rows = self.rows.get(t)?;
-        // The frame's rows are the table's own, in order: share its column.
-        if rows.len() == values.len() && rows.iter().enumerate().all(|(i, r)| *r == Some(i)) {
-            return Some(Column::Values(values.clone()));
-        }
         let absent = Value::missing(format!("no row in dataset `{}`", table.dataset));
+        let own: Vec<Option<usize>>;
+        let rows = match self.rows.get(t)? {
+            TableRows::Own if self.keys.len() == values.len() => return Some(Column::Values(values.clone())),
+            TableRows::Own => {
+                own = (0..self.keys.len()).map(Some).collect();
+                &own
+            }
+            TableRows::None => return Some(Column::Const(absent)),
+            // The frame's rows are the table's own, in order: share its column.
+            TableRows::Listed(rows)
+                if rows.len() == values.len() && rows.iter().enumerate().all(|(i, r)| *r == Some(i)) =>
+            {
+                return Some(Column::Values(values.clone()))
+            }
+            TableRows::Listed(rows) => rows,
+        };
         let gather = |r: &Option<usize>| r.and_then(|i| values.get(i)).cloned().unwrap_or_else(|| absent.clone());
         // Text and members share one `Arc` per distinct value: cloning those from two
         // threads at once fights over its count, so only numbers are gathered in parallel.
@@ -107,7 +139,8 @@ pub fn build<'t>(tables: &'t [Table], specs: &[DatasetSpec], period: &Arc<str>) 
         if let Some(t) = tables.get(*only) {
             let n = t.keys.len();
             if (0..n).all(|i| in_period(t, i)) && t.keys.windows(2).all(|w| matches!(w, [a, b] if a < b)) {
-                let rows = (0..tables.len()).map(|i| (0..n).map(|r| (i == *only).then_some(r)).collect()).collect();
+                let rows =
+                    (0..tables.len()).map(|i| if i == *only { TableRows::Own } else { TableRows::None }).collect();
                 return Frame { period: period.clone(), date, keys: t.keys.clone(), tables, rows };
             }
         }
@@ -142,6 +175,7 @@ pub fn build<'t>(tables: &'t [Table], specs: &[DatasetSpec], period: &Arc<str>) 
             slot.get_or_insert(row);
         }
     }
+    let rows = rows.into_iter().map(TableRows::Listed).collect();
     Frame { period: period.clone(), date, keys, tables, rows }
 }
 

@@ -20,7 +20,7 @@ pub fn cells(frame: &Frame<'_>, key: &FieldKey, row: usize, delimiters: &HashMap
     else {
         return Vec::new();
     };
-    let Some(table_row) = frame.rows.get(t).and_then(|r| r.get(row)).copied().flatten() else {
+    let Some(table_row) = frame.rows.get(t).and_then(|r| r.get(row)) else {
         return Vec::new();
     };
     let origins: Vec<RowOrigin> = match &table.parts {
