@@ -24,8 +24,8 @@ pub struct Frame<'t> {
 
 /// Which row of one table each entity's values come from.
 pub enum TableRows {
-    /// Entity i is row i: the frame is the table's own rows (no list kept).
-    Own,
+    /// Entity i is row i, of this many: the frame is the table's own rows (no list kept).
+    Own(usize),
     /// None of the entities has a row.
     None,
     /// Each entity's row, if it has one.
@@ -36,7 +36,7 @@ impl TableRows {
     /// The row of entity `entity`, if it has one.
     pub fn get(&self, entity: usize) -> Option<usize> {
         match self {
-            TableRows::Own => Some(entity),
+            TableRows::Own(n) => (entity < *n).then_some(entity),
             TableRows::None => None,
             TableRows::Listed(rows) => rows.get(entity).copied().flatten(),
         }
@@ -76,9 +76,9 @@ impl<'t> Frame<'t> {
         let absent = Value::missing(format!("no row in dataset `{}`", table.dataset));
         let own: Vec<Option<usize>>;
         let rows = match self.rows.get(t)? {
-            TableRows::Own if self.keys.len() == values.len() => return Some(Column::Values(values.clone())),
-            TableRows::Own => {
-                own = (0..self.keys.len()).map(Some).collect();
+            TableRows::Own(n) if *n == values.len() => return Some(Column::Values(values.clone())),
+            TableRows::Own(n) => {
+                own = (0..*n).map(Some).collect();
                 &own
             }
             TableRows::None => return Some(Column::Const(absent)),
@@ -140,7 +140,7 @@ pub fn build<'t>(tables: &'t [Table], specs: &[DatasetSpec], period: &Arc<str>) 
             let n = t.keys.len();
             if (0..n).all(|i| in_period(t, i)) && t.keys.windows(2).all(|w| matches!(w, [a, b] if a < b)) {
                 let rows =
-                    (0..tables.len()).map(|i| if i == *only { TableRows::Own } else { TableRows::None }).collect();
+                    (0..tables.len()).map(|i| if i == *only { TableRows::Own(n) } else { TableRows::None }).collect();
                 return Frame { period: period.clone(), date, keys: t.keys.clone(), tables, rows };
             }
         }

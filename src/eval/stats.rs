@@ -209,7 +209,7 @@ pub fn trimmed_mean(items: &[Item<'_>], trim: Decimal, round: TrimRound, ties: T
     Ok(t)
 }
 
-/// The trimmed mean of a list of members, without the order that chose them.
+/// The trimmed mean of a list of members, its value alone.
 pub fn trimmed_mean_value(
     items: &[Item<'_>],
     trim: Decimal,

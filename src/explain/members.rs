@@ -432,6 +432,21 @@ mod tests {
         let mut mean = t.clone();
         mean.mean += Decimal::new(1, 28);
         assert!(!holds(&mean));
+        let mut ends = t.clone();
+        ends.each_end += 1;
+        assert!(!holds(&ends));
+        // A group whose row 39 has no number: the trimming of the other 39 holds; the
+        // same with row 39 listed in place of a kept member does not.
+        let mut missing = values.to_vec(40);
+        missing[39] = Value::missing("no value");
+        let missing = Column::from_vec(missing);
+        let Ok(of_39) = stats::trimmed_mean(&items[..39], options.0, options.1, TieOrder::Key) else {
+            panic!("no trimmed mean")
+        };
+        assert!(trimming_holds(&of_39, &rows, &missing, 39, options, 40, cmp));
+        let mut listed = of_39.clone();
+        listed.order[of_39.each_end].1 = 39;
+        assert!(!trimming_holds(&listed, &rows, &missing, 39, options, 40, cmp));
         // Not a member: a row outside the group.
         assert!(!trimming_holds(&t, &rows[1..], &values, 40, options, 40, cmp));
     }
