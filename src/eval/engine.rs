@@ -802,17 +802,15 @@ fn group_result(
     }
     if let Stat::TrimmedMean { trim, round, ties } = stat {
         // Members by their place in `rows`: no list of them gathered.
-        let member = |i: usize| {
-            let row = *rows.get(i)?;
-            Some((values.get(row).as_num()?, keys.get(row).map_or("", |k| k)))
-        };
+        let value = |i: usize| rows.get(i).and_then(|&row| values.get(row).as_num());
+        let key = |i: usize| rows.get(i).and_then(|&row| keys.get(row)).map_or("", |k| k);
         // Sized once: a filtered list would grow by doubling, copying and touching fresh
         // memory each time (a large group's list is megabytes).
         let mut order = Vec::with_capacity(rows.len());
         order.extend(
             rows.iter().enumerate().filter_map(|(i, &row)| values.get(row).as_num().map(|d| (stats::approx(d), i))),
         );
-        return match stats::trimmed_mean_by(order, rows.len(), member, (*trim, *round, *ties)) {
+        return match stats::trimmed_mean_by(order, rows.len(), value, key, (*trim, *round, *ties)) {
             Ok(mut t) if trace => {
                 t.order.iter_mut().for_each(|o| o.1 = rows.get(o.1).copied().unwrap_or(o.1));
                 (GroupResult::Whole(Value::Num(t.mean)), Some(Arc::new(t)))

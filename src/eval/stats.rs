@@ -199,8 +199,9 @@ pub fn trim_count(n: usize, trim: Decimal, round: TrimRound) -> usize {
 /// holds their frame rows.
 pub fn trimmed_mean(items: &[Item<'_>], trim: Decimal, round: TrimRound, ties: TieOrder) -> Result<Trimmed, String> {
     let order = items.iter().enumerate().map(|(i, it)| (approx(it.value), i)).collect();
-    let mut t =
-        trimmed_mean_by(order, items.len(), |i| items.get(i).map(|it| (it.value, it.key)), (trim, round, ties))?;
+    let value = |i: usize| items.get(i).map(|it| it.value);
+    let key = |i: usize| items.get(i).map_or("", |it| it.key);
+    let mut t = trimmed_mean_by(order, items.len(), value, key, (trim, round, ties))?;
     for o in &mut t.order {
         if let Some(item) = items.get(o.1) {
             o.1 = item.row;
@@ -220,14 +221,15 @@ pub fn trimmed_mean_value(
 }
 
 /// The trimmed mean of members named by ids below `ids`: `order` holds (approx(value), id)
-/// for each member, and `member(id)` gives its value and key (read where floats are too
-/// close to decide, and for the kept values' sum). Only which values fall in the lowest
-/// and highest k matters, not the order within them, so two selections (linear time)
-/// replace a sort. The order returned holds the ids, each part in no particular order.
+/// for each member, `value(id)` its value and `key(id)` its key (read where floats are too
+/// close to decide; the values also for the kept values' sum). Only which values fall in
+/// the lowest and highest k matters, not the order within them, so two selections (linear
+/// time) replace a sort. The order returned holds the ids, each part in no particular order.
 pub fn trimmed_mean_by<'k>(
     mut order: Vec<(f64, usize)>,
     ids: usize,
-    member: impl Fn(usize) -> Option<(Decimal, &'k str)> + Copy + Sync,
+    value: impl Fn(usize) -> Option<Decimal> + Copy + Sync,
+    key: impl Fn(usize) -> &'k str + Copy,
     (trim, round, ties): (Decimal, TrimRound, TieOrder),
 ) -> Result<Trimmed, String> {
     let n = order.len();
@@ -235,7 +237,7 @@ pub fn trimmed_mean_by<'k>(
     if n <= 2 * k {
         return Err(format!("trimming {k} from each end of {n} values leaves none"));
     }
-    let by_value_then_key = order_by(member, ties);
+    let by_value_then_key = order_by(move |i| Some((value(i)?, key(i))), ties);
     if k > 0 {
         order.select_nth_unstable_by(k - 1, by_value_then_key);
         if let Some(rest) = order.get_mut(k..) {
@@ -251,7 +253,7 @@ pub fn trimmed_mean_by<'k>(
             *slot = true;
         }
     }
-    let sum = ExactSum::par_sum(ids, |i| if kept.get(i) == Some(&true) { member(i).map(|(d, _)| d) } else { None });
+    let sum = ExactSum::par_sum(ids, |i| if kept.get(i) == Some(&true) { value(i) } else { None });
     let mean = mean_of_sum(&sum, n - 2 * k)?;
     Ok(Trimmed { mean, order, each_end: k })
 }

@@ -209,9 +209,8 @@ fn shown_ranks(
 }
 
 /// The first and last [`MEMBER_EDGE`] members of a part (its ranks `start` on) as
-/// (rank, id): the whole part sorted if it is that small, otherwise one pass keeping the
-/// lowest and the highest seen so far, each list sorted (a member enters it by insertion,
-/// rarely once the lists hold typical values).
+/// (rank, id): the whole part sorted if it is that small, otherwise the lowest and the
+/// highest found by [`lowest`].
 fn ends(
     part: &[(f64, usize)],
     start: usize,
@@ -223,26 +222,39 @@ fn ends(
         all.sort_unstable_by(cmp);
         return all.into_iter().enumerate().map(|(k, (_, id))| (start + k, id)).collect();
     }
-    let (first, rest) = part.split_at(m);
-    let mut low = first.to_vec();
-    low.sort_unstable_by(cmp);
-    let mut high = low.clone();
-    for o in rest {
-        if low.last().is_some_and(|last| cmp(o, last) == Ordering::Less) {
-            low.pop();
-            let at = low.partition_point(|x| cmp(x, o) == Ordering::Less);
-            low.insert(at, *o);
-        }
-        if high.first().is_some_and(|least| cmp(o, least) == Ordering::Greater) {
-            let at = high.partition_point(|x| cmp(x, o) == Ordering::Less);
-            high.insert(at, *o);
-            high.remove(0);
-        }
-    }
+    let low = lowest(part, m, cmp);
+    let mut high = lowest(part, m, |a, b| cmp(b, a));
+    high.reverse();
     let end = start + part.len();
     let low = low.into_iter().enumerate().map(|(k, (_, id))| (start + k, id));
     let high = high.into_iter().enumerate().map(|(k, (_, id))| (end - m + k, id));
     low.chain(high).collect()
+}
+
+/// The `m` lowest of `part` in `cmp`'s order, sorted. Members below the m-th lowest found
+/// so far gather in a buffer, cut back to its m lowest (a selection) whenever it fills: one
+/// comparison a member, whatever order the part is in.
+fn lowest(
+    part: &[(f64, usize)],
+    m: usize,
+    cmp: impl Fn(&(f64, usize), &(f64, usize)) -> Ordering + Copy,
+) -> Vec<(f64, usize)> {
+    let mut buffer: Vec<(f64, usize)> = Vec::with_capacity(4 * m);
+    let mut bound: Option<(f64, usize)> = None;
+    for o in part {
+        if bound.is_some_and(|b| cmp(o, &b) != Ordering::Less) {
+            continue;
+        }
+        buffer.push(*o);
+        if buffer.len() == 4 * m {
+            buffer.select_nth_unstable_by(m - 1, cmp);
+            buffer.truncate(m);
+            bound = buffer.last().copied();
+        }
+    }
+    buffer.sort_unstable_by(cmp);
+    buffer.truncate(m);
+    buffer
 }
 
 /// Whether `t` is the trimmed mean of the group's `n` numbers (frame rows `rows`, values
