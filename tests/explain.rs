@@ -569,3 +569,81 @@ fn rolled_up_values_name_every_row_they_were_summed_from() {
     }
     assert_eq!(energy["value"].as_str().unwrap(), sum.to_string());
 }
+
+/// A peer group too large to list whole (1,000 members or more): the members listed are
+/// the ends of the group, each side of both cuts and the entity itself, with the ranks,
+/// values and statuses a full sort of the group by value, then key, gives. Many values
+/// tie, so ties are decided by key; the figures are computed here from the CSV with the
+/// same exact decimal division.
+#[test]
+fn a_large_peer_group_lists_its_ends_and_cuts_as_a_full_sort_ranks_them() {
+    use rust_decimal::Decimal;
+    use std::str::FromStr;
+    let dir = tempfile::tempdir().unwrap();
+    let functions = ["Finance", "HR", "IM&T", "Procurement", "Estates", "Payroll", "Governance and risk"];
+    let mut csv = String::from("Code,Year,Type,Turnover,Total pay");
+    for f in functions {
+        csv.push_str(&format!(",{f} cost,{f} FTE,{f} shared or outsourced cost"));
+    }
+    csv.push('\n');
+    let mut shares: Vec<(Decimal, String)> = Vec::new();
+    for i in 1..=1_500u64 {
+        let key = format!("SA{:04}", (i * 7_919) % 1_511);
+        // Few distinct shares (ties), at two scales of turnover.
+        let turnover = if i % 2 == 0 { 2_000_000u64 } else { 4_000_000 };
+        let cost = (i * 104_729 % 37 + 1) * turnover / 200;
+        csv.push_str(&format!("{key},2009/10,Acute trust,{turnover}.00,{}.00", turnover / 2));
+        for k in 0..functions.len() {
+            csv.push_str(&format!(",{}.00,{}.5,0", if k == 0 { cost } else { 1_000 + k as u64 }, k + 1));
+        }
+        csv.push('\n');
+        let share =
+            Decimal::from_str(&format!("{cost}.00")).unwrap() / Decimal::from_str(&format!("{turnover}.00")).unwrap();
+        shares.push((share, key));
+    }
+    std::fs::write(dir.path().join("benchmark.csv"), csv).unwrap();
+    shares.sort();
+    let n = shares.len();
+    let k = n / 4;
+    let entity = shares[n / 3].1.clone();
+    let o = Command::new(env!("CARGO_BIN_EXE_assay"))
+        .args(["explain", "saving[finance]", "--methodology", "national_average", "--entity", &entity])
+        .args(["--rules", "benches/eval/rules", "--data", dir.path().to_str().unwrap(), "--format", "json"])
+        .current_dir(repo())
+        .env("ASSAY_CACHE", "off")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let graph: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let stat = graph["nodes"].as_array().unwrap().iter().find_map(|n| n.get("statistic")).unwrap();
+    assert_eq!((stat["size"].as_u64(), stat["kept"].as_u64()), (Some(n as u64), Some((n - 2 * k) as u64)));
+    let listed: Vec<(u64, String, String, bool)> = stat["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            let entity = m["entity"].as_str().unwrap().to_string();
+            (m["rank"].as_u64().unwrap(), entity, m["status"].as_str().unwrap().to_string(), m["this"] == true)
+        })
+        .collect();
+    let shown = |rank: usize| {
+        rank < 10 || rank + 10 >= n || [k, n - k].iter().any(|&c| rank + 10 >= c && rank < c + 10) || rank == n / 3
+    };
+    let expected: Vec<(u64, String, String, bool)> = shares
+        .iter()
+        .enumerate()
+        .filter(|(rank, _)| shown(*rank))
+        .map(|(rank, (_, key))| {
+            let status = if rank < k {
+                "trimmed_low"
+            } else if rank >= n - k {
+                "trimmed_high"
+            } else {
+                "kept"
+            };
+            (rank as u64 + 1, key.clone(), status.to_string(), *key == entity)
+        })
+        .collect();
+    assert_eq!(listed, expected);
+    assert_eq!(stat["members_omitted"].as_u64(), Some((n - expected.len()) as u64));
+}
