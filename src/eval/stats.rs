@@ -144,19 +144,10 @@ pub fn compare(fa: f64, a: Decimal, fb: f64, b: Decimal) -> Ordering {
     }
 }
 
-/// The members' order for trimming: by value, then by key as `ties` says. Each member is
-/// `(approx(value), index in items)`: the float decides when far enough from the other's,
-/// and only then are the items themselves read (the common case touches no item).
-pub fn member_order<'i>(
-    items: &'i [Item<'_>],
-    ties: TieOrder,
-) -> impl Fn(&(f64, usize), &(f64, usize)) -> Ordering + Copy + 'i {
-    order_by(move |i| items.get(i).map(|it| (it.value, it.key)), ties)
-}
-
-/// The members' order of [`member_order`] over members named by any id: `member(id)` gives
-/// a member's value and key (an index in a list, a frame row), read only when the floats
-/// are too close to decide.
+/// The members' order for trimming and listing: by value, then by key as `ties` says.
+/// Each member is `(approx(value), id)`, the id naming it (an index in a list, a frame
+/// row): the floats decide when far enough apart, and only then is `member(id)` asked for
+/// the exact value and key (the common case reads no member).
 pub fn order_by<'k>(
     member: impl Fn(usize) -> Option<(Decimal, &'k str)> + Copy,
     ties: TieOrder,
