@@ -132,12 +132,17 @@ const POWERS_OF_TEN: [f64; 29] = [
     1e21, 1e22, 1e23, 1e24, 1e25, 1e26, 1e27, 1e28,
 ];
 
-/// The exact order of two decimals, decided by their floats when these are far enough apart
-/// that conversion error cannot reverse them (a relative gap of 1e-9, against an error
-/// below 1e-15), and by exact comparison otherwise.
-pub fn compare(fa: f64, a: Decimal, fb: f64, b: Decimal) -> Ordering {
+/// Whether two decimals' floats (see [`approx`]) are far enough apart that conversion
+/// error cannot reverse their order: a relative gap of 1e-9, against an error below 1e-15.
+pub fn floats_decide(fa: f64, fb: f64) -> bool {
     let gap = (fa - fb).abs();
-    if gap > 1e-9 * fa.abs().max(fb.abs()) && gap > 1e-300 {
+    gap > 1e-9 * fa.abs().max(fb.abs()) && gap > 1e-300
+}
+
+/// The exact order of two decimals, decided by their floats when [`floats_decide`], and by
+/// exact comparison otherwise.
+pub fn compare(fa: f64, a: Decimal, fb: f64, b: Decimal) -> Ordering {
+    if floats_decide(fa, fb) {
         fa.total_cmp(&fb)
     } else {
         a.cmp(&b)
@@ -153,10 +158,8 @@ pub fn order_by<'k>(
     ties: TieOrder,
 ) -> impl Fn(&(f64, usize), &(f64, usize)) -> Ordering + Copy {
     move |a, b| {
-        let (fa, fb) = (a.0, b.0);
-        let gap = (fa - fb).abs();
-        if gap > 1e-9 * fa.abs().max(fb.abs()) && gap > 1e-300 {
-            return fa.total_cmp(&fb);
+        if floats_decide(a.0, b.0) {
+            return a.0.total_cmp(&b.0);
         }
         match (member(a.1), member(b.1)) {
             (Some((x, kx)), Some((y, ky))) => x.cmp(&y).then_with(|| match ties {

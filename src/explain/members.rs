@@ -309,17 +309,15 @@ fn trimming_holds(
 }
 
 /// Whether every member of `a` ranks below every member of `b`. By floats alone when the
-/// largest of `a` is below the smallest of `b` by more than [`stats::compare`] needs to
-/// trust floats (a relative 1e-9, against conversion errors below 1e-15): then every pair
-/// is in that order, exactly and by `cmp`. Otherwise by the two extremes in `cmp`'s order.
+/// largest of `a` is below the smallest of `b` and [`stats::floats_decide`] between them:
+/// then every pair is in that order, exactly and by `cmp`. Otherwise by the two extremes in `cmp`'s order.
 fn all_below(a: &[(f64, usize)], b: &[(f64, usize)], cmp: impl Fn(&(f64, usize), &(f64, usize)) -> Ordering) -> bool {
     if a.is_empty() || b.is_empty() {
         return true;
     }
     let highest = a.iter().fold(f64::NEG_INFINITY, |m, o| m.max(o.0));
     let lowest = b.iter().fold(f64::INFINITY, |m, o| m.min(o.0));
-    let gap = lowest - highest;
-    if gap > 1e-9 * highest.abs().max(lowest.abs()) && gap > 1e-300 {
+    if highest < lowest && stats::floats_decide(highest, lowest) {
         return true;
     }
     match (a.iter().max_by(|x, y| cmp(x, y)), b.iter().min_by(|x, y| cmp(x, y))) {
