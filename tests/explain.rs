@@ -294,10 +294,10 @@ fn every_figure_agrees(rules: &str, data: &str) -> usize {
         let (graph, roots) = graph.unwrap();
         for (record, root) in records.iter().zip(roots) {
             let node = &graph.nodes[root.unwrap_or_else(|d| panic!("{}: {}", record, d.message))];
-            let value = assay::report::exact(&node.value, &node.unit);
+            let value = assay::value::format::exact(&node.value, &node.unit);
             assert_eq!(value.as_deref(), record["value"].as_str(), "{record}");
             let missing = match &node.value {
-                assay::eval::value::Value::Missing(r) => Some(r.to_string()),
+                assay::value::Value::Missing(r) => Some(r.to_string()),
                 _ => None,
             };
             assert_eq!(missing.as_deref(), record["missing"].as_str(), "{record}");
@@ -370,7 +370,7 @@ fn every_total_of_the_qipp_example_is_explained_to_evals_value() {
         if t["grand"] == true && info.total_by != total_by {
             continue; // explained as another declaration's overall row
         }
-        assert_eq!(assay::report::exact(&node.value, &node.unit).as_deref(), t["value"].as_str(), "{t}");
+        assert_eq!(assay::value::format::exact(&node.value, &node.unit).as_deref(), t["value"].as_str(), "{t}");
         checked += 1;
     }
     assert!(checked > 100, "only {checked} totals");
@@ -427,7 +427,7 @@ fn the_dataset_cache_gives_the_same_explanation_and_notices_a_changed_file() {
     assert_ne!(first, third, "a changed file is read again");
     assert!(third.contains("3188318.64"));
     let g: Json = serde_json::from_str(&third).unwrap();
-    let now = assay::stamp::sha256_hex(&std::fs::read(&csv).unwrap());
+    let now = assay::data::stamp::sha256_hex(&std::fs::read(&csv).unwrap());
     assert_eq!(g["stamp"]["data"][0]["sha256"], now, "the stamp is the file's as read");
 }
 

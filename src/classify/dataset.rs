@@ -5,8 +5,8 @@
 use super::{Outcome, Request};
 use crate::ast::{DatasetDef, DefKind};
 use crate::data::{DatasetSpec, LoadContext, LoadedFile, RowCounts, RowOrigin, Table};
-use crate::eval::value::Value;
 use crate::load::RuleTree;
+use crate::value::Value;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use std::path::Path;

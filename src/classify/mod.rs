@@ -16,12 +16,12 @@ use crate::ast::{DefKind, HitPolicy};
 use crate::check::suggest;
 use crate::check::symbols::{Item, Symbols};
 use crate::codes::Code;
+use crate::data::stamp::{FileStamp, Stamp};
 use crate::data::stream::{ChunkReader, RawChunk, ReadError};
 use crate::data::{BadRowPolicy, DatasetSpec, FieldKind};
 use crate::diagnostic::Diagnostic;
 use crate::load::RuleTree;
 use crate::source::SourceFile;
-use crate::stamp::{FileStamp, Stamp};
 use chunk::{Ambiguity, BadRow, ChunkOut};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -224,7 +224,7 @@ pub fn run(
     if diags.iter().any(Diagnostic::is_error) {
         return (None, diags);
     }
-    let stamp = Stamp::new(crate::stamp::rule_stamps(&tree.files), data_stamps);
+    let stamp = Stamp::new(crate::data::stamp::rule_stamps(&tree.files), data_stamps);
     let notices =
         request.data.parent().filter(|_| request.data.is_file()).map_or(request.data.as_path(), |p| p).join("NOTICE");
     let notices = std::fs::read_to_string(notices)

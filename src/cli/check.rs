@@ -1,8 +1,8 @@
 //! `assay check [PATHS...]`: parse and check a rules tree, print diagnostics and a summary.
 
+use super::render::{self, ErrorFormat};
 use super::{EXIT_ERRORS, EXIT_OK};
 use crate::check::{self, CheckOptions};
-use crate::render::{self, ErrorFormat};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 

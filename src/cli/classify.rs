@@ -1,13 +1,13 @@
 //! `assay classify`: stream a records dataset through a decision table and write the
 //! aggregates per entity, period and output, with the unclassified records reported.
 
+use super::render::{self, ErrorFormat};
 use super::{EXIT_ERRORS, EXIT_OK, EXIT_USAGE};
 use crate::check::{self, CheckOptions};
 use crate::classify::report::{self, Format};
 use crate::classify::{self, Request};
 use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
-use crate::render::{self, ErrorFormat};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -95,7 +95,7 @@ pub fn run(args: &ClassifyArgs) -> u8 {
         return if usage { EXIT_USAGE } else { EXIT_ERRORS };
     };
     let text = report::render(&outcome, args.format);
-    if let Err(why) = crate::output::write(args.output.as_deref(), &text) {
+    if let Err(why) = super::output::write(args.output.as_deref(), &text) {
         let d = Diagnostic::new(Code::OutputError, why).help("check that the folder exists and is writable");
         print(&[d], &sources, args.error_format, colour);
         return EXIT_ERRORS;

@@ -1,11 +1,11 @@
 //! `assay diff OLD NEW`: the semantic change between two versions of the rules, and with
 //! `--data` the figures it moves.
 
+use super::render::{self, ErrorFormat};
 use super::{EXIT_ERRORS, EXIT_OK};
 use crate::check::{self, CheckOptions};
 use crate::diagnostic::Diagnostic;
 use crate::diff::{self, figures, semantic, side, Format, Report};
-use crate::render::{self, ErrorFormat};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
@@ -81,7 +81,7 @@ pub fn run(args: &DiffArgs) -> u8 {
         figures_added: 0,
     };
     if let Some(data) = &args.data {
-        let mut progress = crate::progress::Progress::new();
+        let mut progress = super::progress::Progress::new();
         progress.step("evaluating both sides");
         let mut results = Vec::new();
         for s in [old, new] {

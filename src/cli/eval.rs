@@ -1,11 +1,11 @@
 //! `assay eval`: check the rules, load the data, evaluate KPIs and methodologies, report.
 
+use super::render::{self, ErrorFormat};
 use super::{EXIT_ERRORS, EXIT_OK, EXIT_USAGE};
 use crate::check::{self, CheckOptions};
 use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::eval::run::{self, Request};
-use crate::render::{self, ErrorFormat};
 use crate::report::{self, Format};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -47,7 +47,7 @@ pub struct EvalArgs {
 }
 
 pub fn run(args: &EvalArgs) -> u8 {
-    let mut progress = crate::progress::Progress::new();
+    let mut progress = super::progress::Progress::new();
     progress.step("checking rules");
     let tree = crate::load::load(&args.rules);
     let report = check::check(&tree, CheckOptions::default());
@@ -90,7 +90,7 @@ pub fn run(args: &EvalArgs) -> u8 {
     if std::env::var_os("ASSAY_TIMINGS").is_some() {
         eprintln!("timing: render: {:.3} s", started.elapsed().as_secs_f64());
     }
-    match crate::output::write(args.output.as_deref(), &text) {
+    match super::output::write(args.output.as_deref(), &text) {
         Ok(()) => EXIT_OK,
         Err(why) => {
             let d = Diagnostic::new(Code::OutputError, why).help("check that the folder exists and is writable");

@@ -1,12 +1,12 @@
 //! `assay explain`: how one figure was derived, as a tree down to the data cells, a JSON
 //! graph or Markdown; optionally checked against a saved result.
 
+use super::render::{self, ErrorFormat};
 use super::{EXIT_ERRORS, EXIT_OK, EXIT_USAGE};
 use crate::check::{self, CheckOptions};
 use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::explain::{self, Request};
-use crate::render::{self, ErrorFormat};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
@@ -136,7 +136,7 @@ pub fn run(args: &ExplainArgs) -> u8 {
     if timings {
         eprintln!("timing: total before writing: {:.3} s", started.elapsed().as_secs_f64());
     }
-    if let Err(why) = crate::output::write(args.output.as_deref(), &text) {
+    if let Err(why) = super::output::write(args.output.as_deref(), &text) {
         let d = Diagnostic::new(Code::OutputError, why).help("check that the folder exists and is writable");
         print(&[d], &sources, args.error_format, colour);
         return EXIT_ERRORS;

@@ -1,8 +1,8 @@
 //! `assay fmt [PATHS...]`: rewrite rule files in the canonical layout, or with `--check`
 //! show what would change.
 
+use super::render::{self, ErrorFormat};
 use super::{EXIT_ERRORS, EXIT_OK};
-use crate::render::{self, ErrorFormat};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
@@ -104,7 +104,7 @@ pub fn run(args: &FmtArgs) -> u8 {
 fn rewrite(path: &Path, text: &str) -> Result<(), String> {
     let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     let permissions = std::fs::metadata(&target).map(|m| m.permissions()).ok();
-    crate::output::write(Some(&target), text)?;
+    super::output::write(Some(&target), text)?;
     if let Some(p) = permissions {
         // The text is already safely in place; permissions are best effort.
         let _ = std::fs::set_permissions(&target, p);

@@ -9,6 +9,10 @@ mod explain_code;
 mod fmt;
 mod test;
 
+mod output;
+mod progress;
+mod render;
+
 use clap::{Parser, Subcommand};
 
 /// Exit codes: 0 success, 1 rule or data errors, 2 usage errors.

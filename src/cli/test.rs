@@ -1,9 +1,9 @@
 //! `assay test`: run the rule tests (`*.test.yaml`) kept beside the rules, with coverage.
 
+use super::render::{self, ErrorFormat};
 use super::{EXIT_ERRORS, EXIT_OK, EXIT_USAGE};
 use crate::check::{self, CheckOptions};
 use crate::diagnostic::Diagnostic;
-use crate::render::{self, ErrorFormat};
 use crate::ruletest::{self, coverage, runner};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -81,7 +81,7 @@ pub fn run(args: &TestArgs) -> u8 {
     let mut outcomes = Vec::new();
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
     let mut recorder = crate::eval::coverage::Recorder::default();
-    let mut progress = crate::progress::Progress::new();
+    let mut progress = super::progress::Progress::new();
     println!("\nrunning {} test file{}", files.len(), if files.len() == 1 { "" } else { "s" });
     for file in &files {
         progress.step(format!("testing {}", crate::load::display(file)));

@@ -7,8 +7,8 @@ use crate::ast::Date;
 use crate::check::suggest;
 use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
-use crate::eval::value::Value;
 use crate::source::Span;
+use crate::value::Value;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum CellProblem {

@@ -6,8 +6,8 @@ use super::{CellLocator, DatasetSpec, FieldKind, FieldSpec, FilePart, LoadContex
 use crate::check::suggest;
 use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
-use crate::eval::value::Value;
 use crate::source::Span;
+use crate::value::Value;
 use rayon::prelude::*;
 use std::borrow::Cow;
 use std::path::Path;
@@ -38,7 +38,7 @@ pub fn read(spec: &DatasetSpec, path: &Path, display: &str, ctx: &mut LoadContex
     // the parse's chunks keep the other busy.
     let (part, sha256) = rayon::join(
         || parse_text(spec, super::utf8_text(&bytes, path, display, ctx)?, spec.delimiter, file, ctx),
-        || crate::stamp::sha256_hex(&bytes),
+        || crate::data::stamp::sha256_hex(&bytes),
     );
     let mut part = part?;
     part.file.sha256 = sha256;
@@ -691,7 +691,7 @@ fn cell(
 #[cfg(test)]
 mod tests {
     use super::{close_gaps, lone_returns, record_capacity};
-    use crate::eval::value::Value;
+    use crate::value::Value;
     use rust_decimal::Decimal;
 
     #[test]

@@ -10,6 +10,7 @@ mod plain;
 mod rollup;
 mod sheet;
 mod spec;
+pub mod stamp;
 pub mod stream;
 mod yaml;
 
@@ -22,8 +23,8 @@ pub use spec::{DatasetSpec, FieldKey, FieldKind, FieldSpec};
 
 use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
-use crate::eval::value::Value;
 use crate::source::{SourceFile, Span};
+use crate::value::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -511,7 +512,7 @@ pub fn read_text(
     let bytes = read_bytes(path, display, spec, ctx)?;
     // Hash and validate at once: both read the whole file.
     let (sha256, text) =
-        rayon::join(|| crate::stamp::sha256_hex(&bytes), || utf8_text(&bytes, path, display, ctx).map(Arc::from));
+        rayon::join(|| crate::data::stamp::sha256_hex(&bytes), || utf8_text(&bytes, path, display, ctx).map(Arc::from));
     text.map(|t| (t, sha256))
 }
 

@@ -2,7 +2,7 @@
 //! and reads its columns without gathering a copy of each.
 
 use super::Table;
-use crate::eval::value::Value;
+use crate::value::Value;
 use rayon::prelude::*;
 use std::sync::Arc;
 
@@ -64,7 +64,7 @@ fn gather_each(columns: &mut [&mut Vec<Value>], order: &[usize]) {
 #[cfg(test)]
 mod tests {
     use crate::data::{RowCounts, RowOrigin, Table};
-    use crate::eval::value::Value;
+    use crate::value::Value;
     use std::sync::Arc;
 
     #[test]

@@ -5,7 +5,7 @@
 //! the csv crate, whose reading (and diagnostics) define what a CSV file means here.
 
 use super::csv::{Chunk, Fields, Interned, Rows};
-use crate::eval::value::Value;
+use crate::value::Value;
 use std::borrow::Cow;
 
 impl Fields for simd_csv::ZeroCopyByteRecord<'_> {
@@ -100,8 +100,8 @@ mod tests {
     use crate::data::cells::MissingValues;
     use crate::data::csv::{Chunk, Columns, Rows};
     use crate::data::{BadRowPolicy, DatasetSpec, FieldKey, FieldKind, FieldSpec};
-    use crate::eval::value::Value;
     use crate::source::{Span, Spanned};
+    use crate::value::Value;
 
     fn spec() -> DatasetSpec {
         let span = Span::new(0, 0, 0);

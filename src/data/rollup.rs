@@ -6,7 +6,7 @@ use super::{DatasetSpec, LoadContext, RowOrigin, Table};
 use crate::ast::Rollup;
 use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
-use crate::eval::value::Value;
+use crate::value::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 

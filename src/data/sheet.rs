@@ -12,7 +12,7 @@ use std::path::Path;
 
 pub fn read(spec: &DatasetSpec, path: &Path, display: &str, ctx: &mut LoadContext<'_>) -> Option<FilePart> {
     let bytes = super::read_bytes(path, display, spec, ctx)?;
-    let sha256 = crate::stamp::sha256_hex(&bytes);
+    let sha256 = crate::data::stamp::sha256_hex(&bytes);
     let unreadable = |ctx: &mut LoadContext<'_>, why: String| {
         ctx.diagnostics.push(
             Diagnostic::new(Code::DataUnreadable, format!("cannot read workbook `{display}`: {why}"))

@@ -127,7 +127,7 @@ impl<R: Read> ChunkReader<R> {
 
     /// The SHA-256 of every byte read, once the input has been read to its end.
     pub fn sha256(self) -> String {
-        crate::stamp::hex(&self.hasher.finalize())
+        crate::data::stamp::hex(&self.hasher.finalize())
     }
 }
 
@@ -205,7 +205,7 @@ mod tests {
         let fresh: Vec<_> = fresh.into_iter().map(|c| (c.first_line, c.offset, c.bytes)).collect();
         assert!(fresh.len() > 10, "many chunks");
         assert_eq!(fresh, recycled);
-        assert_eq!(reader.sha256(), crate::stamp::sha256_hex(text.as_bytes()));
+        assert_eq!(reader.sha256(), crate::data::stamp::sha256_hex(text.as_bytes()));
     }
 
     #[test]

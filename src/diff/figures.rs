@@ -4,8 +4,8 @@
 use super::semantic::Change;
 use crate::check::exprs::Node;
 use crate::eval::run::{self, Request, Results};
-use crate::eval::value::Value;
 use crate::ruletest::derivation::show_value;
+use crate::value::Value;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -79,9 +79,10 @@ pub fn moved(old: &Results, new: &Results, changes: &[Change], deps: &BTreeMap<N
         if before == after {
             continue;
         }
-        let in_unit = |v: &Value| if unit.percent { v.as_num().map(|d| d * Decimal::ONE_HUNDRED) } else { v.as_num() };
-        let (change, size) = match (in_unit(before), in_unit(after)) {
-            (Some(x), Some(y)) => (Some((y - x).normalize().to_string()), (y - x).abs()),
+        let in_unit =
+            |v: &Value| if unit.percent { v.as_num().and_then(crate::value::format::to_percent) } else { v.as_num() };
+        let (change, size) = match delta(in_unit(before), in_unit(after)) {
+            Some(d) => (Some(d.normalize().to_string()), d.abs()),
             _ => (None, Decimal::MAX),
         };
         let because = responsible(changes, deps, node);
@@ -212,9 +213,10 @@ pub fn moved_totals(
         if before == after {
             continue;
         }
-        let in_unit = |v: &Value| if unit.percent { v.as_num().map(|d| d * Decimal::ONE_HUNDRED) } else { v.as_num() };
-        let (change, size) = match (in_unit(before), in_unit(after)) {
-            (Some(x), Some(y)) => (Some(round_text(&(y - x).normalize().to_string(), unit)), (y - x).abs()),
+        let in_unit =
+            |v: &Value| if unit.percent { v.as_num().and_then(crate::value::format::to_percent) } else { v.as_num() };
+        let (change, size) = match delta(in_unit(before), in_unit(after)) {
+            Some(d) => (Some(round_text(&d.normalize().to_string(), unit)), d.abs()),
             _ => (None, Decimal::MAX),
         };
         out.push(MovedTotal {
@@ -245,4 +247,9 @@ fn responsible(changes: &[Change], deps: &BTreeMap<Node, BTreeSet<Node>>, node: 
     } else {
         direct
     }
+}
+
+/// How far a figure moved, when both sides are numbers and the difference fits a decimal.
+fn delta(before: Option<Decimal>, after: Option<Decimal>) -> Option<Decimal> {
+    after?.checked_sub(before?)
 }

@@ -2,9 +2,10 @@
 //! the arms of each `if` taken. Recorded only when a recorder is attached to the evaluator;
 //! the fast path pays one `Option` check per named figure and per `if`, never per row.
 
+use super::column::Column;
 use super::engine::Target;
-use super::value::{Column, Value};
 use crate::source::Span;
+use crate::value::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Debug, Clone, Default)]

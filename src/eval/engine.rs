@@ -4,18 +4,19 @@
 //! group gives `missing(reason)`, which flows through every operation and into the
 //! output. Each KPI, parameter and figure is computed once per index key and cached.
 
+use super::column::{Column, Grouped};
 use super::frame::Frame;
 use super::model::Model;
 use super::ops;
 use super::params;
 use super::stats::{self, Item, Stat};
-use super::value::{Column, Grouped, Value};
 use crate::ast::*;
 use crate::check::symbols::Item as Sym;
 use crate::codes::Code;
 use crate::data::FieldKey;
 use crate::diagnostic::Diagnostic;
 use crate::source::{Name, Span, Spanned};
+use crate::value::Value;
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 use std::collections::{HashMap, HashSet};
@@ -793,7 +794,7 @@ fn group_result(
         rows.iter().find_map(|&row| match values.get(row) {
             Value::Num(_) => None,
             Value::Missing(r) => Some(r.clone()),
-            _ => Some(super::value::Reason::new("not a number")),
+            _ => Some(crate::value::Reason::new("not a number")),
         })
     };
     if let Some(r) = propagate.then(first_missing).flatten() {

@@ -1,9 +1,10 @@
 //! A period's frame: the entities that have data in it, and each field as a column,
 //! gathered from the tables only when a formula first needs it.
 
-use super::value::{Column, Value};
+use super::column::Column;
 use crate::ast::Date;
 use crate::data::{DatasetSpec, FieldKey, Table};
+use crate::value::Value;
 use rayon::prelude::*;
 use std::collections::BTreeSet;
 use std::sync::Arc;

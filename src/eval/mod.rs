@@ -1,5 +1,6 @@
 //! Stage 4, evaluation: figures over all entities of a period at once, in exact decimals.
 
+pub mod column;
 pub mod coverage;
 pub mod engine;
 pub mod exact_sum;
@@ -13,4 +14,3 @@ pub mod run;
 pub mod script;
 pub mod stats;
 pub mod totals;
-pub mod value;

@@ -4,8 +4,9 @@
 //! overflow make it missing with their own. Big columns are processed in parallel, and
 //! results keep their row order, so output does not depend on the thread count.
 
-use super::value::{Column, Value};
+use super::column::Column;
 use crate::ast::{BinaryOp, UnaryOp};
+use crate::value::Value;
 use rayon::prelude::*;
 use std::cmp::Ordering;
 
@@ -226,7 +227,7 @@ mod tests {
     fn grouped() -> Column {
         let of_row = std::sync::Arc::new(vec![Some(1), Some(0), Some(1), None]);
         let g =
-            super::super::value::Grouped { of_row, values: vec![num(10), num(20)], ungrouped: Value::missing("none") };
+            super::super::column::Grouped { of_row, values: vec![num(10), num(20)], ungrouped: Value::missing("none") };
         Column::Grouped(std::sync::Arc::new(g))
     }
 
@@ -260,7 +261,7 @@ mod tests {
             )
         };
         let of_row = std::sync::Arc::new((0..n).map(|i| (i % 5 != 0).then_some(i % 3)).collect::<Vec<_>>());
-        let grouped = Column::Grouped(std::sync::Arc::new(super::super::value::Grouped {
+        let grouped = Column::Grouped(std::sync::Arc::new(super::super::column::Grouped {
             of_row,
             values: vec![num(1), num(2), num(3)],
             ungrouped: Value::missing("no group"),

@@ -1,10 +1,11 @@
 //! Parameters: the value in force for a period, by index key and date.
 
+use super::column::Column;
 use super::engine::{Env, Evaluator};
-use super::value::{Column, Value};
 use crate::ast::{Date, ParamDef, ParamEntry, ParamKey};
 use crate::check::symbols::Item;
 use crate::source::Spanned;
+use crate::value::Value;
 
 /// The value of `name[key]` in force on the frame's date. Among the entries whose keys
 /// match (a name matches itself, `*` anything), the most specific wins (fewest `*`), then

@@ -1,19 +1,20 @@
 //! A whole evaluation: load the datasets, build each period's frame, compute the selected
 //! KPIs and methodologies with their totals, and collect the results with their stamp.
 
+use super::column::Column;
 use super::engine::{Evaluator, Target};
 use super::frame::{self, Frame};
 use super::model::Model;
 use super::script::ScriptHost;
-use super::value::{Column, Value};
 use crate::ast::{DefKind, IndexDecl, MethodologyDef, UnitExpr};
 use crate::check::suggest;
 use crate::codes::Code;
+use crate::data::stamp::Stamp;
 use crate::data::{self, LoadContext, RowCounts, Table};
 use crate::diagnostic::Diagnostic;
 use crate::load::RuleTree;
 use crate::source::{SourceFile, Spanned};
-use crate::stamp::Stamp;
+use crate::value::Value;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -28,16 +29,7 @@ pub struct Request {
     pub select: Vec<String>,
 }
 
-/// How a unit is shown.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnitOut {
-    /// As declared: `GBP`, `percent`, `GBP / FTE`.
-    pub name: String,
-    /// As read: `£`, `%`, `£ / FTE`.
-    pub symbol: String,
-    pub percent: bool,
-    pub money: bool,
-}
+pub use crate::value::UnitOut;
 
 #[derive(Debug, Clone)]
 pub struct FigureOut {

@@ -12,11 +12,12 @@
 //! strings, truth values as booleans. A missing argument is not passed to the script:
 //! the result is missing, with the argument's reason.
 
-use super::value::{Column, Value};
+use super::column::Column;
 use crate::ast::{DefKind, ScriptDef};
 use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::source::{SourceFile, Span};
+use crate::value::Value;
 use rhai::packages::{
     ArithmeticPackage, BasicArrayPackage, BasicMathPackage, BasicStringPackage, LanguageCorePackage, LogicPackage,
     Package,

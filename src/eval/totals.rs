@@ -3,15 +3,16 @@
 //! totals are summed figure column by figure column, so each column (and what was computed
 //! only to make it) can be let go once every total of it has its share.
 
+use super::column::Column;
 use super::engine::{Env, Evaluator, Target};
 use super::exact_sum::ExactSum;
 use super::model::Model;
 use super::run::{combinations, unit_out, TotalOut, TotalRow, UnitOut};
-use super::value::{Column, Value};
 use crate::ast::{IndexDecl, MethodologyDef, Total, UnitExpr};
 use crate::check::symbols::Item;
 use crate::fasthash::FastMap;
 use crate::source::Spanned;
+use crate::value::Value;
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 use std::collections::HashMap;

@@ -3,8 +3,8 @@
 //! hashed), and the saved value of the figure is set beside the one derived now.
 
 use super::graph::{Graph, Kind, Node};
-use crate::report::exact;
-use crate::stamp::{sha256_hex, Stamp};
+use crate::data::stamp::{sha256_hex, Stamp};
+use crate::value::format::exact;
 use serde_json::Value as Json;
 use std::fmt::Write;
 use std::path::Path;
@@ -45,7 +45,7 @@ pub fn compare(path: &Path, graph: &Graph) -> Result<Against, String> {
         .cloned()
         .and_then(|s| serde_json::from_value(s).ok())
         .ok_or_else(|| format!("`{shown}` has no stamp: save results with `assay eval --format json`"))?;
-    let now: Vec<&crate::stamp::FileStamp> = graph.stamp.rules.iter().chain(&graph.stamp.data).collect();
+    let now: Vec<&crate::data::stamp::FileStamp> = graph.stamp.rules.iter().chain(&graph.stamp.data).collect();
     let mut out = Against {
         file: shown,
         saved_version: stamp.version.clone(),
@@ -56,7 +56,7 @@ pub fn compare(path: &Path, graph: &Graph) -> Result<Against, String> {
         saved_value: None,
         value_now: None,
     };
-    let saved: Vec<&crate::stamp::FileStamp> = stamp.rules.iter().chain(&stamp.data).collect();
+    let saved: Vec<&crate::data::stamp::FileStamp> = stamp.rules.iter().chain(&stamp.data).collect();
     for f in &saved {
         let current = match now.iter().find(|n| n.path == f.path) {
             Some(n) => Some(n.sha256.clone()),

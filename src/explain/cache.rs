@@ -13,7 +13,7 @@
 //! reading or writing it falls back to loading the files.
 
 use crate::data::{self, DatasetSpec, FieldKind, FieldSpec, LoadContext, LoadedFile, RowCounts, RowOrigin, Table};
-use crate::eval::value::{Reason, Value};
+use crate::value::{Reason, Value};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
@@ -123,7 +123,7 @@ fn entry_key(spec: &DatasetSpec, data_dir: &Path) -> Option<(String, u64)> {
         let _ = write!(text, "|file {} {period:?} {} {modified}", absolute.display(), meta.len());
         total += meta.len();
     }
-    Some((crate::stamp::sha256_hex(text.as_bytes()), total))
+    Some((crate::data::stamp::sha256_hex(text.as_bytes()), total))
 }
 
 /// A field's file name: a hash of how it is read.
@@ -142,7 +142,7 @@ fn field_key(f: &FieldSpec) -> String {
         "field\n{}|{:?}|{}|{:?}|{:?}|{kind}|{}",
         f.key.field, f.key.index, f.column, f.alternatives, f.rollup, f.optional
     );
-    format!("{}.bin", crate::stamp::sha256_hex(text.as_bytes()))
+    format!("{}.bin", crate::data::stamp::sha256_hex(text.as_bytes()))
 }
 
 // ---------------------------------------------------------------- writing

@@ -2,10 +2,10 @@
 //! statistic, script call or data value, with edges to the inputs it was computed from.
 
 use crate::ast::Date;
+use crate::data::stamp::Stamp;
 use crate::eval::run::UnitOut;
-use crate::eval::value::Value;
 use crate::source::Span;
-use crate::stamp::Stamp;
+use crate::value::Value;
 
 /// A whole explanation: the requested figure is `nodes[root]`.
 #[derive(Debug, Clone)]

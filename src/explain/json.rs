@@ -3,8 +3,8 @@
 
 use super::graph::*;
 use crate::eval::run::UnitOut;
-use crate::eval::value::Value;
-use crate::report::exact;
+use crate::value::format::exact;
+use crate::value::Value;
 use serde_json::{json, Map, Value as Json};
 
 pub fn render(graph: &Graph) -> String {

@@ -4,8 +4,8 @@
 
 use super::graph::*;
 use super::text::{exactly, header, title};
-use crate::eval::value::Value;
-use crate::report::human;
+use crate::value::format::human;
+use crate::value::Value;
 use std::fmt::Write;
 
 pub fn render(graph: &Graph) -> String {

@@ -6,10 +6,11 @@
 //! gathered nor ordered a second time.
 
 use super::graph::{Member, StatInfo, Status};
+use crate::eval::column::Column;
 use crate::eval::engine::{Evaluator, StatSite};
 use crate::eval::exact_sum::ExactSum;
 use crate::eval::stats::{self, Stat, TieOrder, TrimRound};
-use crate::eval::value::{Column, Value};
+use crate::value::Value;
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 use std::cmp::Ordering;

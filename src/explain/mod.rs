@@ -25,6 +25,7 @@ pub use select::Subject;
 
 use crate::check::suggest;
 use crate::codes::Code;
+use crate::data::stamp::Stamp;
 use crate::data::{LoadContext, Table};
 use crate::diagnostic::Diagnostic;
 use crate::eval::engine::{Evaluator, Peers, Target};
@@ -33,7 +34,6 @@ use crate::eval::model::Model;
 use crate::eval::script::ScriptHost;
 use crate::load::RuleTree;
 use crate::source::SourceFile;
-use crate::stamp::Stamp;
 use graph::Graph;
 use std::path::PathBuf;
 

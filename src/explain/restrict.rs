@@ -4,7 +4,7 @@
 //! is computed over a fraction of them.
 
 use crate::data::{FieldKey, Table};
-use crate::eval::value::Value;
+use crate::value::Value;
 use std::collections::HashSet;
 use std::sync::Arc;
 

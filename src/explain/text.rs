@@ -3,9 +3,9 @@
 //! cell underlined.
 
 use super::graph::*;
-use crate::eval::value::Value;
-use crate::report::{exact, human};
 use crate::source::SourceFile;
+use crate::value::format::{exact, human};
+use crate::value::Value;
 use miette::{
     Diagnostic as MietteDiagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError,
     MietteSpanContents, Severity, SourceCode, SourceSpan, SpanContents,
@@ -30,7 +30,7 @@ pub fn render(graph: &Graph, rules: &[SourceFile], colour: bool) -> String {
 /// nodes come from the tests' own evaluation.
 pub fn tree(nodes: &[Node], root: usize, period: &str, rules: &[SourceFile]) -> String {
     let graph = Graph {
-        stamp: crate::stamp::Stamp::new(Vec::new(), Vec::new()),
+        stamp: crate::data::stamp::Stamp::new(Vec::new(), Vec::new()),
         notices: Vec::new(),
         period: period.to_string(),
         nodes: nodes.to_vec(),
@@ -99,7 +99,7 @@ pub fn title(n: &Node, period: &str) -> String {
 /// A group member's value with enough digits to see why it sorts where it does.
 pub fn precise(v: &Value, unit: &crate::eval::run::UnitOut) -> String {
     match v {
-        Value::Num(d) if unit.percent => format!("{:.4}%", (d * rust_decimal::Decimal::ONE_HUNDRED).round_dp(4)),
+        Value::Num(d) if unit.percent => format!("{}%", crate::value::format::percent_fixed(*d, 4)),
         Value::Num(d) if !unit.money => {
             let r = d.round_dp(6).normalize();
             if unit.symbol == "ratio" || unit.symbol.is_empty() {

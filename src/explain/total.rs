@@ -7,10 +7,11 @@ use super::trace::{labelled, same, Tracer};
 use crate::ast::{IndexDecl, UnitExpr};
 use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
+use crate::eval::column::Column;
 use crate::eval::engine::{Env, Target};
 use crate::eval::run::{self, unit_out};
-use crate::eval::value::{Column, Value};
 use crate::source::Spanned;
+use crate::value::Value;
 use rust_decimal::Decimal;
 
 /// The node of total number `index` of `meth`, for the group `by` (empty: the overall row).

@@ -16,11 +16,12 @@ use crate::check::units::Dim;
 use crate::codes::Code;
 use crate::data::FieldKey;
 use crate::diagnostic::Diagnostic;
+use crate::eval::column::Column;
 use crate::eval::engine::{Env, Evaluator, Target};
 use crate::eval::model::Model;
 use crate::eval::ops;
 use crate::eval::run::{unit_out, UnitOut};
-use crate::eval::value::{Column, Value};
+use crate::value::Value;
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 

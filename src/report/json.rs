@@ -1,9 +1,9 @@
 //! Machine-readable results: JSON (one record per figure and per total, with the stamp)
 //! and CSV (the same records as rows).
 
-use super::exact;
 use crate::eval::run::{FigureOut, Results, TotalOut, TotalRow};
-use crate::eval::value::Value;
+use crate::value::format::exact;
+use crate::value::Value;
 use serde_json::{json, Map, Value as Json};
 use std::fmt::Write;
 

@@ -1,8 +1,8 @@
 //! Results for people: a header with the stamp, methodology totals side by side, and the
 //! figures asked for with `--select`, entity by entity. The same layout renders as Markdown.
 
-use super::human;
 use crate::eval::run::{PeriodResult, Results, TotalOut};
+use crate::value::format::human;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 

@@ -3,8 +3,8 @@
 
 use crate::eval::engine::{Evaluator, Target};
 use crate::eval::run::UnitOut;
-use crate::eval::value::Value;
 use crate::source::SourceFile;
+use crate::value::Value;
 
 /// How deep a failing test's derivation goes: the rule, its inputs and theirs (enough to
 /// reach the data cells of a KPI or a saving); `assay explain` goes further on request.
@@ -45,7 +45,7 @@ pub fn show_target(target: &Target, key: &[String]) -> String {
 /// A value as reports show it: percentages in percent, with the unit's symbol.
 pub fn show_value(value: &Value, unit: Option<&UnitOut>) -> String {
     match (value, unit) {
-        (Value::Num(d), Some(u)) if u.percent => format!("{}%", (d * rust_decimal::Decimal::ONE_HUNDRED).normalize()),
+        (Value::Num(d), Some(u)) if u.percent => format!("{}%", crate::value::format::percent_exact(*d)),
         (Value::Num(d), Some(u)) if u.money => format!("{}{}", u.symbol, d.normalize()),
         (Value::Num(d), Some(u)) if !u.symbol.is_empty() && u.name != "ratio" && u.name != "count" => {
             format!("{} {}", d.normalize(), u.symbol)

@@ -205,18 +205,23 @@ fn run_case(
 
 /// Why the actual value does not meet the expectation, as the expected side reads; `None`
 /// when it does.
-fn mismatch(e: &Expectation, actual: &crate::eval::value::Value, unit: Option<&UnitOut>) -> Option<String> {
-    use crate::eval::value::Value;
+fn mismatch(e: &Expectation, actual: &crate::value::Value, unit: Option<&UnitOut>) -> Option<String> {
+    use crate::value::Value;
     match (&e.expected, actual) {
         (Expected::Missing(reason), Value::Missing(r)) if r.0.contains(reason.as_str()) => None,
         (Expected::Missing(reason), _) if reason.is_empty() => Some("a missing value".to_string()),
         (Expected::Missing(reason), _) => Some(format!("a missing value ({reason})")),
         (Expected::Value(want), Value::Num(got)) => {
-            let shown = if unit.is_some_and(|u| u.percent) { got * Decimal::ONE_HUNDRED } else { *got };
-            let diff = (shown - want).abs();
+            // Compared in the expectation's terms: percent for a percent figure. A value too
+            // large to show in percent (or to subtract) cannot be within any tolerance.
+            let shown =
+                if unit.is_some_and(|u| u.percent) { crate::value::format::to_percent(*got) } else { Some(*got) };
+            let Some(diff) = shown.and_then(|s| s.checked_sub(*want)).map(|d| d.abs()) else {
+                return Some(format!("{}{}", show_expected(*want, unit), tolerance_text(e)));
+            };
             let within = diff.is_zero()
                 || e.tolerance.is_some_and(|t| diff <= t)
-                || e.relative.is_some_and(|r| diff <= r * want.abs());
+                || e.relative.is_some_and(|r| r.checked_mul(want.abs()).is_some_and(|r| diff <= r));
             if within {
                 None
             } else {
@@ -229,13 +234,13 @@ fn mismatch(e: &Expectation, actual: &crate::eval::value::Value, unit: Option<&U
 
 fn show_expected(want: Decimal, unit: Option<&UnitOut>) -> String {
     let raw = if unit.is_some_and(|u| u.percent) { want / Decimal::ONE_HUNDRED } else { want };
-    show_value(&crate::eval::value::Value::Num(raw), unit)
+    show_value(&crate::value::Value::Num(raw), unit)
 }
 
 fn tolerance_text(e: &Expectation) -> String {
     match (e.tolerance, e.relative) {
         (Some(t), _) => format!(" ± {}", t.normalize()),
-        (None, Some(r)) => format!(" ± {}%", (r * Decimal::ONE_HUNDRED).normalize()),
+        (None, Some(r)) => format!(" ± {}%", crate::value::format::percent_exact(r)),
         (None, None) => " (exactly)".to_string(),
     }
 }
@@ -475,7 +480,7 @@ fn resolve<'e>(model: &Model<'_>, e: &'e Expectation, diags: &mut Vec<Diagnostic
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::eval::value::Value;
+    use crate::value::Value;
     use std::str::FromStr;
 
     fn d(s: &str) -> Decimal {
