@@ -12,15 +12,19 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
+/// Builds datasets declared `from classify TABLE` for the data loader: classifies the
+/// records behind them with the rules of `tree`.
+pub struct FromClassify<'t>(pub &'t RuleTree);
+
+impl crate::data::Derive for FromClassify<'_> {
+    fn derive(&self, spec: &DatasetSpec, table: &str, data_dir: &Path, ctx: &mut LoadContext<'_>) -> Option<Table> {
+        load(self.0, spec, table, data_dir, ctx)
+    }
+}
+
 /// Classify the records behind `spec` (declared `from classify TABLE`) and shape the result
 /// as a table of entities. `None` when the run failed (the reasons are in the context).
-pub fn load(
-    tree: &RuleTree,
-    spec: &DatasetSpec,
-    table: &str,
-    data_dir: &Path,
-    ctx: &mut LoadContext<'_>,
-) -> Option<Table> {
+fn load(tree: &RuleTree, spec: &DatasetSpec, table: &str, data_dir: &Path, ctx: &mut LoadContext<'_>) -> Option<Table> {
     let request = Request { table: table.to_string(), data: data_dir.to_path_buf(), chunk_bytes: super::CHUNK_BYTES };
     let (outcome, mut diags) = super::run(tree, &request, ctx.sources, &());
     ctx.diagnostics.append(&mut diags);

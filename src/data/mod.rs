@@ -2,8 +2,10 @@
 //! file into typed columns, every value traceable to its file, row and column.
 
 mod blocks;
+pub mod cache;
 mod cells;
 mod csv;
+mod loader;
 pub mod number;
 mod order;
 mod plain;
@@ -19,6 +21,7 @@ pub use blocks::{chunk_bytes, CHUNK_BYTES};
 pub use yaml::CharOffsets;
 
 pub use cells::CellProblem;
+pub use loader::{CacheUse, Derive, Loaded, Loader};
 pub use spec::{DatasetSpec, FieldKey, FieldKind, FieldSpec};
 
 use crate::codes::Code;
@@ -138,9 +141,9 @@ impl LoadContext<'_> {
     }
 }
 
-/// Load one dataset from the data folder. `None` when it cannot be used (the reasons are
-/// in the context's diagnostics).
-pub fn load(spec: &DatasetSpec, data_dir: &Path, ctx: &mut LoadContext<'_>) -> Option<Table> {
+/// Load one dataset from its files in the data folder (callers go through [`Loader`]).
+/// `None` when it cannot be used (the reasons are in the context's diagnostics).
+fn load_files(spec: &DatasetSpec, data_dir: &Path, ctx: &mut LoadContext<'_>) -> Option<Table> {
     if spec.files.is_empty() {
         ctx.diagnostics.push(
             Diagnostic::new(Code::InvalidDataset, format!("dataset `{}` names no file", spec.name))

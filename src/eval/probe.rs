@@ -36,13 +36,15 @@ pub fn with_period<R>(
     let mut diags = Vec::new();
     let specs = model.entity_datasets();
     let mut ctx = LoadContext { sources, diagnostics: Vec::new() };
-    let tables: Vec<Option<Table>> = specs.iter().map(|s| data::load(s, data_dir, &mut ctx)).collect();
+    let loader =
+        data::Loader { data_dir, derive: &crate::classify::dataset::FromClassify(tree), cache: data::CacheUse::Off };
+    let tables = loader.load_all(&specs, &mut ctx);
     diags.append(&mut ctx.diagnostics);
     let failed = |diags: Vec<Diagnostic>| Probe { answer: None, diagnostics: diags, recorder: None };
     if diags.iter().any(Diagnostic::is_error) {
         return failed(diags);
     }
-    let tables: Vec<Table> = tables.into_iter().flatten().collect();
+    let tables: Vec<Table> = tables.into_iter().flatten().map(|l| l.table).collect();
     let first_script = ctx.sources.len();
     let scripts = ScriptHost::load(&model, ctx.sources, &mut diags);
     let script_sources: Vec<usize> = (first_script..ctx.sources.len()).collect();

@@ -103,19 +103,18 @@ pub fn run(tree: &RuleTree, request: &Request, sources: &mut Vec<SourceFile>) ->
     }
     let mut ctx = LoadContext { sources, diagnostics: Vec::new() };
     let timer = crate::timing::Timer::start();
-    let tables: Vec<Option<Table>> = specs
-        .iter()
-        .map(|s| match &s.classified {
-            Some(t) => crate::classify::dataset::load(tree, s, t, &request.data_dir, &mut ctx),
-            None => data::load(s, &request.data_dir, &mut ctx),
-        })
-        .collect();
+    let loader = data::Loader {
+        data_dir: &request.data_dir,
+        derive: &crate::classify::dataset::FromClassify(tree),
+        cache: data::CacheUse::Off,
+    };
+    let tables = loader.load_all(&specs, &mut ctx);
     timer.lap("load data");
     diags.append(&mut ctx.diagnostics);
     if diags.iter().any(Diagnostic::is_error) {
         return (None, diags);
     }
-    let mut tables: Vec<Table> = tables.into_iter().flatten().collect();
+    let mut tables: Vec<Table> = tables.into_iter().flatten().map(|l| l.table).collect();
     tables.iter_mut().filter(|t| !t.records).for_each(Table::sort_by_key);
     timer.lap("sort tables by key");
     let scripts = ScriptHost::load(&model, ctx.sources, &mut diags);

@@ -8,7 +8,6 @@
 //! The result is a derivation graph ([`graph`]) rendered as a tree, JSON or Markdown.
 
 pub mod against;
-pub mod cache;
 mod cells;
 mod closure;
 pub mod graph;
@@ -125,16 +124,20 @@ pub fn explain_many(
             fields.iter().map(|f| crate::data::FieldKey { field: f.clone(), index: Vec::new() }).collect()
         })
         .unwrap_or_default();
-    let filter = peers.as_ref().map(|(entity, _)| cache::Filter {
+    let filter = peers.as_ref().map(|(entity, _)| crate::data::cache::Filter {
         period: first.period.as_deref(),
         entity,
         peer_fields: &peer_keys,
     });
-    let loaded: Vec<Option<(Table, bool)>> =
-        specs.iter().map(|s| cache::load(s, &first.data_dir, &mut ctx, filter.as_ref())).collect();
+    let loader = crate::data::Loader {
+        data_dir: &first.data_dir,
+        derive: &crate::classify::dataset::FromClassify(tree),
+        cache: crate::data::CacheUse::On(filter),
+    };
+    let loaded = loader.load_all(&specs, &mut ctx);
     // Read from the cache already restricted to the peer group: nothing left to restrict.
-    let restricted = loaded.iter().flatten().all(|(_, r)| *r);
-    let tables: Vec<Option<Table>> = loaded.into_iter().map(|t| t.map(|(t, _)| t)).collect();
+    let restricted = loaded.iter().flatten().all(|l| l.filtered);
+    let tables: Vec<Option<Table>> = loaded.into_iter().map(|l| l.map(|l| l.table)).collect();
     timer.lap("load data");
     diags.append(&mut ctx.diagnostics);
     if diags.iter().any(Diagnostic::is_error) {

@@ -178,6 +178,9 @@ mod tests {
         assert_eq!(percent_exact(huge), "100000000000000000000000000000");
         assert_eq!(human(&Value::Num(huge), &unit(true, false, "%")), "100,000,000,000,000,000,000,000,000,000.00%");
         assert_eq!(percent_exact(Decimal::MIN), "-7922816251426433759354395033500");
-        assert_eq!(human(&Value::Num(Decimal::MAX), &unit(true, false, "%")), "7,922,816,251,426,433,759,354,395,033,500.00%");
+        assert_eq!(
+            human(&Value::Num(Decimal::MAX), &unit(true, false, "%")),
+            "7,922,816,251,426,433,759,354,395,033,500.00%"
+        );
     }
 }
