@@ -350,7 +350,7 @@ impl<'c, 'a> DefChecker<'c, 'a> {
                     format!("field `{}` is a ratio or percentage and cannot be summed", field.name.node),
                 )
                 .primary(r.span, "summed across rows")
-                .secondary(field.ty.span, "a ratio")
+                .secondary(field.ty.span, format!("declared {}", self.exprs.units.show(&d)))
                 .help("sum the parts instead (the numerator and the denominator) and compute the ratio in a KPI"),
             ),
             Ty::Num(_) | Ty::Unknown => {}

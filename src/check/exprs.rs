@@ -109,6 +109,7 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
 
     pub fn show(&self, ty: &Ty) -> String {
         match ty {
+            Ty::Num(d) if d.is_percent() => "a percentage".to_string(),
             Ty::Num(d) if d.is_dimensionless() => "a ratio".to_string(),
             Ty::Num(d) => format!("an amount in {}", self.units.show(d)),
             Ty::Lit => "a plain number".to_string(),
@@ -224,7 +225,7 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
     pub fn infer(&mut self, e: &Expr, scope: &Scope<'_>) -> Ty {
         match &e.node {
             ExprKind::Number(_) => Ty::Lit,
-            ExprKind::Percent(_) => Ty::Num(Dim::dimensionless()),
+            ExprKind::Percent(_) => Ty::Num(Dim::percent()),
             ExprKind::Money { currency, .. } => match self.units.currencies.get(currency) {
                 Some(unit) => Ty::Num(Dim::base(unit)),
                 None => self.error(
