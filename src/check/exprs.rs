@@ -91,8 +91,9 @@ pub struct ExprChecker<'c, 'a> {
     pub units: &'c UnitTable,
     pub diags: Vec<Diagnostic>,
     pub deps: Vec<Dep>,
-    figure_types: HashMap<(String, String), Ty>,
-    in_progress: HashSet<(String, String)>,
+    /// The type each KPI, parameter and figure has where it is used (see `used_ty`).
+    used_types: HashMap<Node, Ty>,
+    in_progress: HashSet<Node>,
 }
 
 impl<'c, 'a> ExprChecker<'c, 'a> {
@@ -102,7 +103,7 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
             units,
             diags: Vec::new(),
             deps: Vec::new(),
-            figure_types: HashMap::new(),
+            used_types: HashMap::new(),
             in_progress: HashSet::new(),
         }
     }
@@ -169,13 +170,13 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
                 Reference { ty: self.field_ty(field), indices: decls(&field.indices), node: None, kind: "field" }
             }
             Item::Param(p) => Reference {
-                ty: self.unit_ty(&p.unit.node),
+                ty: self.param_ty(name, p),
                 indices: decls(&p.indices),
                 node: Some(Node::Param(name.to_string())),
                 kind: "parameter",
             },
             Item::Kpi(k) => Reference {
-                ty: self.unit_ty(&k.unit.node),
+                ty: self.kpi_ty(name, k),
                 indices: decls(&k.indices),
                 node: Some(Node::Kpi(name.to_string())),
                 kind: "KPI",
@@ -194,29 +195,61 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
         }
     }
 
-    /// A figure's type: its declared unit, or its formula's type (inferred quietly, once).
+    /// A figure's type where it is used: its declared unit, or its formula's type.
     fn figure_ty(&mut self, meth: &str, fig: &crate::source::Spanned<Figure>) -> Ty {
-        if let Some(u) = &fig.node.unit {
-            return self.unit_ty(&u.node);
-        }
-        let key = (meth.to_string(), fig.node.name.node.clone());
-        if let Some(t) = self.figure_types.get(&key) {
-            return t.clone();
-        }
-        if !self.in_progress.insert(key.clone()) {
-            return Ty::Unknown;
-        }
         let has_peers = match self.syms.get(meth).map(|s| s.item) {
             Some(Item::Methodology(m)) => m.peers.is_some(),
             _ => false,
         };
         let mut scope = Scope::with_indices(&fig.node.indices);
         scope.methodology = Some((meth, has_peers));
+        let node = Node::Figure(meth.to_string(), fig.node.name.node.clone());
+        self.used_ty(node, fig.node.unit.as_ref().map(|u| &u.node), &[&fig.node.formula], &scope)
+    }
+
+    fn kpi_ty(&mut self, name: &str, k: &KpiDef) -> Ty {
+        let scope = Scope::with_indices(&k.indices);
+        self.used_ty(Node::Kpi(name.to_string()), Some(&k.unit.node), &[&k.formula], &scope)
+    }
+
+    fn param_ty(&mut self, name: &str, p: &ParamDef) -> Ty {
+        let scope = Scope { constant: true, ..Scope::default() };
+        let values: Vec<&Expr> = p.entries.iter().map(|e| &e.node.value).collect();
+        self.used_ty(Node::Param(name.to_string()), Some(&p.unit.node), &values, &scope)
+    }
+
+    /// The type a definition has where other formulas use it, worked out once, with its
+    /// own formulas inferred quietly (their errors are reported where they are written).
+    ///
+    /// When a formula computes a unit other than the declared one, the definition's own
+    /// check reports it, and its uses see `Unknown` so that they stay quiet. Neither unit
+    /// can be trusted: a wrong declaration (a share declared `GBP`) would fail every use
+    /// written for the share, and a wrong formula (a share computing £ / FTE) every use
+    /// written for the declaration. Either way the author fixes the one line; checking the
+    /// uses against a guess would only repeat that error once for each use.
+    fn used_ty(&mut self, node: Node, declared: Option<&UnitExpr>, formulas: &[&Expr], scope: &Scope<'_>) -> Ty {
+        if let Some(t) = self.used_types.get(&node) {
+            return t.clone();
+        }
+        if !self.in_progress.insert(node.clone()) {
+            return Ty::Unknown;
+        }
         let saved = (std::mem::take(&mut self.diags), std::mem::take(&mut self.deps));
-        let ty = self.infer(&fig.node.formula, &scope);
+        let inferred: Vec<Ty> = formulas.iter().map(|f| self.infer(f, scope)).collect();
         (self.diags, self.deps) = saved;
-        self.in_progress.remove(&key);
-        self.figure_types.insert(key, ty.clone());
+        self.in_progress.remove(&node);
+        let ty = match declared {
+            None => inferred.into_iter().next().unwrap_or(Ty::Unknown),
+            Some(unit) => {
+                let want = self.unit_ty(unit);
+                if inferred.iter().all(|got| agrees(&want, got)) {
+                    want
+                } else {
+                    Ty::Unknown
+                }
+            }
+        };
+        self.used_types.insert(node, ty.clone());
         ty
     }
 
@@ -973,6 +1006,16 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
                 )
             }
         }
+    }
+}
+
+/// Whether a formula's type fits its declared unit; one already in error (`Unknown`) or a
+/// plain number (which takes the declared unit) does.
+fn agrees(declared: &Ty, got: &Ty) -> bool {
+    match (declared, got) {
+        (_, Ty::Unknown | Ty::Lit) => true,
+        (Ty::Num(want), Ty::Num(got)) => want == got,
+        _ => false,
     }
 }
 
