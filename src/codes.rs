@@ -99,7 +99,7 @@ codes! {
         "kpi k : GBP = cost[finance] + fte[finance]";
     DeclaredUnitMismatch = "declared-unit-mismatch", Error,
         "a formula's unit differs from the unit declared for the KPI, parameter or figure",
-        "The declared unit is what readers and reports rely on; a formula that computes something else is a mistake in one or the other.",
+        "The declared unit is what readers and reports rely on; a formula that computes something else is a mistake in one or the other. Since either may be wrong, formulas that use the definition are not checked against it until this is fixed.",
         "kpi cost_per_fte : GBP = cost / turnover";
     TypeMismatch = "type-mismatch", Error,
         "a value of the wrong type is used (text in arithmetic, a number as a condition)",

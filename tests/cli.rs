@@ -157,3 +157,44 @@ fn a_missing_path_is_an_error_not_a_silent_success() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stdout(&out).contains("io-error"), "{}", stdout(&out));
 }
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_tree(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
+/// One KPI of the shipped rules declared in the wrong unit is one error, at the KPI: the
+/// methodologies in other files that use it as a percentage are not reported again.
+#[test]
+fn a_kpi_declared_in_the_wrong_unit_is_one_error_not_one_per_use() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&repo().join("rules"), dir.path());
+    let kpis = dir.path().join("kpis/headline.assay");
+    let text = std::fs::read_to_string(&kpis).unwrap();
+    let declared = "kpi cost_share[f in qipp_function] \"Cost of {f.title} as % of turnover\" : percent =";
+    assert!(text.contains(declared), "the shipped rules changed: {text}");
+    std::fs::write(&kpis, text.replace(declared, &declared.replace(": percent =", ": GBP ="))).unwrap();
+    let out = assay(dir.path(), &["check", "--error-format", "plain", "."]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert_eq!(text.matches("diagnostic code:").count(), 1, "{text}");
+    for line in [
+        "this KPI is declared in £, but its formula gives ratio",
+        "Begin snippet for kpis/headline.assay starting at line 5, column 1",
+        "label at line 6, columns 75 to 77: declared £",
+        "label at line 7, columns 3 to 20: this is ratio",
+        "diagnostic help: fix the formula, or declare the unit it computes",
+        "diagnostic code: declared-unit-mismatch",
+        ": 1 error, 0 warnings",
+    ] {
+        assert!(text.contains(line), "missing `{line}` in:\n{text}");
+    }
+}

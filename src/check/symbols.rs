@@ -85,75 +85,9 @@ impl<'a> Symbols<'a> {
     pub fn build(files: &'a [File], diags: &mut Vec<Diagnostic>) -> Symbols<'a> {
         let mut s = Symbols::default();
         for def in files.iter().flat_map(|f| &f.definitions) {
-            let d = &def.node;
-            let name = d.name.node.as_str();
-            let item = match &d.kind {
-                DefKind::Unit(_) => {
-                    if let Some(first) = s.units.get(name) {
-                        diags.push(duplicate(name, "unit", *first, d.name.span));
-                    } else {
-                        s.units.insert(name, d.name.span);
-                    }
-                    continue;
-                }
-                DefKind::Source(x) => Item::Source(x),
-                DefKind::Class(x) => {
-                    s.classes.push(name);
-                    Item::Class(x)
-                }
-                DefKind::Set(x) => {
-                    if BUILTIN_SETS.contains(&name) {
-                        diags.push(
-                            Diagnostic::new(Code::DuplicateName, format!("`{name}` is a built-in index set"))
-                                .primary(d.name.span, "cannot be redefined")
-                                .help("choose another name for this set"),
-                        );
-                    } else if let Some((first, _)) = s.sets.get(name) {
-                        diags.push(duplicate(name, "set", *first, d.name.span));
-                    } else {
-                        s.sets.insert(name, (d.name.span, x));
-                        s.set_order.push(name);
-                    }
-                    continue;
-                }
-                DefKind::Function(x) => {
-                    s.functions.push(name);
-                    for a in &x.activities {
-                        s.insert(&a.node.name, Item::Activity { activity: &a.node, function: name }, diags);
-                    }
-                    Item::Function(x)
-                }
-                DefKind::Dataset(x) => {
-                    // Entity datasets' fields, and the rolled-up fields of records, are
-                    // one value per entity and period: formulas can use them by name.
-                    for f in x.fields.iter().filter(|f| !x.records || f.node.rollup.is_some()) {
-                        s.insert(&f.node.name, Item::Field { field: &f.node, dataset: name }, diags);
-                    }
-                    Item::Dataset(x)
-                }
-                DefKind::Param(x) => Item::Param(x),
-                DefKind::Kpi(x) => Item::Kpi(x),
-                DefKind::Methodology(x) => {
-                    for f in &x.figures {
-                        let key = (name, f.node.name.node.as_str());
-                        if let Some(first) = s.figures.get(&key) {
-                            diags.push(duplicate(key.1, "figure", first.node.name.span, f.node.name.span));
-                        } else {
-                            s.figures.insert(key, f);
-                        }
-                    }
-                    Item::Methodology(x)
-                }
-                DefKind::Classify(x) => Item::Classify(x),
-                DefKind::Policy(x) => Item::Policy(x),
-                DefKind::Script(x) => {
-                    for f in &x.functions {
-                        s.insert(&f.node.name, Item::ScriptFn(&f.node), diags);
-                    }
-                    Item::Script(x)
-                }
-            };
-            s.insert(&d.name, item, diags);
+            if let Some(item) = s.declare(&def.node, diags) {
+                s.insert(&def.node.name, item, diags);
+            }
         }
         s.activities = files
             .iter()
@@ -166,6 +100,84 @@ impl<'a> Symbols<'a> {
             .collect();
         collect_index_vars(files, &mut s.index_vars);
         s
+    }
+
+    /// Record the names a definition brings besides its own (activities, fields, figures,
+    /// script functions) and say what its name refers to; `None` for units and sets,
+    /// which have namespaces of their own.
+    fn declare(&mut self, d: &'a Definition, diags: &mut Vec<Diagnostic>) -> Option<Item<'a>> {
+        let name = d.name.node.as_str();
+        Some(match &d.kind {
+            DefKind::Unit(_) => {
+                if let Some(first) = self.units.get(name) {
+                    diags.push(duplicate(name, "unit", *first, d.name.span));
+                } else {
+                    self.units.insert(name, d.name.span);
+                }
+                return None;
+            }
+            DefKind::Source(x) => Item::Source(x),
+            DefKind::Class(x) => {
+                self.classes.push(name);
+                Item::Class(x)
+            }
+            DefKind::Set(x) => {
+                self.declare_set(d, x, diags);
+                return None;
+            }
+            DefKind::Function(x) => {
+                self.functions.push(name);
+                for a in &x.activities {
+                    self.insert(&a.node.name, Item::Activity { activity: &a.node, function: name }, diags);
+                }
+                Item::Function(x)
+            }
+            DefKind::Dataset(x) => {
+                // Entity datasets' fields, and the rolled-up fields of records, are
+                // one value per entity and period: formulas can use them by name.
+                for f in x.fields.iter().filter(|f| !x.records || f.node.rollup.is_some()) {
+                    self.insert(&f.node.name, Item::Field { field: &f.node, dataset: name }, diags);
+                }
+                Item::Dataset(x)
+            }
+            DefKind::Param(x) => Item::Param(x),
+            DefKind::Kpi(x) => Item::Kpi(x),
+            DefKind::Methodology(x) => {
+                for f in &x.figures {
+                    let key = (name, f.node.name.node.as_str());
+                    if let Some(first) = self.figures.get(&key) {
+                        diags.push(duplicate(key.1, "figure", first.node.name.span, f.node.name.span));
+                    } else {
+                        self.figures.insert(key, f);
+                    }
+                }
+                Item::Methodology(x)
+            }
+            DefKind::Classify(x) => Item::Classify(x),
+            DefKind::Policy(x) => Item::Policy(x),
+            DefKind::Script(x) => {
+                for f in &x.functions {
+                    self.insert(&f.node.name, Item::ScriptFn(&f.node), diags);
+                }
+                Item::Script(x)
+            }
+        })
+    }
+
+    fn declare_set(&mut self, d: &'a Definition, x: &'a SetDef, diags: &mut Vec<Diagnostic>) {
+        let name = d.name.node.as_str();
+        if BUILTIN_SETS.contains(&name) {
+            diags.push(
+                Diagnostic::new(Code::DuplicateName, format!("`{name}` is a built-in index set"))
+                    .primary(d.name.span, "cannot be redefined")
+                    .help("choose another name for this set"),
+            );
+        } else if let Some((first, _)) = self.sets.get(name) {
+            diags.push(duplicate(name, "set", *first, d.name.span));
+        } else {
+            self.sets.insert(name, (d.name.span, x));
+            self.set_order.push(name);
+        }
     }
 
     fn insert(&mut self, name: &'a crate::source::Name, item: Item<'a>, diags: &mut Vec<Diagnostic>) {

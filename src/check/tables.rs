@@ -22,8 +22,28 @@ struct InputColumn<'t> {
 }
 
 pub fn check(table: &ClassifyDef, syms: &Symbols<'_>, diags: &mut Vec<Diagnostic>) {
-    let fields: &[Spanned<Field>] = match syms.get(&table.dataset.node).map(|s| s.item) {
-        Some(Item::Dataset(d)) => &d.fields,
+    let Some(fields) = classified_fields(table, syms, diags) else { return };
+    let (inputs, outputs) = columns(table, fields, syms, diags);
+    if !well_formed(table, &inputs, &outputs, diags) {
+        return;
+    }
+    let regexes = compile_cells(table, &inputs, diags);
+    check_set_cells(table, &inputs, syms, diags);
+    check_outputs(table, &outputs, syms, diags);
+    if table.hit.node == HitPolicy::Unique {
+        overlaps(table, &inputs, &regexes, diags);
+    }
+    gap(table, &inputs, &regexes, syms, diags);
+}
+
+/// The fields of the dataset the table classifies, or `None` (reported) if it names none.
+fn classified_fields<'s>(
+    table: &ClassifyDef,
+    syms: &Symbols<'s>,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<&'s [Spanned<Field>]> {
+    match syms.get(&table.dataset.node).map(|s| s.item) {
+        Some(Item::Dataset(d)) => Some(&d.fields),
         Some(other) => {
             diags.push(
                 Diagnostic::new(
@@ -33,7 +53,7 @@ pub fn check(table: &ClassifyDef, syms: &Symbols<'_>, diags: &mut Vec<Diagnostic
                 .primary(table.dataset.span, "a decision table classifies the rows of a dataset")
                 .help("name a dataset after `on`"),
             );
-            return;
+            None
         }
         None => {
             let names = syms.names_where(|i| matches!(i, Item::Dataset(_)));
@@ -46,9 +66,21 @@ pub fn check(table: &ClassifyDef, syms: &Symbols<'_>, diags: &mut Vec<Diagnostic
                         "declare the dataset with `dataset NAME \"title\" records { ... }`",
                     )),
             );
-            return;
+            None
         }
-    };
+    }
+}
+
+/// An output column of the table, with its position among all columns.
+type OutputColumn<'t> = (usize, &'t Spanned<Column>);
+
+/// The input columns (each a field of the dataset) and the output columns of the table.
+fn columns<'t>(
+    table: &'t ClassifyDef,
+    fields: &'t [Spanned<Field>],
+    syms: &Symbols<'_>,
+    diags: &mut Vec<Diagnostic>,
+) -> (Vec<InputColumn<'t>>, Vec<OutputColumn<'t>>) {
     let mut inputs = Vec::new();
     let mut outputs = Vec::new();
     for (index, col) in table.columns.iter().enumerate() {
@@ -72,8 +104,19 @@ pub fn check(table: &ClassifyDef, syms: &Symbols<'_>, diags: &mut Vec<Diagnostic
             ),
         }
     }
+    (inputs, outputs)
+}
+
+/// Whether the table has inputs, outputs, rows, and one cell per column in every row; the
+/// cell checks that follow assume all of these.
+fn well_formed(
+    table: &ClassifyDef,
+    inputs: &[InputColumn<'_>],
+    outputs: &[OutputColumn<'_>],
+    diags: &mut Vec<Diagnostic>,
+) -> bool {
     if inputs.is_empty() && outputs.is_empty() {
-        return;
+        return false;
     }
     if outputs.is_empty() || table.columns.iter().all(|c| c.node.output) {
         let span = table.columns.first().map_or(table.dataset.span, |c| c.span);
@@ -82,7 +125,7 @@ pub fn check(table: &ClassifyDef, syms: &Symbols<'_>, diags: &mut Vec<Diagnostic
                 .primary(span, if outputs.is_empty() { "no output column" } else { "no input column" })
                 .help("mark outputs with `=>`: `| cost_centre | => activity |`"),
         );
-        return;
+        return false;
     }
     if table.rows.is_empty() {
         let span = table.columns.first().map_or(table.dataset.span, |c| c.span);
@@ -91,7 +134,7 @@ pub fn check(table: &ClassifyDef, syms: &Symbols<'_>, diags: &mut Vec<Diagnostic
                 .primary(span, "a header and nothing under it")
                 .help("add rows such as `| starts \"FIN\" | accounts_payable |`"),
         );
-        return;
+        return false;
     }
     let mut well_formed = true;
     for row in &table.rows {
@@ -111,16 +154,7 @@ pub fn check(table: &ClassifyDef, syms: &Symbols<'_>, diags: &mut Vec<Diagnostic
             );
         }
     }
-    if !well_formed {
-        return;
-    }
-    let regexes = compile_cells(table, &inputs, diags);
-    check_set_cells(table, &inputs, syms, diags);
-    check_outputs(table, &outputs, syms, diags);
-    if table.hit.node == HitPolicy::Unique {
-        overlaps(table, &inputs, &regexes, diags);
-    }
-    gap(table, &inputs, &regexes, syms, diags);
+    well_formed
 }
 
 fn set_of<'t>(field: &'t Field, syms: &Symbols<'_>) -> Option<&'t str> {

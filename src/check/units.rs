@@ -13,41 +13,90 @@ pub const BUILTIN_DIMENSIONLESS: &[&str] = &["ratio", "percent"];
 pub const BUILTIN_BASES: &[&str] = &["count"];
 
 /// A unit as a product of base units with integer powers; empty means dimensionless.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
-pub struct Dim(BTreeMap<String, i32>);
+///
+/// Percent and ratio are one dimension (10% is 0.1), so they compare equal; `percent`
+/// only remembers that the author wrote a percentage (`percent`, `5%`, or something
+/// computed from one), so that messages name the unit as the rule spells it.
+#[derive(Debug, Clone, Default)]
+pub struct Dim {
+    powers: BTreeMap<String, i32>,
+    percent: bool,
+}
+
+impl PartialEq for Dim {
+    fn eq(&self, other: &Dim) -> bool {
+        self.powers == other.powers
+    }
+}
+
+impl Eq for Dim {}
+
+impl std::hash::Hash for Dim {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.powers.hash(state);
+    }
+}
+
+impl PartialOrd for Dim {
+    fn partial_cmp(&self, other: &Dim) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Dim {
+    fn cmp(&self, other: &Dim) -> std::cmp::Ordering {
+        self.powers.cmp(&other.powers)
+    }
+}
 
 impl Dim {
+    /// A ratio: what `ratio` names, and what dividing money by money gives.
     pub fn dimensionless() -> Dim {
         Dim::default()
     }
 
+    /// A ratio written as a percentage: `percent`, or a literal such as `5%`.
+    pub fn percent() -> Dim {
+        Dim { powers: BTreeMap::new(), percent: true }
+    }
+
     pub fn base(name: &str) -> Dim {
-        Dim(BTreeMap::from([(name.to_string(), 1)]))
+        Dim { powers: BTreeMap::from([(name.to_string(), 1)]), percent: false }
     }
 
     pub fn is_dimensionless(&self) -> bool {
-        self.0.is_empty()
+        self.powers.is_empty()
     }
 
+    /// Whether this is a ratio the rules write as a percentage.
+    pub fn is_percent(&self) -> bool {
+        self.percent && self.is_dimensionless()
+    }
+
+    /// A product carries a percentage along (money × 10% ÷ money is a percentage).
     pub fn mul(&self, other: &Dim) -> Dim {
-        self.combine(other, 1)
+        self.combine(other, 1, self.percent || other.percent)
     }
 
+    /// A percentage divided by a percentage is a plain ratio of the two.
     pub fn div(&self, other: &Dim) -> Dim {
-        self.combine(other, -1)
+        self.combine(other, -1, self.percent && !other.percent)
     }
 
     pub fn pow(&self, power: i32) -> Dim {
-        Dim(self.0.iter().map(|(k, v)| (k.clone(), v * power)).filter(|(_, v)| *v != 0).collect())
+        Dim {
+            powers: self.powers.iter().map(|(k, v)| (k.clone(), v * power)).filter(|(_, v)| *v != 0).collect(),
+            percent: self.percent && power == 1,
+        }
     }
 
-    fn combine(&self, other: &Dim, sign: i32) -> Dim {
-        let mut out = self.0.clone();
-        for (k, v) in &other.0 {
+    fn combine(&self, other: &Dim, sign: i32, percent: bool) -> Dim {
+        let mut out = self.powers.clone();
+        for (k, v) in &other.powers {
             *out.entry(k.clone()).or_insert(0) += v * sign;
         }
         out.retain(|_, v| *v != 0);
-        Dim(out)
+        Dim { powers: out, percent }
     }
 }
 
@@ -152,8 +201,10 @@ impl UnitTable {
     }
 
     fn lookup(&self, name: &str) -> Option<Dim> {
-        if BUILTIN_DIMENSIONLESS.contains(&name) {
-            return Some(Dim::dimensionless());
+        match name {
+            "percent" => return Some(Dim::percent()),
+            "ratio" => return Some(Dim::dimensionless()),
+            _ => {}
         }
         if let Some(d) = self.aliases.get(name) {
             return Some(d.clone());
@@ -196,17 +247,11 @@ impl UnitTable {
         names
     }
 
-    /// A unit in a sentence: `a ratio`, or the unit itself (`£ / FTE`).
-    pub fn describe(&self, dim: &Dim) -> String {
-        if dim.is_dimensionless() {
-            "a ratio".to_string()
-        } else {
-            self.show(dim)
-        }
-    }
-
-    /// A unit as people read it: `£`, `£ / FTE`, `ratio`.
+    /// A unit as people read it: `£`, `£ / FTE`, `ratio`, `percent`.
     pub fn show(&self, dim: &Dim) -> String {
+        if dim.is_percent() {
+            return "percent".to_string();
+        }
         if dim.is_dimensionless() {
             return "ratio".to_string();
         }
@@ -221,13 +266,13 @@ impl UnitTable {
                 let _ = write!(out, "^{power}");
             }
         };
-        for (name, power) in dim.0.iter().filter(|(_, p)| **p > 0) {
+        for (name, power) in dim.powers.iter().filter(|(_, p)| **p > 0) {
             part(&mut out, name, *power);
         }
         if out.is_empty() {
             out.push('1');
         }
-        let below: Vec<_> = dim.0.iter().filter(|(_, p)| **p < 0).collect();
+        let below: Vec<_> = dim.powers.iter().filter(|(_, p)| **p < 0).collect();
         if !below.is_empty() {
             let mut den = String::new();
             for (name, power) in below {
@@ -263,5 +308,17 @@ mod tests {
         assert_eq!(t.show(&gbp.div(&fte)), "£ / FTE");
         assert_eq!(t.show(&Dim::dimensionless().div(&fte)), "1 / FTE");
         assert_eq!(t.show(&Dim::dimensionless()), "ratio");
+    }
+
+    #[test]
+    fn percent_is_a_ratio_shown_as_written() {
+        let gbp = Dim::base("GBP");
+        let t = UnitTable::default();
+        assert_eq!(Dim::percent(), Dim::dimensionless());
+        assert_eq!(t.show(&Dim::percent()), "percent");
+        assert_eq!(t.show(&gbp.div(&gbp)), "ratio");
+        assert_eq!(t.show(&gbp.mul(&Dim::percent()).div(&gbp)), "percent");
+        assert_eq!(t.show(&Dim::percent().div(&Dim::percent())), "ratio");
+        assert_eq!(t.show(&Dim::percent().mul(&gbp)), "GBP");
     }
 }
