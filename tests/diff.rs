@@ -1,6 +1,7 @@
 //! `assay diff` between committed states of a throwaway git repository: a change to the
 //! national average's trimming rule lists that change and the organisations whose savings
-//! moved; a change of layout and comments only reports no semantic change.
+//! moved; a change of layout and comments only reports no semantic change; a parameter read
+//! only by a methodology's `scale` is named for the totals it moves.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // test code: failing loudly is the point
 
@@ -57,7 +58,11 @@ fn committed_library() -> tempfile::TempDir {
 const METHODOLOGY: &str = "rules/methodologies/national_average.assay";
 
 fn edit(dir: &Path, change: impl Fn(&str) -> String, message: &str) {
-    let path = dir.join(METHODOLOGY);
+    edit_file(dir, METHODOLOGY, change, message);
+}
+
+fn edit_file(dir: &Path, file: &str, change: impl Fn(&str) -> String, message: &str) {
+    let path = dir.join(file);
     let text = std::fs::read_to_string(&path).unwrap();
     let changed = change(&text);
     assert_ne!(changed, text, "the edit changed nothing");
@@ -124,4 +129,43 @@ fn an_unknown_revision_is_a_diagnostic() {
     let out = assay(dir.path(), &["diff", "HEAD~5", "HEAD"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("revision-unreadable"));
+}
+
+const RETURN_RATES: &str = "rules/params/return_rates.assay";
+
+/// The totals of a `diff --data --format json`, as (label, because of).
+fn moved_totals(dir: &Path, old: &str) -> Vec<(String, Vec<String>)> {
+    let out = assay(dir, &["diff", old, "HEAD", "--data", "data", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    doc["totals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            let because = t["because"].as_array().unwrap().iter().map(|b| b.as_str().unwrap().to_string()).collect();
+            (t["total"].as_str().unwrap().to_string(), because)
+        })
+        .collect()
+}
+
+#[test]
+fn a_parameter_read_through_scale_is_named_for_the_totals_it_moves() {
+    let dir = committed_library();
+    edit_file(dir.path(), RETURN_RATES, |t| t.replace("  acute = 87%", "  acute = 80%"), "acute returns");
+    let totals = moved_totals(dir.path(), "HEAD~1");
+    assert!(totals.len() > 10, "{totals:?}");
+    for (total, because) in &totals {
+        assert_eq!(because, &["param return_rate"], "{total}");
+    }
+    // With a second change, each total names every change it depends on.
+    edit(dir.path(), |t| t.replace("trim: 25%, round: down", "trim: 10%, round: down"), "trim 10%");
+    let totals = moved_totals(dir.path(), "HEAD~2");
+    let because =
+        |label: &str| &totals.iter().find(|(t, _)| t == label).unwrap_or_else(|| panic!("{label}: {totals:?}")).1;
+    assert_eq!(
+        because("national_average.saving by org_type (acute)"),
+        &["methodology national_average", "param return_rate"]
+    );
+    assert_eq!(because("front_and_middle_office.potential by org_type (acute)"), &["param return_rate"]);
 }
