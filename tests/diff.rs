@@ -1,7 +1,8 @@
 //! `assay diff` between committed states of a throwaway git repository: a change to the
 //! national average's trimming rule lists that change and the organisations whose savings
 //! moved; a change of layout and comments only reports no semantic change; a parameter read
-//! only by a methodology's `scale` is named for the totals it moves.
+//! only by a methodology's `scale` is named for the totals it moves; revisions read the same
+//! from a subfolder.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // test code: failing loudly is the point
 
@@ -168,4 +169,30 @@ fn a_parameter_read_through_scale_is_named_for_the_totals_it_moves() {
         &["methodology national_average", "param return_rate"]
     );
     assert_eq!(because("front_and_middle_office.potential by org_type (acute)"), &["param return_rate"]);
+}
+
+#[test]
+fn a_revision_reads_the_same_from_a_subfolder() {
+    let dir = committed_library();
+    edit(dir.path(), |t| t.replace("trim: 25%, round: down", "trim: 10%, round: down"), "trim 10%");
+    let sub = dir.path().join("data");
+    let out = assay(&sub, &["diff", "HEAD~1", "HEAD"]);
+    let (text, err) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{text}{err}");
+    assert!(
+        text.contains("changed methodology national_average  (HEAD:rules/methodologies/national_average.assay)"),
+        "{text}"
+    );
+    // `REV:./path` is read from the current folder, as git reads it.
+    let rules = dir.path().join("rules");
+    let out = assay(&rules, &["diff", "HEAD~1:./methodologies", "HEAD:./methodologies"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("changed methodology national_average"), "{text}");
+    // A path the revision does not hold is named as the user wrote it, not by a temporary copy.
+    let out = assay(&sub, &["diff", "HEAD~1:./nothing", "HEAD"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("revision-unreadable") && err.contains("`HEAD~1:./nothing`"), "{err}");
+    assert!(!err.contains("assay-diff-"), "{err}");
 }
