@@ -15,8 +15,9 @@ use std::path::PathBuf;
 /// with the changed definitions behind it.
 ///
 /// OLD and NEW are directories or git revisions: `HEAD~1` (meaning `HEAD~1:rules`),
-/// `main:rules`. Revisions are read from git's object store; the working tree and the
-/// index are never touched.
+/// `main:rules`. As in git, a revision's path is from the top of the repository, and
+/// `main:./rules` from the current folder. Revisions are read from git's object store;
+/// the working tree and the index are never touched.
 ///
 /// Exit status: 0 (even with changes, unless `--fail-on-change`), 1 when either side has
 /// errors or, with `--fail-on-change`, anything changed; 2 usage errors.
