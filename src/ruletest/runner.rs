@@ -107,7 +107,7 @@ fn run_case(
     let fail = |report: Vec<String>| Outcome { name: name.clone(), passed: false, report };
     if let Some(c) = &case.classify {
         let mut recorder = Recorder::default();
-        let (report, diags) = super::classify::run(model, c, &mut recorder);
+        let (report, diags) = super::classify::run(model, c, &mut recorder, &|span| place(sources, span));
         let passed = report.is_empty() && diags.is_empty();
         let report = if diags.is_empty() {
             report
@@ -148,12 +148,14 @@ fn run_case(
     };
     let first_data_source = sources.len();
     let written_prefix = written.as_ref().map(|w: &inline::TempData| format!("{}/", crate::load::display(&w.dir)));
+    // Each expectation's place in the test file, found now: the probe holds the sources.
+    let places: Vec<String> = resolved.iter().map(|r| place(sources, r.expectation.span)).collect();
     let probe =
         crate::eval::probe::with_period(tree, &data_dir, case.period.as_deref(), record, sources, |ev, frame| {
             let mut report = Vec::new();
-            for r in &resolved {
+            for (r, at) in resolved.iter().zip(&places) {
                 let e = r.expectation;
-                let shown = format!("{} for `{}`", show_target(&r.target, &r.key), e.entity);
+                let shown = format!("{at}: {} for `{}`", show_target(&r.target, &r.key), e.entity);
                 let Some(row) = frame.keys.iter().position(|k| k.as_ref() == e.entity) else {
                     let some: Vec<&str> = frame.keys.iter().take(8).map(|k| k.as_ref()).collect();
                     report.push(format!("{shown}: no entity `{}` in the data (it has {})", e.entity, some.join(", ")));
@@ -187,9 +189,9 @@ fn run_case(
     if loaded && !totals.is_empty() {
         report.extend(check_totals(tree, &data_dir, case.period.as_deref(), &totals, sources));
     }
-    for (code, _) in &case.diagnostics {
+    for (code, span) in &case.diagnostics {
         if !diagnostics.iter().any(|d| d.code == *code) {
-            report.push(format!("expected a `{code}` diagnostic; the run reported none"));
+            report.push(format!("{}: expected a `{code}` diagnostic; the run reported none", place(sources, *span)));
         }
     }
     let unexpected: Vec<&Diagnostic> =
@@ -201,6 +203,17 @@ fn run_case(
     diagnostics.retain(|d| d.is_error() && !case.diagnostics.iter().any(|(c, _)| *c == d.code));
     let passed = report.is_empty();
     (Outcome { name, passed, report }, diagnostics, probe.recorder)
+}
+
+/// `file:line:column` of a span in the test file, which terminals and editors link to.
+fn place(sources: &[SourceFile], span: Span) -> String {
+    match sources.get(span.file) {
+        Some(f) => {
+            let (line, column) = f.line_col(span.start);
+            format!("{}:{line}:{column}", f.name)
+        }
+        None => "(unknown place)".to_string(),
+    }
 }
 
 /// Why the actual value does not meet the expectation, as the expected side reads; `None`
@@ -353,11 +366,12 @@ fn check_totals(
         let by: &[(String, String)] = e.total.as_deref().unwrap_or(&[]);
         let (meth, fig) = e.figure.split_once('.').unwrap_or(("", e.figure.as_str()));
         let shown_by: Vec<&str> = by.iter().map(|(_, m)| m.as_str()).collect();
+        let at = place(sources, e.span);
         let label = if by.is_empty() {
-            format!("total {}", e.figure)
+            format!("{at}: total {}", e.figure)
         } else {
             let sets: Vec<&str> = by.iter().map(|(s, _)| s.as_str()).collect();
-            format!("total {} by {} ({})", e.figure, sets.join(", "), shown_by.join(", "))
+            format!("{at}: total {} by {} ({})", e.figure, sets.join(", "), shown_by.join(", "))
         };
         let found = results.periods.iter().flat_map(|p| &p.totals).find(|t| {
             let mut a: Vec<&str> = t.by.iter().map(String::as_str).collect();
