@@ -2,7 +2,7 @@
 //! national average's trimming rule lists that change and the organisations whose savings
 //! moved; a change of layout and comments only reports no semantic change; a parameter read
 //! only by a methodology's `scale` is named for the totals it moves; revisions read the same
-//! from a subfolder.
+//! from a subfolder, and their errors name their files as `REV:path`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // test code: failing loudly is the point
 
@@ -194,5 +194,17 @@ fn a_revision_reads_the_same_from_a_subfolder() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("revision-unreadable") && err.contains("`HEAD~1:./nothing`"), "{err}");
+    assert!(!err.contains("assay-diff-"), "{err}");
+}
+
+#[test]
+fn a_revision_s_errors_name_its_files_not_a_temporary_copy() {
+    let dir = committed_library();
+    edit_file(dir.path(), "rules/scripts/phasing.rhai", |t| format!("{t}\nfn broken( {{\n"), "break the script");
+    let out = assay(dir.path(), &["diff", "HEAD~1", "HEAD", "--data", "data"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("script `HEAD:rules/scripts/phasing.rhai` does not compile"), "{err}");
+    assert!(err.contains("[HEAD:rules/scripts/phasing.rhai:"), "{err}");
     assert!(!err.contains("assay-diff-"), "{err}");
 }

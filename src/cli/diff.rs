@@ -66,7 +66,9 @@ pub fn run(args: &DiffArgs) -> u8 {
             s.tree.diagnostics.clone()
         };
         if diagnostics.iter().any(Diagnostic::is_error) {
-            print(&diagnostics, &s.tree.files, args.error_format, colour);
+            let (mut diagnostics, mut sources) = (diagnostics, s.tree.files.clone());
+            s.own(&mut diagnostics, &mut sources);
+            print(&diagnostics, &sources, args.error_format, colour);
             eprintln!("`{}` has errors: nothing was compared", s.label);
             return EXIT_ERRORS;
         }
@@ -86,9 +88,10 @@ pub fn run(args: &DiffArgs) -> u8 {
         progress.step("evaluating both sides");
         let mut results = Vec::new();
         for s in [old, new] {
-            let (r, diags, sources) = figures::evaluate(&s.tree, data);
+            let (r, mut diags, mut sources) = figures::evaluate(&s.tree, data);
             if diags.iter().any(Diagnostic::is_error) || r.is_none() {
                 progress.finish();
+                s.own(&mut diags, &mut sources);
                 print(&diags, &sources, args.error_format, colour);
                 eprintln!("`{}` could not be evaluated over `{}`", s.label, crate::load::display(data));
                 return EXIT_ERRORS;

@@ -5,6 +5,7 @@
 use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::load::{self, RuleTree};
+use crate::source::SourceFile;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -15,12 +16,13 @@ pub struct Side {
     pub tree: RuleTree,
     /// The rules' directory (as read), for `DEFAULT_DATA` and scripts.
     pub dir: PathBuf,
-    temp: Option<PathBuf>,
+    /// For a revision: the throwaway folder and the revision, to name files as `REV:path`.
+    temp: Option<(PathBuf, String)>,
 }
 
 impl Drop for Side {
     fn drop(&mut self) {
-        if let Some(t) = &self.temp {
+        if let Some((t, _)) = &self.temp {
             let _ = std::fs::remove_dir_all(t);
         }
     }
@@ -64,8 +66,37 @@ pub fn read(spec: &str, n: usize) -> Result<Side, Diagnostic> {
     }
     let root = if sub.is_empty() { temp.clone() } else { temp.join(&sub) };
     let mut tree = load::load(std::slice::from_ref(&root));
-    rename(&mut tree, &temp, rev);
-    Ok(Side { label: spec.to_string(), tree, dir: root, temp: Some(temp) })
+    let temp = Some((temp, rev.to_string()));
+    rename(temp.as_ref(), &mut tree.diagnostics, &mut tree.files);
+    Ok(Side { label: spec.to_string(), tree, dir: root, temp })
+}
+
+impl Side {
+    /// Name this side's files as the user knows them in diagnostics and sources made from
+    /// its tree (by checking or evaluating it): a revision's as `REV:path/file`.
+    pub fn own(&self, diagnostics: &mut [Diagnostic], sources: &mut [SourceFile]) {
+        rename(self.temp.as_ref(), diagnostics, sources);
+    }
+}
+
+/// Name the files of a revision as `REV:path/file`, not by their temporary copy, in
+/// sources (the rules, and scripts read later) and in diagnostics' text.
+fn rename(temp: Option<&(PathBuf, String)>, diagnostics: &mut [Diagnostic], sources: &mut [SourceFile]) {
+    let Some((temp, rev)) = temp else { return };
+    let prefix = load::display(temp);
+    let swap =
+        |text: &str| text.replace(&format!("{prefix}/"), &format!("{rev}:")).replace(&prefix, &format!("{rev}:"));
+    for f in sources.iter_mut().filter(|f| f.name.starts_with(&prefix)) {
+        let relative = f.name.strip_prefix(&prefix).unwrap_or(&f.name).trim_start_matches('/');
+        f.name = format!("{rev}:{relative}");
+    }
+    for d in diagnostics {
+        d.message = swap(&d.message);
+        d.help = d.help.as_deref().map(swap);
+        for l in &mut d.labels {
+            l.text = swap(&l.text);
+        }
+    }
 }
 
 /// The path inside the revision's tree that `written` names, as git reads `REV:path`: from
@@ -97,21 +128,6 @@ fn copy_out(top: &Path, rev: &str, names: &[&str], temp: &Path) -> Result<(), St
         written.map_err(|e| format!("cannot write a temporary copy: {e}"))?;
     }
     Ok(())
-}
-
-/// Show files as `REV:path/file`, not by their temporary copy, in names and in messages.
-fn rename(tree: &mut RuleTree, temp: &Path, rev: &str) {
-    let prefix = load::display(temp);
-    let swap =
-        |text: &str| text.replace(&format!("{prefix}/"), &format!("{rev}:")).replace(&prefix, &format!("{rev}:"));
-    for f in &mut tree.files {
-        let relative = f.name.strip_prefix(&prefix).unwrap_or(&f.name).trim_start_matches('/');
-        f.name = format!("{rev}:{relative}");
-    }
-    for d in &mut tree.diagnostics {
-        d.message = swap(&d.message);
-        d.help = d.help.as_deref().map(swap);
-    }
 }
 
 fn unreadable(spec: &str, why: &str) -> Diagnostic {
