@@ -1,6 +1,8 @@
 //! `assay diff` between committed states of a throwaway git repository: a change to the
 //! national average's trimming rule lists that change and the organisations whose savings
-//! moved; a change of layout and comments only reports no semantic change.
+//! moved; a change of layout and comments only reports no semantic change; a parameter read
+//! only by a methodology's `scale` is named for the totals it moves; revisions read the same
+//! from a subfolder, and their errors name their files as `REV:path`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // test code: failing loudly is the point
 
@@ -57,7 +59,11 @@ fn committed_library() -> tempfile::TempDir {
 const METHODOLOGY: &str = "rules/methodologies/national_average.assay";
 
 fn edit(dir: &Path, change: impl Fn(&str) -> String, message: &str) {
-    let path = dir.join(METHODOLOGY);
+    edit_file(dir, METHODOLOGY, change, message);
+}
+
+fn edit_file(dir: &Path, file: &str, change: impl Fn(&str) -> String, message: &str) {
+    let path = dir.join(file);
     let text = std::fs::read_to_string(&path).unwrap();
     let changed = change(&text);
     assert_ne!(changed, text, "the edit changed nothing");
@@ -124,4 +130,81 @@ fn an_unknown_revision_is_a_diagnostic() {
     let out = assay(dir.path(), &["diff", "HEAD~5", "HEAD"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("revision-unreadable"));
+}
+
+const RETURN_RATES: &str = "rules/params/return_rates.assay";
+
+/// The totals of a `diff --data --format json`, as (label, because of).
+fn moved_totals(dir: &Path, old: &str) -> Vec<(String, Vec<String>)> {
+    let out = assay(dir, &["diff", old, "HEAD", "--data", "data", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    doc["totals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            let because = t["because"].as_array().unwrap().iter().map(|b| b.as_str().unwrap().to_string()).collect();
+            (t["total"].as_str().unwrap().to_string(), because)
+        })
+        .collect()
+}
+
+#[test]
+fn a_parameter_read_through_scale_is_named_for_the_totals_it_moves() {
+    let dir = committed_library();
+    edit_file(dir.path(), RETURN_RATES, |t| t.replace("  acute = 87%", "  acute = 80%"), "acute returns");
+    let totals = moved_totals(dir.path(), "HEAD~1");
+    assert!(totals.len() > 10, "{totals:?}");
+    for (total, because) in &totals {
+        assert_eq!(because, &["param return_rate"], "{total}");
+    }
+    // With a second change, each total names every change it depends on.
+    edit(dir.path(), |t| t.replace("trim: 25%, round: down", "trim: 10%, round: down"), "trim 10%");
+    let totals = moved_totals(dir.path(), "HEAD~2");
+    let because =
+        |label: &str| &totals.iter().find(|(t, _)| t == label).unwrap_or_else(|| panic!("{label}: {totals:?}")).1;
+    assert_eq!(
+        because("national_average.saving by org_type (acute)"),
+        &["methodology national_average", "param return_rate"]
+    );
+    assert_eq!(because("front_and_middle_office.potential by org_type (acute)"), &["param return_rate"]);
+}
+
+#[test]
+fn a_revision_reads_the_same_from_a_subfolder() {
+    let dir = committed_library();
+    edit(dir.path(), |t| t.replace("trim: 25%, round: down", "trim: 10%, round: down"), "trim 10%");
+    let sub = dir.path().join("data");
+    let out = assay(&sub, &["diff", "HEAD~1", "HEAD"]);
+    let (text, err) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{text}{err}");
+    assert!(
+        text.contains("changed methodology national_average  (HEAD:rules/methodologies/national_average.assay)"),
+        "{text}"
+    );
+    // `REV:./path` is read from the current folder, as git reads it.
+    let rules = dir.path().join("rules");
+    let out = assay(&rules, &["diff", "HEAD~1:./methodologies", "HEAD:./methodologies"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("changed methodology national_average"), "{text}");
+    // A path the revision does not hold is named as the user wrote it, not by a temporary copy.
+    let out = assay(&sub, &["diff", "HEAD~1:./nothing", "HEAD"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("revision-unreadable") && err.contains("`HEAD~1:./nothing`"), "{err}");
+    assert!(!err.contains("assay-diff-"), "{err}");
+}
+
+#[test]
+fn a_revision_s_errors_name_its_files_not_a_temporary_copy() {
+    let dir = committed_library();
+    edit_file(dir.path(), "rules/scripts/phasing.rhai", |t| format!("{t}\nfn broken( {{\n"), "break the script");
+    let out = assay(dir.path(), &["diff", "HEAD~1", "HEAD", "--data", "data"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("script `HEAD:rules/scripts/phasing.rhai` does not compile"), "{err}");
+    assert!(err.contains("[HEAD:rules/scripts/phasing.rhai:"), "{err}");
+    assert!(!err.contains("assay-diff-"), "{err}");
 }

@@ -89,6 +89,38 @@ fn a_wrong_expectation_fails_with_expected_actual_and_derivation() {
 }
 
 #[test]
+fn a_failing_expectation_names_its_place_in_the_test_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("r.assay"),
+        "unit GBP \"pound\" symbol \"£\"\n\
+         dataset d \"D\" { file \"d.csv\" entity org key \"Code\" field turnover : GBP from \"Turnover\" field cost : GBP from \"Cost\" }\n\
+         kpi share : percent = cost / turnover\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("r.test.yaml"),
+        "entities: [{org: A, turnover: 400, cost: 100}]\n\
+         cases:\n\
+         \x20 - name: a quarter\n\
+         \x20   expect:\n\
+         \x20     - {figure: share, entity: A, value: 25}\n\
+         \x20     - {figure: share, entity: A, value: 20}\n\
+         \x20     - {figure: share, entity: B, value: 25}\n\
+         \x20   diagnostics: [unit-mismatch]\n",
+    )
+    .unwrap();
+    let out = assay(dir.path(), &["test", "--rules", "r.assay"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    // Each failing expectation, and only those, starts with file:line:column of its place.
+    assert!(text.contains("r.test.yaml:6:9: share for `A`:"), "{text}");
+    assert!(text.contains("r.test.yaml:7:9: share for `B`: no entity `B`"), "{text}");
+    assert!(text.contains("r.test.yaml:8:19: expected a `unit-mismatch` diagnostic"), "{text}");
+    assert!(!text.contains("r.test.yaml:5:"), "{text}");
+}
+
+#[test]
 fn usage_mistakes_exit_2() {
     assert_eq!(assay(repo(), &["test", "--threshold", "150"]).status.code(), Some(2));
     assert_eq!(assay(repo(), &["test", "no/such/tests"]).status.code(), Some(2));

@@ -155,78 +155,158 @@ pub struct ChunkOut {
 /// For one text input column: each distinct value seen, and the rows its cell matches.
 type Memo = FastMap<Box<[u8]>, Result<Rows, Problem>>;
 
+/// Split, classify and add up every record of a chunk.
 pub fn process(chunk: &RawChunk, layout: &Layout, matcher: &Matcher, spec: &DatasetSpec) -> ChunkOut {
     let bytes = chunk.bytes.as_slice();
-    let n_sums = layout.sums.len();
+    let reader = Reader::new(layout, matcher, spec);
+    let mut scratch = Scratch::new(layout, matcher);
     let mut out = ChunkOut::default();
-    let mut memos: Vec<Memo> = (0..matcher.inputs.len()).map(|_| FastMap::default()).collect();
-    let mut rows: Rows = vec![0; matcher.words()];
-    let mut ids: FastMap<Box<[u8]>, usize> = FastMap::default();
-    let mut fields: Vec<FieldRange> = Vec::with_capacity(layout.headers.len() + 1);
-    let mut ep_buf: Vec<u8> = Vec::new();
-    let mut last_ep: (Vec<u8>, usize) = (Vec::new(), usize::MAX);
-    let mut numbers: Vec<Value> = Vec::new();
-    let mut sums: Vec<Decimal> = vec![Decimal::ZERO; n_sums];
-    let mut matched: Vec<u32> = Vec::new();
-    let mut groups_hit: Vec<usize> = Vec::new();
-    let numeric_inputs: Vec<usize> =
-        matcher.inputs.iter().zip(&layout.inputs).filter(|(i, _)| i.numeric).map(|(_, c)| *c).collect();
-    // (input position, dataset field, data column) of each text input.
-    let text_inputs: Vec<(usize, usize, usize)> = matcher
-        .inputs
-        .iter()
-        .zip(&layout.inputs)
-        .enumerate()
-        .filter(|(_, (i, _))| !i.numeric)
-        .map(|(n, (i, c))| (n, i.field, *c))
-        .collect();
     let mut pos = 0;
     let mut line = chunk.first_line;
     while pos < bytes.len() {
         let start = pos;
-        pos = split_record(bytes, pos, layout.delimiter, &mut fields);
-        let record = bytes.get(start..pos).unwrap_or_default();
-        let record_line = line;
-        line += record.iter().filter(|b| **b == b'\n').count();
-        if fields.len() == 1 && record.iter().all(u8::is_ascii_whitespace) {
+        pos = split_record(bytes, pos, layout.delimiter, &mut scratch.fields);
+        let text = bytes.get(start..pos).unwrap_or_default();
+        let record = Record { bytes, start, text, line };
+        line += text.iter().filter(|b| **b == b'\n').count();
+        if scratch.fields.len() == 1 && text.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
         out.read += 1;
-        let bad = |out: &mut ChunkOut, column: Option<usize>, problem: Problem| {
-            out.bad_rows += 1;
-            if out.bad.len() < MAX_KEPT {
-                let cell = column.and_then(|c| fields.get(c).map(|f| (c, f.start - start, f.end - start)));
-                out.bad.push(BadRow { line: record_line, text: shown(record), cell, problem });
-            }
-        };
-        if fields.len() != layout.headers.len() {
-            bad(&mut out, None, Problem::RowShape { fields: fields.len() });
-            continue;
+        reader.record(&record, &mut scratch, &mut out);
+    }
+    out
+}
+
+/// One record: the chunk's bytes (which its fields index), where it starts, its text and
+/// its first line.
+struct Record<'b> {
+    bytes: &'b [u8],
+    start: usize,
+    text: &'b [u8],
+    line: usize,
+}
+
+/// Buffers and memos reused from record to record, so that a record allocates nothing
+/// unless it brings a new value, entity or period.
+struct Scratch {
+    fields: Vec<FieldRange>,
+    memos: Vec<Memo>,
+    /// The rows the current record's text inputs match, as bits.
+    rows: Rows,
+    /// Each (entity, period) seen: its index in `ChunkOut::entities`.
+    ids: FastMap<Box<[u8]>, usize>,
+    /// The current record's entity and period: key, 0x1f, period.
+    ep_buf: Vec<u8>,
+    /// The previous record's, and its index (`usize::MAX` before the first).
+    last_ep: (Vec<u8>, usize),
+    /// The numeric inputs' values and the summed fields' values of the current record.
+    numbers: Vec<Value>,
+    sums: Vec<Decimal>,
+    /// The rows that matched, and the output groups they fall in.
+    matched: Vec<u32>,
+    groups_hit: Vec<usize>,
+}
+
+impl Scratch {
+    fn new(layout: &Layout, matcher: &Matcher) -> Scratch {
+        Scratch {
+            fields: Vec::with_capacity(layout.headers.len() + 1),
+            memos: (0..matcher.inputs.len()).map(|_| FastMap::default()).collect(),
+            rows: vec![0; matcher.words()],
+            ids: FastMap::default(),
+            ep_buf: Vec::new(),
+            last_ep: (Vec::new(), usize::MAX),
+            numbers: Vec::new(),
+            sums: vec![Decimal::ZERO; layout.sums.len()],
+            matched: Vec::new(),
+            groups_hit: Vec::new(),
         }
-        if excluded(bytes, &fields, layout, spec) {
+    }
+}
+
+/// What a chunk's records are read with: the layout, the table, and which inputs are
+/// numbers and which text.
+struct Reader<'a> {
+    layout: &'a Layout,
+    matcher: &'a Matcher,
+    spec: &'a DatasetSpec,
+    /// The data column of each numeric input.
+    numeric_inputs: Vec<usize>,
+    /// (input position, dataset field, data column) of each text input.
+    text_inputs: Vec<(usize, usize, usize)>,
+}
+
+impl<'a> Reader<'a> {
+    fn new(layout: &'a Layout, matcher: &'a Matcher, spec: &'a DatasetSpec) -> Reader<'a> {
+        let numeric_inputs =
+            matcher.inputs.iter().zip(&layout.inputs).filter(|(i, _)| i.numeric).map(|(_, c)| *c).collect();
+        let text_inputs = matcher
+            .inputs
+            .iter()
+            .zip(&layout.inputs)
+            .enumerate()
+            .filter(|(_, (i, _))| !i.numeric)
+            .map(|(n, (i, c))| (n, i.field, *c))
+            .collect();
+        Reader { layout, matcher, spec, numeric_inputs, text_inputs }
+    }
+
+    /// One record of the right shape or not: checked, classified and added up, or counted
+    /// as bad, excluded or ambiguous.
+    fn record(&self, record: &Record<'_>, s: &mut Scratch, out: &mut ChunkOut) {
+        if s.fields.len() != self.layout.headers.len() {
+            let fields = s.fields.len();
+            return bad(out, record, &s.fields, None, Problem::RowShape { fields });
+        }
+        if excluded(record.bytes, &s.fields, self.layout, self.spec) {
             out.excluded += 1;
-            continue;
+            return;
         }
-        let text_of = |col: usize| cell_text(bytes, &fields, col);
-        // Entity and period: the same as the previous record's, most of the time.
-        let key = text_of(layout.key);
+        let Some(key_len) = self.entity_period(record.bytes, s) else {
+            return bad(out, record, &s.fields, Some(self.layout.key), Problem::MissingKey);
+        };
+        if let Some((col, p)) = self.numbers(record.bytes, s).or_else(|| self.text_rows(record.bytes, s)) {
+            return bad(out, record, &s.fields, Some(col), p);
+        }
+        self.match_rows(s);
+        if let (HitPolicy::Unique, [a, b, ..]) = (self.matcher.hit, s.matched.as_slice()) {
+            out.ambiguous += 1;
+            if out.ambiguities.len() < MAX_KEPT {
+                out.ambiguities.push(Ambiguity { line: record.line, text: shown(record.text), rows: (*a, *b) });
+            }
+            return;
+        }
+        let id = entity_id(s, key_len, self.matcher.groups.len(), out);
+        self.add(record, s, key_len, id, out);
+    }
+
+    /// The record's entity and period into `s.ep_buf`; the key's length, or `None` when
+    /// the key is blank.
+    fn entity_period(&self, bytes: &[u8], s: &mut Scratch) -> Option<usize> {
+        let key = cell_text(bytes, &s.fields, self.layout.key);
         if key.is_empty() {
-            bad(&mut out, Some(layout.key), Problem::MissingKey);
-            continue;
+            return None;
         }
-        ep_buf.clear();
-        ep_buf.extend_from_slice(&key);
-        ep_buf.push(0x1f);
-        match layout.period {
-            Some(p) => ep_buf.extend_from_slice(&text_of(p)),
-            None => ep_buf.extend_from_slice(layout.fixed_period.as_bytes()),
+        s.ep_buf.clear();
+        s.ep_buf.extend_from_slice(&key);
+        s.ep_buf.push(0x1f);
+        match self.layout.period {
+            Some(p) => s.ep_buf.extend_from_slice(&cell_text(bytes, &s.fields, p)),
+            None => s.ep_buf.extend_from_slice(self.layout.fixed_period.as_bytes()),
         }
-        // Numbers: the summed fields and the numeric inputs.
+        Some(key.len())
+    }
+
+    /// The summed fields and the numeric inputs into `s.sums` and `s.numbers`; the first
+    /// cell that is not a usable number, if any.
+    fn numbers(&self, bytes: &[u8], s: &mut Scratch) -> Option<(usize, Problem)> {
+        let Scratch { fields, sums, numbers, .. } = s;
         let mut problem = None;
-        for (slot, (col, required)) in sums.iter_mut().zip(&layout.sums) {
+        for (slot, (col, required)) in sums.iter_mut().zip(&self.layout.sums) {
             *slot = Decimal::ZERO;
             let Some(col) = col else { continue };
-            match number(&text_of(*col), layout) {
+            match number(&cell_text(bytes, fields, *col), self.layout) {
                 Ok(Some(d)) => *slot = d,
                 Ok(None) if !required => {}
                 Ok(None) => problem = problem.or(Some((*col, Problem::Blank))),
@@ -234,8 +314,8 @@ pub fn process(chunk: &RawChunk, layout: &Layout, matcher: &Matcher, spec: &Data
             }
         }
         numbers.clear();
-        for col in &numeric_inputs {
-            match number(&text_of(*col), layout) {
+        for col in &self.numeric_inputs {
+            match number(&cell_text(bytes, fields, *col), self.layout) {
                 Ok(Some(d)) => numbers.push(Value::Number(d)),
                 Ok(None) => numbers.push(Value::Missing),
                 Err(p) => {
@@ -244,38 +324,40 @@ pub fn process(chunk: &RawChunk, layout: &Layout, matcher: &Matcher, spec: &Data
                 }
             }
         }
-        if let Some((col, p)) = problem {
-            bad(&mut out, Some(col), p);
-            continue;
-        }
-        // Text inputs: each column's distinct values are matched once; a record's rows are
-        // the rows all its columns match.
+        problem
+    }
+
+    /// Text inputs: each column's distinct values are matched once; a record's rows (into
+    /// `s.rows`) are the rows all its columns match. The first cell that cannot be an
+    /// input, if any.
+    fn text_rows(&self, bytes: &[u8], s: &mut Scratch) -> Option<(usize, Problem)> {
+        let Scratch { fields, memos, rows, .. } = s;
         rows.iter_mut().for_each(|w| *w = u64::MAX);
-        let mut failed = None;
-        for &(n, field, col) in &text_inputs {
-            let text = text_of(col);
+        for &(n, field, col) in &self.text_inputs {
+            let text = cell_text(bytes, fields, col);
             let Some(memo) = memos.get_mut(n) else { continue };
             let found = match memo.get(text.as_ref()) {
                 Some(found) => found,
                 None => {
-                    let result = text_value(&text, field, layout, spec).map(|v| matcher.column_rows(n, &v));
+                    let result =
+                        text_value(&text, field, self.layout, self.spec).map(|v| self.matcher.column_rows(n, &v));
                     memo.entry(text.to_vec().into_boxed_slice()).or_insert(result)
                 }
             };
             match found {
                 Ok(r) => rows.iter_mut().zip(r).for_each(|(a, b)| *a &= *b),
-                Err(p) => {
-                    failed = Some((col, p.clone()));
-                    break;
-                }
+                Err(p) => return Some((col, p.clone())),
             }
         }
-        if let Some((col, p)) = failed {
-            bad(&mut out, Some(col), p);
-            continue;
-        }
-        matched.clear();
-        'rows: for (w, word) in rows.iter().enumerate() {
+        None
+    }
+
+    /// The rows (into `s.matched`) whose text cells match and whose numeric cells hold,
+    /// in table order; only the first under `hit first`.
+    fn match_rows(&self, s: &mut Scratch) {
+        let matcher = self.matcher;
+        s.matched.clear();
+        'rows: for (w, word) in s.rows.iter().enumerate() {
             let mut bits = *word;
             while bits != 0 {
                 let r = (w * 64) as u32 + bits.trailing_zeros();
@@ -283,74 +365,90 @@ pub fn process(chunk: &RawChunk, layout: &Layout, matcher: &Matcher, spec: &Data
                 if (r as usize) >= matcher.row_count() {
                     break 'rows;
                 }
-                if !matcher.has_numeric_inputs() || matcher.numbers_match(r, &numbers) {
-                    matched.push(r);
+                if !matcher.has_numeric_inputs() || matcher.numbers_match(r, &s.numbers) {
+                    s.matched.push(r);
                     if matcher.hit == HitPolicy::First {
                         break 'rows;
                     }
                 }
             }
         }
-        if let (HitPolicy::Unique, [a, b, ..]) = (matcher.hit, matched.as_slice()) {
-            out.ambiguous += 1;
-            if out.ambiguities.len() < MAX_KEPT {
-                out.ambiguities.push(Ambiguity { line: record_line, text: shown(record), rows: (*a, *b) });
-            }
-            continue;
-        }
-        let id = if last_ep.1 != usize::MAX && last_ep.0 == ep_buf {
-            last_ep.1
-        } else {
-            let id = match ids.get(ep_buf.as_slice()) {
-                Some(id) => *id,
-                None => {
-                    let id = out.entities.len();
-                    let (k, p) = ep_buf.split_at(key.len());
-                    let name = String::from_utf8_lossy(k).into_owned();
-                    let period = String::from_utf8_lossy(p.get(1..).unwrap_or_default()).into_owned();
-                    out.entities.push(((name, period), EntityPeriod::new(matcher.groups.len(), n_sums)));
-                    ids.insert(ep_buf.clone().into_boxed_slice(), id);
-                    id
-                }
-            };
-            last_ep = (ep_buf.clone(), id);
-            id
-        };
-        let Some((_, acc)) = out.entities.get_mut(id) else { continue };
+    }
+
+    /// Add the record to its entity and period: to the groups of the rows it matched, or
+    /// to the unclassified (keeping a few as examples).
+    fn add(&self, record: &Record<'_>, s: &mut Scratch, key_len: usize, id: usize, out: &mut ChunkOut) {
+        let Some((_, acc)) = out.entities.get_mut(id) else { return };
         let mut ok = true;
-        if matched.is_empty() {
-            ok &= acc.unclassified.add(1, &sums);
+        if s.matched.is_empty() {
+            ok &= acc.unclassified.add(1, &s.sums);
             if out.examples.len() < MAX_EXAMPLES {
-                let (k, p) = ep_buf.split_at(key.len());
-                out.examples.push(Example {
-                    line: record_line,
-                    entity: String::from_utf8_lossy(k).into_owned(),
-                    period: String::from_utf8_lossy(p.get(1..).unwrap_or_default()).into_owned(),
-                    inputs: matcher
-                        .inputs
-                        .iter()
-                        .zip(&layout.inputs)
-                        .map(|(_, c)| String::from_utf8_lossy(&text_of(*c)).into_owned())
-                        .collect(),
-                    sums: sums.iter().map(Decimal::to_string).collect(),
-                });
+                out.examples.push(self.example(record, s, key_len));
             }
         } else {
-            ok &= acc.classified.add(1, &sums);
-            groups_hit.clear();
-            for r in &matched {
-                let g = matcher.group_of(*r);
-                if !groups_hit.contains(&g) {
-                    groups_hit.push(g);
+            ok &= acc.classified.add(1, &s.sums);
+            s.groups_hit.clear();
+            for r in &s.matched {
+                let g = self.matcher.group_of(*r);
+                if !s.groups_hit.contains(&g) {
+                    s.groups_hit.push(g);
                     if let Some(a) = acc.groups.get_mut(g) {
-                        ok &= a.add(1, &sums);
+                        ok &= a.add(1, &s.sums);
                     }
                 }
             }
         }
         out.overflow |= !ok;
     }
-    out
+
+    /// An unclassified record as an example: where it is, its entity, period, inputs and sums.
+    fn example(&self, record: &Record<'_>, s: &Scratch, key_len: usize) -> Example {
+        let (k, p) = s.ep_buf.split_at(key_len);
+        Example {
+            line: record.line,
+            entity: String::from_utf8_lossy(k).into_owned(),
+            period: String::from_utf8_lossy(p.get(1..).unwrap_or_default()).into_owned(),
+            inputs: self
+                .matcher
+                .inputs
+                .iter()
+                .zip(&self.layout.inputs)
+                .map(|(_, c)| String::from_utf8_lossy(&cell_text(record.bytes, &s.fields, *c)).into_owned())
+                .collect(),
+            sums: s.sums.iter().map(Decimal::to_string).collect(),
+        }
+    }
+}
+
+/// Count a bad record, keeping the first few in full with the cell at fault.
+fn bad(out: &mut ChunkOut, record: &Record<'_>, fields: &[FieldRange], column: Option<usize>, problem: Problem) {
+    out.bad_rows += 1;
+    if out.bad.len() < MAX_KEPT {
+        let cell = column.and_then(|c| fields.get(c).map(|f| (c, f.start - record.start, f.end - record.start)));
+        out.bad.push(BadRow { line: record.line, text: shown(record.text), cell, problem });
+    }
+}
+
+/// The index in `out.entities` of the record's entity and period (in `s.ep_buf`), added
+/// when new: the same as the previous record's, most of the time.
+fn entity_id(s: &mut Scratch, key_len: usize, groups: usize, out: &mut ChunkOut) -> usize {
+    if s.last_ep.1 != usize::MAX && s.last_ep.0 == s.ep_buf {
+        return s.last_ep.1;
+    }
+    let id = match s.ids.get(s.ep_buf.as_slice()) {
+        Some(id) => *id,
+        None => {
+            let id = out.entities.len();
+            let (k, p) = s.ep_buf.split_at(key_len);
+            let name = String::from_utf8_lossy(k).into_owned();
+            let period = String::from_utf8_lossy(p.get(1..).unwrap_or_default()).into_owned();
+            out.entities.push(((name, period), EntityPeriod::new(groups, s.sums.len())));
+            s.ids.insert(s.ep_buf.clone().into_boxed_slice(), id);
+            id
+        }
+    };
+    s.last_ep = (s.ep_buf.clone(), id);
+    id
 }
 
 /// A cell's text, trimmed, with `""` unescaped (which alone needs a copy).

@@ -90,134 +90,23 @@ pub fn run(
 ) -> (Option<Outcome>, Vec<Diagnostic>) {
     let mut scratch = Vec::new();
     let syms = Symbols::build(&tree.asts, &mut scratch);
-    let (def, dataset) = match find_table(&syms, &request.table) {
-        Ok(found) => found,
+    let setup = match Setup::new(tree, request, &syms) {
+        Ok(s) => s,
         Err(d) => return (None, vec![*d]),
     };
-    let Some(ds_name) = tree
-        .asts
-        .iter()
-        .flat_map(|f| &f.definitions)
-        .find(|d| d.node.name.node == def.dataset.node && matches!(d.node.kind, DefKind::Dataset(_)))
-        .map(|d| d.node.name.clone())
-    else {
-        return (None, vec![Diagnostic::new(Code::InternalError, "the table's dataset vanished after checking")]);
-    };
-    let spec = DatasetSpec::build(&ds_name, dataset, &syms);
-    let matcher = matcher::Matcher::compile(&request.table, def, &spec, &syms);
-    let files = match data_files(&spec, &request.data) {
-        Ok(f) => f,
-        Err(d) => return (None, vec![*d]),
-    };
-    let sum_fields: Vec<usize> = spec
-        .fields
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| matches!(f.kind, FieldKind::Number) && f.key.index.is_empty())
-        .map(|(i, _)| i)
-        .collect();
-    let mut state = State::new(&matcher, sum_fields.len());
+    let mut state = State::new(&setup.matcher, setup.sum_fields.len());
     let mut diags = Vec::new();
     let mut data_stamps = Vec::new();
-    let total: u64 = files.iter().filter_map(|(p, _)| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
-    let mut done_bytes = 0u64;
-    for (path, period) in &files {
-        let display = crate::load::display(path);
-        let extension = path.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
-        if !matches!(extension.as_str(), "csv" | "txt" | "tsv") {
-            diags.push(
-                Diagnostic::new(Code::DataUnreadable, format!("`{display}`: `assay classify` streams delimited text"))
-                    .primary(spec.span, format!("dataset `{}`", spec.name))
-                    .help("export the records as CSV (a spreadsheet's Save As, CSV UTF-8); `eval` reads spreadsheets and YAML, but holds them in memory"),
-            );
-            continue;
-        }
-        let file = match std::fs::File::open(path) {
-            Ok(f) => f,
-            Err(err) => {
-                diags.push(
-                    Diagnostic::new(Code::DataUnreadable, format!("cannot read `{display}`: {err}"))
-                        .primary(spec.span, format!("dataset `{}`", spec.name))
-                        .help("check that the file exists and is readable"),
-                );
-                continue;
-            }
-        };
-        let mut reader = ChunkReader::new(file, chunk_bytes(request.chunk_bytes));
-        let mut shown = problems::Shown::new(display.clone(), path.clone());
-        let first = match reader.next_chunk() {
-            Ok(c) => c,
-            Err(e) => {
-                diags.push(problems::read_error(&e, &shown, &spec));
-                continue;
-            }
-        };
-        let Some(mut first) = first else {
-            diags.push(problems::empty(&display, &spec));
-            continue;
-        };
-        let layout = match layout::read_header(&mut first, &spec, &matcher, &sum_fields, period, &mut shown, sources) {
-            Ok(layout) => layout,
-            Err(d) => {
-                diags.extend(d);
-                continue;
-            }
-        };
-        let read_before = state.counts.read;
-        let batch_len = batch_len();
-        let mut batch = vec![first];
-        let mut read_error = None;
-        loop {
-            fill_batch(&mut reader, &mut batch, batch_len, &mut read_error);
-            if batch.is_empty() {
-                break;
-            }
-            let bytes: u64 = batch.iter().map(|c| c.bytes.len() as u64).sum();
-            let mut next = Vec::new();
-            let mut next_error = None;
-            let outs: Vec<ChunkOut> = if read_error.is_some() {
-                batch.par_iter().map(|c| chunk::process(c, &layout, &matcher, &spec)).collect()
-            } else {
-                let (outs, ()) = rayon::join(
-                    || batch.par_iter().map(|c| chunk::process(c, &layout, &matcher, &spec)).collect(),
-                    || fill_batch(&mut reader, &mut next, batch_len, &mut next_error),
-                );
-                outs
-            };
-            for out in outs {
-                state.merge(out);
-            }
-            done_bytes += bytes;
-            progress.update(done_bytes, total, state.counts.read);
-            if read_error.is_some() {
-                break;
-            }
-            read_error = next_error;
-            for done in std::mem::replace(&mut batch, next) {
-                reader.recycle(done.bytes);
-            }
-            if batch.is_empty() && read_error.is_none() {
-                break;
-            }
-        }
-        if let Some(e) = read_error {
-            diags.push(problems::read_error(&e, &shown, &spec));
-            continue;
-        }
-        if state.counts.read == read_before {
-            diags.push(
-                Diagnostic::new(Code::DataEmpty, format!("`{display}` has a header but no records"))
-                    .primary(spec.span, format!("dataset `{}`", spec.name))
-                    .help("check that the export finished; there is nothing to classify"),
-            );
-        }
-        diags.extend(state.file_diagnostics(&layout, &matcher, &spec, &mut shown, sources));
-        data_stamps.push(FileStamp { path: display, sha256: reader.sha256() });
+    let total: u64 = setup.files.iter().filter_map(|(p, _)| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
+    let mut bytes = Bytes { done: 0, total, progress };
+    for (path, period) in &setup.files {
+        let stamp = classify_file(&setup, path, period, &mut state, &mut bytes, sources, &mut diags);
+        data_stamps.extend(stamp);
     }
     if state.overflow {
         diags.push(
             Diagnostic::new(Code::NumberOutOfRange, "a sum is beyond the 28 significant digits of exact decimals")
-                .primary(spec.span, format!("dataset `{}`", spec.name))
+                .primary(setup.spec.span, format!("dataset `{}`", setup.spec.name))
                 .help("check the amounts for a misplaced decimal point or a wrong unit"),
         );
     }
@@ -225,6 +114,180 @@ pub fn run(
         return (None, diags);
     }
     let stamp = Stamp::new(crate::data::stamp::rule_stamps(&tree.files), data_stamps);
+    (Some(outcome(request, &setup, state, stamp)), diags)
+}
+
+/// What every file of a run is read with: the table's dataset, its fields as read, the
+/// compiled table, the files and the fields summed.
+struct Setup<'a> {
+    dataset: &'a crate::ast::DatasetDef,
+    spec: DatasetSpec,
+    matcher: matcher::Matcher,
+    files: Vec<(PathBuf, Option<String>)>,
+    /// The dataset's plain number fields (by index), which every output group adds up.
+    sum_fields: Vec<usize>,
+    /// The size of the chunks read.
+    chunk_bytes: usize,
+}
+
+impl<'a> Setup<'a> {
+    fn new(tree: &RuleTree, request: &Request, syms: &Symbols<'a>) -> Result<Setup<'a>, Box<Diagnostic>> {
+        let (def, dataset) = find_table(syms, &request.table)?;
+        let Some(ds_name) = tree
+            .asts
+            .iter()
+            .flat_map(|f| &f.definitions)
+            .find(|d| d.node.name.node == def.dataset.node && matches!(d.node.kind, DefKind::Dataset(_)))
+            .map(|d| d.node.name.clone())
+        else {
+            return Err(Box::new(Diagnostic::new(Code::InternalError, "the table's dataset vanished after checking")));
+        };
+        let spec = DatasetSpec::build(&ds_name, dataset, syms);
+        let matcher = matcher::Matcher::compile(&request.table, def, &spec, syms);
+        let files = data_files(&spec, &request.data)?;
+        let sum_fields = spec
+            .fields
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| matches!(f.kind, FieldKind::Number) && f.key.index.is_empty())
+            .map(|(i, _)| i)
+            .collect();
+        Ok(Setup { dataset, spec, matcher, files, sum_fields, chunk_bytes: chunk_bytes(request.chunk_bytes) })
+    }
+}
+
+/// Bytes classified so far of all the files, reported as they go.
+struct Bytes<'p> {
+    done: u64,
+    total: u64,
+    progress: &'p dyn Progress,
+}
+
+/// Classify one file into `state`; its problems go to `diags`. The file's stamp, unless it
+/// could not be read through.
+fn classify_file(
+    setup: &Setup<'_>,
+    path: &Path,
+    period: &Option<String>,
+    state: &mut State,
+    bytes: &mut Bytes<'_>,
+    sources: &mut Vec<SourceFile>,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<FileStamp> {
+    let spec = &setup.spec;
+    let display = crate::load::display(path);
+    let mut shown = problems::Shown::new(display.clone(), path.to_path_buf());
+    let (mut reader, first, layout) = match open(setup, path, period, &mut shown, sources) {
+        Ok(opened) => opened,
+        Err(d) => {
+            diags.extend(d);
+            return None;
+        }
+    };
+    let read_before = state.counts.read;
+    if let Some(e) = stream(setup, &layout, &mut reader, first, state, bytes) {
+        diags.push(problems::read_error(&e, &shown, spec));
+        return None;
+    }
+    if state.counts.read == read_before {
+        diags.push(
+            Diagnostic::new(Code::DataEmpty, format!("`{display}` has a header but no records"))
+                .primary(spec.span, format!("dataset `{}`", spec.name))
+                .help("check that the export finished; there is nothing to classify"),
+        );
+    }
+    diags.extend(state.file_diagnostics(&layout, &setup.matcher, spec, &mut shown, sources));
+    Some(FileStamp { path: display, sha256: reader.sha256() })
+}
+
+/// Open a file of records: its first chunk and where the run's cells are in it, from its
+/// header; or why it cannot be classified.
+fn open(
+    setup: &Setup<'_>,
+    path: &Path,
+    period: &Option<String>,
+    shown: &mut problems::Shown,
+    sources: &mut Vec<SourceFile>,
+) -> Result<(ChunkReader<std::fs::File>, RawChunk, chunk::Layout), Vec<Diagnostic>> {
+    let spec = &setup.spec;
+    let display = crate::load::display(path);
+    let extension = path.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
+    if !matches!(extension.as_str(), "csv" | "txt" | "tsv") {
+        return Err(vec![Diagnostic::new(
+            Code::DataUnreadable,
+            format!("`{display}`: `assay classify` streams delimited text"),
+        )
+        .primary(spec.span, format!("dataset `{}`", spec.name))
+        .help("export the records as CSV (a spreadsheet's Save As, CSV UTF-8); `eval` reads spreadsheets and YAML, but holds them in memory")]);
+    }
+    let file = std::fs::File::open(path).map_err(|err| {
+        vec![Diagnostic::new(Code::DataUnreadable, format!("cannot read `{display}`: {err}"))
+            .primary(spec.span, format!("dataset `{}`", spec.name))
+            .help("check that the file exists and is readable")]
+    })?;
+    let mut reader = ChunkReader::new(file, setup.chunk_bytes);
+    let first = reader.next_chunk().map_err(|e| vec![problems::read_error(&e, shown, spec)])?;
+    let Some(mut first) = first else {
+        return Err(vec![problems::empty(&display, spec)]);
+    };
+    let layout = layout::read_header(&mut first, spec, &setup.matcher, &setup.sum_fields, period, shown, sources)?;
+    Ok((reader, first, layout))
+}
+
+/// Classify a file's chunks in parallel batches, reading the next batch while the current
+/// one is classified, and merge them into `state` in file order; the read error that
+/// stopped it, if any.
+fn stream(
+    setup: &Setup<'_>,
+    layout: &chunk::Layout,
+    reader: &mut ChunkReader<std::fs::File>,
+    first: RawChunk,
+    state: &mut State,
+    bytes: &mut Bytes<'_>,
+) -> Option<ReadError> {
+    let (matcher, spec) = (&setup.matcher, &setup.spec);
+    let batch_len = batch_len();
+    let mut batch = vec![first];
+    let mut read_error = None;
+    loop {
+        fill_batch(reader, &mut batch, batch_len, &mut read_error);
+        if batch.is_empty() {
+            break;
+        }
+        let batch_bytes: u64 = batch.iter().map(|c| c.bytes.len() as u64).sum();
+        let mut next = Vec::new();
+        let mut next_error = None;
+        let outs: Vec<ChunkOut> = if read_error.is_some() {
+            batch.par_iter().map(|c| chunk::process(c, layout, matcher, spec)).collect()
+        } else {
+            let (outs, ()) = rayon::join(
+                || batch.par_iter().map(|c| chunk::process(c, layout, matcher, spec)).collect(),
+                || fill_batch(reader, &mut next, batch_len, &mut next_error),
+            );
+            outs
+        };
+        for out in outs {
+            state.merge(out);
+        }
+        bytes.done += batch_bytes;
+        bytes.progress.update(bytes.done, bytes.total, state.counts.read);
+        if read_error.is_some() {
+            break;
+        }
+        read_error = next_error;
+        for done in std::mem::replace(&mut batch, next) {
+            reader.recycle(done.bytes);
+        }
+        if batch.is_empty() && read_error.is_none() {
+            break;
+        }
+    }
+    read_error
+}
+
+/// The run's aggregates, with its counts, the data's notice and the stamp.
+fn outcome(request: &Request, setup: &Setup<'_>, state: State, stamp: Stamp) -> Outcome {
+    let (spec, matcher, dataset) = (&setup.spec, &setup.matcher, setup.dataset);
     let notices =
         request.data.parent().filter(|_| request.data.is_file()).map_or(request.data.as_path(), |p| p).join("NOTICE");
     let notices = std::fs::read_to_string(notices)
@@ -242,7 +305,7 @@ pub fn run(
     };
     let entity = dataset.entity.as_ref().map_or_else(|| "entity".to_string(), |e| e.node.name.node.clone());
     let period = dataset.period.as_ref().map_or_else(|| "period".to_string(), |p| p.node.name.node.clone());
-    let outcome = Outcome {
+    Outcome {
         table: request.table.clone(),
         dataset: spec.name.clone(),
         hit: matcher.hit,
@@ -250,15 +313,14 @@ pub fn run(
         period,
         outputs: matcher.outputs.clone(),
         inputs: matcher.inputs.iter().filter_map(|i| spec.fields.get(i.field)).map(|f| f.key.field.clone()).collect(),
-        sums: sum_fields.iter().filter_map(|i| spec.fields.get(*i)).map(|f| f.key.field.clone()).collect(),
+        sums: setup.sum_fields.iter().filter_map(|i| spec.fields.get(*i)).map(|f| f.key.field.clone()).collect(),
         groups: matcher.groups.clone(),
         entities: state.entities,
         counts,
         examples: state.examples,
         stamp,
         notices,
-    };
-    (Some(outcome), diags)
+    }
 }
 
 /// Chunks per batch: two per thread, so a thread that finishes early has another to take.

@@ -15,8 +15,9 @@ use std::path::PathBuf;
 /// with the changed definitions behind it.
 ///
 /// OLD and NEW are directories or git revisions: `HEAD~1` (meaning `HEAD~1:rules`),
-/// `main:rules`. Revisions are read from git's object store; the working tree and the
-/// index are never touched.
+/// `main:rules`. As in git, a revision's path is from the top of the repository, and
+/// `main:./rules` from the current folder. Revisions are read from git's object store;
+/// the working tree and the index are never touched.
 ///
 /// Exit status: 0 (even with changes, unless `--fail-on-change`), 1 when either side has
 /// errors or, with `--fail-on-change`, anything changed; 2 usage errors.
@@ -65,7 +66,9 @@ pub fn run(args: &DiffArgs) -> u8 {
             s.tree.diagnostics.clone()
         };
         if diagnostics.iter().any(Diagnostic::is_error) {
-            print(&diagnostics, &s.tree.files, args.error_format, colour);
+            let (mut diagnostics, mut sources) = (diagnostics, s.tree.files.clone());
+            s.own(&mut diagnostics, &mut sources);
+            print(&diagnostics, &sources, args.error_format, colour);
             eprintln!("`{}` has errors: nothing was compared", s.label);
             return EXIT_ERRORS;
         }
@@ -85,9 +88,10 @@ pub fn run(args: &DiffArgs) -> u8 {
         progress.step("evaluating both sides");
         let mut results = Vec::new();
         for s in [old, new] {
-            let (r, diags, sources) = figures::evaluate(&s.tree, data);
+            let (r, mut diags, mut sources) = figures::evaluate(&s.tree, data);
             if diags.iter().any(Diagnostic::is_error) || r.is_none() {
                 progress.finish();
+                s.own(&mut diags, &mut sources);
                 print(&diags, &sources, args.error_format, colour);
                 eprintln!("`{}` could not be evaluated over `{}`", s.label, crate::load::display(data));
                 return EXIT_ERRORS;

@@ -85,7 +85,7 @@ pub fn moved(old: &Results, new: &Results, changes: &[Change], deps: &BTreeMap<N
             Some(d) => (Some(d.normalize().to_string()), d.abs()),
             _ => (None, Decimal::MAX),
         };
-        let because = responsible(changes, deps, node);
+        let because = responsible(changes, deps, std::slice::from_ref(node));
         out.push(Moved {
             period: key.0.clone(),
             figure: key.1.clone(),
@@ -179,12 +179,14 @@ pub struct MovedTotal {
 }
 
 /// Every total row of a result, keyed by (period, label).
-fn totals(results: &Results) -> BTreeMap<(String, String), (Value, crate::eval::run::UnitOut, Node)> {
+/// A total reads its figure and, through the methodology's `scale`, whatever that reads:
+/// both nodes are kept, so either's changes are named.
+fn totals(results: &Results) -> BTreeMap<(String, String), (Value, crate::eval::run::UnitOut, [Node; 2])> {
     let mut out = BTreeMap::new();
     for p in &results.periods {
         for t in &p.totals {
             let name = format!("{}.{}", t.methodology, t.figure);
-            let node = Node::Figure(t.methodology.clone(), t.figure.clone());
+            let node = [Node::Figure(t.methodology.clone(), t.figure.clone()), Node::Scale(t.methodology.clone())];
             let by = if t.by.is_empty() { String::new() } else { format!(" by {}", t.by.join(", ")) };
             for row in &t.rows {
                 let label = format!("{name}{by} ({})", row.dims.join(", "));
@@ -233,15 +235,13 @@ pub fn moved_totals(
     out
 }
 
-/// The changed definitions a figure depends on (itself included); when none, the changes
-/// that name no figure (datasets, sets), which may be behind it.
-fn responsible(changes: &[Change], deps: &BTreeMap<Node, BTreeSet<Node>>, node: &Node) -> Vec<String> {
-    let upstream = deps.get(node);
-    let direct: Vec<String> = changes
-        .iter()
-        .filter(|c| c.nodes.iter().any(|n| n == node || upstream.is_some_and(|u| u.contains(n))))
-        .map(|c| format!("{} {}", c.kind, c.name))
-        .collect();
+/// The changed definitions a figure depends on (through `nodes`, themselves included, or
+/// anything they read, directly or not); when none, the changes that name no figure
+/// (datasets, sets), which may be behind it.
+fn responsible(changes: &[Change], deps: &BTreeMap<Node, BTreeSet<Node>>, nodes: &[Node]) -> Vec<String> {
+    let reaches = |n: &Node| nodes.iter().any(|own| own == n || deps.get(own).is_some_and(|u| u.contains(n)));
+    let direct: Vec<String> =
+        changes.iter().filter(|c| c.nodes.iter().any(reaches)).map(|c| format!("{} {}", c.kind, c.name)).collect();
     if direct.is_empty() {
         changes.iter().filter(|c| c.nodes.is_empty()).map(|c| format!("{} {}", c.kind, c.name)).collect()
     } else {

@@ -8,11 +8,18 @@ use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::eval::coverage::Recorder;
 use crate::eval::model::Model;
+use crate::source::Span;
 use crate::table::{self, Value};
 use regex::Regex;
 
-/// Run the records; failures as report lines, mistakes in the case as diagnostics.
-pub fn run(model: &Model<'_>, case: &Classify, recorder: &mut Recorder) -> (Vec<String>, Vec<Diagnostic>) {
+/// Run the records; failures as report lines (each starting with the record's place, from
+/// `place`), mistakes in the case as diagnostics.
+pub fn run(
+    model: &Model<'_>,
+    case: &Classify,
+    recorder: &mut Recorder,
+    place: &dyn Fn(Span) -> String,
+) -> (Vec<String>, Vec<Diagnostic>) {
     let mut report = Vec::new();
     let mut diags = Vec::new();
     let Some(Item::Classify(def)) = model.syms.get(&case.table).map(|s| s.item) else {
@@ -84,7 +91,7 @@ pub fn run(model: &Model<'_>, case: &Classify, recorder: &mut Recorder) -> (Vec<
         });
         let shown_inputs: Vec<String> =
             columns.iter().zip(&inputs).filter(|((_, out), _)| !out).map(|((c, _), v)| format!("{c} = {v}")).collect();
-        let what = format!("record {} ({})", n + 1, shown_inputs.join(", "));
+        let what = format!("{}: record {} ({})", place(record.span), n + 1, shown_inputs.join(", "));
         if def.hit.node == HitPolicy::Unique && hits.len() > 1 {
             let rows: Vec<String> = hits.iter().map(|r| (r + 1).to_string()).collect();
             report.push(format!("{what}: rows {} all match under `hit unique`", rows.join(", ")));

@@ -10,7 +10,8 @@ use crate::check::symbols::Item;
 use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::eval::coverage::Recorder;
-use crate::eval::engine::Target;
+use crate::eval::engine::{Evaluator, Target};
+use crate::eval::frame::Frame;
 use crate::eval::model::Model;
 use crate::eval::run::{unit_out, UnitOut};
 use crate::load::RuleTree;
@@ -106,15 +107,7 @@ fn run_case(
     let name = format!("{file_name}: {}", case.name);
     let fail = |report: Vec<String>| Outcome { name: name.clone(), passed: false, report };
     if let Some(c) = &case.classify {
-        let mut recorder = Recorder::default();
-        let (report, diags) = super::classify::run(model, c, &mut recorder);
-        let passed = report.is_empty() && diags.is_empty();
-        let report = if diags.is_empty() {
-            report
-        } else {
-            vec!["the case names something the table does not have (see the diagnostics)".into()]
-        };
-        return (Outcome { name, passed, report }, diags, record.then_some(recorder));
+        return classify_case(model, c, name, sources, record);
     }
     let mut invalid = Vec::new();
     let resolved: Vec<Resolved<'_>> =
@@ -128,54 +121,18 @@ fn run_case(
             None,
         );
     }
-    // The inputs: rows written to a throwaway folder, or a data folder beside the test.
-    let mut written = None;
-    let data_dir = match &case.inputs {
-        None => return (fail(vec!["the case has no inputs".into()]), Vec::new(), None),
-        Some(Inputs::Entities { dataset, rows, span }) => {
-            match inline::write(model, dataset.as_ref(), rows, case.period.as_deref(), *span) {
-                Ok(t) => {
-                    let dir = t.dir.clone();
-                    written = Some(t);
-                    dir
-                }
-                Err(diags) => {
-                    return (fail(vec!["its entities could not be written (see the diagnostics)".into()]), diags, None)
-                }
-            }
-        }
-        Some(Inputs::Data(dir, _)) => base.join(dir),
+    let (data_dir, written) = match inputs(model, case, base) {
+        Ok(found) => found,
+        Err((why, diags)) => return (fail(vec![why.into()]), diags, None),
     };
     let first_data_source = sources.len();
     let written_prefix = written.as_ref().map(|w: &inline::TempData| format!("{}/", crate::load::display(&w.dir)));
+    // Each expectation's place in the test file, found now: the probe holds the sources.
+    let places: Vec<String> = resolved.iter().map(|r| place(sources, r.expectation.span)).collect();
     let probe =
         crate::eval::probe::with_period(tree, &data_dir, case.period.as_deref(), record, sources, |ev, frame| {
-            let mut report = Vec::new();
-            for r in &resolved {
-                let e = r.expectation;
-                let shown = format!("{} for `{}`", show_target(&r.target, &r.key), e.entity);
-                let Some(row) = frame.keys.iter().position(|k| k.as_ref() == e.entity) else {
-                    let some: Vec<&str> = frame.keys.iter().take(8).map(|k| k.as_ref()).collect();
-                    report.push(format!("{shown}: no entity `{}` in the data (it has {})", e.entity, some.join(", ")));
-                    continue;
-                };
-                let actual = ev.target(&r.target, &r.key).get(row).clone();
-                if let Some(why) = mismatch(e, &actual, r.unit.as_ref()) {
-                    report.push(format!("{shown}:"));
-                    report.push(format!("    expected: {why}"));
-                    report.push(format!("    actual:   {}", show_value(&actual, r.unit.as_ref())));
-                    report.push("    derivation:".to_string());
-                    for line in derivation_for(ev, &tree.files, &r.target, &r.key, row) {
-                        // Cells of the case's own rows live in a throwaway folder: name the file only.
-                        let line = match &written_prefix {
-                            Some(prefix) => line.replace(prefix.as_str(), ""),
-                            None => line,
-                        };
-                        report.push(format!("      {line}"));
-                    }
-                }
-            }
-            report
+            let compared = Compared { resolved: &resolved, places: &places, written_prefix: written_prefix.as_deref() };
+            compared.report(tree, ev, frame)
         });
     // Data files written for the case have throwaway names: show them as the test's.
     let loaded = probe.answer.is_some();
@@ -187,9 +144,9 @@ fn run_case(
     if loaded && !totals.is_empty() {
         report.extend(check_totals(tree, &data_dir, case.period.as_deref(), &totals, sources));
     }
-    for (code, _) in &case.diagnostics {
+    for (code, span) in &case.diagnostics {
         if !diagnostics.iter().any(|d| d.code == *code) {
-            report.push(format!("expected a `{code}` diagnostic; the run reported none"));
+            report.push(format!("{}: expected a `{code}` diagnostic; the run reported none", place(sources, *span)));
         }
     }
     let unexpected: Vec<&Diagnostic> =
@@ -201,6 +158,100 @@ fn run_case(
     diagnostics.retain(|d| d.is_error() && !case.diagnostics.iter().any(|(c, _)| *c == d.code));
     let passed = report.is_empty();
     (Outcome { name, passed, report }, diagnostics, probe.recorder)
+}
+
+/// A decision-table case: its records through the table.
+fn classify_case(
+    model: &Model<'_>,
+    case: &super::spec::Classify,
+    name: String,
+    sources: &[SourceFile],
+    record: bool,
+) -> (Outcome, Vec<Diagnostic>, Option<Recorder>) {
+    let mut recorder = Recorder::default();
+    let (report, diags) = super::classify::run(model, case, &mut recorder, &|span| place(sources, span));
+    let passed = report.is_empty() && diags.is_empty();
+    let report = if diags.is_empty() {
+        report
+    } else {
+        vec!["the case names something the table does not have (see the diagnostics)".into()]
+    };
+    (Outcome { name, passed, report }, diags, record.then_some(recorder))
+}
+
+/// Why a case has no data to run on (a line of its report), and the diagnostics.
+type NoInputs = (&'static str, Vec<Diagnostic>);
+
+/// A case's data folder: its rows written to a throwaway folder (kept alive by the
+/// returned `TempData`), or a data folder beside the test. Or why it has none.
+fn inputs(
+    model: &Model<'_>,
+    case: &Case,
+    base: &Path,
+) -> Result<(std::path::PathBuf, Option<inline::TempData>), NoInputs> {
+    match &case.inputs {
+        None => Err(("the case has no inputs", Vec::new())),
+        Some(Inputs::Entities { dataset, rows, span }) => {
+            match inline::write(model, dataset.as_ref(), rows, case.period.as_deref(), *span) {
+                Ok(t) => Ok((t.dir.clone(), Some(t))),
+                Err(diags) => Err(("its entities could not be written (see the diagnostics)", diags)),
+            }
+        }
+        Some(Inputs::Data(dir, _)) => Ok((base.join(dir), None)),
+    }
+}
+
+/// A case's figure expectations, with their places in the test file, to compare with what
+/// the rules give.
+struct Compared<'c, 'e> {
+    resolved: &'c [Resolved<'e>],
+    places: &'c [String],
+    /// The throwaway folder of the case's own rows, left out of derivations.
+    written_prefix: Option<&'c str>,
+}
+
+impl Compared<'_, '_> {
+    /// A report line for each expectation not met: where it is, expected, actual and the
+    /// derivation of the actual value.
+    fn report(&self, tree: &RuleTree, ev: &mut Evaluator<'_, '_>, frame: &Frame<'_>) -> Vec<String> {
+        let mut report = Vec::new();
+        for (r, at) in self.resolved.iter().zip(self.places) {
+            let e = r.expectation;
+            let shown = format!("{at}: {} for `{}`", show_target(&r.target, &r.key), e.entity);
+            let Some(row) = frame.keys.iter().position(|k| k.as_ref() == e.entity) else {
+                let some: Vec<&str> = frame.keys.iter().take(8).map(|k| k.as_ref()).collect();
+                report.push(format!("{shown}: no entity `{}` in the data (it has {})", e.entity, some.join(", ")));
+                continue;
+            };
+            let actual = ev.target(&r.target, &r.key).get(row).clone();
+            if let Some(why) = mismatch(e, &actual, r.unit.as_ref()) {
+                report.push(format!("{shown}:"));
+                report.push(format!("    expected: {why}"));
+                report.push(format!("    actual:   {}", show_value(&actual, r.unit.as_ref())));
+                report.push("    derivation:".to_string());
+                for line in derivation_for(ev, &tree.files, &r.target, &r.key, row) {
+                    // Cells of the case's own rows live in a throwaway folder: name the file only.
+                    let line = match self.written_prefix {
+                        Some(prefix) => line.replace(prefix, ""),
+                        None => line,
+                    };
+                    report.push(format!("      {line}"));
+                }
+            }
+        }
+        report
+    }
+}
+
+/// `file:line:column` of a span in the test file, which terminals and editors link to.
+fn place(sources: &[SourceFile], span: Span) -> String {
+    match sources.get(span.file) {
+        Some(f) => {
+            let (line, column) = f.line_col(span.start);
+            format!("{}:{line}:{column}", f.name)
+        }
+        None => "(unknown place)".to_string(),
+    }
 }
 
 /// Why the actual value does not meet the expectation, as the expected side reads; `None`
@@ -358,11 +409,12 @@ fn check_totals(
         let by: &[(String, String)] = e.total.as_deref().unwrap_or(&[]);
         let (meth, fig) = e.figure.split_once('.').unwrap_or(("", e.figure.as_str()));
         let shown_by: Vec<&str> = by.iter().map(|(_, m)| m.as_str()).collect();
+        let at = place(sources, e.span);
         let label = if by.is_empty() {
-            format!("total {}", e.figure)
+            format!("{at}: total {}", e.figure)
         } else {
             let sets: Vec<&str> = by.iter().map(|(s, _)| s.as_str()).collect();
-            format!("total {} by {} ({})", e.figure, sets.join(", "), shown_by.join(", "))
+            format!("{at}: total {} by {} ({})", e.figure, sets.join(", "), shown_by.join(", "))
         };
         let found = results.periods.iter().flat_map(|p| &p.totals).find(|t| {
             let mut a: Vec<&str> = t.by.iter().map(String::as_str).collect();

@@ -111,7 +111,12 @@ impl<'c, 'a> DefChecker<'c, 'a> {
             self.formula_result(&t, fig.formula.span, declared.as_ref(), decl_span, "figure");
         }
         if let Some(scale) = &m.scale {
-            let scope = Scope { methodology: Some((meth, has_peers)), ..Scope::default() };
+            // Owned, so that what the scale reads is a dependency of the totals (for `diff`).
+            let scope = Scope {
+                methodology: Some((meth, has_peers)),
+                owner: Some(Node::Scale(meth.to_string())),
+                ..Scope::default()
+            };
             let t = self.exprs.infer(scale, &scope);
             match t {
                 Ty::Num(d) if !d.is_dimensionless() => {

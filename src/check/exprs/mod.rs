@@ -35,6 +35,8 @@ pub enum Node {
     Kpi(String),
     Param(String),
     Figure(String, String),
+    /// A methodology's `scale`, which its totals (not its entity figures) are multiplied by.
+    Scale(String),
 }
 
 impl Node {
@@ -42,6 +44,7 @@ impl Node {
         match self {
             Node::Kpi(n) | Node::Param(n) => n.clone(),
             Node::Figure(m, f) => format!("{m}.{f}"),
+            Node::Scale(m) => format!("the scale of {m}"),
         }
     }
 }
