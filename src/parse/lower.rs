@@ -943,21 +943,12 @@ impl Lowerer {
         for p in pair.into_inner() {
             if p.as_rule() == Rule::infix {
                 let span = self.span(&p);
-                let op = match p.as_str() {
-                    "or" => BinaryOp::Or,
-                    "and" => BinaryOp::And,
-                    "==" => BinaryOp::Eq,
-                    "!=" => BinaryOp::Ne,
-                    "<=" => BinaryOp::Le,
-                    ">=" => BinaryOp::Ge,
-                    "<" => BinaryOp::Lt,
-                    ">" => BinaryOp::Gt,
-                    "+" => BinaryOp::Add,
-                    "-" => BinaryOp::Sub,
-                    "*" => BinaryOp::Mul,
-                    _ => BinaryOp::Div,
+                let Some(op) = BinaryOp::from_symbol(p.as_str()) else {
+                    self.internal(span, "unknown operator");
+                    return None;
                 };
-                while operators.last().is_some_and(|top| precedence(top.node) >= precedence(op)) {
+                // `>=`: operators of equal precedence group to the left.
+                while operators.last().is_some_and(|top| top.node.precedence() >= op.precedence()) {
                     let top = operators.pop()?;
                     self.reduce(&mut operands, top)?;
                 }
@@ -1091,16 +1082,6 @@ impl Lowerer {
             }
         };
         Some((Spanned::new(kind, span), 1))
-    }
-}
-
-fn precedence(op: BinaryOp) -> u8 {
-    match op {
-        BinaryOp::Or => 1,
-        BinaryOp::And => 2,
-        BinaryOp::Eq | BinaryOp::Ne | BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => 3,
-        BinaryOp::Add | BinaryOp::Sub => 4,
-        BinaryOp::Mul | BinaryOp::Div => 5,
     }
 }
 
