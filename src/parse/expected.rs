@@ -19,9 +19,18 @@ use Item::{Covered as C, Phrase as P, Token as T};
 
 /// What a grammar rule is called in an error message. A rule that is one of a few
 /// keywords is named by those keywords, so that they merge with the tokens pest tried
-/// instead of being listed twice.
+/// instead of being listed twice. (Every rule has a name: see the test below.)
 fn human_name(rule: Rule) -> &'static [Item] {
-    match rule {
+    lexical_name(rule)
+        .or_else(|| definition_name(rule))
+        .or_else(|| table_name(rule))
+        .or_else(|| expression_name(rule))
+        .unwrap_or(&[])
+}
+
+/// Names, literals and the clauses many definitions share.
+fn lexical_name(rule: Rule) -> Option<&'static [Item]> {
+    let items: &'static [Item] = match rule {
         Rule::EOI => &[P("end of file")],
         Rule::definition | Rule::file => &[P("a definition (`source`, `unit`, `class`, `set`, `function`, `dataset`, `param`, `kpi`, `methodology`, `classify`, `policy` or `script`)")],
         Rule::ident | Rule::any_word | Rule::ident_char => &[P("a name")],
@@ -36,10 +45,20 @@ fn human_name(rule: Rule) -> &'static [Item] {
         Rule::index_decls | Rule::index_decl => &[P("an index such as `[f in function]`")],
         Rule::unit_expr | Rule::unit_factor | Rule::unit_atom | Rule::unit_one => &[P("a unit such as `GBP` or `GBP / FTE`")],
         Rule::unit_op => &[T("*"), T("/")],
+        _ => return None,
+    };
+    Some(items)
+}
+
+/// The definitions and what their bodies hold.
+fn definition_name(rule: Rule) -> Option<&'static [Item]> {
+    let items: &'static [Item] = match rule {
         Rule::unit_alias => &[P("`=` and a unit")],
         Rule::unit_symbol => &[T("symbol")],
         Rule::set_member => &[P("a set member such as `north \"North\"`")],
-        Rule::function_item => &[T("activity"), T("parent"), T("cite"), P("a property such as `document \"file.txt\"`")],
+        Rule::function_item => {
+            &[T("activity"), T("parent"), T("cite"), P("a property such as `document \"file.txt\"`")]
+        }
         Rule::parent => &[T("parent")],
         Rule::activity => &[T("activity")],
         Rule::resolves => &[T("resolves")],
@@ -76,31 +95,11 @@ fn human_name(rule: Rule) -> &'static [Item] {
         Rule::scale => &[T("scale")],
         Rule::total => &[T("total")],
         Rule::figure => &[T("let")],
-        Rule::hit_policy => &[P("a hit policy (`unique`, `first` or `collect`)")],
-        Rule::table_header | Rule::header_cell | Rule::output_marker => &[P("a table header such as `| column | => output |`")],
-        Rule::table_row => &[P("a table row starting with `|`")],
-        Rule::cell
-        | Rule::any_cell
-        | Rule::starts_cell
-        | Rule::regex_cell
-        | Rule::range_cell
-        | Rule::compare_cell
-        | Rule::set_cell
-        | Rule::literal_cell => &[P("a cell (`*`, a value, `starts \"..\"`, `matches \"..\"`, `a..b`, `< n` or `{a, b}`)")],
-        Rule::cell_literal => &[P("a value")],
-        Rule::compare_op => &[T("<"), T("<="), T(">"), T(">=")],
         Rule::severity => &[T("error"), T("warning")],
         Rule::policy_for => &[P("`for NAME in DATASET: require CONDITION`")],
         Rule::policy_message => &[P("`message \"...\"`")],
         Rule::script_fn => &[P("`fn name(arg: unit) : unit`")],
         Rule::script_param => &[P("a parameter such as `x: ratio`")],
-        Rule::expr | Rule::if_expr | Rule::binary | Rule::unary | Rule::postfixed | Rule::primary | Rule::paren => &[P("an expression")],
-        Rule::prefix | Rule::neg | Rule::not_op => &[T("-"), T("not")],
-        Rule::postfix | Rule::index | Rule::member | Rule::over => &[T("["), T("."), T("over")],
-        Rule::infix => &[P("an operator"), C("and"), C("or")],
-        Rule::boolean => &[T("true"), T("false")],
-        Rule::call | Rule::call_or_name => &[P("a function call or a name")],
-        Rule::argument | Rule::named_arg => &[P("an argument")],
         Rule::source_def => &[T("source")],
         Rule::unit_def => &[T("unit")],
         Rule::class_def => &[T("class")],
@@ -113,8 +112,52 @@ fn human_name(rule: Rule) -> &'static [Item] {
         Rule::classify_def => &[T("classify")],
         Rule::policy_def => &[T("policy")],
         Rule::script_def => &[T("script")],
+        _ => return None,
+    };
+    Some(items)
+}
+
+/// Decision tables (`classify`): the hit policy, header, rows and cells.
+fn table_name(rule: Rule) -> Option<&'static [Item]> {
+    let items: &'static [Item] = match rule {
+        Rule::hit_policy => &[P("a hit policy (`unique`, `first` or `collect`)")],
+        Rule::table_header | Rule::header_cell | Rule::output_marker => {
+            &[P("a table header such as `| column | => output |`")]
+        }
+        Rule::table_row => &[P("a table row starting with `|`")],
+        Rule::cell
+        | Rule::any_cell
+        | Rule::starts_cell
+        | Rule::regex_cell
+        | Rule::range_cell
+        | Rule::compare_cell
+        | Rule::set_cell
+        | Rule::literal_cell => {
+            &[P("a cell (`*`, a value, `starts \"..\"`, `matches \"..\"`, `a..b`, `< n` or `{a, b}`)")]
+        }
+        Rule::cell_literal => &[P("a value")],
+        Rule::compare_op => &[T("<"), T("<="), T(">"), T(">=")],
+        _ => return None,
+    };
+    Some(items)
+}
+
+/// Expressions, and the whitespace and comments between tokens.
+fn expression_name(rule: Rule) -> Option<&'static [Item]> {
+    let items: &'static [Item] = match rule {
+        Rule::expr | Rule::if_expr | Rule::binary | Rule::unary | Rule::postfixed | Rule::primary | Rule::paren => {
+            &[P("an expression")]
+        }
+        Rule::prefix | Rule::neg | Rule::not_op => &[T("-"), T("not")],
+        Rule::postfix | Rule::index | Rule::member | Rule::over => &[T("["), T("."), T("over")],
+        Rule::infix => &[P("an operator"), C("and"), C("or")],
+        Rule::boolean => &[T("true"), T("false")],
+        Rule::call | Rule::call_or_name => &[P("a function call or a name")],
+        Rule::argument | Rule::named_arg => &[P("an argument")],
         Rule::WHITESPACE | Rule::COMMENT => &[P("more input")],
-    }
+        _ => return None,
+    };
+    Some(items)
 }
 
 /// What a position accepts, each thing once: descriptions in the order the rules were
@@ -180,4 +223,16 @@ pub fn names(rules: &[Rule]) -> Vec<String> {
         expected.rule(*r);
     }
     expected.into_list()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_rule_has_a_name() {
+        for &rule in Rule::all_rules().iter().chain([Rule::EOI].iter()) {
+            assert!(!human_name(rule).is_empty(), "{rule:?} has no name for error messages");
+        }
+    }
 }
