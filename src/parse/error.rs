@@ -33,8 +33,13 @@ pub fn syntax_error(id: FileId, text: &str, chunk: Range<usize>, err: &pest::err
         Some((at, open)) => {
             let close = closer_of(open);
             let line = text.get(..at).map_or(0, |t| t.matches('\n').count()) + 1;
-            diag.secondary(Span::new(id, at, at + 1), format!("this `{open}` is never closed"))
-                .help(format!("add the `{close}` that closes the `{open}` on line {line}"))
+            // A bracket the primary label already underlines (`f(` at a line's end) is not labelled twice.
+            let diag = if at == label_start {
+                diag
+            } else {
+                diag.secondary(Span::new(id, at, at + 1), format!("this `{open}` is never closed"))
+            };
+            diag.help(format!("add the `{close}` that closes the `{open}` on line {line}"))
         }
         None => diag.help(help_for(&found, &expected)),
     }
