@@ -548,6 +548,45 @@ pub enum BinaryOp {
 }
 
 impl BinaryOp {
+    /// Every binary operator, tightest-binding last.
+    pub const ALL: [BinaryOp; 12] = [
+        BinaryOp::Or,
+        BinaryOp::And,
+        BinaryOp::Eq,
+        BinaryOp::Ne,
+        BinaryOp::Lt,
+        BinaryOp::Le,
+        BinaryOp::Gt,
+        BinaryOp::Ge,
+        BinaryOp::Add,
+        BinaryOp::Sub,
+        BinaryOp::Mul,
+        BinaryOp::Div,
+    ];
+
+    /// The highest [`precedence`](BinaryOp::precedence): prefix operators and postfixes
+    /// (`[..]`, `.`, `over`) bind tighter than any binary operator.
+    pub const MAX_PRECEDENCE: u8 = 5;
+
+    /// How tightly the operator binds, higher binding tighter: the one table that both
+    /// lowering (which builds the tree) and the formatter (which brackets it) read, so
+    /// the two cannot disagree. Every binary operator is left-associative: `a - b - c`
+    /// is `(a - b) - c`, and so is `a < b < c`.
+    pub fn precedence(self) -> u8 {
+        match self {
+            BinaryOp::Or => 1,
+            BinaryOp::And => 2,
+            BinaryOp::Eq | BinaryOp::Ne | BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => 3,
+            BinaryOp::Add | BinaryOp::Sub => 4,
+            BinaryOp::Mul | BinaryOp::Div => Self::MAX_PRECEDENCE,
+        }
+    }
+
+    /// The operator spelt `symbol` in rule text (the grammar's `infix` token).
+    pub fn from_symbol(symbol: &str) -> Option<BinaryOp> {
+        Self::ALL.into_iter().find(|op| op.as_str() == symbol)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             BinaryOp::Or => "or",
@@ -567,5 +606,19 @@ impl BinaryOp {
 
     pub fn is_comparison(self) -> bool {
         matches!(self, BinaryOp::Eq | BinaryOp::Ne | BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::BinaryOp;
+
+    #[test]
+    fn every_operator_reads_back_from_its_symbol_and_binds_within_the_table() {
+        for op in BinaryOp::ALL {
+            assert_eq!(BinaryOp::from_symbol(op.as_str()), Some(op));
+            assert!((1..=BinaryOp::MAX_PRECEDENCE).contains(&op.precedence()));
+        }
+        assert_eq!(BinaryOp::from_symbol("^"), None);
     }
 }

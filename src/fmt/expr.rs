@@ -16,29 +16,24 @@ use crate::source::{Span, Spanned};
 /// Prefix operators the grammar accepts in a row (`prefix{0, 8}`).
 const MAX_PREFIXES: usize = 8;
 
-/// Binding strength: `if` binds loosest, then the binary operators, prefixes, and
-/// postfixed primaries tightest.
+/// How tightly a prefix operator binds: tighter than any binary operator.
+const PREFIX: u8 = BinaryOp::MAX_PRECEDENCE + 1;
+/// How tightly a postfixed primary binds: tightest of all.
+const POSTFIX: u8 = PREFIX + 1;
+
+/// Binding strength: `if` binds loosest, then the binary operators by their
+/// [`precedence`](BinaryOp::precedence), prefixes, and postfixed primaries tightest.
 fn strength(e: &ExprKind) -> u8 {
     match e {
         ExprKind::If { .. } => 0,
-        ExprKind::Binary { op, .. } => binary_strength(op.node),
-        ExprKind::Unary { .. } => 6,
-        _ => 7,
+        ExprKind::Binary { op, .. } => op.node.precedence(),
+        ExprKind::Unary { .. } => PREFIX,
+        _ => POSTFIX,
     }
 }
 
 fn is_and(e: &Expr) -> bool {
     matches!(&e.node, ExprKind::Binary { op, .. } if op.node == BinaryOp::And)
-}
-
-fn binary_strength(op: BinaryOp) -> u8 {
-    match op {
-        BinaryOp::Or => 1,
-        BinaryOp::And => 2,
-        BinaryOp::Eq | BinaryOp::Ne | BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => 3,
-        BinaryOp::Add | BinaryOp::Sub => 4,
-        BinaryOp::Mul | BinaryOp::Div => 5,
-    }
 }
 
 impl Printer<'_> {
@@ -47,7 +42,7 @@ impl Printer<'_> {
     pub fn expr(&mut self, e: &Expr, base: usize) {
         match &e.node {
             ExprKind::Binary { op, lhs, rhs } => {
-                let s = binary_strength(op.node);
+                let s = op.node.precedence();
                 // One exception to the fewest brackets: `and` inside `or` keeps them, as
                 // the shipped rules write it, so nobody has to recall which binds tighter.
                 let and_in_or = |e: &Expr| op.node == BinaryOp::Or && is_and(e);
@@ -59,6 +54,7 @@ impl Printer<'_> {
                 } else {
                     self.push(&format!(" {} ", op.node.as_str()));
                 }
+                // `<=` on the right: operators group to the left, so `a - (b - c)` keeps its brackets.
                 self.operand(rhs, strength(&rhs.node) <= s || and_in_or(rhs), base);
             }
             ExprKind::If { .. } => {
@@ -67,18 +63,18 @@ impl Printer<'_> {
             }
             ExprKind::Unary { .. } => self.prefixes(e, 1, base),
             ExprKind::Index { target, indices } => {
-                self.operand(target, strength(&target.node) < 7, base);
+                self.operand(target, strength(&target.node) < POSTFIX, base);
                 self.push("[");
                 self.list(indices, base);
                 self.push("]");
             }
             ExprKind::Member { target, member } => {
-                self.operand(target, strength(&target.node) < 7, base);
+                self.operand(target, strength(&target.node) < POSTFIX, base);
                 self.push(".");
                 self.push(&member.node);
             }
             ExprKind::Over { aggregate, group } => {
-                self.operand(aggregate, strength(&aggregate.node) < 7, base);
+                self.operand(aggregate, strength(&aggregate.node) < POSTFIX, base);
                 self.push(" over ");
                 self.push(&group.node);
             }
@@ -140,7 +136,7 @@ impl Printer<'_> {
                 }
                 self.prefixes(operand, run + 1, base);
             }
-            _ => self.operand(operand, strength(&operand.node) < 7, base),
+            _ => self.operand(operand, strength(&operand.node) < POSTFIX, base),
         }
     }
 

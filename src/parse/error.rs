@@ -1,101 +1,52 @@
 //! Syntax errors: pest's failures turned into coded diagnostics in words people use.
 
+use super::expected::{continuing, names, Expected};
 use super::Rule;
 use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::source::{FileId, Span};
 use pest::error::{ErrorVariant, InputLocation};
+use std::ops::Range;
 
-/// What a grammar rule is called in an error message.
-pub fn human_name(rule: Rule) -> &'static str {
-    match rule {
-        Rule::EOI => "end of file",
-        Rule::definition | Rule::file => "a definition (`source`, `unit`, `class`, `set`, `function`, `dataset`, `param`, `kpi`, `methodology`, `classify`, `policy` or `script`)",
-        Rule::ident | Rule::any_word | Rule::ident_char => "a name",
-        Rule::keyword | Rule::item_keyword => "a keyword",
-        Rule::string | Rule::string_body | Rule::title => "a quoted string",
-        Rule::number | Rule::int_power | Rule::neg_number | Rule::digits | Rule::grouped => "a number",
-        Rule::percent => "a percentage such as `25%`",
-        Rule::money | Rule::currency | Rule::magnitude => "an amount such as `£1,000`",
-        Rule::date => "a date such as `2011-04-01`",
-        Rule::cite => "`cite`",
-        Rule::property => "a property such as `document \"file.txt\"`",
-        Rule::index_decls | Rule::index_decl => "an index such as `[f in function]`",
-        Rule::unit_expr | Rule::unit_factor | Rule::unit_atom | Rule::unit_one => "a unit such as `GBP` or `GBP / FTE`",
-        Rule::unit_op => "`*` or `/`",
-        Rule::unit_alias => "`=` and a unit",
-        Rule::unit_symbol => "`symbol`",
-        Rule::set_member => "a set member such as `north \"North\"`",
-        Rule::function_item => "`activity`, `parent`, `cite` or a property",
-        Rule::parent => "`parent`",
-        Rule::activity => "`activity`",
-        Rule::resolves => "`resolves`",
-        Rule::records_kw => "`records`",
-        Rule::classified_from => "`from classify TABLE`",
-        Rule::alternatives_kw => "`alternatives`",
-        Rule::dataset_item => "`entity`, `period`, `field`, `file`, `exclude`, `missing`, `cite` or a property",
-        Rule::entity_decl => "`entity`",
-        Rule::period_decl => "`period`",
-        Rule::missing_decl => "`missing`",
-        Rule::field_decl => "`field`",
-        Rule::field_type | Rule::text_type | Rule::date_type => "a field type (`text`, `date`, a unit or a set)",
-        Rule::optional_kw => "`optional`",
-        Rule::rollup => "`sum` or `same`",
-        Rule::file_decl => "`file \"name\"`",
-        Rule::exclude_decl => "`exclude \"column\" CELL`",
-        Rule::param_short | Rule::param_block => "`=` and a value, or a `{` block of values",
-        Rule::param_entry => "a parameter entry such as `north = 87%`",
-        Rule::param_keys | Rule::param_key | Rule::star => "an index value or `*`",
-        Rule::param_value => "a value",
-        Rule::methodology_item => "`peers`, `let`, `scale`, `total` or `cite`",
-        Rule::peers => "`peers`",
-        Rule::peers_all | Rule::peers_same => "`same FIELD` or `all`",
-        Rule::scale => "`scale`",
-        Rule::total => "`total`",
-        Rule::figure => "`let`",
-        Rule::hit_policy => "a hit policy (`unique`, `first` or `collect`)",
-        Rule::table_header | Rule::header_cell | Rule::output_marker => "a table header such as `| column | => output |`",
-        Rule::table_row => "a table row starting with `|`",
-        Rule::cell
-        | Rule::any_cell
-        | Rule::starts_cell
-        | Rule::regex_cell
-        | Rule::range_cell
-        | Rule::compare_cell
-        | Rule::set_cell
-        | Rule::literal_cell => "a cell (`*`, a value, `starts \"..\"`, `matches \"..\"`, `a..b`, `< n` or `{a, b}`)",
-        Rule::cell_literal => "a value",
-        Rule::compare_op => "`<`, `<=`, `>` or `>=`",
-        Rule::severity => "`error` or `warning`",
-        Rule::policy_for => "`for NAME in DATASET: require CONDITION`",
-        Rule::policy_message => "`message \"...\"`",
-        Rule::script_fn => "`fn name(arg: unit) : unit`",
-        Rule::script_param => "a parameter such as `x: ratio`",
-        Rule::expr | Rule::if_expr | Rule::binary | Rule::unary | Rule::postfixed | Rule::primary | Rule::paren => "an expression",
-        Rule::prefix | Rule::neg | Rule::not_op => "`-` or `not`",
-        Rule::postfix | Rule::index | Rule::member | Rule::over => "`[`, `.` or `over`",
-        Rule::infix => "an operator",
-        Rule::boolean => "`true` or `false`",
-        Rule::call | Rule::call_or_name => "a function call or a name",
-        Rule::argument | Rule::named_arg => "an argument",
-        Rule::source_def => "`source`",
-        Rule::unit_def => "`unit`",
-        Rule::class_def => "`class`",
-        Rule::set_def => "`set`",
-        Rule::function_def => "`function`",
-        Rule::dataset_def => "`dataset`",
-        Rule::param_def => "`param`",
-        Rule::kpi_def => "`kpi`",
-        Rule::methodology_def => "`methodology`",
-        Rule::classify_def => "`classify`",
-        Rule::policy_def => "`policy`",
-        Rule::script_def => "`script`",
-        Rule::WHITESPACE | Rule::COMMENT => "more input",
+/// Turn a pest error in the chunk `chunk` of `text` into a diagnostic.
+pub fn syntax_error(id: FileId, text: &str, chunk: Range<usize>, err: &pest::error::Error<Rule>) -> Diagnostic {
+    let (pos, expected, unexpected) = expected_at(chunk.start, err);
+    let found = token_at(text, pos);
+    let (label_start, label_end) = label_span(text, pos, &found);
+    let found_text = if found.is_empty() { "end of file".to_string() } else { format!("`{found}`") };
+    let message = if !expected.is_empty() {
+        format!("expected {}, found {found_text}", join_or(&expected))
+    } else if !unexpected.is_empty() {
+        format!("unexpected {}", join_or(&unexpected))
+    } else {
+        format!("unexpected {found_text}")
+    };
+    let label = match (expected.is_empty(), label_start == pos) {
+        (true, _) => "not expected here".to_string(),
+        (false, true) => format!("expected {}", join_or(&expected)),
+        (false, false) => format!("expected {} after this", join_or(&expected)),
+    };
+    let diag = Diagnostic::new(Code::SyntaxError, message).primary(Span::new(id, label_start, label_end), label);
+    // pest stops where the text can no longer be read, which after a missing `)` or `}`
+    // can be lines away; the bracket left open is the better clue.
+    match unclosed_before(text, chunk, pos) {
+        Some((at, open)) => {
+            let close = closer_of(open);
+            let line = text.get(..at).map_or(0, |t| t.matches('\n').count()) + 1;
+            // A bracket the primary label already underlines (`f(` at a line's end) is not labelled twice.
+            let diag = if at == label_start {
+                diag
+            } else {
+                diag.secondary(Span::new(id, at, at + 1), format!("this `{open}` is never closed"))
+            };
+            diag.help(format!("add the `{close}` that closes the `{open}` on line {line}"))
+        }
+        None => diag.help(help_for(&found, &expected)),
     }
 }
 
-/// Turn a pest error in the text that starts at `base` into a diagnostic.
-pub fn syntax_error(id: FileId, text: &str, base: usize, err: &pest::error::Error<Rule>) -> Diagnostic {
+/// Where parsing stopped, what was expected there and what was not allowed.
+fn expected_at(base: usize, err: &pest::error::Error<Rule>) -> (usize, Vec<String>, Vec<String>) {
     let mut pos = base
         + match err.location {
             InputLocation::Pos(p) => p,
@@ -111,43 +62,89 @@ pub fn syntax_error(id: FileId, text: &str, base: usize, err: &pest::error::Erro
             return None;
         }
         pos = base + a.max_position;
-        let rules: Vec<Rule> =
-            a.call_stacks().iter().filter_map(|c| c.deepest.get_rule().copied().or(c.parent)).collect();
-        Some(attempted(&rules, &tokens))
+        let mut expected = Expected::default();
+        for stack in a.call_stacks() {
+            match stack.deepest.get_rule() {
+                Some(&rule) => expected.rule(continuing(rule)),
+                None => stack.parent.into_iter().for_each(|rule| expected.rule(rule)),
+            }
+        }
+        for t in &tokens {
+            expected.token(t);
+        }
+        Some(expected.into_list())
     });
-    let found = token_at(text, pos);
-    // When the unexpected token starts a later line (a formula cut short, say), point at
-    // the end of what came before: that is where something is missing.
-    let before = text.get(..pos).unwrap_or("");
-    let trimmed = before.trim_end();
-    let (label_start, label_end) =
-        if before.get(trimmed.len()..).is_some_and(|gap| gap.contains('\n')) && !trimmed.is_empty() {
-            let last = trimmed.chars().next_back().map_or(1, char::len_utf8);
-            (trimmed.len() - last, trimmed.len())
-        } else {
-            (pos, pos + found.len())
-        };
-    let (expected, unexpected) = match (&detail, &err.variant) {
-        (Some(list), _) => (list.clone(), Vec::new()),
+    let (expected, unexpected) = match (detail, &err.variant) {
+        (Some(list), _) => (list, Vec::new()),
         (None, ErrorVariant::ParsingError { positives, negatives }) => (names(positives), names(negatives)),
         (None, ErrorVariant::CustomError { message }) => (vec![message.clone()], Vec::new()),
     };
-    let found_text = if found.is_empty() { "end of file".to_string() } else { format!("`{found}`") };
-    let message = if !expected.is_empty() {
-        format!("expected {}, found {found_text}", join_or(&expected))
-    } else if !unexpected.is_empty() {
-        format!("unexpected {}", join_or(&unexpected))
+    (pos, expected, unexpected)
+}
+
+/// The span to underline for an error at `pos`. When the unexpected token starts a later
+/// line (a formula cut short, say), it is the end of what came before: that is where
+/// something is missing.
+fn label_span(text: &str, pos: usize, found: &str) -> (usize, usize) {
+    let before = text.get(..pos).unwrap_or("");
+    let trimmed = before.trim_end();
+    if before.get(trimmed.len()..).is_some_and(|gap| gap.contains('\n')) && !trimmed.is_empty() {
+        let last = trimmed.chars().next_back().map_or(1, char::len_utf8);
+        (trimmed.len() - last, trimmed.len())
     } else {
-        format!("unexpected {found_text}")
-    };
-    let label = match (expected.is_empty(), label_start == pos) {
-        (true, _) => "not expected here".to_string(),
-        (false, true) => format!("expected {}", join_or(&expected)),
-        (false, false) => format!("expected {} after this", join_or(&expected)),
-    };
-    Diagnostic::new(Code::SyntaxError, message)
-        .primary(Span::new(id, label_start, label_end), label)
-        .help(help_for(&found, &expected))
+        (pos, pos + found.len())
+    }
+}
+
+/// The last bracket in `chunk` before `pos` that is never closed, with its offset.
+/// Strings and comments are skipped; a closing bracket closes the nearest open one of
+/// its kind, leaving any opened after that one unclosed (`f(a, b }` leaves the `(`).
+fn unclosed_before(text: &str, chunk: Range<usize>, pos: usize) -> Option<(usize, char)> {
+    let bytes = text.as_bytes().get(chunk.clone())?;
+    let mut open: Vec<(usize, char)> = Vec::new();
+    let mut unclosed: Vec<(usize, char)> = Vec::new();
+    let (mut in_string, mut in_comment, mut escaped) = (false, false, false);
+    for (i, &b) in bytes.iter().enumerate() {
+        let at = chunk.start + i;
+        if in_comment {
+            in_comment = b != b'\n';
+        } else if in_string {
+            in_string = escaped || !matches!(b, b'"' | b'\n');
+            escaped = !escaped && b == b'\\';
+        } else {
+            match b {
+                b'"' => in_string = true,
+                b'#' => in_comment = true,
+                b'(' | b'[' | b'{' => open.push((at, char::from(b))),
+                b')' | b']' | b'}' => {
+                    let opener = opener_of(char::from(b));
+                    if let Some(k) = open.iter().rposition(|&(_, o)| o == opener) {
+                        unclosed.extend(open.drain(k + 1..));
+                        open.pop();
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    unclosed.extend(open);
+    unclosed.into_iter().filter(|&(at, _)| at < pos).max_by_key(|&(at, _)| at)
+}
+
+fn opener_of(close: char) -> char {
+    match close {
+        ')' => '(',
+        ']' => '[',
+        _ => '{',
+    }
+}
+
+fn closer_of(open: char) -> char {
+    match open {
+        '(' => ')',
+        '[' => ']',
+        _ => '}',
+    }
 }
 
 /// A literal token worth naming in "expected ...": closing or separating punctuation and
@@ -158,29 +155,6 @@ fn telling_token(t: &str) -> bool {
         || (t.len() > 1
             && t.chars().all(|c| c.is_ascii_lowercase() || c == '_')
             && !matches!(t, "true" | "false" | "not"))
-}
-
-/// What pest tried at the furthest position: the rules (in words) and literal tokens.
-fn attempted(rules: &[Rule], tokens: &[String]) -> Vec<String> {
-    let mut out = names(rules);
-    for t in tokens {
-        let shown = format!("`{t}`");
-        if !out.contains(&shown) {
-            out.push(shown);
-        }
-    }
-    out
-}
-
-fn names(rules: &[Rule]) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for r in rules {
-        let n = human_name(*r).to_string();
-        if !out.contains(&n) {
-            out.push(n);
-        }
-    }
-    out
 }
 
 fn join_or(items: &[String]) -> String {

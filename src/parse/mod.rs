@@ -1,6 +1,7 @@
 //! Stage 1, parsing: rule text to a typed AST with spans (pest grammar, then lowering).
 
 mod error;
+mod expected;
 mod lower;
 mod trivia;
 
@@ -62,7 +63,7 @@ fn parse_by_chunks(id: FileId, text: &str) -> (Option<File>, Vec<Diagnostic>) {
             }
             Err(err) => {
                 let detailed = detailed_error(chunk);
-                diags.push(error::syntax_error(id, text, start, detailed.as_ref().unwrap_or(&err)));
+                diags.push(error::syntax_error(id, text, start..end, detailed.as_ref().unwrap_or(&err)));
             }
         }
     }
