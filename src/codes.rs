@@ -265,6 +265,10 @@ codes! {
         "there is nothing to evaluate: no entity has data for the period asked for",
         "An empty result that looks like success would hide a wrong `--period` or data folder.",
         "assay eval --period 2031/32";
+    UsageError = "usage-error", Error,
+        "the command line asks for something that cannot be done: a path that does not exist, a flag value out of range, no data folder",
+        "A mistake on the command line is the user's to fix before anything runs; it exits with status 2, not 1, so scripts can tell it from errors in the rules or data.",
+        "assay check no/such/folder";
     OutputError = "output-error", Error,
         "the output file could not be written",
         "Output is written to a temporary file and renamed, so a failure leaves no partial file; this says why it failed.",

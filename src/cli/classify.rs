@@ -1,13 +1,10 @@
 //! `assay classify`: stream a records dataset through a decision table and write the
 //! aggregates per entity, period and output, with the unclassified records reported.
 
-use super::render::{self, ErrorFormat};
-use super::{EXIT_ERRORS, EXIT_OK, EXIT_USAGE};
-use crate::check::{self, CheckOptions};
+use super::render::ErrorFormat;
+use super::shell::{self, Outcome, Shell, Stop, EXIT_OK};
 use crate::classify::report::{self, Format};
 use crate::classify::{self, Request};
-use crate::codes::Code;
-use crate::diagnostic::Diagnostic;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -65,19 +62,12 @@ impl classify::Progress for Bar {
 }
 
 pub fn run(args: &ClassifyArgs) -> u8 {
-    let colour = render::use_colour(std::io::stderr().is_terminal());
-    let tree = crate::load::load(&args.rules);
-    let report = check::check(&tree, CheckOptions::default());
-    let mut sources = tree.files.clone();
-    if report.errors() > 0 {
-        print(&report.diagnostics, &sources, args.error_format, colour);
-        eprintln!("the rules have {} error{}: nothing was classified", report.errors(), plural(report.errors()));
-        return EXIT_ERRORS;
-    }
-    let Some(data) = args.data.clone().or_else(|| super::eval::default_data(&args.rules)) else {
-        eprintln!("error[usage]: no data: give `--data FILE`, or name a folder in a `DEFAULT_DATA` file in the rules directory");
-        return EXIT_USAGE;
-    };
+    shell::status(classify(args, &mut Shell::new(args.error_format)))
+}
+
+fn classify(args: &ClassifyArgs, shell: &mut Shell) -> Outcome {
+    let tree = shell.rules(&args.rules, "classified")?;
+    let data = shell.data_folder(args.data.as_deref(), &args.rules)?;
     let request = Request { table: args.table.clone(), data, chunk_bytes: crate::data::chunk_bytes() };
     let bar = ProgressBar::with_draw_target(Some(1), ProgressDrawTarget::hidden());
     bar.set_style(
@@ -85,40 +75,16 @@ pub fn run(args: &ClassifyArgs) -> u8 {
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let progress = Bar { bar, started: Instant::now() };
-    let (outcome, mut diags) = classify::run(&tree, &request, &mut sources, &progress);
+    let (outcome, diags) = classify::run(&tree, &request, &mut shell.sources, &progress);
     progress.bar.finish_and_clear();
-    let usage = diags.iter().any(|d| d.code == Code::UnknownSelection);
-    crate::diagnostic::sort(&mut diags);
-    print(&diags, &sources, args.error_format, colour);
-    let Some(outcome) = outcome.filter(|_| !diags.iter().any(Diagnostic::is_error)) else {
-        eprintln!("nothing was written");
-        return if usage { EXIT_USAGE } else { EXIT_ERRORS };
-    };
+    shell.report(&diags, "nothing was written")?;
+    let Some(outcome) = outcome else { return Err(Stop::Failed) };
     let text = report::render(&outcome, args.format);
-    if let Err(why) = super::output::write(args.output.as_deref(), &text) {
-        let d = Diagnostic::new(Code::OutputError, why).help("check that the folder exists and is writable");
-        print(&[d], &sources, args.error_format, colour);
-        return EXIT_ERRORS;
-    }
-    eprint!("{}", report::summary(&outcome));
+    shell.write(args.output.as_deref(), &text)?;
+    shell.say(report::summary(&outcome).trim_end());
     if std::env::var_os("ASSAY_TIMINGS").is_some() {
         let secs = progress.started.elapsed().as_secs_f64();
         eprintln!("timing: {secs:.3} s, {:.0} records/s", outcome.counts.read as f64 / secs.max(1e-9));
     }
-    EXIT_OK
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
-}
-
-fn print(diags: &[Diagnostic], sources: &[crate::source::SourceFile], format: ErrorFormat, colour: bool) {
-    if diags.is_empty() {
-        return;
-    }
-    eprintln!("{}", render::render_all(diags, sources, format, colour).trim_end());
+    Ok(EXIT_OK)
 }

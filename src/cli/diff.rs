@@ -1,12 +1,11 @@
 //! `assay diff OLD NEW`: the semantic change between two versions of the rules, and with
 //! `--data` the figures it moves.
 
-use super::render::{self, ErrorFormat};
-use super::{EXIT_ERRORS, EXIT_OK};
+use super::render::ErrorFormat;
+use super::shell::{self, Outcome, Shell, Stop, EXIT_ERRORS, EXIT_OK};
 use crate::check::{self, CheckOptions};
 use crate::diagnostic::Diagnostic;
 use crate::diff::{self, figures, semantic, side, Format, Report};
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 /// Compare two versions of the rules: definitions added, removed and changed (a formula, a
@@ -45,18 +44,24 @@ pub struct DiffArgs {
 }
 
 pub fn run(args: &DiffArgs) -> u8 {
-    let colour = render::use_colour(std::io::stderr().is_terminal());
+    shell::status(diff(args, &mut Shell::new(args.error_format)))
+}
+
+fn diff(args: &DiffArgs, shell: &mut Shell) -> Outcome {
+    if let Some(data) = &args.data {
+        shell.existing(std::slice::from_ref(data), "give the folder that the datasets' files are in with `--data`")?;
+    }
     let mut sides = Vec::new();
     for (n, spec) in [&args.old, &args.new].into_iter().enumerate() {
         match side::read(spec, n) {
             Ok(s) => sides.push(s),
             Err(d) => {
-                print(&[d], &[], args.error_format, colour);
-                return EXIT_ERRORS;
+                shell.print(&[d]);
+                return Err(Stop::Failed);
             }
         }
     }
-    let [old, new] = sides.as_slice() else { return EXIT_ERRORS };
+    let [old, new] = sides.as_slice() else { return Err(Stop::Failed) };
     // Comparing needs both sides parsed; evaluating them needs them checked too (a part of
     // a library, such as `rules/kpis`, can be compared without the rest).
     for s in [old, new] {
@@ -68,9 +73,8 @@ pub fn run(args: &DiffArgs) -> u8 {
         if diagnostics.iter().any(Diagnostic::is_error) {
             let (mut diagnostics, mut sources) = (diagnostics, s.tree.files.clone());
             s.own(&mut diagnostics, &mut sources);
-            print(&diagnostics, &sources, args.error_format, colour);
-            eprintln!("`{}` has errors: nothing was compared", s.label);
-            return EXIT_ERRORS;
+            shell.sources = sources;
+            shell.report(&diagnostics, &format!("`{}` has errors: nothing was compared", s.label))?;
         }
     }
     let changes = semantic::compare(&old.tree, &new.tree);
@@ -89,14 +93,15 @@ pub fn run(args: &DiffArgs) -> u8 {
         let mut results = Vec::new();
         for s in [old, new] {
             let (r, mut diags, mut sources) = figures::evaluate(&s.tree, data);
-            if diags.iter().any(Diagnostic::is_error) || r.is_none() {
-                progress.finish();
-                s.own(&mut diags, &mut sources);
-                print(&diags, &sources, args.error_format, colour);
-                eprintln!("`{}` could not be evaluated over `{}`", s.label, crate::load::display(data));
-                return EXIT_ERRORS;
-            }
-            results.extend(r);
+            s.own(&mut diags, &mut sources);
+            shell.sources = sources;
+            let then = format!("`{}` could not be evaluated over `{}`", s.label, crate::load::display(data));
+            shell.report(&diags, &then)?;
+            let Some(r) = r else {
+                shell.say(then);
+                return Err(Stop::Failed);
+            };
+            results.push(r);
         }
         progress.finish();
         let mut deps = check::dependencies(&old.tree);
@@ -108,17 +113,6 @@ pub fn run(args: &DiffArgs) -> u8 {
             report.figures = Some(figures::moved(a, b, &report.changes, &closure));
         }
     }
-    print!("{}", diff::render(&report, args.format, args.limit));
-    if args.fail_on_change && report.changed() {
-        EXIT_ERRORS
-    } else {
-        EXIT_OK
-    }
-}
-
-fn print(diags: &[Diagnostic], sources: &[crate::source::SourceFile], format: ErrorFormat, colour: bool) {
-    if diags.is_empty() {
-        return;
-    }
-    eprintln!("{}", render::render_all(diags, sources, format, colour).trim_end());
+    shell.out(&diff::render(&report, args.format, args.limit))?;
+    Ok(if args.fail_on_change && report.changed() { EXIT_ERRORS } else { EXIT_OK })
 }

@@ -1,13 +1,9 @@
 //! `assay eval`: check the rules, load the data, evaluate KPIs and methodologies, report.
 
-use super::render::{self, ErrorFormat};
-use super::{EXIT_ERRORS, EXIT_OK, EXIT_USAGE};
-use crate::check::{self, CheckOptions};
-use crate::codes::Code;
-use crate::diagnostic::Diagnostic;
+use super::render::ErrorFormat;
+use super::shell::{self, Outcome, Shell, Stop, EXIT_OK};
 use crate::eval::run::{self, Request};
 use crate::report::{self, Format};
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 /// Evaluate the rules over a data folder: every KPI for every entity and period, and the
@@ -47,27 +43,14 @@ pub struct EvalArgs {
 }
 
 pub fn run(args: &EvalArgs) -> u8 {
+    shell::status(eval(args, &mut Shell::new(args.error_format)))
+}
+
+fn eval(args: &EvalArgs, shell: &mut Shell) -> Outcome {
     let mut progress = super::progress::Progress::new();
     progress.step("checking rules");
-    let tree = crate::load::load(&args.rules);
-    let report = check::check(&tree, CheckOptions::default());
-    let colour = render::use_colour(std::io::stderr().is_terminal());
-    let mut sources = tree.files.clone();
-    if report.errors() > 0 {
-        progress.finish();
-        print(&report.diagnostics, &sources, args.error_format, colour);
-        eprintln!(
-            "the rules have {} error{}: nothing was evaluated",
-            report.errors(),
-            if report.errors() == 1 { "" } else { "s" }
-        );
-        return EXIT_ERRORS;
-    }
-    let Some(data_dir) = args.data.clone().or_else(|| default_data(&args.rules)) else {
-        progress.finish();
-        eprintln!("error[usage]: no data folder: give `--data DIR`, or name one in a `DEFAULT_DATA` file in the rules directory");
-        return EXIT_USAGE;
-    };
+    let tree = shell.rules(&args.rules, "evaluated")?;
+    let data_dir = shell.data_folder(args.data.as_deref(), &args.rules)?;
     let request = Request {
         data_dir,
         period: args.period.clone(),
@@ -75,42 +58,16 @@ pub fn run(args: &EvalArgs) -> u8 {
         select: args.select.clone(),
     };
     progress.step("loading data and evaluating");
-    let (results, mut diags) = run::run(&tree, &request, &mut sources);
+    let (results, diags) = run::run(&tree, &request, &mut shell.sources);
     progress.finish();
-    let usage = diags.iter().any(|d| d.code == Code::UnknownSelection);
-    let failed = diags.iter().any(Diagnostic::is_error);
-    crate::diagnostic::sort(&mut diags);
-    print(&diags, &sources, args.error_format, colour);
-    let Some(results) = results.filter(|_| !failed) else {
-        eprintln!("nothing was written");
-        return if usage { EXIT_USAGE } else { EXIT_ERRORS };
+    shell.report(&diags, "nothing was written")?;
+    let Some(results) = results else {
+        shell.say("nothing was written");
+        return Err(Stop::Failed);
     };
-    let started = std::time::Instant::now();
+    let timer = crate::timing::Timer::start();
     let text = report::render(&results, args.format);
-    if std::env::var_os("ASSAY_TIMINGS").is_some() {
-        eprintln!("timing: render: {:.3} s", started.elapsed().as_secs_f64());
-    }
-    match super::output::write(args.output.as_deref(), &text) {
-        Ok(()) => EXIT_OK,
-        Err(why) => {
-            let d = Diagnostic::new(Code::OutputError, why).help("check that the folder exists and is writable");
-            print(&[d], &sources, args.error_format, colour);
-            EXIT_ERRORS
-        }
-    }
-}
-
-/// The data folder a rules directory names as its default (first line of `DEFAULT_DATA`).
-pub fn default_data(rules: &[PathBuf]) -> Option<PathBuf> {
-    rules.iter().find_map(|r| {
-        let text = std::fs::read_to_string(r.join("DEFAULT_DATA")).ok()?;
-        text.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#')).map(PathBuf::from)
-    })
-}
-
-fn print(diags: &[Diagnostic], sources: &[crate::source::SourceFile], format: ErrorFormat, colour: bool) {
-    if diags.is_empty() {
-        return;
-    }
-    eprintln!("{}", render::render_all(diags, sources, format, colour).trim_end());
+    timer.lap("render");
+    shell.write(args.output.as_deref(), &text)?;
+    Ok(EXIT_OK)
 }

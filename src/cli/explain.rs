@@ -1,9 +1,8 @@
 //! `assay explain`: how one figure was derived, as a tree down to the data cells, a JSON
 //! graph or Markdown; optionally checked against a saved result.
 
-use super::render::{self, ErrorFormat};
-use super::{EXIT_ERRORS, EXIT_OK, EXIT_USAGE};
-use crate::check::{self, CheckOptions};
+use super::render::ErrorFormat;
+use super::shell::{self, Outcome, Shell, Stop, EXIT_ERRORS, EXIT_OK};
 use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::explain::{self, Request};
@@ -26,7 +25,7 @@ pub enum ExplainFormat {
 ///
 /// Examples: `assay explain saving[finance] --methodology national_average --entity SA0001`,
 /// `assay explain cost_share[finance] --entity SA0001`,
-/// `assay explain total_saving --methodology national_average --by org_type=small`.
+/// `assay explain total_saving --methodology national_average --by org_type=acute`.
 #[derive(clap::Args, Debug)]
 pub struct ExplainArgs {
     /// The figure: a KPI or methodology figure with its index (`saving[finance]`,
@@ -54,6 +53,8 @@ pub struct ExplainArgs {
     /// says which rule and data files changed since. Exit status 1 if it no longer holds.
     #[arg(long)]
     against: Option<PathBuf>,
+    /// Output format: `text` (a tree with source excerpts), `json` (the derivation graph)
+    /// or `markdown` (sections for an audit pack).
     #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
     format: ExplainFormat,
     /// Rule files or directories.
@@ -71,33 +72,23 @@ pub struct ExplainArgs {
 }
 
 pub fn run(args: &ExplainArgs) -> u8 {
-    let started = std::time::Instant::now();
-    let timings = std::env::var_os("ASSAY_TIMINGS").is_some();
-    let tree = crate::load::load(&args.rules);
-    let report = check::check(&tree, CheckOptions::default());
-    if timings {
-        eprintln!("timing: read and check rules: {:.3} s", started.elapsed().as_secs_f64());
-    }
-    let colour = render::use_colour(std::io::stderr().is_terminal());
-    let mut sources = tree.files.clone();
-    if report.errors() > 0 {
-        print(&report.diagnostics, &sources, args.error_format, colour);
-        eprintln!("the rules have errors: nothing was explained");
-        return EXIT_ERRORS;
-    }
-    let Some(data_dir) = args.data.clone().or_else(|| super::eval::default_data(&args.rules)) else {
-        eprintln!("error[usage]: no data folder: give `--data DIR`, or name one in a `DEFAULT_DATA` file in the rules directory");
-        return EXIT_USAGE;
-    };
+    shell::status(explain(args, &mut Shell::new(args.error_format)))
+}
+
+fn explain(args: &ExplainArgs, shell: &mut Shell) -> Outcome {
+    let timer = crate::timing::Timer::start();
+    let tree = shell.rules(&args.rules, "explained")?;
+    timer.lap("read and check rules");
+    let data_dir = shell.data_folder(args.data.as_deref(), &args.rules)?;
     let mut by = Vec::new();
     for b in &args.by {
-        match b.split_once('=') {
-            Some((k, v)) => by.push((k.trim().to_string(), v.trim().to_string())),
-            None => {
-                eprintln!("error[usage]: `--by {b}`: write a group as `dimension=member`, e.g. `org_type=small`");
-                return EXIT_USAGE;
-            }
-        }
+        let Some((k, v)) = b.split_once('=') else {
+            return Err(shell.usage(
+                format!("`--by {b}`: a group is written `dimension=member`"),
+                "for example `--by org_type=acute`; the dimensions are those of the methodology's `total ... by`",
+            ));
+        };
+        by.push((k.trim().to_string(), v.trim().to_string()));
     }
     let request = Request {
         data_dir,
@@ -109,47 +100,30 @@ pub fn run(args: &ExplainArgs) -> u8 {
         depth: args.depth,
         top: args.top,
     };
-    let (graph, mut diags) = explain::explain(&tree, &request, &mut sources);
-    let usage = diags.iter().any(|d| d.code == Code::UnknownSelection);
-    crate::diagnostic::sort(&mut diags);
-    print(&diags, &sources, args.error_format, colour);
-    let Some(mut graph) = graph.filter(|_| !diags.iter().any(Diagnostic::is_error)) else {
-        return if usage { EXIT_USAGE } else { EXIT_ERRORS };
-    };
+    let (graph, diags) = explain::explain(&tree, &request, &mut shell.sources);
+    shell.report(&diags, "nothing was explained")?;
+    let Some(mut graph) = graph else { return Err(Stop::Failed) };
     if let Some(path) = &args.against {
         match explain::against::compare(path, &graph) {
             Ok(a) => graph.against = Some(a),
             Err(why) => {
                 let d = Diagnostic::new(Code::IoError, why)
                     .help("give a file written by `assay eval --format json --output FILE`");
-                print(&[d], &sources, args.error_format, colour);
-                return EXIT_ERRORS;
+                shell.print(&[d]);
+                return Err(Stop::Failed);
             }
         }
     }
-    let out_colour = args.output.is_none() && render::use_colour(std::io::stdout().is_terminal());
+    let out_colour = args.output.is_none() && super::render::use_colour(std::io::stdout().is_terminal());
     let text = match args.format {
         ExplainFormat::Text => explain::text::render(&graph, &tree.files, out_colour),
         ExplainFormat::Json => explain::json::render(&graph),
         ExplainFormat::Markdown => explain::markdown::render(&graph),
     };
-    if timings {
-        eprintln!("timing: total before writing: {:.3} s", started.elapsed().as_secs_f64());
-    }
-    if let Err(why) = super::output::write(args.output.as_deref(), &text) {
-        let d = Diagnostic::new(Code::OutputError, why).help("check that the folder exists and is writable");
-        print(&[d], &sources, args.error_format, colour);
-        return EXIT_ERRORS;
-    }
+    timer.lap("explain and render");
+    shell.write(args.output.as_deref(), &text)?;
     match &graph.against {
-        Some(a) if !a.holds() => EXIT_ERRORS,
-        _ => EXIT_OK,
+        Some(a) if !a.holds() => Ok(EXIT_ERRORS),
+        _ => Ok(EXIT_OK),
     }
-}
-
-fn print(diags: &[Diagnostic], sources: &[crate::source::SourceFile], format: ErrorFormat, colour: bool) {
-    if diags.is_empty() {
-        return;
-    }
-    eprintln!("{}", render::render_all(diags, sources, format, colour).trim_end());
 }

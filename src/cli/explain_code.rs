@@ -1,39 +1,47 @@
 //! `assay explain-code CODE`: the documentation of a diagnostic code.
 
-use super::{EXIT_OK, EXIT_USAGE};
+use super::render::ErrorFormat;
+use super::shell::{self, Outcome, Shell, EXIT_OK};
 use crate::codes::{self, Code};
 
 /// Print what a diagnostic code means, why it exists, and an example that produces it.
+///
+/// The code is the word a diagnostic starts with (`unit-mismatch`), or its `code` in
+/// JSON diagnostics. Example: `assay explain-code unit-mismatch`.
 #[derive(clap::Args, Debug)]
 pub struct ExplainCodeArgs {
-    /// The code, as printed in brackets after `error` or `warning` (e.g. `unit-mismatch`).
-    #[arg(required_unless_present = "list")]
+    /// The code, as a diagnostic prints it on its first line (e.g. `unit-mismatch`).
+    /// Required unless `--list` is given.
+    #[arg(required_unless_present = "list", value_name = "CODE")]
     code: Option<String>,
     /// List every code with its one-line summary.
     #[arg(long)]
     list: bool,
+    /// How to print diagnostics (an unknown code).
+    #[arg(long, value_enum, default_value_t = ErrorFormat::Human)]
+    error_format: ErrorFormat,
 }
 
 pub fn run(args: &ExplainCodeArgs) -> u8 {
+    shell::status(explain_code(args, &Shell::new(args.error_format)))
+}
+
+fn explain_code(args: &ExplainCodeArgs, shell: &Shell) -> Outcome {
     if args.list {
         for code in Code::ALL {
-            println!("{:<24} {}", code.as_str(), code.summary());
+            shell.line(format_args!("{:<24} {}", code.as_str(), code.summary()))?;
         }
-        return EXIT_OK;
+        return Ok(EXIT_OK);
     }
     let text = args.code.as_deref().unwrap_or_default();
-    match Code::parse(text) {
-        Some(code) => {
-            print!("{}", codes::explain(code));
-            EXIT_OK
-        }
-        None => {
-            let names: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
-            let hint = crate::check::suggest::did_you_mean(text, names.iter().copied())
-                .map_or(String::new(), |s| format!(" (did you mean `{s}`?)"));
-            eprintln!("error[usage]: `{text}` is not a diagnostic code{hint}");
-            eprintln!("  help: `assay explain-code --list` lists every code");
-            EXIT_USAGE
-        }
-    }
+    let Some(code) = Code::parse(text) else {
+        let names: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
+        let help = match crate::check::suggest::did_you_mean(text, names.iter().copied()) {
+            Some(s) => format!("did you mean `{s}`? `assay explain-code --list` lists every code"),
+            None => "`assay explain-code --list` lists every code".to_string(),
+        };
+        return Err(shell.usage(format!("`{text}` is not a diagnostic code"), help));
+    };
+    shell.out(&codes::explain(code))?;
+    Ok(EXIT_OK)
 }

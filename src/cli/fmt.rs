@@ -1,9 +1,10 @@
 //! `assay fmt [PATHS...]`: rewrite rule files in the canonical layout, or with `--check`
 //! show what would change.
 
-use super::render::{self, ErrorFormat};
-use super::{EXIT_ERRORS, EXIT_OK};
-use std::io::IsTerminal;
+use super::render::ErrorFormat;
+use super::shell::{self, Outcome, Shell, Stop, EXIT_ERRORS, EXIT_OK};
+use crate::codes::Code;
+use crate::diagnostic::Diagnostic;
 use std::path::{Path, PathBuf};
 
 /// Format rule files in the one canonical layout, keeping every comment.
@@ -15,8 +16,10 @@ use std::path::{Path, PathBuf};
 /// number too large) is left untouched and its errors are printed.
 /// Every result is parsed back and compared with the original before anything is written.
 ///
+/// Diagnostics go to standard error; diffs and the summary to standard output.
+///
 /// Exit status: 0 when every file is (or now is) formatted; 1 when a file has errors or,
-/// with --check, would change; 2 on usage errors.
+/// with --check, would change; 2 on usage errors (such as a path that does not exist).
 #[derive(clap::Args, Debug)]
 pub struct FmtArgs {
     /// Rule files or directories (every `*.assay` below them, in name order).
@@ -25,78 +28,92 @@ pub struct FmtArgs {
     /// Write nothing: print a unified diff of what would change, and exit 1 if anything would.
     #[arg(long)]
     check: bool,
+    /// How to print diagnostics (on standard error): `human`, `plain` or `json`.
+    #[arg(long, value_enum, default_value_t = ErrorFormat::Human)]
+    error_format: ErrorFormat,
 }
 
-/// Diagnostics are for people here (`check --error-format json` serves tools).
-const FORMAT: ErrorFormat = ErrorFormat::Human;
-
 pub fn run(args: &FmtArgs) -> u8 {
-    let colour = render::use_colour(std::io::stdout().is_terminal());
+    shell::status(format(args, &mut Shell::new(args.error_format)))
+}
+
+/// What became of the files: reformatted (or, with `--check`, to be), already formatted,
+/// and left alone because of errors.
+#[derive(Default)]
+struct Tally {
+    changed: usize,
+    unchanged: usize,
+    failed: usize,
+}
+
+fn format(args: &FmtArgs, shell: &mut Shell) -> Outcome {
+    shell.existing(&args.paths, "give rule files or directories of `.assay` files")?;
     let (files, diags) = crate::load::find_rule_files(&args.paths);
-    let mut failed = !diags.is_empty();
-    if !diags.is_empty() {
-        println!("{}", render::render_all(&diags, &[], FORMAT, colour));
-    }
-    let (mut changed, mut unchanged) = (0usize, 0usize);
+    shell.print(&diags);
+    let mut tally = Tally { failed: diags.len(), ..Tally::default() };
     for path in &files {
-        let name = crate::load::display(path);
-        let bytes = match std::fs::read(path) {
-            Ok(b) => b,
-            Err(err) => {
-                println!("error[io-error]: cannot read `{name}`: {err}");
-                failed = true;
-                continue;
-            }
-        };
-        let tree = crate::load::load_bytes(&name, bytes);
-        let (Some(source), Some(ast)) = (tree.files.first(), tree.asts.first()) else { continue };
-        if !tree.diagnostics.is_empty() {
-            println!("{}", render::render_all(&tree.diagnostics, &tree.files, FORMAT, colour));
-            failed = true;
-            continue;
-        }
-        let formatted = match crate::fmt::format_parsed(ast, source) {
-            Ok(text) => text,
-            Err(diags) => {
-                println!("{}", render::render_all(&diags, &tree.files, FORMAT, colour));
-                failed = true;
-                continue;
-            }
-        };
-        // Compare with the bytes on disk: a byte-order mark or CRLF line ends are changes too.
-        let on_disk = std::fs::read(path).unwrap_or_default();
-        if on_disk == formatted.as_bytes() {
-            unchanged += 1;
-            continue;
-        }
-        changed += 1;
-        if args.check {
-            let old = String::from_utf8_lossy(&on_disk);
-            let diff = similar::TextDiff::from_lines(old.as_ref(), formatted.as_str());
-            print!("{}", diff.unified_diff().context_radius(3).header(&name, &name));
-        } else if let Err(err) = rewrite(path, &formatted) {
-            println!("error[io-error]: {err}");
-            failed = true;
-        } else {
-            println!("formatted {name}");
-        }
+        format_file(args, shell, path, &mut tally)?;
     }
-    let total = changed + unchanged;
+    let total = tally.changed + tally.unchanged;
     let files_word = |n: usize| if n == 1 { "file" } else { "files" };
-    if args.check {
-        if changed > 0 {
-            println!("{changed} of {total} {} would be reformatted (run `assay fmt` to do it)", files_word(total));
-        } else {
-            println!("{total} {} already formatted", files_word(total));
+    let left =
+        if tally.failed > 0 { format!("; {} left alone because of errors", tally.failed) } else { String::new() };
+    if args.check && tally.changed > 0 {
+        let (changed, word) = (tally.changed, files_word(total));
+        shell
+            .line(format_args!("{changed} of {total} {word} would be reformatted (run `assay fmt` to do it){left}"))?;
+    } else if args.check {
+        shell.line(format_args!("{total} {} already formatted{left}", files_word(total)))?;
+    } else {
+        shell.line(format_args!("{} of {total} {} reformatted{left}", tally.changed, files_word(total)))?;
+    }
+    Ok(if tally.failed > 0 || (args.check && tally.changed > 0) { EXIT_ERRORS } else { EXIT_OK })
+}
+
+/// Format one file: print its errors, its diff (`--check`), or rewrite it.
+fn format_file(args: &FmtArgs, shell: &mut Shell, path: &Path, tally: &mut Tally) -> Result<(), Stop> {
+    let name = crate::load::display(path);
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(err) => {
+            let d = Diagnostic::new(Code::IoError, format!("cannot read `{name}`: {err}"))
+                .help("check that the file exists and is readable");
+            shell.print(&[d]);
+            tally.failed += 1;
+            return Ok(());
         }
-    } else {
-        println!("{changed} of {total} {} reformatted", files_word(total));
+    };
+    let tree = crate::load::load_bytes(&name, bytes.clone());
+    shell.sources = tree.files.clone();
+    let formatted = match (tree.files.first(), tree.asts.first()) {
+        (Some(source), Some(ast)) if tree.diagnostics.is_empty() => crate::fmt::format_parsed(ast, source),
+        _ => Err(tree.diagnostics.clone()),
+    };
+    let formatted = match formatted {
+        Ok(text) => text,
+        Err(diags) => {
+            shell.print(&diags);
+            tally.failed += 1;
+            return Ok(());
+        }
+    };
+    // Compare with the bytes read: a byte-order mark or CRLF line ends are changes too.
+    if bytes == formatted.as_bytes() {
+        tally.unchanged += 1;
+        return Ok(());
     }
-    if failed || (args.check && changed > 0) {
-        EXIT_ERRORS
+    tally.changed += 1;
+    if args.check {
+        let old = String::from_utf8_lossy(&bytes);
+        let diff = similar::TextDiff::from_lines(old.as_ref(), formatted.as_str());
+        shell.out(&diff.unified_diff().context_radius(3).header(&name, &name).to_string())?;
+    } else if let Err(err) = rewrite(path, &formatted) {
+        shell.print(&[Diagnostic::new(Code::OutputError, err).help("check that the file and its folder are writable")]);
+        tally.failed += 1;
     } else {
-        EXIT_OK
+        shell.line(format_args!("formatted {name}"))?;
     }
+    Ok(())
 }
 
 /// Replace a file's text atomically, keeping its permissions; through a symbolic link,
@@ -104,7 +121,7 @@ pub fn run(args: &FmtArgs) -> u8 {
 fn rewrite(path: &Path, text: &str) -> Result<(), String> {
     let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     let permissions = std::fs::metadata(&target).map(|m| m.permissions()).ok();
-    super::output::write(Some(&target), text)?;
+    super::output::write_file(&target, text)?;
     if let Some(p) = permissions {
         // The text is already safely in place; permissions are best effort.
         let _ = std::fs::set_permissions(&target, p);

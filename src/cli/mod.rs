@@ -1,4 +1,5 @@
-//! The command line: one file per subcommand, sharing exit codes and output helpers.
+//! The command line: one shell ([`shell`]: rules, data folder, diagnostics, output, exit
+//! statuses) and one file per subcommand with that command's own logic.
 
 mod check;
 mod classify;
@@ -12,13 +13,11 @@ mod test;
 mod output;
 mod progress;
 mod render;
+pub mod shell;
 
 use clap::{Parser, Subcommand};
 
-/// Exit codes: 0 success, 1 rule or data errors, 2 usage errors.
-pub const EXIT_OK: u8 = 0;
-pub const EXIT_ERRORS: u8 = 1;
-pub const EXIT_USAGE: u8 = 2;
+pub use shell::{EXIT_ERRORS, EXIT_OK, EXIT_USAGE};
 
 #[derive(Parser, Debug)]
 #[command(

@@ -36,6 +36,13 @@ impl Progress {
     }
 }
 
+/// A command that stops early (`?`) leaves no spinner behind on the terminal.
+impl Drop for Progress {
+    fn drop(&mut self) {
+        self.bar.finish_and_clear();
+    }
+}
+
 impl Default for Progress {
     fn default() -> Self {
         Progress::new()

@@ -1,12 +1,10 @@
 //! `assay test`: run the rule tests (`*.test.yaml`) kept beside the rules, with coverage.
 
-use super::render::{self, ErrorFormat};
-use super::{EXIT_ERRORS, EXIT_OK, EXIT_USAGE};
-use crate::check::{self, CheckOptions};
+use super::render::ErrorFormat;
+use super::shell::{self, plural, Outcome, Shell, EXIT_ERRORS, EXIT_OK};
 use crate::diagnostic::Diagnostic;
 use crate::ruletest::{self, coverage, runner};
-use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Run the rule tests: each `*.test.yaml` file under PATHS holds cases with inputs (inline
 /// entities or a data folder), a period, and expected figures or diagnostics.
@@ -41,102 +39,83 @@ pub struct TestArgs {
 }
 
 pub fn run(args: &TestArgs) -> u8 {
+    shell::status(test(args, &mut Shell::new(args.error_format)))
+}
+
+fn test(args: &TestArgs, shell: &mut Shell) -> Outcome {
     if args.threshold.is_some_and(|t| !(0.0..=100.0).contains(&t)) {
-        eprintln!("error[usage]: `--threshold` is a percentage between 0 and 100");
-        return EXIT_USAGE;
+        return Err(shell.usage("`--threshold` is a percentage between 0 and 100", "for example `--threshold 80`"));
     }
     let given =
         if args.paths.is_empty() && args.rules.is_empty() { vec![PathBuf::from("rules")] } else { args.paths.clone() };
+    shell.existing(&given, "give test files or directories holding `*.test.yaml` files")?;
     let rules = if args.rules.is_empty() { default_rules(&given) } else { args.rules.clone() };
     // Without paths, the tests are those beside the rules.
-    let paths: Vec<PathBuf> = if given.is_empty() {
-        rules
-            .iter()
-            .map(|r| {
-                if r.is_file() {
-                    r.parent().filter(|p| !p.as_os_str().is_empty()).map_or_else(|| PathBuf::from("."), PathBuf::from)
-                } else {
-                    r.clone()
-                }
-            })
-            .collect()
-    } else {
-        given
-    };
-    let colour = render::use_colour(std::io::stderr().is_terminal());
-    let tree = crate::load::load(&rules);
-    let report = check::check(&tree, CheckOptions::default());
-    let mut sources = tree.files.clone();
-    if report.errors() > 0 {
-        print(&report.diagnostics, &sources, args.error_format, colour);
-        eprintln!("the rules have errors: no test was run");
-        return EXIT_ERRORS;
-    }
+    let paths: Vec<PathBuf> = if given.is_empty() { rules.iter().map(|r| beside(r)).collect() } else { given };
+    let tree = shell.rules(&rules, "tested")?;
     let files = ruletest::find_test_files(&paths);
-    if let Some(missing) = paths.iter().find(|p| !p.exists()) {
-        eprintln!("error[usage]: `{}` does not exist", crate::load::display(missing));
-        return EXIT_USAGE;
-    }
     let record = args.coverage || args.threshold.is_some();
     let mut outcomes = Vec::new();
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
     let mut recorder = crate::eval::coverage::Recorder::default();
     let mut progress = super::progress::Progress::new();
-    println!("\nrunning {} test file{}", files.len(), if files.len() == 1 { "" } else { "s" });
+    shell.line(format_args!("\nrunning {} test file{}", files.len(), plural(files.len())))?;
     for file in &files {
         progress.step(format!("testing {}", crate::load::display(file)));
-        let result = runner::run_file(&tree, file, &mut sources, record);
+        let result = runner::run_file(&tree, file, &mut shell.sources, record);
         for o in &result.outcomes {
-            println!("test {} ... {}", o.name, if o.passed { "ok" } else { "FAILED" });
+            shell.line(format_args!("test {} ... {}", o.name, if o.passed { "ok" } else { "FAILED" }))?;
         }
         outcomes.extend(result.outcomes);
         diagnostics.extend(result.diagnostics);
         recorder.merge(result.recorder);
     }
     progress.finish();
-    crate::diagnostic::sort(&mut diagnostics);
-    print(&diagnostics, &sources, args.error_format, colour);
+    shell.print(&diagnostics);
     let failed: Vec<&runner::Outcome> = outcomes.iter().filter(|o| !o.passed).collect();
     if !failed.is_empty() {
-        println!("\nfailures:");
+        shell.line("\nfailures:")?;
         for o in &failed {
-            println!("\n---- {} ----", o.name);
+            shell.line(format_args!("\n---- {} ----", o.name))?;
             for line in &o.report {
-                println!("  {line}");
+                shell.line(format_args!("  {line}"))?;
             }
         }
-        println!("\nfailures:");
+        shell.line("\nfailures:")?;
         for o in &failed {
-            println!("    {}", o.name);
+            shell.line(format_args!("    {}", o.name))?;
         }
     }
     let mut ok = failed.is_empty() && !diagnostics.iter().any(Diagnostic::is_error);
     if record {
         let measured = coverage::measure(&tree, &recorder);
-        print!("{}", coverage::render(&measured));
+        shell.out(&coverage::render(&measured))?;
         let pct = measured.percent();
         if let Some(t) = args.threshold {
             if pct < t {
-                println!("coverage {pct:.1}% is below the threshold of {t}%");
+                shell.line(format_args!("coverage {pct:.1}% is below the threshold of {t}%"))?;
                 ok = false;
             }
         }
     }
-    println!(
+    shell.line(format_args!(
         "\ntest result: {}. {} passed; {} failed",
         if ok { "ok" } else { "FAILED" },
         outcomes.len() - failed.len(),
         failed.len()
-    );
-    if ok {
-        EXIT_OK
+    ))?;
+    Ok(if ok { EXIT_OK } else { EXIT_ERRORS })
+}
+
+/// The folder of tests beside a rules path: the directory itself, or a file's folder.
+fn beside(rules: &Path) -> PathBuf {
+    if rules.is_file() {
+        rules.parent().filter(|p| !p.as_os_str().is_empty()).map_or_else(|| PathBuf::from("."), PathBuf::from)
     } else {
-        EXIT_ERRORS
+        rules.to_path_buf()
     }
 }
 
-/// The rules a test run checks against when `--rules` is not given: a test beside the
-/// shipped library (`rules/kpis`) needs the whole library, not only its own folder.
 fn default_rules(paths: &[PathBuf]) -> Vec<PathBuf> {
     let library = PathBuf::from("rules");
     let mut out: Vec<PathBuf> = Vec::new();
@@ -148,11 +127,4 @@ fn default_rules(paths: &[PathBuf]) -> Vec<PathBuf> {
         }
     }
     out
-}
-
-fn print(diags: &[Diagnostic], sources: &[crate::source::SourceFile], format: ErrorFormat, colour: bool) {
-    if diags.is_empty() {
-        return;
-    }
-    eprintln!("{}", render::render_all(diags, sources, format, colour).trim_end());
 }

@@ -2,6 +2,7 @@
 //! what it printed. Each test file that needs them says `mod common;`.
 
 #![allow(dead_code, reason = "each test file uses only some of the helpers")]
+#![allow(clippy::panic, reason = "test code: failing loudly is the point")]
 
 use std::path::Path;
 use std::process::{Command, Output};

@@ -1,0 +1,199 @@
+//! The one shell every command runs in: it finds and checks the rules, finds the data
+//! folder, prints diagnostics in the format asked for, writes output, and turns each way a
+//! command can stop into the same exit status whatever the command. A command adds only
+//! its own logic.
+
+use super::output;
+use super::render::{self, ErrorFormat};
+use crate::check::{self, CheckOptions};
+use crate::codes::Code;
+use crate::diagnostic::Diagnostic;
+use crate::load::{self, RuleTree};
+use crate::source::SourceFile;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+/// Exit codes: 0 success, 1 rule or data errors, 2 usage errors.
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_ERRORS: u8 = 1;
+pub const EXIT_USAGE: u8 = 2;
+
+/// Why a command stopped early. Each kind has one exit status in every command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    /// The command line asks for something that cannot be done (exit 2): a path that does
+    /// not exist, a flag out of range, a name that is not defined.
+    Usage,
+    /// The rules, the data or a file could not be used, or the result is a failure
+    /// (exit 1). What went wrong has been printed.
+    Failed,
+    /// Whoever reads standard output went away (`assay check | head -1`): end quietly, as
+    /// cargo and ripgrep do (exit 0).
+    Closed,
+}
+
+impl Stop {
+    pub fn status(self) -> u8 {
+        match self {
+            Stop::Usage => EXIT_USAGE,
+            Stop::Failed => EXIT_ERRORS,
+            Stop::Closed => EXIT_OK,
+        }
+    }
+}
+
+/// What a command's body returns: its exit status, or why it stopped early.
+pub type Outcome = Result<u8, Stop>;
+
+/// The exit status of a command's outcome.
+pub fn status(outcome: Outcome) -> u8 {
+    outcome.unwrap_or_else(Stop::status)
+}
+
+/// A command's connection to the user: how diagnostics are printed, and every file they
+/// may point into.
+pub struct Shell {
+    pub format: ErrorFormat,
+    colour: bool,
+    /// Rule files, then data files and scripts as they are read.
+    pub sources: Vec<SourceFile>,
+}
+
+impl Shell {
+    /// A shell printing diagnostics on standard error in `format`.
+    pub fn new(format: ErrorFormat) -> Shell {
+        Shell { format, colour: render::use_colour(std::io::stderr().is_terminal()), sources: Vec::new() }
+    }
+
+    /// Diagnostics as text in the shell's format (for commands whose output they are).
+    pub fn render(&self, diags: &[Diagnostic], colour: bool) -> String {
+        render::render_all(diags, &self.sources, self.format, colour)
+    }
+
+    /// Print diagnostics on standard error, in source order.
+    pub fn print(&self, diags: &[Diagnostic]) {
+        if diags.is_empty() {
+            return;
+        }
+        let mut sorted = diags.to_vec();
+        crate::diagnostic::sort(&mut sorted);
+        let text = render::render_all(&sorted, &self.sources, self.format, self.colour);
+        // Standard error that cannot be written has no one left to tell.
+        let _ = writeln!(std::io::stderr().lock(), "{}", text.trim_end());
+    }
+
+    /// A line for people on standard error (a summary, "nothing was written"), left out
+    /// when diagnostics are JSON so that standard error stays one JSON document.
+    pub fn say(&self, line: impl std::fmt::Display) {
+        if self.format != ErrorFormat::Json {
+            let _ = writeln!(std::io::stderr().lock(), "{line}");
+        }
+    }
+
+    /// Print the diagnostics; stop if any is an error (a usage error if one is about the
+    /// command line), saying `then` (such as "nothing was written").
+    pub fn report(&self, diags: &[Diagnostic], then: &str) -> Result<(), Stop> {
+        self.print(diags);
+        if !diags.iter().any(Diagnostic::is_error) {
+            return Ok(());
+        }
+        self.say(then);
+        let usage = diags.iter().any(|d| matches!(d.code, Code::UnknownSelection | Code::UsageError));
+        Err(if usage { Stop::Usage } else { Stop::Failed })
+    }
+
+    /// Refuse the command line: print a usage diagnostic, and stop with exit status 2.
+    pub fn usage(&self, message: impl Into<String>, help: impl Into<String>) -> Stop {
+        self.print(&[Diagnostic::new(Code::UsageError, message).help(help)]);
+        Stop::Usage
+    }
+
+    /// Every path given must exist: a missing one is a usage error, not an empty run.
+    pub fn existing(&self, paths: &[PathBuf], what: &str) -> Result<(), Stop> {
+        match paths.iter().find(|p| !p.exists()) {
+            Some(missing) => Err(self.usage(format!("`{}` does not exist", load::display(missing)), what)),
+            None => Ok(()),
+        }
+    }
+
+    /// Read and check the rules under `paths`. With errors, print them and stop, saying
+    /// that nothing was `done` ("evaluated", "explained").
+    pub fn rules(&mut self, paths: &[PathBuf], done: &str) -> Result<RuleTree, Stop> {
+        self.existing(paths, "give rule files or directories of `.assay` files with `--rules`")?;
+        let tree = load::load(paths);
+        let report = check::check(&tree, CheckOptions::default());
+        self.sources = tree.files.clone();
+        let errors = report.errors();
+        if errors > 0 {
+            let s = if errors == 1 { "" } else { "s" };
+            self.report(&report.diagnostics, &format!("the rules have {errors} error{s}: nothing was {done}"))?;
+        }
+        Ok(tree)
+    }
+
+    /// The data folder: the one given, else the one the rules directory names in its
+    /// `DEFAULT_DATA` file.
+    pub fn data_folder(&self, given: Option<&Path>, rules: &[PathBuf]) -> Result<PathBuf, Stop> {
+        let folder = given.map(Path::to_path_buf).or_else(|| default_data(rules)).ok_or_else(|| {
+            self.usage(
+                "no data folder",
+                "give `--data DIR`, or name one on the first line of a `DEFAULT_DATA` file in the rules directory",
+            )
+        })?;
+        self.existing(std::slice::from_ref(&folder), "give the folder that the datasets' files are in with `--data`")?;
+        Ok(folder)
+    }
+
+    /// Write a command's result to `path` atomically (nothing is left on failure), or to
+    /// standard output when there is none (or it is `-`).
+    pub fn write(&self, path: Option<&Path>, text: &str) -> Result<(), Stop> {
+        match path.filter(|p| p.as_os_str() != "-") {
+            Some(path) => output::write_file(path, text).map_err(|why| {
+                let d = Diagnostic::new(Code::OutputError, why).help("check that the folder exists and is writable");
+                self.print(&[d]);
+                Stop::Failed
+            }),
+            None => self.out(text),
+        }
+    }
+
+    /// Text on standard output. A reader that went away ends the command quietly; any
+    /// other failure (a full disk) is an `output-error`.
+    pub fn out(&self, text: &str) -> Result<(), Stop> {
+        let mut stdout = std::io::stdout().lock();
+        match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(Stop::Closed),
+            Err(e) => {
+                drop(stdout);
+                let d = Diagnostic::new(Code::OutputError, format!("cannot write to standard output: {e}"))
+                    .help("check that the disk or the program reading the output has room");
+                self.print(&[d]);
+                Err(Stop::Failed)
+            }
+        }
+    }
+
+    /// A line on standard output (see [`Shell::out`]).
+    pub fn line(&self, text: impl std::fmt::Display) -> Result<(), Stop> {
+        self.out(&format!("{text}\n"))
+    }
+}
+
+/// The data folder a rules directory names as its default (first line of `DEFAULT_DATA`
+/// that is not blank or a `#` comment).
+pub fn default_data(rules: &[PathBuf]) -> Option<PathBuf> {
+    rules.iter().find_map(|r| {
+        let text = std::fs::read_to_string(r.join("DEFAULT_DATA")).ok()?;
+        text.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#')).map(PathBuf::from)
+    })
+}
+
+/// `s` after a count that is not one.
+pub fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
