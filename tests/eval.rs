@@ -419,3 +419,40 @@ fn every_format_renders_and_the_output_file_is_complete() {
     assert!(csv.starts_with("kind,period,entity,methodology,name,index,value,unit,missing\n"));
     assert!(csv.contains("figure,2009/10,B4,national_average,saving,function=finance,59999.97"), "{csv}");
 }
+
+/// `--select` takes a KPI or figure with one member of each index, as `explain` does, and
+/// reports those values only; several selections are a comma-separated list.
+#[test]
+fn select_takes_a_figure_with_its_index_members() {
+    let out = assay(&["eval", "--select", "national_average.saving[finance]", "--format", "json"], &[]);
+    let v = json_of(&out);
+    let figures = v["figures"].as_array().unwrap();
+    assert_eq!(figures.len(), 315);
+    assert!(figures.iter().all(|f| f["name"] == "saving" && f["index"]["qipp_function"] == "finance"));
+    let sa0001 = figures.iter().find(|f| f["entity"] == "SA0001").unwrap();
+    assert_eq!(sa0001["value"], "568618.09293610331263774390817");
+    let out = assay(&["eval", "--select", "cost_share[finance],national_average.saving[estates]", "cost_share"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(table.contains("national_average.saving[estates]"), "{table}");
+    assert!(!table.contains("national_average.saving[finance]"), "{table}");
+    assert!(table.contains("cost_share[procurement]"), "{table}");
+}
+
+#[test]
+fn select_refuses_members_a_figure_does_not_have() {
+    let cases = [
+        ("national_average.saving[finanse]", "`finanse` is not a member of `qipp_function`", "did you mean `finance`?"),
+        ("national_average.saving[finance,acute]", "takes 1 index, not 2", "`national_average.saving[qipp_function]`"),
+        ("national_average[finance]", "is a methodology", "`national_average.FIGURE[member, ...]`"),
+        ("national_average.saving[finance", "is not a selection", "in brackets"),
+    ];
+    for (select, message, help) in cases {
+        let out = assay(&["eval", "--select", select, "--error-format", "json"], &[]);
+        assert_eq!(out.status.code(), Some(2), "{select}");
+        let err = stderr(&out);
+        for expected in ["unknown-selection", message, help] {
+            assert!(err.contains(expected), "{select}: no `{expected}` in {err}");
+        }
+    }
+}
