@@ -456,3 +456,31 @@ fn select_refuses_members_a_figure_does_not_have() {
         }
     }
 }
+
+/// A total none of whose values is there says why when they all say the same (a peer group
+/// below its minimum), and that the reasons differ when they do.
+#[test]
+fn a_total_with_every_value_missing_gives_their_reason() {
+    let fixture = repo().join("tests/fixtures/eval/group_too_small");
+    let run = |dir: &Path| {
+        let o = Command::new(env!("CARGO_BIN_EXE_assay"))
+            .args(["eval", "--rules", "main.assay", "--data", "data"])
+            .current_dir(dir)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let table = run(&fixture);
+    assert!(table.contains("\nb         missing (peer group of 2, below the minimum of 3)\n"), "{table}");
+    // B2 without a turnover: its saving misses that, B1's the peer group.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(fixture.join("main.assay"), dir.path().join("main.assay")).unwrap();
+    std::fs::create_dir(dir.path().join("data")).unwrap();
+    let csv = std::fs::read_to_string(fixture.join("data/returns.csv")).unwrap();
+    std::fs::write(dir.path().join("data/returns.csv"), csv.replace("B2,2009/10,Type B,1000,", "B2,2009/10,Type B,,"))
+        .unwrap();
+    let table = run(dir.path());
+    assert!(table.contains("\nb         missing (every value is missing, for different reasons)\n"), "{table}");
+}
