@@ -484,3 +484,18 @@ fn a_total_with_every_value_missing_gives_their_reason() {
     let table = run(dir.path());
     assert!(table.contains("\nb         missing (every value is missing, for different reasons)\n"), "{table}");
 }
+
+/// In Markdown the notice is a quote and the stamp a paragraph of its own, emphasised: a
+/// line right after the quote would continue it, and a `_` alone on a line closes nothing.
+#[test]
+fn markdown_keeps_the_stamp_out_of_the_notice_quote() {
+    let out = assay(&["eval", "--select", "national_average", "--format", "markdown"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let quote = lines.iter().position(|l| l.starts_with("> SYNTHETIC DATA")).unwrap();
+    assert_eq!(lines[quote + 1], "", "{text}");
+    assert!(lines[quote + 2].starts_with("_assay ") && lines[quote + 2].ends_with('\\'), "{text}");
+    assert!(lines[quote + 3].starts_with("dataset benchmark: ") && lines[quote + 3].ends_with("skipped_"), "{text}");
+    assert_eq!(lines[quote + 4], "", "{text}");
+}
