@@ -100,6 +100,30 @@ fn selectors_that_name_nothing_are_usage_errors() {
     assert_eq!(o.status.code(), Some(2));
 }
 
+/// ERIC's methodology declares no `scale`: a total's contributions are its figure as it is,
+/// not "× scale"; the shipped methodologies' are scaled and say so.
+#[test]
+fn contributions_say_scale_only_where_the_methodology_declares_one() {
+    let eric = stdout(&assay(&[
+        "explain",
+        "total_saving",
+        "--rules",
+        "examples/eric/rules",
+        "--data",
+        "examples/eric/data",
+        "--period",
+        "2013/14",
+        "--top",
+        "2",
+        "--depth",
+        "1",
+    ]));
+    assert!(!eric.contains("scale"), "{eric}");
+    assert!(eric.contains("── contribution saving for RTD in 2013/14 = £4,439,095.37"), "{eric}");
+    let qipp = stdout(&assay(&["explain", "total_saving", "--methodology", "national_average", "--top", "1"]));
+    assert!(qipp.contains("] × scale for "), "{qipp}");
+}
+
 // ---------------------------------------------------------------------------------------
 // From the national total to one data cell, following the JSON graph only
 

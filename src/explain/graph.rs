@@ -75,6 +75,9 @@ pub struct Node {
     pub inputs: Vec<usize>,
     /// Inputs not followed because `--depth` was reached.
     pub truncated: bool,
+    /// A contribution that is its figure times the methodology's `scale` (one that declares
+    /// no scale contributes its figure as it is).
+    pub scaled: bool,
 }
 
 impl Node {
@@ -96,6 +99,7 @@ impl Node {
             selector: None,
             inputs: Vec::new(),
             truncated: false,
+            scaled: false,
         }
     }
 }

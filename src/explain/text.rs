@@ -77,7 +77,9 @@ pub fn title(n: &Node, period: &str) -> String {
         Kind::Total => {
             format!("{meth}{}{}", n.name, if period.is_empty() { String::new() } else { format!(" in {period}") })
         }
-        Kind::Contribution => format!("{} × scale{whom}", n.name),
+        Kind::Contribution if n.scaled => format!("{} × scale{whom}", n.name),
+        // No `scale`: the figure is the contribution, as it is.
+        Kind::Contribution => format!("contribution {}{whom}", n.name),
         Kind::Scale => format!("{meth}scale{whom}"),
         Kind::Param => format!("parameter {}", n.name),
         Kind::Field => format!("data {}{whom}", n.name),

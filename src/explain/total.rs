@@ -1,6 +1,6 @@
 //! A methodology total explained: its value (computed by the evaluator's own totals code,
-//! so it is exactly eval's), and its largest contributions, each an entity's figure times
-//! the methodology's scale, explainable in turn.
+//! so it is exactly eval's), and its largest contributions, each an entity's figure (times
+//! the methodology's scale, when it declares one), explainable in turn.
 
 use super::graph::*;
 use super::trace::{labelled, same, Tracer};
@@ -142,6 +142,7 @@ pub fn explain<'m>(
             contribution.entity = tracer.ev.frame.keys.get(*r).map(|k| k.to_string());
             contribution.index = labelled(decls, &key);
             contribution.selector = Some(tracer.selector(&target, &key, Some(*r)));
+            contribution.scaled = def.scale.is_some();
             // At `--depth 1` the contributions alone; deeper, each one's figure and scale.
             if tracer.max_depth().is_some_and(|m| m < 2) {
                 contribution.truncated = true;
