@@ -100,6 +100,25 @@ fn selectors_that_name_nothing_are_usage_errors() {
     assert_eq!(o.status.code(), Some(2));
 }
 
+/// A group of up to 1,000 lists every member in text and Markdown alike, so the statistic
+/// can be worked again by hand from either (73 acute trusts here, 60 were once shown).
+#[test]
+fn a_peer_group_of_73_lists_every_member_in_text_and_markdown() {
+    let args = ["explain", "saving[finance]", "--methodology", "national_average", "--entity", "SA0001"];
+    let text = stdout(&assay(&args));
+    let listed = |status: &str| text.lines().filter(|l| l.trim_end().ends_with(status)).count();
+    assert_eq!((listed("trimmed (low)"), listed("trimmed (high)")), (18, 18), "{text}");
+    assert_eq!(text.lines().filter(|l| l.contains("%  kept")).count(), 37, "{text}");
+    assert!(!text.contains(" more"), "{text}");
+    let markdown = stdout(&assay(&[&args[..], &["--format", "markdown"]].concat()));
+    let rows = markdown.lines().filter(|l| l.starts_with("| ") && l.contains(" | SA")).count();
+    assert_eq!(rows, 73, "{markdown}");
+    assert!(!markdown.contains("more members not listed"), "{markdown}");
+    let json: Json = serde_json::from_slice(&assay(&[&args[..], &["--format", "json"]].concat()).stdout).unwrap();
+    let stat = json["nodes"].as_array().unwrap().iter().find_map(|n| n.get("statistic")).unwrap();
+    assert_eq!((stat["members"].as_array().unwrap().len(), stat["members_omitted"].as_u64()), (73, Some(0)));
+}
+
 /// ERIC's methodology declares no `scale`: a total's contributions are its figure as it is,
 /// not "× scale"; the shipped methodologies' are scaled and say so.
 #[test]
@@ -670,4 +689,31 @@ fn a_large_peer_group_lists_its_ends_and_cuts_as_a_full_sort_ranks_them() {
         .collect();
     assert_eq!(listed, expected);
     assert_eq!(stat["members_omitted"].as_u64(), Some((n - expected.len()) as u64));
+    // With `--all-members`, every member in the full sort's order; the text lists them all.
+    let all = |format: &str| {
+        let o = Command::new(env!("CARGO_BIN_EXE_assay"))
+            .args(["explain", "saving[finance]", "--methodology", "national_average", "--entity", &entity])
+            .args(["--rules", "benches/eval/rules", "--data", dir.path().to_str().unwrap(), "--format", format])
+            .arg("--all-members")
+            .current_dir(repo())
+            .env("ASSAY_CACHE", "off")
+            .output()
+            .unwrap();
+        stdout(&o)
+    };
+    let graph: serde_json::Value = serde_json::from_str(&all("json")).unwrap();
+    let stat = graph["nodes"].as_array().unwrap().iter().find_map(|n| n.get("statistic")).unwrap();
+    let listed: Vec<(u64, &str)> = stat["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["rank"].as_u64().unwrap(), m["entity"].as_str().unwrap()))
+        .collect();
+    let expected: Vec<(u64, &str)> =
+        shares.iter().enumerate().map(|(r, (_, key))| (r as u64 + 1, key.as_str())).collect();
+    assert_eq!(listed, expected);
+    assert_eq!(stat["members_omitted"].as_u64(), Some(0));
+    let text = all("text");
+    assert_eq!(text.lines().filter(|l| l.contains("  kept") || l.contains("  trimmed (")).count(), n);
+    assert!(!text.contains(" more"));
 }

@@ -119,7 +119,12 @@ fn section(out: &mut String, graph: &Graph, n: &Node, order: &[usize]) {
             }
             out.push('\n');
             if s.omitted > 0 {
-                let _ = writeln!(out, "({} more members not listed: a large group keeps both ends, each side of every cut, and this entity.)\n", s.omitted);
+                let _ = writeln!(
+                    out,
+                    "({} more members not listed: a group of more than 1,000 keeps both ends, each side of every cut, \
+                     and this entity; `--all-members` lists every one.)\n",
+                    s.omitted
+                );
             }
         }
     }

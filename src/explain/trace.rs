@@ -41,6 +41,8 @@ pub struct Tracer<'t, 'm, 'a> {
     period_arg: String,
     /// Disagreements between the tracer and the fast path (internal errors).
     pub problems: Vec<Diagnostic>,
+    /// List every member of a peer group, however large (`--all-members`).
+    pub all_members: bool,
 }
 
 /// What a formula is traced within: bindings, methodology, and the checker's scope.
@@ -69,6 +71,7 @@ impl<'t, 'm, 'a> Tracer<'t, 'm, 'a> {
             checker: ExprChecker::new(&model.syms, &model.units),
             period_arg: if period.is_empty() { String::new() } else { format!(" --period {period}") },
             problems: Vec::new(),
+            all_members: false,
         }
     }
 
@@ -555,6 +558,7 @@ impl<'t, 'm, 'a> Tracer<'t, 'm, 'a> {
                     propagate,
                     minimum: groups.minimum,
                     this_row,
+                    all: self.all_members,
                 };
                 members::explain_group(sev, &group, &mut info)
             }
