@@ -119,6 +119,37 @@ fn a_peer_group_of_73_lists_every_member_in_text_and_markdown() {
     assert_eq!((stat["members"].as_array().unwrap().len(), stat["members_omitted"].as_u64()), (73, Some(0)));
 }
 
+/// Each follow-up command, pasted into a shell, explains its node: a bracketed selector is
+/// quoted, so a file the brackets would glob to (`cost_sharef` for `cost_share[finance]`)
+/// changes nothing. In text and Markdown alike.
+#[test]
+fn follow_up_commands_are_quoted_for_the_shell() {
+    let args =
+        ["explain", "saving[finance]", "--methodology", "national_average", "--entity", "SA0001", "--depth", "1"];
+    let text = stdout(&assay(&args));
+    let expected = "assay explain 'cost_share[finance]' --entity SA0001 --period 2009/10";
+    assert!(text.contains(&format!("↳ {expected}\n")), "{text}");
+    let markdown = stdout(&assay(&[&args[..], &["--format", "markdown"]].concat()));
+    assert!(markdown.contains(&format!("`{expected}`")), "{markdown}");
+    // Run the printed command by a shell, in a folder where the unquoted brackets would glob.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("cost_sharef"), "").unwrap();
+    let command = expected.replacen("assay", "\"$ASSAY\"", 1);
+    let rules = repo().join("rules");
+    let data = repo().join("examples/qipp-2009-10");
+    let o = Command::new("sh")
+        .arg("-c")
+        .arg(format!("{command} --depth 0 --rules \"$RULES\" --data \"$DATA\""))
+        .current_dir(dir.path())
+        .env("ASSAY", env!("CARGO_BIN_EXE_assay"))
+        .env("RULES", rules)
+        .env("DATA", data)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(stdout(&o).contains("KPI cost_share[finance] for SA0001 in 2009/10 = 1.03%"));
+}
+
 /// ERIC's methodology declares no `scale`: a total's contributions are its figure as it is,
 /// not "× scale"; the shipped methodologies' are scaled and say so.
 #[test]

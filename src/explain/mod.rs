@@ -17,6 +17,7 @@ pub mod markdown;
 mod members;
 mod restrict;
 mod select;
+pub mod shell;
 pub mod text;
 mod total;
 pub mod trace;

@@ -223,8 +223,8 @@ impl Renderer<'_> {
             self.line(prefix, "(no data row for this entity)");
         }
         if n.kind == Kind::Contribution || (n.truncated && n.kind != Kind::Total) {
-            if let Some(sel) = &n.selector {
-                self.line(prefix, &format!("↳ assay explain {sel}"));
+            if let Some(command) = n.command() {
+                self.line(prefix, &format!("↳ {command}"));
             }
         }
         if n.truncated && n.kind != Kind::Contribution {

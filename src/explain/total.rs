@@ -71,8 +71,11 @@ pub fn explain<'m>(
     let mut node = Node::new(Kind::Total, name, row.value.clone(), unit.clone());
     node.methodology = Some(meth.to_string());
     node.rule = Some(tracer.rule(t.span, Vec::new()));
-    let by_arg = if shown_by.is_empty() { String::new() } else { format!(" --by {}", shown_by.join(",")) };
-    node.selector = Some(format!("total_{figure} --methodology {meth}{by_arg}"));
+    let mut args = vec![format!("total_{figure}"), "--methodology".to_string(), meth.to_string()];
+    if !shown_by.is_empty() {
+        args.extend(["--by".to_string(), shown_by.join(",")]);
+    }
+    node.selector = Some(args);
     let (count, missing) = (row.count, row.missing);
     let id = tracer.nodes.len();
     tracer.nodes.push(node);
