@@ -419,3 +419,83 @@ fn every_format_renders_and_the_output_file_is_complete() {
     assert!(csv.starts_with("kind,period,entity,methodology,name,index,value,unit,missing\n"));
     assert!(csv.contains("figure,2009/10,B4,national_average,saving,function=finance,59999.97"), "{csv}");
 }
+
+/// `--select` takes a KPI or figure with one member of each index, as `explain` does, and
+/// reports those values only; several selections are a comma-separated list.
+#[test]
+fn select_takes_a_figure_with_its_index_members() {
+    let out = assay(&["eval", "--select", "national_average.saving[finance]", "--format", "json"], &[]);
+    let v = json_of(&out);
+    let figures = v["figures"].as_array().unwrap();
+    assert_eq!(figures.len(), 315);
+    assert!(figures.iter().all(|f| f["name"] == "saving" && f["index"]["qipp_function"] == "finance"));
+    let sa0001 = figures.iter().find(|f| f["entity"] == "SA0001").unwrap();
+    assert_eq!(sa0001["value"], "568618.09293610331263774390817");
+    let out = assay(&["eval", "--select", "cost_share[finance],national_average.saving[estates]", "cost_share"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(table.contains("national_average.saving[estates]"), "{table}");
+    assert!(!table.contains("national_average.saving[finance]"), "{table}");
+    assert!(table.contains("cost_share[procurement]"), "{table}");
+}
+
+#[test]
+fn select_refuses_members_a_figure_does_not_have() {
+    let cases = [
+        ("national_average.saving[finanse]", "`finanse` is not a member of `qipp_function`", "did you mean `finance`?"),
+        ("national_average.saving[finance,acute]", "takes 1 index, not 2", "`national_average.saving[qipp_function]`"),
+        ("national_average[finance]", "is a methodology", "`national_average.FIGURE[member, ...]`"),
+        ("national_average.saving[finance", "is not a selection", "in brackets"),
+    ];
+    for (select, message, help) in cases {
+        let out = assay(&["eval", "--select", select, "--error-format", "json"], &[]);
+        assert_eq!(out.status.code(), Some(2), "{select}");
+        let err = stderr(&out);
+        for expected in ["unknown-selection", message, help] {
+            assert!(err.contains(expected), "{select}: no `{expected}` in {err}");
+        }
+    }
+}
+
+/// A total none of whose values is there says why when they all say the same (a peer group
+/// below its minimum), and that the reasons differ when they do.
+#[test]
+fn a_total_with_every_value_missing_gives_their_reason() {
+    let fixture = repo().join("tests/fixtures/eval/group_too_small");
+    let run = |dir: &Path| {
+        let o = Command::new(env!("CARGO_BIN_EXE_assay"))
+            .args(["eval", "--rules", "main.assay", "--data", "data"])
+            .current_dir(dir)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let table = run(&fixture);
+    assert!(table.contains("\nb         missing (peer group of 2, below the minimum of 3)\n"), "{table}");
+    // B2 without a turnover: its saving misses that, B1's the peer group.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(fixture.join("main.assay"), dir.path().join("main.assay")).unwrap();
+    std::fs::create_dir(dir.path().join("data")).unwrap();
+    let csv = std::fs::read_to_string(fixture.join("data/returns.csv")).unwrap();
+    std::fs::write(dir.path().join("data/returns.csv"), csv.replace("B2,2009/10,Type B,1000,", "B2,2009/10,Type B,,"))
+        .unwrap();
+    let table = run(dir.path());
+    assert!(table.contains("\nb         missing (every value is missing, for different reasons)\n"), "{table}");
+}
+
+/// In Markdown the notice is a quote and the stamp a paragraph of its own, emphasised: a
+/// line right after the quote would continue it, and a `_` alone on a line closes nothing.
+#[test]
+fn markdown_keeps_the_stamp_out_of_the_notice_quote() {
+    let out = assay(&["eval", "--select", "national_average", "--format", "markdown"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let quote = lines.iter().position(|l| l.starts_with("> SYNTHETIC DATA")).unwrap();
+    assert_eq!(lines[quote + 1], "", "{text}");
+    assert!(lines[quote + 2].starts_with("_assay ") && lines[quote + 2].ends_with('\\'), "{text}");
+    assert!(lines[quote + 3].starts_with("dataset benchmark: ") && lines[quote + 3].ends_with("skipped_"), "{text}");
+    assert_eq!(lines[quote + 4], "", "{text}");
+}

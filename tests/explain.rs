@@ -100,6 +100,80 @@ fn selectors_that_name_nothing_are_usage_errors() {
     assert_eq!(o.status.code(), Some(2));
 }
 
+/// A group of up to 1,000 lists every member in text and Markdown alike, so the statistic
+/// can be worked again by hand from either (73 acute trusts here, 60 were once shown).
+#[test]
+fn a_peer_group_of_73_lists_every_member_in_text_and_markdown() {
+    let args = ["explain", "saving[finance]", "--methodology", "national_average", "--entity", "SA0001"];
+    let text = stdout(&assay(&args));
+    let listed = |status: &str| text.lines().filter(|l| l.trim_end().ends_with(status)).count();
+    assert_eq!((listed("trimmed (low)"), listed("trimmed (high)")), (18, 18), "{text}");
+    assert_eq!(text.lines().filter(|l| l.contains("%  kept")).count(), 37, "{text}");
+    assert!(!text.contains(" more"), "{text}");
+    let markdown = stdout(&assay(&[&args[..], &["--format", "markdown"]].concat()));
+    let rows = markdown.lines().filter(|l| l.starts_with("| ") && l.contains(" | SA")).count();
+    assert_eq!(rows, 73, "{markdown}");
+    assert!(!markdown.contains("more members not listed"), "{markdown}");
+    let json: Json = serde_json::from_slice(&assay(&[&args[..], &["--format", "json"]].concat()).stdout).unwrap();
+    let stat = json["nodes"].as_array().unwrap().iter().find_map(|n| n.get("statistic")).unwrap();
+    assert_eq!((stat["members"].as_array().unwrap().len(), stat["members_omitted"].as_u64()), (73, Some(0)));
+}
+
+/// Each follow-up command, pasted into a shell, explains its node: a bracketed selector is
+/// quoted, so a file the brackets would glob to (`cost_sharef` for `cost_share[finance]`)
+/// changes nothing. In text and Markdown alike.
+#[test]
+fn follow_up_commands_are_quoted_for_the_shell() {
+    let args =
+        ["explain", "saving[finance]", "--methodology", "national_average", "--entity", "SA0001", "--depth", "1"];
+    let text = stdout(&assay(&args));
+    let expected = "assay explain 'cost_share[finance]' --entity SA0001 --period 2009/10";
+    assert!(text.contains(&format!("↳ {expected}\n")), "{text}");
+    let markdown = stdout(&assay(&[&args[..], &["--format", "markdown"]].concat()));
+    assert!(markdown.contains(&format!("`{expected}`")), "{markdown}");
+    // Run the printed command by a shell, in a folder where the unquoted brackets would glob.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("cost_sharef"), "").unwrap();
+    let command = expected.replacen("assay", "\"$ASSAY\"", 1);
+    let rules = repo().join("rules");
+    let data = repo().join("examples/qipp-2009-10");
+    let o = Command::new("sh")
+        .arg("-c")
+        .arg(format!("{command} --depth 0 --rules \"$RULES\" --data \"$DATA\""))
+        .current_dir(dir.path())
+        .env("ASSAY", env!("CARGO_BIN_EXE_assay"))
+        .env("RULES", rules)
+        .env("DATA", data)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(stdout(&o).contains("KPI cost_share[finance] for SA0001 in 2009/10 = 1.03%"));
+}
+
+/// ERIC's methodology declares no `scale`: a total's contributions are its figure as it is,
+/// not "× scale"; the shipped methodologies' are scaled and say so.
+#[test]
+fn contributions_say_scale_only_where_the_methodology_declares_one() {
+    let eric = stdout(&assay(&[
+        "explain",
+        "total_saving",
+        "--rules",
+        "examples/eric/rules",
+        "--data",
+        "examples/eric/data",
+        "--period",
+        "2013/14",
+        "--top",
+        "2",
+        "--depth",
+        "1",
+    ]));
+    assert!(!eric.contains("scale"), "{eric}");
+    assert!(eric.contains("── contribution saving for RTD in 2013/14 = £4,439,095.37"), "{eric}");
+    let qipp = stdout(&assay(&["explain", "total_saving", "--methodology", "national_average", "--top", "1"]));
+    assert!(qipp.contains("] × scale for "), "{qipp}");
+}
+
 // ---------------------------------------------------------------------------------------
 // From the national total to one data cell, following the JSON graph only
 
@@ -646,4 +720,31 @@ fn a_large_peer_group_lists_its_ends_and_cuts_as_a_full_sort_ranks_them() {
         .collect();
     assert_eq!(listed, expected);
     assert_eq!(stat["members_omitted"].as_u64(), Some((n - expected.len()) as u64));
+    // With `--all-members`, every member in the full sort's order; the text lists them all.
+    let all = |format: &str| {
+        let o = Command::new(env!("CARGO_BIN_EXE_assay"))
+            .args(["explain", "saving[finance]", "--methodology", "national_average", "--entity", &entity])
+            .args(["--rules", "benches/eval/rules", "--data", dir.path().to_str().unwrap(), "--format", format])
+            .arg("--all-members")
+            .current_dir(repo())
+            .env("ASSAY_CACHE", "off")
+            .output()
+            .unwrap();
+        stdout(&o)
+    };
+    let graph: serde_json::Value = serde_json::from_str(&all("json")).unwrap();
+    let stat = graph["nodes"].as_array().unwrap().iter().find_map(|n| n.get("statistic")).unwrap();
+    let listed: Vec<(u64, &str)> = stat["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["rank"].as_u64().unwrap(), m["entity"].as_str().unwrap()))
+        .collect();
+    let expected: Vec<(u64, &str)> =
+        shares.iter().enumerate().map(|(r, (_, key))| (r as u64 + 1, key.as_str())).collect();
+    assert_eq!(listed, expected);
+    assert_eq!(stat["members_omitted"].as_u64(), Some(0));
+    let text = all("text");
+    assert_eq!(text.lines().filter(|l| l.contains("  kept") || l.contains("  trimmed (")).count(), n);
+    assert!(!text.contains(" more"));
 }

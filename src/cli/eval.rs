@@ -27,9 +27,11 @@ pub struct EvalArgs {
     /// Methodologies to evaluate, comma-separated (default: all).
     #[arg(long, value_delimiter = ',')]
     methodology: Vec<String>,
-    /// What to report: KPI names (values by entity), methodology names (their totals), or
-    /// `methodology.figure` (values by entity). Default: everything.
-    #[arg(long, value_delimiter = ',', num_args = 1..)]
+    /// What to report, comma-separated: KPI names (values by entity), methodology names
+    /// (their totals), or `methodology.figure` (values by entity). A KPI or figure may name
+    /// one member of each index, `national_average.saving[finance]`, to report only those
+    /// values. Default: everything.
+    #[arg(long, num_args = 1..)]
     select: Vec<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]

@@ -49,6 +49,11 @@ pub struct ExplainArgs {
     /// A total's largest contributions shown.
     #[arg(long, default_value_t = 10)]
     top: usize,
+    /// List every member of a peer group, however large. Without it a group of up to 1,000
+    /// lists every member, and a larger one its ends, each side of every trimming cut and
+    /// the entity explained, saying how many more there are.
+    #[arg(long)]
+    all_members: bool,
     /// Re-derive the figure and compare with a result saved by `assay eval --format json`:
     /// says which rule and data files changed since. Exit status 1 if it no longer holds.
     #[arg(long)]
@@ -99,6 +104,7 @@ fn explain(args: &ExplainArgs, shell: &mut Shell) -> Outcome {
         by,
         depth: args.depth,
         top: args.top,
+        all_members: args.all_members,
     };
     let (graph, diags) = explain::explain(&tree, &request, &mut shell.sources);
     shell.report(&diags, "nothing was explained")?;

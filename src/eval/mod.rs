@@ -12,5 +12,6 @@ pub mod params;
 pub mod probe;
 pub mod run;
 pub mod script;
+pub mod select;
 pub mod stats;
 pub mod totals;

@@ -6,6 +6,7 @@ use super::engine::{Evaluator, Target};
 use super::frame::{self, Frame};
 use super::model::Model;
 use super::script::ScriptHost;
+use super::select::Selection;
 use crate::ast::{DefKind, IndexDecl, MethodologyDef, UnitExpr};
 use crate::check::suggest;
 use crate::codes::Code;
@@ -25,7 +26,9 @@ pub struct Request {
     /// Methodologies to evaluate; empty means all.
     pub methodologies: Vec<String>,
     /// Figures to report: a KPI (entity by entity), a methodology (its totals), or
-    /// `methodology.figure` (entity by entity); empty means all.
+    /// `methodology.figure` (entity by entity), a KPI or figure optionally with one member
+    /// of each index (`national_average.saving[finance]`); empty means all. Each value may
+    /// be a comma-separated list (see [`super::select::split_list`]).
     pub select: Vec<String>,
 }
 
@@ -91,12 +94,13 @@ pub fn run(tree: &RuleTree, request: &Request, sources: &mut Vec<SourceFile>) ->
         Ok(m) => m,
         Err(d) => return (None, vec![d]),
     };
-    if let Err(d) = check_selection(&model, &request.select) {
-        return (None, vec![d]);
-    }
+    let select = match super::select::parse(&model, &request.select) {
+        Ok(s) => s,
+        Err(d) => return (None, vec![*d]),
+    };
     // Load every dataset of entities (record datasets are for `classify` and policies),
     // converting the fields the selected figures need.
-    let needed = needed_fields(&model, &methodologies, &request.select);
+    let needed = needed_fields(&model, &methodologies, &select);
     let mut specs = model.entity_datasets();
     for spec in &mut specs {
         spec.fields.retain(|f| needed.contains(&f.key.field));
@@ -145,7 +149,7 @@ pub fn run(tree: &RuleTree, request: &Request, sources: &mut Vec<SourceFile>) ->
             continue;
         }
         let mut ev = Evaluator::new(&model, &frame, Some(&scripts));
-        results.push(evaluate_period(&mut ev, &model, &frame, &methodologies, &request.select));
+        results.push(evaluate_period(&mut ev, &model, &frame, &methodologies, &select));
         ev.finish();
         timer.lap("evaluate");
         diags.append(&mut ev.diagnostics);
@@ -171,17 +175,16 @@ pub fn run(tree: &RuleTree, request: &Request, sources: &mut Vec<SourceFile>) ->
 fn needed_fields(
     model: &Model<'_>,
     methodologies: &[(&str, &MethodologyDef)],
-    select: &[String],
+    select: &[Selection],
 ) -> std::collections::HashSet<String> {
     let mut needs = super::needs::Needs::new(model);
     for kpi in model.kpi_names() {
-        if selected(select, kpi, None) {
+        if select.is_empty() || select.iter().any(|s| s.name == kpi) {
             needs.kpi(kpi);
         }
     }
     for (meth, _) in methodologies {
-        let wanted = select.is_empty() || select.iter().any(|s| s == meth || s.starts_with(&format!("{meth}.")));
-        if wanted {
+        if select.is_empty() || select.iter().any(|s| s.wants_totals(meth)) {
             needs.methodology(meth);
         }
     }
@@ -221,34 +224,11 @@ fn select_methodologies<'a>(
     Ok(chosen)
 }
 
-fn check_selection(model: &Model<'_>, select: &[String]) -> Result<(), Diagnostic> {
-    let mut known: Vec<String> = model.kpi_names().iter().map(|s| s.to_string()).collect();
-    for (m, def) in model.methodologies() {
-        known.push(m.to_string());
-        known.extend(def.figures.iter().map(|f| format!("{m}.{}", f.node.name.node)));
-    }
-    for s in select {
-        if !known.contains(s) {
-            return Err(Diagnostic::new(Code::UnknownSelection, format!("nothing named `{s}` to select")).help(
-                suggest::help_for(
-                    s,
-                    known.iter().map(String::as_str),
-                    "select a KPI, a methodology, or one of its figures as `methodology.figure`",
-                ),
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// Is a figure asked for? With no `--select`, everything is; a methodology's name asks for
-/// its totals, `methodology.figure` for that figure entity by entity.
-fn selected(select: &[String], name: &str, methodology: Option<&str>) -> bool {
-    select.is_empty()
-        || select.iter().any(|s| match methodology {
-            None => s == name,
-            Some(m) => *s == format!("{m}.{name}"),
-        })
+/// Is a figure asked for, with these index members? With no `--select`, everything is; a
+/// methodology's name asks for its totals, `methodology.figure` for that figure entity by
+/// entity, and `[member, ...]` for those members only.
+fn selected(select: &[Selection], name: &str, methodology: Option<&str>, key: &[String]) -> bool {
+    select.is_empty() || select.iter().any(|s| s.wants(name, methodology, key))
 }
 
 fn evaluate_period(
@@ -256,17 +236,20 @@ fn evaluate_period(
     model: &Model<'_>,
     frame: &Frame<'_>,
     methodologies: &[(&str, &MethodologyDef)],
-    select: &[String],
+    select: &[Selection],
 ) -> PeriodResult {
     let mut figures = Vec::new();
     for d in model.definitions() {
         let DefKind::Kpi(k) = &d.node.kind else { continue };
         let name = &d.node.name.node;
-        if !selected(select, name, None) {
+        if !select.is_empty() && !select.iter().any(|s| s.name == *name) {
             continue;
         }
         let unit = unit_out(model, &k.unit.node);
         for key in combinations(model, &k.indices) {
+            if !selected(select, name, None, &key) {
+                continue;
+            }
             let values = ev.target(&Target::Kpi(name.clone()), &key);
             figures.push(FigureOut {
                 name: name.clone(),
@@ -282,7 +265,7 @@ fn evaluate_period(
         for f in &def.figures {
             let name = &f.node.name.node;
             // A figure only totals need is computed by them, a column at a time.
-            if !selected(select, name, Some(meth)) {
+            if !select.is_empty() && !select.iter().any(|s| s.wants_figure(name, meth)) {
                 continue;
             }
             let unit = f
@@ -291,6 +274,9 @@ fn evaluate_period(
                 .as_ref()
                 .map_or_else(|| unit_out(model, &UnitExpr::default()), |u| unit_out(model, &u.node));
             for key in combinations(model, &f.node.indices) {
+                if !selected(select, name, Some(meth), &key) {
+                    continue;
+                }
                 let values = ev.target(&Target::Figure(meth.to_string(), name.clone()), &key);
                 figures.push(FigureOut {
                     name: name.clone(),
@@ -301,7 +287,7 @@ fn evaluate_period(
                 });
             }
         }
-        if select.is_empty() || select.iter().any(|s| s == meth || s.starts_with(&format!("{meth}."))) {
+        if select.is_empty() || select.iter().any(|s| s.wants_totals(meth)) {
             totals.extend(super::totals::totals(ev, model, meth, def));
         }
     }

@@ -12,7 +12,7 @@ use crate::ast::{IndexDecl, MethodologyDef, Total, UnitExpr};
 use crate::check::symbols::Item;
 use crate::fasthash::FastMap;
 use crate::source::Spanned;
-use crate::value::Value;
+use crate::value::{Reason, Value};
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 use std::collections::HashMap;
@@ -87,6 +87,9 @@ struct Scaling {
     row_factor: Vec<Option<usize>>,
     factors: Vec<Decimal>,
     scaled: bool,
+    /// Why a value is left out of a total when its scale, or the value, is not a number.
+    missing_scale: Reason,
+    not_a_number: Reason,
 }
 
 impl Scaling {
@@ -124,7 +127,13 @@ impl Scaling {
         if scale.is_none() {
             factors.push(Decimal::ONE);
         }
-        Scaling { row_factor, factors, scaled: scale.is_some() }
+        Scaling {
+            row_factor,
+            factors,
+            scaled: scale.is_some(),
+            missing_scale: Reason::new("the methodology's `scale` is missing"),
+            not_a_number: Reason::new("not a number"),
+        }
     }
 
     fn width(&self) -> usize {
@@ -226,7 +235,14 @@ impl<'d> TotalSum<'d> {
                                 entry.count += 1;
                             }
                         }
-                        _ => entry.missing += 1,
+                        (value, _) => {
+                            entry.missing += 1;
+                            entry.why.note(match value {
+                                Value::Missing(r) => r,
+                                Value::Num(_) => &scaling.missing_scale,
+                                _ => &scaling.not_a_number,
+                            });
+                        }
                     }
                 }
                 sums
@@ -254,15 +270,10 @@ impl<'d> TotalSum<'d> {
     fn finish(self, model: &Model<'_>, meth: &str, scaling: &Scaling) -> TotalOut {
         let TotalSum { total, unit, dims, groups, grand, .. } = self;
         let factors = &scaling.factors;
-        let groups: HashMap<Vec<String>, (Option<Decimal>, usize, usize)> =
-            groups.into_iter().map(|(dims, g)| (dims, (g.value(factors), g.count, g.missing))).collect();
+        let groups: HashMap<Vec<String>, (Value, usize, usize)> =
+            groups.into_iter().map(|(dims, g)| (dims, (g.shown(factors), g.count, g.missing))).collect();
         let grand = grand.unwrap_or_else(|| GroupSums::new(scaling.width()));
-        let grand = (grand.value(factors), grand.count, grand.missing);
-        let shown = |sum: Option<Decimal>, count: usize| match (sum, count) {
-            (_, 0) => Value::missing("every value is missing"),
-            (None, _) => Value::missing("total too large"),
-            (Some(v), _) => Value::Num(v),
-        };
+        let grand = (grand.shown(factors), grand.count, grand.missing);
         let rank = |d: &Dim, v: &str| match d {
             Dim::Index(_, set) | Dim::Field(_, Some(set)) => model.member_rank(set, v),
             Dim::Field(_, None) => usize::MAX,
@@ -271,14 +282,13 @@ impl<'d> TotalSum<'d> {
         let groups = if total.by.is_empty() { HashMap::new() } else { groups };
         let mut rows: Vec<TotalRow> = groups
             .into_iter()
-            .map(|(dims, (sum, count, missing))| TotalRow { dims, value: shown(sum, count), count, missing })
+            .map(|(dims, (value, count, missing))| TotalRow { dims, value, count, missing })
             .collect();
         rows.sort_by(|a, b| {
             let ka: Vec<(usize, &String)> = dims.iter().zip(&a.dims).map(|(d, v)| (rank(d, v), v)).collect();
             let kb: Vec<(usize, &String)> = dims.iter().zip(&b.dims).map(|(d, v)| (rank(d, v), v)).collect();
             ka.cmp(&kb)
         });
-        let grand_value = shown(grand.0, grand.1);
         TotalOut {
             methodology: meth.to_string(),
             figure: total.figure.node.clone(),
@@ -286,7 +296,7 @@ impl<'d> TotalSum<'d> {
             unit,
             scaled: scaling.scaled,
             rows,
-            grand: TotalRow { dims: Vec::new(), value: grand_value, count: grand.1, missing: grand.2 },
+            grand: TotalRow { dims: Vec::new(), value: grand.0, count: grand.1, missing: grand.2 },
             has_grand: !dims.iter().any(|d| match d {
                 Dim::Index(_, set) | Dim::Field(_, Some(set)) => {
                     model.syms.sets.get(set.as_str()).is_some_and(|(_, s)| s.alternatives)
@@ -302,11 +312,39 @@ struct GroupSums {
     by_factor: Vec<ExactSum>,
     count: usize,
     missing: usize,
+    /// Why the missing values are missing.
+    why: Why,
+}
+
+/// The reasons a group's missing values give: none yet, one and the same, or several.
+#[derive(Clone)]
+enum Why {
+    Nothing,
+    One(Reason),
+    Several,
+}
+
+impl Why {
+    fn note(&mut self, reason: &Reason) {
+        match self {
+            Why::Nothing => *self = Why::One(reason.clone()),
+            Why::One(r) if r != reason => *self = Why::Several,
+            _ => {}
+        }
+    }
+
+    fn merge(&mut self, other: &Why) {
+        match other {
+            Why::Nothing => {}
+            Why::One(r) => self.note(r),
+            Why::Several => *self = Why::Several,
+        }
+    }
 }
 
 impl GroupSums {
     fn new(factors: usize) -> GroupSums {
-        GroupSums { by_factor: vec![ExactSum::default(); factors], count: 0, missing: 0 }
+        GroupSums { by_factor: vec![ExactSum::default(); factors], count: 0, missing: 0, why: Why::Nothing }
     }
 
     fn merge(&mut self, other: &GroupSums) {
@@ -315,6 +353,18 @@ impl GroupSums {
         }
         self.count += other.count;
         self.missing += other.missing;
+        self.why.merge(&other.why);
+    }
+
+    /// The total as reported: missing when no value is there to sum, with the reason every
+    /// value gives when they give one and the same (a peer group below its minimum).
+    fn shown(&self, factors: &[Decimal]) -> Value {
+        match (self.count, &self.why) {
+            (0, Why::One(r)) => Value::Missing(r.clone()),
+            (0, Why::Several) => Value::missing("every value is missing, for different reasons"),
+            (0, Why::Nothing) => Value::missing("every value is missing"),
+            _ => self.value(factors).map_or_else(|| Value::missing("total too large"), Value::Num),
+        }
     }
 
     /// Σ factor × (exact sum of its rows), factors in order of first appearance.

@@ -70,11 +70,14 @@ pub struct Node {
     pub stat: Option<StatInfo>,
     pub script: Option<ScriptInfo>,
     pub total: Option<TotalInfo>,
-    /// The `assay explain` arguments that explain this node on its own.
-    pub selector: Option<String>,
+    /// The `assay explain` arguments that explain this node on its own, one per word.
+    pub selector: Option<Vec<String>>,
     pub inputs: Vec<usize>,
     /// Inputs not followed because `--depth` was reached.
     pub truncated: bool,
+    /// A contribution that is its figure times the methodology's `scale` (one that declares
+    /// no scale contributes its figure as it is).
+    pub scaled: bool,
 }
 
 impl Node {
@@ -96,7 +99,16 @@ impl Node {
             selector: None,
             inputs: Vec::new(),
             truncated: false,
+            scaled: false,
         }
+    }
+
+    /// The command that explains this node on its own, quoted for a shell.
+    pub fn command(&self) -> Option<String> {
+        let selector = self.selector.as_ref()?;
+        let args: Vec<String> =
+            ["assay", "explain"].into_iter().map(String::from).chain(selector.iter().cloned()).collect();
+        Some(super::shell::command(&args))
     }
 }
 

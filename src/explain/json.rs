@@ -54,7 +54,7 @@ fn node(id: usize, n: &Node) -> Json {
         "missing": missing(&n.value),
         "inputs": n.inputs,
         "truncated": n.truncated,
-        "selector": n.selector,
+        "selector": n.selector.as_ref().map(|args| args.join(" ")),
     });
     let Json::Object(map) = &mut out else { return out };
     if let Some(r) = &n.rule {

@@ -49,8 +49,8 @@ fn section(out: &mut String, graph: &Graph, n: &Node, order: &[usize]) {
     if let Value::Missing(r) = &n.value {
         let _ = writeln!(out, "Missing: {r}.\n");
     }
-    if let Some(sel) = &n.selector {
-        let _ = writeln!(out, "`assay explain {sel}`\n");
+    if let Some(command) = n.command() {
+        let _ = writeln!(out, "`{command}`\n");
     }
     if let Some(p) = &n.param {
         let since = p.since.map_or("Undated".to_string(), |d| format!("In force since {d}"));
@@ -119,7 +119,12 @@ fn section(out: &mut String, graph: &Graph, n: &Node, order: &[usize]) {
             }
             out.push('\n');
             if s.omitted > 0 {
-                let _ = writeln!(out, "({} more members not listed: a large group keeps both ends, each side of every cut, and this entity.)\n", s.omitted);
+                let _ = writeln!(
+                    out,
+                    "({} more members not listed: a group of more than 1,000 keeps both ends, each side of every cut, \
+                     and this entity; `--all-members` lists every one.)\n",
+                    s.omitted
+                );
             }
         }
     }

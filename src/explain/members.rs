@@ -16,7 +16,7 @@ use rust_decimal::Decimal;
 use std::cmp::Ordering;
 use std::sync::Arc;
 
-/// Groups up to this size list every member.
+/// Groups up to this size list every member (larger ones too when asked: `--all-members`).
 const MEMBERS_KEPT: usize = 1_000;
 /// Members kept at each end and on each side of a cut of a larger group.
 const MEMBER_EDGE: usize = 10;
@@ -36,12 +36,14 @@ pub struct Group<'g> {
     pub minimum: usize,
     /// The frame row of the entity explained.
     pub this_row: usize,
+    /// List every member, however large the group (`--all-members`).
+    pub all: bool,
 }
 
 /// The statistic over the group, with its members listed (into `info`) as kept, trimmed,
 /// used or left out.
 pub fn explain_group(sev: &mut Evaluator<'_, '_>, group: &Group<'_>, info: &mut StatInfo) -> Value {
-    let Group { index, rows, values, stat, propagate, minimum, this_row, .. } = *group;
+    let Group { index, rows, values, stat, propagate, minimum, this_row, all, .. } = *group;
     let frame = sev.frame;
     let keys = &frame.keys;
     let mut left_out = Vec::new();
@@ -115,13 +117,13 @@ pub fn explain_group(sev: &mut Evaluator<'_, '_>, group: &Group<'_>, info: &mut 
     let placed = match trimmed.as_mut() {
         Some(t) => {
             let k = t.each_end;
-            let placed = shown_ranks(&mut t.order, &[k, n.saturating_sub(k)], cmp, this_row);
+            let placed = shown_ranks(&mut t.order, &[k, n.saturating_sub(k)], cmp, this_row, all);
             placed.into_iter().map(|(rank, r)| (rank, r, part(rank, k, n))).collect()
         }
         None => {
             let mut order = Vec::with_capacity(rows.len());
             order.extend(rows.iter().filter_map(|&r| values.get(r).as_num().map(|d| (stats::approx(d), r))));
-            let placed = shown_ranks(&mut order, &[], cmp, this_row);
+            let placed = shown_ranks(&mut order, &[], cmp, this_row, all);
             placed.into_iter().map(|(rank, r)| (rank, r, Status::Used)).collect::<Vec<_>>()
         }
     };
@@ -143,8 +145,10 @@ pub fn explain_group(sev: &mut Evaluator<'_, '_>, group: &Group<'_>, info: &mut 
     if let Some(c) = info.counts.get_mut(3) {
         *c = left_out.len();
     }
+    // Those left out too: all of them in a group listed whole, else the first few.
+    let whole = all || rows.len() <= MEMBERS_KEPT;
     for (k, r) in left_out.into_iter().enumerate() {
-        if k < MEMBER_EDGE || r == this_row {
+        if whole || k < MEMBER_EDGE || r == this_row {
             info.members.push(Member {
                 entity: keys.get(r).map(|k| k.to_string()).unwrap_or_default(),
                 value: values.get(r).clone(),
@@ -172,20 +176,21 @@ fn part(rank: usize, k: usize, n: usize) -> Status {
 
 /// The members an explanation lists, as (rank, id) in rank order, from `order`: members as
 /// (float, id), split by `cuts` into parts whose members all rank below the next part's
-/// (a trimming's), in any order within each part. A group of up to [`MEMBERS_KEPT`] lists
-/// every member; a larger one the first and last [`MEMBER_EDGE`] of each part (so both
-/// ends of the group and each side of every cut) and member `this`. Each part's ends are
-/// found in one pass over it, the parts in parallel, and `this` is ranked by counting who
-/// is below it in its part: the list is the one a full sort would give, in linear time.
-/// `order` is sorted if small, otherwise left as it is.
+/// (a trimming's), in any order within each part. A group of up to [`MEMBERS_KEPT`] (any
+/// group, with `all`) lists every member; a larger one the first and last [`MEMBER_EDGE`]
+/// of each part (so both ends of the group and each side of every cut) and member `this`.
+/// Each part's ends are found in one pass over it, the parts in parallel, and `this` is
+/// ranked by counting who is below it in its part: the list is the one a full sort would
+/// give, in linear time. `order` is sorted when listed whole, otherwise left as it is.
 fn shown_ranks(
     order: &mut [(f64, usize)],
     cuts: &[usize],
     cmp: impl Fn(&(f64, usize), &(f64, usize)) -> Ordering + Copy + Sync,
     this: usize,
+    all: bool,
 ) -> Vec<(usize, usize)> {
     let total = order.len();
-    if total <= MEMBERS_KEPT {
+    if total <= MEMBERS_KEPT || all {
         order.sort_unstable_by(cmp);
         return order.iter().map(|&(_, id)| id).enumerate().collect();
     }
@@ -406,9 +411,9 @@ mod tests {
                     part[..half].reverse();
                     part.rotate_left(half);
                 }
-                assert_eq!(shown_ranks(&mut parts, &cuts, cmp, this_row), expected(&cuts), "n = {n}");
+                assert_eq!(shown_ranks(&mut parts, &cuts, cmp, this_row, false), expected(&cuts), "n = {n}");
                 let mut whole = entries.clone();
-                assert_eq!(shown_ranks(&mut whole, &[], cmp, this_row), expected(&[]), "n = {n}");
+                assert_eq!(shown_ranks(&mut whole, &[], cmp, this_row, false), expected(&[]), "n = {n}");
             }
         }
     }

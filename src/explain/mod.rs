@@ -16,6 +16,7 @@ pub mod markdown;
 mod members;
 mod restrict;
 mod select;
+pub mod shell;
 pub mod text;
 mod total;
 pub mod trace;
@@ -51,6 +52,9 @@ pub struct Request {
     pub depth: Option<usize>,
     /// A total's contributors shown, largest first.
     pub top: usize,
+    /// List every member of a peer group, however large (otherwise a group of more than
+    /// 1,000 lists its ends, each side of every cut and the entity explained).
+    pub all_members: bool,
 }
 
 /// Explain one figure. Errors (an unknown selector, bad data) come back as diagnostics;
@@ -180,6 +184,7 @@ pub fn explain_many(
     let traced = single.as_ref().unwrap_or(&frame);
     let delimiters = specs.iter().map(|s| (s.name.clone(), s.delimiter)).collect();
     let mut tracer = trace::Tracer::new(&mut ev, first.depth, delimiters);
+    tracer.all_members = first.all_members;
     let mut roots = Vec::with_capacity(requests.len());
     for (request, subject) in requests.iter().zip(subjects) {
         roots.push(subject.and_then(|subject| root(&mut tracer, traced, request, &subject)));

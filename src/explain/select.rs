@@ -28,15 +28,10 @@ fn usage(message: String, help: String) -> Error {
 
 pub fn resolve(model: &Model<'_>, request: &Request) -> Result<Subject, Error> {
     let text = request.selector.trim();
-    let (name, key) = match text.split_once('[') {
-        Some((n, rest)) => {
-            let inner = rest.strip_suffix(']').ok_or_else(|| {
-                usage(format!("`{text}` is not a selector"), "write a figure as `name[member, ...]`".to_string())
-            })?;
-            (n.trim(), inner.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
-        }
-        None => (text, Vec::new()),
-    };
+    let (name, key) = crate::eval::select::split_key(text).ok_or_else(|| {
+        usage(format!("`{text}` is not a selector"), "write a figure as `name[member, ...]`".to_string())
+    })?;
+    let key = key.unwrap_or_default();
     let (meth_prefix, name) = match name.split_once('.') {
         Some((m, n)) => (Some(m), n),
         None => (None, name),
@@ -67,7 +62,7 @@ pub fn resolve(model: &Model<'_>, request: &Request) -> Result<Subject, Error> {
         }
     };
     let decls = index_decls(model, &target);
-    check_key(model, name, decls, &key)?;
+    crate::eval::select::check_key(model, name, decls, &key)?;
     Ok(Subject::Target(target, key))
 }
 
@@ -120,37 +115,6 @@ fn index_decls<'a>(model: &Model<'a>, target: &Target) -> &'a [Spanned<IndexDecl
             _ => &[],
         },
     }
-}
-
-fn check_key(model: &Model<'_>, name: &str, decls: &[Spanned<IndexDecl>], key: &[String]) -> Result<(), Error> {
-    let sets: Vec<&str> = decls.iter().map(|d| d.node.set.node.as_str()).collect();
-    if sets.len() != key.len() {
-        let example = if sets.is_empty() { name.to_string() } else { format!("{name}[{}]", sets.join(", ")) };
-        return Err(usage(
-            format!(
-                "`{name}` takes {} index{}, not {}",
-                sets.len(),
-                if sets.len() == 1 { "" } else { "es" },
-                key.len()
-            ),
-            format!("write it as `{example}`, with a member of each set"),
-        ));
-    }
-    for (set, member) in sets.iter().zip(key) {
-        if !model.syms.is_member(set, member) {
-            let members: Vec<String> =
-                model.syms.members(set).unwrap_or_default().iter().map(|m| m.name.to_string()).collect();
-            return Err(usage(
-                format!("`{member}` is not a member of `{set}`"),
-                suggest::help_for(
-                    member,
-                    members.iter().map(String::as_str),
-                    &format!("the members are: {}", members.join(", ")),
-                ),
-            ));
-        }
-    }
-    Ok(())
 }
 
 /// The `total FIGURE by ...` declaration whose dimensions are those of `--by` (none: the

@@ -12,9 +12,6 @@ use miette::{
 };
 use std::fmt::Write;
 
-/// Group members listed in full up to this size; larger groups show both ends.
-const MEMBERS_SHOWN: usize = 60;
-
 pub fn render(graph: &Graph, rules: &[SourceFile], colour: bool) -> String {
     let mut out = header(graph, "");
     if let Some(a) = &graph.against {
@@ -77,7 +74,9 @@ pub fn title(n: &Node, period: &str) -> String {
         Kind::Total => {
             format!("{meth}{}{}", n.name, if period.is_empty() { String::new() } else { format!(" in {period}") })
         }
-        Kind::Contribution => format!("{} × scale{whom}", n.name),
+        Kind::Contribution if n.scaled => format!("{} × scale{whom}", n.name),
+        // No `scale`: the figure is the contribution, as it is.
+        Kind::Contribution => format!("contribution {}{whom}", n.name),
         Kind::Scale => format!("{meth}scale{whom}"),
         Kind::Param => format!("parameter {}", n.name),
         Kind::Field => format!("data {}{whom}", n.name),
@@ -224,8 +223,8 @@ impl Renderer<'_> {
             self.line(prefix, "(no data row for this entity)");
         }
         if n.kind == Kind::Contribution || (n.truncated && n.kind != Kind::Total) {
-            if let Some(sel) = &n.selector {
-                self.line(prefix, &format!("↳ assay explain {sel}"));
+            if let Some(command) = n.command() {
+                self.line(prefix, &format!("↳ {command}"));
             }
         }
         if n.truncated && n.kind != Kind::Contribution {
@@ -248,17 +247,10 @@ impl Renderer<'_> {
         }
         let stored = s.members.len();
         let width = s.members.iter().map(|m| m.entity.chars().count()).max().unwrap_or(0);
-        let edge = MEMBERS_SHOWN / 2;
-        // Small groups in full; larger ones by both ends and this entity, with the gaps counted.
-        let listed: Vec<&Member> = s
-            .members
-            .iter()
-            .enumerate()
-            .filter(|(i, m)| stored <= MEMBERS_SHOWN || s.omitted > 0 || *i < edge || *i + edge >= stored || m.this)
-            .map(|(_, m)| m)
-            .collect();
+        // Every member the explanation kept (a group of up to 1,000: all of them), so the
+        // statistic can be worked again from the text; the gaps of a larger group counted.
         let mut previous = 0;
-        for m in listed {
+        for m in &s.members {
             if m.rank > previous + 1 {
                 self.line(prefix, &format!("  … {} more", m.rank - previous - 1));
             }
@@ -270,6 +262,9 @@ impl Renderer<'_> {
         let total = s.members.last().map_or(0, |m| m.rank).max(stored + s.omitted);
         if total > previous {
             self.line(prefix, &format!("  … {} more", total - previous));
+        }
+        if s.omitted > 0 {
+            self.line(prefix, &format!("  ({} members not listed: `--all-members` lists every one)", s.omitted));
         }
     }
 

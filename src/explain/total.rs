@@ -1,6 +1,6 @@
 //! A methodology total explained: its value (computed by the evaluator's own totals code,
-//! so it is exactly eval's), and its largest contributions, each an entity's figure times
-//! the methodology's scale, explainable in turn.
+//! so it is exactly eval's), and its largest contributions, each an entity's figure (times
+//! the methodology's scale, when it declares one), explainable in turn.
 
 use super::graph::*;
 use super::trace::{labelled, same, Tracer};
@@ -72,8 +72,11 @@ pub fn explain<'m>(
     let mut node = Node::new(Kind::Total, name, row.value.clone(), unit.clone());
     node.methodology = Some(meth.to_string());
     node.rule = Some(tracer.rule(t.span, Vec::new()));
-    let by_arg = if shown_by.is_empty() { String::new() } else { format!(" --by {}", shown_by.join(",")) };
-    node.selector = Some(format!("total_{figure} --methodology {meth}{by_arg}"));
+    let mut args = vec![format!("total_{figure}"), "--methodology".to_string(), meth.to_string()];
+    if !shown_by.is_empty() {
+        args.extend(["--by".to_string(), shown_by.join(",")]);
+    }
+    node.selector = Some(args);
     let (count, missing) = (row.count, row.missing);
     let id = tracer.nodes.len();
     tracer.nodes.push(node);
@@ -143,6 +146,7 @@ pub fn explain<'m>(
             contribution.entity = tracer.ev.frame.keys.get(*r).map(|k| k.to_string());
             contribution.index = labelled(decls, &key);
             contribution.selector = Some(tracer.selector(&target, &key, Some(*r)));
+            contribution.scaled = def.scale.is_some();
             // At `--depth 1` the contributions alone; deeper, each one's figure and scale.
             if tracer.max_depth().is_some_and(|m| m < 2) {
                 contribution.truncated = true;

@@ -38,10 +38,12 @@ pub struct Tracer<'t, 'm, 'a> {
     /// Each dataset's delimiter, to find a cell in its line.
     delimiters: HashMap<String, u8>,
     checker: ExprChecker<'m, 'a>,
-    /// `--period P` for the selectors of nodes.
-    period_arg: String,
+    /// The period for the selectors of nodes (`--period P`), when the data names one.
+    period_arg: Option<String>,
     /// Disagreements between the tracer and the fast path (internal errors).
     pub problems: Vec<Diagnostic>,
+    /// List every member of a peer group, however large (`--all-members`).
+    pub all_members: bool,
 }
 
 /// What a formula is traced within: bindings, methodology, and the checker's scope.
@@ -68,8 +70,9 @@ impl<'t, 'm, 'a> Tracer<'t, 'm, 'a> {
             max_depth,
             delimiters,
             checker: ExprChecker::new(&model.syms, &model.units),
-            period_arg: if period.is_empty() { String::new() } else { format!(" --period {period}") },
+            period_arg: Some(period).filter(|p| !p.is_empty()),
             problems: Vec::new(),
+            all_members: false,
         }
     }
 
@@ -102,19 +105,22 @@ impl<'t, 'm, 'a> Tracer<'t, 'm, 'a> {
     }
 
     /// The arguments that explain `name[key]` on its own.
-    pub fn selector(&self, target: &Target, key: &[String], row: Option<usize>) -> String {
+    pub fn selector(&self, target: &Target, key: &[String], row: Option<usize>) -> Vec<String> {
         let name = match target {
             Target::Kpi(n) | Target::Param(n) | Target::Field(n) => n.clone(),
             Target::Figure(_, f) => f.clone(),
         };
-        let indexed = if key.is_empty() { name } else { format!("{name}[{}]", key.join(",")) };
-        let meth = match target {
-            Target::Figure(m, _) => format!(" --methodology {m}"),
-            _ => String::new(),
-        };
-        let entity = row.map_or(String::new(), |r| format!(" --entity {}", self.entity(r)));
-        let period = if row.is_some() { self.period_arg.as_str() } else { "" };
-        format!("{indexed}{meth}{entity}{period}")
+        let mut args = vec![if key.is_empty() { name } else { format!("{name}[{}]", key.join(",")) }];
+        if let Target::Figure(m, _) = target {
+            args.extend(["--methodology".to_string(), m.clone()]);
+        }
+        if let Some(r) = row {
+            args.extend(["--entity".to_string(), self.entity(r)]);
+            if let Some(p) = &self.period_arg {
+                args.extend(["--period".to_string(), p.clone()]);
+            }
+        }
+        args
     }
 
     // ------------------------------------------------------------ definitions
@@ -556,6 +562,7 @@ impl<'t, 'm, 'a> Tracer<'t, 'm, 'a> {
                     propagate,
                     minimum: groups.minimum,
                     this_row,
+                    all: self.all_members,
                 };
                 members::explain_group(sev, &group, &mut info)
             }

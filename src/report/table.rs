@@ -15,10 +15,13 @@ pub fn render(results: &Results, markdown: bool) -> String {
     for n in &results.notices {
         let _ = writeln!(out, "{}{n}", if markdown { "> " } else { "NOTE: " });
     }
-    let _ = writeln!(
-        out,
-        "{}{} {}: {} rule file{}, data {}",
-        if markdown { "_" } else { "" },
+    if markdown && !results.notices.is_empty() {
+        // A line straight after a quote's line would continue the quote (a lazy
+        // continuation line, CommonMark 5.1): a blank line ends it.
+        out.push('\n');
+    }
+    let mut stamp = vec![format!(
+        "{} {}: {} rule file{}, data {}",
         s.tool,
         s.version,
         s.rules.len(),
@@ -28,18 +31,21 @@ pub fn render(results: &Results, markdown: bool) -> String {
             .map(|d| format!("{} (sha256 {}…)", d.path, d.sha256.get(..12).unwrap_or("")))
             .collect::<Vec<_>>()
             .join(", ")
-    );
+    )];
     for (dataset, c) in &results.counts {
         let excluded = if c.excluded > 0 { format!(", {} excluded by rule", c.excluded) } else { String::new() };
         let rows = if c.read == 1 { "row" } else { "rows" };
-        let _ = writeln!(
-            out,
+        stamp.push(format!(
             "dataset {dataset}: {} {rows} read, {} used{excluded}, {} skipped",
             c.read, c.used, c.skipped
-        );
+        ));
     }
     if markdown {
-        out.push_str("_\n");
+        // One emphasised paragraph, a hard break (`\`) ending each line: the closing `_`
+        // must follow the text, as one alone on a line closes nothing.
+        let _ = writeln!(out, "_{}_", stamp.join("\\\n"));
+    } else {
+        let _ = writeln!(out, "{}", stamp.join("\n"));
     }
     for p in &results.periods {
         period(&mut out, p, markdown);
