@@ -151,11 +151,58 @@ fn plain_format_narrates_without_drawing() {
     assert!(!text.contains('╭'), "{text}");
 }
 
+/// A path that does not exist is the same usage error (exit 2, `usage-error`) in every
+/// command, printed as a diagnostic in the format asked for, and nothing runs.
 #[test]
-fn a_missing_path_is_an_error_not_a_silent_success() {
-    let out = assay(repo(), &["check", "no/such/dir"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(stdout(&out).contains("io-error"), "{}", stdout(&out));
+fn a_missing_path_is_the_same_usage_error_in_every_command() {
+    let commands: [&[&str]; 8] = [
+        &["check", "no/such/dir"],
+        &["fmt", "no/such/dir"],
+        &["fmt", "--check", "no/such/dir"],
+        &["test", "no/such/dir"],
+        &["eval", "--rules", "no/such/dir"],
+        &["eval", "--data", "no/such/dir"],
+        &["explain", "cost_share[finance]", "--entity", "SA0001", "--rules", "no/such/dir"],
+        &["classify", "--table", "ledger_activity", "--data", "no/such/dir"],
+    ];
+    for args in commands {
+        let out = assay(repo(), args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("usage-error") && err.contains("`no/such/dir` does not exist"), "{args:?}: {err}");
+        assert!(!stdout(&out).contains("0 of 0"), "{args:?}: {}", stdout(&out));
+        let mut json = args.to_vec();
+        json.extend_from_slice(&["--error-format", "json"]);
+        let out = assay(repo(), &json);
+        let err = String::from_utf8_lossy(&out.stderr);
+        let doc: serde_json::Value = serde_json::from_str(&err).unwrap_or_else(|e| panic!("{args:?}: {e}: {err}"));
+        assert_eq!(doc[0]["code"], "usage-error", "{args:?}: {err}");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+    }
+}
+
+/// Usage mistakes that are not paths are coded diagnostics too, honouring
+/// `--error-format`: never hand-written `error[usage]` lines.
+#[test]
+fn usage_mistakes_are_coded_diagnostics_in_the_format_asked_for() {
+    // Rules without a `DEFAULT_DATA` file beside them, for "no data folder".
+    let (dir, _) = with_rules("");
+    let cases: [(&Path, &[&str]); 4] = [
+        (repo(), &["test", "--threshold", "120"]),
+        (repo(), &["explain-code", "unit-mismach"]),
+        (repo(), &["explain", "total_saving", "--methodology", "national_average", "--by", "acute"]),
+        (dir.path(), &["eval", "--rules", "rules.assay"]),
+    ];
+    for (at, args) in cases {
+        let mut json = args.to_vec();
+        json.extend_from_slice(&["--error-format", "json"]);
+        let out = assay(at, &json);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        let doc: serde_json::Value = serde_json::from_str(&err).unwrap_or_else(|e| panic!("{args:?}: {e}: {err}"));
+        assert_eq!(doc[0]["code"], "usage-error", "{args:?}: {err}");
+        assert!(!doc[0]["help"].as_str().unwrap_or_default().is_empty(), "{args:?}: {err}");
+    }
 }
 
 fn copy_tree(from: &Path, to: &Path) {
