@@ -8,7 +8,6 @@ pub mod ast;
 pub mod check;
 pub mod classify;
 pub mod cli;
-pub mod codes;
 pub mod data;
 pub mod diagnostic;
 pub mod diff;

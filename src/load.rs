@@ -1,7 +1,7 @@
 //! Stage 0, loading: find every `*.assay` file under the given paths and parse each.
 
 use crate::ast::File;
-use crate::codes::Code;
+use crate::diagnostic::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::parse;
 use crate::source::{SourceFile, Span};

@@ -157,7 +157,9 @@ fn a_file_with_syntax_errors_is_left_untouched() {
     for args in [&["fmt", "broken.assay"][..], &["fmt", "--check", "broken.assay"]] {
         let out = assay(dir.path(), args);
         assert_eq!(out.status.code(), Some(1), "{args:?}");
-        assert!(stdout(&out).contains("syntax-error"), "{}", stdout(&out));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("syntax-error"), "{err}");
+        assert!(stdout(&out).contains("left alone because of errors"), "{}", stdout(&out));
         assert_eq!(std::fs::read_to_string(&file).unwrap(), broken);
     }
 }
@@ -171,7 +173,8 @@ fn a_value_lowering_would_lose_is_not_formatted() {
     std::fs::write(dir.path().join("p.assay"), text).unwrap();
     let out = assay(dir.path(), &["fmt", "p.assay"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stdout(&out).contains("invalid-date"), "{}", stdout(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("invalid-date"), "{err}");
     assert_eq!(std::fs::read_to_string(dir.path().join("p.assay")).unwrap(), text);
 }
 
@@ -188,9 +191,11 @@ fn directories_are_walked_and_rules_is_the_default() {
     assert_eq!(std::fs::read_to_string(dir.path().join("rules/sub/b.assay")).unwrap(), "unit FTE \"whole-time\"\n");
     assert_eq!(std::fs::read_to_string(dir.path().join("rules/notes.txt")).unwrap(), "unit   x\n");
 
+    // A path that does not exist is a usage error, not "0 of 0 files reformatted".
     let missing = assay(dir.path(), &["fmt", "nowhere"]);
-    assert_eq!(missing.status.code(), Some(1));
-    assert!(stdout(&missing).contains("io-error"), "{}", stdout(&missing));
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("usage-error"), "{missing:?}");
+    assert_eq!(stdout(&missing), "");
 }
 
 #[test]

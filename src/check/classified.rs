@@ -5,7 +5,7 @@
 use super::suggest;
 use super::symbols::{Item, Symbols};
 use crate::ast::{ClassifyDef, DatasetDef, Field, FieldType};
-use crate::codes::Code;
+use crate::diagnostic::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::source::Name;
 

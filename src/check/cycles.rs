@@ -1,7 +1,7 @@
 //! Cycles between KPIs, parameters and methodology figures, shown in order.
 
 use super::exprs::{Dep, Node};
-use crate::codes::Code;
+use crate::diagnostic::codes::Code;
 use crate::diagnostic::Diagnostic;
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -2,7 +2,7 @@
 //! and the definition detaches them, silently, so the definition is left undocumented.
 
 use crate::ast::{Comment, File};
-use crate::codes::Code;
+use crate::diagnostic::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::source::Spanned;
 

@@ -1,7 +1,7 @@
 //! The symbol table: every name a rule set defines, across all its files.
 
 use crate::ast::*;
-use crate::codes::Code;
+use crate::diagnostic::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::source::Span;
 use std::collections::HashMap;

@@ -3,7 +3,7 @@
 use super::suggest;
 use super::symbols::{Item, Symbols};
 use crate::ast::*;
-use crate::codes::Code;
+use crate::diagnostic::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::source::Spanned;
 use crate::table::{self, Value};

@@ -2,7 +2,7 @@
 
 use super::suggest;
 use crate::ast::{DefKind, File, UnitDef, UnitExpr};
-use crate::codes::Code;
+use crate::diagnostic::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::source::Span;
 use std::collections::{BTreeMap, HashMap};

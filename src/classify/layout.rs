@@ -6,9 +6,9 @@ use super::chunk::Layout;
 use super::matcher::Matcher;
 use super::problems::Shown;
 use super::split::{field_bytes, split_record, FieldRange};
-use crate::codes::Code;
 use crate::data::stream::RawChunk;
 use crate::data::DatasetSpec;
+use crate::diagnostic::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::source::{SourceFile, Span};
 

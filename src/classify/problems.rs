@@ -4,9 +4,9 @@
 
 use super::chunk::{Ambiguity, BadRow, Layout, Problem};
 use super::matcher::Matcher;
-use crate::codes::Code;
 use crate::data::stream::ReadError;
 use crate::data::{BadRowPolicy, DatasetSpec};
+use crate::diagnostic::codes::Code;
 use crate::diagnostic::{Diagnostic, Level};
 use crate::source::{SourceFile, Span};
 use std::path::PathBuf;

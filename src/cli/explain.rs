@@ -3,7 +3,7 @@
 
 use super::render::ErrorFormat;
 use super::shell::{self, Outcome, Shell, Stop, EXIT_ERRORS, EXIT_OK};
-use crate::codes::Code;
+use crate::diagnostic::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::explain::{self, Request};
 use std::io::IsTerminal;
@@ -23,8 +23,8 @@ pub enum ExplainFormat {
 /// sub-expression, then each input in turn (KPIs, parameters, peer-group statistics, script
 /// calls) down to the data cells it was read from.
 ///
-/// Examples: `assay explain saving[finance] --methodology national_average --entity SA0001`,
-/// `assay explain cost_share[finance] --entity SA0001`,
+/// Examples: `assay explain 'saving[finance]' --methodology national_average --entity SA0001`,
+/// `assay explain 'cost_share[finance]' --entity SA0001`,
 /// `assay explain total_saving --methodology national_average --by org_type=acute`.
 #[derive(clap::Args, Debug)]
 pub struct ExplainArgs {

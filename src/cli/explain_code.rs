@@ -2,7 +2,7 @@
 
 use super::render::ErrorFormat;
 use super::shell::{self, Outcome, Shell, EXIT_OK};
-use crate::codes::{self, Code};
+use crate::diagnostic::codes::{self, Code};
 
 /// Print what a diagnostic code means, why it exists, and an example that produces it.
 ///

@@ -3,7 +3,7 @@
 
 use super::render::ErrorFormat;
 use super::shell::{self, Outcome, Shell, Stop, EXIT_ERRORS, EXIT_OK};
-use crate::codes::Code;
+use crate::diagnostic::codes::Code;
 use crate::diagnostic::Diagnostic;
 use std::path::{Path, PathBuf};
 

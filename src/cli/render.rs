@@ -10,7 +10,8 @@ pub enum ErrorFormat {
     Human,
     /// The same content as plain sentences, for screen readers and logs.
     Plain,
-    /// One JSON object per diagnostic, with byte offsets.
+    /// One JSON document: an array of diagnostics with codes and byte offsets (`check`
+    /// wraps it with its summary).
     Json,
 }
 

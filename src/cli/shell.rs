@@ -6,7 +6,7 @@
 use super::output;
 use super::render::{self, ErrorFormat};
 use crate::check::{self, CheckOptions};
-use crate::codes::Code;
+use crate::diagnostic::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::load::{self, RuleTree};
 use crate::source::SourceFile;

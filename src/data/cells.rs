@@ -5,7 +5,7 @@ use super::number::{parse_decimal, Parsed};
 use super::{CellLocator, DatasetSpec, FieldKind, FilePart, LoadContext, RowProblem};
 use crate::ast::Date;
 use crate::check::suggest;
-use crate::codes::Code;
+use crate::diagnostic::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::source::Span;
 use crate::value::Value;

@@ -4,7 +4,7 @@
 use super::cells::{convert, CellProblem, MissingValues};
 use super::{CellLocator, DatasetSpec, FieldKind, FieldSpec, FilePart, LoadContext, LoadedFile, RowOrigin, RowProblem};
 use crate::check::suggest;
-use crate::codes::Code;
+use crate::diagnostic::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::source::Span;
 use crate::value::Value;

@@ -24,7 +24,7 @@ pub use cells::CellProblem;
 pub use loader::{CacheUse, Derive, Loaded, Loader};
 pub use spec::{DatasetSpec, FieldKey, FieldKind, FieldSpec};
 
-use crate::codes::Code;
+use crate::diagnostic::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::source::{SourceFile, Span};
 use crate::value::Value;

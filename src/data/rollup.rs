@@ -4,7 +4,7 @@
 
 use super::{DatasetSpec, LoadContext, RowOrigin, Table};
 use crate::ast::Rollup;
-use crate::codes::Code;
+use crate::diagnostic::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::value::Value;
 use std::collections::{BTreeMap, HashMap};

@@ -4,7 +4,7 @@
 
 use super::{DatasetSpec, FilePart, LoadContext, LoadedFile};
 use crate::check::suggest;
-use crate::codes::Code;
+use crate::diagnostic::codes::Code;
 use crate::diagnostic::Diagnostic;
 use calamine::{open_workbook_auto, Data, Reader};
 use std::fmt::Write;

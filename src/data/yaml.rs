@@ -5,7 +5,7 @@
 use super::cells::{convert, MissingValues};
 use super::csv::map_columns;
 use super::{CellLocator, DatasetSpec, FilePart, LoadContext, LoadedFile, RowOrigin, RowProblem};
-use crate::codes::Code;
+use crate::diagnostic::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::source::Span;
 use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};

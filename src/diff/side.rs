@@ -2,7 +2,7 @@
 //! read with `git ls-tree` and `git cat-file` into a throwaway folder, never touching the
 //! working tree or the index.
 
-use crate::codes::Code;
+use crate::diagnostic::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::load::{self, RuleTree};
 use crate::source::SourceFile;

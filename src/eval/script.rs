@@ -14,7 +14,7 @@
 
 use super::column::Column;
 use crate::ast::{DefKind, ScriptDef};
-use crate::codes::Code;
+use crate::diagnostic::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::source::{SourceFile, Span};
 use crate::value::Value;

@@ -5,7 +5,7 @@ use super::model::Model;
 use crate::ast::IndexDecl;
 use crate::check::suggest;
 use crate::check::symbols::Item;
-use crate::codes::Code;
+use crate::diagnostic::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::source::Spanned;
 

@@ -24,9 +24,9 @@ pub mod trace;
 pub use select::Subject;
 
 use crate::check::suggest;
-use crate::codes::Code;
 use crate::data::stamp::Stamp;
 use crate::data::{LoadContext, Table};
+use crate::diagnostic::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::eval::engine::{Evaluator, Peers, Target};
 use crate::eval::frame;

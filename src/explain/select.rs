@@ -6,7 +6,7 @@ use super::Request;
 use crate::ast::IndexDecl;
 use crate::check::suggest;
 use crate::check::symbols::Item;
-use crate::codes::Code;
+use crate::diagnostic::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::eval::engine::Target;
 use crate::eval::model::Model;

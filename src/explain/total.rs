@@ -5,7 +5,7 @@
 use super::graph::*;
 use super::trace::{labelled, same, Tracer};
 use crate::ast::{IndexDecl, UnitExpr};
-use crate::codes::Code;
+use crate::diagnostic::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::eval::column::Column;
 use crate::eval::engine::{Env, Target};

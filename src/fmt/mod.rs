@@ -41,7 +41,7 @@ mod table;
 mod verify;
 
 use crate::ast::File;
-use crate::codes::Code;
+use crate::diagnostic::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::source::SourceFile;
 use printer::Printer;

@@ -2,7 +2,7 @@
 
 use super::expected::{continuing, names, Expected};
 use super::Rule;
-use crate::codes::Code;
+use crate::diagnostic::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::source::{FileId, Span};
 use pest::error::{ErrorVariant, InputLocation};

@@ -6,7 +6,7 @@ mod lower;
 mod trivia;
 
 use crate::ast::File;
-use crate::codes::Code;
+use crate::diagnostic::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::source::{FileId, SourceFile, Span};
 use pest::Parser;

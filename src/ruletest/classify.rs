@@ -4,7 +4,7 @@
 use super::spec::Classify;
 use crate::ast::{ClassifyDef, HitPolicy, Literal};
 use crate::check::symbols::Item;
-use crate::codes::Code;
+use crate::diagnostic::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::eval::coverage::Recorder;
 use crate::eval::model::Model;

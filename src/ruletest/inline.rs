@@ -3,7 +3,7 @@
 
 use super::spec::InlineCell;
 use crate::ast::DefKind;
-use crate::codes::Code;
+use crate::diagnostic::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::eval::model::Model;
 use crate::source::Span;

@@ -7,7 +7,7 @@ use super::spec::{Case, Expectation, Expected, Inputs, Reader};
 use super::yaml;
 use crate::ast::{IndexDecl, UnitExpr};
 use crate::check::symbols::Item;
-use crate::codes::Code;
+use crate::diagnostic::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::eval::coverage::Recorder;
 use crate::eval::engine::{Evaluator, Target};

@@ -2,7 +2,7 @@
 //! is a `test-file-invalid` diagnostic pointing at the offending node.
 
 use super::yaml::{Kind, Node};
-use crate::codes::Code;
+use crate::diagnostic::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::source::Span;
 use rust_decimal::Decimal;

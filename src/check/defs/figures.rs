@@ -5,7 +5,7 @@ use crate::ast::*;
 use crate::check::exprs::{Node, Scope, Ty};
 use crate::check::suggest;
 use crate::check::symbols::Item;
-use crate::codes::Code;
+use crate::diagnostic::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::source::{Name, Span};
 

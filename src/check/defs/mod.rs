@@ -9,7 +9,7 @@ use super::exprs::{ExprChecker, Scope, Ty};
 use super::suggest;
 use super::symbols::{Item, Symbols};
 use crate::ast::*;
-use crate::codes::Code;
+use crate::diagnostic::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::source::{Name, Span, Spanned};
 use std::collections::HashMap;

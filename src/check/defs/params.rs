@@ -4,7 +4,7 @@ use super::DefChecker;
 use crate::ast::*;
 use crate::check::exprs::{Node, Scope, Ty};
 use crate::check::suggest;
-use crate::codes::Code;
+use crate::diagnostic::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::source::{Name, Span};
 use std::collections::HashMap;

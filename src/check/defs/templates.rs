@@ -3,7 +3,7 @@
 use super::DefChecker;
 use crate::ast::*;
 use crate::check::suggest;
-use crate::codes::Code;
+use crate::diagnostic::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::source::Spanned;
 

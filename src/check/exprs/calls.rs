@@ -6,7 +6,7 @@ use crate::check::builtins::{self, Builtin, Returns};
 use crate::check::suggest;
 use crate::check::symbols::Item;
 use crate::check::units::Dim;
-use crate::codes::Code;
+use crate::diagnostic::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::source::{Name, Span};
 

@@ -4,7 +4,7 @@ use super::{count_indices, ExprChecker, Reference, Scope, Ty};
 use crate::ast::*;
 use crate::check::suggest;
 use crate::check::symbols::Item;
-use crate::codes::Code;
+use crate::diagnostic::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::source::{Name, Span};
 

@@ -8,7 +8,7 @@ mod operators;
 use super::symbols::Symbols;
 use super::units::{Dim, UnitTable};
 use crate::ast::*;
-use crate::codes::Code;
+use crate::diagnostic::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::source::Span;
 use std::collections::{HashMap, HashSet};

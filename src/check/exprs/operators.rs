@@ -4,7 +4,7 @@ use super::{ExprChecker, Scope, Ty};
 use crate::ast::*;
 use crate::check::suggest;
 use crate::check::units::Dim;
-use crate::codes::Code;
+use crate::diagnostic::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::source::Span;
 

@@ -3,7 +3,7 @@
 
 use super::{Children, Lowered, Lowerer};
 use crate::ast::*;
-use crate::codes::Code;
+use crate::diagnostic::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::parse::Rule;
 use crate::source::Spanned;

@@ -3,7 +3,7 @@
 
 use super::{Lowered, Lowerer};
 use crate::ast::*;
-use crate::codes::Code;
+use crate::diagnostic::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::parse::{Rule, MAX_EXPR_DEPTH};
 use crate::source::{Span, Spanned};

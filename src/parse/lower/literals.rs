@@ -4,7 +4,7 @@
 
 use super::{Lowered, Lowerer};
 use crate::ast::*;
-use crate::codes::Code;
+use crate::diagnostic::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::parse::Rule;
 use crate::source::{Name, Spanned};

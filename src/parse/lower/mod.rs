@@ -17,7 +17,7 @@ mod methodology;
 
 use super::Rule;
 use crate::ast::*;
-use crate::codes::Code;
+use crate::diagnostic::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::source::{FileId, Name, Span, Spanned};
 use pest::iterators::{Pair, Pairs};

@@ -3,8 +3,10 @@
 //! Stages build [`Diagnostic`] values against spans; rendering (human, plain, JSON)
 //! happens once, at the edge, with the source files at hand.
 
-use crate::codes::Code;
+pub mod codes;
+
 use crate::source::{SourceFile, Span};
+use codes::Code;
 use miette::{LabeledSpan, NamedSource, SourceCode};
 use std::fmt;
 

@@ -3,7 +3,7 @@
 //! Codes are part of the user interface: tests, CI scripts and reviewers match on them.
 //! Never rename one; add a new code instead.
 
-use crate::diagnostic::Level;
+use super::Level;
 
 macro_rules! codes {
     ($( $variant:ident = $code:literal, $level:ident, $summary:literal, $why:literal, $example:literal; )*) => {
