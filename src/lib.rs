@@ -14,7 +14,6 @@ pub mod diff;
 pub mod discard;
 pub mod eval;
 pub mod explain;
-pub mod fasthash;
 pub mod fmt;
 pub mod load;
 pub mod parse;

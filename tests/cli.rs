@@ -203,6 +203,21 @@ fn usage_mistakes_are_coded_diagnostics_in_the_format_asked_for() {
         assert_eq!(doc[0]["code"], "usage-error", "{args:?}: {err}");
         assert!(!doc[0]["help"].as_str().unwrap_or_default().is_empty(), "{args:?}: {err}");
     }
+    // Even a command line clap cannot read gives JSON when JSON was asked for.
+    let out = assay(repo(), &["eval", "--no-such-flag", "--error-format", "json"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&err).unwrap_or_else(|e| panic!("{e}: {err}"));
+    assert_eq!((doc[0]["code"].as_str(), out.status.code()), (Some("usage-error"), Some(2)), "{err}");
+    assert!(doc[0]["message"].as_str().unwrap_or_default().contains("--no-such-flag"), "{err}");
+}
+
+/// `explain-code` needs a code or `--list`, and its usage line says so.
+#[test]
+fn explain_code_shows_its_code_as_required() {
+    let help = stdout(&assay(repo(), &["explain-code", "--help"]));
+    assert!(help.contains("Usage: assay explain-code [OPTIONS] <CODE|--list>"), "{help}");
+    assert!(!help.contains("in brackets"), "{help}");
+    assert_eq!(assay(repo(), &["explain-code"]).status.code(), Some(2));
 }
 
 fn copy_tree(from: &Path, to: &Path) {

@@ -12,7 +12,7 @@ use std::path::Path;
 /// The stages, lowest first, and the top-level modules on each. A module may use those on
 /// lower stages only. The README's "Architecture" section describes the same order.
 const STAGES: &[&[&str]] = &[
-    &["source", "value", "timing", "discard", "fasthash"],
+    &["source", "value", "timing", "discard"],
     &["diagnostic"],
     &["ast"],
     &["table", "parse"],

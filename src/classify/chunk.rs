@@ -9,9 +9,9 @@ use crate::check::suggest;
 use crate::data::number::{parse_decimal, Parsed};
 use crate::data::stream::RawChunk;
 use crate::data::{DatasetSpec, FieldKind};
-use crate::fasthash::FastMap;
 use crate::table::Value;
 use rust_decimal::Decimal;
+use rustc_hash::FxHashMap as FastMap;
 use std::borrow::Cow;
 
 /// Problems kept in full per chunk (the rest are only counted).

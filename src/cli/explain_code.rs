@@ -9,10 +9,10 @@ use crate::diagnostic::codes::{self, Code};
 /// The code is the word a diagnostic starts with (`unit-mismatch`), or its `code` in
 /// JSON diagnostics. Example: `assay explain-code unit-mismatch`.
 #[derive(clap::Args, Debug)]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["code", "list"])))]
 pub struct ExplainCodeArgs {
     /// The code, as a diagnostic prints it on its first line (e.g. `unit-mismatch`).
-    /// Required unless `--list` is given.
-    #[arg(required_unless_present = "list", value_name = "CODE")]
+    #[arg(value_name = "CODE")]
     code: Option<String>,
     /// List every code with its one-line summary.
     #[arg(long)]

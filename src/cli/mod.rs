@@ -50,6 +50,15 @@ pub enum Command {
 pub fn main() -> u8 {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
+        Err(err) if err.use_stderr() && json_errors_asked() => {
+            // The command line could not be read, but it asked for JSON diagnostics: give
+            // them, so a tool reading standard error is never handed clap's prose.
+            let text = err.to_string();
+            let message = text.lines().next().unwrap_or_default().trim_start_matches("error: ").to_string();
+            let shell = shell::Shell::new(render::ErrorFormat::Json);
+            let help = "`assay --help` lists the commands, and `assay COMMAND --help` their options";
+            return shell.usage(message, help).status();
+        }
         Err(err) => {
             let code = if err.use_stderr() { EXIT_USAGE } else { EXIT_OK };
             let _ = err.print();
@@ -66,4 +75,12 @@ pub fn main() -> u8 {
         Command::Test(args) => test::run(&args),
         Command::Fmt(args) => fmt::run(&args),
     }
+}
+
+/// Whether the command line asks for `--error-format json`, read without clap (for when
+/// clap could not read the rest).
+fn json_errors_asked() -> bool {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter().any(|a| a == "--error-format=json")
+        || args.windows(2).any(|w| matches!(w, [flag, value] if flag == "--error-format" && value == "json"))
 }

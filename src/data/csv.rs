@@ -403,7 +403,7 @@ impl Fields for csv::ByteRecord {
 /// Period texts seen in a piece, shared rather than allocated once per row.
 #[derive(Default)]
 pub(super) struct Interned {
-    periods: crate::fasthash::FastMap<Vec<u8>, Arc<str>>,
+    periods: rustc_hash::FxHashMap<Vec<u8>, Arc<str>>,
     empty: Arc<str>,
 }
 

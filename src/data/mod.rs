@@ -359,8 +359,8 @@ fn report_problems(part: &mut FilePart, ctx: &mut LoadContext<'_>, spec: &Datase
 /// keys meet without a shared hash table (a serial pass over a million strings).
 fn duplicate_rows(keys: &[Arc<str>], periods: &[Arc<str>]) -> Vec<(usize, usize)> {
     use rayon::prelude::*;
-    use std::hash::{BuildHasher, BuildHasherDefault};
-    let hasher = BuildHasherDefault::<crate::fasthash::FxHasher>::default();
+    use std::hash::BuildHasher;
+    let hasher = rustc_hash::FxBuildHasher;
     let row = |i: usize| (keys.get(i).map(AsRef::as_ref), periods.get(i).map(AsRef::as_ref));
     let mut hashed: Vec<(u64, usize)> = (0..keys.len()).into_par_iter().map(|i| (hasher.hash_one(row(i)), i)).collect();
     hashed.par_sort_unstable();

@@ -323,7 +323,7 @@ impl<'m, 'a> Evaluator<'m, 'a> {
         // once, then pick each row's value from its key's column.
         let n = self.rows();
         let mut key_of_row: Vec<Option<usize>> = Vec::with_capacity(n);
-        let mut distinct: crate::fasthash::FastMap<Vec<&str>, usize> = crate::fasthash::map();
+        let mut distinct: rustc_hash::FxHashMap<Vec<&str>, usize> = rustc_hash::FxHashMap::default();
         let mut missing_of_row: Vec<Option<Value>> = Vec::new();
         let mut buffer: Vec<&str> = Vec::with_capacity(keys.len());
         for row in 0..n {
@@ -545,7 +545,7 @@ impl<'m, 'a> Evaluator<'m, 'a> {
             Some(p) if !p.node.same.is_empty() => {
                 let fields: Vec<Column> =
                     p.node.same.iter().map(|f| self.target(&Target::Field(f.node.clone()), &[])).collect();
-                let mut index: crate::fasthash::FastMap<Vec<&str>, usize> = crate::fasthash::map();
+                let mut index: rustc_hash::FxHashMap<Vec<&str>, usize> = rustc_hash::FxHashMap::default();
                 let mut labels = Vec::new();
                 let mut of_row = Vec::with_capacity(n);
                 let mut parts: Vec<&str> = Vec::with_capacity(fields.len());

@@ -10,11 +10,11 @@ use super::model::Model;
 use super::run::{combinations, unit_out, TotalOut, TotalRow, UnitOut};
 use crate::ast::{IndexDecl, MethodologyDef, Total, UnitExpr};
 use crate::check::symbols::Item;
-use crate::fasthash::FastMap;
 use crate::source::Spanned;
 use crate::value::{Reason, Value};
 use rayon::prelude::*;
 use rust_decimal::Decimal;
+use rustc_hash::FxHashMap as FastMap;
 use std::collections::HashMap;
 
 /// Rows summed as one task: enough that merging the tasks' sums costs nothing, few enough
@@ -97,7 +97,7 @@ impl Scaling {
         let env = Env { bindings: Vec::new(), methodology: Some(model.meth_name(meth)) };
         let scale = def.scale.as_ref().map(|s| ev.scale(s, &env));
         let n = ev.rows();
-        let mut factor_ids: FastMap<Decimal, usize> = crate::fasthash::map();
+        let mut factor_ids: FastMap<Decimal, usize> = rustc_hash::FxHashMap::default();
         let mut factors: Vec<Decimal> = Vec::new();
         let mut id_of = |v: &Value| match v {
             Value::Num(s) => Some(*factor_ids.entry(*s).or_insert_with(|| {
@@ -185,7 +185,7 @@ impl<'d> TotalSum<'d> {
             })
             .collect();
         // The field dimensions of each row, as small ids, worked out once for all index keys.
-        let mut field_ids: FastMap<Vec<&str>, usize> = crate::fasthash::map();
+        let mut field_ids: FastMap<Vec<&str>, usize> = rustc_hash::FxHashMap::default();
         let mut field_parts: Vec<Vec<String>> = Vec::new();
         let mut parts: Vec<&str> = Vec::new();
         let mut row_field: Vec<usize> = Vec::with_capacity(ev.rows());
