@@ -12,11 +12,8 @@ sizes=("$@")
 
 cargo build --release --quiet
 cargo build --release --quiet --example gen_qipp
+benches/duckdb-venv.sh >/dev/null
 venv=target/bench-venv
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import duckdb' 2>/dev/null; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet duckdb
-fi
 
 # Wall seconds and peak RSS (MB) from a `/usr/bin/time -v` report.
 wall() { awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, t, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + t[i]; print s }' "$1"; }
