@@ -151,6 +151,11 @@ fn the_ledger_example_explains_its_classified_figures_as_eval_computes_them() {
         f.methodology.is_none() && added.iter().any(|a| f.selector.split('[').next() == Some(a))
     });
     assert!(n > 100, "only {n} figures");
+    // Its data node says where the value comes from, not a line 0 of the ledger.
+    let o = assay(&["explain", "shareable_spend", "--entity", "SA0001", "--rules", "rules", "examples/ledger"]);
+    let text = ok_stdout(&o);
+    assert!(text.contains("summed over the records of examples/qipp-2009-10/ledger.csv"), "{text}");
+    assert!(!text.contains("ledger.csv:0"), "{text}");
 }
 
 /// The tutorial's methodology, added to the library from a folder of its own.

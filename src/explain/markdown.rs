@@ -95,7 +95,7 @@ fn section(out: &mut String, graph: &Graph, n: &Node, order: &[usize]) {
             let _ = writeln!(
                 out,
                 "| `{file}` | {} | {} | {} | `{}` |",
-                c.row,
+                if c.row == 0 { "all records (classified)".to_string() } else { c.row.to_string() },
                 c.column.map_or(String::new(), |c| c.to_string()),
                 escape(c.header.as_deref().unwrap_or("")),
                 c.raw.as_deref().unwrap_or("")

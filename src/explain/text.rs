@@ -289,6 +289,13 @@ impl Renderer<'_> {
 
 /// One data line with the cell underlined and labelled with the value read.
 fn cell_block(c: &Cell, value: &str, colour: bool) -> String {
+    if c.row == 0 {
+        // A dataset built `from classify` has no cell: its values are sums over records.
+        return format!(
+            "summed over the records of {} by a decision table (no single cell; `assay classify` lists the groups)",
+            c.file
+        );
+    }
     let column = c.column.map_or(String::new(), |col| format!(":{col}"));
     let sheet = c.sheet.as_ref().map_or(String::new(), |s| format!(" [{s}]"));
     let header = c.header.as_ref().map_or(String::new(), |h| format!(", column `{h}`"));
