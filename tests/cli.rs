@@ -260,3 +260,24 @@ fn a_kpi_declared_in_the_wrong_unit_is_one_error_not_one_per_use() {
         assert!(text.contains(line), "missing `{line}` in:\n{text}");
     }
 }
+
+/// A reader that goes away (`| head -1`) ends a command quietly with exit 0, as cargo and
+/// ripgrep do; a full disk on standard output is an `output-error` (exit 1).
+#[test]
+fn a_closed_pipe_ends_quietly_and_a_full_disk_is_an_output_error() {
+    let bin = env!("CARGO_BIN_EXE_assay");
+    for command in ["explain-code --list", "test", "eval --select cost_share", "check --error-format json rules"] {
+        let script = format!("'{bin}' {command} | head -c 1 >/dev/null; echo \"${{PIPESTATUS[0]}}\"");
+        let out = std::process::Command::new("bash").arg("-c").arg(&script).current_dir(repo()).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("panicked") && !err.contains("Broken pipe"), "{command}: {err}");
+        assert_eq!(stdout(&out).trim(), "0", "{command}: {err}");
+    }
+    if Path::new("/dev/full").exists() {
+        let script = format!("'{bin}' explain-code --list > /dev/full");
+        let out = std::process::Command::new("bash").arg("-c").arg(&script).current_dir(repo()).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(err.contains("output-error") && err.contains("No space left"), "{err}");
+    }
+}
