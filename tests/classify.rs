@@ -3,13 +3,7 @@
 //! written here, byte-identical output whatever the thread count or chunk size, and the
 //! bad-row policies.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "test code: failing loudly is the point"
-)]
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, reason = "test code: failing loudly is the point")]
 
 mod common;
 

@@ -1,13 +1,7 @@
 //! The command line as a user meets it: exit codes, help, explain-code, JSON output,
 //! suggestions, and `--strict`. Rule files are written to temporary folders.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "test code: failing loudly is the point"
-)]
+#![allow(clippy::panic, reason = "test code: failing loudly is the point")]
 
 mod common;
 

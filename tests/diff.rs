@@ -4,13 +4,7 @@
 //! only by a methodology's `scale` is named for the totals it moves; revisions read the same
 //! from a subfolder, and their errors name their files as `REV:path`.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "test code: failing loudly is the point"
-)]
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, reason = "test code: failing loudly is the point")]
 
 mod common;
 

@@ -1,13 +1,7 @@
 //! `assay eval` through the command line: hand-worked figures, bad data, determinism,
 //! atomic output and the rhai sandbox.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "test code: failing loudly is the point"
-)]
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, reason = "test code: failing loudly is the point")]
 
 mod common;
 

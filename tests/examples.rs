@@ -2,12 +2,7 @@
 //! fresh copy of the repository's rules and examples (a git repository of two commits, so
 //! that `diff HEAD~1 HEAD` has something to compare): a wrong example is a first-day defect.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "test code: failing loudly is the point"
-)]
+#![allow(clippy::unwrap_used, reason = "test code: failing loudly is the point")]
 
 mod common;
 

@@ -3,13 +3,7 @@
 //! deep nesting, huge numbers, invalid UTF-8) go through load and check, and each
 //! must return normally with its diagnostics.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "test code: failing loudly is the point"
-)]
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, reason = "test code: failing loudly is the point")]
 
 mod common;
 

@@ -1,14 +1,6 @@
 //! `assay test` as a user runs it: the shipped library's tests pass with the coverage the
 //! README states, failures and thresholds exit 1, usage mistakes exit 2.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "test code: failing loudly is the point"
-)]
-
 mod common;
 
 use common::fs::temp_folder_with;

@@ -3,13 +3,7 @@
 //! The runner runs that command through the real binary, from the fixture's folder,
 //! and snapshots the source together with the exit code and output.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "test code: failing loudly is the point"
-)]
+#![allow(clippy::unwrap_used, clippy::panic, reason = "test code: failing loudly is the point")]
 
 mod common;
 
