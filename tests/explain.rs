@@ -251,27 +251,17 @@ fn saved_run() -> (tempfile::TempDir, PathBuf, PathBuf) {
     (dir, data, results)
 }
 
-fn against(data: &Path, results: &Path) -> Output {
-    assay(&[
-        "explain",
-        "saving[finance]",
-        "--methodology",
-        "national_average",
-        "--entity",
-        "SA0001",
-        "--depth",
-        "0",
-        "--data",
-        data.to_str().unwrap(),
-        "--against",
-        results.to_str().unwrap(),
-    ])
+/// `explain` of one saving against a saved result, with `more` arguments.
+fn against(data: &Path, results: &Path, more: &[&str]) -> Output {
+    let args = ["explain", "saving[finance]", "--methodology", "national_average", "--entity", "SA0001"];
+    let rest = ["--depth", "0", "--data", data.to_str().unwrap(), "--against", results.to_str().unwrap()];
+    assay(&[&args[..], &rest, more].concat())
 }
 
 #[test]
 fn against_an_unchanged_saved_result_says_it_still_holds() {
     let (_dir, data, results) = saved_run();
-    let out = ok_stdout(&against(&data, &results));
+    let out = ok_stdout(&against(&data, &results, &[]));
     assert!(out.contains("no rule or data file has changed"), "{out}");
     assert!(out.contains("the same"), "{out}");
     assert!(out.contains("the saved result still holds"), "{out}");
@@ -283,7 +273,7 @@ fn against_names_a_data_file_changed_since_the_saved_run() {
     let csv = data.join("benchmark.csv");
     let text = std::fs::read_to_string(&csv).unwrap().replacen("3188218.64", "3188318.64", 1);
     std::fs::write(&csv, text).unwrap();
-    let o = against(&data, &results);
+    let o = against(&data, &results, &[]);
     assert_eq!(o.status.code(), Some(1), "the saved result no longer holds");
     let out = String::from_utf8(o.stdout).unwrap();
     let changed = format!("CHANGED since the saved run: {}", assay::load::display(&csv));
@@ -291,22 +281,7 @@ fn against_names_a_data_file_changed_since_the_saved_run() {
     assert!(out.contains("DIFFERENT"), "{out}");
     assert!(out.contains("no longer holds"), "{out}");
     // The JSON graph says the same.
-    let o = assay(&[
-        "explain",
-        "saving[finance]",
-        "--methodology",
-        "national_average",
-        "--entity",
-        "SA0001",
-        "--depth",
-        "0",
-        "--data",
-        data.to_str().unwrap(),
-        "--against",
-        results.to_str().unwrap(),
-        "--format",
-        "json",
-    ]);
+    let o = against(&data, &results, &["--format", "json"]);
     let g: Json = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(g["against"]["holds"], false);
     assert_eq!(g["against"]["changed"][0]["path"], assay::load::display(&csv));
