@@ -3,29 +3,23 @@
 //! written here, byte-identical output whatever the thread count or chunk size, and the
 //! bad-row policies.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // test code: failing loudly is the point
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, reason = "test code: failing loudly is the point")]
+
+mod common;
 
 #[allow(dead_code)]
 #[path = "../examples/gen_ledger.rs"]
 mod gen_ledger;
 
+use common::{assay, assay_in, assay_with_env, dec, ok_json, ok_stdout, repo, stderr};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::str::FromStr;
 
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
+/// `assay classify ARGS` from the repository root, with these environment variables.
 fn classify(args: &[&str], envs: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_assay"));
-    cmd.current_dir(repo()).arg("classify").args(args).env("NO_COLOR", "1");
-    for (k, v) in envs {
-        cmd.env(k, v);
-    }
-    cmd.output().unwrap()
+    assay_with_env(repo(), &[&["classify"], args].concat(), envs)
 }
 
 /// A generated ledger in a fresh folder.
@@ -45,7 +39,7 @@ fn run_partial(data: &Path, extra: &[&str], envs: &[(&str, &str)]) -> Output {
     args.extend(["--data", data.to_str().unwrap()]);
     args.extend(extra);
     let out = classify(&args, envs);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     out
 }
 
@@ -57,7 +51,7 @@ fn lines(path: &Path) -> Vec<(String, String, String, String, Decimal)> {
         .records()
         .map(|r| {
             let r = r.unwrap();
-            (r[0].into(), r[1].into(), r[2].into(), r[3].into(), Decimal::from_str(&r[4]).unwrap())
+            (r[0].into(), r[1].into(), r[2].into(), r[3].into(), dec(&r[4]))
         })
         .collect()
 }
@@ -99,7 +93,7 @@ fn parse_output(text: &str) -> BTreeMap<Key, (Decimal, u64)> {
     for r in reader.records() {
         let r = r.unwrap();
         let key = (r[0].into(), r[1].into(), r[2].into(), r[3].into(), r[4].into(), r[5].into());
-        let old = out.insert(key, (Decimal::from_str(&r[6]).unwrap(), r[7].parse().unwrap()));
+        let old = out.insert(key, (dec(&r[6]), r[7].parse().unwrap()));
         assert!(old.is_none(), "a row appears twice: {r:?}");
     }
     out
@@ -136,7 +130,7 @@ fn classified_plus_unclassified_is_the_input_total_per_organisation() {
         *input.entry(org).or_default() += amount;
     }
     let mut output: BTreeMap<String, Decimal> = BTreeMap::new();
-    let amount = |r: &serde_json::Value| Decimal::from_str(r["amount"].as_str().unwrap()).unwrap();
+    let amount = |r: &serde_json::Value| dec(r["amount"].as_str().unwrap());
     for r in doc["rows"].as_array().unwrap() {
         *output.entry(r["organisation"].as_str().unwrap().into()).or_default() += amount(r);
     }
@@ -171,9 +165,7 @@ fn output_is_byte_identical_whatever_the_threads_and_chunks() {
 #[test]
 fn the_shipped_table_classifies_the_example_ledger() {
     // No `--data`: the rules' default data folder, which holds the example ledger.
-    let out = classify(&["--table", "ledger_activity"], &[]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    let got = parse_output(&String::from_utf8(out.stdout).unwrap());
+    let got = parse_output(&ok_stdout(&classify(&["--table", "ledger_activity"], &[])));
     assert!(got.keys().any(|k| k.4 == "cash_disbursements" && k.3 == "finance"));
     assert!(got.keys().all(|k| k.2 == "true"), "the library table has a catch-all row");
 }
@@ -198,7 +190,7 @@ fn duckdb_agrees_on_a_small_ledger() {
         &["--table", "ledger_activity", "--data", path.to_str().unwrap(), "--output", assay_csv.to_str().unwrap()],
         &[],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let run = |args: &[&str]| Command::new(&python).current_dir(repo()).args(args).output().unwrap();
     let q = run(&["benches/classify/classify_duckdb.py", path.to_str().unwrap(), duck_csv.to_str().unwrap(), "rules"]);
     assert!(q.status.success(), "{}", String::from_utf8_lossy(&q.stderr));
@@ -211,42 +203,48 @@ fn duckdb_agrees_on_a_small_ledger() {
 /// spend it sums is the ledger's, to the penny.
 #[test]
 fn eval_reads_the_aggregates_of_a_table_as_a_dataset() {
-    let out = Command::new(env!("CARGO_BIN_EXE_assay"))
-        .current_dir(repo())
-        .args(["eval", "--rules", "rules", "examples/ledger", "--select", "class_share", "--format", "json"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let doc = ok_json(&assay(&[
+        "eval",
+        "--rules",
+        "rules",
+        "examples/ledger",
+        "--select",
+        "class_share",
+        "--format",
+        "json",
+    ]));
     let mut shares: BTreeMap<String, Decimal> = BTreeMap::new();
     for f in doc["figures"].as_array().unwrap() {
-        let v = Decimal::from_str(f["value"].as_str().unwrap()).unwrap();
+        let v = dec(f["value"].as_str().unwrap());
         *shares.entry(f["entity"].as_str().unwrap().into()).or_default() += v;
     }
     assert_eq!(shares.len(), 315);
     for (org, total) in shares {
-        assert!((total - Decimal::from(100)).abs() < Decimal::from_str("0.000000001").unwrap(), "{org}: {total}");
+        assert!((total - Decimal::from(100)).abs() < dec("0.000000001"), "{org}: {total}");
     }
-    let spend = Command::new(env!("CARGO_BIN_EXE_assay"))
-        .current_dir(repo())
-        .args(["eval", "--rules", "rules", "examples/ledger", "--select", "shareable_spend", "--format", "csv"])
-        .output()
-        .unwrap();
-    assert_eq!(spend.status.code(), Some(0));
+    let text = ok_stdout(&assay(&[
+        "eval",
+        "--rules",
+        "rules",
+        "examples/ledger",
+        "--select",
+        "shareable_spend",
+        "--format",
+        "csv",
+    ]));
     let mut want: BTreeMap<String, Decimal> = BTreeMap::new();
     for (org, _, cc, _, amount) in lines(&repo().join("examples/qipp-2009-10/ledger.csv")) {
         if classify_line_is_transactional(&cc, amount) {
             *want.entry(org).or_default() += amount;
         }
     }
-    let text = String::from_utf8(spend.stdout).unwrap();
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let mut got: BTreeMap<String, Decimal> = BTreeMap::new();
     // Figure rows only: the stamp rows (tool, rule and data files) follow them.
     for r in reader.records() {
         let r = r.unwrap();
         if &r[0] == "figure" {
-            got.insert(r[2].into(), Decimal::from_str(&r[6]).unwrap());
+            got.insert(r[2].into(), dec(&r[6]));
         }
     }
     for (org, amount) in &want {
@@ -298,7 +296,7 @@ fn bad_rows_leave_no_output_under_reject_and_are_counted_under_warn() {
         let folder = repo().join("tests/fixtures/classify").join(fixture);
         let mut args = vec!["classify", "--rules", "main.assay", "--data", "data", "--table", "pools"];
         args.extend(extra);
-        Command::new(env!("CARGO_BIN_EXE_assay")).current_dir(folder).args(args).output().unwrap()
+        assay_in(&folder, &args)
     };
     let rejected = run("bad_rows_reject", &["--output", out_file.to_str().unwrap()]);
     assert_eq!(rejected.status.code(), Some(1));

@@ -1,22 +1,13 @@
 //! The command line as a user meets it: exit codes, help, explain-code, JSON output,
 //! suggestions, and `--strict`. Rule files are written to temporary folders.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // test code: failing loudly is the point
+#![allow(clippy::panic, reason = "test code: failing loudly is the point")]
 
+mod common;
+
+use common::fs::{copy_tree, temp_folder_with};
+use common::{assay, assay_in, repo, stderr, stdout};
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn assay(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_assay")).args(args).current_dir(dir).env("NO_COLOR", "1").output().unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
 
 const PRELUDE: &str = r#"source src "A source" { document "doc.txt" }
 unit GBP "pound sterling" symbol "£"
@@ -32,38 +23,36 @@ dataset returns "Returns" {
 "#;
 
 fn with_rules(extra: &str) -> (tempfile::TempDir, String) {
-    let dir = tempfile::tempdir().unwrap();
     let text = format!("{PRELUDE}{extra}");
-    std::fs::write(dir.path().join("rules.assay"), &text).unwrap();
-    (dir, text)
+    (temp_folder_with(&[("rules.assay", &text)]), text)
 }
 
 fn json_check(dir: &Path, extra_args: &[&str]) -> serde_json::Value {
     let mut args = vec!["check", "--error-format", "json", "rules.assay"];
     args.extend_from_slice(extra_args);
-    let out = assay(dir, &args);
+    let out = assay_in(dir, &args);
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(&out)))
 }
 
 #[test]
 fn shipped_rules_check_clean_by_default_and_strictly() {
-    let out = assay(repo(), &["check"]);
+    let out = assay(&["check"]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     assert!(stdout(&out).contains("0 errors, 0 warnings"), "{}", stdout(&out));
-    let strict = assay(repo(), &["check", "--strict", "rules/"]);
+    let strict = assay(&["check", "--strict", "rules/"]);
     assert_eq!(strict.status.code(), Some(0), "{}", stdout(&strict));
 }
 
 #[test]
 fn usage_errors_exit_2_and_help_explains_exit_codes() {
-    let out = assay(repo(), &["check", "--no-such-flag"]);
+    let out = assay(&["check", "--no-such-flag"]);
     assert_eq!(out.status.code(), Some(2));
-    let out = assay(repo(), &["check", "--error-format", "yaml"]);
+    let out = assay(&["check", "--error-format", "yaml"]);
     assert_eq!(out.status.code(), Some(2));
-    let help = assay(repo(), &["--help"]);
+    let help = assay(&["--help"]);
     assert_eq!(help.status.code(), Some(0));
     assert!(stdout(&help).contains("Exit codes"));
-    let check_help = assay(repo(), &["check", "--help"]);
+    let check_help = assay(&["check", "--help"]);
     assert!(stdout(&check_help).contains("--strict") && stdout(&check_help).contains("--error-format"));
 }
 
@@ -116,9 +105,9 @@ fn misspelt_kpi_gets_a_suggestion_and_unrelated_names_none() {
 #[test]
 fn strict_reports_uncited_definitions_and_fails_on_warnings() {
     let (dir, _) = with_rules("kpi share : percent = cost[finance] / turnover\n");
-    let lenient = assay(dir.path(), &["check", "rules.assay"]);
+    let lenient = assay_in(dir.path(), &["check", "rules.assay"]);
     assert_eq!(lenient.status.code(), Some(0), "{}", stdout(&lenient));
-    let strict = assay(dir.path(), &["check", "--strict", "rules.assay"]);
+    let strict = assay_in(dir.path(), &["check", "--strict", "rules.assay"]);
     assert_eq!(strict.status.code(), Some(1));
     assert!(stdout(&strict).contains("uncited"), "{}", stdout(&strict));
     assert!(stdout(&strict).contains("kpi `share` cites no source"), "{}", stdout(&strict));
@@ -126,25 +115,25 @@ fn strict_reports_uncited_definitions_and_fails_on_warnings() {
 
 #[test]
 fn every_code_is_documented_through_explain_code() {
-    let list = assay(repo(), &["explain-code", "--list"]);
+    let list = assay(&["explain-code", "--list"]);
     assert_eq!(list.status.code(), Some(0));
     let codes: Vec<String> = stdout(&list).lines().map(|l| l.split_whitespace().next().unwrap().to_string()).collect();
     assert!(codes.len() >= 30, "{codes:?}");
     for code in &codes {
-        let out = assay(repo(), &["explain-code", code]);
+        let out = assay(&["explain-code", code]);
         assert_eq!(out.status.code(), Some(0), "{code}");
         let text = stdout(&out);
         assert!(text.starts_with(code.as_str()) && text.contains("Why: ") && text.contains("Example:"), "{text}");
     }
-    let wrong = assay(repo(), &["explain-code", "unit-mismach"]);
+    let wrong = assay(&["explain-code", "unit-mismach"]);
     assert_eq!(wrong.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&wrong.stderr).contains("did you mean `unit-mismatch`?"));
+    assert!(stderr(&wrong).contains("did you mean `unit-mismatch`?"));
 }
 
 #[test]
 fn plain_format_narrates_without_drawing() {
     let (dir, _) = with_rules("kpi k : GBP = cost[finance] + fte[finance] cite src \"x\"\n");
-    let out = assay(dir.path(), &["check", "--error-format", "plain", "rules.assay"]);
+    let out = assay_in(dir.path(), &["check", "--error-format", "plain", "rules.assay"]);
     assert_eq!(out.status.code(), Some(1));
     let text = stdout(&out);
     assert!(text.contains("cannot add £ and FTE") && text.contains("unit-mismatch"), "{text}");
@@ -166,15 +155,15 @@ fn a_missing_path_is_the_same_usage_error_in_every_command() {
         &["classify", "--table", "ledger_activity", "--data", "no/such/dir"],
     ];
     for args in commands {
-        let out = assay(repo(), args);
-        let err = String::from_utf8_lossy(&out.stderr);
+        let out = assay(args);
+        let err = stderr(&out);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
         assert!(err.contains("usage-error") && err.contains("`no/such/dir` does not exist"), "{args:?}: {err}");
         assert!(!stdout(&out).contains("0 of 0"), "{args:?}: {}", stdout(&out));
         let mut json = args.to_vec();
         json.extend_from_slice(&["--error-format", "json"]);
-        let out = assay(repo(), &json);
-        let err = String::from_utf8_lossy(&out.stderr);
+        let out = assay(&json);
+        let err = stderr(&out);
         let doc: serde_json::Value = serde_json::from_str(&err).unwrap_or_else(|e| panic!("{args:?}: {e}: {err}"));
         assert_eq!(doc[0]["code"], "usage-error", "{args:?}: {err}");
         assert_eq!(out.status.code(), Some(2), "{args:?}");
@@ -196,8 +185,8 @@ fn usage_mistakes_are_coded_diagnostics_in_the_format_asked_for() {
     for (at, args) in cases {
         let mut json = args.to_vec();
         json.extend_from_slice(&["--error-format", "json"]);
-        let out = assay(at, &json);
-        let err = String::from_utf8_lossy(&out.stderr);
+        let out = assay_in(at, &json);
+        let err = stderr(&out);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
         let doc: serde_json::Value = serde_json::from_str(&err).unwrap_or_else(|e| panic!("{args:?}: {e}: {err}"));
         assert_eq!(doc[0]["code"], "usage-error", "{args:?}: {err}");
@@ -220,19 +209,6 @@ fn explain_code_shows_its_code_as_required() {
     assert_eq!(assay(repo(), &["explain-code"]).status.code(), Some(2));
 }
 
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            copy_tree(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).unwrap();
-        }
-    }
-}
-
 /// One KPI of the shipped rules declared in the wrong unit is one error, at the KPI: the
 /// methodologies in other files that use it as a percentage are not reported again.
 #[test]
@@ -244,7 +220,7 @@ fn a_kpi_declared_in_the_wrong_unit_is_one_error_not_one_per_use() {
     let declared = "kpi cost_share[f in qipp_function] \"Cost of {f.title} as % of turnover\" : percent =";
     assert!(text.contains(declared), "the shipped rules changed: {text}");
     std::fs::write(&kpis, text.replace(declared, &declared.replace(": percent =", ": GBP ="))).unwrap();
-    let out = assay(dir.path(), &["check", "--error-format", "plain", "."]);
+    let out = assay_in(dir.path(), &["check", "--error-format", "plain", "."]);
     assert_eq!(out.status.code(), Some(1));
     let text = stdout(&out);
     assert_eq!(text.matches("diagnostic code:").count(), 1, "{text}");

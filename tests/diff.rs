@@ -4,55 +4,22 @@
 //! only by a methodology's `scale` is named for the totals it moves; revisions read the same
 //! from a subfolder, and their errors name their files as `REV:path`.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // test code: failing loudly is the point
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, reason = "test code: failing loudly is the point")]
 
+mod common;
+
+use common::fs::copy_tree;
+use common::git::{git, init_and_commit};
+use common::{assay_in, repo, stderr, stdout};
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_AUTHOR_NAME", "Test")
-        .env("GIT_AUTHOR_EMAIL", "test@example.com")
-        .env("GIT_COMMITTER_NAME", "Test")
-        .env("GIT_COMMITTER_EMAIL", "test@example.com")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("HOME", dir)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-}
-
-fn assay(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_assay")).args(args).current_dir(dir).env("NO_COLOR", "1").output().unwrap()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
+use std::process::Command;
 
 /// A git repository holding the shipped rules and example data, committed once.
 fn committed_library() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    copy_dir(&repo().join("rules"), &dir.path().join("rules"));
-    copy_dir(&repo().join("examples/qipp-2009-10"), &dir.path().join("data"));
-    git(dir.path(), &["init", "-q"]);
-    git(dir.path(), &["add", "."]);
-    git(dir.path(), &["commit", "-q", "-m", "library"]);
+    copy_tree(&repo().join("rules"), &dir.path().join("rules"));
+    copy_tree(&repo().join("examples/qipp-2009-10"), &dir.path().join("data"));
+    init_and_commit(dir.path(), "library");
     dir
 }
 
@@ -75,9 +42,9 @@ fn edit_file(dir: &Path, file: &str, change: impl Fn(&str) -> String, message: &
 fn a_new_trimming_rule_lists_the_change_and_the_savings_that_moved() {
     let dir = committed_library();
     edit(dir.path(), |t| t.replace("trim: 25%, round: down", "trim: 10%, round: down"), "trim 10%");
-    let out = assay(dir.path(), &["diff", "HEAD~1", "HEAD", "--data", "data", "--limit", "2000"]);
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    let out = assay_in(dir.path(), &["diff", "HEAD~1", "HEAD", "--data", "data", "--limit", "2000"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
     assert!(text.contains("changed methodology national_average"), "{text}");
     assert!(text.contains("trim: 25%") && text.contains("trim: 10%"), "{text}");
     // The national total moved, then organisations' savings, with amounts and the
@@ -90,7 +57,7 @@ fn a_new_trimming_rule_lists_the_change_and_the_savings_that_moved() {
         assert!(line.contains('£') && line.contains("methodology national_average"), "{line}");
     }
     // Largest change first.
-    let json = assay(dir.path(), &["diff", "HEAD~1", "HEAD", "--data", "data", "--format", "json"]);
+    let json = assay_in(dir.path(), &["diff", "HEAD~1", "HEAD", "--data", "data", "--format", "json"]);
     let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     let figures = doc["figures"].as_array().unwrap();
     let size = |f: &serde_json::Value| f["change"].as_str().map(|c| c.trim_start_matches('-').parse::<f64>().unwrap());
@@ -99,11 +66,11 @@ fn a_new_trimming_rule_lists_the_change_and_the_savings_that_moved() {
     assert_eq!(doc["changes"][0]["name"], "national_average");
     // The working tree is untouched and the same figures come from a directory side.
     let status = Command::new("git").args(["status", "--porcelain"]).current_dir(dir.path()).output().unwrap();
-    assert!(status.stdout.is_empty(), "{}", String::from_utf8_lossy(&status.stdout));
-    let ci = assay(dir.path(), &["diff", "HEAD~1", "HEAD", "--fail-on-change"]);
+    assert!(status.stdout.is_empty(), "{}", stdout(&status));
+    let ci = assay_in(dir.path(), &["diff", "HEAD~1", "HEAD", "--fail-on-change"]);
     assert_eq!(ci.status.code(), Some(1));
-    let md = assay(dir.path(), &["diff", "HEAD~1:rules", "rules", "--format", "markdown"]);
-    assert!(String::from_utf8_lossy(&md.stdout).contains("- **changed** methodology `national_average`"));
+    let md = assay_in(dir.path(), &["diff", "HEAD~1:rules", "rules", "--format", "markdown"]);
+    assert!(stdout(&md).contains("- **changed** methodology `national_average`"));
 }
 
 #[test]
@@ -118,26 +85,26 @@ fn layout_and_comments_only_are_no_semantic_change() {
         },
         "layout",
     );
-    let out = assay(dir.path(), &["diff", "HEAD~1", "HEAD", "--data", "data", "--fail-on-change"]);
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    let out = assay_in(dir.path(), &["diff", "HEAD~1", "HEAD", "--data", "data", "--fail-on-change"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
     assert!(text.contains("no semantic change") && text.contains("no figure moved"), "{text}");
 }
 
 #[test]
 fn an_unknown_revision_is_a_diagnostic() {
     let dir = committed_library();
-    let out = assay(dir.path(), &["diff", "HEAD~5", "HEAD"]);
+    let out = assay_in(dir.path(), &["diff", "HEAD~5", "HEAD"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("revision-unreadable"));
+    assert!(stderr(&out).contains("revision-unreadable"));
 }
 
 const RETURN_RATES: &str = "rules/params/return_rates.assay";
 
 /// The totals of a `diff --data --format json`, as (label, because of).
 fn moved_totals(dir: &Path, old: &str) -> Vec<(String, Vec<String>)> {
-    let out = assay(dir, &["diff", old, "HEAD", "--data", "data", "--format", "json"]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = assay_in(dir, &["diff", old, "HEAD", "--data", "data", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     doc["totals"]
         .as_array()
@@ -176,8 +143,8 @@ fn a_revision_reads_the_same_from_a_subfolder() {
     let dir = committed_library();
     edit(dir.path(), |t| t.replace("trim: 25%, round: down", "trim: 10%, round: down"), "trim 10%");
     let sub = dir.path().join("data");
-    let out = assay(&sub, &["diff", "HEAD~1", "HEAD"]);
-    let (text, err) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let out = assay_in(&sub, &["diff", "HEAD~1", "HEAD"]);
+    let (text, err) = (stdout(&out), stderr(&out));
     assert_eq!(out.status.code(), Some(0), "{text}{err}");
     assert!(
         text.contains("changed methodology national_average  (HEAD:rules/methodologies/national_average.assay)"),
@@ -185,13 +152,13 @@ fn a_revision_reads_the_same_from_a_subfolder() {
     );
     // `REV:./path` is read from the current folder, as git reads it.
     let rules = dir.path().join("rules");
-    let out = assay(&rules, &["diff", "HEAD~1:./methodologies", "HEAD:./methodologies"]);
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    let out = assay_in(&rules, &["diff", "HEAD~1:./methodologies", "HEAD:./methodologies"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
     assert!(text.contains("changed methodology national_average"), "{text}");
     // A path the revision does not hold is named as the user wrote it, not by a temporary copy.
-    let out = assay(&sub, &["diff", "HEAD~1:./nothing", "HEAD"]);
-    let err = String::from_utf8_lossy(&out.stderr);
+    let out = assay_in(&sub, &["diff", "HEAD~1:./nothing", "HEAD"]);
+    let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("revision-unreadable") && err.contains("`HEAD~1:./nothing`"), "{err}");
     assert!(!err.contains("assay-diff-"), "{err}");
@@ -201,8 +168,8 @@ fn a_revision_reads_the_same_from_a_subfolder() {
 fn a_revision_s_errors_name_its_files_not_a_temporary_copy() {
     let dir = committed_library();
     edit_file(dir.path(), "rules/scripts/phasing.rhai", |t| format!("{t}\nfn broken( {{\n"), "break the script");
-    let out = assay(dir.path(), &["diff", "HEAD~1", "HEAD", "--data", "data"]);
-    let err = String::from_utf8_lossy(&out.stderr);
+    let out = assay_in(dir.path(), &["diff", "HEAD~1", "HEAD", "--data", "data"]);
+    let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("script `HEAD:rules/scripts/phasing.rhai` does not compile"), "{err}");
     assert!(err.contains("[HEAD:rules/scripts/phasing.rhai:"), "{err}");

@@ -3,14 +3,20 @@
 //! Figures are checked against hand-worked sums of raw site rows and against an
 //! independent computation from the CSV files.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // test code: failing loudly is the point
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test code: failing loudly is the point"
+)]
 
+mod common;
+
+use common::{assay, dec, ok_json, repo, stderr};
 use rust_decimal::Decimal;
 use serde_json::Value as Json;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::str::FromStr;
+use std::path::PathBuf;
 use std::sync::OnceLock;
 
 const RULES: &str = "examples/eric/rules";
@@ -18,18 +24,6 @@ const DATA: &str = "examples/eric/data";
 const PERIODS: [&str; 4] = ["2013/14", "2014/15", "2015/16", "2016/17"];
 const KPIS: [&str; 5] =
     ["energy_per_m2", "water_per_m2", "maintenance_per_m2", "cleaning_per_wte", "portering_per_wte"];
-
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn assay(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_assay")).args(args).current_dir(repo()).env("NO_COLOR", "1").output().unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 /// `assay eval --format json` over the example, for one period or all; run once per test binary.
 fn eval_json(period: Option<&str>) -> &'static Json {
@@ -40,9 +34,7 @@ fn eval_json(period: Option<&str>) -> &'static Json {
         if let Some(p) = period {
             args.extend(["--period", p]);
         }
-        let out = assay(&args);
-        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-        serde_json::from_slice::<Json>(&out.stdout).unwrap()
+        ok_json(&assay(&args))
     };
     match period {
         Some(p) => {
@@ -51,10 +43,6 @@ fn eval_json(period: Option<&str>) -> &'static Json {
         }
         None => ALL.get_or_init(run),
     }
-}
-
-fn dec(s: &str) -> Decimal {
-    Decimal::from_str(s).unwrap_or_else(|e| panic!("`{s}`: {e}"))
 }
 
 /// A KPI (methodology `None`) or methodology figure of one trust in one period.

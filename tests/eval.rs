@@ -1,34 +1,16 @@
 //! `assay eval` through the command line: hand-worked figures, bad data, determinism,
 //! atomic output and the rhai sandbox.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // test code: failing loudly is the point
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, reason = "test code: failing loudly is the point")]
 
+mod common;
+
+use common::fs::temp_folder_with;
+use common::{assay, assay_in, assay_with_env, ok_json, ok_stdout, ok_stdout_bytes, repo, stderr, stdout};
 use serde_json::Value as Json;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::{Duration, Instant};
-
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn assay(args: &[&str], envs: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_assay"));
-    cmd.args(args).current_dir(repo()).env("NO_COLOR", "1");
-    for (k, v) in envs {
-        cmd.env(k, v);
-    }
-    cmd.output().unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn json_of(o: &Output) -> Json {
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(o));
-    serde_json::from_slice(&o.stdout).unwrap()
-}
 
 const IQM_RULES: &str = "tests/fixtures/eval/iqm/rules";
 const IQM_DATA: &str = "tests/fixtures/eval/iqm/data";
@@ -59,8 +41,8 @@ fn value(records: &Json, pick: impl Fn(&Json) -> bool) -> String {
 /// Grand total, scaled: £37,500.00 + £129,999.94 = £167,499.94.
 #[test]
 fn interquartile_means_and_savings_match_the_hand_worked_figures() {
-    let out = assay(&["eval", "--rules", IQM_RULES, "--data", IQM_DATA, "--format", "json"], &[]);
-    let v = json_of(&out);
+    let out = assay(&["eval", "--rules", IQM_RULES, "--data", IQM_DATA, "--format", "json"]);
+    let v = ok_json(&out);
     let figures = &v["figures"];
     let fig = |entity: &str, name: &str| {
         let entity = entity.to_string();
@@ -92,11 +74,15 @@ fn interquartile_means_and_savings_match_the_hand_worked_figures() {
     assert_eq!(v["stamp"]["data"][0]["sha256"].as_str().unwrap().len(), 64);
 }
 
+/// The IQM fixture's rules, edited, alone in a throwaway folder.
+fn iqm_rules_edited(edit: impl FnOnce(&str) -> String) -> tempfile::TempDir {
+    let text = std::fs::read_to_string(repo().join(IQM_RULES).join("iqm.assay")).unwrap();
+    temp_folder_with(&[("iqm.assay", &edit(&text))])
+}
+
 fn temp_copy_of_iqm(csv: &str) -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_folder_with(&[("data/returns.csv", csv)]);
     let data = dir.path().join("data");
-    std::fs::create_dir(&data).unwrap();
-    std::fs::write(data.join("returns.csv"), csv).unwrap();
     (dir, data)
 }
 
@@ -105,20 +91,17 @@ fn a_bad_money_cell_stops_the_run_names_the_cell_and_writes_nothing() {
     let csv = "Code,Year,Type,Turnover,Finance cost\nA1,2009/10,Type A,\"1,000,000\",\"10,000\"\nA2,2009/10,Type A,\"12,3x4\",\"20,000\"\n";
     let (dir, data) = temp_copy_of_iqm(csv);
     let target = dir.path().join("out.json");
-    let out = assay(
-        &[
-            "eval",
-            "--rules",
-            IQM_RULES,
-            "--data",
-            data.to_str().unwrap(),
-            "--format",
-            "json",
-            "--output",
-            target.to_str().unwrap(),
-        ],
-        &[],
-    );
+    let out = assay(&[
+        "eval",
+        "--rules",
+        IQM_RULES,
+        "--data",
+        data.to_str().unwrap(),
+        "--format",
+        "json",
+        "--output",
+        target.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(err.contains("data-not-a-number"), "{err}");
@@ -152,7 +135,7 @@ fn a_bad_cell_in_a_file_read_in_chunks_is_reported_as_in_one_read_whole() {
     let (_dir, data) = temp_copy_of_iqm(&csv);
     let run = |chunk_bytes: &str| {
         let args = ["eval", "--rules", IQM_RULES, "--data", data.to_str().unwrap(), "--format", "json"];
-        let out = assay(&args, &[("ASSAY_CHUNK_BYTES", chunk_bytes)]);
+        let out = assay_with_env(repo(), &args, &[("ASSAY_CHUNK_BYTES", chunk_bytes)]);
         assert_eq!(out.status.code(), Some(1));
         stderr(&out)
     };
@@ -165,15 +148,12 @@ fn a_bad_cell_in_a_file_read_in_chunks_is_reported_as_in_one_read_whole() {
 /// plain cell and a quoted one; a number that only starts like it is a number.
 #[test]
 fn a_numeric_missing_marker_is_missing_not_a_number() {
-    let rules = tempfile::tempdir().unwrap();
-    let text = std::fs::read_to_string(repo().join(IQM_RULES).join("iqm.assay")).unwrap();
-    let text = text.replace("  file \"returns.csv\"", "  file \"returns.csv\"\n  missing \"999\"");
-    std::fs::write(rules.path().join("iqm.assay"), text).unwrap();
+    let rules = iqm_rules_edited(|t| t.replace("  file \"returns.csv\"", "  file \"returns.csv\"\n  missing \"999\""));
     let csv = "Code,Year,Type,Turnover,Finance cost\nA1,2009/10,Type A,999,10\nA2,2009/10,Type A,\" 999 \",20\nA3,2009/10,Type A,9990,30\n";
     let (_dir, data) = temp_copy_of_iqm(csv);
     let args =
         ["eval", "--rules", rules.path().to_str().unwrap(), "--data", data.to_str().unwrap(), "--format", "json"];
-    let json = json_of(&assay(&args, &[]));
+    let json = ok_json(&assay(&args));
     let share = |entity: &str| {
         let records = json["figures"].as_array().unwrap();
         let found = records.iter().find(|r| r["name"] == "cost_share" && r["entity"] == entity).unwrap();
@@ -190,20 +170,14 @@ fn a_numeric_missing_marker_is_missing_not_a_number() {
 
 #[test]
 fn skip_and_warn_policies_leave_bad_rows_out_and_say_so() {
-    let rules = tempfile::tempdir().unwrap();
-    let text = std::fs::read_to_string(repo().join(IQM_RULES).join("iqm.assay")).unwrap();
-    std::fs::write(
-        rules.path().join("iqm.assay"),
-        text.replace("  file \"returns.csv\"", "  file \"returns.csv\"\n  on_bad_row skip"),
-    )
-    .unwrap();
+    let rules = iqm_rules_edited(|t| t.replace("  file \"returns.csv\"", "  file \"returns.csv\"\n  on_bad_row skip"));
     let csv = "Code,Year,Type,Turnover,Finance cost\nA1,2009/10,Type A,\"1,000,000\",\"10,000\"\nA2,2009/10,Type A,oops,\"20,000\"\nA3,2009/10,Type Q,5,5\n";
     let (_dir, data) = temp_copy_of_iqm(csv);
-    let out = assay(&["eval", "--rules", rules.path().to_str().unwrap(), "--data", data.to_str().unwrap()], &[]);
+    let out = assay(&["eval", "--rules", rules.path().to_str().unwrap(), "--data", data.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let err = stderr(&out);
     assert!(err.contains("rows-skipped") && err.contains("2 rows of"), "{err}");
-    let report = String::from_utf8_lossy(&out.stdout);
+    let report = stdout(&out);
     assert!(report.contains("dataset returns: 3 rows read, 1 used, 2 skipped"), "{report}");
 }
 
@@ -211,7 +185,7 @@ fn skip_and_warn_policies_leave_bad_rows_out_and_say_so() {
 fn a_missing_column_names_the_closest_header() {
     let csv = "Code,Year,Type,Turn over,Finance cost\nA1,2009/10,Type A,1,1\n";
     let (_dir, data) = temp_copy_of_iqm(csv);
-    let out = assay(&["eval", "--rules", IQM_RULES, "--data", data.to_str().unwrap()], &[]);
+    let out = assay(&["eval", "--rules", IQM_RULES, "--data", data.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(err.contains("data-missing-column") && err.contains("has no column `Turnover`"), "{err}");
@@ -223,7 +197,7 @@ fn duplicate_keys_and_values_outside_the_set_are_reported() {
     let csv =
         "Code,Year,Type,Turnover,Finance cost\nA1,2009/10,Type A,1,1\nA1,2009/10,Type A,2,2\nA3,2009/10,Type Z,1,1\n";
     let (_dir, data) = temp_copy_of_iqm(csv);
-    let out = assay(&["eval", "--rules", IQM_RULES, "--data", data.to_str().unwrap()], &[]);
+    let out = assay(&["eval", "--rules", IQM_RULES, "--data", data.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(err.contains("data-not-in-set") && err.contains("`Type Z` is not a member of `org_type`"), "{err}");
@@ -252,12 +226,8 @@ fn json_output_is_byte_identical_across_thread_counts_and_row_orders() {
     let (_a, forward) = temp_copy_of_iqm(&generated_csv(40_000, false));
     let (_b, shuffled) = temp_copy_of_iqm(&generated_csv(40_000, true));
     let run = |data: &Path, threads: &str| {
-        let out = assay(
-            &["eval", "--rules", IQM_RULES, "--data", data.to_str().unwrap(), "--format", "json"],
-            &[("RAYON_NUM_THREADS", threads)],
-        );
-        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-        out.stdout
+        let args = ["eval", "--rules", IQM_RULES, "--data", data.to_str().unwrap(), "--format", "json"];
+        ok_stdout_bytes(&assay_with_env(repo(), &args, &[("RAYON_NUM_THREADS", threads)]))
     };
     let one = run(&forward, "1");
     let two = run(&forward, "2");
@@ -277,20 +247,20 @@ fn json_output_is_byte_identical_across_thread_counts_and_row_orders() {
 /// totals match a full run's, which keeps every column, and `doubled` is twice `saving`.
 #[test]
 fn totals_summed_column_by_column_match_a_full_run() {
-    let rules = tempfile::tempdir().unwrap();
-    let text = std::fs::read_to_string(repo().join(IQM_RULES).join("iqm.assay")).unwrap();
-    let text = text.replace(
-        "  total saving by org_type, function\n  total saving\n",
-        "  let doubled[f in function] : GBP = saving[f] * 2\n  total saving by org_type, function\n  total doubled by org_type\n  total saving\n  total doubled\n",
-    );
-    assert!(text.contains("total doubled by org_type"), "the fixture's totals moved");
-    std::fs::write(rules.path().join("iqm.assay"), text).unwrap();
+    let rules = iqm_rules_edited(|t| {
+        let text = t.replace(
+            "  total saving by org_type, function\n  total saving\n",
+            "  let doubled[f in function] : GBP = saving[f] * 2\n  total saving by org_type, function\n  total doubled by org_type\n  total saving\n  total doubled\n",
+        );
+        assert!(text.contains("total doubled by org_type"), "the fixture's totals moved");
+        text
+    });
     let (_d, data) = temp_copy_of_iqm(&generated_csv(40_000, true));
     let run = |select: &[&str]| {
         let mut args = vec!["eval", "--rules", rules.path().to_str().unwrap(), "--data", data.to_str().unwrap()];
         args.extend_from_slice(&["--format", "json"]);
         args.extend_from_slice(select);
-        json_of(&assay(&args, &[]))["totals"].clone()
+        ok_json(&assay(&args))["totals"].clone()
     };
     let alone = run(&["--select", "national_average"]);
     let full = run(&[]);
@@ -324,17 +294,15 @@ fn members_are_found_whatever_the_case_of_the_cell() {
     assert_eq!(respelt.matches("Type A").count(), 3, "the fixture's rows moved");
     let (_d, data) = temp_copy_of_iqm(&respelt);
     let run = |data: &str| {
-        let v = json_of(&assay(&["eval", "--rules", IQM_RULES, "--data", data, "--format", "json"], &[]));
+        let v = ok_json(&assay(&["eval", "--rules", IQM_RULES, "--data", data, "--format", "json"]));
         (v["figures"].clone(), v["totals"].clone())
     };
     assert_eq!(run(data.to_str().unwrap()), run(IQM_DATA));
 }
 
 fn script_rules(body: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let text = std::fs::read_to_string(repo().join(IQM_RULES).join("iqm.assay")).unwrap();
     let extra = "\nscript tools \"scripts/tools.rhai\" { fn adjust(x: GBP) : GBP }\nkpi adjusted[f in function] : GBP = adjust(cost[f]) cite worked \"script\"\n";
-    std::fs::write(dir.path().join("iqm.assay"), format!("{text}{extra}")).unwrap();
+    let dir = iqm_rules_edited(|t| format!("{t}{extra}"));
     std::fs::create_dir(dir.path().join("scripts")).unwrap();
     std::fs::write(dir.path().join("scripts/tools.rhai"), body).unwrap();
     dir
@@ -343,14 +311,14 @@ fn script_rules(body: &str) -> tempfile::TempDir {
 fn eval_with_script(body: &str) -> (Output, Duration) {
     let rules = script_rules(body);
     let start = Instant::now();
-    let out = assay(&["eval", "--rules", rules.path().to_str().unwrap(), "--data", IQM_DATA, "--format", "json"], &[]);
+    let out = assay(&["eval", "--rules", rules.path().to_str().unwrap(), "--data", IQM_DATA, "--format", "json"]);
     (out, start.elapsed())
 }
 
 #[test]
 fn scripts_receive_and_return_exact_decimals() {
     let (out, _) = eval_with_script("fn adjust(x) { x * 1.1 + 0.005 }\n");
-    let v = json_of(&out);
+    let v = ok_json(&out);
     // 10,000 × 1.1 + 0.005, exactly: no float on the way in or out.
     let got = v["figures"].as_array().unwrap().iter().find(|r| r["entity"] == "A1" && r["name"] == "adjusted").unwrap();
     assert_eq!(got["value"], "11000.005");
@@ -384,10 +352,10 @@ fn import_eval_and_file_access_are_refused() {
 
 #[test]
 fn unknown_methodology_or_selection_is_a_usage_error_with_a_suggestion() {
-    let out = assay(&["eval", "--rules", IQM_RULES, "--data", IQM_DATA, "--methodology", "national_averag"], &[]);
+    let out = assay(&["eval", "--rules", IQM_RULES, "--data", IQM_DATA, "--methodology", "national_averag"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("did you mean `national_average`?"), "{}", stderr(&out));
-    let out = assay(&["eval", "--rules", IQM_RULES, "--data", IQM_DATA, "--period", "2010/11"], &[]);
+    let out = assay(&["eval", "--rules", IQM_RULES, "--data", IQM_DATA, "--period", "2010/11"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("no data for period `2010/11`"), "{}", stderr(&out));
 }
@@ -397,20 +365,17 @@ fn every_format_renders_and_the_output_file_is_complete() {
     let dir = tempfile::tempdir().unwrap();
     for format in ["table", "json", "csv", "markdown"] {
         let target = dir.path().join(format!("out.{format}"));
-        let out = assay(
-            &[
-                "eval",
-                "--rules",
-                IQM_RULES,
-                "--data",
-                IQM_DATA,
-                "--format",
-                format,
-                "--output",
-                target.to_str().unwrap(),
-            ],
-            &[],
-        );
+        let out = assay(&[
+            "eval",
+            "--rules",
+            IQM_RULES,
+            "--data",
+            IQM_DATA,
+            "--format",
+            format,
+            "--output",
+            target.to_str().unwrap(),
+        ]);
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
         let text = std::fs::read_to_string(&target).unwrap();
         assert!(text.contains("167") && text.contains("499"), "{format}: {text}");
@@ -424,16 +389,15 @@ fn every_format_renders_and_the_output_file_is_complete() {
 /// reports those values only; several selections are a comma-separated list.
 #[test]
 fn select_takes_a_figure_with_its_index_members() {
-    let out = assay(&["eval", "--select", "national_average.saving[finance]", "--format", "json"], &[]);
-    let v = json_of(&out);
+    let out = assay(&["eval", "--select", "national_average.saving[finance]", "--format", "json"]);
+    let v = ok_json(&out);
     let figures = v["figures"].as_array().unwrap();
     assert_eq!(figures.len(), 315);
     assert!(figures.iter().all(|f| f["name"] == "saving" && f["index"]["qipp_function"] == "finance"));
     let sa0001 = figures.iter().find(|f| f["entity"] == "SA0001").unwrap();
     assert_eq!(sa0001["value"], "568618.09293610331263774390817");
-    let out = assay(&["eval", "--select", "cost_share[finance],national_average.saving[estates]", "cost_share"], &[]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let table = String::from_utf8(out.stdout).unwrap();
+    let out = assay(&["eval", "--select", "cost_share[finance],national_average.saving[estates]", "cost_share"]);
+    let table = ok_stdout(&out);
     assert!(table.contains("national_average.saving[estates]"), "{table}");
     assert!(!table.contains("national_average.saving[finance]"), "{table}");
     assert!(table.contains("cost_share[procurement]"), "{table}");
@@ -448,7 +412,7 @@ fn select_refuses_members_a_figure_does_not_have() {
         ("national_average.saving[finance", "is not a selection", "in brackets"),
     ];
     for (select, message, help) in cases {
-        let out = assay(&["eval", "--select", select, "--error-format", "json"], &[]);
+        let out = assay(&["eval", "--select", select, "--error-format", "json"]);
         assert_eq!(out.status.code(), Some(2), "{select}");
         let err = stderr(&out);
         for expected in ["unknown-selection", message, help] {
@@ -462,16 +426,7 @@ fn select_refuses_members_a_figure_does_not_have() {
 #[test]
 fn a_total_with_every_value_missing_gives_their_reason() {
     let fixture = repo().join("tests/fixtures/eval/group_too_small");
-    let run = |dir: &Path| {
-        let o = Command::new(env!("CARGO_BIN_EXE_assay"))
-            .args(["eval", "--rules", "main.assay", "--data", "data"])
-            .current_dir(dir)
-            .env("NO_COLOR", "1")
-            .output()
-            .unwrap();
-        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-        String::from_utf8(o.stdout).unwrap()
-    };
+    let run = |dir: &Path| ok_stdout(&assay_in(dir, &["eval", "--rules", "main.assay", "--data", "data"]));
     let table = run(&fixture);
     assert!(table.contains("\nb         missing (peer group of 2, below the minimum of 3)\n"), "{table}");
     // B2 without a turnover: its saving misses that, B1's the peer group.
@@ -489,9 +444,8 @@ fn a_total_with_every_value_missing_gives_their_reason() {
 /// line right after the quote would continue it, and a `_` alone on a line closes nothing.
 #[test]
 fn markdown_keeps_the_stamp_out_of_the_notice_quote() {
-    let out = assay(&["eval", "--select", "national_average", "--format", "markdown"], &[]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let text = String::from_utf8(out.stdout).unwrap();
+    let out = assay(&["eval", "--select", "national_average", "--format", "markdown"]);
+    let text = ok_stdout(&out);
     let lines: Vec<&str> = text.lines().collect();
     let quote = lines.iter().position(|l| l.starts_with("> SYNTHETIC DATA")).unwrap();
     assert_eq!(lines[quote + 1], "", "{text}");

@@ -3,12 +3,7 @@
 //! data cache, datasets built `from classify`) must load and compute what the whole run
 //! does. (tests/explain.rs compares every figure of the examples in-process, in bulk.)
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "test code: failing loudly is the point"
-)]
+#![allow(clippy::panic, clippy::indexing_slicing, reason = "test code: failing loudly is the point")]
 
 mod common;
 

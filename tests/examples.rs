@@ -2,44 +2,18 @@
 //! fresh copy of the repository's rules and examples (a git repository of two commits, so
 //! that `diff HEAD~1 HEAD` has something to compare): a wrong example is a first-day defect.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "test code: failing loudly is the point"
-)]
+#![allow(clippy::unwrap_used, reason = "test code: failing loudly is the point")]
 
 mod common;
 
+use common::fs::copy_tree;
+use common::git::{git, init_and_commit};
 use common::repo;
 use std::path::Path;
 use std::process::Command;
 
 /// Commands that exit 1 on purpose as shown, and why.
 const EXIT_ONE: &[(&str, &str)] = &[];
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            copy_tree(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).unwrap();
-        }
-    }
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.org", "-c", "commit.gpgsign=false"])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-}
 
 /// A workspace as a newcomer has it: the rules and examples, committed twice (the second
 /// commit changes only a comment), plus the `big.csv` the README's classify example reads.
@@ -49,9 +23,7 @@ fn workspace() -> tempfile::TempDir {
         copy_tree(&repo().join(folder), &dir.path().join(folder));
     }
     std::fs::copy(repo().join("examples/qipp-2009-10/ledger.csv"), dir.path().join("big.csv")).unwrap();
-    git(dir.path(), &["init", "-q", "-b", "main"]);
-    git(dir.path(), &["add", "-A"]);
-    git(dir.path(), &["commit", "-q", "-m", "one"]);
+    init_and_commit(dir.path(), "one");
     let kpis = dir.path().join("rules/classes.assay");
     let text = std::fs::read_to_string(&kpis).unwrap();
     std::fs::write(&kpis, format!("# a comment\n{text}")).unwrap();

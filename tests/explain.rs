@@ -3,26 +3,21 @@
 //! same value; the JSON graph leads from the national total to one cell of the CSV; and
 //! `--against` names a data file changed since a saved run.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // test code: failing loudly is the point
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test code: failing loudly is the point"
+)]
+
+mod common;
 
 use assay::eval::engine::Target;
 use assay::explain::{self, Request};
+use common::{assay, assay_with_env, ok_json, ok_stdout, repo, stderr, stdout};
 use serde_json::Value as Json;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn assay(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_assay")).args(args).current_dir(repo()).env("NO_COLOR", "1").output().unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
-    String::from_utf8(o.stdout.clone()).unwrap()
-}
 
 // ---------------------------------------------------------------------------------------
 // Snapshots of the tree
@@ -30,20 +25,20 @@ fn stdout(o: &Output) -> String {
 #[test]
 fn a_saving_is_explained_down_to_its_data_cells() {
     let out =
-        stdout(&assay(&["explain", "saving[finance]", "--methodology", "national_average", "--entity", "SA0001"]));
+        ok_stdout(&assay(&["explain", "saving[finance]", "--methodology", "national_average", "--entity", "SA0001"]));
     assert!(out.contains("benchmark.csv:2:8, column `Finance cost`, raw text `3188218.64`"), "{out}");
     insta::assert_snapshot!(out);
 }
 
 #[test]
 fn a_kpi_is_explained_to_its_formula_and_cells() {
-    insta::assert_snapshot!(stdout(&assay(&["explain", "cost_share[finance]", "--entity", "SA0002"])));
+    insta::assert_snapshot!(ok_stdout(&assay(&["explain", "cost_share[finance]", "--entity", "SA0002"])));
 }
 
 #[test]
 fn a_peer_group_target_shows_kept_and_trimmed_members() {
     let out =
-        stdout(&assay(&["explain", "national_average.target[procurement]", "--entity", "SA0003", "--depth", "2"]));
+        ok_stdout(&assay(&["explain", "national_average.target[procurement]", "--entity", "SA0003", "--depth", "2"]));
     for word in ["trimmed (low)", "kept", "trimmed (high)", "◀ this entity", "rounded down"] {
         assert!(out.contains(word), "no `{word}` in:\n{out}");
     }
@@ -52,7 +47,7 @@ fn a_peer_group_target_shows_kept_and_trimmed_members() {
 
 #[test]
 fn a_total_lists_its_largest_contributions_first() {
-    let out = stdout(&assay(&[
+    let out = ok_stdout(&assay(&[
         "explain",
         "total_saving",
         "--methodology",
@@ -71,7 +66,7 @@ fn a_total_lists_its_largest_contributions_first() {
 
 #[test]
 fn markdown_makes_an_audit_pack() {
-    let out = stdout(&assay(&[
+    let out = ok_stdout(&assay(&[
         "explain",
         "saving[finance]",
         "--methodology",
@@ -90,10 +85,10 @@ fn markdown_makes_an_audit_pack() {
 fn selectors_that_name_nothing_are_usage_errors() {
     let o = assay(&["explain", "saving[finance]", "--entity", "SA0001"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("give `--methodology`"));
+    assert!(stderr(&o).contains("give `--methodology`"));
     let o = assay(&["explain", "cost_share[finanse]", "--entity", "SA0001"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("did you mean `finance`?"));
+    assert!(stderr(&o).contains("did you mean `finance`?"));
     let o = assay(&["explain", "cost_share[finance]", "--entity", "SA9999"]);
     assert_eq!(o.status.code(), Some(2));
     let o = assay(&["explain", "total_saving", "--methodology", "national_average", "--by", "org_type=nowhere"]);
@@ -105,12 +100,12 @@ fn selectors_that_name_nothing_are_usage_errors() {
 #[test]
 fn a_peer_group_of_73_lists_every_member_in_text_and_markdown() {
     let args = ["explain", "saving[finance]", "--methodology", "national_average", "--entity", "SA0001"];
-    let text = stdout(&assay(&args));
+    let text = ok_stdout(&assay(&args));
     let listed = |status: &str| text.lines().filter(|l| l.trim_end().ends_with(status)).count();
     assert_eq!((listed("trimmed (low)"), listed("trimmed (high)")), (18, 18), "{text}");
     assert_eq!(text.lines().filter(|l| l.contains("%  kept")).count(), 37, "{text}");
     assert!(!text.contains(" more"), "{text}");
-    let markdown = stdout(&assay(&[&args[..], &["--format", "markdown"]].concat()));
+    let markdown = ok_stdout(&assay(&[&args[..], &["--format", "markdown"]].concat()));
     let rows = markdown.lines().filter(|l| l.starts_with("| ") && l.contains(" | SA")).count();
     assert_eq!(rows, 73, "{markdown}");
     assert!(!markdown.contains("more members not listed"), "{markdown}");
@@ -126,10 +121,10 @@ fn a_peer_group_of_73_lists_every_member_in_text_and_markdown() {
 fn follow_up_commands_are_quoted_for_the_shell() {
     let args =
         ["explain", "saving[finance]", "--methodology", "national_average", "--entity", "SA0001", "--depth", "1"];
-    let text = stdout(&assay(&args));
+    let text = ok_stdout(&assay(&args));
     let expected = "assay explain 'cost_share[finance]' --entity SA0001 --period 2009/10";
     assert!(text.contains(&format!("↳ {expected}\n")), "{text}");
-    let markdown = stdout(&assay(&[&args[..], &["--format", "markdown"]].concat()));
+    let markdown = ok_stdout(&assay(&[&args[..], &["--format", "markdown"]].concat()));
     assert!(markdown.contains(&format!("`{expected}`")), "{markdown}");
     // Run the printed command by a shell, in a folder where the unquoted brackets would glob.
     let dir = tempfile::tempdir().unwrap();
@@ -147,14 +142,14 @@ fn follow_up_commands_are_quoted_for_the_shell() {
         .env("NO_COLOR", "1")
         .output()
         .unwrap();
-    assert!(stdout(&o).contains("KPI cost_share[finance] for SA0001 in 2009/10 = 1.03%"));
+    assert!(ok_stdout(&o).contains("KPI cost_share[finance] for SA0001 in 2009/10 = 1.03%"));
 }
 
 /// ERIC's methodology declares no `scale`: a total's contributions are its figure as it is,
 /// not "× scale"; the shipped methodologies' are scaled and say so.
 #[test]
 fn contributions_say_scale_only_where_the_methodology_declares_one() {
-    let eric = stdout(&assay(&[
+    let eric = ok_stdout(&assay(&[
         "explain",
         "total_saving",
         "--rules",
@@ -170,7 +165,7 @@ fn contributions_say_scale_only_where_the_methodology_declares_one() {
     ]));
     assert!(!eric.contains("scale"), "{eric}");
     assert!(eric.contains("── contribution saving for RTD in 2013/14 = £4,439,095.37"), "{eric}");
-    let qipp = stdout(&assay(&["explain", "total_saving", "--methodology", "national_average", "--top", "1"]));
+    let qipp = ok_stdout(&assay(&["explain", "total_saving", "--methodology", "national_average", "--top", "1"]));
     assert!(qipp.contains("] × scale for "), "{qipp}");
 }
 
@@ -179,7 +174,7 @@ fn contributions_say_scale_only_where_the_methodology_declares_one() {
 
 #[test]
 fn the_json_graph_leads_from_the_national_total_to_a_cell_of_the_csv() {
-    let out = stdout(&assay(&[
+    let out = ok_stdout(&assay(&[
         "explain",
         "total_saving",
         "--methodology",
@@ -252,31 +247,21 @@ fn saved_run() -> (tempfile::TempDir, PathBuf, PathBuf) {
         "--output",
         results.to_str().unwrap(),
     ]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    ok_stdout(&o);
     (dir, data, results)
 }
 
-fn against(data: &Path, results: &Path) -> Output {
-    assay(&[
-        "explain",
-        "saving[finance]",
-        "--methodology",
-        "national_average",
-        "--entity",
-        "SA0001",
-        "--depth",
-        "0",
-        "--data",
-        data.to_str().unwrap(),
-        "--against",
-        results.to_str().unwrap(),
-    ])
+/// `explain` of one saving against a saved result, with `more` arguments.
+fn against(data: &Path, results: &Path, more: &[&str]) -> Output {
+    let args = ["explain", "saving[finance]", "--methodology", "national_average", "--entity", "SA0001"];
+    let rest = ["--depth", "0", "--data", data.to_str().unwrap(), "--against", results.to_str().unwrap()];
+    assay(&[&args[..], &rest, more].concat())
 }
 
 #[test]
 fn against_an_unchanged_saved_result_says_it_still_holds() {
     let (_dir, data, results) = saved_run();
-    let out = stdout(&against(&data, &results));
+    let out = ok_stdout(&against(&data, &results, &[]));
     assert!(out.contains("no rule or data file has changed"), "{out}");
     assert!(out.contains("the same"), "{out}");
     assert!(out.contains("the saved result still holds"), "{out}");
@@ -288,7 +273,7 @@ fn against_names_a_data_file_changed_since_the_saved_run() {
     let csv = data.join("benchmark.csv");
     let text = std::fs::read_to_string(&csv).unwrap().replacen("3188218.64", "3188318.64", 1);
     std::fs::write(&csv, text).unwrap();
-    let o = against(&data, &results);
+    let o = against(&data, &results, &[]);
     assert_eq!(o.status.code(), Some(1), "the saved result no longer holds");
     let out = String::from_utf8(o.stdout).unwrap();
     let changed = format!("CHANGED since the saved run: {}", assay::load::display(&csv));
@@ -296,22 +281,7 @@ fn against_names_a_data_file_changed_since_the_saved_run() {
     assert!(out.contains("DIFFERENT"), "{out}");
     assert!(out.contains("no longer holds"), "{out}");
     // The JSON graph says the same.
-    let o = assay(&[
-        "explain",
-        "saving[finance]",
-        "--methodology",
-        "national_average",
-        "--entity",
-        "SA0001",
-        "--depth",
-        "0",
-        "--data",
-        data.to_str().unwrap(),
-        "--against",
-        results.to_str().unwrap(),
-        "--format",
-        "json",
-    ]);
+    let o = against(&data, &results, &["--format", "json"]);
     let g: Json = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(g["against"]["holds"], false);
     assert_eq!(g["against"]["changed"][0]["path"], assay::load::display(&csv));
@@ -324,7 +294,7 @@ fn against_names_a_data_file_changed_since_the_saved_run() {
 /// period), and compare each value, exactly, with eval's.
 fn every_figure_agrees(rules: &str, data: &str) -> usize {
     let o = assay(&["eval", "--rules", rules, "--data", data, "--format", "json"]);
-    let results: Json = serde_json::from_slice(&stdout_bytes(&o)).unwrap();
+    let results: Json = ok_json(&o);
     let tree = assay::load::load(&[PathBuf::from(rules)]);
     let model = assay::eval::model::Model::new(&tree);
     let figures = results["figures"].as_array().unwrap();
@@ -381,11 +351,6 @@ fn every_figure_agrees(rules: &str, data: &str) -> usize {
     checked
 }
 
-fn stdout_bytes(o: &Output) -> Vec<u8> {
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
-    o.stdout.clone()
-}
-
 fn index_sets(model: &assay::eval::model::Model<'_>, target: &Target) -> Vec<String> {
     use assay::check::symbols::Item;
     let decls = match target {
@@ -414,7 +379,7 @@ fn every_figure_of_the_eric_example_is_explained_to_evals_value() {
 #[test]
 fn every_total_of_the_qipp_example_is_explained_to_evals_value() {
     let o = assay(&["eval", "--format", "json"]);
-    let results: Json = serde_json::from_slice(&stdout_bytes(&o)).unwrap();
+    let results: Json = ok_json(&o);
     let tree = assay::load::load(&[PathBuf::from("rules")]);
     let mut requests = Vec::new();
     let totals: Vec<&Json> = results["totals"].as_array().unwrap().iter().collect();
@@ -453,7 +418,7 @@ fn every_total_of_the_qipp_example_is_explained_to_evals_value() {
 #[test]
 fn a_sample_of_figures_through_the_cli_agrees_with_eval() {
     let o = assay(&["eval", "--methodology", "top_quartile", "--format", "json"]);
-    let results: Json = serde_json::from_slice(&stdout_bytes(&o)).unwrap();
+    let results: Json = ok_json(&o);
     let figures = results["figures"].as_array().unwrap();
     // Every 997th figure: KPIs and methodology figures, present and missing alike.
     for f in figures.iter().step_by(997) {
@@ -464,7 +429,7 @@ fn a_sample_of_figures_through_the_cli_agrees_with_eval() {
         if let Some(m) = f["methodology"].as_str() {
             args.extend(["--methodology", m]);
         }
-        let g: Json = serde_json::from_str(&stdout(&assay(&args))).unwrap();
+        let g: Json = serde_json::from_str(&ok_stdout(&assay(&args))).unwrap();
         let root = &g["nodes"][g["root"].as_u64().unwrap() as usize];
         assert_eq!(root["value"], f["value"], "{f}");
         assert_eq!(root["missing"], f["missing"], "{f}");
@@ -479,15 +444,13 @@ fn the_dataset_cache_gives_the_same_explanation_and_notices_a_changed_file() {
     let (dir, data, _) = saved_run();
     let cache = dir.path().join("cache");
     let run = || {
-        let o = Command::new(env!("CARGO_BIN_EXE_assay"))
-            .args(["explain", "saving[finance]", "--methodology", "national_average", "--entity", "SA0001"])
-            .args(["--data", data.to_str().unwrap(), "--format", "json"])
-            .current_dir(repo())
-            .env("ASSAY_CACHE", &cache)
-            .env("ASSAY_CACHE_MIN_BYTES", "0")
-            .output()
-            .unwrap();
-        stdout(&o)
+        let args = ["explain", "saving[finance]", "--methodology", "national_average", "--entity", "SA0001"];
+        let args = [&args[..], &["--data", data.to_str().unwrap(), "--format", "json"]].concat();
+        ok_stdout(&assay_with_env(
+            repo(),
+            &args,
+            &[("ASSAY_CACHE", cache.to_str().unwrap()), ("ASSAY_CACHE_MIN_BYTES", "0")],
+        ))
     };
     let first = run();
     let entries: Vec<_> = std::fs::read_dir(&cache).unwrap().collect();
@@ -539,20 +502,12 @@ fn the_dataset_cache_finds_each_peer_group_as_the_file_does() {
     std::fs::write(data.join("benchmark.csv"), csv).unwrap();
     let cache = dir.path().join("cache");
     let run = |args: &[&str], cached: bool| {
-        let o = Command::new(env!("CARGO_BIN_EXE_assay"))
-            .arg("explain")
-            .args(args)
-            .args(["--rules", "benches/eval/rules", "--data", data.to_str().unwrap(), "--format", "json"])
-            .current_dir(repo())
-            .env("ASSAY_CACHE", if cached { cache.to_str().unwrap() } else { "off" })
-            .env("ASSAY_CACHE_MIN_BYTES", "0")
-            .output()
-            .unwrap();
-        (
-            o.status.code(),
-            String::from_utf8_lossy(&o.stdout).to_string(),
-            String::from_utf8_lossy(&o.stderr).to_string(),
-        )
+        let rest = ["--rules", "benches/eval/rules", "--data", data.to_str().unwrap(), "--format", "json"];
+        let args = [&["explain"], args, &rest[..]].concat();
+        let envs =
+            [("ASSAY_CACHE", if cached { cache.to_str().unwrap() } else { "off" }), ("ASSAY_CACHE_MIN_BYTES", "0")];
+        let o = assay_with_env(repo(), &args, &envs);
+        (o.status.code(), stdout(&o), stderr(&o))
     };
     let saving = ["saving[finance]", "--methodology", "national_average"];
     let mut cases: Vec<Vec<&str>> = Vec::new();
@@ -600,7 +555,7 @@ fn the_readme_walk_shows_real_output() {
             rest = tail.trim_start();
         }
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let out = stdout(&assay(&args));
+        let out = ok_stdout(&assay(&args));
         let body: Vec<&str> = out.lines().skip_while(|l| !l.is_empty()).skip(1).collect();
         assert_eq!(body.join("\n").trim_end(), shown.trim_end(), "README block for `{command}`");
         checked += 1;
@@ -612,7 +567,7 @@ fn the_readme_walk_shows_real_output() {
 /// on the line given, in the column given, with the text given.
 #[test]
 fn rolled_up_values_name_every_row_they_were_summed_from() {
-    let out = stdout(&assay(&[
+    let out = ok_stdout(&assay(&[
         "explain",
         "energy_per_m2",
         "--rules",
@@ -680,15 +635,12 @@ fn a_large_peer_group_lists_its_ends_and_cuts_as_a_full_sort_ranks_them() {
     let n = shares.len();
     let k = n / 4;
     let entity = shares[n / 3].1.clone();
-    let o = Command::new(env!("CARGO_BIN_EXE_assay"))
-        .args(["explain", "saving[finance]", "--methodology", "national_average", "--entity", &entity])
-        .args(["--rules", "benches/eval/rules", "--data", dir.path().to_str().unwrap(), "--format", "json"])
-        .current_dir(repo())
-        .env("ASSAY_CACHE", "off")
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
-    let graph: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let explain = |format: &str, more: &[&str]| {
+        let args = ["explain", "saving[finance]", "--methodology", "national_average", "--entity", &entity];
+        let rest = ["--rules", "benches/eval/rules", "--data", dir.path().to_str().unwrap(), "--format", format];
+        ok_stdout(&assay_with_env(repo(), &[&args[..], &rest, more].concat(), &[("ASSAY_CACHE", "off")]))
+    };
+    let graph: serde_json::Value = serde_json::from_str(&explain("json", &[])).unwrap();
     let stat = graph["nodes"].as_array().unwrap().iter().find_map(|n| n.get("statistic")).unwrap();
     assert_eq!((stat["size"].as_u64(), stat["kept"].as_u64()), (Some(n as u64), Some((n - 2 * k) as u64)));
     let listed: Vec<(u64, String, String, bool)> = stat["members"]
@@ -721,17 +673,7 @@ fn a_large_peer_group_lists_its_ends_and_cuts_as_a_full_sort_ranks_them() {
     assert_eq!(listed, expected);
     assert_eq!(stat["members_omitted"].as_u64(), Some((n - expected.len()) as u64));
     // With `--all-members`, every member in the full sort's order; the text lists them all.
-    let all = |format: &str| {
-        let o = Command::new(env!("CARGO_BIN_EXE_assay"))
-            .args(["explain", "saving[finance]", "--methodology", "national_average", "--entity", &entity])
-            .args(["--rules", "benches/eval/rules", "--data", dir.path().to_str().unwrap(), "--format", format])
-            .arg("--all-members")
-            .current_dir(repo())
-            .env("ASSAY_CACHE", "off")
-            .output()
-            .unwrap();
-        stdout(&o)
-    };
+    let all = |format: &str| explain(format, &["--all-members"]);
     let graph: serde_json::Value = serde_json::from_str(&all("json")).unwrap();
     let stat = graph["nodes"].as_array().unwrap().iter().find_map(|n| n.get("statistic")).unwrap();
     let listed: Vec<(u64, &str)> = stat["members"]

@@ -1,30 +1,15 @@
 //! `assay fmt`: a fixed point that keeps the syntax tree and every comment, over every
 //! rule file and fixture; a snapshot of a messy file; and the command line as users run it.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // test code: failing loudly is the point
+#![allow(clippy::unwrap_used, clippy::panic, reason = "test code: failing loudly is the point")]
+
+mod common;
 
 use assay::ast::File;
 use assay::source::SourceFile;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn assay_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            out.extend(assay_files(&path));
-        } else if path.extension().is_some_and(|e| e == "assay") {
-            out.push(path);
-        }
-    }
-    out.sort();
-    out
-}
+use common::fs::{files_with_extension, temp_folder_with};
+use common::rng::Rng;
+use common::{assay, assay_in, repo, stderr, stdout};
 
 /// The file's tree when it parses without any diagnostic (the formatter refuses the rest).
 fn parse_clean(name: &str, text: &str) -> Option<File> {
@@ -41,7 +26,7 @@ fn format(name: &str, text: &str) -> String {
 fn every_well_formed_file() -> Vec<(String, String)> {
     let mut files = Vec::new();
     for dir in ["rules", "examples", "tests"] {
-        for path in assay_files(&repo().join(dir)) {
+        for path in files_with_extension(&repo().join(dir), "assay") {
             let Ok(text) = std::fs::read_to_string(&path) else { continue };
             let name = path.strip_prefix(repo()).unwrap().to_string_lossy().into_owned();
             if parse_clean(&name, &text).is_some() {
@@ -94,7 +79,7 @@ fn doc_comments_stay_attached() {
 #[test]
 fn shipped_rules_and_examples_are_formatted() {
     for dir in ["rules", "examples"] {
-        for path in assay_files(&repo().join(dir)) {
+        for path in files_with_extension(&repo().join(dir), "assay") {
             let text = std::fs::read_to_string(&path).unwrap();
             let name = path.display().to_string();
             assert!(format(&name, &text) == text, "{name} is not formatted: run `cargo run -- fmt {dir}`");
@@ -112,22 +97,13 @@ fn messy_input_is_laid_out_canonically() {
 
 // ---------------------------------------------------------------- the command line
 
-fn assay(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_assay")).args(args).current_dir(dir).env("NO_COLOR", "1").output().unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
 #[test]
 fn check_shows_a_diff_then_fmt_rewrites_then_check_passes() {
-    let dir = tempfile::tempdir().unwrap();
     let messy = std::fs::read_to_string(repo().join(MESSY)).unwrap();
+    let dir = temp_folder_with(&[("messy.assay", &messy)]);
     let file = dir.path().join("messy.assay");
-    std::fs::write(&file, &messy).unwrap();
 
-    let check = assay(dir.path(), &["fmt", "--check", "messy.assay"]);
+    let check = assay_in(dir.path(), &["fmt", "--check", "messy.assay"]);
     assert_eq!(check.status.code(), Some(1), "{}", stdout(&check));
     let diff = stdout(&check);
     assert!(diff.contains("--- messy.assay\n+++ messy.assay\n@@ "), "{diff}");
@@ -136,28 +112,27 @@ fn check_shows_a_diff_then_fmt_rewrites_then_check_passes() {
     assert!(diff.contains("1 of 1 file would be reformatted"), "{diff}");
     assert_eq!(std::fs::read_to_string(&file).unwrap(), messy, "--check must not write");
 
-    let fmt = assay(dir.path(), &["fmt", "messy.assay"]);
+    let fmt = assay_in(dir.path(), &["fmt", "messy.assay"]);
     assert_eq!(fmt.status.code(), Some(0), "{}", stdout(&fmt));
     assert!(stdout(&fmt).contains("formatted messy.assay"), "{}", stdout(&fmt));
     assert_eq!(std::fs::read_to_string(&file).unwrap(), format(MESSY, &messy));
     let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(leftovers.len(), 1, "no temporary file is left behind: {leftovers:?}");
 
-    let again = assay(dir.path(), &["fmt", "--check", "messy.assay"]);
+    let again = assay_in(dir.path(), &["fmt", "--check", "messy.assay"]);
     assert_eq!(again.status.code(), Some(0), "{}", stdout(&again));
     assert_eq!(stdout(&again), "1 file already formatted\n");
 }
 
 #[test]
 fn a_file_with_syntax_errors_is_left_untouched() {
-    let dir = tempfile::tempdir().unwrap();
     let broken = "kpi   good : ratio = a/b\nkpi bad : ratio = a +\n";
+    let dir = temp_folder_with(&[("broken.assay", broken)]);
     let file = dir.path().join("broken.assay");
-    std::fs::write(&file, broken).unwrap();
     for args in [&["fmt", "broken.assay"][..], &["fmt", "--check", "broken.assay"]] {
-        let out = assay(dir.path(), args);
+        let out = assay_in(dir.path(), args);
         assert_eq!(out.status.code(), Some(1), "{args:?}");
-        let err = String::from_utf8_lossy(&out.stderr);
+        let err = stderr(&out);
         assert!(err.contains("syntax-error"), "{err}");
         assert!(stdout(&out).contains("left alone because of errors"), "{}", stdout(&out));
         assert_eq!(std::fs::read_to_string(&file).unwrap(), broken);
@@ -168,39 +143,38 @@ fn a_file_with_syntax_errors_is_left_untouched() {
 fn a_value_lowering_would_lose_is_not_formatted() {
     // An impossible date is reported and the entry kept undated; printing that tree would
     // drop `since 2011-02-30`, so the file is refused like one with a syntax error.
-    let dir = tempfile::tempdir().unwrap();
     let text = "param p : ratio {   = 5% since 2011-02-30 }\n";
-    std::fs::write(dir.path().join("p.assay"), text).unwrap();
-    let out = assay(dir.path(), &["fmt", "p.assay"]);
+    let dir = temp_folder_with(&[("p.assay", text)]);
+    let out = assay_in(dir.path(), &["fmt", "p.assay"]);
     assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = stderr(&out);
     assert!(err.contains("invalid-date"), "{err}");
     assert_eq!(std::fs::read_to_string(dir.path().join("p.assay")).unwrap(), text);
 }
 
 #[test]
 fn directories_are_walked_and_rules_is_the_default() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("rules/sub")).unwrap();
-    std::fs::write(dir.path().join("rules/a.assay"), "unit GBP \"pound\"\n").unwrap();
-    std::fs::write(dir.path().join("rules/sub/b.assay"), "unit   FTE   \"whole-time\"\n").unwrap();
-    std::fs::write(dir.path().join("rules/notes.txt"), "unit   x\n").unwrap();
-    let out = assay(dir.path(), &["fmt"]);
+    let dir = temp_folder_with(&[
+        ("rules/a.assay", "unit GBP \"pound\"\n"),
+        ("rules/sub/b.assay", "unit   FTE   \"whole-time\"\n"),
+        ("rules/notes.txt", "unit   x\n"),
+    ]);
+    let out = assay_in(dir.path(), &["fmt"]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     assert_eq!(stdout(&out), "formatted rules/sub/b.assay\n1 of 2 files reformatted\n");
     assert_eq!(std::fs::read_to_string(dir.path().join("rules/sub/b.assay")).unwrap(), "unit FTE \"whole-time\"\n");
     assert_eq!(std::fs::read_to_string(dir.path().join("rules/notes.txt")).unwrap(), "unit   x\n");
 
     // A path that does not exist is a usage error, not "0 of 0 files reformatted".
-    let missing = assay(dir.path(), &["fmt", "nowhere"]);
+    let missing = assay_in(dir.path(), &["fmt", "nowhere"]);
     assert_eq!(missing.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&missing.stderr).contains("usage-error"), "{missing:?}");
+    assert!(stderr(&missing).contains("usage-error"), "{missing:?}");
     assert_eq!(stdout(&missing), "");
 }
 
 #[test]
 fn help_explains_check_and_exit_codes() {
-    let out = assay(repo(), &["fmt", "--help"]);
+    let out = assay(&["fmt", "--help"]);
     assert_eq!(out.status.code(), Some(0));
     let help = stdout(&out);
     for needle in ["--check", "unified diff", "atomically", "Exit status", "comment"] {
@@ -209,23 +183,6 @@ fn help_explains_check_and_exit_codes() {
 }
 
 // ---------------------------------------------------------------- mutations
-
-/// SplitMix64, so a failing case can be replayed.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        if n == 0 {
-            0
-        } else {
-            ((z ^ (z >> 31)) % n as u64) as usize
-        }
-    }
-}
 
 /// Layout changes a user might make (comments anywhere, line breaks, spaces, moved
 /// lines): whenever the result still parses cleanly, formatting must succeed, keep the
@@ -295,7 +252,7 @@ fn rewriting_keeps_permissions_and_symbolic_links() {
     std::fs::write(&real, "unit   X \"x\"\n").unwrap();
     std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o640)).unwrap();
     std::os::unix::fs::symlink("real.assay", dir.path().join("link.assay")).unwrap();
-    let out = assay(dir.path(), &["fmt", "link.assay"]);
+    let out = assay_in(dir.path(), &["fmt", "link.assay"]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     assert_eq!(std::fs::read_to_string(&real).unwrap(), "unit X \"x\"\n");
     assert!(std::fs::symlink_metadata(dir.path().join("link.assay")).unwrap().file_type().is_symlink());

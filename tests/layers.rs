@@ -52,23 +52,10 @@ fn uses(text: &str) -> BTreeSet<String> {
     out
 }
 
-fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
-}
-
 #[test]
 fn imports_only_point_down_the_pipeline() {
     let src = common::repo().join("src");
-    let mut files = Vec::new();
-    rust_files(&src, &mut files);
-    files.sort();
+    let files = common::fs::files_with_extension(&src, "rs");
     let mut wrong = Vec::new();
     let mut unknown = BTreeSet::new();
     for file in &files {

@@ -3,55 +3,25 @@
 //! deep nesting, huge numbers, invalid UTF-8) go through load and check, and each
 //! must return normally with its diagnostics.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // test code: failing loudly is the point
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, reason = "test code: failing loudly is the point")]
+
+mod common;
 
 use assay::check::{check, CheckOptions};
 use assay::load::load_bytes;
-use std::path::{Path, PathBuf};
-
-/// SplitMix64: a tiny deterministic generator, so a failing case can be replayed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            0
-        } else {
-            (self.next() % n as u64) as usize
-        }
-    }
-}
+use common::fs::files_with_extension;
+use common::repo;
+use common::rng::Rng;
 
 fn seed_files() -> Vec<Vec<u8>> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut paths = Vec::new();
     for dir in ["rules", "tests/fixtures"] {
-        collect(&root.join(dir), &mut paths);
+        paths.extend(files_with_extension(&repo().join(dir), "assay"));
     }
     paths.sort();
     let seeds: Vec<Vec<u8>> = paths.iter().map(|p| std::fs::read(p).unwrap()).collect();
     assert!(seeds.len() >= 5, "expected rule files and fixtures to mutate");
     seeds
-}
-
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
-    for e in entries {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            collect(&p, out);
-        } else if p.extension().is_some_and(|x| x == "assay") {
-            out.push(p);
-        }
-    }
 }
 
 const TOKENS: &[&str] = &[

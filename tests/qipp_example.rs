@@ -2,36 +2,25 @@
 //! writes, it holds the calibration its README states, and the engine's national-average
 //! savings over it equal figures worked out here from the CSV, independently of the engine.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // test code: failing loudly is the point
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test code: failing loudly is the point"
+)]
+
+mod common;
 
 #[path = "../examples/gen_qipp.rs"]
 mod gen_qipp;
 
+use common::{assay, assay_with_env, dec, ok_json, ok_stdout, repo, stderr};
 use rust_decimal::Decimal;
 use serde_json::Value as Json;
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Command, Output};
-use std::str::FromStr;
 
 const DATA: &str = "examples/qipp-2009-10";
-
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn assay(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_assay")).args(args).current_dir(repo()).env("NO_COLOR", "1").output().unwrap()
-}
-
-fn ok_stdout(o: &Output) -> String {
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
-    String::from_utf8(o.stdout.clone()).unwrap()
-}
-
-fn dec(s: &str) -> Decimal {
-    Decimal::from_str(s).unwrap()
-}
 
 // ---------------------------------------------------------------------------------------
 // The source's figures, written out here rather than read from rules/, so the test checks
@@ -410,7 +399,7 @@ fn national_average_totals_match_an_independent_calculation() {
     let orgs = example();
     let expected = national_average(&orgs);
     let o = assay(&["eval", "--data", DATA, "--format", "json", "--methodology", "national_average"]);
-    let json: Json = serde_json::from_str(&ok_stdout(&o)).unwrap();
+    let json: Json = ok_json(&o);
     assert!(json["notices"][0].as_str().unwrap().starts_with("SYNTHETIC DATA"), "{}", json["notices"]);
 
     // By type and function (Figure 10).
@@ -509,7 +498,7 @@ fn the_readme_tutorial_adds_a_methodology_in_one_file() {
 #[test]
 fn grand_totals_of_one_figure_agree_across_declarations() {
     let out = assay(&["eval", "--format", "json"]);
-    let json: serde_json::Value = serde_json::from_str(&ok_stdout(&out)).unwrap();
+    let json: serde_json::Value = ok_json(&out);
     let mut grand: std::collections::BTreeMap<(String, String, String), Vec<String>> = Default::default();
     for t in json["totals"].as_array().unwrap() {
         if t["grand"] == serde_json::Value::Bool(true) {
@@ -566,17 +555,10 @@ fn chunks_with_blank_lines_and_mixed_line_ends_load_the_same_values() {
     }
     // Chunks far smaller than the file, and one chunk larger than it (read whole).
     let run = |args: &[&str], chunk_bytes: &str| {
-        let out = Command::new(env!("CARGO_BIN_EXE_assay"))
-            .args(args)
-            .current_dir(repo())
-            .env("NO_COLOR", "1")
-            .env("ASSAY_CACHE", "off")
-            .env("ASSAY_CHUNK_BYTES", chunk_bytes)
-            .env("ASSAY_TIMINGS", "1")
-            .output()
-            .unwrap();
+        let envs = [("ASSAY_CACHE", "off"), ("ASSAY_CHUNK_BYTES", chunk_bytes), ("ASSAY_TIMINGS", "1")];
+        let out = assay_with_env(repo(), args, &envs);
         // The phase timings say which reader ran.
-        let streamed = String::from_utf8_lossy(&out.stderr).contains("read and parse in chunks");
+        let streamed = stderr(&out).contains("read and parse in chunks");
         (ok_stdout(&out), streamed)
     };
     let both = |args: &[&str]| {

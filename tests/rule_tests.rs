@@ -1,28 +1,22 @@
 //! `assay test` as a user runs it: the shipped library's tests pass with the coverage the
 //! README states, failures and thresholds exit 1, usage mistakes exit 2.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // test code: failing loudly is the point
+mod common;
 
-use std::path::Path;
-use std::process::{Command, Output};
+use common::fs::temp_folder_with;
+use common::rng::Rng;
+use common::{assay, assay_in, repo, stderr, stdout};
 
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn assay(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_assay")).args(args).current_dir(dir).env("NO_COLOR", "1").output().unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
+/// Rules with one KPI over one dataset, for the rule tests written beside them.
+const SHARE_RULES: &str = "unit GBP \"pound\" symbol \"£\"\n\
+     dataset d \"D\" { file \"d.csv\" entity org key \"Code\" field turnover : GBP from \"Turnover\" field cost : GBP from \"Cost\" }\n\
+     kpi share : percent = cost / turnover\n";
 
 #[test]
 fn the_shipped_library_passes_its_tests_with_the_coverage_the_readme_states() {
-    let out = assay(repo(), &["test", "rules/", "--coverage", "--threshold", "90"]);
+    let out = assay(&["test", "rules/", "--coverage", "--threshold", "90"]);
     let text = stdout(&out);
-    assert_eq!(out.status.code(), Some(0), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
     assert!(text.contains("test result: ok.") && text.contains(" 0 failed"), "{text}");
     // Every methodology and KPI family has a test file beside it.
     for dir in ["rules/methodologies", "rules/kpis"] {
@@ -45,26 +39,15 @@ fn the_shipped_library_passes_its_tests_with_the_coverage_the_readme_states() {
 
 #[test]
 fn a_test_directory_inside_the_library_is_checked_against_the_whole_library() {
-    let out = assay(repo(), &["test", "rules/kpis"]);
-    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), String::from_utf8_lossy(&out.stderr));
+    let out = assay(&["test", "rules/kpis"]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
 }
 
 #[test]
 fn a_wrong_expectation_fails_with_expected_actual_and_derivation() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("r.assay"),
-        "unit GBP \"pound\" symbol \"£\"\n\
-         dataset d \"D\" { file \"d.csv\" entity org key \"Code\" field turnover : GBP from \"Turnover\" field cost : GBP from \"Cost\" }\n\
-         kpi share : percent = cost / turnover\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("r.test.yaml"),
-        "entities: [{org: A, turnover: 400, cost: 100}]\ncases:\n  - name: a quarter\n    expect: [{figure: share, entity: A, value: 20, relative: 1%}]\n",
-    )
-    .unwrap();
-    let out = assay(dir.path(), &["test", "--rules", "r.assay"]);
+    let tests = "entities: [{org: A, turnover: 400, cost: 100}]\ncases:\n  - name: a quarter\n    expect: [{figure: share, entity: A, value: 20, relative: 1%}]\n";
+    let dir = temp_folder_with(&[("r.assay", SHARE_RULES), ("r.test.yaml", tests)]);
+    let out = assay_in(dir.path(), &["test", "--rules", "r.assay"]);
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(text.contains("expected: 20% ± 1%"), "{text}");
@@ -84,33 +67,22 @@ fn a_wrong_expectation_fails_with_expected_actual_and_derivation() {
         "entities: [{org: A, turnover: 400, cost: 100}]\ncases:\n  - name: a quarter\n    expect: [{figure: share, entity: A, value: 24.9, tolerance: 0.1}]\n",
     )
     .unwrap();
-    let out = assay(dir.path(), &["test", "--rules", "r.assay"]);
+    let out = assay_in(dir.path(), &["test", "--rules", "r.assay"]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
 }
 
 #[test]
 fn a_failing_expectation_names_its_place_in_the_test_file() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("r.assay"),
-        "unit GBP \"pound\" symbol \"£\"\n\
-         dataset d \"D\" { file \"d.csv\" entity org key \"Code\" field turnover : GBP from \"Turnover\" field cost : GBP from \"Cost\" }\n\
-         kpi share : percent = cost / turnover\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("r.test.yaml"),
-        "entities: [{org: A, turnover: 400, cost: 100}]\n\
+    let tests = "entities: [{org: A, turnover: 400, cost: 100}]\n\
          cases:\n\
          \x20 - name: a quarter\n\
          \x20   expect:\n\
          \x20     - {figure: share, entity: A, value: 25}\n\
          \x20     - {figure: share, entity: A, value: 20}\n\
          \x20     - {figure: share, entity: B, value: 25}\n\
-         \x20   diagnostics: [unit-mismatch]\n",
-    )
-    .unwrap();
-    let out = assay(dir.path(), &["test", "--rules", "r.assay"]);
+         \x20   diagnostics: [unit-mismatch]\n";
+    let dir = temp_folder_with(&[("r.assay", SHARE_RULES), ("r.test.yaml", tests)]);
+    let out = assay_in(dir.path(), &["test", "--rules", "r.assay"]);
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");
     // Each failing expectation, and only those, starts with file:line:column of its place.
@@ -122,17 +94,8 @@ fn a_failing_expectation_names_its_place_in_the_test_file() {
 
 #[test]
 fn usage_mistakes_exit_2() {
-    assert_eq!(assay(repo(), &["test", "--threshold", "150"]).status.code(), Some(2));
-    assert_eq!(assay(repo(), &["test", "no/such/tests"]).status.code(), Some(2));
-}
-
-/// SplitMix64, so that a failing mutation can be replayed.
-fn next(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
+    assert_eq!(assay(&["test", "--threshold", "150"]).status.code(), Some(2));
+    assert_eq!(assay(&["test", "no/such/tests"]).status.code(), Some(2));
 }
 
 #[test]
@@ -144,15 +107,15 @@ fn mutated_test_files_never_panic() {
         .iter()
         .map(|p| std::fs::read(repo().join(p)).unwrap())
         .collect();
-    let mut state = 7u64;
+    let mut rng = Rng(7);
     for round in 0..300 {
         let mut bytes = originals[round % originals.len()].clone();
-        let at = (next(&mut state) as usize) % bytes.len().max(1);
-        match next(&mut state) % 4 {
+        let at = (rng.next() as usize) % bytes.len().max(1);
+        match rng.next() % 4 {
             0 => bytes.truncate(at),
-            1 => bytes[at] = (next(&mut state) % 256) as u8,
+            1 => bytes[at] = (rng.next() % 256) as u8,
             2 => {
-                let end = (at + (next(&mut state) % 40) as usize).min(bytes.len());
+                let end = (at + (rng.next() % 40) as usize).min(bytes.len());
                 bytes.drain(at..end);
             }
             _ => {

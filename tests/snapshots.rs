@@ -3,9 +3,12 @@
 //! The runner runs that command through the real binary, from the fixture's folder,
 //! and snapshots the source together with the exit code and output.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // test code: failing loudly is the point
+#![allow(clippy::unwrap_used, clippy::panic, reason = "test code: failing loudly is the point")]
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::fs::files_under;
+use std::path::Path;
 use std::process::Command;
 
 fn command_line(main: &Path) -> Vec<String> {
@@ -24,9 +27,7 @@ fn sources(main: &Path, folder_fixture: bool) -> Vec<(String, String)> {
         return vec![(name, std::fs::read_to_string(main).unwrap())];
     }
     let dir = main.parent().unwrap();
-    let mut files: Vec<PathBuf> = walk(dir);
-    files.sort();
-    files
+    files_under(dir)
         .into_iter()
         .map(|p| {
             let name = p.strip_prefix(dir).unwrap().to_string_lossy().replace('\\', "/");
@@ -34,19 +35,6 @@ fn sources(main: &Path, folder_fixture: bool) -> Vec<(String, String)> {
             (name, text)
         })
         .collect()
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            out.extend(walk(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
 }
 
 fn run_fixture(main: &Path, folder_fixture: bool) -> String {
