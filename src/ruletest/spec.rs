@@ -363,19 +363,7 @@ impl Reader {
         self.unknown_keys(n, EXPECT_KEYS, "an expectation");
         let (fig, total) = match (n.get("figure"), n.get("total")) {
             (Some(f), None) => (f, None),
-            (None, Some(t)) => {
-                let mut by = Vec::new();
-                if let Some(b) = n.get("by") {
-                    if !matches!(b.kind, Kind::Map(_)) {
-                        self.problem(b, "`by` is a mapping", "not a mapping", "such as `by: {org_type: small}`");
-                        return None;
-                    }
-                    for (k, v) in b.entries() {
-                        by.push((k.text().unwrap_or("").to_string(), self.text(v, "a member")?));
-                    }
-                }
-                (t, Some(by))
-            }
+            (None, Some(t)) => (t, Some(self.total_by(n)?)),
             _ => {
                 self.problem(
                     n,
@@ -435,6 +423,21 @@ impl Reader {
             span: self.span(n),
             figure_span: self.span(fig),
         })
+    }
+
+    /// A total expectation's group, `by: {set: member}` (none: the overall total).
+    fn total_by(&mut self, n: &Node) -> Option<Vec<(String, String)>> {
+        let mut by = Vec::new();
+        if let Some(b) = n.get("by") {
+            if !matches!(b.kind, Kind::Map(_)) {
+                self.problem(b, "`by` is a mapping", "not a mapping", "such as `by: {org_type: small}`");
+                return None;
+            }
+            for (k, v) in b.entries() {
+                by.push((k.text().unwrap_or("").to_string(), self.text(v, "a member")?));
+            }
+        }
+        Some(by)
     }
 
     /// An exact decimal; `12%` is 12 (or 0.12 when `fraction`), thousands separators and
