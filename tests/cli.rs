@@ -193,7 +193,7 @@ fn usage_mistakes_are_coded_diagnostics_in_the_format_asked_for() {
         assert!(!doc[0]["help"].as_str().unwrap_or_default().is_empty(), "{args:?}: {err}");
     }
     // Even a command line clap cannot read gives JSON when JSON was asked for.
-    let out = assay(repo(), &["eval", "--no-such-flag", "--error-format", "json"]);
+    let out = assay(&["eval", "--no-such-flag", "--error-format", "json"]);
     let err = String::from_utf8_lossy(&out.stderr);
     let doc: serde_json::Value = serde_json::from_str(&err).unwrap_or_else(|e| panic!("{e}: {err}"));
     assert_eq!((doc[0]["code"].as_str(), out.status.code()), (Some("usage-error"), Some(2)), "{err}");
@@ -203,10 +203,10 @@ fn usage_mistakes_are_coded_diagnostics_in_the_format_asked_for() {
 /// `explain-code` needs a code or `--list`, and its usage line says so.
 #[test]
 fn explain_code_shows_its_code_as_required() {
-    let help = stdout(&assay(repo(), &["explain-code", "--help"]));
+    let help = stdout(&assay(&["explain-code", "--help"]));
     assert!(help.contains("Usage: assay explain-code [OPTIONS] <CODE|--list>"), "{help}");
     assert!(!help.contains("in brackets"), "{help}");
-    assert_eq!(assay(repo(), &["explain-code"]).status.code(), Some(2));
+    assert_eq!(assay(&["explain-code"]).status.code(), Some(2));
 }
 
 /// One KPI of the shipped rules declared in the wrong unit is one error, at the KPI: the

@@ -22,25 +22,7 @@ pub fn read_header(
     shown: &mut Shown,
     sources: &mut Vec<SourceFile>,
 ) -> Result<Layout, Vec<Diagnostic>> {
-    let bytes = &first.bytes;
-    let mut start = 0;
-    for _ in 1..spec.header_row {
-        start =
-            bytes.get(start..).and_then(|b| b.iter().position(|c| *c == b'\n')).map_or(bytes.len(), |n| start + n + 1);
-    }
-    let mut fields: Vec<FieldRange> = Vec::new();
-    let end = split_record(bytes, start, spec.delimiter, &mut fields);
-    let mut scratch = Vec::new();
-    let headers: Vec<String> = fields
-        .iter()
-        .map(|f| String::from_utf8_lossy(field_bytes(bytes, *f, &mut scratch)).trim().to_string())
-        .collect();
-    let header_text = String::from_utf8_lossy(bytes.get(start..end).unwrap_or_default()).trim_end().to_string();
-    let header_line = first.first_line + bytes.get(..start).map_or(0, |b| b.iter().filter(|c| **c == b'\n').count());
-    shown.header = Some((header_line, header_text));
-    let body_line = first.first_line + bytes.get(..end).map_or(0, |b| b.iter().filter(|c| **c == b'\n').count());
-    first.bytes.drain(..end.min(first.bytes.len()));
-    first.first_line = body_line;
+    let headers = header_row(first, spec, shown);
     let find = |name: &str| headers.iter().position(|h| h == name.trim());
     let mut diags = Vec::new();
     let mut need = |name: &str, alternatives: &[String], rule_span: Span, what: String| -> Option<usize> {
@@ -75,21 +57,7 @@ pub fn read_header(
         exclude.push(need(column, &[], spec.span, format!("an `exclude` rule of dataset `{}`", spec.name)));
     }
     if !diags.is_empty() {
-        let (id, _) = shown.register(&[], sources);
-        let header_span = Span::new(id, 0, shown.header.as_ref().map_or(0, |(_, t)| t.len()));
-        return Err(diags
-            .into_iter()
-            .map(|(name, rule_span, what)| {
-                let help = match crate::check::suggest::did_you_mean(&name, headers.iter().map(String::as_str)) {
-                    Some(h) => format!("the closest header is `{h}`"),
-                    None => format!("the file's headers are: {}", headers.join(", ")),
-                };
-                Diagnostic::new(Code::DataMissingColumn, format!("`{}` has no column `{name}`", shown.display))
-                    .primary(header_span, "the header row")
-                    .secondary(rule_span, what)
-                    .help(help)
-            })
-            .collect());
+        return Err(missing_columns(diags, &headers, shown, sources));
     }
     let (Some(key), Some(inputs), Some(exclude)) =
         (key, inputs.into_iter().collect::<Option<Vec<usize>>>(), exclude.into_iter().collect::<Option<Vec<usize>>>())
@@ -107,4 +75,54 @@ pub fn read_header(
         missing: spec.missing.clone(),
         exclude,
     })
+}
+
+/// The header row's names, trimmed. The row is noted in `shown` (diagnostics quote it) and
+/// taken off the chunk, which then starts at the first record.
+fn header_row(first: &mut RawChunk, spec: &DatasetSpec, shown: &mut Shown) -> Vec<String> {
+    let bytes = &first.bytes;
+    let mut start = 0;
+    for _ in 1..spec.header_row {
+        start =
+            bytes.get(start..).and_then(|b| b.iter().position(|c| *c == b'\n')).map_or(bytes.len(), |n| start + n + 1);
+    }
+    let mut fields: Vec<FieldRange> = Vec::new();
+    let end = split_record(bytes, start, spec.delimiter, &mut fields);
+    let mut scratch = Vec::new();
+    let headers: Vec<String> = fields
+        .iter()
+        .map(|f| String::from_utf8_lossy(field_bytes(bytes, *f, &mut scratch)).trim().to_string())
+        .collect();
+    let header_text = String::from_utf8_lossy(bytes.get(start..end).unwrap_or_default()).trim_end().to_string();
+    let header_line = first.first_line + bytes.get(..start).map_or(0, |b| b.iter().filter(|c| **c == b'\n').count());
+    shown.header = Some((header_line, header_text));
+    let body_line = first.first_line + bytes.get(..end).map_or(0, |b| b.iter().filter(|c| **c == b'\n').count());
+    first.bytes.drain(..end.min(first.bytes.len()));
+    first.first_line = body_line;
+    headers
+}
+
+/// A diagnostic for each needed column (name, where the rule needs it, why) the header
+/// lacks, pointing at the header row with the closest header or the list of them.
+fn missing_columns(
+    missing: Vec<(String, Span, String)>,
+    headers: &[String],
+    shown: &mut Shown,
+    sources: &mut Vec<SourceFile>,
+) -> Vec<Diagnostic> {
+    let (id, _) = shown.register(&[], sources);
+    let header_span = Span::new(id, 0, shown.header.as_ref().map_or(0, |(_, t)| t.len()));
+    missing
+        .into_iter()
+        .map(|(name, rule_span, what)| {
+            let help = match crate::check::suggest::did_you_mean(&name, headers.iter().map(String::as_str)) {
+                Some(h) => format!("the closest header is `{h}`"),
+                None => format!("the file's headers are: {}", headers.join(", ")),
+            };
+            Diagnostic::new(Code::DataMissingColumn, format!("`{}` has no column `{name}`", shown.display))
+                .primary(header_span, "the header row")
+                .secondary(rule_span, what)
+                .help(help)
+        })
+        .collect()
 }

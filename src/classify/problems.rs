@@ -108,57 +108,10 @@ pub fn report(
         );
     }
     if show_bad {
-        let warn = spec.policy == BadRowPolicy::Warn;
-        for b in bad {
-            let (mut d, label) = bad_row(b, layout, spec, &display);
-            if let Some(offset) = offset_of(b.line) {
-                let span = match b.cell {
-                    Some((_, s, e)) => Span::new(id, offset + s, offset + e),
-                    None => Span::new(id, offset, offset + b.text.len()),
-                };
-                d = d.primary(span, label);
-            }
-            if warn {
-                d.level = Level::Warning;
-                d.help = Some(format!("{} (the row is skipped: `on_bad_row warn`)", d.help.unwrap_or_default()));
-            }
-            diags.push(d);
-        }
-        let more = bad_rows.saturating_sub(bad.len() as u64);
-        if more > 0 {
-            let mut d = Diagnostic::new(
-                bad.last().map_or(Code::DataNotANumber, |b| code(&b.problem)),
-                format!("{more} more bad row{} in `{display}`", plural(more)),
-            )
-            .primary(spec.span, format!("dataset `{}`", spec.name))
-            .help("fix the ones above first; the rest are likely the same mistake");
-            if warn {
-                d.level = Level::Warning;
-            }
-            diags.push(d);
-        }
+        diags.extend(bad_row_diagnostics(bad, bad_rows, layout, spec, &display, id, &offset_of));
     }
     for a in ambiguities {
-        let (r1, r2) = a.rows;
-        let span = |r: u32| matcher.row_spans.get(r as usize).copied().unwrap_or_default();
-        let mut d = Diagnostic::new(
-            Code::ClassifyAmbiguous,
-            format!(
-                "a record matches rows {} and {} of `{}`, which is `hit unique` ({display}:{})",
-                r1 + 1,
-                r2 + 1,
-                matcher.name,
-                a.line
-            ),
-        );
-        if let Some(offset) = offset_of(a.line) {
-            d = d.primary(Span::new(id, offset, offset + a.text.len()), "this record");
-        }
-        diags.push(
-            d.secondary(span(r1), format!("row {} matches", r1 + 1))
-                .secondary(span(r2), format!("row {} matches too", r2 + 1))
-                .help("make the rows exclusive (the checker's overlap warnings show where), or use `hit first` if their order decides"),
-        );
+        diags.push(ambiguity(a, matcher, &display, id, &offset_of));
     }
     let more = ambiguous.saturating_sub(ambiguities.len() as u64);
     if more > 0 {
@@ -172,6 +125,79 @@ pub fn report(
         );
     }
     diags
+}
+
+/// Each bad row shown (underlined where it is in the shown source `id`, at the offset of
+/// its line), then a count of the rest; warnings under `on_bad_row warn`.
+fn bad_row_diagnostics(
+    bad: &[BadRow],
+    bad_rows: u64,
+    layout: &Layout,
+    spec: &DatasetSpec,
+    display: &str,
+    id: usize,
+    offset_of: &dyn Fn(usize) -> Option<usize>,
+) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    let warn = spec.policy == BadRowPolicy::Warn;
+    for b in bad {
+        let (mut d, label) = bad_row(b, layout, spec, display);
+        if let Some(offset) = offset_of(b.line) {
+            let span = match b.cell {
+                Some((_, s, e)) => Span::new(id, offset + s, offset + e),
+                None => Span::new(id, offset, offset + b.text.len()),
+            };
+            d = d.primary(span, label);
+        }
+        if warn {
+            d.level = Level::Warning;
+            d.help = Some(format!("{} (the row is skipped: `on_bad_row warn`)", d.help.unwrap_or_default()));
+        }
+        diags.push(d);
+    }
+    let more = bad_rows.saturating_sub(bad.len() as u64);
+    if more > 0 {
+        let mut d = Diagnostic::new(
+            bad.last().map_or(Code::DataNotANumber, |b| code(&b.problem)),
+            format!("{more} more bad row{} in `{display}`", plural(more)),
+        )
+        .primary(spec.span, format!("dataset `{}`", spec.name))
+        .help("fix the ones above first; the rest are likely the same mistake");
+        if warn {
+            d.level = Level::Warning;
+        }
+        diags.push(d);
+    }
+    diags
+}
+
+/// A record matching two rows of a `hit unique` table, underlined in the shown source `id`
+/// and pointing at both rows.
+fn ambiguity(
+    a: &Ambiguity,
+    matcher: &Matcher,
+    display: &str,
+    id: usize,
+    offset_of: &dyn Fn(usize) -> Option<usize>,
+) -> Diagnostic {
+    let (r1, r2) = a.rows;
+    let span = |r: u32| matcher.row_spans.get(r as usize).copied().unwrap_or_default();
+    let mut d = Diagnostic::new(
+        Code::ClassifyAmbiguous,
+        format!(
+            "a record matches rows {} and {} of `{}`, which is `hit unique` ({display}:{})",
+            r1 + 1,
+            r2 + 1,
+            matcher.name,
+            a.line
+        ),
+    );
+    if let Some(offset) = offset_of(a.line) {
+        d = d.primary(Span::new(id, offset, offset + a.text.len()), "this record");
+    }
+    d.secondary(span(r1), format!("row {} matches", r1 + 1))
+        .secondary(span(r2), format!("row {} matches too", r2 + 1))
+        .help("make the rows exclusive (the checker's overlap warnings show where), or use `hit first` if their order decides")
 }
 
 fn plural(n: u64) -> &'static str {

@@ -110,27 +110,7 @@ pub fn parse_text(
     timer.lap("  scan quotes and lines");
     // An unclosed quote would swallow the rest of the file into one cell: refuse it.
     if scan.quotes % 2 == 1 {
-        let mut open = 0;
-        let mut inside = false;
-        for (i, b) in body.iter().enumerate() {
-            if *b == b'"' {
-                inside = !inside;
-                if inside {
-                    open = i;
-                }
-            }
-        }
-        let at = body_start + open;
-        let line = text.get(..at).map_or(0, |t| t.matches('\n').count() + 1);
-        let source = source_of(&mut file, text, ctx);
-        ctx.diagnostics.push(
-            Diagnostic::new(
-                Code::DataUnreadable,
-                format!("`{display}` has a quote that is never closed (line {line})"),
-            )
-            .primary(Span::new(source, at, at + 1), "this quote opens a value that runs to the end of the file")
-            .help("close the quote, or double it (\"\") if it belongs inside the value"),
-        );
+        unclosed_quote(&mut file, text, body, body_start, ctx);
         return None;
     }
     let timer = crate::timing::Timer::start();
@@ -148,6 +128,32 @@ pub fn parse_text(
         source_of(&mut part.file, text, ctx);
     }
     Some(part)
+}
+
+/// The error for a quote never closed, at the last quote that opens a value: it would
+/// swallow the rest of the file into one cell.
+fn unclosed_quote(file: &mut LoadedFile, text: &str, body: &[u8], body_start: usize, ctx: &mut LoadContext<'_>) {
+    let mut open = 0;
+    let mut inside = false;
+    for (i, b) in body.iter().enumerate() {
+        if *b == b'"' {
+            inside = !inside;
+            if inside {
+                open = i;
+            }
+        }
+    }
+    let at = body_start + open;
+    let line = text.get(..at).map_or(0, |t| t.matches('\n').count() + 1);
+    let source = source_of(file, text, ctx);
+    ctx.diagnostics.push(
+        Diagnostic::new(
+            Code::DataUnreadable,
+            format!("`{}` has a quote that is never closed (line {line})", file.display),
+        )
+        .primary(Span::new(source, at, at + 1), "this quote opens a value that runs to the end of the file")
+        .help("close the quote, or double it (\"\") if it belongs inside the value"),
+    );
 }
 
 /// A file's header row: its column names, and where it and the body start.

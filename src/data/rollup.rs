@@ -2,7 +2,7 @@
 //! its records (`sum`) or taken from them when they all agree (`same`). Missing values are
 //! left out of a sum; a sum with no values is missing.
 
-use super::{DatasetSpec, LoadContext, RowOrigin, Table};
+use super::{DatasetSpec, FieldSpec, LoadContext, RowOrigin, Table};
 use crate::ast::Rollup;
 use crate::diagnostic::codes::Code;
 use crate::diagnostic::Diagnostic;
@@ -11,22 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 pub fn roll_up(records: Table, spec: &DatasetSpec, ctx: &mut LoadContext<'_>) -> Table {
-    // Entities in order of first appearance, so the result does not depend on hashing.
-    let mut index: HashMap<(Arc<str>, Arc<str>), usize> = HashMap::new();
-    let mut groups: Vec<Vec<usize>> = Vec::new();
-    let mut keys = Vec::new();
-    let mut periods = Vec::new();
-    for (row, (k, p)) in records.keys.iter().zip(&records.periods).enumerate() {
-        let g = *index.entry((k.clone(), p.clone())).or_insert_with(|| {
-            keys.push(k.clone());
-            periods.push(p.clone());
-            groups.push(Vec::new());
-            groups.len() - 1
-        });
-        if let Some(members) = groups.get_mut(g) {
-            members.push(row);
-        }
-    }
+    let Grouped { groups, keys, periods } = group(&records);
     let mut columns = BTreeMap::new();
     let mut conflicts = 0usize;
     for f in spec.fields.iter().filter(|f| f.rollup.is_some()) {
@@ -53,20 +38,7 @@ pub fn roll_up(records: Table, spec: &DatasetSpec, ctx: &mut LoadContext<'_>) ->
                             conflicts += 1;
                             if conflicts <= 10 {
                                 let key = keys.get(g).map(|k| k.to_string()).unwrap_or_default();
-                                let seen: Vec<String> = present
-                                    .iter()
-                                    .map(|v| v.to_string())
-                                    .collect::<std::collections::BTreeSet<_>>()
-                                    .into_iter()
-                                    .collect();
-                                ctx.diagnostics.push(
-                                    Diagnostic::new(
-                                        Code::DataDuplicateKey,
-                                        format!("the rows of `{key}` disagree on `{}`: {}", f.key, seen.join(", ")),
-                                    )
-                                    .primary(spec.span, format!("`{}` is declared `same`", f.key))
-                                    .help("the value is left missing; correct the data, or sum the field instead"),
-                                );
+                                ctx.diagnostics.push(disagreement(spec, f, &key, &present));
                             }
                             Value::missing(format!("rows disagree on `{}`", f.key))
                         } else {
@@ -95,6 +67,43 @@ pub fn roll_up(records: Table, spec: &DatasetSpec, ctx: &mut LoadContext<'_>) ->
         counts: records.counts,
         parts: Some(parts),
     }
+}
+
+/// The records' rows by entity and period, and each group's key and period.
+struct Grouped {
+    groups: Vec<Vec<usize>>,
+    keys: Vec<Arc<str>>,
+    periods: Vec<Arc<str>>,
+}
+
+/// Group the records by entity and period, in order of first appearance, so the result
+/// does not depend on hashing.
+fn group(records: &Table) -> Grouped {
+    let mut index: HashMap<(Arc<str>, Arc<str>), usize> = HashMap::new();
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    let mut keys = Vec::new();
+    let mut periods = Vec::new();
+    for (row, (k, p)) in records.keys.iter().zip(&records.periods).enumerate() {
+        let g = *index.entry((k.clone(), p.clone())).or_insert_with(|| {
+            keys.push(k.clone());
+            periods.push(p.clone());
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        if let Some(members) = groups.get_mut(g) {
+            members.push(row);
+        }
+    }
+    Grouped { groups, keys, periods }
+}
+
+/// The error for an entity's records that disagree on a `same` field, listing the values.
+fn disagreement(spec: &DatasetSpec, f: &FieldSpec, key: &str, present: &[&Value]) -> Diagnostic {
+    let seen: Vec<String> =
+        present.iter().map(|v| v.to_string()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+    Diagnostic::new(Code::DataDuplicateKey, format!("the rows of `{key}` disagree on `{}`: {}", f.key, seen.join(", ")))
+        .primary(spec.span, format!("`{}` is declared `same`", f.key))
+        .help("the value is left missing; correct the data, or sum the field instead")
 }
 
 fn sum(present: &[&Value]) -> Value {

@@ -101,36 +101,7 @@ impl DatasetSpec {
             let (m, d) = s.node.split_once('-')?;
             Some((m.parse().ok()?, d.parse().ok()?))
         });
-        let mut fields = Vec::new();
-        for f in &def.fields {
-            let field = &f.node;
-            let kind = match &field.ty.node {
-                FieldType::Text => FieldKind::Text,
-                FieldType::Date => FieldKind::Date,
-                FieldType::Unit(u) => match u.factors.as_slice() {
-                    [(n, 1)] if syms.is_index_set(&n.node) => member_kind(&n.node, syms),
-                    _ => FieldKind::Number,
-                },
-            };
-            let alternatives: Vec<String> = field.alternatives.iter().map(|a| a.node.clone()).collect();
-            for (index, column) in expand(&field.column.node, &field.indices, syms) {
-                let alts = alternatives
-                    .iter()
-                    .flat_map(|a| expand(a, &field.indices, syms))
-                    .filter(|(i, _)| *i == index)
-                    .map(|(_, c)| c)
-                    .collect();
-                fields.push(FieldSpec {
-                    key: FieldKey { field: field.name.node.clone(), index },
-                    column,
-                    alternatives: alts,
-                    rollup: field.rollup.as_ref().map(|r| r.node),
-                    kind: kind.clone(),
-                    optional: field.optional,
-                    span: field.column.span,
-                });
-            }
-        }
+        let fields = field_specs(def, syms);
         DatasetSpec {
             name: name.node.clone(),
             span: name.span,
@@ -167,6 +138,42 @@ impl DatasetSpec {
             period_start,
         }
     }
+}
+
+/// A field's columns to read: one per member of its indices (`cost[finance]`), each with
+/// its alternative column names, and the kind of value each holds.
+fn field_specs(def: &DatasetDef, syms: &Symbols<'_>) -> Vec<FieldSpec> {
+    let mut fields = Vec::new();
+    for f in &def.fields {
+        let field = &f.node;
+        let kind = match &field.ty.node {
+            FieldType::Text => FieldKind::Text,
+            FieldType::Date => FieldKind::Date,
+            FieldType::Unit(u) => match u.factors.as_slice() {
+                [(n, 1)] if syms.is_index_set(&n.node) => member_kind(&n.node, syms),
+                _ => FieldKind::Number,
+            },
+        };
+        let alternatives: Vec<String> = field.alternatives.iter().map(|a| a.node.clone()).collect();
+        for (index, column) in expand(&field.column.node, &field.indices, syms) {
+            let alts = alternatives
+                .iter()
+                .flat_map(|a| expand(a, &field.indices, syms))
+                .filter(|(i, _)| *i == index)
+                .map(|(_, c)| c)
+                .collect();
+            fields.push(FieldSpec {
+                key: FieldKey { field: field.name.node.clone(), index },
+                column,
+                alternatives: alts,
+                rollup: field.rollup.as_ref().map(|r| r.node),
+                kind: kind.clone(),
+                optional: field.optional,
+                span: field.column.span,
+            });
+        }
+    }
+    fields
 }
 
 fn member_kind(set: &str, syms: &Symbols<'_>) -> FieldKind {

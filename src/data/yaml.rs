@@ -3,7 +3,7 @@
 //! from their source text, never through floating point.
 
 use super::cells::{convert, MissingValues};
-use super::csv::map_columns;
+use super::csv::{map_columns, Columns};
 use super::{CellLocator, DatasetSpec, FilePart, LoadContext, LoadedFile, RowOrigin, RowProblem};
 use crate::diagnostic::codes::Code;
 use crate::diagnostic::Diagnostic;
@@ -58,30 +58,13 @@ pub fn read(spec: &DatasetSpec, path: &Path, display: &str, ctx: &mut LoadContex
         );
         return None;
     }
-    // Headers: every key, in order of first appearance.
-    let mut headers: Vec<String> = Vec::new();
-    let mut rows: Vec<(RowOrigin, Cells)> = Vec::new();
-    for record in records {
-        let (start, end) = span_of(record, &offsets);
-        let YamlData::Mapping(map) = &record.data else {
-            unreadable(ctx, (start, end), "this item is not a mapping".to_string());
+    let (headers, rows) = match records_by_column(records, &text, &offsets) {
+        Ok(read) => read,
+        Err(at) => {
+            unreadable(ctx, at, "this item is not a mapping".to_string());
             return None;
-        };
-        let line = record.span.start.line();
-        let mut cells = HashMap::new();
-        for (k, v) in map {
-            let key = scalar_text(k, &text, &offsets);
-            let col = match headers.iter().position(|h| *h == key) {
-                Some(c) => c,
-                None => {
-                    headers.push(key);
-                    headers.len() - 1
-                }
-            };
-            cells.insert(col, (scalar_text(v, &text, &offsets), span_of(v, &offsets)));
         }
-        rows.push((RowOrigin { file: 0, line, offset: start }, cells));
-    }
+    };
     let first = rows.first().map_or((0, 0), |(o, _)| (o.offset, o.offset));
     let columns = map_columns(spec, &headers, Span::new(source, first.0, first.1), display, ctx)?;
     let missing = MissingValues::new(spec);
@@ -98,6 +81,54 @@ pub fn read(spec: &DatasetSpec, path: &Path, display: &str, ctx: &mut LoadContex
         spec.fields.len(),
         columns.fields.clone(),
     );
+    let spans = fill(&mut part, rows, spec, &columns, &headers, &missing);
+    part.locate = CellLocator::Spans(spans);
+    Some(part)
+}
+
+/// Every record's values by column, and the headers: every key, in order of first
+/// appearance. An item that is not a mapping is an error at its byte range.
+#[allow(clippy::type_complexity)]
+fn records_by_column(
+    records: &[MarkedYaml<'_>],
+    text: &str,
+    offsets: &CharOffsets,
+) -> Result<(Vec<String>, Vec<(RowOrigin, Cells)>), (usize, usize)> {
+    let mut headers: Vec<String> = Vec::new();
+    let mut rows: Vec<(RowOrigin, Cells)> = Vec::new();
+    for record in records {
+        let (start, end) = span_of(record, offsets);
+        let YamlData::Mapping(map) = &record.data else {
+            return Err((start, end));
+        };
+        let line = record.span.start.line();
+        let mut cells = HashMap::new();
+        for (k, v) in map {
+            let key = scalar_text(k, text, offsets);
+            let col = match headers.iter().position(|h| *h == key) {
+                Some(c) => c,
+                None => {
+                    headers.push(key);
+                    headers.len() - 1
+                }
+            };
+            cells.insert(col, (scalar_text(v, text, offsets), span_of(v, offsets)));
+        }
+        rows.push((RowOrigin { file: 0, line, offset: start }, cells));
+    }
+    Ok((headers, rows))
+}
+
+/// The records into `part`'s columns, those excluded counted and left out, a bad value a
+/// row problem; and where each kept cell is in the file, by (row, column).
+fn fill(
+    part: &mut FilePart,
+    rows: Vec<(RowOrigin, Cells)>,
+    spec: &DatasetSpec,
+    columns: &Columns,
+    headers: &[String],
+    missing: &MissingValues,
+) -> HashMap<(usize, usize), (usize, usize)> {
     let mut spans = HashMap::new();
     for (origin, cells) in rows {
         let get = |c: usize| cells.get(&c).map(|(t, _)| t.as_str()).unwrap_or("");
@@ -123,7 +154,7 @@ pub fn read(spec: &DatasetSpec, path: &Path, display: &str, ctx: &mut LoadContex
         for ((f, src), out) in spec.fields.iter().zip(&columns.fields).zip(part.columns.iter_mut()) {
             let value = match src {
                 None => missing.no_column.clone(),
-                Some(c) => match convert(&f.kind, get(*c), headers.get(*c).map_or("", String::as_str), &missing) {
+                Some(c) => match convert(&f.kind, get(*c), headers.get(*c).map_or("", String::as_str), missing) {
                     Ok(v) => v,
                     Err(problem) => {
                         part.problems.push(RowProblem { row, column: Some(*c), problem });
@@ -134,8 +165,7 @@ pub fn read(spec: &DatasetSpec, path: &Path, display: &str, ctx: &mut LoadContex
             out.push(value);
         }
     }
-    part.locate = CellLocator::Spans(spans);
-    Some(part)
+    spans
 }
 
 /// A record's values by column: the text and its byte range in the file.

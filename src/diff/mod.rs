@@ -60,78 +60,64 @@ fn text(r: &Report, limit: usize) -> String {
         }
     }
     if let Some(totals) = r.totals.as_ref().filter(|t| !t.is_empty()) {
-        out.push_str(&format!("\n{} total{} moved, largest change first:\n", totals.len(), plural(totals.len())));
-        let rows: Vec<[String; 6]> = totals
-            .iter()
-            .take(limit)
-            .map(|t| {
-                [
-                    t.total.clone(),
-                    t.period.clone(),
-                    t.old.clone(),
-                    t.new.clone(),
-                    t.change.clone().unwrap_or_else(|| "-".into()),
-                    t.because.join(", "),
-                ]
-            })
-            .collect();
-        out.push_str(&table(&["total", "period", "old", "new", "change", "because of"], &rows, 2..5));
-        if totals.len() > limit {
-            out.push_str(&format!("  … and {} more\n", totals.len() - limit));
-        }
+        out.push_str(&totals_text(totals, limit));
     }
     if let Some(figs) = &r.figures {
         if figs.is_empty() {
             out.push_str("\nno figure moved\n");
         } else {
-            out.push_str(&format!("\n{} figure{} moved, largest change first:\n", figs.len(), plural(figs.len())));
-            let rows: Vec<[String; 7]> = figs
-                .iter()
-                .take(limit)
-                .map(|m| {
-                    [
-                        m.entity.clone(),
-                        m.period.clone(),
-                        m.figure.clone(),
-                        m.old.clone(),
-                        m.new.clone(),
-                        m.change.clone().unwrap_or_else(|| "-".into()),
-                        m.because.join(", "),
-                    ]
-                })
-                .collect();
-            let head = ["entity", "period", "figure", "old", "new", "change", "because of"];
-            let widths: Vec<usize> = (0..7)
-                .map(|i| {
-                    rows.iter()
-                        .map(|r| cell(r, i).chars().count())
-                        .chain([head.get(i).map_or(0, |h| h.len())])
-                        .max()
-                        .unwrap_or(0)
-                })
-                .collect();
-            let line = |cells: &dyn Fn(usize) -> String| {
-                let parts: Vec<String> = (0..7)
-                    .map(|i| {
-                        let w = widths.get(i).copied().unwrap_or(0);
-                        if (3..6).contains(&i) {
-                            format!("{:>w$}", cells(i))
-                        } else {
-                            format!("{:<w$}", cells(i))
-                        }
-                    })
-                    .collect();
-                format!("  {}\n", parts.join("  ").trim_end())
-            };
-            out.push_str(&line(&|i| head.get(i).map_or(String::new(), |s| s.to_string())));
-            for r in &rows {
-                out.push_str(&line(&|i| cell(r, i)));
-            }
-            if figs.len() > limit {
-                out.push_str(&format!("  … and {} more (--limit, or --format json for all)\n", figs.len() - limit));
-            }
+            out.push_str(&figures_text(figs, limit));
         }
         out.push_str(&unmatched(r));
+    }
+    out
+}
+
+/// The totals that moved, as a table of the first `limit`.
+fn totals_text(totals: &[MovedTotal], limit: usize) -> String {
+    let mut out = format!("\n{} total{} moved, largest change first:\n", totals.len(), plural(totals.len()));
+    let rows: Vec<[String; 6]> = totals
+        .iter()
+        .take(limit)
+        .map(|t| {
+            [
+                t.total.clone(),
+                t.period.clone(),
+                t.old.clone(),
+                t.new.clone(),
+                t.change.clone().unwrap_or_else(|| "-".into()),
+                t.because.join(", "),
+            ]
+        })
+        .collect();
+    out.push_str(&table(&["total", "period", "old", "new", "change", "because of"], &rows, 2..5));
+    if totals.len() > limit {
+        out.push_str(&format!("  … and {} more\n", totals.len() - limit));
+    }
+    out
+}
+
+/// The entity figures that moved (at least one), as a table of the first `limit`.
+fn figures_text(figs: &[Moved], limit: usize) -> String {
+    let mut out = format!("\n{} figure{} moved, largest change first:\n", figs.len(), plural(figs.len()));
+    let rows: Vec<[String; 7]> = figs
+        .iter()
+        .take(limit)
+        .map(|m| {
+            [
+                m.entity.clone(),
+                m.period.clone(),
+                m.figure.clone(),
+                m.old.clone(),
+                m.new.clone(),
+                m.change.clone().unwrap_or_else(|| "-".into()),
+                m.because.join(", "),
+            ]
+        })
+        .collect();
+    out.push_str(&table(&["entity", "period", "figure", "old", "new", "change", "because of"], &rows, 3..6));
+    if figs.len() > limit {
+        out.push_str(&format!("  … and {} more (--limit, or --format json for all)\n", figs.len() - limit));
     }
     out
 }
@@ -150,10 +136,6 @@ fn unmatched(r: &Report) -> String {
     } else {
         format!("\n{} (of added or removed definitions)\n", parts.join("; "))
     }
-}
-
-fn cell(r: &[String; 7], i: usize) -> String {
-    r.get(i).cloned().unwrap_or_default()
 }
 
 /// Aligned columns, the `right` ones (numbers) to the right.

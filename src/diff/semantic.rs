@@ -1,7 +1,7 @@
 //! Semantic changes between two rule trees: definitions compared by kind and name on their
 //! syntax trees, so layout and comments (doc comments included) never count as changes.
 
-use crate::ast::{DefKind, Definition, Expr, ParamEntry, ParamKey};
+use crate::ast::{DatasetDef, DefKind, Definition, Expr, MethodologyDef, ParamDef, ParamEntry, ParamKey};
 use crate::check::exprs::Node;
 use crate::load::RuleTree;
 use crate::source::{SourceFile, Span, Spanned};
@@ -118,6 +118,24 @@ impl Texts<'_> {
         }
     }
 
+    /// An optional clause (`peers`, `entity`, `period`) changed, added or removed.
+    fn optional<T: PartialEq>(
+        &self,
+        what: &str,
+        a: Option<&Spanned<T>>,
+        b: Option<&Spanned<T>>,
+        out: &mut Vec<String>,
+    ) {
+        match (a, b) {
+            (Some(p), Some(q)) if p != q => {
+                out.push(format!("{what}: `{}` → `{}`", self.before(p.span), self.after(q.span)))
+            }
+            (None, Some(q)) => out.push(format!("{what} added: `{}`", self.after(q.span))),
+            (Some(p), None) => out.push(format!("{what} removed: `{}`", self.before(p.span))),
+            _ => {}
+        }
+    }
+
     /// Items of two lists compared as text: those only in the old and only in the new.
     fn lists<T: PartialEq>(&self, what: &str, a: &[Spanned<T>], b: &[Spanned<T>], out: &mut Vec<String>) {
         for x in a.iter().filter(|x| !b.contains(x)) {
@@ -178,6 +196,8 @@ fn all_nodes(d: &Definition) -> Vec<Node> {
     }
 }
 
+/// What changed between two versions of a definition, one line each, and the figures the
+/// change can move directly.
 fn describe(t: &Texts<'_>, a: &Definition, b: &Definition) -> (Vec<String>, Vec<Node>) {
     let mut out = Vec::new();
     let name = b.name.node.clone();
@@ -198,109 +218,17 @@ fn describe(t: &Texts<'_>, a: &Definition, b: &Definition) -> (Vec<String>, Vec<
             nodes.push(Node::Kpi(name));
         }
         (DefKind::Param(x), DefKind::Param(y)) => {
-            // An entry for the same members and date whose value changed reads as one change.
-            let same_place = |p: &Spanned<ParamEntry>, q: &Spanned<ParamEntry>| {
-                p.node.keys == q.node.keys && p.node.since == q.node.since
-            };
-            for p in x.entries.iter().filter(|p| !y.entries.contains(p)) {
-                match y.entries.iter().find(|q| same_place(p, q)) {
-                    Some(q) => out.push(format!(
-                        "value{}: `{}` → `{}`",
-                        entry_place(&p.node).map(|w| format!(" `{w}`")).unwrap_or_default(),
-                        t.before(p.node.value.span),
-                        t.after(q.node.value.span)
-                    )),
-                    None => out.push(format!("value removed: `{}`", t.before(p.span))),
-                }
-            }
-            for q in y.entries.iter().filter(|q| !x.entries.contains(q) && !x.entries.iter().any(|p| same_place(p, q)))
-            {
-                out.push(format!("value added: `{}`", t.after(q.span)));
-            }
-            if x.unit != y.unit {
-                out.push(format!("unit: `{}` → `{}`", t.before(x.unit.span), t.after(y.unit.span)));
-            }
-            if x.indices != y.indices {
-                out.push("indices changed".to_string());
-            }
-            t.lists("cite", &x.cites, &y.cites, &mut out);
+            describe_param(t, x, y, &mut out);
             nodes.push(Node::Param(name));
         }
         (DefKind::Methodology(x), DefKind::Methodology(y)) => {
-            let whole = x.peers != y.peers || x.scale != y.scale;
-            match (&x.peers, &y.peers) {
-                (Some(p), Some(q)) if p != q => {
-                    out.push(format!("peers: `{}` → `{}`", t.before(p.span), t.after(q.span)))
-                }
-                (None, Some(q)) => out.push(format!("peers added: `{}`", t.after(q.span))),
-                (Some(p), None) => out.push(format!("peers removed: `{}`", t.before(p.span))),
-                _ => {}
-            }
-            match (&x.scale, &y.scale) {
-                (Some(p), Some(q)) => t.expr("scale", p, q, &mut out),
-                (None, Some(q)) => out.push(format!("scale added: `{}`", t.after(q.span))),
-                (Some(p), None) => out.push(format!("scale removed: `{}`", t.before(p.span))),
-                _ => {}
-            }
-            for f in &x.figures {
-                match y.figures.iter().find(|g| g.node.name == f.node.name) {
-                    None => out.push(format!("figure `{}` removed", f.node.name.node)),
-                    Some(g) if g != f => {
-                        let before = out.len();
-                        t.expr(&format!("figure `{}`", f.node.name.node), &f.node.formula, &g.node.formula, &mut out);
-                        if out.len() == before {
-                            out.push(format!(
-                                "figure `{}`: `{}` → `{}`",
-                                f.node.name.node,
-                                t.before(f.span),
-                                t.after(g.span)
-                            ));
-                        }
-                        nodes.push(Node::Figure(name.clone(), g.node.name.node.clone()));
-                    }
-                    _ => {}
-                }
-            }
-            for g in y.figures.iter().filter(|g| !x.figures.iter().any(|f| f.node.name == g.node.name)) {
-                out.push(format!("figure `{}` added: `{}`", g.node.name.node, t.after(g.node.formula.span)));
-                nodes.push(Node::Figure(name.clone(), g.node.name.node.clone()));
-            }
-            t.lists("total", &x.totals, &y.totals, &mut out);
-            t.lists("cite", &x.cites, &y.cites, &mut out);
-            if x.title != y.title {
-                out.push(format!("title: `{}` → `{}`", x.title.node, y.title.node));
-            }
-            if whole {
+            nodes = describe_methodology(t, x, y, &name, &mut out);
+            if x.peers != y.peers || x.scale != y.scale {
                 nodes = all_nodes(b);
             }
         }
         (DefKind::Dataset(x), DefKind::Dataset(y)) => {
-            // What a dataset reads and how: any of it can move every figure that reads it.
-            match (&x.entity, &y.entity) {
-                (Some(p), Some(q)) if p != q => {
-                    out.push(format!("entity: `{}` → `{}`", t.before(p.span), t.after(q.span)))
-                }
-                (None, Some(q)) => out.push(format!("entity added: `{}`", t.after(q.span))),
-                (Some(p), None) => out.push(format!("entity removed: `{}`", t.before(p.span))),
-                _ => {}
-            }
-            match (&x.period, &y.period) {
-                (Some(p), Some(q)) if p != q => {
-                    out.push(format!("period: `{}` → `{}`", t.before(p.span), t.after(q.span)))
-                }
-                (None, Some(q)) => out.push(format!("period added: `{}`", t.after(q.span))),
-                (Some(p), None) => out.push(format!("period removed: `{}`", t.before(p.span))),
-                _ => {}
-            }
-            if x.records != y.records || x.classified != y.classified {
-                out.push("kind changed (records or `from classify`)".to_string());
-            }
-            t.lists("file", &x.files, &y.files, &mut out);
-            t.lists("missing marker", &x.missing, &y.missing, &mut out);
-            t.lists("exclude", &x.exclude, &y.exclude, &mut out);
-            t.lists("field", &x.fields, &y.fields, &mut out);
-            t.lists("setting", &x.properties, &y.properties, &mut out);
-            t.lists("cite", &x.cites, &y.cites, &mut out);
+            describe_dataset(t, x, y, &mut out);
             nodes = all_nodes(b);
         }
         (DefKind::Classify(x), DefKind::Classify(y)) => {
@@ -324,6 +252,92 @@ fn describe(t: &Texts<'_>, a: &Definition, b: &Definition) -> (Vec<String>, Vec<
         out.push("changed".to_string());
     }
     (out, nodes)
+}
+
+/// A parameter's changes: its entries (an entry for the same members and date whose value
+/// changed reads as one change), unit, indices and citations.
+fn describe_param(t: &Texts<'_>, x: &ParamDef, y: &ParamDef, out: &mut Vec<String>) {
+    let same_place =
+        |p: &Spanned<ParamEntry>, q: &Spanned<ParamEntry>| p.node.keys == q.node.keys && p.node.since == q.node.since;
+    for p in x.entries.iter().filter(|p| !y.entries.contains(p)) {
+        match y.entries.iter().find(|q| same_place(p, q)) {
+            Some(q) => out.push(format!(
+                "value{}: `{}` → `{}`",
+                entry_place(&p.node).map(|w| format!(" `{w}`")).unwrap_or_default(),
+                t.before(p.node.value.span),
+                t.after(q.node.value.span)
+            )),
+            None => out.push(format!("value removed: `{}`", t.before(p.span))),
+        }
+    }
+    for q in y.entries.iter().filter(|q| !x.entries.contains(q) && !x.entries.iter().any(|p| same_place(p, q))) {
+        out.push(format!("value added: `{}`", t.after(q.span)));
+    }
+    if x.unit != y.unit {
+        out.push(format!("unit: `{}` → `{}`", t.before(x.unit.span), t.after(y.unit.span)));
+    }
+    if x.indices != y.indices {
+        out.push("indices changed".to_string());
+    }
+    t.lists("cite", &x.cites, &y.cites, out);
+}
+
+/// A methodology's changes, and the figures of `name` whose formulas changed or were added
+/// (the caller widens them to every figure when the peers or scale changed).
+fn describe_methodology(
+    t: &Texts<'_>,
+    x: &MethodologyDef,
+    y: &MethodologyDef,
+    name: &str,
+    out: &mut Vec<String>,
+) -> Vec<Node> {
+    let mut nodes = Vec::new();
+    t.optional("peers", x.peers.as_ref(), y.peers.as_ref(), out);
+    match (&x.scale, &y.scale) {
+        (Some(p), Some(q)) => t.expr("scale", p, q, out),
+        (None, Some(q)) => out.push(format!("scale added: `{}`", t.after(q.span))),
+        (Some(p), None) => out.push(format!("scale removed: `{}`", t.before(p.span))),
+        _ => {}
+    }
+    for f in &x.figures {
+        match y.figures.iter().find(|g| g.node.name == f.node.name) {
+            None => out.push(format!("figure `{}` removed", f.node.name.node)),
+            Some(g) if g != f => {
+                let before = out.len();
+                t.expr(&format!("figure `{}`", f.node.name.node), &f.node.formula, &g.node.formula, out);
+                if out.len() == before {
+                    out.push(format!("figure `{}`: `{}` → `{}`", f.node.name.node, t.before(f.span), t.after(g.span)));
+                }
+                nodes.push(Node::Figure(name.to_string(), g.node.name.node.clone()));
+            }
+            _ => {}
+        }
+    }
+    for g in y.figures.iter().filter(|g| !x.figures.iter().any(|f| f.node.name == g.node.name)) {
+        out.push(format!("figure `{}` added: `{}`", g.node.name.node, t.after(g.node.formula.span)));
+        nodes.push(Node::Figure(name.to_string(), g.node.name.node.clone()));
+    }
+    t.lists("total", &x.totals, &y.totals, out);
+    t.lists("cite", &x.cites, &y.cites, out);
+    if x.title != y.title {
+        out.push(format!("title: `{}` → `{}`", x.title.node, y.title.node));
+    }
+    nodes
+}
+
+/// A dataset's changes: what it reads and how. Any of it can move every figure that reads it.
+fn describe_dataset(t: &Texts<'_>, x: &DatasetDef, y: &DatasetDef, out: &mut Vec<String>) {
+    t.optional("entity", x.entity.as_ref(), y.entity.as_ref(), out);
+    t.optional("period", x.period.as_ref(), y.period.as_ref(), out);
+    if x.records != y.records || x.classified != y.classified {
+        out.push("kind changed (records or `from classify`)".to_string());
+    }
+    t.lists("file", &x.files, &y.files, out);
+    t.lists("missing marker", &x.missing, &y.missing, out);
+    t.lists("exclude", &x.exclude, &y.exclude, out);
+    t.lists("field", &x.fields, &y.fields, out);
+    t.lists("setting", &x.properties, &y.properties, out);
+    t.lists("cite", &x.cites, &y.cites, out);
 }
 
 #[cfg(test)]

@@ -322,43 +322,8 @@ impl<'m, 'a> Evaluator<'m, 'a> {
         // Some index varies by entity (such as `rate[org_type]`): fetch each distinct key
         // once, then pick each row's value from its key's column.
         let n = self.rows();
-        let mut key_of_row: Vec<Option<usize>> = Vec::with_capacity(n);
-        let mut distinct: rustc_hash::FxHashMap<Vec<&str>, usize> = rustc_hash::FxHashMap::default();
-        let mut missing_of_row: Vec<Option<Value>> = Vec::new();
-        let mut buffer: Vec<&str> = Vec::with_capacity(keys.len());
-        for row in 0..n {
-            buffer.clear();
-            let mut missing = None;
-            for k in &keys {
-                match k.get(row) {
-                    Value::Missing(r) => missing = Some(Value::Missing(r.clone())),
-                    v => buffer.push(v.as_text().unwrap_or_default()),
-                }
-            }
-            if let Some(m) = missing {
-                if missing_of_row.is_empty() {
-                    missing_of_row = vec![None; n];
-                }
-                if let Some(slot) = missing_of_row.get_mut(row) {
-                    *slot = Some(m);
-                }
-                key_of_row.push(None);
-                continue;
-            }
-            let next = distinct.len();
-            let id = match distinct.get(buffer.as_slice()) {
-                Some(id) => *id,
-                None => {
-                    distinct.insert(buffer.clone(), next);
-                    next
-                }
-            };
-            key_of_row.push(Some(id));
-        }
-        let mut by_id: Vec<(usize, Vec<String>)> =
-            distinct.iter().map(|(k, id)| (*id, k.iter().map(|s| s.to_string()).collect())).collect();
-        by_id.sort();
-        let columns: Vec<Column> = by_id.into_iter().map(|(_, key)| self.target(&target, &key)).collect();
+        let RowKeys { of_row: key_of_row, keys: distinct, missing: missing_of_row } = row_keys(&keys, n);
+        let columns: Vec<Column> = distinct.into_iter().map(|key| self.target(&target, &key)).collect();
         // One value per key (a parameter by org type, say) and every row keyed: the rows
         // share their key's value, and what is computed from it is computed once per key.
         let consts: Option<Vec<Value>> = columns
@@ -581,20 +546,7 @@ impl<'m, 'a> Evaluator<'m, 'a> {
                         last = Some((parts.clone(), g));
                     }
                 }
-                // Each group's rows, in a list of its exact size (grown by doubling, a
-                // large group's list would be copied and fresh memory touched over again).
-                let mut sizes = vec![0usize; labels.len()];
-                for g in of_row.iter().flatten() {
-                    if let Some(size) = sizes.get_mut(*g) {
-                        *size += 1;
-                    }
-                }
-                let mut rows: Vec<Vec<usize>> = sizes.iter().map(|size| Vec::with_capacity(*size)).collect();
-                for (row, g) in of_row.iter().enumerate() {
-                    if let Some(r) = g.and_then(|g| rows.get_mut(g)) {
-                        r.push(row);
-                    }
-                }
+                let rows = rows_by_group(&of_row, labels.len());
                 let names: Vec<&str> = p.node.same.iter().map(|f| f.node.as_str()).collect();
                 Groups {
                     of_row: Arc::new(of_row),
@@ -684,31 +636,7 @@ impl<'m, 'a> Evaluator<'m, 'a> {
                 self.warn_small(label, *size, groups.minimum, group.span, env);
             }
         }
-        // One value per group (most statistics): the rows share their group's.
-        if !results.iter().any(|r| matches!(r, GroupResult::PerMember(_))) {
-            let values = results
-                .into_iter()
-                .map(|result| match result {
-                    GroupResult::Whole(v) => v,
-                    GroupResult::TooSmall(size) => too_small(size, groups.minimum),
-                    GroupResult::PerMember(_) => Value::missing("a value per member"),
-                })
-                .collect();
-            let grouped = Grouped { of_row: groups.of_row.clone(), values, ungrouped: groups.ungrouped.clone() };
-            return Column::Grouped(Arc::new(grouped));
-        }
-        let mut out: Vec<Value> = vec![groups.ungrouped.clone(); n];
-        for (rows, result) in groups.rows.iter().zip(results) {
-            match result {
-                GroupResult::Whole(v) => rows.iter().for_each(|r| set(&mut out, *r, v.clone())),
-                GroupResult::PerMember(vs) => rows.iter().zip(vs).for_each(|(r, v)| set(&mut out, *r, v)),
-                GroupResult::TooSmall(size) => {
-                    let v = too_small(size, groups.minimum);
-                    rows.iter().for_each(|r| set(&mut out, *r, v.clone()));
-                }
-            }
-        }
-        Column::from_vec(out)
+        spread(&groups, results, n)
     }
 
     /// Note a peer group below the minimum; reported once per methodology by [`Self::finish`].
@@ -836,4 +764,103 @@ fn group_result(
         }
         _ => (GroupResult::Whole(stats::of_group(stat, &items).map_or_else(Value::missing, Value::Num)), None),
     }
+}
+
+/// Each group's rows, in a list of its exact size (grown by doubling, a large group's list
+/// would be copied and fresh memory touched over again).
+fn rows_by_group(of_row: &[Option<usize>], groups: usize) -> Vec<Vec<usize>> {
+    let mut sizes = vec![0usize; groups];
+    for g in of_row.iter().flatten() {
+        if let Some(size) = sizes.get_mut(*g) {
+            *size += 1;
+        }
+    }
+    let mut rows: Vec<Vec<usize>> = sizes.iter().map(|size| Vec::with_capacity(*size)).collect();
+    for (row, g) in of_row.iter().enumerate() {
+        if let Some(r) = g.and_then(|g| rows.get_mut(g)) {
+            r.push(row);
+        }
+    }
+    rows
+}
+
+/// The groups' results as a column of `n` rows. One value per group (most statistics):
+/// the rows share their group's; else each row gets its own.
+fn spread(groups: &Groups, results: Vec<GroupResult>, n: usize) -> Column {
+    if !results.iter().any(|r| matches!(r, GroupResult::PerMember(_))) {
+        let values = results
+            .into_iter()
+            .map(|result| match result {
+                GroupResult::Whole(v) => v,
+                GroupResult::TooSmall(size) => too_small(size, groups.minimum),
+                GroupResult::PerMember(_) => Value::missing("a value per member"),
+            })
+            .collect();
+        let grouped = Grouped { of_row: groups.of_row.clone(), values, ungrouped: groups.ungrouped.clone() };
+        return Column::Grouped(Arc::new(grouped));
+    }
+    let mut out: Vec<Value> = vec![groups.ungrouped.clone(); n];
+    for (rows, result) in groups.rows.iter().zip(results) {
+        match result {
+            GroupResult::Whole(v) => rows.iter().for_each(|r| set(&mut out, *r, v.clone())),
+            GroupResult::PerMember(vs) => rows.iter().zip(vs).for_each(|(r, v)| set(&mut out, *r, v)),
+            GroupResult::TooSmall(size) => {
+                let v = too_small(size, groups.minimum);
+                rows.iter().for_each(|r| set(&mut out, *r, v.clone()));
+            }
+        }
+    }
+    Column::from_vec(out)
+}
+
+/// Rows keyed by the values of their indices, each distinct key numbered once.
+struct RowKeys {
+    /// Each row's key number, none where an index is missing.
+    of_row: Vec<Option<usize>>,
+    /// The keys by number, in order of first appearance.
+    keys: Vec<Vec<String>>,
+    /// Why each row has no key (empty when every row has one).
+    missing: Vec<Option<Value>>,
+}
+
+/// Key each of the `n` rows by its `indices`' values: the distinct keys are found with one
+/// borrowed lookup per row, so each is fetched once however many rows share it.
+fn row_keys(indices: &[Column], n: usize) -> RowKeys {
+    let mut key_of_row: Vec<Option<usize>> = Vec::with_capacity(n);
+    let mut distinct: rustc_hash::FxHashMap<Vec<&str>, usize> = rustc_hash::FxHashMap::default();
+    let mut missing_of_row: Vec<Option<Value>> = Vec::new();
+    let mut buffer: Vec<&str> = Vec::with_capacity(indices.len());
+    for row in 0..n {
+        buffer.clear();
+        let mut missing = None;
+        for k in indices {
+            match k.get(row) {
+                Value::Missing(r) => missing = Some(Value::Missing(r.clone())),
+                v => buffer.push(v.as_text().unwrap_or_default()),
+            }
+        }
+        if let Some(m) = missing {
+            if missing_of_row.is_empty() {
+                missing_of_row = vec![None; n];
+            }
+            if let Some(slot) = missing_of_row.get_mut(row) {
+                *slot = Some(m);
+            }
+            key_of_row.push(None);
+            continue;
+        }
+        let next = distinct.len();
+        let id = match distinct.get(buffer.as_slice()) {
+            Some(id) => *id,
+            None => {
+                distinct.insert(buffer.clone(), next);
+                next
+            }
+        };
+        key_of_row.push(Some(id));
+    }
+    let mut by_id: Vec<(usize, Vec<String>)> =
+        distinct.iter().map(|(k, id)| (*id, k.iter().map(|s| s.to_string()).collect())).collect();
+    by_id.sort();
+    RowKeys { of_row: key_of_row, keys: by_id.into_iter().map(|(_, key)| key).collect(), missing: missing_of_row }
 }

@@ -127,20 +127,13 @@ pub fn run(tree: &RuleTree, request: &Request, sources: &mut Vec<SourceFile>) ->
         super::script::resolve_positions(&mut diags, ctx.sources, &script_sources);
         return (None, diags);
     }
-    let mut periods = frame::periods(&tables);
-    if let Some(p) = &request.period {
-        if !periods.iter().any(|x| x.as_ref() == p) {
-            let shown: Vec<String> = periods.iter().map(|p| format!("`{p}`")).collect();
-            diags.push(Diagnostic::new(Code::NoEntities, format!("no data for period `{p}`")).help(
-                match suggest::did_you_mean(p, periods.iter().map(|x| x.as_ref())) {
-                    Some(s) => format!("did you mean `{s}`? The data has {}", shown.join(", ")),
-                    None => format!("the data has {}", shown.join(", ")),
-                },
-            ));
+    let periods = match chosen_periods(&tables, request.period.as_deref()) {
+        Ok(p) => p,
+        Err(d) => {
+            diags.push(*d);
             return (None, diags);
         }
-        periods.retain(|x| x.as_ref() == p);
-    }
+    };
     let mut results = Vec::new();
     for period in &periods {
         let frame = frame::build(&tables, &specs, period);
@@ -169,6 +162,25 @@ pub fn run(tree: &RuleTree, request: &Request, sources: &mut Vec<SourceFile>) ->
     let counts = tables.iter().map(|t| (t.dataset.clone(), t.counts)).collect();
     let methodologies = methodologies.iter().map(|(n, _)| n.to_string()).collect();
     (Some(Results { stamp, notices, methodologies, counts, periods: results }), diags)
+}
+
+/// The periods to evaluate: every one in the data, or the one asked for (`--period`),
+/// which must be among them.
+fn chosen_periods(tables: &[Table], wanted: Option<&str>) -> Result<Vec<Arc<str>>, Box<Diagnostic>> {
+    let mut periods = frame::periods(tables);
+    if let Some(p) = wanted {
+        if !periods.iter().any(|x| x.as_ref() == p) {
+            let shown: Vec<String> = periods.iter().map(|p| format!("`{p}`")).collect();
+            return Err(Box::new(Diagnostic::new(Code::NoEntities, format!("no data for period `{p}`")).help(
+                match suggest::did_you_mean(p, periods.iter().map(|x| x.as_ref())) {
+                    Some(s) => format!("did you mean `{s}`? The data has {}", shown.join(", ")),
+                    None => format!("the data has {}", shown.join(", ")),
+                },
+            )));
+        }
+        periods.retain(|x| x.as_ref() == p);
+    }
+    Ok(periods)
 }
 
 /// The fields the selected KPIs and methodologies read.

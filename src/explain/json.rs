@@ -40,6 +40,7 @@ fn missing(v: &Value) -> Json {
     }
 }
 
+/// One node: the fields every node has, then a section for each kind of detail it carries.
 fn node(id: usize, n: &Node) -> Json {
     let index: Map<String, Json> = n.index.iter().map(|(k, v)| (k.clone(), Json::String(v.clone()))).collect();
     let mut out = json!({
@@ -58,48 +59,10 @@ fn node(id: usize, n: &Node) -> Json {
     });
     let Json::Object(map) = &mut out else { return out };
     if let Some(r) = &n.rule {
-        let terms: Vec<Json> = r
-            .terms
-            .iter()
-            .map(|t| {
-                json!({
-                    "text": t.text,
-                    "span": {"offset": t.span.start, "length": t.span.len()},
-                    "value": value(&t.value, &t.unit),
-                    "unit": t.unit.name,
-                    "missing": missing(&t.value),
-                })
-            })
-            .collect();
-        map.insert(
-            "rule".into(),
-            json!({
-                "file": r.file,
-                "line": r.line,
-                "column": r.column,
-                "span": {"offset": r.span.start, "length": r.span.len()},
-                "text": r.text,
-                "terms": terms,
-            }),
-        );
+        map.insert("rule".into(), rule(r));
     }
     if !n.cells.is_empty() {
-        let cells: Vec<Json> = n
-            .cells
-            .iter()
-            .map(|c| {
-                json!({
-                    "file": c.file,
-                    "sheet": c.sheet,
-                    "row": c.row,
-                    "column": c.column,
-                    "header": c.header,
-                    "raw": c.raw,
-                    "line": c.line_text,
-                })
-            })
-            .collect();
-        map.insert("provenance".into(), Json::Array(cells));
+        map.insert("provenance".into(), provenance(&n.cells));
     }
     if let Some(p) = &n.param {
         map.insert(
@@ -112,64 +75,113 @@ fn node(id: usize, n: &Node) -> Json {
         );
     }
     if let Some(s) = &n.stat {
-        let [kept, low, high, left_out] = s.counts;
-        let members: Vec<Json> = s
-            .members
-            .iter()
-            .map(|m| {
-                json!({
-                    "entity": m.entity,
-                    "value": value(&m.value, &n.unit),
-                    "missing": missing(&m.value),
-                    "status": match m.status {
-                        Status::Kept => "kept",
-                        Status::TrimmedLow => "trimmed_low",
-                        Status::TrimmedHigh => "trimmed_high",
-                        Status::LeftOut => "left_out",
-                        Status::Used => "used",
-                    },
-                    "this": m.this,
-                    "rank": m.rank,
-                })
-            })
-            .collect();
-        map.insert(
-            "statistic".into(),
-            json!({
-                "text": s.text,
-                "group": s.group,
-                "size": s.size,
-                "minimum": s.minimum,
-                "trimming": s.trimming,
-                "members": members,
-                "members_omitted": s.omitted,
-                "kept": kept,
-                "trimmed_low": low,
-                "trimmed_high": high,
-                "left_out": left_out,
-            }),
-        );
+        map.insert("statistic".into(), statistic(s, &n.unit));
     }
     if let Some(s) = &n.script {
         let args: Vec<Json> = s.arguments.iter().map(|a| Json::String(a.to_string())).collect();
         map.insert("script".into(), json!({"function": s.function, "arguments": args}));
     }
     if let Some(t) = &n.total {
-        let by: Map<String, Json> = t.by.iter().map(|(k, v)| (k.clone(), Json::String(v.clone()))).collect();
-        map.insert(
-            "total".into(),
-            json!({
-                "total_by": t.total_by,
-                "by": by,
-                "scaled": t.scaled,
-                "count": t.count,
-                "missing_values": t.missing,
-                "contributions_shown": t.shown,
-                "contributions_nonzero": t.nonzero,
-            }),
-        );
+        map.insert("total".into(), total(t));
     }
     out
+}
+
+/// The rule a node was computed by, with each of its terms' values.
+fn rule(r: &Rule) -> Json {
+    let terms: Vec<Json> = r
+        .terms
+        .iter()
+        .map(|t| {
+            json!({
+                "text": t.text,
+                "span": {"offset": t.span.start, "length": t.span.len()},
+                "value": value(&t.value, &t.unit),
+                "unit": t.unit.name,
+                "missing": missing(&t.value),
+            })
+        })
+        .collect();
+    json!({
+        "file": r.file,
+        "line": r.line,
+        "column": r.column,
+        "span": {"offset": r.span.start, "length": r.span.len()},
+        "text": r.text,
+        "terms": terms,
+    })
+}
+
+/// The data cells a node was read from.
+fn provenance(cells: &[Cell]) -> Json {
+    let cells: Vec<Json> = cells
+        .iter()
+        .map(|c| {
+            json!({
+                "file": c.file,
+                "sheet": c.sheet,
+                "row": c.row,
+                "column": c.column,
+                "header": c.header,
+                "raw": c.raw,
+                "line": c.line_text,
+            })
+        })
+        .collect();
+    Json::Array(cells)
+}
+
+/// A peer-group statistic: its group, trimming, and each member's part in it. Members'
+/// values are in the statistic's own unit.
+fn statistic(s: &StatInfo, unit: &UnitOut) -> Json {
+    let [kept, low, high, left_out] = s.counts;
+    let members: Vec<Json> = s
+        .members
+        .iter()
+        .map(|m| {
+            json!({
+                "entity": m.entity,
+                "value": value(&m.value, unit),
+                "missing": missing(&m.value),
+                "status": match m.status {
+                    Status::Kept => "kept",
+                    Status::TrimmedLow => "trimmed_low",
+                    Status::TrimmedHigh => "trimmed_high",
+                    Status::LeftOut => "left_out",
+                    Status::Used => "used",
+                },
+                "this": m.this,
+                "rank": m.rank,
+            })
+        })
+        .collect();
+    json!({
+        "text": s.text,
+        "group": s.group,
+        "size": s.size,
+        "minimum": s.minimum,
+        "trimming": s.trimming,
+        "members": members,
+        "members_omitted": s.omitted,
+        "kept": kept,
+        "trimmed_low": low,
+        "trimmed_high": high,
+        "left_out": left_out,
+    })
+}
+
+/// A methodology total's group and counts.
+fn total(t: &TotalInfo) -> Json {
+    let by: Map<String, Json> = t.by.iter().map(|(k, v)| (k.clone(), Json::String(v.clone()))).collect();
+    json!({
+        "total_by": t.total_by,
+        "by": by,
+        "scaled": t.scaled,
+        "count": t.count,
+        "missing_values": t.missing,
+        "contributions_shown": t.shown,
+        "contributions_nonzero": t.nonzero,
+    })
 }
 
 fn against(a: &super::against::Against) -> Json {

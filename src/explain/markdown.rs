@@ -4,6 +4,7 @@
 
 use super::graph::*;
 use super::text::{exactly, header, title};
+use crate::eval::run::UnitOut;
 use crate::value::format::human;
 use crate::value::Value;
 use std::fmt::Write;
@@ -42,6 +43,8 @@ fn escape(text: &str) -> String {
     text.replace('|', "\\|").replace('*', "\\*").replace('_', "\\_")
 }
 
+/// One node's section below its title: its value, then each kind of detail it carries, then
+/// its inputs by section number.
 fn section(out: &mut String, graph: &Graph, n: &Node, order: &[usize]) {
     if let Some(e) = exactly(n) {
         let _ = writeln!(out, "Exactly `{e}`.\n");
@@ -67,66 +70,17 @@ fn section(out: &mut String, graph: &Graph, n: &Node, order: &[usize]) {
         );
     }
     if let Some(r) = &n.rule {
-        let _ = writeln!(out, "Rule at `{}:{}:{}`:\n\n```\n{}\n```\n", r.file, r.line, r.column, r.text);
-        if !r.terms.is_empty() {
-            out.push_str("| sub-expression | value |\n| --- | --- |\n");
-            for t in &r.terms {
-                let _ = writeln!(
-                    out,
-                    "| `{}` | {} |",
-                    t.text.replace('|', "\\|").replace('\n', " "),
-                    escape(&human(&t.value, &t.unit))
-                );
-            }
-            out.push('\n');
-        }
+        rule(out, r);
     }
     if let Some(s) = &n.script {
         let args: Vec<String> = s.arguments.iter().map(Value::to_string).collect();
         let _ = writeln!(out, "`{}({})` = `{}`\n", s.function, args.join(", "), n.value);
     }
     if !n.cells.is_empty() {
-        out.push_str("| file | row | column | header | raw text |\n| --- | --- | --- | --- | --- |\n");
-        for c in &n.cells {
-            let file = match &c.sheet {
-                Some(s) => format!("{} [{s}]", c.file),
-                None => c.file.clone(),
-            };
-            let _ = writeln!(
-                out,
-                "| `{file}` | {} | {} | {} | `{}` |",
-                if c.row == 0 { "all records (classified)".to_string() } else { c.row.to_string() },
-                c.column.map_or(String::new(), |c| c.to_string()),
-                escape(c.header.as_deref().unwrap_or("")),
-                c.raw.as_deref().unwrap_or("")
-            );
-        }
-        out.push('\n');
-        for c in n.cells.iter().filter_map(|c| c.line_text.as_ref()) {
-            let _ = writeln!(out, "```\n{c}\n```\n");
-        }
+        cells(out, &n.cells);
     }
     if let Some(s) = &n.stat {
-        if let Some(t) = &s.trimming {
-            let _ = writeln!(out, "{}.\n", escape(t));
-        }
-        if !s.members.is_empty() {
-            out.push_str("| rank | entity | value | status |\n| ---: | --- | ---: | --- |\n");
-            for m in &s.members {
-                let v = super::text::precise(&m.value, &n.unit);
-                let this = if m.this { " **(this entity)**" } else { "" };
-                let _ = writeln!(out, "| {} | {} | {} | {}{this} |", m.rank, m.entity, escape(&v), m.status.as_str());
-            }
-            out.push('\n');
-            if s.omitted > 0 {
-                let _ = writeln!(
-                    out,
-                    "({} more members not listed: a group of more than 1,000 keeps both ends, each side of every cut, \
-                     and this entity; `--all-members` lists every one.)\n",
-                    s.omitted
-                );
-            }
-        }
+        statistic(out, s, &n.unit);
     }
     if !n.inputs.is_empty() {
         let refs: Vec<String> = n
@@ -139,5 +93,69 @@ fn section(out: &mut String, graph: &Graph, n: &Node, order: &[usize]) {
             })
             .collect();
         let _ = writeln!(out, "Inputs: {}.\n", refs.join(", "));
+    }
+}
+
+/// The rule that computed a node, and a table of its sub-expressions' values.
+fn rule(out: &mut String, r: &Rule) {
+    let _ = writeln!(out, "Rule at `{}:{}:{}`:\n\n```\n{}\n```\n", r.file, r.line, r.column, r.text);
+    if !r.terms.is_empty() {
+        out.push_str("| sub-expression | value |\n| --- | --- |\n");
+        for t in &r.terms {
+            let _ = writeln!(
+                out,
+                "| `{}` | {} |",
+                t.text.replace('|', "\\|").replace('\n', " "),
+                escape(&human(&t.value, &t.unit))
+            );
+        }
+        out.push('\n');
+    }
+}
+
+/// The data cells a node was read from, each with its line of the file.
+fn cells(out: &mut String, cells: &[Cell]) {
+    out.push_str("| file | row | column | header | raw text |\n| --- | --- | --- | --- | --- |\n");
+    for c in cells {
+        let file = match &c.sheet {
+            Some(s) => format!("{} [{s}]", c.file),
+            None => c.file.clone(),
+        };
+        let _ = writeln!(
+            out,
+            "| `{file}` | {} | {} | {} | `{}` |",
+            if c.row == 0 { "all records (classified)".to_string() } else { c.row.to_string() },
+            c.column.map_or(String::new(), |c| c.to_string()),
+            escape(c.header.as_deref().unwrap_or("")),
+            c.raw.as_deref().unwrap_or("")
+        );
+    }
+    out.push('\n');
+    for c in cells.iter().filter_map(|c| c.line_text.as_ref()) {
+        let _ = writeln!(out, "```\n{c}\n```\n");
+    }
+}
+
+/// A statistic's trimming and its members, ranked; their values are in the node's unit.
+fn statistic(out: &mut String, s: &StatInfo, unit: &UnitOut) {
+    if let Some(t) = &s.trimming {
+        let _ = writeln!(out, "{}.\n", escape(t));
+    }
+    if !s.members.is_empty() {
+        out.push_str("| rank | entity | value | status |\n| ---: | --- | ---: | --- |\n");
+        for m in &s.members {
+            let v = super::text::precise(&m.value, unit);
+            let this = if m.this { " **(this entity)**" } else { "" };
+            let _ = writeln!(out, "| {} | {} | {} | {}{this} |", m.rank, m.entity, escape(&v), m.status.as_str());
+        }
+        out.push('\n');
+        if s.omitted > 0 {
+            let _ = writeln!(
+                out,
+                "({} more members not listed: a group of more than 1,000 keeps both ends, each side of every cut, \
+                 and this entity; `--all-members` lists every one.)\n",
+                s.omitted
+            );
+        }
     }
 }

@@ -43,23 +43,10 @@ pub struct Group<'g> {
 /// The statistic over the group, with its members listed (into `info`) as kept, trimmed,
 /// used or left out.
 pub fn explain_group(sev: &mut Evaluator<'_, '_>, group: &Group<'_>, info: &mut StatInfo) -> Value {
-    let Group { index, rows, values, stat, propagate, minimum, this_row, all, .. } = *group;
+    let Group { index, rows, values, stat, propagate, minimum, this_row, .. } = *group;
     let frame = sev.frame;
     let keys = &frame.keys;
-    let mut left_out = Vec::new();
-    let mut first_missing = None;
-    for &r in rows {
-        match values.get(r) {
-            Value::Num(_) => {}
-            other => {
-                first_missing.get_or_insert_with(|| match other {
-                    Value::Missing(m) => m.to_string(),
-                    _ => "not a number".to_string(),
-                });
-                left_out.push(r);
-            }
-        }
-    }
+    let (left_out, first_missing) = left_out(rows, values);
     let n = rows.len() - left_out.len();
     let ties = match stat {
         Stat::TrimmedMean { ties, .. } => *ties,
@@ -91,30 +78,84 @@ pub fn explain_group(sev: &mut Evaluator<'_, '_>, group: &Group<'_>, info: &mut 
                     .map_or_else(|| Value::missing("no value to rank"), |(_, v)| Value::Num(v))
             }
             Stat::TrimmedMean { trim, round, ties } => {
-                // The evaluator's choice of members, checked; made again if it fails.
-                let found = sev.trimmings.as_mut().and_then(|t| t.get_mut(&group.site)?.get_mut(index)?.take());
-                let options = (*trim, *round);
-                let checked = found.filter(|t| trimming_holds(t, rows, values, n, options, frame.keys.len(), cmp));
-                let made = match checked {
-                    Some(t) => Ok(Arc::try_unwrap(t).unwrap_or_else(|shared| (*shared).clone())),
-                    None => stats::trimmed_mean(&items(), *trim, *round, *ties),
-                };
-                match made {
-                    Ok(t) => {
-                        info.trimming = Some(trimming_words(n, *trim, *round, *ties, &t));
-                        info.counts = [t.kept().len(), t.low().len(), t.high().len(), 0];
-                        let mean = Value::Num(t.mean);
-                        trimmed = Some(t);
-                        mean
-                    }
-                    Err(why) => Value::missing(why),
-                }
+                let (value, made) = trimmed_mean(sev, group, n, cmp, items, (*trim, *round, *ties), info);
+                trimmed = made;
+                value
             }
             _ => stats::of_group(stat, &items()).map_or_else(Value::missing, Value::Num),
         }
     };
-    // The members listed: placed within the trimming's parts, or over the whole group.
-    let placed = match trimmed.as_mut() {
+    let placed = placed(trimmed.as_mut(), group, n, cmp);
+    // Placing ranks only permutes within the parts: the order is still the evaluator's,
+    // for the next explanation of this group.
+    if let Some(slot) = sev.trimmings.as_mut().and_then(|t| t.get_mut(&group.site)?.get_mut(index)) {
+        *slot = slot.take().or_else(|| trimmed.map(Arc::new));
+    }
+    list_members(info, group, keys, &placed, left_out, n);
+    value
+}
+
+/// The group's rows without a number (left out of the statistic), and why the first of them
+/// has none.
+fn left_out(rows: &[usize], values: &Column) -> (Vec<usize>, Option<String>) {
+    let mut left_out = Vec::new();
+    let mut first_missing = None;
+    for &r in rows {
+        match values.get(r) {
+            Value::Num(_) => {}
+            other => {
+                first_missing.get_or_insert_with(|| match other {
+                    Value::Missing(m) => m.to_string(),
+                    _ => "not a number".to_string(),
+                });
+                left_out.push(r);
+            }
+        }
+    }
+    (left_out, first_missing)
+}
+
+/// The trimmed mean over the group's `n` members with a number, and (into `info`) how it
+/// was trimmed. The evaluator's trimming is taken over when it checks out, and made again
+/// from `items` when it does not.
+fn trimmed_mean<'k>(
+    sev: &mut Evaluator<'_, '_>,
+    group: &Group<'_>,
+    n: usize,
+    cmp: impl Fn(&(f64, usize), &(f64, usize)) -> Ordering + Copy,
+    items: impl Fn() -> Vec<stats::Item<'k>>,
+    (trim, round, ties): (Decimal, TrimRound, TieOrder),
+    info: &mut StatInfo,
+) -> (Value, Option<stats::Trimmed>) {
+    let frame_rows = sev.frame.keys.len();
+    // The evaluator's choice of members, checked; made again if it fails.
+    let found = sev.trimmings.as_mut().and_then(|t| t.get_mut(&group.site)?.get_mut(group.index)?.take());
+    let options = (trim, round);
+    let checked = found.filter(|t| trimming_holds(t, group.rows, group.values, n, options, frame_rows, cmp));
+    let made = match checked {
+        Some(t) => Ok(Arc::try_unwrap(t).unwrap_or_else(|shared| (*shared).clone())),
+        None => stats::trimmed_mean(&items(), trim, round, ties),
+    };
+    match made {
+        Ok(t) => {
+            info.trimming = Some(trimming_words(n, trim, round, ties, &t));
+            info.counts = [t.kept().len(), t.low().len(), t.high().len(), 0];
+            (Value::Num(t.mean), Some(t))
+        }
+        Err(why) => (Value::missing(why), None),
+    }
+}
+
+/// The members listed, as (rank, frame row, part): placed within the trimming's parts, or
+/// over the whole group when it was not trimmed.
+fn placed(
+    trimmed: Option<&mut stats::Trimmed>,
+    group: &Group<'_>,
+    n: usize,
+    cmp: impl Fn(&(f64, usize), &(f64, usize)) -> Ordering + Copy + Sync,
+) -> Vec<(usize, usize, Status)> {
+    let Group { rows, values, this_row, all, .. } = *group;
+    match trimmed {
         Some(t) => {
             let k = t.each_end;
             let placed = shown_ranks(&mut t.order, &[k, n.saturating_sub(k)], cmp, this_row, all);
@@ -126,13 +167,21 @@ pub fn explain_group(sev: &mut Evaluator<'_, '_>, group: &Group<'_>, info: &mut 
             let placed = shown_ranks(&mut order, &[], cmp, this_row, all);
             placed.into_iter().map(|(rank, r)| (rank, r, Status::Used)).collect::<Vec<_>>()
         }
-    };
-    // Placing ranks only permutes within the parts: the order is still the evaluator's,
-    // for the next explanation of this group.
-    if let Some(slot) = sev.trimmings.as_mut().and_then(|t| t.get_mut(&group.site)?.get_mut(index)) {
-        *slot = slot.take().or_else(|| trimmed.map(Arc::new));
     }
-    for (rank, r, status) in placed {
+}
+
+/// Into `info`: the members placed, then those left out (all of them in a group listed
+/// whole, else the first few and the entity explained), and how many were not listed.
+fn list_members(
+    info: &mut StatInfo,
+    group: &Group<'_>,
+    keys: &[Arc<str>],
+    placed: &[(usize, usize, Status)],
+    left_out: Vec<usize>,
+    n: usize,
+) {
+    let Group { rows, values, this_row, all, .. } = *group;
+    for &(rank, r, status) in placed {
         info.members.push(Member {
             entity: keys.get(r).map(|k| k.to_string()).unwrap_or_default(),
             value: values.get(r).clone(),
@@ -145,7 +194,6 @@ pub fn explain_group(sev: &mut Evaluator<'_, '_>, group: &Group<'_>, info: &mut 
     if let Some(c) = info.counts.get_mut(3) {
         *c = left_out.len();
     }
-    // Those left out too: all of them in a group listed whole, else the first few.
     let whole = all || rows.len() <= MEMBERS_KEPT;
     for (k, r) in left_out.into_iter().enumerate() {
         if whole || k < MEMBER_EDGE || r == this_row {
@@ -160,7 +208,6 @@ pub fn explain_group(sev: &mut Evaluator<'_, '_>, group: &Group<'_>, info: &mut 
             info.omitted += 1;
         }
     }
-    value
 }
 
 /// A trimmed mean's part of rank `rank` (0-based) among `n`, `k` dropped from each end.

@@ -90,69 +90,11 @@ pub fn explain_many(
     if let [Err(d)] = subjects.as_slice() {
         return (None, vec![(**d).clone()]);
     }
-    // The fields the figures read (a total: its methodology's, with scale and dimensions).
-    let mut needs = crate::eval::needs::Needs::new(&model);
-    let mut closures = Vec::new();
-    for subject in subjects.iter().flatten() {
-        match subject {
-            Subject::Target(target, key) => {
-                let c = closure::Closure::of(&model, target, key);
-                needs.fields.extend(c.fields.iter().cloned());
-                closures.push(c);
-            }
-            Subject::Total { methodology: m, .. } => needs.methodology(m),
-        }
-    }
-    let totals = subjects.iter().flatten().any(|s| matches!(s, Subject::Total { .. }));
-    // One entity's figure needs only its peer group's rows (or its own, without statistics).
-    let peers = match (requests, subjects.as_slice(), closures.as_slice()) {
-        ([request], [Ok(Subject::Target(t, _))], [c]) if !matches!(t, Target::Param(_)) => {
-            request.entity.clone().zip(c.peer_fields(&model))
-        }
-        _ => None,
-    };
-    let mut specs = model.entity_datasets();
-    for spec in &mut specs {
-        // Only the columns read: `cost[finance]`, not every member of `cost`.
-        spec.fields.retain(|f| {
-            needs.fields.contains(&f.key.field)
-                && (totals || f.key.index.is_empty() || closures.iter().any(|c| c.reads(&f.key)))
-        });
-    }
-    let mut diags = Vec::new();
-    let mut ctx = LoadContext { sources, diagnostics: Vec::new() };
+    let Reading { specs, peers } = reading(&model, requests, &subjects);
     let timer = crate::timing::Timer::start();
-    let peer_keys: Vec<crate::data::FieldKey> = peers
-        .as_ref()
-        .map(|(_, fields)| {
-            fields.iter().map(|f| crate::data::FieldKey { field: f.clone(), index: Vec::new() }).collect()
-        })
-        .unwrap_or_default();
-    let filter = peers.as_ref().map(|(entity, _)| crate::data::cache::Filter {
-        period: first.period.as_deref(),
-        entity,
-        peer_fields: &peer_keys,
-    });
-    let loader = crate::data::Loader {
-        data_dir: &first.data_dir,
-        derive: &crate::classify::dataset::FromClassify(tree),
-        cache: crate::data::CacheUse::On(filter),
-    };
-    let loaded = loader.load_all(&specs, &mut ctx);
-    // Read from the cache already restricted to the peer group: nothing left to restrict.
-    let restricted = loaded.iter().flatten().all(|l| l.filtered);
-    let tables: Vec<Option<Table>> = loaded.into_iter().map(|l| l.map(|l| l.table)).collect();
-    timer.lap("load data");
-    diags.append(&mut ctx.diagnostics);
-    if diags.iter().any(Diagnostic::is_error) {
-        return (None, diags);
-    }
-    let mut tables: Vec<Table> = tables.into_iter().flatten().collect();
-    let script_sources: Vec<usize> = (tree.files.len()..ctx.sources.len()).collect();
-    if diags.iter().any(Diagnostic::is_error) {
-        crate::eval::script::resolve_positions(&mut diags, ctx.sources, &script_sources);
-        return (None, diags);
-    }
+    let (loaded, mut diags) = load(tree, first, &specs, peers.as_ref(), sources, &timer);
+    let Some((mut tables, restricted)) = loaded else { return (None, diags) };
+    let script_sources: Vec<usize> = (tree.files.len()..sources.len()).collect();
     let period = match choose_period(&tables, first.period.as_deref()) {
         Ok(p) => p,
         Err(d) => return (None, vec![*d]),
@@ -160,18 +102,11 @@ pub fn explain_many(
     if let Some((entity, fields)) = peers.as_ref().filter(|_| !restricted) {
         restrict::to_peers(&mut tables, &period, entity, fields);
     }
-    let scripts = ScriptHost::load(&model, ctx.sources, &mut diags);
+    let scripts = ScriptHost::load(&model, sources, &mut diags);
     timer.lap("restrict to the peer group");
     let frame = frame::build(&tables, &specs, &period);
     timer.lap("build frame");
-    // One entity's figure: its own arithmetic over its row alone, statistics over the
-    // frame (its peer group). Totals and several requests use the whole frame.
-    let focus = match (requests, subjects.as_slice()) {
-        ([request], [Ok(Subject::Target(t, _))]) if !matches!(t, Target::Param(_)) => {
-            request.entity.as_deref().and_then(|e| entity_row(&frame, e).ok())
-        }
-        _ => None,
-    };
+    let focus = focus(requests, &subjects, &frame);
     let single = focus.map(|row| frame.single(row));
     let mut ev = match (&single, focus) {
         (Some(one), Some(row)) => {
@@ -195,7 +130,7 @@ pub fn explain_many(
     // What the evaluation noticed (a failing script, groups below their minimum), as eval says it.
     ev.finish();
     diags.append(&mut ev.diagnostics);
-    crate::eval::script::resolve_positions(&mut diags, ctx.sources, &script_sources);
+    crate::eval::script::resolve_positions(&mut diags, sources, &script_sources);
     if diags.iter().any(Diagnostic::is_error) {
         return (None, diags);
     }
@@ -204,6 +139,103 @@ pub fn explain_many(
     let graph = Graph { stamp, notices, period: period.to_string(), nodes, root: 0, against: None };
     crate::discard::later((ev.into_results(), single.map(frame::Frame::into_keys), frame.into_keys(), tables));
     (Some((graph, roots)), diags)
+}
+
+/// What the requests read: the entity datasets cut down to the columns their figures need,
+/// and, for one entity's figure, that entity and the fields that make its peer group.
+struct Reading {
+    specs: Vec<crate::data::DatasetSpec>,
+    peers: Option<(String, Vec<String>)>,
+}
+
+fn reading(model: &Model<'_>, requests: &[Request], subjects: &[Result<Subject, Box<Diagnostic>>]) -> Reading {
+    // The fields the figures read (a total: its methodology's, with scale and dimensions).
+    let mut needs = crate::eval::needs::Needs::new(model);
+    let mut closures = Vec::new();
+    for subject in subjects.iter().flatten() {
+        match subject {
+            Subject::Target(target, key) => {
+                let c = closure::Closure::of(model, target, key);
+                needs.fields.extend(c.fields.iter().cloned());
+                closures.push(c);
+            }
+            Subject::Total { methodology: m, .. } => needs.methodology(m),
+        }
+    }
+    let totals = subjects.iter().flatten().any(|s| matches!(s, Subject::Total { .. }));
+    // One entity's figure needs only its peer group's rows (or its own, without statistics).
+    let peers = match (requests, subjects, closures.as_slice()) {
+        ([request], [Ok(Subject::Target(t, _))], [c]) if !matches!(t, Target::Param(_)) => {
+            request.entity.clone().zip(c.peer_fields(model))
+        }
+        _ => None,
+    };
+    let mut specs = model.entity_datasets();
+    for spec in &mut specs {
+        // Only the columns read: `cost[finance]`, not every member of `cost`.
+        spec.fields.retain(|f| {
+            needs.fields.contains(&f.key.field)
+                && (totals || f.key.index.is_empty() || closures.iter().any(|c| c.reads(&f.key)))
+        });
+    }
+    Reading { specs, peers }
+}
+
+/// Load the datasets, from a cache restricted to the peer group when there is one: the
+/// tables (none when loading failed), whether they hold that group alone already, and what
+/// loading had to say.
+#[allow(clippy::type_complexity)]
+fn load(
+    tree: &RuleTree,
+    first: &Request,
+    specs: &[crate::data::DatasetSpec],
+    peers: Option<&(String, Vec<String>)>,
+    sources: &mut Vec<SourceFile>,
+    timer: &crate::timing::Timer,
+) -> (Option<(Vec<Table>, bool)>, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let mut ctx = LoadContext { sources, diagnostics: Vec::new() };
+    let peer_keys: Vec<crate::data::FieldKey> = peers
+        .map(|(_, fields)| {
+            fields.iter().map(|f| crate::data::FieldKey { field: f.clone(), index: Vec::new() }).collect()
+        })
+        .unwrap_or_default();
+    let filter = peers.map(|(entity, _)| crate::data::cache::Filter {
+        period: first.period.as_deref(),
+        entity,
+        peer_fields: &peer_keys,
+    });
+    let loader = crate::data::Loader {
+        data_dir: &first.data_dir,
+        derive: &crate::classify::dataset::FromClassify(tree),
+        cache: crate::data::CacheUse::On(filter),
+    };
+    let loaded = loader.load_all(specs, &mut ctx);
+    // Read from the cache already restricted to the peer group: nothing left to restrict.
+    let restricted = loaded.iter().flatten().all(|l| l.filtered);
+    let tables: Vec<Option<Table>> = loaded.into_iter().map(|l| l.map(|l| l.table)).collect();
+    timer.lap("load data");
+    diags.append(&mut ctx.diagnostics);
+    if diags.iter().any(Diagnostic::is_error) {
+        return (None, diags);
+    }
+    (Some((tables.into_iter().flatten().collect(), restricted)), diags)
+}
+
+/// The row of the one entity whose figure is explained: its own arithmetic is evaluated
+/// over its row alone, its statistics over the frame (its peer group). Totals and several
+/// requests use the whole frame.
+fn focus(
+    requests: &[Request],
+    subjects: &[Result<Subject, Box<Diagnostic>>],
+    frame: &frame::Frame<'_>,
+) -> Option<usize> {
+    match (requests, subjects) {
+        ([request], [Ok(Subject::Target(t, _))]) if !matches!(t, Target::Param(_)) => {
+            request.entity.as_deref().and_then(|e| entity_row(frame, e).ok())
+        }
+        _ => None,
+    }
 }
 
 /// The root node of one request.

@@ -278,9 +278,8 @@ impl<'t, 'm, 'a> Tracer<'t, 'm, 'a> {
         inputs: &mut Vec<usize>,
         truncated: &mut bool,
     ) -> (Value, UnitOut) {
-        let plain = plain_unit();
         match &e.node {
-            ExprKind::Number(d) => (Value::Num(*d), plain),
+            ExprKind::Number(d) => (Value::Num(*d), plain_unit()),
             ExprKind::Percent(p) => (Value::Num(*p / Decimal::ONE_HUNDRED), percent_unit()),
             ExprKind::Money { .. } | ExprKind::Date(_) | ExprKind::Text(_) | ExprKind::Bool(_) => {
                 // Constants: the fast path's own value, which does not depend on the entity.
@@ -290,45 +289,15 @@ impl<'t, 'm, 'a> Tracer<'t, 'm, 'a> {
             }
             ExprKind::Name(n) => {
                 if let Some(m) = ctx.env.bound(n) {
-                    return (Value::Member(m.clone()), plain);
+                    return (Value::Member(m.clone()), plain_unit());
                 }
                 match self.ev.resolve(n, &ctx.env) {
                     Some((target, _)) => self.reference(e, e.span, &target, &[], ctx, terms, inputs, truncated),
-                    None => (Value::Member(n.as_str().into()), plain),
+                    None => (Value::Member(n.as_str().into()), plain_unit()),
                 }
             }
-            ExprKind::Index { target, indices } => {
-                let resolved = match &target.node {
-                    ExprKind::Name(n) => self.ev.resolve(n, &ctx.env),
-                    ExprKind::Member { target: inner, member } => self.ev.other_figure(inner, member),
-                    _ => None,
-                };
-                let keys: Vec<Value> = indices.iter().map(|i| self.walk(i, ctx, terms, inputs, truncated).0).collect();
-                let Some((resolved, _)) = resolved else {
-                    return (Value::missing("not an indexed figure"), plain);
-                };
-                if let Some(Value::Missing(r)) = keys.iter().find(|k| k.is_missing()) {
-                    return (Value::Missing(r.clone()), self.declared_unit(&resolved));
-                }
-                let key: Vec<String> = keys.iter().map(|k| k.as_text().unwrap_or_default().to_string()).collect();
-                self.reference(e, target.span, &resolved, &key, ctx, terms, inputs, truncated)
-            }
-            ExprKind::Member { target, member } => {
-                if let ExprKind::Name(n) = &target.node {
-                    if let Some(m) = ctx.env.bound(n) {
-                        let text = self.model.member_property(m, &member.node);
-                        let v = text.map_or_else(
-                            || Value::missing(format!("`{m}` has no `{}`", member.node)),
-                            |t| Value::Text(t.into()),
-                        );
-                        return (v, plain);
-                    }
-                    if let Some((resolved, _)) = self.ev.other_figure(target, member) {
-                        return self.reference(e, e.span, &resolved, &[], ctx, terms, inputs, truncated);
-                    }
-                }
-                (Value::missing(format!("no member `{}`", member.node)), plain)
-            }
+            ExprKind::Index { target, indices } => self.indexed(e, target, indices, ctx, terms, inputs, truncated),
+            ExprKind::Member { target, member } => self.member(e, target, member, ctx, terms, inputs, truncated),
             ExprKind::Call { function, args } => self.call(e, function, args, ctx, terms, inputs, truncated),
             ExprKind::Over { aggregate, group } => self.over(e, aggregate, group, ctx, terms, inputs, truncated),
             ExprKind::Unary { op, operand } => {
@@ -359,6 +328,63 @@ impl<'t, 'm, 'a> Tracer<'t, 'm, 'a> {
                 (v, unit)
             }
         }
+    }
+
+    /// `target[indices]`: the indices walked, then the indexed figure (or field) referenced
+    /// at their values.
+    #[allow(clippy::too_many_arguments)]
+    fn indexed(
+        &mut self,
+        e: &Expr,
+        target: &Expr,
+        indices: &[Expr],
+        ctx: &Ctx<'_>,
+        terms: &mut Vec<Term>,
+        inputs: &mut Vec<usize>,
+        truncated: &mut bool,
+    ) -> (Value, UnitOut) {
+        let resolved = match &target.node {
+            ExprKind::Name(n) => self.ev.resolve(n, &ctx.env),
+            ExprKind::Member { target: inner, member } => self.ev.other_figure(inner, member),
+            _ => None,
+        };
+        let keys: Vec<Value> = indices.iter().map(|i| self.walk(i, ctx, terms, inputs, truncated).0).collect();
+        let Some((resolved, _)) = resolved else {
+            return (Value::missing("not an indexed figure"), plain_unit());
+        };
+        if let Some(Value::Missing(r)) = keys.iter().find(|k| k.is_missing()) {
+            return (Value::Missing(r.clone()), self.declared_unit(&resolved));
+        }
+        let key: Vec<String> = keys.iter().map(|k| k.as_text().unwrap_or_default().to_string()).collect();
+        self.reference(e, target.span, &resolved, &key, ctx, terms, inputs, truncated)
+    }
+
+    /// `target.member`: a property of a bound set member, or another methodology's figure.
+    #[allow(clippy::too_many_arguments)]
+    fn member(
+        &mut self,
+        e: &Expr,
+        target: &Expr,
+        member: &crate::source::Spanned<String>,
+        ctx: &Ctx<'_>,
+        terms: &mut Vec<Term>,
+        inputs: &mut Vec<usize>,
+        truncated: &mut bool,
+    ) -> (Value, UnitOut) {
+        if let ExprKind::Name(n) = &target.node {
+            if let Some(m) = ctx.env.bound(n) {
+                let text = self.model.member_property(m, &member.node);
+                let v = text.map_or_else(
+                    || Value::missing(format!("`{m}` has no `{}`", member.node)),
+                    |t| Value::Text(t.into()),
+                );
+                return (v, plain_unit());
+            }
+            if let Some((resolved, _)) = self.ev.other_figure(target, member) {
+                return self.reference(e, e.span, &resolved, &[], ctx, terms, inputs, truncated);
+            }
+        }
+        (Value::missing(format!("no member `{}`", member.node)), plain_unit())
     }
 
     /// A reference to a KPI, figure, parameter or field: its node (while depth allows) and

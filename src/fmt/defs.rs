@@ -102,50 +102,57 @@ impl Printer<'_> {
                 self.block(items, 0, close, true);
             }
             DefKind::Param(p) => self.param(name, p, close),
-            DefKind::Kpi(k) => {
-                self.push(&format!("kpi {name}{}", indices(&k.indices)));
-                if let Some(t) = &k.title {
-                    self.push(&format!(" {}", self.string(t)));
-                }
-                self.push(&format!(" : {} =", self.unit(&k.unit)));
-                self.clause(k.unit.span.end, k.formula.span.start, 0);
-                let base = self.current_indent();
-                self.expr(&k.formula, base);
-                self.trailing_cites(k.formula.span.end, &k.cites, 0);
-            }
-            DefKind::Methodology(m) => {
-                self.push(&format!("methodology {name} {}", self.string(&m.title)));
-                let mut items = cites(&m.cites);
-                if let Some(p) = &m.peers {
-                    items.push((p.span.start, Item::Peers(p)));
-                }
-                if let Some(s) = &m.scale {
-                    items.push((self.keyword_start(s.span.start, "scale"), Item::Scale(s)));
-                }
-                items.extend(m.totals.iter().map(|t| (t.span.start, Item::Total(t))));
-                items.extend(m.figures.iter().map(|f| (f.span.start, Item::Figure(f))));
-                self.block(items, 0, close, true);
-            }
+            DefKind::Kpi(k) => self.kpi(name, k),
+            DefKind::Methodology(m) => self.methodology(name, m, close),
             DefKind::Classify(c) => self.classify(name, c, close),
-            DefKind::Policy(p) => {
-                self.push(&format!("policy {name} {}", self.string(&p.title)));
-                if let Some(sev) = &p.severity {
-                    self.push(match sev.node {
-                        Severity::Error => " severity error",
-                        Severity::Warning => " severity warning",
-                    });
-                }
-                let mut items = cites(&p.cites);
-                items.push((self.keyword_start(p.var.span.start, "for"), Item::PolicyFor(p)));
-                items.push((self.keyword_start(p.message.span.start, "message"), Item::Message(&p.message)));
-                self.block(items, 0, close, true);
-            }
+            DefKind::Policy(p) => self.policy(name, p, close),
             DefKind::Script(s) => {
                 self.push(&format!("script {name} {}", self.string(&s.path)));
                 let items = s.functions.iter().map(|f| (f.span.start, Item::ScriptFn(f))).collect();
                 self.block(items, 0, close, false);
             }
         }
+    }
+
+    /// A KPI: its header on one line, its formula where the author broke it, its cites.
+    fn kpi(&mut self, name: &str, k: &KpiDef) {
+        self.push(&format!("kpi {name}{}", indices(&k.indices)));
+        if let Some(t) = &k.title {
+            self.push(&format!(" {}", self.string(t)));
+        }
+        self.push(&format!(" : {} =", self.unit(&k.unit)));
+        self.clause(k.unit.span.end, k.formula.span.start, 0);
+        let base = self.current_indent();
+        self.expr(&k.formula, base);
+        self.trailing_cites(k.formula.span.end, &k.cites, 0);
+    }
+
+    fn methodology(&mut self, name: &str, m: &MethodologyDef, close: usize) {
+        self.push(&format!("methodology {name} {}", self.string(&m.title)));
+        let mut items = cites(&m.cites);
+        if let Some(p) = &m.peers {
+            items.push((p.span.start, Item::Peers(p)));
+        }
+        if let Some(s) = &m.scale {
+            items.push((self.keyword_start(s.span.start, "scale"), Item::Scale(s)));
+        }
+        items.extend(m.totals.iter().map(|t| (t.span.start, Item::Total(t))));
+        items.extend(m.figures.iter().map(|f| (f.span.start, Item::Figure(f))));
+        self.block(items, 0, close, true);
+    }
+
+    fn policy(&mut self, name: &str, p: &PolicyDef, close: usize) {
+        self.push(&format!("policy {name} {}", self.string(&p.title)));
+        if let Some(sev) = &p.severity {
+            self.push(match sev.node {
+                Severity::Error => " severity error",
+                Severity::Warning => " severity warning",
+            });
+        }
+        let mut items = cites(&p.cites);
+        items.push((self.keyword_start(p.var.span.start, "for"), Item::PolicyFor(p)));
+        items.push((self.keyword_start(p.message.span.start, "message"), Item::Message(&p.message)));
+        self.block(items, 0, close, true);
     }
 
     /// A `{ ... }` block of items, one per line, sorted as written. An empty block is
@@ -197,51 +204,10 @@ impl Printer<'_> {
                 let t = self.cite(c);
                 self.push(&t);
             }
-            Item::Property(p) => {
-                let value = match &p.node.value.node {
-                    PropValue::Text(t) => self.string(&Spanned::new(t.clone(), p.node.value.span)),
-                    PropValue::Word(w) => w.clone(),
-                    PropValue::Number(n) => self
-                        .src
-                        .get(p.node.value.span.start..p.node.value.span.end)
-                        .filter(|s| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit() || c == '.'))
-                        .map_or_else(|| n.to_string(), str::to_string),
-                };
-                self.push(&format!("{} {value}", p.node.key.node));
-            }
+            Item::Property(p) => self.property(p),
             Item::Parent(p) => self.push(&format!("parent {}", p.node)),
-            Item::Activity(a) => {
-                let a_node = &a.node;
-                self.push(&format!(
-                    "activity {} {} : {}",
-                    a_node.name.node,
-                    self.string(&a_node.title),
-                    a_node.class.node
-                ));
-                let mut prev_end = a_node.class.span.end;
-                if let Some(r) = &a_node.resolves {
-                    self.clause(prev_end, r.span.start, indent);
-                    let text = format!("resolves {} {}", r.node.other_class.node, self.string(&r.node.reason));
-                    self.push(&text);
-                    prev_end = r.span.end;
-                }
-                self.trailing_cites(prev_end, &a_node.cites, indent);
-            }
-            Item::Member(m, last) => {
-                let mut text = m.node.name.node.clone();
-                if let Some(t) = &m.node.title {
-                    text.push(' ');
-                    text.push_str(&self.string(t));
-                }
-                for alias in &m.node.aliases {
-                    text.push_str(" also ");
-                    text.push_str(&self.string(alias));
-                }
-                if !last {
-                    text.push(',');
-                }
-                self.push(&text);
-            }
+            Item::Activity(a) => self.activity(a, indent),
+            Item::Member(m, last) => self.member(m, *last),
             Item::Entity(e) => {
                 let t = format!("entity {} key {}", e.node.name.node, self.string(&e.node.key_column));
                 self.push(&t);
@@ -267,22 +233,7 @@ impl Printer<'_> {
             }
             Item::Field(f) => self.field(f, indent),
             Item::Entry(e) => self.entry(e),
-            Item::Peers(p) => {
-                let mut t = if p.node.same.is_empty() {
-                    "peers all".to_string()
-                } else {
-                    format!("peers same {}", names(&p.node.same))
-                };
-                if let Some(m) = &p.node.minimum {
-                    let n = self
-                        .src
-                        .get(m.span.start..m.span.end)
-                        .filter(|s| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit()))
-                        .map_or_else(|| m.node.to_string(), str::to_string);
-                    t.push_str(&format!(" minimum {n}"));
-                }
-                self.push(&t);
-            }
+            Item::Peers(p) => self.peers(p),
             Item::Scale(e) => {
                 self.push("scale ");
                 self.expr(e, indent);
@@ -294,19 +245,7 @@ impl Printer<'_> {
                 }
                 self.push(&text);
             }
-            Item::Figure(f) => {
-                let fig = &f.node;
-                self.push(&format!("let {}{}", fig.name.node, indices(&fig.indices)));
-                let mut header_end = fig.indices.last().map_or(fig.name.span.end, |i| i.span.end);
-                if let Some(u) = &fig.unit {
-                    self.push(&format!(" : {}", self.unit(u)));
-                    header_end = u.span.end;
-                }
-                self.push(" =");
-                self.clause(header_end, fig.formula.span.start, indent);
-                let base = self.current_indent();
-                self.expr(&fig.formula, base);
-            }
+            Item::Figure(f) => self.figure(&f.node, indent),
             Item::PolicyFor(p) => {
                 self.push(&format!("for {} in {}: require ", p.var.node, p.over.node));
                 self.expr(&p.require, indent);
@@ -322,6 +261,83 @@ impl Printer<'_> {
                 self.push(&t);
             }
         }
+    }
+
+    /// `key value`; a number as the author wrote it when it is plain digits.
+    fn property(&mut self, p: &Spanned<Property>) {
+        let value = match &p.node.value.node {
+            PropValue::Text(t) => self.string(&Spanned::new(t.clone(), p.node.value.span)),
+            PropValue::Word(w) => w.clone(),
+            PropValue::Number(n) => self
+                .src
+                .get(p.node.value.span.start..p.node.value.span.end)
+                .filter(|s| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit() || c == '.'))
+                .map_or_else(|| n.to_string(), str::to_string),
+        };
+        self.push(&format!("{} {value}", p.node.key.node));
+    }
+
+    /// An activity, its `resolves` and cites each kept on a line of its own if written so.
+    fn activity(&mut self, a: &Spanned<Activity>, indent: usize) {
+        let a_node = &a.node;
+        self.push(&format!("activity {} {} : {}", a_node.name.node, self.string(&a_node.title), a_node.class.node));
+        let mut prev_end = a_node.class.span.end;
+        if let Some(r) = &a_node.resolves {
+            self.clause(prev_end, r.span.start, indent);
+            let text = format!("resolves {} {}", r.node.other_class.node, self.string(&r.node.reason));
+            self.push(&text);
+            prev_end = r.span.end;
+        }
+        self.trailing_cites(prev_end, &a_node.cites, indent);
+    }
+
+    /// A set member with its title and aliases; a comma after all but the `last`.
+    fn member(&mut self, m: &Spanned<SetMember>, last: bool) {
+        let mut text = m.node.name.node.clone();
+        if let Some(t) = &m.node.title {
+            text.push(' ');
+            text.push_str(&self.string(t));
+        }
+        for alias in &m.node.aliases {
+            text.push_str(" also ");
+            text.push_str(&self.string(alias));
+        }
+        if !last {
+            text.push(',');
+        }
+        self.push(&text);
+    }
+
+    /// `peers all` or `peers same ...`, with the minimum as the author wrote it.
+    fn peers(&mut self, p: &Spanned<Peers>) {
+        let mut t = if p.node.same.is_empty() {
+            "peers all".to_string()
+        } else {
+            format!("peers same {}", names(&p.node.same))
+        };
+        if let Some(m) = &p.node.minimum {
+            let n = self
+                .src
+                .get(m.span.start..m.span.end)
+                .filter(|s| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit()))
+                .map_or_else(|| m.node.to_string(), str::to_string);
+            t.push_str(&format!(" minimum {n}"));
+        }
+        self.push(&t);
+    }
+
+    /// A methodology's `let` figure: header, then the formula where the author broke it.
+    fn figure(&mut self, fig: &Figure, indent: usize) {
+        self.push(&format!("let {}{}", fig.name.node, indices(&fig.indices)));
+        let mut header_end = fig.indices.last().map_or(fig.name.span.end, |i| i.span.end);
+        if let Some(u) = &fig.unit {
+            self.push(&format!(" : {}", self.unit(u)));
+            header_end = u.span.end;
+        }
+        self.push(" =");
+        self.clause(header_end, fig.formula.span.start, indent);
+        let base = self.current_indent();
+        self.expr(&fig.formula, base);
     }
 
     fn dataset_items<'a>(&self, ds: &'a DatasetDef) -> Items<'a> {

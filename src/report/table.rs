@@ -70,80 +70,11 @@ fn period(out: &mut String, p: &PeriodResult, markdown: bool) {
     }
     for key in order {
         let Some(ts) = groups.get(&key) else { continue };
-        let (by, figure) = key;
-        let dims = if by.is_empty() { String::new() } else { format!(" by {}", by.join(" and ")) };
-        let scaled = if ts.iter().any(|t| t.scaled) { ", scaled" } else { "" };
-        let _ = writeln!(out, "\n{}Total {figure}{dims}{scaled}", if markdown { "### " } else { "" });
-        let mut header: Vec<String> = by.clone();
-        header.extend(ts.iter().map(|t| t.methodology.clone()));
-        let mut rows: Vec<Vec<String>> = Vec::new();
-        let mut seen: Vec<Vec<String>> = Vec::new();
-        for t in ts {
-            for r in &t.rows {
-                if !seen.contains(&r.dims) {
-                    seen.push(r.dims.clone());
-                }
-            }
-        }
-        for dims in seen.iter().filter(|_| !by.is_empty()) {
-            let mut row = dims.clone();
-            for t in ts {
-                row.push(
-                    t.rows
-                        .iter()
-                        .find(|r| &r.dims == dims)
-                        .map_or_else(|| "-".to_string(), |r| human(&r.value, &t.unit)),
-                );
-            }
-            rows.push(row);
-        }
-        let mut total_row = vec!["total".to_string()];
-        total_row.extend(by.iter().skip(1).map(|_| String::new()));
-        total_row.extend(ts.iter().map(|t| human(&t.grand.value, &t.unit)));
-        if !by.is_empty() {
-            // Rows over alternatives (low and high) have no meaningful sum.
-            if ts.iter().all(|t| t.has_grand) {
-                rows.push(total_row);
-            }
-        } else {
-            rows.push(ts.iter().map(|t| human(&t.grand.value, &t.unit)).collect());
-        }
-        let missing: usize = ts.iter().map(|t| t.grand.missing).sum();
-        grid(out, &header, &rows, markdown, by.len());
-        if missing > 0 {
-            let _ = writeln!(
-                out,
-                "({missing} missing value{} left out of these totals; see --format json for reasons)",
-                if missing == 1 { "" } else { "s" }
-            );
-        }
+        let (by, figure) = &key;
+        totals(out, by, figure, ts, markdown);
     }
     if !p.figures.is_empty() && p.figures.len() <= 64 {
-        let _ = writeln!(out, "\n{}Figures by entity", if markdown { "### " } else { "" });
-        let mut header = vec!["entity".to_string()];
-        header.extend(p.figures.iter().map(|f| {
-            let index: Vec<&str> = f.index.iter().map(|(_, m)| m.as_str()).collect();
-            let name = match &f.methodology {
-                Some(m) => format!("{m}.{}", f.name),
-                None => f.name.clone(),
-            };
-            if index.is_empty() {
-                name
-            } else {
-                format!("{name}[{}]", index.join(", "))
-            }
-        }));
-        let rows: Vec<Vec<String>> = p
-            .entities
-            .iter()
-            .enumerate()
-            .map(|(i, e)| {
-                let mut row = vec![e.to_string()];
-                row.extend(p.figures.iter().map(|f| human(f.values.get(i), &f.unit)));
-                row
-            })
-            .collect();
-        grid(out, &header, &rows, markdown, 1);
+        figures(out, p, markdown);
     } else if !p.figures.is_empty() {
         let _ = writeln!(
             out,
@@ -152,6 +83,83 @@ fn period(out: &mut String, p: &PeriodResult, markdown: bool) {
             p.entities.len()
         );
     }
+}
+
+/// Totals of one figure with the same dimensions `by`, side by side, one column per
+/// methodology; a row per group, then their sum where it means something.
+fn totals(out: &mut String, by: &[String], figure: &str, ts: &[&TotalOut], markdown: bool) {
+    let dims = if by.is_empty() { String::new() } else { format!(" by {}", by.join(" and ")) };
+    let scaled = if ts.iter().any(|t| t.scaled) { ", scaled" } else { "" };
+    let _ = writeln!(out, "\n{}Total {figure}{dims}{scaled}", if markdown { "### " } else { "" });
+    let mut header: Vec<String> = by.to_vec();
+    header.extend(ts.iter().map(|t| t.methodology.clone()));
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut seen: Vec<Vec<String>> = Vec::new();
+    for t in ts {
+        for r in &t.rows {
+            if !seen.contains(&r.dims) {
+                seen.push(r.dims.clone());
+            }
+        }
+    }
+    for dims in seen.iter().filter(|_| !by.is_empty()) {
+        let mut row = dims.clone();
+        for t in ts {
+            row.push(
+                t.rows.iter().find(|r| &r.dims == dims).map_or_else(|| "-".to_string(), |r| human(&r.value, &t.unit)),
+            );
+        }
+        rows.push(row);
+    }
+    let mut total_row = vec!["total".to_string()];
+    total_row.extend(by.iter().skip(1).map(|_| String::new()));
+    total_row.extend(ts.iter().map(|t| human(&t.grand.value, &t.unit)));
+    if !by.is_empty() {
+        // Rows over alternatives (low and high) have no meaningful sum.
+        if ts.iter().all(|t| t.has_grand) {
+            rows.push(total_row);
+        }
+    } else {
+        rows.push(ts.iter().map(|t| human(&t.grand.value, &t.unit)).collect());
+    }
+    let missing: usize = ts.iter().map(|t| t.grand.missing).sum();
+    grid(out, &header, &rows, markdown, by.len());
+    if missing > 0 {
+        let _ = writeln!(
+            out,
+            "({missing} missing value{} left out of these totals; see --format json for reasons)",
+            if missing == 1 { "" } else { "s" }
+        );
+    }
+}
+
+/// Every figure as a column, every entity as a row.
+fn figures(out: &mut String, p: &PeriodResult, markdown: bool) {
+    let _ = writeln!(out, "\n{}Figures by entity", if markdown { "### " } else { "" });
+    let mut header = vec!["entity".to_string()];
+    header.extend(p.figures.iter().map(|f| {
+        let index: Vec<&str> = f.index.iter().map(|(_, m)| m.as_str()).collect();
+        let name = match &f.methodology {
+            Some(m) => format!("{m}.{}", f.name),
+            None => f.name.clone(),
+        };
+        if index.is_empty() {
+            name
+        } else {
+            format!("{name}[{}]", index.join(", "))
+        }
+    }));
+    let rows: Vec<Vec<String>> = p
+        .entities
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let mut row = vec![e.to_string()];
+            row.extend(p.figures.iter().map(|f| human(f.values.get(i), &f.unit)));
+            row
+        })
+        .collect();
+    grid(out, &header, &rows, markdown, 1);
 }
 
 /// A text table: left-aligned label columns, right-aligned value columns.

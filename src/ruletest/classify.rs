@@ -1,7 +1,7 @@
 //! Decision-table cases: records put through a `classify` table with its hit policy, the
 //! outputs compared with the expected ones, and the rows that matched noted for coverage.
 
-use super::spec::Classify;
+use super::spec::{Classify, Record};
 use crate::ast::{ClassifyDef, HitPolicy, Literal};
 use crate::check::symbols::Item;
 use crate::diagnostic::codes::Code;
@@ -35,9 +35,33 @@ pub fn run(
         );
         return (report, diags);
     };
-    // Each row's cells with the compiled pattern of `matches` cells.
-    let regexes: Vec<Vec<Option<Regex>>> = def
-        .rows
+    let regexes = row_regexes(def);
+    let columns: Vec<(&str, bool)> = def.columns.iter().map(|c| (c.node.name.node.as_str(), c.node.output)).collect();
+    for (n, record) in case.records.iter().enumerate() {
+        let given = given(case, &columns, record, &mut diags);
+        let matched = matching_rows(def, &columns, &regexes, &given.inputs);
+        let hits: Vec<usize> = match def.hit.node {
+            HitPolicy::First => matched.iter().take(1).copied().collect(),
+            HitPolicy::Unique | HitPolicy::Collect => matched.clone(),
+        };
+        hits.iter().for_each(|r| {
+            recorder.rows.insert((case.table.clone(), *r));
+        });
+        let shown_inputs: Vec<String> = columns
+            .iter()
+            .zip(&given.inputs)
+            .filter(|((_, out), _)| !out)
+            .map(|((c, _), v)| format!("{c} = {v}"))
+            .collect();
+        let what = format!("{}: record {} ({})", place(record.span), n + 1, shown_inputs.join(", "));
+        failures(def, &columns, &given, &hits, &what, &mut report);
+    }
+    (report, diags)
+}
+
+/// Each row's cells with the compiled pattern of `matches` cells.
+fn row_regexes(def: &ClassifyDef) -> Vec<Vec<Option<Regex>>> {
+    def.rows
         .iter()
         .map(|r| {
             r.node
@@ -49,78 +73,91 @@ pub fn run(
                 })
                 .collect()
         })
-        .collect();
-    let columns: Vec<(&str, bool)> = def.columns.iter().map(|c| (c.node.name.node.as_str(), c.node.output)).collect();
-    for (n, record) in case.records.iter().enumerate() {
-        let mut inputs: Vec<Value> = vec![Value::Missing; columns.len()];
-        let mut expected: Vec<(usize, &Vec<String>)> = Vec::new();
-        let mut row_expected: Option<&str> = None;
-        for (key, values, span) in &record.cells {
-            if key == "row" {
-                row_expected = values.first().map(String::as_str);
-                continue;
-            }
-            match columns.iter().position(|(c, _)| c == key) {
-                Some(i) if columns.get(i).is_some_and(|(_, out)| *out) => expected.push((i, values)),
-                Some(i) => {
-                    if let (Some(slot), Some(v)) = (inputs.get_mut(i), values.first()) {
-                        *slot = Value::Text(v.clone());
-                    }
-                }
-                None => {
-                    let names: Vec<&str> = columns.iter().map(|(c, _)| *c).chain(["row"]).collect();
-                    diags.push(
-                        Diagnostic::new(Code::TestFileInvalid, format!("table `{}` has no column `{key}`", case.table))
-                            .primary(*span, "not a column")
-                            .help(crate::check::suggest::help_for(
-                                key,
-                                names.iter().copied(),
-                                &format!("its columns are: {}", names.join(", ")),
-                            )),
-                    );
-                }
-            }
-        }
-        let matched = matching_rows(def, &columns, &regexes, &inputs);
-        let hits: Vec<usize> = match def.hit.node {
-            HitPolicy::First => matched.iter().take(1).copied().collect(),
-            HitPolicy::Unique | HitPolicy::Collect => matched.clone(),
-        };
-        hits.iter().for_each(|r| {
-            recorder.rows.insert((case.table.clone(), *r));
-        });
-        let shown_inputs: Vec<String> =
-            columns.iter().zip(&inputs).filter(|((_, out), _)| !out).map(|((c, _), v)| format!("{c} = {v}")).collect();
-        let what = format!("{}: record {} ({})", place(record.span), n + 1, shown_inputs.join(", "));
-        if def.hit.node == HitPolicy::Unique && hits.len() > 1 {
-            let rows: Vec<String> = hits.iter().map(|r| (r + 1).to_string()).collect();
-            report.push(format!("{what}: rows {} all match under `hit unique`", rows.join(", ")));
+        .collect()
+}
+
+/// What a record gives and expects.
+struct Given<'r> {
+    /// A value for each column (missing for outputs and inputs not given).
+    inputs: Vec<Value>,
+    /// The outputs expected: (column, values).
+    expected: Vec<(usize, &'r Vec<String>)>,
+    /// The row expected to match (`row: 3`, or `none`).
+    row: Option<&'r str>,
+}
+
+/// A record's cells sorted into inputs, expected outputs and the expected row; a cell
+/// naming no column is a diagnostic.
+fn given<'r>(case: &Classify, columns: &[(&str, bool)], record: &'r Record, diags: &mut Vec<Diagnostic>) -> Given<'r> {
+    let mut inputs: Vec<Value> = vec![Value::Missing; columns.len()];
+    let mut expected: Vec<(usize, &Vec<String>)> = Vec::new();
+    let mut row_expected: Option<&str> = None;
+    for (key, values, span) in &record.cells {
+        if key == "row" {
+            row_expected = values.first().map(String::as_str);
             continue;
         }
-        let rows_hit: Vec<String> = hits.iter().map(|r| (r + 1).to_string()).collect();
-        if let Some(want) = row_expected {
-            let ok = if want == "none" { hits.is_empty() } else { rows_hit.iter().any(|r| r == want) };
-            if !ok {
-                let got = if rows_hit.is_empty() { "none".to_string() } else { rows_hit.join(", ") };
-                report.push(format!("{what}: expected row {want} to match; matched: {got}"));
+        match columns.iter().position(|(c, _)| c == key) {
+            Some(i) if columns.get(i).is_some_and(|(_, out)| *out) => expected.push((i, values)),
+            Some(i) => {
+                if let (Some(slot), Some(v)) = (inputs.get_mut(i), values.first()) {
+                    *slot = Value::Text(v.clone());
+                }
             }
-        }
-        for (col, want) in expected {
-            let got: Vec<String> = hits.iter().filter_map(|r| output(def, *r, col)).collect();
-            if got != *want {
-                let name = columns.get(col).map_or("", |(c, _)| c);
-                let show = |v: &[String]| if v.is_empty() { "nothing".to_string() } else { v.join(", ") };
-                report.push(format!(
-                    "{what}: `{name}` expected {}, got {} (row{} {})",
-                    show(want),
-                    show(&got),
-                    if hits.len() == 1 { "" } else { "s" },
-                    if rows_hit.is_empty() { "none".to_string() } else { rows_hit.join(", ") }
-                ));
+            None => {
+                let names: Vec<&str> = columns.iter().map(|(c, _)| *c).chain(["row"]).collect();
+                diags.push(
+                    Diagnostic::new(Code::TestFileInvalid, format!("table `{}` has no column `{key}`", case.table))
+                        .primary(*span, "not a column")
+                        .help(crate::check::suggest::help_for(
+                            key,
+                            names.iter().copied(),
+                            &format!("its columns are: {}", names.join(", ")),
+                        )),
+                );
             }
         }
     }
-    (report, diags)
+    Given { inputs, expected, row: row_expected }
+}
+
+/// Into `report`, each way the rows `hits` fail the record (`what`): several rows under
+/// `hit unique`, another row than expected, outputs other than expected.
+fn failures(
+    def: &ClassifyDef,
+    columns: &[(&str, bool)],
+    given: &Given<'_>,
+    hits: &[usize],
+    what: &str,
+    report: &mut Vec<String>,
+) {
+    if def.hit.node == HitPolicy::Unique && hits.len() > 1 {
+        let rows: Vec<String> = hits.iter().map(|r| (r + 1).to_string()).collect();
+        report.push(format!("{what}: rows {} all match under `hit unique`", rows.join(", ")));
+        return;
+    }
+    let rows_hit: Vec<String> = hits.iter().map(|r| (r + 1).to_string()).collect();
+    if let Some(want) = given.row {
+        let ok = if want == "none" { hits.is_empty() } else { rows_hit.iter().any(|r| r == want) };
+        if !ok {
+            let got = if rows_hit.is_empty() { "none".to_string() } else { rows_hit.join(", ") };
+            report.push(format!("{what}: expected row {want} to match; matched: {got}"));
+        }
+    }
+    for &(col, want) in &given.expected {
+        let got: Vec<String> = hits.iter().filter_map(|r| output(def, *r, col)).collect();
+        if got != *want {
+            let name = columns.get(col).map_or("", |(c, _)| c);
+            let show = |v: &[String]| if v.is_empty() { "nothing".to_string() } else { v.join(", ") };
+            report.push(format!(
+                "{what}: `{name}` expected {}, got {} (row{} {})",
+                show(want),
+                show(&got),
+                if hits.len() == 1 { "" } else { "s" },
+                if rows_hit.is_empty() { "none".to_string() } else { rows_hit.join(", ") }
+            ));
+        }
+    }
 }
 
 /// The rows (indices) whose every input cell matches, in table order.

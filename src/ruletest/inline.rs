@@ -3,6 +3,7 @@
 
 use super::spec::InlineCell;
 use crate::ast::DefKind;
+use crate::data::DatasetSpec;
 use crate::diagnostic::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::eval::model::Model;
@@ -47,25 +48,7 @@ pub fn write(
     at: Span,
 ) -> Result<TempData, Vec<Diagnostic>> {
     let specs = model.entity_datasets();
-    let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
-    let spec = match dataset {
-        Some((name, span)) => specs.iter().find(|s| s.name == *name).ok_or_else(|| {
-            vec![invalid(*span, format!("no dataset of entities `{name}`"), "unknown dataset").help(
-                crate::check::suggest::help_for(
-                    name,
-                    names.iter().copied(),
-                    &format!("the datasets are: {}", names.join(", ")),
-                ),
-            )]
-        })?,
-        None => match specs.as_slice() {
-            [only] => only,
-            _ => {
-                return Err(vec![invalid(at, "which dataset are these entities rows of?", "these rows")
-                    .help(format!("add `dataset:` naming one of {}", names.join(", ")))])
-            }
-        },
-    };
+    let spec = dataset_of(&specs, dataset, at)?;
     let entity_name = model.definitions().find_map(|d| match &d.node.kind {
         DefKind::Dataset(ds) if d.node.name.node == spec.name => ds.entity.as_ref().map(|e| e.node.name.node.clone()),
         _ => None,
@@ -82,19 +65,74 @@ pub fn write(
         headers.push(f.column.clone());
         aliases.push(vec![f.key.to_string()]);
     }
+    let (table, origins) = cells(spec, (&headers, &aliases), rows, period_col.zip(period))?;
+    let Some((file, _)) = spec.files.first() else {
+        return Err(vec![invalid(at, format!("dataset `{}` names no file", spec.name), "these rows")]);
+    };
+    let mut data =
+        temp_dir().map_err(|e| vec![invalid(at, format!("cannot make a data folder: {e}"), "these rows")])?;
+    let path = data.dir.join(&file.node);
+    let text = render(&path, &headers, &table, spec.delimiter).ok_or_else(|| {
+        vec![invalid(at, format!("inline entities cannot be written as `{}`", file.node), "these rows")
+            .help("write them to a CSV or YAML dataset, or give the case a `data:` folder")]
+    })?;
+    let written = path.parent().map_or(Ok(()), std::fs::create_dir_all).and_then(|()| std::fs::write(&path, text));
+    written.map_err(|e| vec![invalid(at, format!("cannot write `{}`: {e}", path.display()), "these rows")])?;
+    let csv = !matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"));
+    data.delimiter = csv.then_some(spec.delimiter);
+    data.file = path;
+    data.origins = origins;
+    Ok(data)
+}
+
+/// The dataset the rows are of: the one named, else the only dataset of entities.
+fn dataset_of<'s>(
+    specs: &'s [DatasetSpec],
+    dataset: Option<&(String, Span)>,
+    at: Span,
+) -> Result<&'s DatasetSpec, Vec<Diagnostic>> {
+    let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
+    match dataset {
+        Some((name, span)) => specs.iter().find(|s| s.name == *name).ok_or_else(|| {
+            vec![invalid(*span, format!("no dataset of entities `{name}`"), "unknown dataset").help(
+                crate::check::suggest::help_for(
+                    name,
+                    names.iter().copied(),
+                    &format!("the datasets are: {}", names.join(", ")),
+                ),
+            )]
+        }),
+        None => match specs {
+            [only] => Ok(only),
+            _ => Err(vec![invalid(at, "which dataset are these entities rows of?", "these rows")
+                .help(format!("add `dataset:` naming one of {}", names.join(", ")))]),
+        },
+    }
+}
+
+/// Each row's cells under the `columns` (headers, and the names each may be given by),
+/// with the `period` (its column, its value) in every row, and where in the test file each
+/// cell came from. A cell naming no column is a diagnostic.
+#[allow(clippy::type_complexity)]
+fn cells(
+    spec: &DatasetSpec,
+    (headers, aliases): (&[String], &[Vec<String>]),
+    rows: &[Vec<InlineCell>],
+    period: Option<(usize, &str)>,
+) -> Result<(Vec<Vec<String>>, Vec<Vec<Option<Span>>>), Vec<Diagnostic>> {
     let mut diags = Vec::new();
     let mut table: Vec<Vec<String>> = Vec::new();
     let mut origins: Vec<Vec<Option<Span>>> = Vec::new();
     for row in rows {
         let mut cells = vec![String::new(); headers.len()];
         let mut from = vec![None; headers.len()];
-        if let (Some(c), Some(p)) = (period_col, period) {
+        if let Some((c, p)) = period {
             if let Some(slot) = cells.get_mut(c) {
                 *slot = p.to_string();
             }
         }
         for InlineCell { name, value, name_span: span, value_span } in row {
-            let col = headers.iter().zip(&aliases).position(|(h, a)| h == name || a.iter().any(|x| x == name));
+            let col = headers.iter().zip(aliases).position(|(h, a)| h == name || a.iter().any(|x| x == name));
             match col.and_then(|c| cells.get_mut(c).map(|slot| (c, slot))) {
                 Some((c, slot)) => {
                     *slot = value.clone();
@@ -122,23 +160,7 @@ pub fn write(
     if !diags.is_empty() {
         return Err(diags);
     }
-    let Some((file, _)) = spec.files.first() else {
-        return Err(vec![invalid(at, format!("dataset `{}` names no file", spec.name), "these rows")]);
-    };
-    let mut data =
-        temp_dir().map_err(|e| vec![invalid(at, format!("cannot make a data folder: {e}"), "these rows")])?;
-    let path = data.dir.join(&file.node);
-    let text = render(&path, &headers, &table, spec.delimiter).ok_or_else(|| {
-        vec![invalid(at, format!("inline entities cannot be written as `{}`", file.node), "these rows")
-            .help("write them to a CSV or YAML dataset, or give the case a `data:` folder")]
-    })?;
-    let written = path.parent().map_or(Ok(()), std::fs::create_dir_all).and_then(|()| std::fs::write(&path, text));
-    written.map_err(|e| vec![invalid(at, format!("cannot write `{}`: {e}", path.display()), "these rows")])?;
-    let csv = !matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"));
-    data.delimiter = csv.then_some(spec.delimiter);
-    data.file = path;
-    data.origins = origins;
-    Ok(data)
+    Ok((table, origins))
 }
 
 /// Where in the test file a byte of the written CSV file came from: its row (by line) and

@@ -193,29 +193,7 @@ impl Reader {
             Some(p) => Some(self.text(p, "`period`")?),
             None => None,
         };
-        // The case's own inputs win over the file's; entities over a data folder.
-        let chosen = [n, defaults]
-            .into_iter()
-            .find_map(|m| m.get("entities").map(|e| (true, e)).or_else(|| m.get("data").map(|d| (false, d))));
-        let inputs = match chosen {
-            Some((true, rows)) => {
-                let dataset = match pick("dataset") {
-                    Some(d) => Some((self.text(d, "`dataset`")?, self.span(d))),
-                    None => None,
-                };
-                Inputs::Entities { dataset, rows: self.rows(rows)?, span: self.span(rows) }
-            }
-            Some((false, d)) => Inputs::Data(PathBuf::from(self.text(d, "`data`")?), self.span(d)),
-            None => {
-                self.problem(
-                    n,
-                    format!("case `{name}` has no inputs"),
-                    "this case",
-                    "give `entities:` (rows written in the test) or `data:` (a data folder, relative to the test file)",
-                );
-                return None;
-            }
-        };
+        let inputs = self.inputs(n, defaults, &name)?;
         let mut expect = Vec::new();
         if let Some(list) = n.get("expect") {
             if !matches!(list.kind, Kind::Seq(_)) {
@@ -226,27 +204,7 @@ impl Reader {
                 expect.extend(self.expectation(e));
             }
         }
-        let mut diagnostics = Vec::new();
-        if let Some(list) = n.get("diagnostics") {
-            let items: Vec<&Node> = match &list.kind {
-                Kind::Seq(items) => items.iter().collect(),
-                _ => vec![list],
-            };
-            for item in items {
-                let code = item.text().unwrap_or("");
-                match Code::parse(code) {
-                    Some(c) => diagnostics.push((c, self.span(item))),
-                    None => {
-                        let help = crate::check::suggest::help_for(
-                            code,
-                            Code::ALL.iter().map(|c| c.as_str()),
-                            "`assay explain-code --list` shows every code",
-                        );
-                        self.problem(item, format!("`{code}` is not a diagnostic code"), "unknown code", help);
-                    }
-                }
-            }
-        }
+        let diagnostics = n.get("diagnostics").map(|list| self.diagnostic_codes(list)).unwrap_or_default();
         if expect.is_empty() && diagnostics.is_empty() {
             self.problem(
                 n,
@@ -257,6 +215,57 @@ impl Reader {
             return None;
         }
         Some(Case { name, span: self.span(n), period, inputs: Some(inputs), classify: None, expect, diagnostics })
+    }
+
+    /// A case's inputs: its own win over the file's (`defaults`), entities over a data folder.
+    fn inputs(&mut self, n: &Node, defaults: &Node, name: &str) -> Option<Inputs> {
+        let pick = |key: &str| n.get(key).or_else(|| defaults.get(key));
+        let chosen = [n, defaults]
+            .into_iter()
+            .find_map(|m| m.get("entities").map(|e| (true, e)).or_else(|| m.get("data").map(|d| (false, d))));
+        match chosen {
+            Some((true, rows)) => {
+                let dataset = match pick("dataset") {
+                    Some(d) => Some((self.text(d, "`dataset`")?, self.span(d))),
+                    None => None,
+                };
+                Some(Inputs::Entities { dataset, rows: self.rows(rows)?, span: self.span(rows) })
+            }
+            Some((false, d)) => Some(Inputs::Data(PathBuf::from(self.text(d, "`data`")?), self.span(d))),
+            None => {
+                self.problem(
+                    n,
+                    format!("case `{name}` has no inputs"),
+                    "this case",
+                    "give `entities:` (rows written in the test) or `data:` (a data folder, relative to the test file)",
+                );
+                None
+            }
+        }
+    }
+
+    /// The codes a case's `diagnostics:` (one, or a list) expects; an unknown code is a problem.
+    fn diagnostic_codes(&mut self, list: &Node) -> Vec<(Code, Span)> {
+        let mut diagnostics = Vec::new();
+        let items: Vec<&Node> = match &list.kind {
+            Kind::Seq(items) => items.iter().collect(),
+            _ => vec![list],
+        };
+        for item in items {
+            let code = item.text().unwrap_or("");
+            match Code::parse(code) {
+                Some(c) => diagnostics.push((c, self.span(item))),
+                None => {
+                    let help = crate::check::suggest::help_for(
+                        code,
+                        Code::ALL.iter().map(|c| c.as_str()),
+                        "`assay explain-code --list` shows every code",
+                    );
+                    self.problem(item, format!("`{code}` is not a diagnostic code"), "unknown code", help);
+                }
+            }
+        }
+        diagnostics
     }
 
     fn classify(&mut self, case: &Node, table: &Node) -> Option<Classify> {
@@ -354,19 +363,7 @@ impl Reader {
         self.unknown_keys(n, EXPECT_KEYS, "an expectation");
         let (fig, total) = match (n.get("figure"), n.get("total")) {
             (Some(f), None) => (f, None),
-            (None, Some(t)) => {
-                let mut by = Vec::new();
-                if let Some(b) = n.get("by") {
-                    if !matches!(b.kind, Kind::Map(_)) {
-                        self.problem(b, "`by` is a mapping", "not a mapping", "such as `by: {org_type: small}`");
-                        return None;
-                    }
-                    for (k, v) in b.entries() {
-                        by.push((k.text().unwrap_or("").to_string(), self.text(v, "a member")?));
-                    }
-                }
-                (t, Some(by))
-            }
+            (None, Some(t)) => (t, Some(self.total_by(n)?)),
             _ => {
                 self.problem(
                     n,
@@ -426,6 +423,21 @@ impl Reader {
             span: self.span(n),
             figure_span: self.span(fig),
         })
+    }
+
+    /// A total expectation's group, `by: {set: member}` (none: the overall total).
+    fn total_by(&mut self, n: &Node) -> Option<Vec<(String, String)>> {
+        let mut by = Vec::new();
+        if let Some(b) = n.get("by") {
+            if !matches!(b.kind, Kind::Map(_)) {
+                self.problem(b, "`by` is a mapping", "not a mapping", "such as `by: {org_type: small}`");
+                return None;
+            }
+            for (k, v) in b.entries() {
+                by.push((k.text().unwrap_or("").to_string(), self.text(v, "a member")?));
+            }
+        }
+        Some(by)
     }
 
     /// An exact decimal; `12%` is 12 (or 0.12 when `fraction`), thousands separators and

@@ -6,6 +6,7 @@ use crate::data::RowOrigin;
 use crate::value::{Reason, Value};
 use std::sync::Arc;
 
+/// A value from its slot.
 pub(super) fn value(b: &[u8], dict: &[Arc<str>]) -> Option<Value> {
     let (tag, p) = b.split_first()?;
     let id = |p: &[u8]| -> Option<Arc<str>> {

@@ -163,7 +163,6 @@ impl FieldPart {
     }
 }
 
-/// A value from its slot.
 /// Where the sections of `rows.bin` start, for n rows and keys of `width` bytes.
 pub(super) struct Sections {
     n: usize,
@@ -194,15 +193,7 @@ pub(super) fn read(entry: &Path, spec: &DatasetSpec, filter: Option<&Filter<'_>>
     let mut d = Dec { buf: &header, pos: 0 };
     let dataset = d.str()?.to_string();
     let records = d.u8()? == 1;
-    let mut files = Vec::new();
-    for _ in 0..d.u32()? {
-        let path = PathBuf::from(d.str()?);
-        let display = d.str()?.to_string();
-        let sha256 = d.str()?.to_string();
-        let sheet = d.opt_str()?.map(str::to_string);
-        let headers = (0..d.u32()?).map(|_| d.str().map(str::to_string)).collect::<Option<Vec<_>>>()?;
-        files.push(LoadedFile { path, display, sha256, sheet, headers, source: None });
-    }
+    let files = files(&mut d)?;
     let mut counts = [0usize; 4];
     for c in &mut counts {
         *c = usize::try_from(d.u64()?).ok()?;
@@ -226,27 +217,7 @@ pub(super) fn read(entry: &Path, spec: &DatasetSpec, filter: Option<&Filter<'_>>
     let restricted = chosen.is_some();
     let rows = chosen.unwrap_or_else(|| (0..n).collect());
     // The rows' keys, periods and origins on one thread, the fields' values on others.
-    type Identity = (Vec<Arc<str>>, Vec<Arc<str>>, Vec<RowOrigin>);
-    let identity = || -> Option<Identity> {
-        let mut keys = Vec::with_capacity(rows.len());
-        rows_part.gather(at.keys, at.key_slot, &rows, |b| {
-            keys.push(Arc::from(slot_key(b)?));
-            Some(())
-        })?;
-        let periods = match period_dict.as_slice() {
-            [one] => vec![one.clone(); rows.len()],
-            _ => period_ids(&mut rows_part, &at, &rows)?
-                .into_iter()
-                .map(|p| period_dict.get(p).cloned())
-                .collect::<Option<Vec<_>>>()?,
-        };
-        let mut origins = Vec::with_capacity(rows.len());
-        rows_part.gather(at.origins, ORIGIN_BYTES, &rows, |b| {
-            origins.push(Dec { buf: b, pos: 0 }.origin()?);
-            Some(())
-        })?;
-        Some((keys, periods, origins))
-    };
+    let identity = || identity(&mut rows_part, &at, &period_dict, &rows);
     let values = || -> Option<Vec<_>> {
         fields
             .into_par_iter()
@@ -275,6 +246,45 @@ pub(super) fn read(entry: &Path, spec: &DatasetSpec, filter: Option<&Filter<'_>>
         parts,
     };
     Some((table, restricted))
+}
+
+/// The files the table was read from, as the header of `rows.bin` lists them.
+fn files(d: &mut Dec<'_>) -> Option<Vec<LoadedFile>> {
+    let mut files = Vec::new();
+    for _ in 0..d.u32()? {
+        let path = PathBuf::from(d.str()?);
+        let display = d.str()?.to_string();
+        let sha256 = d.str()?.to_string();
+        let sheet = d.opt_str()?.map(str::to_string);
+        let headers = (0..d.u32()?).map(|_| d.str().map(str::to_string)).collect::<Option<Vec<_>>>()?;
+        files.push(LoadedFile { path, display, sha256, sheet, headers, source: None });
+    }
+    Some(files)
+}
+
+/// The keys, periods and origins of `rows`.
+type Identity = (Vec<Arc<str>>, Vec<Arc<str>>, Vec<RowOrigin>);
+
+/// What identifies each of `rows`: its key, period and origin, read from `rows.bin`.
+fn identity(rows_part: &mut Part, at: &Sections, period_dict: &[Arc<str>], rows: &[usize]) -> Option<Identity> {
+    let mut keys = Vec::with_capacity(rows.len());
+    rows_part.gather(at.keys, at.key_slot, rows, |b| {
+        keys.push(Arc::from(slot_key(b)?));
+        Some(())
+    })?;
+    let periods = match period_dict {
+        [one] => vec![one.clone(); rows.len()],
+        _ => period_ids(rows_part, at, rows)?
+            .into_iter()
+            .map(|p| period_dict.get(p).cloned())
+            .collect::<Option<Vec<_>>>()?,
+    };
+    let mut origins = Vec::with_capacity(rows.len());
+    rows_part.gather(at.origins, ORIGIN_BYTES, rows, |b| {
+        origins.push(Dec { buf: b, pos: 0 }.origin()?);
+        Some(())
+    })?;
+    Some((keys, periods, origins))
 }
 
 /// A key from its slot.
