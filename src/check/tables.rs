@@ -549,5 +549,22 @@ fn fresh_values(table: &ClassifyDef, col: &InputColumn<'_>, syms: &Symbols<'_>) 
         let high = max.checked_add(Decimal::ONE).unwrap_or(max);
         return vec![Value::Number(low), Value::Number(high), Value::Number(Decimal::ZERO)];
     }
+    if col.date {
+        // The day before the earliest date written and the day after the latest: dates
+        // are compared as dates, so text would say nothing about them.
+        let dates: Vec<crate::ast::Date> = table
+            .rows
+            .iter()
+            .filter_map(|r| r.node.cells.get(col.index))
+            .flat_map(|c| table::samples(&c.node))
+            .filter_map(|v| match v {
+                Value::Date(d) => Some(d),
+                _ => None,
+            })
+            .collect();
+        let edge = |op, d: Option<&crate::ast::Date>| d.map(|d| Cell::Compare(op, Literal::Date(*d)));
+        let edges = [edge(CompareOp::Lt, dates.iter().min()), edge(CompareOp::Gt, dates.iter().max())];
+        return edges.iter().flatten().filter_map(table::inside).collect();
+    }
     vec![Value::Text("other".into()), Value::Text(String::new()), Value::Text("zzz".into())]
 }
