@@ -1,17 +1,22 @@
 //! Decision-table cell semantics, shared by the checker (overlaps, gaps) and evaluation.
 
-use crate::ast::{Cell, CompareOp, Literal};
+use crate::ast::{Cell, CompareOp, Date, Literal};
 use regex::Regex;
 use rust_decimal::Decimal;
 use std::cmp::Ordering;
 use std::fmt;
 use std::str::FromStr;
 
+mod interval;
+pub use interval::{inside, overlap, Overlap};
+
 /// A value a cell is matched against.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     Text(String),
     Number(Decimal),
+    /// A cell of a `date` field, read as a calendar date (never compared as text).
+    Date(Date),
     Missing,
 }
 
@@ -20,6 +25,7 @@ impl fmt::Display for Value {
         match self {
             Value::Text(s) => write!(f, "\"{s}\""),
             Value::Number(n) => write!(f, "{n}"),
+            Value::Date(d) => write!(f, "{d}"),
             Value::Missing => write!(f, "missing"),
         }
     }
@@ -30,7 +36,7 @@ impl Value {
         match self {
             Value::Number(n) => Some(*n),
             Value::Text(s) => Decimal::from_str(s.trim()).ok(),
-            Value::Missing => None,
+            Value::Date(_) | Value::Missing => None,
         }
     }
 
@@ -38,26 +44,31 @@ impl Value {
         match self {
             Value::Text(s) => Some(s.clone()),
             Value::Number(n) => Some(n.normalize().to_string()),
+            Value::Date(d) => Some(d.to_string()),
             Value::Missing => None,
         }
     }
 }
 
-/// A literal as a value: numbers stay numbers, words and dates become text.
+/// A literal as a value: numbers, dates and words stay what they are.
 pub fn literal_value(lit: &Literal) -> Value {
     match lit {
         Literal::Text(s) | Literal::Word(s) => Value::Text(s.clone()),
         Literal::Number(n) => Value::Number(*n),
-        Literal::Date(d) => Value::Text(d.to_string()),
+        Literal::Date(d) => Value::Date(*d),
     }
 }
 
-/// Order a value against a literal: numerically when the literal is a number, else as text.
+/// Order a value against a literal: numerically when the literal is a number, as dates
+/// when both are dates, else as text. A date is never ordered against a number, and a
+/// date literal orders text (a `text` field) as its `YYYY-MM-DD` spelling.
 fn compare(value: &Value, lit: &Literal) -> Option<Ordering> {
-    match literal_value(lit) {
-        Value::Number(n) => value.as_number().map(|v| v.cmp(&n)),
-        Value::Text(t) => value.as_text().map(|v| v.as_str().cmp(t.as_str())),
-        Value::Missing => None,
+    match (literal_value(lit), value) {
+        (Value::Number(n), _) => value.as_number().map(|v| v.cmp(&n)),
+        (Value::Date(d), Value::Date(v)) => Some(v.cmp(&d)),
+        (Value::Date(d), _) => value.as_text().map(|v| v.as_str().cmp(d.to_string().as_str())),
+        (Value::Text(t), _) => value.as_text().map(|v| v.as_str().cmp(t.as_str())),
+        (Value::Missing, _) => None,
     }
 }
 

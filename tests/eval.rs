@@ -381,7 +381,7 @@ fn every_format_renders_and_the_output_file_is_complete() {
         assert!(text.contains("167") && text.contains("499"), "{format}: {text}");
     }
     let csv = std::fs::read_to_string(dir.path().join("out.csv")).unwrap();
-    assert!(csv.starts_with("kind,period,entity,methodology,name,index,value,unit,missing\n"));
+    assert!(csv.starts_with("kind,period,entity,methodology,name,index,value,unit,missing,total_by,grand,scaled\n"));
     assert!(csv.contains("figure,2009/10,B4,national_average,saving,function=finance,59999.97"), "{csv}");
 }
 

@@ -17,6 +17,8 @@ struct InputColumn<'t> {
     index: usize,
     name: &'t str,
     numeric: bool,
+    /// A `date` field, whose cells are compared as dates.
+    date: bool,
     /// The set whose members the column holds, for a set-typed field.
     set: Option<&'t str>,
 }
@@ -90,9 +92,13 @@ fn columns<'t>(
             continue;
         }
         match fields.iter().find(|f| f.node.name.node == name) {
-            Some(f) => {
-                inputs.push(InputColumn { index, name, numeric: is_numeric(&f.node, syms), set: set_of(&f.node, syms) })
-            }
+            Some(f) => inputs.push(InputColumn {
+                index,
+                name,
+                numeric: is_numeric(&f.node, syms),
+                date: matches!(f.node.ty.node, FieldType::Date),
+                set: set_of(&f.node, syms),
+            }),
             None => diags.push(
                 Diagnostic::new(Code::UnknownName, format!("dataset `{}` has no field `{name}`", table.dataset.node))
                     .primary(col.node.name.span, "not a field of the dataset")
@@ -207,11 +213,15 @@ fn compile_cells(
                     let inverted = match (&a, &b) {
                         (Value::Number(x), Value::Number(y)) => x > y,
                         (Value::Text(x), Value::Text(y)) => x > y,
+                        (Value::Date(x), Value::Date(y)) => x > y,
                         _ => {
                             diags.push(
-                                Diagnostic::new(Code::InvalidCell, "a range must have two numbers or two texts")
-                                    .primary(c.span, "mixed range")
-                                    .help("write `100..200` or `\"4000\"..\"4999\"`"),
+                                Diagnostic::new(
+                                    Code::InvalidCell,
+                                    "a range must have two numbers, two texts or two dates",
+                                )
+                                .primary(c.span, "mixed range")
+                                .help("write `100..200`, `\"4000\"..\"4999\"` or `2010-04-01..2011-03-31`"),
                             );
                             false
                         }
@@ -225,6 +235,16 @@ fn compile_cells(
                     }
                 }
                 _ => {}
+            }
+            if col.date && has_non_date_literal(&c.node) {
+                diags.push(
+                    Diagnostic::new(
+                        Code::InvalidCell,
+                        format!("column `{}` holds dates, but this cell compares something else", col.name),
+                    )
+                    .primary(c.span, "not a date in a date column")
+                    .help("write dates without quotes, for example `>= 2016-10-01` or `2010-04-01..2011-03-31`"),
+                );
             }
             if col.numeric && has_text_literal(&c.node) {
                 diags.push(
@@ -280,6 +300,17 @@ fn has_text_literal(c: &Cell) -> bool {
         Cell::Range(a, b) => text(a) || text(b),
         Cell::Set(items) => items.iter().any(text),
         Cell::Any | Cell::Regex(_) => false,
+    }
+}
+
+/// A value that is not a date, which a date cell would never equal or order against.
+fn has_non_date_literal(c: &Cell) -> bool {
+    let other = |l: &Literal| !matches!(l, Literal::Date(_));
+    match c {
+        Cell::Exact(l) | Cell::Compare(_, l) => other(l),
+        Cell::Range(a, b) => other(a) || other(b),
+        Cell::Set(items) => items.iter().any(other),
+        Cell::Any | Cell::Starts(_) | Cell::Regex(_) => false,
     }
 }
 
@@ -359,10 +390,22 @@ fn check_outputs(
     }
 }
 
-/// A value both cells match, if the samples of either find one.
+/// A value both cells match (`Some(None)` when both are `*`), or `None` when none does.
+/// Comparisons, ranges and values are intersected exactly; only prefixes and patterns,
+/// which are not intervals, are tried on samples.
 fn witness(a: &Cell, ra: Option<&Regex>, b: &Cell, rb: Option<&Regex>) -> Option<Option<Value>> {
-    if matches!(a, Cell::Any) && matches!(b, Cell::Any) {
-        return Some(None);
+    match (a, b) {
+        (Cell::Any, Cell::Any) => return Some(None),
+        (Cell::Any, c) | (c, Cell::Any) => {
+            if let Some(v) = table::inside(c) {
+                return Some(Some(v));
+            }
+        }
+        _ => match table::overlap(a, b) {
+            table::Overlap::Both(v) => return Some(Some(v)),
+            table::Overlap::Disjoint => return None,
+            table::Overlap::Unknown => {}
+        },
     }
     table::joint_samples(a, b).into_iter().find(|v| table::matches(a, ra, v) && table::matches(b, rb, v)).map(Some)
 }
@@ -505,6 +548,23 @@ fn fresh_values(table: &ClassifyDef, col: &InputColumn<'_>, syms: &Symbols<'_>) 
         let low = min.checked_sub(Decimal::ONE).unwrap_or(min);
         let high = max.checked_add(Decimal::ONE).unwrap_or(max);
         return vec![Value::Number(low), Value::Number(high), Value::Number(Decimal::ZERO)];
+    }
+    if col.date {
+        // The day before the earliest date written and the day after the latest: dates
+        // are compared as dates, so text would say nothing about them.
+        let dates: Vec<crate::ast::Date> = table
+            .rows
+            .iter()
+            .filter_map(|r| r.node.cells.get(col.index))
+            .flat_map(|c| table::samples(&c.node))
+            .filter_map(|v| match v {
+                Value::Date(d) => Some(d),
+                _ => None,
+            })
+            .collect();
+        let edge = |op, d: Option<&crate::ast::Date>| d.map(|d| Cell::Compare(op, Literal::Date(*d)));
+        let edges = [edge(CompareOp::Lt, dates.iter().min()), edge(CompareOp::Gt, dates.iter().max())];
+        return edges.iter().flatten().filter_map(table::inside).collect();
     }
     vec![Value::Text("other".into()), Value::Text(String::new()), Value::Text("zzz".into())]
 }

@@ -49,6 +49,7 @@ pub enum Problem {
     Blank,
     NotANumber { text: String },
     NotInSet { text: String, set: String, suggestion: Option<String> },
+    NotADate { text: String },
     NotUtf8,
 }
 
@@ -501,7 +502,8 @@ fn number(text: &[u8], layout: &Layout) -> Result<Option<Decimal>, Problem> {
     }
 }
 
-/// The value of a text input cell: missing, a set member's name, or the text.
+/// The value of a text input cell: missing, a set member's name, a date read as the data
+/// loader reads it (so that `30/09/2016` is before `2016-10-01`), or the text.
 fn text_value(raw: &[u8], field: usize, layout: &Layout, spec: &DatasetSpec) -> Result<Value, Problem> {
     if is_missing(raw, layout) {
         return Ok(Value::Missing);
@@ -516,6 +518,9 @@ fn text_value(raw: &[u8], field: usize, layout: &Layout, spec: &DatasetSpec) -> 
                 Err(Problem::NotInSet { text: text.to_string(), set: set.clone(), suggestion })
             }
         },
+        Some(FieldKind::Date) => crate::data::parse_date(text.trim())
+            .map(Value::Date)
+            .ok_or_else(|| Problem::NotADate { text: text.to_string() }),
         _ => Ok(Value::Text(text.to_string())),
     }
 }

@@ -88,6 +88,7 @@ impl Matcher {
                     Some(Cell::Exact(lit)) => match table::literal_value(lit) {
                         Value::Text(t) => t,
                         Value::Number(n) => n.to_string(),
+                        Value::Date(d) => d.to_string(),
                         Value::Missing => String::new(),
                     },
                     _ => String::new(),

@@ -214,6 +214,7 @@ fn code(p: &Problem) -> Code {
         Problem::MissingKey => Code::DataMissingKey,
         Problem::Blank | Problem::NotANumber { .. } => Code::DataNotANumber,
         Problem::NotInSet { .. } => Code::DataNotInSet,
+        Problem::NotADate { .. } => Code::DataBadDate,
     }
 }
 
@@ -232,6 +233,7 @@ fn describe(b: &BadRow, layout: &Layout) -> String {
         Problem::Blank => format!("line {}: `{h}` is blank", b.line),
         Problem::NotANumber { text } => format!("line {}: `{text}` in column `{h}` is not a number", b.line),
         Problem::NotInSet { text, set, .. } => format!("line {}: `{text}` in `{h}` is not a member of `{set}`", b.line),
+        Problem::NotADate { text } => format!("line {}: `{text}` in column `{h}` is not a date", b.line),
         Problem::NotUtf8 => format!("line {}: column `{h}` is not UTF-8 text", b.line),
     }
 }
@@ -271,6 +273,11 @@ fn bad_row(b: &BadRow, layout: &Layout, spec: &DatasetSpec, display: &str) -> (D
                 Some(s) => format!("did you mean `{s}`? Or add the spelling to the set with `also \"{text}\"`"),
                 None => format!("add it to `set {set}`, or as another spelling of a member with `also \"{text}\"`"),
             },
+        ),
+        Problem::NotADate { text } => (
+            format!("`{text}` is not a date ({place})"),
+            format!("column `{h}` holds dates"),
+            "write real dates as YYYY-MM-DD or DD/MM/YYYY (31/02/2010, for one, does not exist)".to_string(),
         ),
         Problem::NotUtf8 => (
             format!("column `{h}` is not UTF-8 text ({place})"),

@@ -36,24 +36,32 @@ fn csv(o: &Outcome) -> String {
     header.extend(o.outputs.iter().cloned());
     header.extend(o.sums.iter().cloned());
     header.push("records".to_string());
-    let _ = writeln!(out, "{}", header.iter().map(|h| csv_field(h)).collect::<Vec<_>>().join(","));
+    csv_row(&mut out, header);
     for ((entity, period), e) in &o.entities {
-        let lead = format!("{},{}", csv_field(entity), csv_field(period));
+        // Each row is a list of fields joined once, so that an empty list of outputs or
+        // sums adds no field: every row has the header's field count.
+        let row = |classified: bool, outputs: Vec<String>, acc: &super::Acc| {
+            let mut fields = vec![entity.clone(), period.clone(), classified.to_string()];
+            fields.extend(outputs);
+            fields.extend(acc.sums.iter().map(ToString::to_string));
+            fields.push(acc.records.to_string());
+            fields
+        };
         for (group, acc) in o.groups.iter().zip(&e.groups) {
             if acc.records == 0 {
                 continue;
             }
-            let outputs: Vec<String> = group.iter().map(|v| csv_field(v)).collect();
-            let sums: Vec<String> = acc.sums.iter().map(ToString::to_string).collect();
-            let _ = writeln!(out, "{lead},true,{},{},{}", outputs.join(","), sums.join(","), acc.records);
+            csv_row(&mut out, row(true, group.clone(), acc));
         }
         if e.unclassified.records > 0 {
-            let empty = vec![""; o.outputs.len()].join(",");
-            let sums: Vec<String> = e.unclassified.sums.iter().map(ToString::to_string).collect();
-            let _ = writeln!(out, "{lead},false,{empty},{},{}", sums.join(","), e.unclassified.records);
+            csv_row(&mut out, row(false, vec![String::new(); o.outputs.len()], &e.unclassified));
         }
     }
     out
+}
+
+fn csv_row(out: &mut String, fields: Vec<String>) {
+    let _ = writeln!(out, "{}", fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
 }
 
 fn sums_map(names: &[String], sums: &[rust_decimal::Decimal]) -> Map<String, Json> {

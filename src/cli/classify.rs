@@ -68,6 +68,7 @@ pub fn run(args: &ClassifyArgs) -> u8 {
 fn classify(args: &ClassifyArgs, shell: &mut Shell) -> Outcome {
     let tree = shell.rules(&args.rules, "classified")?;
     let data = shell.data_folder(args.data.as_deref(), &args.rules)?;
+    shell.output_path(args.output.as_deref(), &tree, &data, &[])?;
     let request = Request { table: args.table.clone(), data, chunk_bytes: crate::data::chunk_bytes() };
     let bar = ProgressBar::with_draw_target(Some(1), ProgressDrawTarget::hidden());
     bar.set_style(

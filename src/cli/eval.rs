@@ -53,6 +53,7 @@ fn eval(args: &EvalArgs, shell: &mut Shell) -> Outcome {
     progress.step("checking rules");
     let tree = shell.rules(&args.rules, "evaluated")?;
     let data_dir = shell.data_folder(args.data.as_deref(), &args.rules)?;
+    shell.output_path(args.output.as_deref(), &tree, &data_dir, &[])?;
     let request = Request {
         data_dir,
         period: args.period.clone(),

@@ -85,6 +85,7 @@ fn explain(args: &ExplainArgs, shell: &mut Shell) -> Outcome {
     let tree = shell.rules(&args.rules, "explained")?;
     timer.lap("read and check rules");
     let data_dir = shell.data_folder(args.data.as_deref(), &args.rules)?;
+    shell.output_path(args.output.as_deref(), &tree, &data_dir, args.against.as_deref().as_slice())?;
     let mut by = Vec::new();
     for b in &args.by {
         let Some((k, v)) = b.split_once('=') else {

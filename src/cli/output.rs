@@ -20,3 +20,14 @@ pub fn write_file(path: &Path, text: &str) -> Result<(), String> {
         format!("cannot write `{}`: {e}", crate::load::display(path))
     })
 }
+
+/// Are `a` and `b` the same file, however each is spelled (relative, `./`, through a
+/// symbolic link, or a hard link)? Compared by device and inode; a path that does not
+/// exist is no file at all.
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
+        _ => false,
+    }
+}

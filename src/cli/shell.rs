@@ -5,6 +5,7 @@
 
 use super::output;
 use super::render::{self, ErrorFormat};
+use crate::ast::DefKind;
 use crate::check::{self, CheckOptions};
 use crate::diagnostic::codes::Code;
 use crate::diagnostic::Diagnostic;
@@ -144,10 +145,47 @@ impl Shell {
         Ok(folder)
     }
 
+    /// Refuse an output file that is one of the run's inputs, before anything runs: the
+    /// rule files read, the data (a file, or each dataset file in the data folder), the
+    /// scripts the rules name, and any `others` (a file compared against). A usage error:
+    /// the command line is the mistake, and nothing has been read or written yet.
+    pub fn output_path(
+        &self,
+        output: Option<&Path>,
+        tree: &RuleTree,
+        data: &Path,
+        others: &[&Path],
+    ) -> Result<(), Stop> {
+        let Some(output) = written_file(output) else { return Ok(()) };
+        let mut inputs: Vec<PathBuf> = self.sources.iter().map(|s| s.path.clone()).collect();
+        inputs.push(data.to_path_buf());
+        inputs.extend(others.iter().map(|p| p.to_path_buf()));
+        inputs.extend(declared_inputs(tree, data));
+        self.not_an_input(output, &inputs)
+    }
+
+    /// `output` is none of `inputs`, compared as files (device and inode), not as text.
+    fn not_an_input(&self, output: &Path, inputs: &[PathBuf]) -> Result<(), Stop> {
+        let Some(input) = inputs.iter().find(|i| output::same_file(output, i)) else { return Ok(()) };
+        let d = Diagnostic::new(
+            Code::OutputIsInput,
+            format!("`{}` is an input of this run: `{}`", load::display(output), load::display(input)),
+        )
+        .help("write the output to another file; nothing was written");
+        self.print(&[d]);
+        Err(Stop::Usage)
+    }
+
     /// Write a command's result to `path` atomically (nothing is left on failure), or to
-    /// standard output when there is none (or it is `-`).
+    /// standard output when there is none (or it is `-`). A file that is one of the inputs
+    /// read (see [`Shell::output_path`], which refuses it before the run) is refused here
+    /// too, as the last safety net.
     pub fn write(&self, path: Option<&Path>, text: &str) -> Result<(), Stop> {
-        match path.filter(|p| p.as_os_str() != "-") {
+        if let Some(path) = written_file(path) {
+            let read: Vec<PathBuf> = self.sources.iter().map(|s| s.path.clone()).collect();
+            self.not_an_input(path, &read)?;
+        }
+        match written_file(path) {
             Some(path) => output::write_file(path, text).map_err(|why| {
                 let d = Diagnostic::new(Code::OutputError, why).help("check that the folder exists and is writable");
                 self.print(&[d]);
@@ -178,6 +216,29 @@ impl Shell {
     pub fn line(&self, text: impl std::fmt::Display) -> Result<(), Stop> {
         self.out(&format!("{text}\n"))
     }
+}
+
+/// The file an `--output` names, if it is not standard output (`-`).
+fn written_file(path: Option<&Path>) -> Option<&Path> {
+    path.filter(|p| p.as_os_str() != "-")
+}
+
+/// The files the rules say a run reads besides themselves: each dataset's files in the
+/// data folder, and each script beside its rule file.
+fn declared_inputs(tree: &RuleTree, data: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for file in &tree.asts {
+        let rule_path = tree.files.get(file.id).map(|f| f.path.as_path()).unwrap_or(Path::new(""));
+        let beside = rule_path.parent().unwrap_or(Path::new(""));
+        for def in &file.definitions {
+            match &def.node.kind {
+                DefKind::Dataset(d) => out.extend(d.files.iter().map(|f| data.join(&f.node.path.node))),
+                DefKind::Script(s) => out.push(beside.join(&s.path.node)),
+                _ => {}
+            }
+        }
+    }
+    out
 }
 
 /// The data folder a rules directory names as its default (first line of `DEFAULT_DATA`

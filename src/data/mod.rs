@@ -20,7 +20,7 @@ pub use blocks::{chunk_bytes, CHUNK_BYTES};
 
 pub use yaml::CharOffsets;
 
-pub use cells::CellProblem;
+pub use cells::{parse_date, CellProblem};
 pub use loader::{CacheUse, Derive, Loaded, Loader};
 pub use spec::{DatasetSpec, FieldKey, FieldKind, FieldSpec};
 

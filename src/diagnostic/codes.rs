@@ -273,6 +273,10 @@ codes! {
         "the output file could not be written",
         "Output is written to a temporary file and renamed, so a failure leaves no partial file; this says why it failed.",
         "assay eval --output /no/such/dir/out.json";
+    OutputIsInput = "output-is-input", Error,
+        "the output file given is one of the run's inputs: a rule file, a data file, a script or a file compared against",
+        "Writing the results over the data or the rules they came from would destroy the inputs without a word. The same file is found however it is spelled (relative, `./`, a symbolic link, a hard link), by device and inode; it is a command-line mistake, so it exits with status 2 before anything runs, and nothing is written.",
+        "assay eval --data examples/data --output examples/data/returns.csv";
     TestFileInvalid = "test-file-invalid", Error,
         "a rule test file (`*.test.yaml`) does not follow the test schema, or names something the rules do not define",
         "A test that cannot be read would pass or fail for the wrong reason; the mistake is underlined in the YAML instead.",

@@ -1,5 +1,10 @@
 //! Machine-readable results: JSON (one record per figure and per total, with the stamp)
-//! and CSV (the same records as rows).
+//! and CSV (the same records as rows). Every record has a unique key: a figure's period,
+//! entity, methodology, name and index members; a total's period, methodology, name, the
+//! grouping it belongs to (`total_by`), its members (`by`) and whether it is the grand
+//! total. A grand total appears once per grouping, so `total_by` and `grand` are part of
+//! the key, and `scaled` says whether the value was multiplied by the methodology's scale
+//! (entity figures never are).
 
 use crate::eval::run::{FigureOut, Results, TotalOut, TotalRow};
 use crate::value::format::exact;
@@ -27,6 +32,7 @@ fn figure_record(period: &str, entity: &str, f: &FigureOut, value: &Value) -> Js
         "index": index_map(&f.index),
         "value": exact(value, &f.unit),
         "unit": f.unit.name,
+        "scaled": false,
         "missing": missing_reason(value),
     })
 }
@@ -93,9 +99,24 @@ pub fn render(results: &Results) -> String {
 
 /// CSV: a header, one row per figure value and per total (`kind` says which), then the
 /// stamp: a `tool` row and a `rule-file` or `data-file` row per file with its SHA-256.
+/// `total_by` (the grouping's dimensions), `grand` and `scaled` come last, so that the
+/// first columns keep their place for readers written before them.
 pub fn render_csv(results: &Results) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record(["kind", "period", "entity", "methodology", "name", "index", "value", "unit", "missing"]);
+    let _ = w.write_record([
+        "kind",
+        "period",
+        "entity",
+        "methodology",
+        "name",
+        "index",
+        "value",
+        "unit",
+        "missing",
+        "total_by",
+        "grand",
+        "scaled",
+    ]);
     let joined = |pairs: &mut dyn Iterator<Item = (&String, &String)>| {
         pairs.map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(";")
     };
@@ -114,10 +135,14 @@ pub fn render_csv(results: &Results) -> String {
                     &exact(v, &f.unit).unwrap_or_default(),
                     &f.unit.name,
                     &missing_reason(v).unwrap_or_default(),
+                    "",
+                    "",
+                    "false",
                 ]);
             }
         }
         for t in &p.totals {
+            let total_by = t.by.join(";");
             for row in t.rows.iter().chain(t.has_grand.then_some(&t.grand)) {
                 let by = joined(&mut t.by.iter().zip(&row.dims));
                 let _ = w.write_record([
@@ -130,16 +155,19 @@ pub fn render_csv(results: &Results) -> String {
                     &exact(&row.value, &t.unit).unwrap_or_default(),
                     &t.unit.name,
                     &missing_reason(&row.value).unwrap_or_default(),
+                    &total_by,
+                    if row.dims.is_empty() { "true" } else { "false" },
+                    if t.scaled { "true" } else { "false" },
                 ]);
             }
         }
     }
     // The stamp, last so the figures keep their place: the tool, then every file read.
     let s = &results.stamp;
-    let _ = w.write_record(["tool", "", "", "", &s.tool, "", &s.version, "version", ""]);
+    let _ = w.write_record(["tool", "", "", "", &s.tool, "", &s.version, "version", "", "", "", ""]);
     for (kind, files) in [("rule-file", &s.rules), ("data-file", &s.data)] {
         for f in files {
-            let _ = w.write_record([kind, "", "", "", &f.path, "", &f.sha256, "sha256", ""]);
+            let _ = w.write_record([kind, "", "", "", &f.path, "", &f.sha256, "sha256", "", "", "", ""]);
         }
     }
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
