@@ -168,18 +168,15 @@ pub fn diagnostic(p: &RowProblem, part: &FilePart, spec: &DatasetSpec, ctx: &mut
         }),
         _ => None,
     };
-    let place = match (origin, &file.sheet, p.column) {
-        (Some(_), None, Some(_)) if value_at.is_some() => {
-            let (line, column) = value_at.unwrap_or_default();
-            format!("{}:{line}:{column}", file.display)
-        }
-        (Some(o), Some(sheet), Some(_)) => {
+    let place = match (origin, &file.sheet, p.column, value_at) {
+        (Some(_), None, Some(_), Some((line, column))) => format!("{}:{line}:{column}", file.display),
+        (Some(o), Some(sheet), Some(_), _) => {
             format!("{} [{sheet}] row {}, column {}", file.display, o.line, column_letters(column_number))
         }
-        (Some(o), Some(sheet), None) => format!("{} [{sheet}] row {}", file.display, o.line),
-        (Some(o), None, Some(_)) => format!("{}:{}:{}", file.display, o.line, column_number),
-        (Some(o), None, None) => format!("{}:{}", file.display, o.line),
-        (None, _, _) => file.display.clone(),
+        (Some(o), Some(sheet), None, _) => format!("{} [{sheet}] row {}", file.display, o.line),
+        (Some(o), None, Some(_), _) => format!("{}:{}:{}", file.display, o.line, column_number),
+        (Some(o), None, None, _) => format!("{}:{}", file.display, o.line),
+        (None, _, _, _) => file.display.clone(),
     };
     let (message, label, help) = match &p.problem {
         CellProblem::NotANumber { text, header, unit, why } => (
