@@ -453,3 +453,84 @@ fn markdown_keeps_the_stamp_out_of_the_notice_quote() {
     assert!(lines[quote + 3].starts_with("dataset benchmark: ") && lines[quote + 3].ends_with("skipped_"), "{text}");
     assert_eq!(lines[quote + 4], "", "{text}");
 }
+
+/// Run the IQM rules (with `edit` applied to their text) over a data folder holding
+/// `name` with `contents`, writing JSON to `out.json`: the run and the folder.
+fn run_iqm_over(edit: impl Fn(String) -> String, name: &str, contents: &str) -> (Output, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(repo().join(IQM_RULES).join("iqm.assay")).unwrap();
+    std::fs::write(dir.path().join("iqm.assay"), edit(text)).unwrap();
+    std::fs::create_dir(dir.path().join("data")).unwrap();
+    std::fs::write(dir.path().join("data").join(name), contents).unwrap();
+    let (rules, data, target) = (dir.path().join("iqm.assay"), dir.path().join("data"), dir.path().join("out.json"));
+    let args = ["eval", "--rules", rules.to_str().unwrap(), "--data", data.to_str().unwrap(), "--format", "json"];
+    let out = assay(&[&args[..], &["--output", target.to_str().unwrap()]].concat());
+    (out, dir)
+}
+
+/// A cell in another unit than its field's (issue #23): `€5`, `$5`, `50%` and `£5%` in a
+/// `£` column, and `(-5)`, a sign inside accountants' brackets, were read as other numbers
+/// (£5, £0.50, £0.05, +5). Each is refused with its position; nothing is written.
+#[test]
+fn cells_in_another_unit_or_with_two_signs_are_refused_with_their_position() {
+    let csv = "Code,Year,Type,Turnover,Finance cost\nA1,2009/10,Type A,€5,$5\nA2,2009/10,Type A,50%,£5%\nA3,2009/10,Type A,(-5),1e3\nA4,2009/10,Type A,\"1,23,4\",\"£1,000\"\n";
+    let (out, dir) = run_iqm_over(|t| t, "returns.csv", csv);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    for (cell, place) in [
+        ("€5", "returns.csv:2:4"),
+        ("$5", "returns.csv:2:5"),
+        ("50%", "returns.csv:3:4"),
+        ("£5%", "returns.csv:3:5"),
+        ("(-5)", "returns.csv:4:4"),
+        ("1e3", "returns.csv:4:5"),
+        ("1,23,4", "returns.csv:5:4"),
+    ] {
+        let line = err.lines().find(|l| l.contains(&format!("`{cell}` is not a number"))).unwrap();
+        assert!(line.contains(place), "{cell} at {place}: {line}");
+    }
+    assert_eq!(err.matches("data-not-a-number").count(), 7, "`£1,000` is read: {err}");
+    assert!(err.contains("column `Turnover` holds amounts in `£`"), "{err}");
+    assert!(err.contains("only amounts in `£` are read here"), "{err}");
+    assert!(!dir.path().join("out.json").exists(), "nothing written");
+}
+
+/// A refused cell is a bad cell like any other: `on_bad_row skip` leaves its row out and
+/// counts it, and the forms the README accepts (`£ 1,000,000`, `(£10,000)`, `£-5`) read exactly.
+#[test]
+fn a_cell_in_another_currency_is_a_bad_row_under_the_datasets_policy() {
+    let csv = "Code,Year,Type,Turnover,Finance cost\nA1,2009/10,Type A,£ 1,000,000,(£10.5)\nA2,2009/10,Type A,€5,1\nA3,2009/10,Type A,\"£1,000,000\",£-20\n"
+        .replace("£ 1,000,000", "\"£ 1,000,000\"");
+    let skip = |t: String| t.replace("  file \"returns.csv\"", "  file \"returns.csv\"\n  on_bad_row skip");
+    let (out, dir) = run_iqm_over(skip, "returns.csv", &csv);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("rows-skipped") && err.contains("`€5` in column `Turnover` is not a number"), "{err}");
+    let json: Json = serde_json::from_slice(&std::fs::read(dir.path().join("out.json")).unwrap()).unwrap();
+    let share = |entity: &str| {
+        let records = json["figures"].as_array().unwrap();
+        records.iter().find(|r| r["name"] == "cost_share" && r["entity"] == entity).map(|r| r["value"].clone())
+    };
+    // Percent figures are in percentage points: -10.5 / 1,000,000 = -0.00105%.
+    assert_eq!(share("A1").unwrap(), "-0.00105");
+    assert_eq!(share("A3").unwrap(), "-0.002");
+    assert_eq!(share("A2"), None, "the bad row is left out");
+}
+
+/// A mapping or a list in YAML data where one value belongs was read as a blank (a missing
+/// value, exit 0): it is a coded error pointing at the YAML line.
+#[test]
+fn a_yaml_mapping_or_list_where_a_value_belongs_is_refused_at_its_line() {
+    let yaml = "- {Code: A1, Year: 2009/10, Type: Type A, Turnover: 1000000, Finance cost: 10000}\n- Code: A2\n  Year: 2009/10\n  Type: Type A\n  Turnover:\n    amount: 5\n  Finance cost: [1, 2]\n";
+    let to_yaml = |t: String| t.replace("file \"returns.csv\"", "file \"returns.yaml\"");
+    let (out, dir) = run_iqm_over(to_yaml, "returns.yaml", yaml);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("data-not-a-value"), "{err}");
+    assert!(err.contains("column `Turnover` holds a mapping, not a value"), "{err}");
+    assert!(err.contains("column `Finance cost` holds a list, not a value"), "{err}");
+    // The value itself is shown and underlined, on its own line of the file.
+    assert!(err.contains("returns.yaml:6:5)") && err.contains("returns.yaml:7:17)"), "{err}");
+    assert!(err.contains(" 7 │   Finance cost: [1, 2]"), "{err}");
+    assert!(!dir.path().join("out.json").exists(), "nothing written");
+}

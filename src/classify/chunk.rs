@@ -6,7 +6,7 @@ use super::matcher::{Matcher, Rows};
 use super::split::{field_bytes, split_record, FieldRange};
 use crate::ast::HitPolicy;
 use crate::check::suggest;
-use crate::data::number::{parse_decimal, Parsed};
+use crate::data::number::{read_number, CellUnit};
 use crate::data::stream::RawChunk;
 use crate::data::{DatasetSpec, FieldKind};
 use crate::table::Value;
@@ -32,9 +32,11 @@ pub struct Layout {
     pub fixed_period: String,
     /// Data column of each table input, in the matcher's input order.
     pub inputs: Vec<usize>,
-    /// Each summed field: its data column (None when an optional column is absent), and
-    /// whether a value is required.
-    pub sums: Vec<(Option<usize>, bool)>,
+    /// What the cells of each table input may carry (for numeric ones: a symbol or `%`).
+    pub input_units: Vec<CellUnit>,
+    /// Each summed field: its data column (None when an optional column is absent),
+    /// whether a value is required, and what its cells may carry.
+    pub sums: Vec<(Option<usize>, bool, CellUnit)>,
     /// Lowercased cell texts that mean "no value".
     pub missing: Vec<String>,
     /// The data column of each of the dataset's `exclude` rules (in `spec.exclude` order).
@@ -232,16 +234,21 @@ struct Reader<'a> {
     layout: &'a Layout,
     matcher: &'a Matcher,
     spec: &'a DatasetSpec,
-    /// The data column of each numeric input.
-    numeric_inputs: Vec<usize>,
+    /// The data column of each numeric input, and what its cells may carry.
+    numeric_inputs: Vec<(usize, &'a CellUnit)>,
     /// (input position, dataset field, data column) of each text input.
     text_inputs: Vec<(usize, usize, usize)>,
 }
 
 impl<'a> Reader<'a> {
     fn new(layout: &'a Layout, matcher: &'a Matcher, spec: &'a DatasetSpec) -> Reader<'a> {
-        let numeric_inputs =
-            matcher.inputs.iter().zip(&layout.inputs).filter(|(i, _)| i.numeric).map(|(_, c)| *c).collect();
+        let numeric_inputs = matcher
+            .inputs
+            .iter()
+            .zip(layout.inputs.iter().zip(&layout.input_units))
+            .filter(|(i, _)| i.numeric)
+            .map(|(_, (c, u))| (*c, u))
+            .collect();
         let text_inputs = matcher
             .inputs
             .iter()
@@ -304,10 +311,10 @@ impl<'a> Reader<'a> {
     fn numbers(&self, bytes: &[u8], s: &mut Scratch) -> Option<(usize, Problem)> {
         let Scratch { fields, sums, numbers, .. } = s;
         let mut problem = None;
-        for (slot, (col, required)) in sums.iter_mut().zip(&self.layout.sums) {
+        for (slot, (col, required, unit)) in sums.iter_mut().zip(&self.layout.sums) {
             *slot = Decimal::ZERO;
             let Some(col) = col else { continue };
-            match number(&cell_text(bytes, fields, *col), self.layout) {
+            match number(&cell_text(bytes, fields, *col), self.layout, unit) {
                 Ok(Some(d)) => *slot = d,
                 Ok(None) if !required => {}
                 Ok(None) => problem = problem.or(Some((*col, Problem::Blank))),
@@ -315,8 +322,8 @@ impl<'a> Reader<'a> {
             }
         }
         numbers.clear();
-        for col in &self.numeric_inputs {
-            match number(&cell_text(bytes, fields, *col), self.layout) {
+        for (col, unit) in &self.numeric_inputs {
+            match number(&cell_text(bytes, fields, *col), self.layout, unit) {
                 Ok(Some(d)) => numbers.push(Value::Number(d)),
                 Ok(None) => numbers.push(Value::Missing),
                 Err(p) => {
@@ -490,15 +497,15 @@ fn is_missing(text: &[u8], layout: &Layout) -> bool {
     text.is_empty() || layout.missing.iter().any(|m| m.as_bytes().eq_ignore_ascii_case(text))
 }
 
-/// A number cell: `None` when blank or a missing marker.
-fn number(text: &[u8], layout: &Layout) -> Result<Option<Decimal>, Problem> {
+/// A number cell in its field's unit: `None` when blank or a missing marker.
+fn number(text: &[u8], layout: &Layout, unit: &CellUnit) -> Result<Option<Decimal>, Problem> {
     if is_missing(text, layout) {
         return Ok(None);
     }
     let Ok(s) = std::str::from_utf8(text) else { return Err(Problem::NotUtf8) };
-    match parse_decimal(s) {
-        Parsed::Number(d) => Ok(Some(d)),
-        Parsed::Invalid => Err(Problem::NotANumber { text: s.to_string() }),
+    match read_number(s, unit) {
+        Ok(d) => Ok(Some(d)),
+        Err(_) => Err(Problem::NotANumber { text: s.to_string() }),
     }
 }
 

@@ -38,10 +38,12 @@ pub fn read_header(
         .as_ref()
         .map(|p| need(&p.node, &[], p.span, format!("the period of dataset `{}`", spec.name)));
     let mut inputs = Vec::new();
+    let mut input_units = Vec::new();
     for input in &matcher.inputs {
         let Some(f) = spec.fields.get(input.field) else { continue };
         let what = format!("read by field `{}`, an input of table `{}`", f.key, matcher.name);
         inputs.push(need(&f.column, &f.alternatives, f.span, what));
+        input_units.push(f.unit.clone());
     }
     let mut sums = Vec::new();
     for i in sum_fields {
@@ -50,7 +52,7 @@ pub fn read_header(
         if col.is_none() && !f.optional {
             need(&f.column, &f.alternatives, f.span, format!("read by field `{}`, which is summed", f.key));
         }
-        sums.push((col, !f.optional));
+        sums.push((col, !f.optional, f.unit.clone()));
     }
     let mut exclude = Vec::new();
     for (column, _, _) in &spec.exclude {
@@ -71,6 +73,7 @@ pub fn read_header(
         period: period_col.flatten(),
         fixed_period: period.clone().unwrap_or_default(),
         inputs,
+        input_units,
         sums,
         missing: spec.missing.clone(),
         exclude,

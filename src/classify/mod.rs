@@ -142,7 +142,9 @@ impl<'a> Setup<'a> {
         else {
             return Err(Box::new(Diagnostic::new(Code::InternalError, "the table's dataset vanished after checking")));
         };
-        let spec = DatasetSpec::build(&ds_name, dataset, syms);
+        // The units say which symbol or percent sign each number field's cells may carry.
+        let units = crate::check::units::UnitTable::build(&tree.asts, &mut Vec::new());
+        let spec = DatasetSpec::build(&ds_name, dataset, syms, &units);
         let matcher = matcher::Matcher::compile(&request.table, def, &spec, syms);
         let files = data_files(&spec, &request.data)?;
         let sum_fields = spec

@@ -1,8 +1,8 @@
 //! One cell: its text turned into a typed value, or a problem with a diagnostic that
 //! underlines the cell in its file.
 
-use super::number::{parse_decimal, Parsed};
-use super::{CellLocator, DatasetSpec, FieldKind, FilePart, LoadContext, RowProblem};
+use super::number::{read_number, CellUnit, NotANumber};
+use super::{CellLocator, DatasetSpec, FieldKind, FieldSpec, FilePart, LoadContext, RowProblem};
 use crate::ast::Date;
 use crate::check::suggest;
 use crate::diagnostic::codes::Code;
@@ -14,6 +14,14 @@ use crate::value::Value;
 pub enum CellProblem {
     NotANumber {
         text: String,
+        header: String,
+        /// What the column's cells may carry, and why this one was refused.
+        unit: CellUnit,
+        why: NotANumber,
+    },
+    /// A YAML value that is a mapping or a list where one value (a scalar) belongs.
+    NotAScalar {
+        shape: &'static str,
         header: String,
     },
     NotInSet {
@@ -40,6 +48,7 @@ impl CellProblem {
     pub fn code(&self) -> Code {
         match self {
             CellProblem::NotANumber { .. } => Code::DataNotANumber,
+            CellProblem::NotAScalar { .. } => Code::DataNotAValue,
             CellProblem::NotInSet { .. } => Code::DataNotInSet,
             CellProblem::BadDate { .. } => Code::DataBadDate,
             CellProblem::MissingKey { .. } => Code::DataMissingKey,
@@ -51,7 +60,8 @@ impl CellProblem {
 /// A problem in a few words, for summaries.
 pub fn describe(p: &CellProblem) -> String {
     match p {
-        CellProblem::NotANumber { text, header } => format!("`{text}` in column `{header}` is not a number"),
+        CellProblem::NotANumber { text, header, .. } => format!("`{text}` in column `{header}` is not a number"),
+        CellProblem::NotAScalar { shape, header } => format!("column `{header}` holds {shape}, not a value"),
         CellProblem::NotInSet { text, header, set, .. } => {
             format!("`{text}` in column `{header}` is not a member of `{set}`")
         }
@@ -94,17 +104,21 @@ impl MissingValues {
     }
 }
 
-/// Convert a cell's text to a value of the field's kind.
-pub fn convert(kind: &FieldKind, text: &str, header: &str, missing: &MissingValues) -> Result<Value, CellProblem> {
+/// Convert a cell's text to a value of the field's kind (a number in the field's unit).
+pub fn convert(field: &FieldSpec, text: &str, header: &str, missing: &MissingValues) -> Result<Value, CellProblem> {
     if let Some(m) = missing.of(text) {
         return Ok(m.clone());
     }
+    let kind = &field.kind;
     match kind {
-        FieldKind::Number => match parse_decimal(text) {
-            Parsed::Number(d) => Ok(Value::Num(d)),
-            Parsed::Invalid => {
-                Err(CellProblem::NotANumber { text: text.trim().to_string(), header: header.to_string() })
-            }
+        FieldKind::Number => match read_number(text, &field.unit) {
+            Ok(d) => Ok(Value::Num(d)),
+            Err(why) => Err(CellProblem::NotANumber {
+                text: text.trim().to_string(),
+                header: header.to_string(),
+                unit: field.unit.clone(),
+                why,
+            }),
         },
         FieldKind::Text => Ok(Value::Text(text.trim().into())),
         FieldKind::Date => parse_date(text.trim())
@@ -143,20 +157,41 @@ pub fn diagnostic(p: &RowProblem, part: &FilePart, spec: &DatasetSpec, ctx: &mut
     let origin = part.origins.get(p.row).copied();
     let file = &part.file;
     let column_number = p.column.map_or(0, |c| c + 1);
-    let place = match (origin, &file.sheet, p.column) {
-        (Some(o), Some(sheet), Some(_)) => {
+    // A YAML value is placed by its own line and column: a record spans several lines,
+    // and its keys have no column numbers.
+    let value_at = match (&part.locate, p.column, file.source) {
+        (CellLocator::Spans(spans), Some(c), Some(source)) => spans.get(&(p.row, c)).and_then(|(start, _)| {
+            let text = ctx.sources.get(source)?.text.clone();
+            let before = text.get(..*start)?;
+            let line_start = before.rfind('\n').map_or(0, |n| n + 1);
+            Some((before.matches('\n').count() + 1, before.get(line_start..)?.chars().count() + 1))
+        }),
+        _ => None,
+    };
+    let place = match (origin, &file.sheet, p.column, value_at) {
+        (Some(_), None, Some(_), Some((line, column))) => format!("{}:{line}:{column}", file.display),
+        (Some(o), Some(sheet), Some(_), _) => {
             format!("{} [{sheet}] row {}, column {}", file.display, o.line, column_letters(column_number))
         }
-        (Some(o), Some(sheet), None) => format!("{} [{sheet}] row {}", file.display, o.line),
-        (Some(o), None, Some(_)) => format!("{}:{}:{}", file.display, o.line, column_number),
-        (Some(o), None, None) => format!("{}:{}", file.display, o.line),
-        (None, _, _) => file.display.clone(),
+        (Some(o), Some(sheet), None, _) => format!("{} [{sheet}] row {}", file.display, o.line),
+        (Some(o), None, Some(_), _) => format!("{}:{}:{}", file.display, o.line, column_number),
+        (Some(o), None, None, _) => format!("{}:{}", file.display, o.line),
+        (None, _, _, _) => file.display.clone(),
     };
     let (message, label, help) = match &p.problem {
-        CellProblem::NotANumber { text, header } => (
+        CellProblem::NotANumber { text, header, unit, why } => (
             format!("`{text}` is not a number ({place})"),
-            format!("column `{header}` holds numbers"),
-            "numbers may use thousands separators (1,234.5), a currency sign (£) or a percent sign; declare markers such as `missing \"n/a\"` for cells that mean no value".to_string(),
+            match unit {
+                CellUnit::Bare => format!("column `{header}` holds numbers"),
+                CellUnit::Symbol(s) => format!("column `{header}` holds amounts in `{s}`"),
+                CellUnit::Percent => format!("column `{header}` holds percentages or ratios"),
+            },
+            number_help(unit, *why),
+        ),
+        CellProblem::NotAScalar { shape, header } => (
+            format!("column `{header}` holds {shape}, not a value ({place})"),
+            format!("{shape} where one value belongs"),
+            "write the value itself (`Turnover: 1000`), or leave it blank for a missing value".to_string(),
         ),
         CellProblem::NotInSet { text, header, set, suggestion } => (
             format!("`{text}` is not a member of `{set}` ({place})"),
@@ -201,6 +236,36 @@ pub fn diagnostic(p: &RowProblem, part: &FilePart, spec: &DatasetSpec, ctx: &mut
         }
     }
     d
+}
+
+/// What to write instead of a cell refused as a number, by the reason it was refused.
+fn number_help(unit: &CellUnit, why: NotANumber) -> String {
+    match (why, unit) {
+        (NotANumber::Currency, CellUnit::Symbol(s)) => {
+            format!("only amounts in `{s}` are read here: convert other currencies before loading")
+        }
+        (NotANumber::Currency, _) => "this column's unit has no currency symbol: write the number alone".to_string(),
+        (NotANumber::Percent, _) => {
+            "a percent sign is read only in a `percent` or `ratio` field: write the amount itself".to_string()
+        }
+        (NotANumber::Exponent, _) => "exponents (`1e3`) are not read: write the number out in full".to_string(),
+        (NotANumber::Signs, _) => {
+            "write a negative number with one sign in front (`-5`) or in brackets without a sign (`(5)`)".to_string()
+        }
+        (NotANumber::Separators, _) => {
+            "commas separate thousands in groups of three before the point (`1,234.5`); the decimal point is `.`"
+                .to_string()
+        }
+        (NotANumber::Spaces, _) => {
+            "spaces may surround the cell or follow the currency symbol, not split the number".to_string()
+        }
+        (NotANumber::TooLong, _) => {
+            "numbers are read exactly, to 28 decimal places and 28 significant digits; longer ones are refused rather than rounded".to_string()
+        }
+        (NotANumber::Malformed, _) => {
+            "numbers may use thousands separators (`1,234.5`), a sign or brackets for negatives, the unit's symbol and, for percentages, `%`; declare markers such as `missing \"n/a\"` for cells that mean no value".to_string()
+        }
+    }
 }
 
 /// Spreadsheet column letters: 1 → A, 27 → AA.

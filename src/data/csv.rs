@@ -685,7 +685,7 @@ fn cell(
     // The text was checked to be UTF-8 as a whole, and fields split at ASCII bytes.
     let text = std::str::from_utf8(&raw).map_or_else(|_| String::from_utf8_lossy(&raw), Cow::Borrowed);
     let header = headers.get(col).map_or("", String::as_str);
-    match convert(&f.kind, &text, header, missing) {
+    match convert(f, &text, header, missing) {
         Ok(v) => v,
         Err(problem) => {
             problems.push(RowProblem { row, column: Some(col), problem });

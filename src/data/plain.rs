@@ -111,6 +111,7 @@ mod tests {
             alternatives: Vec::new(),
             rollup: None,
             kind,
+            unit: crate::data::number::CellUnit::Bare,
             optional: false,
             span,
         };

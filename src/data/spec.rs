@@ -1,9 +1,11 @@
 //! What loading a dataset means, worked out from its declaration: files, columns per
 //! field (templates expanded per index member), types, missing markers, bad-row policy.
 
+use super::number::CellUnit;
 use super::BadRowPolicy;
-use crate::ast::{DatasetDef, FieldType, PropValue};
+use crate::ast::{DatasetDef, FieldType, PropValue, UnitExpr};
 use crate::check::symbols::Symbols;
+use crate::check::units::{Dim, UnitTable};
 use crate::source::{Span, Spanned};
 use std::collections::HashMap;
 use std::fmt;
@@ -51,6 +53,8 @@ pub struct FieldSpec {
     pub alternatives: Vec<String>,
     pub rollup: Option<crate::ast::Rollup>,
     pub kind: FieldKind,
+    /// For a number field, the symbol or percent sign its cells may carry.
+    pub unit: CellUnit,
     pub optional: bool,
     /// The column name (or template) in the rule file.
     pub span: Span,
@@ -84,8 +88,9 @@ pub struct DatasetSpec {
 }
 
 impl DatasetSpec {
-    /// Build the loading plan of a checked dataset declaration.
-    pub fn build(name: &Spanned<String>, def: &DatasetDef, syms: &Symbols<'_>) -> DatasetSpec {
+    /// Build the loading plan of a checked dataset declaration; `units` says which symbol
+    /// or percent sign each number field's cells may carry.
+    pub fn build(name: &Spanned<String>, def: &DatasetDef, syms: &Symbols<'_>, units: &UnitTable) -> DatasetSpec {
         let text = |key: &'static str| {
             def.properties.iter().filter(move |p| p.node.key.node == key).map(|p| match &p.node.value.node {
                 PropValue::Text(t) | PropValue::Word(t) => Spanned::new(t.clone(), p.node.value.span),
@@ -101,7 +106,7 @@ impl DatasetSpec {
             let (m, d) = s.node.split_once('-')?;
             Some((m.parse().ok()?, d.parse().ok()?))
         });
-        let fields = field_specs(def, syms);
+        let fields = field_specs(def, syms, units);
         DatasetSpec {
             name: name.node.clone(),
             span: name.span,
@@ -142,16 +147,16 @@ impl DatasetSpec {
 
 /// A field's columns to read: one per member of its indices (`cost[finance]`), each with
 /// its alternative column names, and the kind of value each holds.
-fn field_specs(def: &DatasetDef, syms: &Symbols<'_>) -> Vec<FieldSpec> {
+fn field_specs(def: &DatasetDef, syms: &Symbols<'_>, units: &UnitTable) -> Vec<FieldSpec> {
     let mut fields = Vec::new();
     for f in &def.fields {
         let field = &f.node;
-        let kind = match &field.ty.node {
-            FieldType::Text => FieldKind::Text,
-            FieldType::Date => FieldKind::Date,
+        let (kind, unit) = match &field.ty.node {
+            FieldType::Text => (FieldKind::Text, CellUnit::Bare),
+            FieldType::Date => (FieldKind::Date, CellUnit::Bare),
             FieldType::Unit(u) => match u.factors.as_slice() {
-                [(n, 1)] if syms.is_index_set(&n.node) => member_kind(&n.node, syms),
-                _ => FieldKind::Number,
+                [(n, 1)] if syms.is_index_set(&n.node) => (member_kind(&n.node, syms), CellUnit::Bare),
+                _ => (FieldKind::Number, cell_unit(u, units)),
             },
         };
         let alternatives: Vec<String> = field.alternatives.iter().map(|a| a.node.clone()).collect();
@@ -168,12 +173,27 @@ fn field_specs(def: &DatasetDef, syms: &Symbols<'_>) -> Vec<FieldSpec> {
                 alternatives: alts,
                 rollup: field.rollup.as_ref().map(|r| r.node),
                 kind: kind.clone(),
+                unit: unit.clone(),
                 optional: field.optional,
                 span: field.column.span,
             });
         }
     }
     fields
+}
+
+/// What a number field's cells may carry: the symbol of a unit that is one base unit with
+/// a symbol (`£` for `GBP`, not for `GBP / FTE`), a percent sign for a percentage or ratio.
+fn cell_unit(u: &UnitExpr, units: &UnitTable) -> CellUnit {
+    let Some(dim) = units.resolve(u, &mut Vec::new()) else { return CellUnit::Bare };
+    if dim.is_dimensionless() {
+        return CellUnit::Percent;
+    }
+    units
+        .currencies
+        .iter()
+        .find(|(_, base)| dim == Dim::base(base))
+        .map_or(CellUnit::Bare, |(symbol, _)| CellUnit::symbol(symbol))
 }
 
 fn member_kind(set: &str, syms: &Symbols<'_>) -> FieldKind {

@@ -2,14 +2,14 @@
 //! keep their position, so a bad one is underlined like a bad CSV cell; numbers are read
 //! from their source text, never through floating point.
 
-use super::cells::{convert, MissingValues};
+use super::cells::{convert, CellProblem, MissingValues};
 use super::csv::{map_columns, Columns};
 use super::{CellLocator, DatasetSpec, FilePart, LoadContext, LoadedFile, RowOrigin, RowProblem};
 use crate::diagnostic::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::source::Span;
 use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -36,32 +36,11 @@ pub fn read(spec: &DatasetSpec, path: &Path, display: &str, ctx: &mut LoadContex
             return None;
         }
     };
-    let Some(root) = docs.first() else {
-        ctx.diagnostics.push(
-            Diagnostic::new(Code::DataEmpty, format!("`{display}` is empty"))
-                .primary(Span::new(source, 0, 0), "no records")
-                .help(format!("dataset `{}` expects a list of records", spec.name)),
-        );
-        return None;
-    };
-    let YamlData::Sequence(records) = &root.data else {
-        let s = span_of(root, &offsets);
-        unreadable(ctx, s, "the top level is not a list".to_string());
-        return None;
-    };
-    if records.is_empty() {
-        let s = span_of(root, &offsets);
-        ctx.diagnostics.push(
-            Diagnostic::new(Code::DataEmpty, format!("`{display}` has no records"))
-                .primary(Span::new(source, s.0, s.1), "an empty list")
-                .help(format!("dataset `{}` needs at least one record", spec.name)),
-        );
-        return None;
-    }
-    let (headers, rows) = match records_by_column(records, &text, &offsets) {
+    let records = records_of(&docs, spec, source, display, &offsets, ctx)?;
+    let (headers, rows) = match by_column(records, &text, &offsets) {
         Ok(read) => read,
-        Err(at) => {
-            unreadable(ctx, at, "this item is not a mapping".to_string());
+        Err((at, why)) => {
+            unreadable(ctx, at, why);
             return None;
         }
     };
@@ -86,25 +65,68 @@ pub fn read(spec: &DatasetSpec, path: &Path, display: &str, ctx: &mut LoadContex
     Some(part)
 }
 
+/// The records of a YAML dataset: the first document, which must be a non-empty list.
+fn records_of<'d>(
+    docs: &'d [MarkedYaml<'d>],
+    spec: &DatasetSpec,
+    source: usize,
+    display: &str,
+    offsets: &CharOffsets,
+    ctx: &mut LoadContext<'_>,
+) -> Option<&'d [MarkedYaml<'d>]> {
+    let Some(root) = docs.first() else {
+        ctx.diagnostics.push(
+            Diagnostic::new(Code::DataEmpty, format!("`{display}` is empty"))
+                .primary(Span::new(source, 0, 0), "no records")
+                .help(format!("dataset `{}` expects a list of records", spec.name)),
+        );
+        return None;
+    };
+    let YamlData::Sequence(records) = &root.data else {
+        let s = span_of(root, offsets);
+        ctx.diagnostics.push(
+            Diagnostic::new(
+                Code::DataUnreadable,
+                format!("`{display}` is not a list of records: the top level is not a list"),
+            )
+            .primary(Span::new(source, s.0, s.1), "here")
+            .help("a YAML dataset is a list of mappings, one per row, such as `- {Code: RBD, Turnover: 1000}`"),
+        );
+        return None;
+    };
+    if records.is_empty() {
+        let s = span_of(root, offsets);
+        ctx.diagnostics.push(
+            Diagnostic::new(Code::DataEmpty, format!("`{display}` has no records"))
+                .primary(Span::new(source, s.0, s.1), "an empty list")
+                .help(format!("dataset `{}` needs at least one record", spec.name)),
+        );
+        return None;
+    }
+    Some(records)
+}
+
 /// Every record's values by column, and the headers: every key, in order of first
-/// appearance. An item that is not a mapping is an error at its byte range.
-#[allow(clippy::type_complexity)]
-fn records_by_column(
+/// appearance. An item that is not a mapping, or a key that is not one value, is an
+/// error at its byte range, with what it is instead.
+#[allow(clippy::type_complexity, reason = "the two results of one pass, named by the doc comment")]
+fn by_column(
     records: &[MarkedYaml<'_>],
     text: &str,
     offsets: &CharOffsets,
-) -> Result<(Vec<String>, Vec<(RowOrigin, Cells)>), (usize, usize)> {
+) -> Result<(Vec<String>, Vec<(RowOrigin, Cells)>), ((usize, usize), String)> {
     let mut headers: Vec<String> = Vec::new();
     let mut rows: Vec<(RowOrigin, Cells)> = Vec::new();
     for record in records {
         let (start, end) = span_of(record, offsets);
         let YamlData::Mapping(map) = &record.data else {
-            return Err((start, end));
+            return Err(((start, end), "this item is not a mapping".to_string()));
         };
         let line = record.span.start.line();
-        let mut cells = HashMap::new();
+        let mut cells = Cells::new();
         for (k, v) in map {
-            let key = scalar_text(k, text, offsets);
+            let key =
+                scalar_text(k, text, offsets).map_err(|shape| (span_of(k, offsets), format!("a key is {shape}")))?;
             let col = match headers.iter().position(|h| *h == key) {
                 Some(c) => c,
                 None => {
@@ -112,15 +134,15 @@ fn records_by_column(
                     headers.len() - 1
                 }
             };
-            cells.insert(col, (scalar_text(v, text, offsets), span_of(v, offsets)));
+            cells.insert(col, (scalar_text(v, text, offsets), trimmed_span(v, text, offsets)));
         }
         rows.push((RowOrigin { file: 0, line, offset: start }, cells));
     }
     Ok((headers, rows))
 }
 
-/// The records into `part`'s columns, those excluded counted and left out, a bad value a
-/// row problem; and where each kept cell is in the file, by (row, column).
+/// The records into `part`'s columns (those excluded counted and left out, a bad value a
+/// row problem); returns where each kept cell is in the file, by (row, column).
 fn fill(
     part: &mut FilePart,
     rows: Vec<(RowOrigin, Cells)>,
@@ -131,7 +153,7 @@ fn fill(
 ) -> HashMap<(usize, usize), (usize, usize)> {
     let mut spans = HashMap::new();
     for (origin, cells) in rows {
-        let get = |c: usize| cells.get(&c).map(|(t, _)| t.as_str()).unwrap_or("");
+        let get = |c: usize| cells.get(&c).and_then(|(t, _)| t.as_deref().ok()).unwrap_or("");
         let excluded = spec.exclude.iter().zip(&columns.exclude).any(|((_, cell, re), col)| {
             let text = col.map_or("", get).trim().to_string();
             crate::table::matches(cell, re.as_ref(), &crate::table::Value::Text(text))
@@ -144,8 +166,20 @@ fn fill(
         for (col, (_, s)) in &cells {
             spans.insert((row, *col), *s);
         }
+        // A mapping or list in a column the dataset reads has no one value: refused, never blank.
+        let read = |c: usize| c == columns.key || columns.period == Some(c) || columns.fields.contains(&Some(c));
+        for (col, (value, _)) in &cells {
+            if let (Err(shape), true) = (value, read(*col)) {
+                let header = headers.get(*col).cloned().unwrap_or_default();
+                part.problems.push(RowProblem {
+                    row,
+                    column: Some(*col),
+                    problem: CellProblem::NotAScalar { shape, header },
+                });
+            }
+        }
         let key = get(columns.key).trim().to_string();
-        if key.is_empty() {
+        if key.is_empty() && cells.get(&columns.key).is_none_or(|(v, _)| v.is_ok()) {
             part.problems.push(RowProblem::missing_key(row, columns.key, spec));
         }
         part.origins.push(origin);
@@ -154,7 +188,9 @@ fn fill(
         for ((f, src), out) in spec.fields.iter().zip(&columns.fields).zip(part.columns.iter_mut()) {
             let value = match src {
                 None => missing.no_column.clone(),
-                Some(c) => match convert(&f.kind, get(*c), headers.get(*c).map_or("", String::as_str), missing) {
+                // Reported above.
+                Some(c) if cells.get(c).is_some_and(|(v, _)| v.is_err()) => missing.blank.clone(),
+                Some(c) => match convert(f, get(*c), headers.get(*c).map_or("", String::as_str), missing) {
                     Ok(v) => v,
                     Err(problem) => {
                         part.problems.push(RowProblem { row, column: Some(*c), problem });
@@ -168,20 +204,26 @@ fn fill(
     spans
 }
 
-/// A record's values by column: the text and its byte range in the file.
-type Cells = HashMap<usize, (String, (usize, usize))>;
+/// A record's values by column, in column order: the text (or what the value is instead
+/// of one, such as "a mapping") and its byte range in the file.
+type Cells = BTreeMap<usize, (Result<String, &'static str>, (usize, usize))>;
 
-/// A scalar as text: numbers exactly as written in the file, strings as parsed.
-fn scalar_text(node: &MarkedYaml<'_>, text: &str, offsets: &CharOffsets) -> String {
+/// A scalar as text: numbers exactly as written in the file, strings as parsed. A mapping,
+/// a list, an alias or an unreadable value is not one value: what it is instead.
+fn scalar_text(node: &MarkedYaml<'_>, text: &str, offsets: &CharOffsets) -> Result<String, &'static str> {
     match &node.data {
-        YamlData::Value(Scalar::Null) => String::new(),
-        YamlData::Value(Scalar::Boolean(b)) => b.to_string(),
-        YamlData::Value(Scalar::String(s)) => s.to_string(),
+        YamlData::Value(Scalar::Null) => Ok(String::new()),
+        YamlData::Value(Scalar::Boolean(b)) => Ok(b.to_string()),
+        YamlData::Value(Scalar::String(s)) => Ok(s.to_string()),
         YamlData::Value(Scalar::Integer(_) | Scalar::FloatingPoint(_)) | YamlData::Representation(..) => {
             let (s, e) = span_of(node, offsets);
-            text.get(s..e).unwrap_or("").trim().to_string()
+            Ok(text.get(s..e).unwrap_or("").trim().to_string())
         }
-        _ => String::new(),
+        YamlData::Tagged(_, inner) => scalar_text(inner, text, offsets),
+        YamlData::Mapping(_) => Err("a mapping"),
+        YamlData::Sequence(_) => Err("a list"),
+        YamlData::Alias(_) => Err("an alias"),
+        YamlData::BadValue => Err("an unreadable value"),
     }
 }
 
@@ -189,6 +231,13 @@ fn span_of(node: &MarkedYaml<'_>, offsets: &CharOffsets) -> (usize, usize) {
     let s = offsets.byte(node.span.start.index());
     let e = offsets.byte(node.span.end.index());
     (s, e.max(s))
+}
+
+/// A value's span without the line breaks and indentation before the next key, which a
+/// block mapping's or list's span takes in.
+fn trimmed_span(node: &MarkedYaml<'_>, text: &str, offsets: &CharOffsets) -> (usize, usize) {
+    let (s, e) = span_of(node, offsets);
+    (s, text.get(s..e).map_or(e, |t| s + t.trim_end().len()))
 }
 
 /// Character index to byte offset (YAML positions count characters).

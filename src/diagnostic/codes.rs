@@ -222,9 +222,13 @@ codes! {
         "Each field names its column; a renamed or misspelt header would otherwise make a whole field missing. The help names the closest header.",
         "field turnover : GBP from \"Turnover\"   # the file's header says \"Turn over\"";
     DataNotANumber = "data-not-a-number", Error,
-        "a cell in a numeric field is not a number",
-        "Numbers may have thousands separators, a currency sign or a percent sign; anything else is a data error, never read as zero.",
-        "Code,Turnover\nRBD,12,3x4";
+        "a cell in a numeric field is not an unambiguous number in the field's unit",
+        "A cell is read only as the README's table of number formats allows: thousands separators in groups of three, one sign or accountants' brackets, the field's unit's own symbol (`£5` in a `£` field, never `€5`) and `%` only in a percentage or ratio field. Anything else (another currency, `1e3`, `(-5)`, `1,23,4`) is a data error, never read as some other number.",
+        "Code,Turnover\nRBD,€5";
+    DataNotAValue = "data-not-a-value", Error,
+        "a YAML data value is a mapping or a list where one value belongs",
+        "A record's values are single numbers, texts or dates; a nested mapping or list has no one reading, so it is refused rather than read as blank.",
+        "- {Code: RBD, Turnover: {amount: 5}}";
     DataNotInSet = "data-not-in-set", Error,
         "a cell in a set-typed field is not a member of the set",
         "Peer groups and parameters are keyed by set members; an unknown value would fall out of every group silently.",

@@ -48,7 +48,7 @@ impl<'a> Model<'a> {
         self.definitions()
             .filter_map(|d| match &d.node.kind {
                 crate::ast::DefKind::Dataset(ds) if ds.gives_entities() => {
-                    Some(crate::data::DatasetSpec::build(&d.node.name, ds, &self.syms))
+                    Some(crate::data::DatasetSpec::build(&d.node.name, ds, &self.syms, &self.units))
                 }
                 _ => None,
             })

@@ -95,7 +95,9 @@ pub fn load_with(
 /// size and modification time) and the files' total size; `None` if a file is missing.
 fn entry_key(spec: &DatasetSpec, data_dir: &Path) -> Option<(String, u64)> {
     // The format's version: entries of another format are never read (nor overwritten).
-    let mut text = String::from("rows 2\n");
+    // 3: cells are read in their field's unit (`€5` in a `£` field is refused), so an
+    // entry of the older, laxer reader may hold numbers that are now errors.
+    let mut text = String::from("rows 3\n");
     let _ = write!(
         text,
         "{}|{}|{}|{:?}|{}|{}|{:?}|{}|{:?}|{:?}|{:?}",
@@ -139,8 +141,8 @@ fn field_key(f: &FieldSpec) -> String {
         }
     };
     let text = format!(
-        "field\n{}|{:?}|{}|{:?}|{:?}|{kind}|{}",
-        f.key.field, f.key.index, f.column, f.alternatives, f.rollup, f.optional
+        "field\n{}|{:?}|{}|{:?}|{:?}|{kind}|{:?}|{}",
+        f.key.field, f.key.index, f.column, f.alternatives, f.rollup, f.unit, f.optional
     );
     format!("{}.bin", crate::data::stamp::sha256_hex(text.as_bytes()))
 }
