@@ -499,3 +499,31 @@ fn markdown_keeps_the_stamp_out_of_the_notice_quote() {
     assert!(lines[quote + 3].starts_with("dataset benchmark: ") && lines[quote + 3].ends_with("skipped_"), "{text}");
     assert_eq!(lines[quote + 4], "", "{text}");
 }
+
+/// The hand-worked rules with one piece of text replaced, in a temporary folder.
+fn iqm_rules_with(from: &str, to: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(repo().join(IQM_RULES).join("iqm.assay")).unwrap();
+    assert!(text.contains(from), "{from}");
+    std::fs::write(dir.path().join("iqm.assay"), text.replace(from, to)).unwrap();
+    dir
+}
+
+#[test]
+fn a_trim_or_quantile_out_of_range_is_refused_by_check() {
+    let rules = iqm_rules_with("trim: 25%", "trim: 25");
+    let out = assay(&["check", "--strict", rules.path().to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("out-of-range") && text.contains("must be at least 0% and below 50%, given `25`"), "{text}");
+    assert!(text.contains("did you mean `25%`?"), "{text}");
+
+    let rules = iqm_rules_with(
+        "trimmed_mean(cost_share[f], trim: 25%, round: down, ties: key, missing: skip)",
+        "quantile(cost_share[f], 250%, method: linear, missing: skip)",
+    );
+    let out = assay(&["check", "--strict", rules.path().to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("the quantile must be between 0% and 100%, given `250%`"), "{text}");
+}

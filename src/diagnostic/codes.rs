@@ -169,6 +169,10 @@ codes! {
         "a function is called with missing, extra, unknown or ill-typed arguments",
         "Each built-in and script function has a fixed signature; the help lists it.",
         "let t = median(x, 3) over peers";
+    OutOfRange = "out-of-range", Error,
+        "a number a built-in or a peer group reads is outside the values it can take: a `trim` of 50% or more, a quantile outside 0% to 100%, `round` places that are not a whole number from 0 to 28, a peer group `minimum` of 0",
+        "Out of range, the statistic gives a missing value for every entity at run time; a bare number where a share is meant (`trim: 25`, which is 2,500%) is the usual slip, and the help suggests the `%`.",
+        "let t = trimmed_mean(x, trim: 25, round: down, ties: key, missing: skip) over peers";
     NoPeerGroup = "no-peer-group", Error,
         "an aggregate is taken `over peers` where no peer group is declared, or over an unknown group",
         "`over peers` needs the methodology's `peers` clause to say who the peers are; `over all` takes every entity.",
