@@ -500,6 +500,11 @@ fn markdown_keeps_the_stamp_out_of_the_notice_quote() {
     assert_eq!(lines[quote + 4], "", "{text}");
 }
 
+/// Standard error with lines wrapped by the renderer joined again (and its gutters gone).
+fn flat(err: &str) -> String {
+    err.lines().map(|l| l.trim().trim_start_matches('│').trim()).collect::<Vec<_>>().join(" ")
+}
+
 /// The hand-worked rules with one piece of text replaced, in a temporary folder.
 fn iqm_rules_with(from: &str, to: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -526,4 +531,36 @@ fn a_trim_or_quantile_out_of_range_is_refused_by_check() {
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("the quantile must be between 0% and 100%, given `250%`"), "{text}");
+}
+
+/// A trim read from a parameter passes `check` (its value is known only at run time); out
+/// of range, every value of the figure is missing, and the run says so on standard error.
+#[test]
+fn a_figure_missing_for_every_entity_is_reported_with_its_reason() {
+    let rules = iqm_rules_with("trim: 25%", "trim: trim_share");
+    let path = rules.path().join("iqm.assay");
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str("\nparam trim_share : ratio = 25\n");
+    std::fs::write(&path, text).unwrap();
+    let out = assay(&["eval", "--rules", rules.path().to_str().unwrap(), "--data", IQM_DATA], &[]);
+    let err = flat(&stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("figure-all-missing"), "{err}");
+    assert!(
+        err.contains("figure `target` of `national_average` is missing for all 9 entities in period 2009/10"),
+        "{err}"
+    );
+    assert!(err.contains("leaves none"), "the reason is named: {err}");
+    assert!(err.contains("iqm.assay:"), "points at the rule file: {err}");
+}
+
+/// The shipped example has all-missing peer groups (a group of two), and KPIs over
+/// optional columns its data does not have: neither is a figure missing by mistake.
+#[test]
+fn the_shipped_example_evaluates_without_all_missing_warnings() {
+    let out = assay(&["eval"], &[]);
+    let err = flat(&stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(!err.contains("figure-all-missing") && !err.contains("optional-column-misspelt"), "{err}");
+    assert!(err.contains("group-too-small"), "{err}");
 }

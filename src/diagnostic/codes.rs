@@ -253,6 +253,10 @@ codes! {
         "a peer group has fewer members than the methodology's minimum",
         "Statistics over tiny groups mislead; their figures are missing, with this reason, instead.",
         "peers same org_type minimum 5   # with 3 organisations of one type";
+    FigureAllMissing = "figure-all-missing", Warning,
+        "a KPI, a methodology figure or a total is missing for every entity of a period",
+        "A figure with no value anywhere is almost always a mistake in the rules or the data (an optional column renamed, a statistic that can never be taken), not a finding; the run says so, with the reasons the values give, instead of reporting a column of blanks as a success.",
+        "let share : ratio = cost / income   # with every `income` cell blank";
     ScriptError = "script-error", Error,
         "a script failed: it does not compile, a function is missing, or a call failed or returned a non-number",
         "Scripts are user code; their failures are reported at the line and column in the `.rhai` file.",
