@@ -564,3 +564,27 @@ fn the_shipped_example_evaluates_without_all_missing_warnings() {
     assert!(!err.contains("figure-all-missing") && !err.contains("optional-column-misspelt"), "{err}");
     assert!(err.contains("group-too-small"), "{err}");
 }
+
+/// An optional column renamed by a change of case gets the did-you-mean a required one
+/// gets, instead of emptying the figures that read it without a word.
+#[test]
+fn a_renamed_optional_column_names_the_header_it_probably_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = repo().join("examples/qipp-2009-10");
+    for entry in std::fs::read_dir(&example).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
+    }
+    let csv = dir.path().join("benchmark.csv");
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert!(text.contains(",Patient care funding"));
+    std::fs::write(&csv, text.replacen(",Patient care funding", ",Patient Care Funding", 1)).unwrap();
+    let out = assay(&["eval", "--data", dir.path().to_str().unwrap(), "--methodology", "model_hospital"], &[]);
+    let err = flat(&stderr(&out));
+    assert!(err.contains("optional-column-misspelt"), "{err}");
+    assert!(
+        err.contains("benchmark.csv` has no column `Patient care funding`, but has `Patient Care Funding`"),
+        "{err}"
+    );
+    assert!(err.contains("read by optional field `patient_care_funding`"), "{err}");
+}

@@ -237,6 +237,10 @@ codes! {
         "a cell in a date field is not a date",
         "Dates are written YYYY-MM-DD or DD/MM/YYYY; an unreadable date is a data error.",
         "Opened column says \"31/02/2010\"";
+    OptionalColumnMisspelt = "optional-column-misspelt", Warning,
+        "an optional field's column is not in the file, but a header differs from it only by case, spacing or a small edit",
+        "An optional column may be absent, and its figures are then missing; a header renamed by a small edit (`Patient Care Funding` for `Patient care funding`) would empty them without a word, so the run names the header it probably is.",
+        "field funding : GBP from \"Patient care funding\" optional   # the file says \"Patient Care Funding\"";
     DataMissingKey = "data-missing-key", Error,
         "a row has no entity key",
         "Every row must say which entity it belongs to; a row without a key cannot be placed.",
