@@ -534,3 +534,92 @@ fn a_yaml_mapping_or_list_where_a_value_belongs_is_refused_at_its_line() {
     assert!(err.contains(" 7 │   Finance cost: [1, 2]"), "{err}");
     assert!(!dir.path().join("out.json").exists(), "nothing written");
 }
+
+/// Standard error with lines wrapped by the renderer joined again (and its gutters gone).
+fn flat(err: &str) -> String {
+    err.lines().map(|l| l.trim().trim_start_matches('│').trim()).collect::<Vec<_>>().join(" ")
+}
+
+/// The hand-worked rules with one piece of text replaced, in a temporary folder.
+fn iqm_rules_with(from: &str, to: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(repo().join(IQM_RULES).join("iqm.assay")).unwrap();
+    assert!(text.contains(from), "{from}");
+    std::fs::write(dir.path().join("iqm.assay"), text.replace(from, to)).unwrap();
+    dir
+}
+
+#[test]
+fn a_trim_or_quantile_out_of_range_is_refused_by_check() {
+    let rules = iqm_rules_with("trim: 25%", "trim: 25");
+    let out = assay(&["check", "--strict", rules.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("out-of-range") && text.contains("must be at least 0% and below 50%, given `25`"), "{text}");
+    assert!(text.contains("did you mean `25%`?"), "{text}");
+
+    let rules = iqm_rules_with(
+        "trimmed_mean(cost_share[f], trim: 25%, round: down, ties: key, missing: skip)",
+        "quantile(cost_share[f], 250%, method: linear, missing: skip)",
+    );
+    let out = assay(&["check", "--strict", rules.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("the quantile must be between 0% and 100%, given `250%`"), "{text}");
+}
+
+/// A trim read from a parameter passes `check` (its value is known only at run time); out
+/// of range, every value of the figure is missing, and the run says so on standard error.
+#[test]
+fn a_figure_missing_for_every_entity_is_reported_with_its_reason() {
+    let rules = iqm_rules_with("trim: 25%", "trim: trim_share");
+    let path = rules.path().join("iqm.assay");
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str("\nparam trim_share : ratio = 25\n");
+    std::fs::write(&path, text).unwrap();
+    let out = assay(&["eval", "--rules", rules.path().to_str().unwrap(), "--data", IQM_DATA]);
+    let err = flat(&stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("figure-all-missing"), "{err}");
+    assert!(
+        err.contains("figure `target` of `national_average` is missing for all 9 entities in period 2009/10"),
+        "{err}"
+    );
+    assert!(err.contains("leaves none"), "the reason is named: {err}");
+    assert!(err.contains("iqm.assay:"), "points at the rule file: {err}");
+}
+
+/// The shipped example has all-missing peer groups (a group of two), and KPIs over
+/// optional columns its data does not have: neither is a figure missing by mistake.
+#[test]
+fn the_shipped_example_evaluates_without_all_missing_warnings() {
+    let out = assay(&["eval"]);
+    let err = flat(&stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(!err.contains("figure-all-missing") && !err.contains("optional-column-misspelt"), "{err}");
+    assert!(err.contains("group-too-small"), "{err}");
+}
+
+/// An optional column renamed by a change of case gets the did-you-mean a required one
+/// gets, instead of emptying the figures that read it without a word.
+#[test]
+fn a_renamed_optional_column_names_the_header_it_probably_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = repo().join("examples/qipp-2009-10");
+    for entry in std::fs::read_dir(&example).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
+    }
+    let csv = dir.path().join("benchmark.csv");
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert!(text.contains(",Patient care funding"));
+    std::fs::write(&csv, text.replacen(",Patient care funding", ",Patient Care Funding", 1)).unwrap();
+    let out = assay(&["eval", "--data", dir.path().to_str().unwrap(), "--methodology", "model_hospital"]);
+    let err = flat(&stderr(&out));
+    assert!(err.contains("optional-column-misspelt"), "{err}");
+    assert!(
+        err.contains("benchmark.csv` has no column `Patient care funding`, but has `Patient Care Funding`"),
+        "{err}"
+    );
+    assert!(err.contains("read by optional field `patient_care_funding`"), "{err}");
+}

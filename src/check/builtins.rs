@@ -1,5 +1,7 @@
 //! The built-in functions and statistics, with the choices each one makes callers state.
 
+use rust_decimal::Decimal;
+
 /// How a built-in's result type follows from its arguments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Returns {
@@ -24,7 +26,51 @@ pub struct Opt {
     /// The words it accepts; empty means it takes a number (a ratio).
     pub words: &'static [&'static str],
     pub meaning: &'static str,
+    /// The values a number option may take; checked at `check` time when it is written
+    /// as a literal. One read from a parameter can only be known at run time: out of
+    /// range, the statistic is missing and the run warns (`figure-all-missing`).
+    pub range: Option<Range>,
 }
+
+/// The values a number may take where a built-in reads one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Range {
+    /// A share, written as a percentage: at least `low`% and at most (or, without
+    /// `high_allowed`, below) `high`%.
+    Share { low: u32, high: u32, high_allowed: bool },
+    /// A whole number from `low` to `high`.
+    Whole { low: u32, high: u32 },
+}
+
+impl Range {
+    /// Whether a value (a ratio: 0.25 for 25%) is in the range.
+    pub fn holds(self, value: Decimal) -> bool {
+        match self {
+            Range::Share { low, high, high_allowed } => {
+                let (low, high) = (Decimal::new(low.into(), 2), Decimal::new(high.into(), 2));
+                value >= low && (value < high || (high_allowed && value == high))
+            }
+            Range::Whole { low, high } => value.fract().is_zero() && value >= low.into() && value <= high.into(),
+        }
+    }
+
+    /// The range in words: "at least 0% and below 50%".
+    pub fn describe(self) -> String {
+        match self {
+            Range::Share { low, high, high_allowed: true } => format!("between {low}% and {high}%"),
+            Range::Share { low, high, high_allowed: false } => format!("at least {low}% and below {high}%"),
+            Range::Whole { low, high } => format!("a whole number from {low} to {high}"),
+        }
+    }
+}
+
+/// The fraction dropped from each end of a trimmed mean: dropping half or more from each
+/// end leaves nothing to average.
+pub const TRIM: Range = Range::Share { low: 0, high: 50, high_allowed: false };
+/// A quantile's fraction (`quantile(x, 25%, ...)`, the second value).
+pub const QUANTILE: Range = Range::Share { low: 0, high: 100, high_allowed: true };
+/// Decimal places kept by `round`: a decimal holds at most 28.
+pub const PLACES: Range = Range::Whole { low: 0, high: 28 };
 
 #[derive(Debug, Clone, Copy)]
 pub struct Builtin {
@@ -43,6 +89,7 @@ const MISSING: Opt = Opt {
     required: true,
     words: &["skip", "propagate"],
     meaning: "what a missing value in the group does: `skip` leaves it out, `propagate` makes the result missing",
+    range: None,
 };
 
 pub const BUILTINS: &[Builtin] = &[
@@ -83,6 +130,7 @@ pub const BUILTINS: &[Builtin] = &[
             required: true,
             words: &[],
             meaning: "how many decimal places to keep (rounding half away from zero)",
+            range: Some(PLACES),
         }],
         returns: Returns::SameAsArgs,
         signature: "round(x, places: 2)",
@@ -161,6 +209,7 @@ pub const BUILTINS: &[Builtin] = &[
                 required: true,
                 words: &["linear", "lower", "higher", "nearest", "midpoint"],
                 meaning: "how to interpolate between the two values around the quantile",
+                range: None,
             },
             MISSING,
         ],
@@ -178,18 +227,21 @@ pub const BUILTINS: &[Builtin] = &[
                 required: true,
                 words: &[],
                 meaning: "the fraction dropped from each end, such as 25%",
+                range: Some(TRIM),
             },
             Opt {
                 name: "round",
                 required: true,
                 words: &["down", "up", "nearest"],
                 meaning: "how many values are dropped from each end when the count times the fraction is not whole",
+                range: None,
             },
             Opt {
                 name: "ties",
                 required: true,
                 words: &["key", "key_descending"],
                 meaning: "which of several equal values are dropped first: ordered by entity key",
+                range: None,
             },
             MISSING,
         ],
@@ -207,12 +259,14 @@ pub const BUILTINS: &[Builtin] = &[
                 required: true,
                 words: &["ascending", "descending"],
                 meaning: "whether rank 1 is the smallest or the largest value",
+                range: None,
             },
             Opt {
                 name: "ties",
                 required: true,
                 words: &["min", "max", "dense", "key"],
                 meaning: "the rank given to equal values",
+                range: None,
             },
             MISSING,
         ],
@@ -230,6 +284,7 @@ pub const BUILTINS: &[Builtin] = &[
                 required: true,
                 words: &["below", "at_or_below", "mean"],
                 meaning: "whether the share counts values strictly below, at or below, or the mean of the two",
+                range: None,
             },
             MISSING,
         ],

@@ -211,7 +211,8 @@ impl Columns {
             .fields
             .iter()
             .map(|f| match field_column(headers, f) {
-                None if !f.optional => None,
+                // An optional column spelt differently in the file: `map_columns` warns.
+                None if !f.optional || misspelt(headers, f).is_some() => None,
                 found => Some(found),
             })
             .collect::<Option<_>>()?;
@@ -229,7 +230,16 @@ fn field_column(headers: &[String], f: &FieldSpec) -> Option<usize> {
     std::iter::once(&f.column).chain(&f.alternatives).find_map(|c| column_of(headers, c))
 }
 
-/// Where each column is, or a diagnostic for each the header lacks.
+/// The header an absent optional field's column seems to be, spelt differently (case,
+/// spacing, a small edit): its figures would be missing without a word otherwise.
+fn misspelt<'h>(headers: &'h [String], f: &FieldSpec) -> Option<&'h str> {
+    std::iter::once(&f.column)
+        .chain(&f.alternatives)
+        .find_map(|c| suggest::same_but_spelt(c.trim(), headers.iter().map(String::as_str)))
+}
+
+/// Where each column is, or a diagnostic for each the header lacks (a warning for an
+/// optional column the header seems to spell differently).
 pub(super) fn map_columns(
     spec: &DatasetSpec,
     headers: &[String],
@@ -275,6 +285,20 @@ pub(super) fn map_columns(
         let found = find_any(f);
         if found.is_none() && !f.optional {
             missing_column(&f.column, f.span, format!("read by field `{}`", f.key), ctx);
+        }
+        if let (None, true, Some(h)) = (found, f.optional, misspelt(headers, f)) {
+            ctx.diagnostics.push(
+                Diagnostic::new(
+                    Code::OptionalColumnMisspelt,
+                    format!("`{display}` has no column `{}`, but has `{h}`", f.column),
+                )
+                .primary(header_span, "the header row")
+                .secondary(f.span, format!("read by optional field `{}`", f.key))
+                .help(format!(
+                    "if `{h}` is this column, rename the header or write `from \"{h}\"`; otherwise field `{}` is missing for every row",
+                    f.key
+                )),
+            );
         }
         fields.push(found);
     }

@@ -169,6 +169,10 @@ codes! {
         "a function is called with missing, extra, unknown or ill-typed arguments",
         "Each built-in and script function has a fixed signature; the help lists it.",
         "let t = median(x, 3) over peers";
+    OutOfRange = "out-of-range", Error,
+        "a number a built-in or a peer group reads is outside the values it can take: a `trim` of 50% or more, a quantile outside 0% to 100%, `round` places that are not a whole number from 0 to 28, a peer group `minimum` of 0",
+        "Out of range, the statistic gives a missing value for every entity at run time; a bare number where a share is meant (`trim: 25`, which is 2,500%) is the usual slip, and the help suggests the `%`.",
+        "let t = trimmed_mean(x, trim: 25, round: down, ties: key, missing: skip) over peers";
     NoPeerGroup = "no-peer-group", Error,
         "an aggregate is taken `over peers` where no peer group is declared, or over an unknown group",
         "`over peers` needs the methodology's `peers` clause to say who the peers are; `over all` takes every entity.",
@@ -237,6 +241,10 @@ codes! {
         "a cell in a date field is not a date",
         "Dates are written YYYY-MM-DD or DD/MM/YYYY; an unreadable date is a data error.",
         "Opened column says \"31/02/2010\"";
+    OptionalColumnMisspelt = "optional-column-misspelt", Warning,
+        "an optional field's column is not in the file, but a header differs from it only by case, spacing or a small edit",
+        "An optional column may be absent, and its figures are then missing; a header renamed by a small edit (`Patient Care Funding` for `Patient care funding`) would empty them without a word, so the run names the header it probably is.",
+        "field funding : GBP from \"Patient care funding\" optional   # the file says \"Patient Care Funding\"";
     DataMissingKey = "data-missing-key", Error,
         "a row has no entity key",
         "Every row must say which entity it belongs to; a row without a key cannot be placed.",
@@ -253,6 +261,10 @@ codes! {
         "a peer group has fewer members than the methodology's minimum",
         "Statistics over tiny groups mislead; their figures are missing, with this reason, instead.",
         "peers same org_type minimum 5   # with 3 organisations of one type";
+    FigureAllMissing = "figure-all-missing", Warning,
+        "a KPI, a methodology figure or a total is missing for every entity of a period",
+        "A figure with no value anywhere is almost always a mistake in the rules or the data (an optional column renamed, a statistic that can never be taken), not a finding; the run says so, with the reasons the values give, instead of reporting a column of blanks as a success.",
+        "let share : ratio = cost / income   # with every `income` cell blank";
     ScriptError = "script-error", Error,
         "a script failed: it does not compile, a function is missing, or a call failed or returned a non-number",
         "Scripts are user code; their failures are reported at the line and column in the `.rhai` file.",

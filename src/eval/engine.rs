@@ -729,6 +729,13 @@ fn group_result(
         let v = Value::missing(format!("a peer's value is missing ({r})"));
         return (GroupResult::Whole(v), None);
     }
+    // With nothing to skip to, say why the values are missing, not just that none is left.
+    if !matches!(stat, Stat::Count) && !rows.iter().any(|&row| matches!(values.get(row), Value::Num(_))) {
+        if let Some(r) = first_missing() {
+            let v = Value::missing(format!("every value in the group is missing ({r})"));
+            return (GroupResult::Whole(v), None);
+        }
+    }
     if let Stat::TrimmedMean { trim, round, ties } = stat {
         // Members by their place in `rows`: no list of them gathered.
         let value = |i: usize| rows.get(i).and_then(|&row| values.get(row).as_num());

@@ -5,6 +5,7 @@ pub mod coverage;
 pub mod engine;
 pub mod exact_sum;
 pub mod frame;
+pub mod missing;
 pub mod model;
 pub mod needs;
 pub mod ops;

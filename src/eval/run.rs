@@ -135,6 +135,7 @@ pub fn run(tree: &RuleTree, request: &Request, sources: &mut Vec<SourceFile>) ->
         }
     };
     let mut results = Vec::new();
+    let mut blank = Vec::new();
     for period in &periods {
         let frame = frame::build(&tables, &specs, period);
         timer.lap("build frame");
@@ -142,10 +143,14 @@ pub fn run(tree: &RuleTree, request: &Request, sources: &mut Vec<SourceFile>) ->
             continue;
         }
         let mut ev = Evaluator::new(&model, &frame, Some(&scripts));
-        results.push(evaluate_period(&mut ev, &model, &frame, &methodologies, &select));
+        let result = evaluate_period(&mut ev, &model, &frame, &methodologies, &select);
         ev.finish();
         timer.lap("evaluate");
         diags.append(&mut ev.diagnostics);
+        // A figure blank for every entity is a mistake more often than a finding: say so
+        // (unless the run fails anyway, whose errors say why).
+        blank.extend(super::missing::warnings(&model, &methodologies, &result));
+        results.push(result);
     }
     super::script::resolve_positions(&mut diags, ctx.sources, &script_sources);
     if results.is_empty() {
@@ -157,6 +162,7 @@ pub fn run(tree: &RuleTree, request: &Request, sources: &mut Vec<SourceFile>) ->
     if diags.iter().any(Diagnostic::is_error) {
         return (None, diags);
     }
+    diags.append(&mut blank);
     let stamp = Stamp::of(&tree.files, &tables);
     let notices = notice(&request.data_dir).into_iter().collect();
     let counts = tables.iter().map(|t| (t.dataset.clone(), t.counts)).collect();

@@ -66,6 +66,9 @@ pub fn explain_group(sev: &mut Evaluator<'_, '_>, group: &Group<'_>, info: &mut 
         crate::eval::engine::too_small(rows.len(), minimum)
     } else if let (true, Some(r)) = (propagate, &first_missing) {
         Value::missing(format!("a peer's value is missing ({r})"))
+    } else if let (0, false, Some(r)) = (n, matches!(stat, Stat::Count), &first_missing) {
+        // As the evaluator says it (`eval::engine::group_result`).
+        Value::missing(format!("every value in the group is missing ({r})"))
     } else {
         match stat {
             Stat::Rank { .. } | Stat::PercentileRank { .. } => {

@@ -2,13 +2,14 @@
 
 use super::{join_and, ExprChecker, Scope, Ty};
 use crate::ast::*;
-use crate::check::builtins::{self, Builtin, Returns};
+use crate::check::builtins::{self, Builtin, Range, Returns};
 use crate::check::suggest;
 use crate::check::symbols::Item;
 use crate::check::units::Dim;
 use crate::diagnostic::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::source::{Name, Span};
+use rust_decimal::Decimal;
 
 impl<'c, 'a> ExprChecker<'c, 'a> {
     pub(super) fn over(&mut self, aggregate: &Expr, group: &Name, scope: &Scope<'_>) -> Ty {
@@ -120,7 +121,7 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
         self.options(span, b, args, scope);
         let types: Vec<(Ty, Span)> = positional.iter().map(|a| (self.infer(&a.value, scope), a.value.span)).collect();
         match b.returns {
-            Returns::SameAsArgs => self.same_as_args(b, &types),
+            Returns::SameAsArgs => self.same_as_args(b, &types, &positional),
             Returns::Count => Ty::Num(Dim::base("count")),
             Returns::Ratio => Ty::Num(Dim::dimensionless()),
             Returns::Bool => Ty::Bool,
@@ -173,11 +174,14 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
 
     /// A built-in that gives the unit of its values (`max`, `median`): they must be
     /// numbers in one unit.
-    fn same_as_args(&mut self, b: &Builtin, types: &[(Ty, Span)]) -> Ty {
+    fn same_as_args(&mut self, b: &Builtin, types: &[(Ty, Span)], positional: &[&Argument]) -> Ty {
         // quantile's second argument is the fraction, not a value.
         let values = if b.name == "quantile" { types.get(..1).unwrap_or_default() } else { types };
         if let (true, Some((t, s))) = (b.name == "quantile", types.get(1)) {
             self.expect_ratio(t, *s, "the quantile is a fraction such as 25%");
+        }
+        if let (true, Some(p)) = (b.name == "quantile", positional.get(1)) {
+            self.in_range("the quantile", builtins::QUANTILE, &p.value, "the fraction of values below it, such as 25%");
         }
         let mut acc: Option<(Ty, Span)> = None;
         for (t, s) in values {
@@ -210,17 +214,8 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
         if opt.words.is_empty() {
             let t = self.infer(value, scope);
             self.expect_ratio(&t, value.span, opt.meaning);
-            if let (ExprKind::Percent(p), "trim") = (&value.node, opt.name) {
-                if *p < rust_decimal::Decimal::ZERO || *p >= rust_decimal::Decimal::from(50) {
-                    self.error(
-                        Diagnostic::new(
-                            Code::BadArgument,
-                            format!("`trim` must be at least 0% and below 50%, given {p}%"),
-                        )
-                        .primary(value.span, "out of range")
-                        .help("the fraction is dropped from each end: 25% keeps the middle half"),
-                    );
-                }
+            if let Some(range) = opt.range {
+                self.in_range(&format!("`{}` of `{}`", opt.name, b.name), range, value, opt.meaning);
             }
             return;
         }
@@ -242,6 +237,34 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
                 }),
             );
         }
+    }
+
+    /// A number a built-in reads, when written as a literal, must be in its range: an
+    /// out-of-range `trim` or quantile would otherwise make every value of the figure
+    /// missing at run time, with nothing said.
+    fn in_range(&mut self, what: &str, range: Range, value: &Expr, meaning: &str) {
+        let Some((ratio, percent)) = literal(value) else { return };
+        if range.holds(ratio) {
+            return;
+        }
+        let written = if percent { format!("{}%", as_percent(ratio)) } else { ratio.normalize().to_string() };
+        let (note, help) = match (range, percent) {
+            // `trim: 25` meant 25%: say so, and suggest the `%` when the number fits as one.
+            (Range::Share { .. }, false) => (
+                format!(" (a bare number is a ratio: `{written}` is {}%)", as_percent(ratio)),
+                if range.holds(ratio / Decimal::ONE_HUNDRED) {
+                    format!("did you mean `{written}%`? a share is written with `%`")
+                } else {
+                    format!("{}: {meaning}", range.describe())
+                },
+            ),
+            _ => (String::new(), format!("{}: {meaning}", range.describe())),
+        };
+        self.error(
+            Diagnostic::new(Code::OutOfRange, format!("{what} must be {}, given `{written}`{note}", range.describe()))
+                .primary(value.span, "out of range")
+                .help(help),
+        );
     }
 
     fn script_call(&mut self, span: Span, fname: &str, f: &ScriptFn, args: &[Argument], scope: &Scope<'_>) -> Ty {
@@ -287,6 +310,22 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
         }
         self.unit_ty(&f.returns.node)
     }
+}
+
+/// The value of a number written as a literal (`25%` is 0.25, `-1` is -1), and whether it
+/// was written as a percentage; `None` for anything computed.
+fn literal(e: &Expr) -> Option<(Decimal, bool)> {
+    match &e.node {
+        ExprKind::Number(d) => Some((*d, false)),
+        ExprKind::Percent(p) => Some((*p / Decimal::ONE_HUNDRED, true)),
+        ExprKind::Unary { op: UnaryOp::Neg, operand } => literal(operand).map(|(d, p)| (-d, p)),
+        _ => None,
+    }
+}
+
+/// A ratio as a percentage (0.25 as 25), or as written when too large to multiply.
+fn as_percent(ratio: Decimal) -> String {
+    ratio.checked_mul(Decimal::ONE_HUNDRED).map_or_else(|| format!("{ratio} × 100"), |p| p.normalize().to_string())
 }
 
 fn count_words(b: &Builtin) -> String {

@@ -79,6 +79,15 @@ impl Lowerer {
         let minimum = inner.next_if(Rule::number).map(|n| {
             let nspan = self.span(&n);
             match n.as_str().parse::<u32>() {
+                // A minimum of 0 would let a statistic be taken over no peers at all.
+                Ok(0) => {
+                    self.diags.push(
+                        Diagnostic::new(Code::OutOfRange, "a peer group's `minimum` must be at least 1, given `0`")
+                            .primary(nspan, "out of range")
+                            .help("say how many members a group needs before its statistics are taken: `minimum 5`"),
+                    );
+                    Spanned::new(1, nspan)
+                }
                 Ok(v) => Spanned::new(v, nspan),
                 Err(_) => {
                     self.diags.push(
