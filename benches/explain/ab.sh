@@ -23,22 +23,10 @@ if [ ! -f "$dir/benchmark.csv" ]; then
 fi
 export ASSAY_CACHE="$PWD/target/bench-cache"
 args=(explain 'saving[finance]' --rules benches/eval/rules --data "$dir" --methodology national_average --entity SA000001)
-# Both must explain the figure identically; each also fills the cache it reads if needed.
-if ! cmp -s <("$old" "${args[@]}") <("$new" "${args[@]}"); then
+# Both must explain the figure identically (as JSON: the value and its derivation, not the
+# wording of hints); each also fills the cache it reads if needed.
+if ! cmp -s <("$old" "${args[@]}" --format json) <("$new" "${args[@]}" --format json); then
   echo "the two builds explain the figure differently" >&2
   exit 1
 fi
-python3 - "$runs" "$old" "$new" "${args[@]}" <<'PY'
-import statistics, subprocess, sys, time
-
-runs, binaries, args = int(sys.argv[1]), sys.argv[2:4], sys.argv[4:]
-walls = {b: [] for b in binaries}
-for _ in range(runs):
-    for b in binaries:
-        t = time.perf_counter()
-        subprocess.run([b, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-        walls[b].append((time.perf_counter() - t) * 1000)
-for b in binaries:
-    w = sorted(walls[b])
-    print(f"{b}: median {statistics.median(w):.1f} ms, fastest {w[0]:.1f}, slowest {w[-1]:.1f} ({runs} runs)")
-PY
+exec benches/ab.sh "$old" "$new" "$runs" "${args[@]}"
