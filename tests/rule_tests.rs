@@ -134,3 +134,17 @@ fn mutated_test_files_never_panic() {
         }
     }
 }
+
+/// A `tolerance` that is not a number is named, at its place; the case whose only
+/// expectation it spoils is not also said to "expect nothing".
+#[test]
+fn a_tolerance_that_is_not_a_number_is_named_and_nothing_else() {
+    let tests = "entities: [{org: A, turnover: 400, cost: 100}]\ncases:\n  - name: a quarter\n    expect: [{figure: share, entity: A, value: 25, tolerance: abc}]\n";
+    let dir = temp_folder_with(&[("r.assay", SHARE_RULES), ("r.test.yaml", tests)]);
+    let out = assay_in(dir.path(), &["test", "--rules", "r.assay"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("`abc` is not a number") && err.contains("r.test.yaml:4:"), "{err}");
+    assert!(!err.contains("expects nothing"), "{err}");
+    assert!(!stdout(&out).contains("a quarter ... ok"), "{}", stdout(&out));
+}

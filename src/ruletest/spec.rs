@@ -195,23 +195,31 @@ impl Reader {
         };
         let inputs = self.inputs(n, defaults, &name)?;
         let mut expect = Vec::new();
+        // Expectations written, read or not: one that could not be read has its own error,
+        // and must not also make the case "expect nothing".
+        let mut written = 0;
         if let Some(list) = n.get("expect") {
             if !matches!(list.kind, Kind::Seq(_)) {
                 self.problem(list, "`expect` must be a list", "not a list", EXAMPLE);
                 return None;
             }
             for e in list.items() {
+                written += 1;
                 expect.extend(self.expectation(e));
             }
         }
         let diagnostics = n.get("diagnostics").map(|list| self.diagnostic_codes(list)).unwrap_or_default();
-        if expect.is_empty() && diagnostics.is_empty() {
+        if written == 0 && diagnostics.is_empty() {
             self.problem(
                 n,
                 format!("case `{name}` expects nothing"),
                 "this case",
                 "add `expect:` (figures and their values) or `diagnostics:` (codes that must be reported)",
             );
+            return None;
+        }
+        if expect.is_empty() && diagnostics.is_empty() {
+            // Every expectation was unreadable and reported: nothing is left to run.
             return None;
         }
         Some(Case { name, span: self.span(n), period, inputs: Some(inputs), classify: None, expect, diagnostics })
