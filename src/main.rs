@@ -14,9 +14,6 @@ fn main() -> ExitCode {
     let worker = std::thread::Builder::new().name("assay".into()).stack_size(STACK_SIZE).spawn(assay::cli::main);
     match worker.map(|w| w.join()) {
         Ok(Ok(code)) => ExitCode::from(code),
-        _ => {
-            eprintln!("error[internal-error]: assay stopped unexpectedly; please report this with the command you ran");
-            ExitCode::from(3)
-        }
+        _ => ExitCode::from(assay::cli::internal_error()),
     }
 }

@@ -91,7 +91,7 @@ fn explain(args: &ExplainArgs, shell: &mut Shell) -> Outcome {
         let Some((k, v)) = b.split_once('=') else {
             return Err(shell.usage(
                 format!("`--by {b}`: a group is written `dimension=member`"),
-                "for example `--by org_type=acute`; the dimensions are those of the methodology's `total ... by`",
+                "the dimensions are those the methodology's `total ... by` declares; the member is one of its values",
             ));
         };
         by.push((k.trim().to_string(), v.trim().to_string()));

@@ -84,3 +84,14 @@ fn json_errors_asked() -> bool {
     args.iter().any(|a| a == "--error-format=json")
         || args.windows(2).any(|w| matches!(w, [flag, value] if flag == "--error-format" && value == "json"))
 }
+
+/// Report that the command stopped unexpectedly (a bug: the worker thread panicked), as a
+/// diagnostic in the format asked for; returns the exit status for it, 3.
+pub fn internal_error() -> u8 {
+    let format = if json_errors_asked() { render::ErrorFormat::Json } else { render::ErrorFormat::Human };
+    let d =
+        crate::diagnostic::Diagnostic::new(crate::diagnostic::codes::Code::InternalError, "assay stopped unexpectedly")
+            .help("this is a bug in assay: please report it with the command you ran");
+    shell::Shell::new(format).print(&[d]);
+    3
+}
