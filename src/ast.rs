@@ -290,6 +290,16 @@ pub enum ParamKey {
     Any,
 }
 
+impl ParamKey {
+    /// The key as written: a member's name, or `*`.
+    pub fn text(&self) -> &str {
+        match self {
+            ParamKey::Name(n) => n,
+            ParamKey::Any => "*",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct KpiDef {
     pub indices: Vec<Spanned<IndexDecl>>,

@@ -1,7 +1,7 @@
 //! Semantic changes between two rule trees: definitions compared by kind and name on their
 //! syntax trees, so layout and comments (doc comments included) never count as changes.
 
-use crate::ast::{DatasetDef, DefKind, Definition, Expr, MethodologyDef, ParamDef, ParamEntry, ParamKey};
+use crate::ast::{DatasetDef, DefKind, Definition, Expr, MethodologyDef, ParamDef, ParamEntry};
 use crate::check::exprs::Node;
 use crate::load::RuleTree;
 use crate::source::{SourceFile, Span, Spanned};
@@ -168,14 +168,7 @@ fn squash(text: &str) -> String {
 
 /// `small`, `finance, low`, `*`, with `since DATE` when dated; nothing for a plain value.
 fn entry_place(e: &ParamEntry) -> Option<String> {
-    let keys: Vec<String> = e
-        .keys
-        .iter()
-        .map(|k| match &k.node {
-            ParamKey::Name(n) => n.clone(),
-            ParamKey::Any => "*".to_string(),
-        })
-        .collect();
+    let keys: Vec<String> = e.keys.iter().map(|k| k.node.text().to_string()).collect();
     match (&e.since, keys.is_empty()) {
         (None, true) => None,
         (None, false) => Some(keys.join(", ")),

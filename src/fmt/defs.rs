@@ -432,15 +432,7 @@ impl Printer<'_> {
     }
 
     fn entry(&mut self, e: &Spanned<ParamEntry>) {
-        let keys: Vec<&str> = e
-            .node
-            .keys
-            .iter()
-            .map(|k| match &k.node {
-                ParamKey::Name(n) => n.as_str(),
-                ParamKey::Any => "*",
-            })
-            .collect();
+        let keys: Vec<&str> = e.node.keys.iter().map(|k| k.node.text()).collect();
         if keys.is_empty() {
             self.push("= ");
         } else {

@@ -19,14 +19,7 @@ impl<'c, 'a> DefChecker<'c, 'a> {
         let mut seen: HashMap<(Vec<String>, Option<Date>), Span> = HashMap::new();
         for e in &p.entries {
             let entry = &e.node;
-            let keys: Vec<String> = entry
-                .keys
-                .iter()
-                .map(|k| match &k.node {
-                    ParamKey::Name(n) => n.clone(),
-                    ParamKey::Any => "*".to_string(),
-                })
-                .collect();
+            let keys: Vec<String> = entry.keys.iter().map(|k| k.node.text().to_string()).collect();
             if !p.short && indices_ok {
                 self.param_keys(name, p, entry, e.span);
             }
