@@ -2,6 +2,7 @@
 //! the count trimmed, tie order, quantile method, rank ties.
 
 use super::exact_sum::ExactSum;
+use crate::value::{self, approx::Near, Bound};
 use rust_decimal::Decimal;
 use std::cmp::Ordering;
 
@@ -73,6 +74,8 @@ pub struct Item<'k> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Trimmed {
     pub mean: Decimal,
+    /// The mean's own rounding (zero when the quotient ends; see value::approx).
+    pub rounding: Bound,
     /// Every member as (its value as a float, see [`approx`]; its frame row): the
     /// `each_end` lowest first, the `each_end` highest last, the kept between, each part
     /// in no particular order. An explanation places the ranks it lists within these parts.
@@ -248,23 +251,24 @@ pub fn trimmed_mean_by<'k>(
         }
     }
     let sum = ExactSum::par_sum(ids, |i| if kept.get(i) == Some(&true) { value(i) } else { None });
-    let mean = mean_of_sum(&sum, n - 2 * k)?;
-    Ok(Trimmed { mean, order, each_end: k })
+    let (mean, rounding) = mean_of_sum(&sum, n - 2 * k)?;
+    Ok(Trimmed { mean, rounding, order, each_end: k })
 }
 
-pub fn mean_of(values: impl Iterator<Item = Decimal>, n: usize) -> Result<Decimal, String> {
+pub fn mean_of(values: impl Iterator<Item = Decimal>, n: usize) -> Result<Near, String> {
     let mut sum = ExactSum::default();
     values.for_each(|v| sum.add(v));
     mean_of_sum(&sum, n)
 }
 
-/// The mean of `n` terms whose exact sum is `sum`.
-pub fn mean_of_sum(sum: &ExactSum, n: usize) -> Result<Decimal, String> {
+/// The mean of `n` terms whose exact sum is `sum`, with its own rounding.
+pub fn mean_of_sum(sum: &ExactSum, n: usize) -> Result<Near, String> {
     if n == 0 {
         return Err("no values".into());
     }
     let sum = sum.value().ok_or("the sum is too large")?;
-    sum.checked_div(Decimal::from(n)).ok_or_else(|| "the mean cannot be computed".into())
+    let sum = (sum, Bound::at_least(value::approx::rounding(sum)));
+    value::approx::div(sum, (Decimal::from(n), Bound::ZERO)).ok_or_else(|| "the mean cannot be computed".into())
 }
 
 /// The exact sum, rounded once at the end: the same whatever the order of the values.
@@ -274,19 +278,24 @@ pub fn sum_of(values: impl Iterator<Item = Decimal>) -> Result<Decimal, String> 
     sum.value().ok_or_else(|| "the sum is too large".into())
 }
 
-/// The statistic of a whole group (for rank and percentile rank, see [`of_member`]).
-pub fn of_group(stat: &Stat, items: &[Item<'_>]) -> Result<Decimal, String> {
+/// The statistic of a whole group (for rank and percentile rank, see [`of_member`]), with
+/// its own rounding: a mean's quotient that does not end; a sum, product or halving
+/// (interpolated quantiles) that outgrew the decimal (see value::approx).
+pub fn of_group(stat: &Stat, items: &[Item<'_>]) -> Result<Near, String> {
     let n = items.len();
+    let rounded = |d: Decimal| (d, Bound::at_least(value::approx::rounding(d)));
     match stat {
-        Stat::Count => Ok(Decimal::from(n)),
+        Stat::Count => Ok((Decimal::from(n), Bound::ZERO)),
         Stat::Sum if items.is_empty() => Err("no values".into()),
-        Stat::Sum => sum_of(items.iter().map(|i| i.value)),
+        Stat::Sum => sum_of(items.iter().map(|i| i.value)).map(rounded),
         Stat::Mean => mean_of(items.iter().map(|i| i.value), n),
-        Stat::Median => quantile(items, Decimal::new(5, 1), QuantileMethod::Midpoint),
-        Stat::Min => items.iter().map(|i| i.value).min().ok_or_else(|| "no values".into()),
-        Stat::Max => items.iter().map(|i| i.value).max().ok_or_else(|| "no values".into()),
-        Stat::Quantile { p, method } => quantile(items, *p, *method),
-        Stat::TrimmedMean { trim, round, ties } => trimmed_mean_value(items, *trim, *round, *ties),
+        Stat::Median => quantile(items, Decimal::new(5, 1), QuantileMethod::Midpoint).map(rounded),
+        Stat::Min => items.iter().map(|i| (i.value, Bound::ZERO)).min_by_key(|x| x.0).ok_or_else(|| "no values".into()),
+        Stat::Max => items.iter().map(|i| (i.value, Bound::ZERO)).max_by_key(|x| x.0).ok_or_else(|| "no values".into()),
+        Stat::Quantile { p, method } => quantile(items, *p, *method).map(rounded),
+        Stat::TrimmedMean { trim, round, ties } => {
+            trimmed_mean(items, *trim, *round, *ties).map(|t| (t.mean, t.rounding))
+        }
         Stat::Rank { .. } | Stat::PercentileRank { .. } => Err("a rank belongs to each member, not the group".into()),
     }
 }
@@ -326,7 +335,7 @@ pub fn quantile(items: &[Item<'_>], p: Decimal, method: QuantileMethod) -> Resul
 }
 
 /// Each member's rank or percentile rank within its group, in the order of `items`.
-pub fn of_member(stat: &Stat, items: &[Item<'_>]) -> Vec<Decimal> {
+pub fn of_member(stat: &Stat, items: &[Item<'_>]) -> Vec<Near> {
     let n = items.len();
     match stat {
         Stat::Rank { descending, ties } => {
@@ -340,7 +349,7 @@ pub fn of_member(stat: &Stat, items: &[Item<'_>]) -> Vec<Decimal> {
                 };
                 by_value.then_with(|| x.map(|i| i.key).cmp(&y.map(|i| i.key)))
             });
-            let mut ranks = vec![Decimal::ZERO; n];
+            let mut ranks = vec![(Decimal::ZERO, Bound::ZERO); n];
             let mut dense = 0usize;
             let mut i = 0;
             while i < n {
@@ -358,7 +367,7 @@ pub fn of_member(stat: &Stat, items: &[Item<'_>]) -> Vec<Decimal> {
                         RankTies::Key => i + 1 + pos,
                     };
                     if let Some(r) = order.get(slot).and_then(|&row| ranks.get_mut(row)) {
-                        *r = Decimal::from(rank);
+                        *r = (Decimal::from(rank), Bound::ZERO);
                     }
                 }
                 i = j + 1;
@@ -378,7 +387,9 @@ pub fn of_member(stat: &Stat, items: &[Item<'_>]) -> Vec<Decimal> {
                         PercentMethod::AtOrBelow => Decimal::from(at),
                         PercentMethod::Mean => Decimal::from(below + at) / Decimal::TWO,
                     };
-                    share / total
+                    // A share of a count: exact when the quotient ends.
+                    value::approx::div((share, Bound::ZERO), (total, Bound::ZERO))
+                        .unwrap_or((Decimal::ZERO, Bound::at_least(f64::INFINITY)))
                 })
                 .collect()
         }
