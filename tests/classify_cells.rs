@@ -130,3 +130,37 @@ classify by_centre "Notes by centre" on notes hit first {
         assert_eq!(row.len(), header, "{out}");
     }
 }
+
+/// The dataset's `exclude` rules read their cells as the loader does: dates as dates and
+/// amounts in the field's unit, and a cell they cannot read is a bad row.
+#[test]
+fn exclude_rules_read_dates_and_amounts_as_such() {
+    let dataset = DATASET.replace(
+        "  on_bad_row reject",
+        "  on_bad_row reject\n  exclude \"Posted\" < 2016-10-01\n  exclude \"Amount\" > 1000",
+    );
+    let table =
+        "classify all_lines \"All lines\" on lines hit first {\n  | centre | => class |\n  | *      | early    |\n}\n";
+    let run = |csv: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("main.assay"), format!("{dataset}\n{table}")).unwrap();
+        std::fs::create_dir(dir.path().join("data")).unwrap();
+        std::fs::write(dir.path().join("data/lines.csv"), csv).unwrap();
+        let out = classify(dir.path(), "all_lines", &["--format", "json"]);
+        (out, dir)
+    };
+    let csv =
+        "Org,Year,Posted,Centre,Amount\nA,2016,30/09/2016,X,1\nA,2016,02/10/2016,X,\"£1,500\"\nA,2016,02/10/2016,X,4\n";
+    let (out, _dir) = run(csv);
+    let doc: serde_json::Value = serde_json::from_str(&ok_stdout(&out)).unwrap();
+    let amounts: Vec<&str> = doc["rows"].as_array().unwrap().iter().map(|r| r["amount"].as_str().unwrap()).collect();
+    assert_eq!(amounts, vec!["4"], "{doc}");
+    for (csv, code) in [
+        ("Org,Year,Posted,Centre,Amount\nA,2016,not-a-date,X,1\n", "data-bad-date"),
+        ("Org,Year,Posted,Centre,Amount\nA,2016,02/10/2016,X,1.5.0\n", "data-not-a-number"),
+    ] {
+        let (out, _dir) = run(csv);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        assert!(stderr(&out).contains(code), "{code}: {}", stderr(&out));
+    }
+}

@@ -629,3 +629,43 @@ fn a_renamed_optional_column_names_the_header_it_probably_is() {
     );
     assert!(err.contains("read by optional field `patient_care_funding`"), "{err}");
 }
+
+/// An `exclude` rule reads its column as it compares it: a number in the field's unit
+/// (`"1,500,000"` is more than 1,200,000, not text that matches no number), a date as a
+/// date (`30/09/2016` is before 2016-10-01, not after it as text), and a cell that is not
+/// such a value is a bad cell of its row, never compared as text.
+#[test]
+fn exclude_rules_compare_numbers_and_dates_as_such() {
+    let rules = iqm_rules_edited(|t| {
+        t.replace(
+            "  file \"returns.csv\"",
+            "  file \"returns.csv\"\n  exclude \"Turnover\" > 1200000\n  exclude \"Opened\" < 2016-10-01",
+        )
+    });
+    let run = |csv: &str| {
+        let (dir, data) = temp_copy_of_iqm(csv);
+        let args =
+            ["eval", "--rules", rules.path().to_str().unwrap(), "--data", data.to_str().unwrap(), "--format", "json"];
+        (assay(&args), dir)
+    };
+    let head = "Code,Year,Type,Turnover,Finance cost,Opened\n";
+    let good = format!(
+        "{head}A1,2009/10,Type A,\"1,000,000\",\"10,000\",2017-01-01\nA2,2009/10,Type A,\"1,500,000\",\"20,000\",2017-01-01\nA3,2009/10,Type A,\"1,000,000\",\"30,000\",30/09/2016\nA4,2009/10,Type A,\"1,000,000\",\"40,000\",01/10/2016\n"
+    );
+    let (out, _dir) = run(&good);
+    let json = ok_json(&out);
+    assert_eq!(json["counts"]["returns"]["excluded"], 2, "{json}");
+    let entities: Vec<&str> = json["figures"].as_array().unwrap().iter().filter_map(|f| f["entity"].as_str()).collect();
+    assert!(entities.contains(&"A1") && entities.contains(&"A4"), "{entities:?}");
+    assert!(!entities.contains(&"A2") && !entities.contains(&"A3"), "{entities:?}");
+    for (cell, code) in [("\"1,5OO,000\"", "data-not-a-number"), ("not-a-date", "data-bad-date")] {
+        let bad = if code == "data-bad-date" {
+            format!("{head}A1,2009/10,Type A,\"1,000,000\",\"10,000\",{cell}\n")
+        } else {
+            format!("{head}A1,2009/10,Type A,{cell},\"10,000\",2017-01-01\n")
+        };
+        let (out, _dir) = run(&bad);
+        assert_eq!(out.status.code(), Some(1), "{cell}: {}", stderr(&out));
+        assert!(stderr(&out).contains(code), "{cell}: {}", stderr(&out));
+    }
+}

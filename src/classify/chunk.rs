@@ -8,6 +8,7 @@ use crate::ast::HitPolicy;
 use crate::check::suggest;
 use crate::data::number::{read_number, CellUnit};
 use crate::data::stream::RawChunk;
+use crate::data::{excludes, CellProblem, MissingValues};
 use crate::data::{DatasetSpec, FieldKind};
 use crate::table::Value;
 use rust_decimal::Decimal;
@@ -238,6 +239,8 @@ struct Reader<'a> {
     numeric_inputs: Vec<(usize, &'a CellUnit)>,
     /// (input position, dataset field, data column) of each text input.
     text_inputs: Vec<(usize, usize, usize)>,
+    /// The dataset's blank and marker cells, for its `exclude` rules.
+    missing: MissingValues,
 }
 
 impl<'a> Reader<'a> {
@@ -257,7 +260,7 @@ impl<'a> Reader<'a> {
             .filter(|(_, (i, _))| !i.numeric)
             .map(|(n, (i, c))| (n, i.field, *c))
             .collect();
-        Reader { layout, matcher, spec, numeric_inputs, text_inputs }
+        Reader { layout, matcher, spec, numeric_inputs, text_inputs, missing: MissingValues::new(spec) }
     }
 
     /// One record of the right shape or not: checked, classified and added up, or counted
@@ -267,9 +270,13 @@ impl<'a> Reader<'a> {
             let fields = s.fields.len();
             return bad(out, record, &s.fields, None, Problem::RowShape { fields });
         }
-        if excluded(record.bytes, &s.fields, self.layout, self.spec) {
-            out.excluded += 1;
-            return;
+        match excluded(record.bytes, &s.fields, self.layout, self.spec, &self.missing) {
+            Ok(true) => {
+                out.excluded += 1;
+                return;
+            }
+            Ok(false) => {}
+            Err((col, p)) => return bad(out, record, &s.fields, Some(col), p),
         }
         let Some(key_len) = self.entity_period(record.bytes, s) else {
             return bad(out, record, &s.fields, Some(self.layout.key), Problem::MissingKey);
@@ -471,12 +478,26 @@ fn cell_text<'a>(bytes: &'a [u8], fields: &[FieldRange], col: usize) -> Cow<'a, 
     }
 }
 
-/// Does an `exclude` rule of the dataset leave this record out?
-fn excluded(bytes: &[u8], fields: &[FieldRange], layout: &Layout, spec: &DatasetSpec) -> bool {
-    spec.exclude.iter().zip(&layout.exclude).any(|((_, cell, re), col)| {
+/// Does an `exclude` rule of the dataset leave this record out? Read as the data loader
+/// reads it (`data::cells::excludes`): a cell the rule cannot read is a bad row.
+fn excluded(
+    bytes: &[u8],
+    fields: &[FieldRange],
+    layout: &Layout,
+    spec: &DatasetSpec,
+    missing: &MissingValues,
+) -> Result<bool, (usize, Problem)> {
+    for (rule, col) in spec.exclude.iter().zip(&layout.exclude) {
         let text = String::from_utf8_lossy(&cell_text(bytes, fields, *col)).into_owned();
-        crate::table::matches(cell, re.as_ref(), &Value::Text(text))
-    })
+        match excludes(spec, rule, &text, missing) {
+            Ok(true) => return Ok(true),
+            Ok(false) => {}
+            Err(CellProblem::BadDate { text, .. }) => return Err((*col, Problem::NotADate { text })),
+            Err(CellProblem::NotANumber { text, .. }) => return Err((*col, Problem::NotANumber { text })),
+            Err(_) => return Err((*col, Problem::NotANumber { text: text.trim().to_string() })),
+        }
+    }
+    Ok(false)
 }
 
 /// A record's text, for showing in a diagnostic (long records cut at a character boundary).

@@ -141,6 +141,51 @@ pub fn convert(field: &FieldSpec, text: &str, header: &str, missing: &MissingVal
     }
 }
 
+/// Does an `exclude` rule leave out a row whose cell in its column reads `text`? The cell is
+/// read as the rule compares it: as a number in the unit of the field that reads that
+/// column (plain otherwise) when the rule compares with a number, as a date when with a
+/// date, else as text. A blank or missing marker matches only `*`. A cell that is not a
+/// value of that kind is refused, as a bad cell of the row, never compared as text (where
+/// `30/09/2016` would sort after 2016-10-01 and `1,500` match no number).
+pub fn excludes(
+    spec: &DatasetSpec,
+    rule: &super::spec::Exclusion,
+    text: &str,
+    missing: &MissingValues,
+) -> Result<bool, CellProblem> {
+    use crate::ast::{Cell, Literal};
+    use crate::table::Value as Cell_;
+    let (header, cell, regex) = rule;
+    let literal = match cell {
+        Cell::Exact(l) | Cell::Range(l, _) | Cell::Compare(_, l) => Some(l),
+        Cell::Set(ls) => ls.first(),
+        Cell::Any | Cell::Starts(_) | Cell::Regex(_) => None,
+    };
+    let t = text.trim();
+    let value = match literal {
+        Some(_) if missing.of(t).is_some() => Cell_::Missing,
+        Some(Literal::Number(_)) => {
+            let unit = spec
+                .fields
+                .iter()
+                .find(|f| &f.column == header || f.alternatives.contains(header))
+                .map_or(CellUnit::Bare, |f| f.unit.clone());
+            match read_number(t, &unit) {
+                Ok(d) => Cell_::Number(d),
+                Err(why) => {
+                    return Err(CellProblem::NotANumber { text: t.to_string(), header: header.clone(), unit, why })
+                }
+            }
+        }
+        Some(Literal::Date(_)) => match parse_date(t) {
+            Some(d) => Cell_::Date(d),
+            None => return Err(CellProblem::BadDate { text: t.to_string(), header: header.clone() }),
+        },
+        _ => Cell_::Text(t.to_string()),
+    };
+    Ok(crate::table::matches(cell, regex.as_ref(), &value))
+}
+
 /// `2010-03-31` or `31/03/2010`.
 pub fn parse_date(text: &str) -> Option<Date> {
     let parts: Vec<&str> = text.split(['-', '/']).collect();

@@ -1,7 +1,7 @@
 //! CSV (and other delimited text) files, parsed in parallel chunks with each row's
 //! line and byte offset kept for provenance.
 
-use super::cells::{convert, CellProblem, MissingValues};
+use super::cells::{convert, excludes, CellProblem, MissingValues};
 use super::{CellLocator, DatasetSpec, FieldKind, FieldSpec, FilePart, LoadContext, LoadedFile, RowOrigin, RowProblem};
 use crate::check::suggest;
 use crate::diagnostic::codes::Code;
@@ -583,11 +583,15 @@ impl Rows<'_> {
             if record.len() == 1 && record.get(0).is_some_and(|f| f.iter().all(u8::is_ascii_whitespace)) {
                 continue;
             }
-            if excluded(spec, columns, &record) {
+            let exclusion = excluded(spec, columns, &record, missing);
+            if exclusion == Ok(true) {
                 chunk.excluded += 1;
                 continue;
             }
             let row = chunk.keys.len();
+            if let Err((column, problem)) = exclusion {
+                chunk.problems.push(RowProblem { row, column: Some(column), problem });
+            }
             if out.first().is_some_and(|c| row >= c.len()) {
                 // `record_capacity` counts every terminator, so this cannot happen; if it did,
                 // the row would be reported, not dropped.
@@ -678,15 +682,24 @@ fn close_gaps(column: &mut Vec<Value>, base: usize, filled: &[(usize, usize)]) {
     column.truncate(to);
 }
 
-/// Does an `exclude` rule leave this row out?
-pub(super) fn excluded(spec: &DatasetSpec, columns: &Columns, record: &impl Fields) -> bool {
-    spec.exclude.iter().zip(&columns.exclude).any(|((_, cell, re), col)| {
-        let text = col
-            .and_then(|c| record.field(c))
-            .map(|b| String::from_utf8_lossy(&b).trim().to_string())
-            .unwrap_or_default();
-        crate::table::matches(cell, re.as_ref(), &crate::table::Value::Text(text))
-    })
+/// Does an `exclude` rule leave this row out? `Err` with the column of a cell the rule
+/// cannot read (see [`excludes`]): the row is kept, with that problem.
+pub(super) fn excluded(
+    spec: &DatasetSpec,
+    columns: &Columns,
+    record: &impl Fields,
+    missing: &MissingValues,
+) -> Result<bool, (usize, CellProblem)> {
+    for (rule, col) in spec.exclude.iter().zip(&columns.exclude) {
+        let text =
+            col.and_then(|c| record.field(c)).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+        match excludes(spec, rule, &text, missing) {
+            Ok(true) => return Ok(true),
+            Ok(false) => {}
+            Err(problem) => return Err((col.unwrap_or_default(), problem)),
+        }
+    }
+    Ok(false)
 }
 
 fn cell(

@@ -20,7 +20,7 @@ pub use blocks::{chunk_bytes, CHUNK_BYTES};
 
 pub use yaml::CharOffsets;
 
-pub use cells::{parse_date, CellProblem};
+pub use cells::{excludes, parse_date, CellProblem, MissingValues};
 pub use loader::{CacheUse, Derive, Loaded, Loader};
 pub use spec::{DatasetSpec, FieldKey, FieldKind, FieldSpec};
 

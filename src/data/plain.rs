@@ -30,7 +30,7 @@ impl Rows<'_> {
         if bytes.starts_with(b"\xef\xbb\xbf") {
             return None;
         }
-        let Rows { spec, delimiter, columns, headers, .. } = *self;
+        let Rows { spec, delimiter, columns, headers, missing } = *self;
         let expected = lines + usize::from(bytes.last().is_some_and(|b| *b != b'\n'));
         let mut chunk = Chunk::with_capacity(expected);
         let mut interned = Interned::default();
@@ -50,9 +50,14 @@ impl Rows<'_> {
             }
             let line = first_line + records;
             records += 1;
-            if super::csv::excluded(spec, columns, &record) {
-                chunk.excluded += 1;
-                continue;
+            // A cell an `exclude` rule cannot read is reported by the general reader.
+            match super::csv::excluded(spec, columns, &record, missing) {
+                Ok(true) => {
+                    chunk.excluded += 1;
+                    continue;
+                }
+                Ok(false) => {}
+                Err(_) => return None,
             }
             let row = chunk.keys.len();
             if out.first().is_some_and(|c| row >= c.len()) {

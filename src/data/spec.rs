@@ -60,6 +60,9 @@ pub struct FieldSpec {
     pub span: Span,
 }
 
+/// An `exclude` rule: its column, its cell, and the cell's compiled pattern if it has one.
+pub type Exclusion = (String, crate::ast::Cell, Option<regex::Regex>);
+
 #[derive(Debug, Clone)]
 pub struct DatasetSpec {
     pub name: String,
@@ -70,7 +73,7 @@ pub struct DatasetSpec {
     /// Each file, and the period all its rows belong to when the file says so.
     pub files: Vec<(Spanned<String>, Option<String>)>,
     /// Rows left out: a column and the cell pattern its value must not match.
-    pub exclude: Vec<(String, crate::ast::Cell, Option<regex::Regex>)>,
+    pub exclude: Vec<Exclusion>,
     /// Records rolled up to one row per entity and period.
     pub rolls_up: bool,
     pub sheet: Option<String>,

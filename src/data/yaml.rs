@@ -154,15 +154,22 @@ fn fill(
     let mut spans = HashMap::new();
     for (origin, cells) in rows {
         let get = |c: usize| cells.get(&c).and_then(|(t, _)| t.as_deref().ok()).unwrap_or("");
-        let excluded = spec.exclude.iter().zip(&columns.exclude).any(|((_, cell, re), col)| {
-            let text = col.map_or("", get).trim().to_string();
-            crate::table::matches(cell, re.as_ref(), &crate::table::Value::Text(text))
-        });
-        if excluded {
+        let mut exclusion = Ok(false);
+        for (rule, col) in spec.exclude.iter().zip(&columns.exclude) {
+            exclusion = super::cells::excludes(spec, rule, col.map_or("", get), missing)
+                .map_err(|problem| (col.unwrap_or_default(), problem));
+            if exclusion != Ok(false) {
+                break;
+            }
+        }
+        if exclusion == Ok(true) {
             part.excluded += 1;
             continue;
         }
         let row = part.keys.len();
+        if let Err((column, problem)) = exclusion {
+            part.problems.push(RowProblem { row, column: Some(column), problem });
+        }
         for (col, (_, s)) in &cells {
             spans.insert((row, *col), *s);
         }
