@@ -72,7 +72,7 @@ pub fn empty(display: &str, spec: &DatasetSpec) -> Diagnostic {
 
 /// Bad rows as the dataset's `on_bad_row` says, and records matching two rows of a
 /// `hit unique` table (always errors: the table, not the data, is at fault).
-#[allow(clippy::too_many_arguments)] // one call site, all of it context
+#[allow(clippy::too_many_arguments, reason = "one call site, all of it context")]
 pub fn report(
     bad: &[BadRow],
     bad_rows: u64,

@@ -332,7 +332,7 @@ impl<'t, 'm, 'a> Tracer<'t, 'm, 'a> {
 
     /// `target[indices]`: the indices walked, then the indexed figure (or field) referenced
     /// at their values.
-    #[allow(clippy::too_many_arguments)]
+    #[allow(clippy::too_many_arguments, reason = "the tracer walks one node: its expression, context and the term lists it fills")]
     fn indexed(
         &mut self,
         e: &Expr,
@@ -360,7 +360,7 @@ impl<'t, 'm, 'a> Tracer<'t, 'm, 'a> {
     }
 
     /// `target.member`: a property of a bound set member, or another methodology's figure.
-    #[allow(clippy::too_many_arguments)]
+    #[allow(clippy::too_many_arguments, reason = "the tracer walks one node: its expression, context and the term lists it fills")]
     fn member(
         &mut self,
         e: &Expr,
@@ -389,7 +389,7 @@ impl<'t, 'm, 'a> Tracer<'t, 'm, 'a> {
 
     /// A reference to a KPI, figure, parameter or field: its node (while depth allows) and
     /// a term labelled at `label_span`.
-    #[allow(clippy::too_many_arguments)]
+    #[allow(clippy::too_many_arguments, reason = "the tracer walks one node: its expression, context and the term lists it fills")]
     fn reference(
         &mut self,
         e: &Expr,
@@ -421,7 +421,7 @@ impl<'t, 'm, 'a> Tracer<'t, 'm, 'a> {
         terms.push(Term { span, text, value: v.clone(), unit: unit.clone() });
     }
 
-    #[allow(clippy::too_many_arguments)]
+    #[allow(clippy::too_many_arguments, reason = "the tracer walks one node: its expression, context and the term lists it fills")]
     fn call(
         &mut self,
         e: &Expr,
@@ -524,7 +524,7 @@ impl<'t, 'm, 'a> Tracer<'t, 'm, 'a> {
 
     /// A statistic over a group: the members with their values, which were kept or
     /// trimmed and why, and the result for this entity.
-    #[allow(clippy::too_many_arguments)]
+    #[allow(clippy::too_many_arguments, reason = "the tracer walks one node: its expression, context and the term lists it fills")]
     fn over(
         &mut self,
         e: &Expr,

@@ -113,7 +113,7 @@ fn dataset_of<'s>(
 /// Each row's cells under the `columns` (headers, and the names each may be given by),
 /// with the `period` (its column, its value) in every row, and where in the test file each
 /// cell came from. A cell naming no column is a diagnostic.
-#[allow(clippy::type_complexity)]
+#[allow(clippy::type_complexity, reason = "the cells and their origins side by side, or the diagnostics: used once")]
 fn cells(
     spec: &DatasetSpec,
     (headers, aliases): (&[String], &[Vec<String>]),
