@@ -102,7 +102,7 @@ impl Scaling {
         let mut id_of = |v: &Value| match v {
             Value::Num(s) => Some(*factor_ids.entry(*s).or_insert_with(|| {
                 factors.push(*s);
-                factors.len() - 1
+                factors.len().saturating_sub(1)
             })),
             _ => None,
         };
@@ -111,7 +111,7 @@ impl Scaling {
             // A factor per group (`1 / rate[org_type]`): looked up once per group, not per row.
             Some(Column::Grouped(g)) => {
                 let ungrouped = g.values.len();
-                let mut of_group: Vec<Option<Option<usize>>> = vec![None; ungrouped + 1];
+                let mut of_group: Vec<Option<Option<usize>>> = vec![None; ungrouped.saturating_add(1)];
                 (0..n)
                     .map(|row| {
                         let (group, value) = match g.of_row.get(row)? {
@@ -199,9 +199,10 @@ impl<'d> TotalSum<'d> {
             let id = match field_ids.get(parts.as_slice()) {
                 Some(id) => *id,
                 None => {
+                    let id = field_parts.len();
                     field_parts.push(parts.iter().map(|s| s.to_string()).collect());
-                    field_ids.insert(parts.clone(), field_parts.len() - 1);
-                    field_parts.len() - 1
+                    field_ids.insert(parts.clone(), id);
+                    id
                 }
             };
             row_field.push(id);
@@ -225,18 +226,19 @@ impl<'d> TotalSum<'d> {
             .enumerate()
             .map(|(task, (row_field, row_factor))| {
                 let mut sums = empty();
-                let first = task * ROWS_PER_TASK;
+                // The task's first row: below the row count, far from overflowing.
+                let first = task.saturating_mul(ROWS_PER_TASK);
                 for (row, (group, factor)) in (first..).zip(row_field.iter().zip(row_factor)) {
                     let Some(entry) = sums.get_mut(*group) else { continue };
                     match (column.get(row), factor) {
                         (Value::Num(v), Some(f)) => {
                             if let Some(sum) = entry.by_factor.get_mut(*f) {
                                 sum.add(*v);
-                                entry.count += 1;
+                                entry.count = entry.count.saturating_add(1);
                             }
                         }
                         (value, _) => {
-                            entry.missing += 1;
+                            entry.missing = entry.missing.saturating_add(1);
                             entry.why.note(match value {
                                 Value::Missing(r) => r,
                                 Value::Num(_) => &scaling.missing_scale,
@@ -351,8 +353,9 @@ impl GroupSums {
         for (a, b) in self.by_factor.iter_mut().zip(&other.by_factor) {
             a.merge(b);
         }
-        self.count += other.count;
-        self.missing += other.missing;
+        // Counts of rows: their sums are at most the row count.
+        self.count = self.count.saturating_add(other.count);
+        self.missing = self.missing.saturating_add(other.missing);
         self.why.merge(&other.why);
     }
 

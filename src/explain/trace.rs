@@ -280,7 +280,7 @@ impl<'t, 'm, 'a> Tracer<'t, 'm, 'a> {
     ) -> (Value, UnitOut) {
         match &e.node {
             ExprKind::Number(d) => (Value::Num(*d), plain_unit()),
-            ExprKind::Percent(p) => (Value::Num(*p / Decimal::ONE_HUNDRED), percent_unit()),
+            ExprKind::Percent(p) => (Value::Num(crate::value::format::from_percent(*p)), percent_unit()),
             ExprKind::Money { .. } | ExprKind::Date(_) | ExprKind::Text(_) | ExprKind::Bool(_) => {
                 // Constants: the fast path's own value, which does not depend on the entity.
                 let v = self.ev.eval(e, &ctx.env).get(0).clone();
