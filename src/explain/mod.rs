@@ -184,7 +184,10 @@ fn reading(model: &Model<'_>, requests: &[Request], subjects: &[Result<Subject, 
 /// Load the datasets, from a cache restricted to the peer group when there is one: the
 /// tables (none when loading failed), whether they hold that group alone already, and what
 /// loading had to say.
-#[allow(clippy::type_complexity, reason = "the tables and whether they are restricted, beside the diagnostics: used once")]
+#[allow(
+    clippy::type_complexity,
+    reason = "the tables and whether they are restricted, beside the diagnostics: used once"
+)]
 fn load(
     tree: &RuleTree,
     first: &Request,
