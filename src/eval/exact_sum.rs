@@ -93,9 +93,8 @@ impl ExactSum {
         // Scale s keeps whole × 10^s and drops the fraction's last 28 - s digits.
         for ((scale, unit), dropped) in POW10.iter().enumerate().rev().zip(&POW10) {
             let dropped = dropped.unsigned_abs();
-            let Some(kept) = whole
-                .checked_mul(unit.unsigned_abs())
-                .and_then(|w| w.checked_add(fraction.checked_div(dropped)?))
+            let Some(kept) =
+                whole.checked_mul(unit.unsigned_abs()).and_then(|w| w.checked_add(fraction.checked_div(dropped)?))
             else {
                 continue;
             };

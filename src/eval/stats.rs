@@ -316,9 +316,11 @@ pub fn quantile(items: &[Item<'_>], p: Decimal, method: QuantileMethod) -> Resul
     // Between values near the limits of a decimal the difference or the sum overflows.
     let too_large = || format!("the values are too far apart to interpolate between ({lo} and {hi})");
     Ok(match method {
-        QuantileMethod::Linear => {
-            hi.checked_sub(lo).and_then(|d| d.checked_mul(frac)).and_then(|d| lo.checked_add(d)).ok_or_else(too_large)?
-        }
+        QuantileMethod::Linear => hi
+            .checked_sub(lo)
+            .and_then(|d| d.checked_mul(frac))
+            .and_then(|d| lo.checked_add(d))
+            .ok_or_else(too_large)?,
         QuantileMethod::Lower => lo,
         QuantileMethod::Higher => hi,
         QuantileMethod::Nearest => {
