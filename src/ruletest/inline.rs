@@ -169,14 +169,14 @@ pub fn origin(data: &TempData, text: &str, offset: usize) -> Option<Span> {
     let delimiter = char::from(data.delimiter?);
     let before = text.get(..offset)?;
     let line = before.matches('\n').count();
-    let start = before.rfind('\n').map_or(0, |i| i + 1);
-    let mut column = 0;
+    let start = before.rfind('\n').map_or(0, |i| i.saturating_add(1));
+    let mut column = 0usize;
     let mut quoted = false;
     for c in text.get(start..offset)?.chars() {
         if c == '"' {
             quoted = !quoted;
         } else if c == delimiter && !quoted {
-            column += 1;
+            column = column.saturating_add(1);
         }
     }
     *data.origins.get(line.checked_sub(1)?)?.get(column)?
