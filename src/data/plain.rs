@@ -95,6 +95,7 @@ fn quotes_are_plain(record: &[u8], delimiter: u8) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::arithmetic_side_effects, reason = "test code: small generated sizes, and failing loudly is the point")]
 mod tests {
     use super::quotes_are_plain;
     use crate::data::cells::MissingValues;

@@ -404,6 +404,7 @@ fn trimming_words(n: usize, trim: Decimal, round: TrimRound, ties: TieOrder, t: 
 }
 
 #[cfg(test)]
+#[allow(clippy::arithmetic_side_effects, reason = "test code: small generated sizes, and failing loudly is the point")]
 mod tests {
     use super::*;
 
