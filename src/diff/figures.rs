@@ -147,6 +147,9 @@ fn places(unit: &crate::eval::run::UnitOut) -> u32 {
 
 /// A value as the diff shows it: money to the penny (`£1234.50`), others rounded.
 fn shown(v: &Value, unit: &crate::eval::run::UnitOut) -> String {
+    if v.is_approx() {
+        return crate::value::format::human(v, unit);
+    }
     match v {
         Value::Num(d) if unit.money => format!("{}{:.2}", unit.symbol, d.round_dp(2)),
         Value::Num(d) => {

@@ -6,7 +6,7 @@
 
 use super::column::Column;
 use crate::ast::{BinaryOp, UnaryOp};
-use crate::value::Value;
+use crate::value::{approx, Value};
 use rayon::prelude::*;
 use std::cmp::Ordering;
 
@@ -143,6 +143,7 @@ pub fn unary(op: UnaryOp, v: &Value) -> Value {
     match (op, v) {
         (_, Value::Missing(r)) => Value::Missing(r.clone()),
         (UnaryOp::Neg, Value::Num(d)) => Value::Num(-*d),
+        (UnaryOp::Neg, Value::Approx(d, b)) => Value::Approx(-*d, *b),
         (UnaryOp::Not, Value::Bool(b)) => Value::Bool(!b),
         _ => Value::missing("operand of the wrong type"),
     }
@@ -167,17 +168,19 @@ pub fn binary(op: BinaryOp, a: &Value, b: &Value) -> Value {
             _ => Value::missing("not a condition"),
         },
         BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div => {
-            let (Value::Num(x), Value::Num(y)) = (a, b) else {
+            let (Some(x), Some(y)) = (a.as_near(), b.as_near()) else {
                 return Value::missing("not a number");
             };
+            // Exact operands give an exact result unless the decimal had to round it; an
+            // approximate one carries its bound on (see value::approx).
             let result = match op {
-                BinaryOp::Add => x.checked_add(*y),
-                BinaryOp::Sub => x.checked_sub(*y),
-                BinaryOp::Mul => x.checked_mul(*y),
-                _ if y.is_zero() => return Value::missing("division by zero"),
-                _ => x.checked_div(*y),
+                BinaryOp::Add => approx::add(x, y),
+                BinaryOp::Sub => approx::sub(x, y),
+                BinaryOp::Mul => approx::mul(x, y),
+                _ if y.0.is_zero() => return Value::missing("division by zero"),
+                _ => approx::div(x, y),
             };
-            result.map_or_else(|| Value::missing("number too large"), Value::Num)
+            result.map_or_else(|| Value::missing("number too large"), Value::near)
         }
         _ => match compare(a, b) {
             None => Value::missing("values cannot be compared"),
@@ -195,7 +198,9 @@ pub fn binary(op: BinaryOp, a: &Value, b: &Value) -> Value {
 
 fn compare(a: &Value, b: &Value) -> Option<Ordering> {
     match (a, b) {
-        (Value::Num(x), Value::Num(y)) => Some(x.cmp(y)),
+        // Approximate numbers compare by their computed value: a comparison is as certain
+        // as the two figures are far apart (documented in the README).
+        (Value::Num(_) | Value::Approx(..), Value::Num(_) | Value::Approx(..)) => Some(a.as_num()?.cmp(&b.as_num()?)),
         (Value::Date(x), Value::Date(y)) => Some(x.cmp(y)),
         (Value::Bool(x), Value::Bool(y)) => Some(x.cmp(y)),
         _ => match (a.as_text(), b.as_text()) {
@@ -205,12 +210,36 @@ fn compare(a: &Value, b: &Value) -> Option<Ordering> {
     }
 }
 
+/// `abs(x)`: the bound of an approximate number is its own.
+pub fn abs(v: &Value) -> Value {
+    match v {
+        Value::Num(d) => Value::Num(d.abs()),
+        Value::Approx(d, b) => Value::Approx(d.abs(), *b),
+        other => other.clone(),
+    }
+}
+
+/// `round(x, places: p)`, half away from zero (see value::approx::round for an approximate x).
+pub fn round(v: &Value, places: u32) -> Value {
+    match v.as_near() {
+        Some(x) => Value::near(approx::round(x, places, rust_decimal::RoundingStrategy::MidpointAwayFromZero)),
+        None => v.clone(),
+    }
+}
+
 /// The larger (or smaller) of two numbers; missing if either is.
 pub fn extreme(a: &Value, b: &Value, max: bool) -> Value {
     match (a, b) {
         (Value::Missing(r), _) | (_, Value::Missing(r)) => Value::Missing(r.clone()),
-        (Value::Num(x), Value::Num(y)) => Value::Num(if max { (*x).max(*y) } else { (*x).min(*y) }),
-        _ => Value::missing("not a number"),
+        _ => match (a.as_near(), b.as_near()) {
+            (Some(x), Some(y)) => {
+                let first = if max { x.0 >= y.0 } else { x.0 <= y.0 };
+                let pick = if first { x } else { y };
+                // Either could be the true extreme: the larger of the two bounds covers both.
+                Value::near((pick.0, x.1.max(y.1)))
+            }
+            _ => Value::missing("not a number"),
+        },
     }
 }
 

@@ -17,7 +17,7 @@ use crate::ast::{DefKind, ScriptDef};
 use crate::diagnostic::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::source::{SourceFile, Span};
-use crate::value::Value;
+use crate::value::{approx, Bound, Value};
 use rhai::packages::{
     ArithmeticPackage, BasicArrayPackage, BasicMathPackage, BasicStringPackage, LanguageCorePackage, LogicPackage,
     Package,
@@ -111,9 +111,7 @@ impl ScriptHost {
                 out.push(Value::missing(format!("script function `{name}` failed")));
                 continue;
             }
-            let dyn_args: Vec<Dynamic> = values.iter().map(|v| to_dynamic(v)).collect();
-            let result = self.engine.call_fn::<Dynamic>(&mut Scope::new(), &f.ast, name, dyn_args);
-            match result.map_err(|e| *e).and_then(|d| from_dynamic(d, name)) {
+            match self.call_near(f, name, &values) {
                 Ok(v) => out.push(v),
                 Err(err) => {
                     failed = true;
@@ -127,6 +125,45 @@ impl ScriptHost {
         } else {
             Column::from_vec(out)
         }
+    }
+
+    /// One call, with the bound of its result when it is a number (see value::approx): the
+    /// script's own rounding, judged from the result's digits, plus, when an argument is
+    /// approximate, how far the result moves when each such argument is moved to either
+    /// end of its bound (the function is called again at each end). That spread is a true
+    /// bound for a function that is monotone in each argument, as phasing and tapering
+    /// functions are; the README says so.
+    fn call_near(&self, f: &Function, name: &str, values: &[&Value]) -> Result<Value, EvalAltResult> {
+        let run = |args: Vec<Dynamic>| {
+            let result = self.engine.call_fn::<Dynamic>(&mut Scope::new(), &f.ast, name, args);
+            result.map_err(|e| *e).and_then(|d| from_dynamic(d, name))
+        };
+        let centre = run(values.iter().map(|v| to_dynamic(v)).collect())?;
+        let Some((value, _)) = centre.as_near() else { return Ok(centre) };
+        let mut spread = approx::rounding(value);
+        for (i, v) in values.iter().enumerate() {
+            let Value::Approx(d, b) = v else { continue };
+            let Some(e) = rust_decimal::Decimal::from_f64_retain(b.get()) else {
+                return Ok(Value::Approx(value, Bound::at_least(f64::INFINITY)));
+            };
+            for end in [d.checked_sub(e), d.checked_add(e)] {
+                let moved = end.map(|end| {
+                    let args =
+                        values
+                            .iter()
+                            .enumerate()
+                            .map(|(j, w)| if j == i { Dynamic::from_decimal(end) } else { to_dynamic(w) });
+                    run(args.collect())
+                });
+                match moved.and_then(|r| r.ok()).and_then(|r| r.as_num()) {
+                    Some(m) => {
+                        spread += approx::rounding(m) + m.checked_sub(value).map_or(f64::INFINITY, approx::magnitude)
+                    }
+                    None => spread = f64::INFINITY,
+                }
+            }
+        }
+        Ok(Value::near((value, Bound::at_least(spread))))
     }
 
     fn report(&self, name: &str, err: &EvalAltResult, source: usize, call_span: Span, diags: &mut Vec<Diagnostic>) {
@@ -285,7 +322,7 @@ fn compile(
 
 fn to_dynamic(v: &Value) -> Dynamic {
     match v {
-        Value::Num(d) => Dynamic::from_decimal(*d),
+        Value::Num(d) | Value::Approx(d, _) => Dynamic::from_decimal(*d),
         Value::Text(t) | Value::Member(t) => Dynamic::from(t.to_string()),
         Value::Bool(b) => Dynamic::from_bool(*b),
         Value::Date(d) => Dynamic::from(d.to_string()),

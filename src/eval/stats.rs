@@ -2,6 +2,7 @@
 //! the count trimmed, tie order, quantile method, rank ties.
 
 use super::exact_sum::ExactSum;
+use crate::value::{self, approx::Near, Bound};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use std::cmp::Ordering;
@@ -74,6 +75,8 @@ pub struct Item<'k> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Trimmed {
     pub mean: Decimal,
+    /// The mean's own rounding (zero when the quotient ends; see value::approx).
+    pub rounding: Bound,
     /// Every member as (its value as a float, see [`approx`]; its frame row): the
     /// `each_end` lowest first, the `each_end` highest last, the kept between, each part
     /// in no particular order. An explanation places the ranks it lists within these parts.
@@ -251,23 +254,24 @@ pub fn trimmed_mean_by<'k>(
         }
     }
     let sum = ExactSum::par_sum(ids, |i| if kept.get(i) == Some(&true) { value(i) } else { None });
-    let mean = mean_of_sum(&sum, n.saturating_sub(k).saturating_sub(k))?;
-    Ok(Trimmed { mean, order, each_end: k })
+    let (mean, rounding) = mean_of_sum(&sum, n.saturating_sub(k).saturating_sub(k))?;
+    Ok(Trimmed { mean, rounding, order, each_end: k })
 }
 
-pub fn mean_of(values: impl Iterator<Item = Decimal>, n: usize) -> Result<Decimal, String> {
+pub fn mean_of(values: impl Iterator<Item = Decimal>, n: usize) -> Result<Near, String> {
     let mut sum = ExactSum::default();
     values.for_each(|v| sum.add(v));
     mean_of_sum(&sum, n)
 }
 
-/// The mean of `n` terms whose exact sum is `sum`.
-pub fn mean_of_sum(sum: &ExactSum, n: usize) -> Result<Decimal, String> {
+/// The mean of `n` terms whose exact sum is `sum`, with its own rounding.
+pub fn mean_of_sum(sum: &ExactSum, n: usize) -> Result<Near, String> {
     if n == 0 {
         return Err("no values".into());
     }
     let sum = sum.value().ok_or("the sum is too large")?;
-    sum.checked_div(Decimal::from(n)).ok_or_else(|| "the mean cannot be computed".into())
+    let sum = (sum, Bound::at_least(value::approx::rounding(sum)));
+    value::approx::div(sum, (Decimal::from(n), Bound::ZERO)).ok_or_else(|| "the mean cannot be computed".into())
 }
 
 /// The exact sum, rounded once at the end: the same whatever the order of the values.
@@ -277,19 +281,24 @@ pub fn sum_of(values: impl Iterator<Item = Decimal>) -> Result<Decimal, String> 
     sum.value().ok_or_else(|| "the sum is too large".into())
 }
 
-/// The statistic of a whole group (for rank and percentile rank, see [`of_member`]).
-pub fn of_group(stat: &Stat, items: &[Item<'_>]) -> Result<Decimal, String> {
+/// The statistic of a whole group (for rank and percentile rank, see [`of_member`]), with
+/// its own rounding: a mean's quotient that does not end; a sum, product or halving
+/// (interpolated quantiles) that outgrew the decimal (see value::approx).
+pub fn of_group(stat: &Stat, items: &[Item<'_>]) -> Result<Near, String> {
     let n = items.len();
+    let rounded = |d: Decimal| (d, Bound::at_least(value::approx::rounding(d)));
     match stat {
-        Stat::Count => Ok(Decimal::from(n)),
+        Stat::Count => Ok((Decimal::from(n), Bound::ZERO)),
         Stat::Sum if items.is_empty() => Err("no values".into()),
-        Stat::Sum => sum_of(items.iter().map(|i| i.value)),
+        Stat::Sum => sum_of(items.iter().map(|i| i.value)).map(rounded),
         Stat::Mean => mean_of(items.iter().map(|i| i.value), n),
-        Stat::Median => quantile(items, Decimal::new(5, 1), QuantileMethod::Midpoint),
-        Stat::Min => items.iter().map(|i| i.value).min().ok_or_else(|| "no values".into()),
-        Stat::Max => items.iter().map(|i| i.value).max().ok_or_else(|| "no values".into()),
-        Stat::Quantile { p, method } => quantile(items, *p, *method),
-        Stat::TrimmedMean { trim, round, ties } => trimmed_mean_value(items, *trim, *round, *ties),
+        Stat::Median => quantile(items, Decimal::new(5, 1), QuantileMethod::Midpoint).map(rounded),
+        Stat::Min => items.iter().map(|i| (i.value, Bound::ZERO)).min_by_key(|x| x.0).ok_or_else(|| "no values".into()),
+        Stat::Max => items.iter().map(|i| (i.value, Bound::ZERO)).max_by_key(|x| x.0).ok_or_else(|| "no values".into()),
+        Stat::Quantile { p, method } => quantile(items, *p, *method).map(rounded),
+        Stat::TrimmedMean { trim, round, ties } => {
+            trimmed_mean(items, *trim, *round, *ties).map(|t| (t.mean, t.rounding))
+        }
         Stat::Rank { .. } | Stat::PercentileRank { .. } => Err("a rank belongs to each member, not the group".into()),
     }
 }
@@ -338,7 +347,7 @@ pub fn quantile(items: &[Item<'_>], p: Decimal, method: QuantileMethod) -> Resul
 }
 
 /// Each member's rank or percentile rank within its group, in the order of `items`.
-pub fn of_member(stat: &Stat, items: &[Item<'_>]) -> Vec<Decimal> {
+pub fn of_member(stat: &Stat, items: &[Item<'_>]) -> Vec<Near> {
     let n = items.len();
     match stat {
         Stat::Rank { descending, ties } => {
@@ -352,7 +361,7 @@ pub fn of_member(stat: &Stat, items: &[Item<'_>]) -> Vec<Decimal> {
                 };
                 by_value.then_with(|| x.map(|i| i.key).cmp(&y.map(|i| i.key)))
             });
-            let mut ranks = vec![Decimal::ZERO; n];
+            let mut ranks = vec![(Decimal::ZERO, Bound::ZERO); n];
             let value = |row: usize| items.get(row).map(|x| x.value);
             // Each member with its position from 1, in runs of equal values.
             let positioned: Vec<(usize, usize)> = (1usize..).zip(order).collect();
@@ -366,7 +375,7 @@ pub fn of_member(stat: &Stat, items: &[Item<'_>]) -> Vec<Decimal> {
                         RankTies::Key => position,
                     };
                     if let Some(r) = ranks.get_mut(row) {
-                        *r = Decimal::from(rank);
+                        *r = (Decimal::from(rank), Bound::ZERO);
                     }
                 }
             }
@@ -380,22 +389,19 @@ pub fn of_member(stat: &Stat, items: &[Item<'_>]) -> Vec<Decimal> {
                     let below = values.partition_point(|v| *v < x.value);
                     let at = values.partition_point(|v| *v <= x.value);
                     // Counts of members: below + at is at most 2n, far from overflowing.
-                    match method {
-                        PercentMethod::Below => share(below, n),
-                        PercentMethod::AtOrBelow => share(at, n),
-                        PercentMethod::Mean => share(below.saturating_add(at), n.saturating_mul(2)),
-                    }
+                    let (share, total) = match method {
+                        PercentMethod::Below => (below, n.max(1)),
+                        PercentMethod::AtOrBelow => (at, n.max(1)),
+                        PercentMethod::Mean => (below.saturating_add(at), n.max(1).saturating_mul(2)),
+                    };
+                    // A share of a count: exact when the quotient ends.
+                    value::approx::div((Decimal::from(share), Bound::ZERO), (Decimal::from(total), Bound::ZERO))
+                        .unwrap_or((Decimal::ZERO, Bound::at_least(f64::INFINITY)))
                 })
                 .collect()
         }
         _ => Vec::new(),
     }
-}
-
-/// `part / whole` for counts with `part` at most `whole`: a share of at most 1, which no
-/// division overflows (a `whole` of 0 counts as 1).
-fn share(part: usize, whole: usize) -> Decimal {
-    Decimal::from(part).checked_div(Decimal::from(whole.max(1))).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -559,8 +565,8 @@ mod tests {
         assert_eq!(quantile(&v, d("0.25"), QuantileMethod::Higher).unwrap(), d("20"));
         assert_eq!(quantile(&v, d("0.25"), QuantileMethod::Nearest).unwrap(), d("20"));
         assert_eq!(quantile(&v, d("0.25"), QuantileMethod::Midpoint).unwrap(), d("15"));
-        assert_eq!(of_group(&Stat::Median, &v).unwrap(), d("25"));
-        assert_eq!(of_group(&Stat::Median, &items(&["3", "1", "2"])).unwrap(), d("2"));
+        assert_eq!(of_group(&Stat::Median, &v).unwrap().0, d("25"));
+        assert_eq!(of_group(&Stat::Median, &items(&["3", "1", "2"])).unwrap().0, d("2"));
     }
 
     #[test]
@@ -574,7 +580,7 @@ mod tests {
         let linear = quantile(&items(&[&min, &max]), d("0.5"), QuantileMethod::Linear).unwrap_err();
         assert!(linear.contains("too far apart"), "{linear}");
         // Opposite limits still have a midpoint.
-        assert_eq!(of_group(&Stat::Median, &items(&[&max, &min])).unwrap(), Decimal::ZERO);
+        assert_eq!(of_group(&Stat::Median, &items(&[&max, &min])).unwrap().0, Decimal::ZERO);
     }
 
     #[test]
@@ -586,16 +592,17 @@ mod tests {
     #[test]
     fn ranks_and_percentile_ranks() {
         let v = items(&["5", "3", "5", "1"]);
-        let ranks = |ties| of_member(&Stat::Rank { descending: false, ties }, &v);
+        let values = |per: Vec<Near>| per.into_iter().map(|r| r.0).collect::<Vec<_>>();
+        let ranks = |ties| values(of_member(&Stat::Rank { descending: false, ties }, &v));
         assert_eq!(ranks(RankTies::Min), vec![d("3"), d("2"), d("3"), d("1")]);
         assert_eq!(ranks(RankTies::Max), vec![d("4"), d("2"), d("4"), d("1")]);
         assert_eq!(ranks(RankTies::Dense), vec![d("3"), d("2"), d("3"), d("1")]);
         assert_eq!(ranks(RankTies::Key), vec![d("3"), d("2"), d("4"), d("1")]);
-        let desc = of_member(&Stat::Rank { descending: true, ties: RankTies::Min }, &v);
+        let desc = values(of_member(&Stat::Rank { descending: true, ties: RankTies::Min }, &v));
         assert_eq!(desc, vec![d("1"), d("3"), d("1"), d("4")]);
-        let pr = of_member(&Stat::PercentileRank { method: PercentMethod::Below }, &v);
+        let pr = values(of_member(&Stat::PercentileRank { method: PercentMethod::Below }, &v));
         assert_eq!(pr, vec![d("0.5"), d("0.25"), d("0.5"), d("0")]);
-        let pr = of_member(&Stat::PercentileRank { method: PercentMethod::Mean }, &v);
+        let pr = values(of_member(&Stat::PercentileRank { method: PercentMethod::Mean }, &v));
         assert_eq!(pr[0], d("0.75"));
     }
 }

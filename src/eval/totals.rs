@@ -11,7 +11,7 @@ use super::run::{combinations, unit_out, TotalOut, TotalRow, UnitOut};
 use crate::ast::{IndexDecl, MethodologyDef, Total, UnitExpr};
 use crate::check::symbols::Item;
 use crate::source::Spanned;
-use crate::value::{Reason, Value};
+use crate::value::{approx, Bound, Reason, Value};
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 use rustc_hash::FxHashMap as FastMap;
@@ -86,6 +86,8 @@ fn sum(
 struct Scaling {
     row_factor: Vec<Option<usize>>,
     factors: Vec<Decimal>,
+    /// Each factor's bound (see value::approx): zero unless the scale was rounded.
+    factor_bounds: Vec<Bound>,
     scaled: bool,
     /// Why a value is left out of a total when its scale, or the value, is not a number.
     missing_scale: Reason,
@@ -99,12 +101,19 @@ impl Scaling {
         let n = ev.rows();
         let mut factor_ids: FastMap<Decimal, usize> = rustc_hash::FxHashMap::default();
         let mut factors: Vec<Decimal> = Vec::new();
-        let mut id_of = |v: &Value| match v {
-            Value::Num(s) => Some(*factor_ids.entry(*s).or_insert_with(|| {
-                factors.push(*s);
+        let mut factor_bounds: Vec<Bound> = Vec::new();
+        let mut id_of = |v: &Value| {
+            let (s, bound) = v.as_near()?;
+            let id = *factor_ids.entry(s).or_insert_with(|| {
+                factors.push(s);
+                factor_bounds.push(Bound::ZERO);
                 factors.len().saturating_sub(1)
-            })),
-            _ => None,
+            });
+            // One value, one bound: the largest any row gives it.
+            if let Some(b) = factor_bounds.get_mut(id) {
+                *b = b.max(bound);
+            }
+            Some(id)
         };
         let row_factor: Vec<Option<usize>> = match scale.as_ref() {
             None => vec![Some(0); n],
@@ -126,10 +135,12 @@ impl Scaling {
         };
         if scale.is_none() {
             factors.push(Decimal::ONE);
+            factor_bounds.push(Bound::ZERO);
         }
         Scaling {
             row_factor,
             factors,
+            factor_bounds,
             scaled: scale.is_some(),
             missing_scale: Reason::new("the methodology's `scale` is missing"),
             not_a_number: Reason::new("not a number"),
@@ -237,11 +248,18 @@ impl<'d> TotalSum<'d> {
                                 entry.count = entry.count.saturating_add(1);
                             }
                         }
+                        (Value::Approx(v, b), Some(f)) => {
+                            if let (Some(sum), Some(bound)) = (entry.by_factor.get_mut(*f), entry.bounds.get_mut(*f)) {
+                                sum.add(*v);
+                                *bound += b.get();
+                                entry.count = entry.count.saturating_add(1);
+                            }
+                        }
                         (value, _) => {
                             entry.missing = entry.missing.saturating_add(1);
                             entry.why.note(match value {
                                 Value::Missing(r) => r,
-                                Value::Num(_) => &scaling.missing_scale,
+                                Value::Num(_) | Value::Approx(..) => &scaling.missing_scale,
                                 _ => &scaling.not_a_number,
                             });
                         }
@@ -271,11 +289,11 @@ impl<'d> TotalSum<'d> {
 
     fn finish(self, model: &Model<'_>, meth: &str, scaling: &Scaling) -> TotalOut {
         let TotalSum { total, unit, dims, groups, grand, .. } = self;
-        let factors = &scaling.factors;
+        let factors = (&scaling.factors[..], &scaling.factor_bounds[..]);
         let groups: HashMap<Vec<String>, (Value, usize, usize)> =
-            groups.into_iter().map(|(dims, g)| (dims, (g.shown(factors), g.count, g.missing))).collect();
+            groups.into_iter().map(|(dims, g)| (dims, (g.shown(factors.0, factors.1), g.count, g.missing))).collect();
         let grand = grand.unwrap_or_else(|| GroupSums::new(scaling.width()));
-        let grand = (grand.shown(factors), grand.count, grand.missing);
+        let grand = (grand.shown(factors.0, factors.1), grand.count, grand.missing);
         let rank = |d: &Dim, v: &str| match d {
             Dim::Index(_, set) | Dim::Field(_, Some(set)) => model.member_rank(set, v),
             Dim::Field(_, None) => usize::MAX,
@@ -312,6 +330,8 @@ impl<'d> TotalSum<'d> {
 /// A total's group: exact sums per scale factor, and how many values were summed or missing.
 struct GroupSums {
     by_factor: Vec<ExactSum>,
+    /// Beside each exact sum, the sum of its values' bounds (see value::approx).
+    bounds: Vec<f64>,
     count: usize,
     missing: usize,
     /// Why the missing values are missing.
@@ -346,12 +366,21 @@ impl Why {
 
 impl GroupSums {
     fn new(factors: usize) -> GroupSums {
-        GroupSums { by_factor: vec![ExactSum::default(); factors], count: 0, missing: 0, why: Why::Nothing }
+        GroupSums {
+            by_factor: vec![ExactSum::default(); factors],
+            bounds: vec![0.0; factors],
+            count: 0,
+            missing: 0,
+            why: Why::Nothing,
+        }
     }
 
     fn merge(&mut self, other: &GroupSums) {
         for (a, b) in self.by_factor.iter_mut().zip(&other.by_factor) {
             a.merge(b);
+        }
+        for (a, b) in self.bounds.iter_mut().zip(&other.bounds) {
+            *a += b;
         }
         // Counts of rows: their sums are at most the row count.
         self.count = self.count.saturating_add(other.count);
@@ -361,20 +390,27 @@ impl GroupSums {
 
     /// The total as reported: missing when no value is there to sum, with the reason every
     /// value gives when they give one and the same (a peer group below its minimum).
-    fn shown(&self, factors: &[Decimal]) -> Value {
+    fn shown(&self, factors: &[Decimal], factor_bounds: &[Bound]) -> Value {
         match (self.count, &self.why) {
             (0, Why::One(r)) => Value::Missing(r.clone()),
             (0, Why::Several) => Value::missing("every value is missing, for different reasons"),
             (0, Why::Nothing) => Value::missing("every value is missing"),
-            _ => self.value(factors).map_or_else(|| Value::missing("total too large"), Value::Num),
+            _ => self.value(factors, factor_bounds).map_or_else(|| Value::missing("total too large"), Value::near),
         }
     }
 
     /// Σ factor × (exact sum of its rows), factors in order of first appearance.
-    fn value(&self, factors: &[Decimal]) -> Option<Decimal> {
-        let mut total = Decimal::ZERO;
-        for (sum, factor) in self.by_factor.iter().zip(factors.iter().chain(std::iter::repeat(&Decimal::ONE))) {
-            total = total.checked_add(sum.value()?.checked_mul(*factor)?)?;
+    /// With its bound: each sum within the sum of its values' bounds, times its factor
+    /// within the factor's.
+    fn value(&self, factors: &[Decimal], factor_bounds: &[Bound]) -> Option<approx::Near> {
+        let mut total = (Decimal::ZERO, Bound::ZERO);
+        let factors = factors.iter().zip(factor_bounds).map(|(f, b)| (*f, *b));
+        for ((sum, bound), factor) in
+            self.by_factor.iter().zip(&self.bounds).zip(factors.chain(std::iter::repeat((Decimal::ONE, Bound::ZERO))))
+        {
+            let sum = sum.value()?;
+            let part = approx::mul((sum, Bound::at_least(*bound + approx::rounding(sum))), factor)?;
+            total = approx::add(total, part)?;
         }
         Some(total)
     }

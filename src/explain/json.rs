@@ -3,7 +3,7 @@
 
 use super::graph::*;
 use crate::eval::run::UnitOut;
-use crate::value::format::exact;
+use crate::value::format::{exact, is_exact};
 use crate::value::Value;
 use serde_json::{json, Map, Value as Json};
 
@@ -51,6 +51,7 @@ fn node(id: usize, n: &Node) -> Json {
         "entity": n.entity,
         "index": index,
         "value": value(&n.value, &n.unit),
+        "exact": is_exact(&n.value),
         "unit": n.unit.name,
         "missing": missing(&n.value),
         "inputs": n.inputs,
@@ -97,6 +98,7 @@ fn rule(r: &Rule) -> Json {
                 "text": t.text,
                 "span": {"offset": t.span.start, "length": t.span.len()},
                 "value": value(&t.value, &t.unit),
+                "exact": is_exact(&t.value),
                 "unit": t.unit.name,
                 "missing": missing(&t.value),
             })
@@ -142,6 +144,7 @@ fn statistic(s: &StatInfo, unit: &UnitOut) -> Json {
             json!({
                 "entity": m.entity,
                 "value": value(&m.value, unit),
+                "exact": is_exact(&m.value),
                 "missing": missing(&m.value),
                 "status": match m.status {
                     Status::Kept => "kept",

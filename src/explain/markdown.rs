@@ -47,7 +47,10 @@ fn escape(text: &str) -> String {
 /// its inputs by section number.
 fn section(out: &mut String, graph: &Graph, n: &Node, order: &[usize]) {
     if let Some(e) = exactly(n) {
-        let _ = writeln!(out, "Exactly `{e}`.\n");
+        let _ = match e.strip_prefix("exactly ") {
+            Some(exact) => writeln!(out, "Exactly `{exact}`.\n"),
+            None => writeln!(out, "`{e}`.\n"),
+        };
     }
     if let Value::Missing(r) = &n.value {
         let _ = writeln!(out, "Missing: {r}.\n");

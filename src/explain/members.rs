@@ -7,7 +7,7 @@
 
 use super::graph::{Member, StatInfo, Status};
 use crate::eval::column::Column;
-use crate::eval::engine::{Evaluator, StatSite};
+use crate::eval::engine::{Evaluator, InputBounds, StatSite};
 use crate::eval::exact_sum::ExactSum;
 use crate::eval::stats::{self, Stat, TieOrder, TrimRound};
 use crate::value::Value;
@@ -47,6 +47,7 @@ pub fn explain_group(sev: &mut Evaluator<'_, '_>, group: &Group<'_>, info: &mut 
     let frame = sev.frame;
     let keys = &frame.keys;
     let (left_out, first_missing) = left_out(rows, values);
+    let inputs = InputBounds::of(rows, values);
     let n = rows.len().saturating_sub(left_out.len());
     let ties = match stat {
         Stat::TrimmedMean { ties, .. } => *ties,
@@ -78,14 +79,17 @@ pub fn explain_group(sev: &mut Evaluator<'_, '_>, group: &Group<'_>, info: &mut 
                     .iter()
                     .zip(per)
                     .find(|(i, _)| i.row == this_row)
-                    .map_or_else(|| Value::missing("no value to rank"), |(_, v)| Value::Num(v))
+                    .map_or_else(|| Value::missing("no value to rank"), |(_, v)| Value::near(v))
             }
             Stat::TrimmedMean { trim, round, ties } => {
                 let (value, made) = trimmed_mean(sev, group, n, cmp, items, (*trim, *round, *ties), info);
                 trimmed = made;
-                value
+                match (value.as_num(), &trimmed) {
+                    (Some(mean), Some(t)) => inputs.result(stat, (mean, t.rounding)),
+                    _ => value,
+                }
             }
-            _ => stats::of_group(stat, &items()).map_or_else(Value::missing, Value::Num),
+            _ => stats::of_group(stat, &items()).map_or_else(Value::missing, |d| inputs.result(stat, d)),
         }
     };
     let placed = placed(trimmed.as_mut(), group, n, cmp);
@@ -105,7 +109,7 @@ fn left_out(rows: &[usize], values: &Column) -> (Vec<usize>, Option<String>) {
     let mut first_missing = None;
     for &r in rows {
         match values.get(r) {
-            Value::Num(_) => {}
+            Value::Num(_) | Value::Approx(..) => {}
             other => {
                 first_missing.get_or_insert_with(|| match other {
                     Value::Missing(m) => m.to_string(),
@@ -345,7 +349,7 @@ fn trimming_holds(
     // dropped (2), found kept (3).
     let mut state = vec![0u8; frame_rows];
     for &r in rows {
-        if let (Value::Num(_), Some(s)) = (values.get(r), state.get_mut(r)) {
+        if let (Value::Num(_) | Value::Approx(..), Some(s)) = (values.get(r), state.get_mut(r)) {
             *s = 1;
         }
     }
@@ -361,7 +365,7 @@ fn trimming_holds(
     // The kept values read in the frame's order (sequential), not the order's.
     let kept = |i: usize| rows.get(i).filter(|&&r| state.get(r) == Some(&3)).and_then(|&r| values.get(r).as_num());
     let sum = ExactSum::par_sum(rows.len(), kept);
-    stats::mean_of_sum(&sum, n.saturating_sub(k).saturating_sub(k)).is_ok_and(|m| m.serialize() == t.mean.serialize())
+    stats::mean_of_sum(&sum, n.saturating_sub(k).saturating_sub(k)).is_ok_and(|m| m.0.serialize() == t.mean.serialize())
 }
 
 /// Whether every member of `a` ranks below every member of `b`. By floats alone when the

@@ -99,8 +99,9 @@ pub fn title(n: &Node, period: &str) -> String {
 pub fn precise(v: &Value, unit: &crate::eval::run::UnitOut) -> String {
     match v {
         Value::Num(d) if unit.percent => format!("{}%", crate::value::format::percent_fixed(*d, 4)),
-        Value::Num(d) if !unit.money => {
-            let r = d.round_dp(6).normalize();
+        Value::Approx(..) if unit.percent => format!("{}%", crate::value::format::percent_fixed(shown_places(v, 6), 4)),
+        Value::Num(_) | Value::Approx(..) if !unit.money => {
+            let r = shown_places(v, 6).normalize();
             if unit.symbol == "ratio" || unit.symbol.is_empty() {
                 r.to_string()
             } else {
@@ -112,13 +113,25 @@ pub fn precise(v: &Value, unit: &crate::eval::run::UnitOut) -> String {
     }
 }
 
+/// A number rounded to `places`, or to fewer when fewer are certain.
+fn shown_places(v: &Value, places: u32) -> rust_decimal::Decimal {
+    match v {
+        Value::Approx(d, b) => d.round_dp(crate::value::approx::certain_places(*b).unwrap_or(0).min(places)),
+        v => v.as_num().unwrap_or_default().round_dp(places),
+    }
+}
+
 fn shown(v: &Value, n: &Node) -> String {
     human(v, &n.unit)
 }
 
-/// The value exactly, when the shown value is rounded.
+/// The value exactly, when the shown value is rounded, as "exactly 1.23"; for a number
+/// rounded on the way, to its certain digits, always, and saying so.
 pub fn exactly(n: &Node) -> Option<String> {
     let e = exact(&n.value, &n.unit)?;
+    if n.value.is_approx() {
+        return Some(format!("≈ {e}{} ({APPROX_NOTE})", unit_suffix(n)));
+    }
     let digits: String =
         human(&n.value, &n.unit).chars().filter(|c| c.is_ascii_digit() || *c == '.' || *c == '-').collect();
     let same = match (digits.parse::<rust_decimal::Decimal>(), e.parse::<rust_decimal::Decimal>()) {
@@ -128,12 +141,18 @@ pub fn exactly(n: &Node) -> Option<String> {
     if same {
         return None;
     }
-    let unit = match n.unit.name.as_str() {
+    Some(format!("exactly {e}{}", unit_suffix(n)))
+}
+
+/// What an approximate value's line says of it.
+pub const APPROX_NOTE: &str = "rounded on the way: the true value is within one unit of the last digit";
+
+fn unit_suffix(n: &Node) -> String {
+    match n.unit.name.as_str() {
         _ if n.unit.percent => "%".to_string(),
         "ratio" | "" => String::new(),
         name => format!(" {name}"),
-    };
-    Some(format!("{e}{unit}"))
+    }
 }
 
 struct Renderer<'g> {
@@ -173,7 +192,7 @@ impl Renderer<'_> {
 
     fn body(&mut self, n: &Node, prefix: &str) {
         if let Some(e) = exactly(n) {
-            self.line(prefix, &format!("exactly {e}"));
+            self.line(prefix, &e);
         }
         if let Value::Missing(r) = &n.value {
             self.line(prefix, &format!("missing: {r}"));

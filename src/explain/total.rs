@@ -11,7 +11,7 @@ use crate::eval::column::Column;
 use crate::eval::engine::{Env, Target};
 use crate::eval::run::{self, unit_out, TotalOut, TotalRow, UnitOut};
 use crate::source::Spanned;
-use crate::value::Value;
+use crate::value::{approx, Bound, Value};
 use rust_decimal::Decimal;
 
 /// The node of total number `index` of `meth`, for the group `by` (empty: the overall row).
@@ -77,7 +77,9 @@ struct Summed<'d> {
 }
 
 /// One entity's share of a total: its value, its row, and the number of its index key.
-type Contribution = (Decimal, usize, usize);
+/// An entity's part of a total (its value times its scale, with the bound of an approximate
+/// one), its row and its key.
+type Contribution = (approx::Near, usize, usize);
 
 /// The dimension a `--by` name means: the user may name it by set, field or variable.
 fn canonical<'d>(decls: &'d [Spanned<IndexDecl>], name: &'d str) -> &'d str {
@@ -190,12 +192,11 @@ fn contributions(
                 continue;
             }
             let factor = match scale.map(|s| s.get(r)) {
-                None => Some(Decimal::ONE),
-                Some(Value::Num(s)) => Some(*s),
-                Some(_) => None,
+                None => Some((Decimal::ONE, Bound::ZERO)),
+                Some(s) => s.as_near(),
             };
-            if let (Value::Num(v), Some(f)) = (column.get(r), factor) {
-                if let Some(c) = v.checked_mul(f).filter(|c| !c.is_zero()) {
+            if let (Some(v), Some(f)) = (column.get(r).as_near(), factor) {
+                if let Some(c) = approx::mul(v, f).filter(|c| !c.0.is_zero()) {
                     contributions.push((c, r, k));
                 }
             }
@@ -207,7 +208,8 @@ fn contributions(
 /// Keep the `top` largest contributions by size, largest first, ties in row then key
 /// order; a partial selection first, so a million entities are not all sorted.
 fn keep_largest(contributions: &mut Vec<Contribution>, top: usize) {
-    let order = |a: &Contribution, b: &Contribution| b.0.abs().cmp(&a.0.abs()).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2));
+    let order =
+        |a: &Contribution, b: &Contribution| b.0 .0.abs().cmp(&a.0 .0.abs()).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2));
     if contributions.len() > top && top > 0 {
         contributions.select_nth_unstable_by(top.saturating_sub(1), order);
         contributions.truncate(top);
@@ -237,7 +239,7 @@ fn contribution_nodes<'m>(
         let mut contribution = Node::new(
             Kind::Contribution,
             if key.is_empty() { figure.clone() } else { format!("{figure}[{}]", key.join(",")) },
-            Value::Num(*c),
+            Value::near(*c),
             unit.clone(),
         );
         contribution.methodology = Some(meth.to_string());

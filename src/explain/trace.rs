@@ -462,22 +462,14 @@ impl<'t, 'm, 'a> Tracer<'t, 'm, 'a> {
                 }
                 acc
             }
-            "abs" => match first() {
-                Value::Num(d) => Value::Num(d.abs()),
-                other => other,
-            },
+            "abs" => ops::abs(&first()),
             "round" => {
                 let places = self
                     .ev
                     .named_number(args, "places", &ctx.env)
                     .and_then(|d| u32::try_from(d.trunc().mantissa()).ok())
                     .unwrap_or(0);
-                match first() {
-                    Value::Num(d) => Value::Num(
-                        d.round_dp_with_strategy(places, rust_decimal::RoundingStrategy::MidpointAwayFromZero),
-                    ),
-                    other => other,
-                }
+                ops::round(&first(), places)
             }
             "coalesce" => match (values.first(), values.get(1)) {
                 (Some(a), Some(b)) => {
@@ -717,6 +709,7 @@ fn percent_unit() -> UnitOut {
 pub fn same(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Num(x), Value::Num(y)) => x.serialize() == y.serialize(),
+        (Value::Approx(x, bx), Value::Approx(y, by)) => x.serialize() == y.serialize() && bx == by,
         _ => a == b,
     }
 }

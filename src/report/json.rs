@@ -4,18 +4,30 @@
 //! grouping it belongs to (`total_by`), its members (`by`) and whether it is the grand
 //! total. A grand total appears once per grouping, so `total_by` and `grand` are part of
 //! the key, and `scaled` says whether the value was multiplied by the methodology's scale
-//! (entity figures never are).
+//! (entity figures never are). `exact` is false for a number rounded on the way (a
+//! quotient that does not end): its value is written to the digits that are certain, the
+//! true value within one unit of the last (see value::approx).
 
 use crate::eval::run::{FigureOut, Results, TotalOut, TotalRow};
-use crate::value::format::exact;
-use crate::value::Value;
+use crate::value::format::{exact, is_exact, UNCERTAIN};
+use crate::value::{approx, Value};
 use serde_json::{json, Map, Value as Json};
 use std::fmt::Write;
 
 fn missing_reason(v: &Value) -> Option<String> {
     match v {
         Value::Missing(r) => Some(r.to_string()),
+        // Written as nothing, so it says why, like a missing value.
+        Value::Approx(d, b) if approx::certain(*d, *b).is_none() => Some(UNCERTAIN.to_string()),
         _ => None,
+    }
+}
+
+fn exact_flag(v: &Value) -> &'static str {
+    if is_exact(v) {
+        "true"
+    } else {
+        "false"
     }
 }
 
@@ -31,6 +43,7 @@ fn figure_record(period: &str, entity: &str, f: &FigureOut, value: &Value) -> Js
         "methodology": f.methodology,
         "index": index_map(&f.index),
         "value": exact(value, &f.unit),
+        "exact": is_exact(value),
         "unit": f.unit.name,
         "scaled": false,
         "missing": missing_reason(value),
@@ -47,6 +60,7 @@ fn total_record(period: &str, t: &TotalOut, row: &TotalRow) -> Json {
         "grand": row.dims.is_empty(),
         "by": by,
         "value": exact(&row.value, &t.unit),
+        "exact": is_exact(&row.value),
         "unit": t.unit.name,
         "scaled": t.scaled,
         "count": row.count,
@@ -99,8 +113,8 @@ pub fn render(results: &Results) -> String {
 
 /// CSV: a header, one row per figure value and per total (`kind` says which), then the
 /// stamp: a `tool` row and a `rule-file` or `data-file` row per file with its SHA-256.
-/// `total_by` (the grouping's dimensions), `grand` and `scaled` come last, so that the
-/// first columns keep their place for readers written before them.
+/// `total_by` (the grouping's dimensions), `grand`, `scaled` and `exact` come last, so that
+/// the first columns keep their place for readers written before them.
 pub fn render_csv(results: &Results) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
     let _ = w.write_record([
@@ -116,6 +130,7 @@ pub fn render_csv(results: &Results) -> String {
         "total_by",
         "grand",
         "scaled",
+        "exact",
     ]);
     let joined = |pairs: &mut dyn Iterator<Item = (&String, &String)>| {
         pairs.map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(";")
@@ -138,6 +153,7 @@ pub fn render_csv(results: &Results) -> String {
                     "",
                     "",
                     "false",
+                    exact_flag(v),
                 ]);
             }
         }
@@ -158,16 +174,17 @@ pub fn render_csv(results: &Results) -> String {
                     &total_by,
                     if row.dims.is_empty() { "true" } else { "false" },
                     if t.scaled { "true" } else { "false" },
+                    exact_flag(&row.value),
                 ]);
             }
         }
     }
     // The stamp, last so the figures keep their place: the tool, then every file read.
     let s = &results.stamp;
-    let _ = w.write_record(["tool", "", "", "", &s.tool, "", &s.version, "version", "", "", "", ""]);
+    let _ = w.write_record(["tool", "", "", "", &s.tool, "", &s.version, "version", "", "", "", "", ""]);
     for (kind, files) in [("rule-file", &s.rules), ("data-file", &s.data)] {
         for f in files {
-            let _ = w.write_record([kind, "", "", "", &f.path, "", &f.sha256, "sha256", "", "", "", ""]);
+            let _ = w.write_record([kind, "", "", "", &f.path, "", &f.sha256, "sha256", "", "", "", "", ""]);
         }
     }
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()

@@ -44,6 +44,15 @@ pub fn show_target(target: &Target, key: &[String]) -> String {
 
 /// A value as reports show it: percentages in percent, with the unit's symbol.
 pub fn show_value(value: &Value, unit: Option<&UnitOut>) -> String {
+    if let (Value::Approx(..), Some(u)) = (value, unit) {
+        // To its certain digits, saying it is rounded.
+        return match crate::value::format::exact(value, u) {
+            Some(text) if u.percent => format!("≈{text}%"),
+            Some(text) if u.money => format!("≈{}{text}", u.symbol),
+            Some(text) => format!("≈{text} {}", u.symbol).trim_end().to_string(),
+            None => format!("missing ({})", crate::value::format::UNCERTAIN),
+        };
+    }
     match (value, unit) {
         (Value::Num(d), Some(u)) if u.percent => format!("{}%", crate::value::format::percent_exact(*d)),
         (Value::Num(d), Some(u)) if u.money => format!("{}{}", u.symbol, d.normalize()),

@@ -266,15 +266,21 @@ fn mismatch(e: &Expectation, actual: &crate::value::Value, unit: Option<&UnitOut
         (Expected::Missing(reason), Value::Missing(r)) if r.0.contains(reason.as_str()) => None,
         (Expected::Missing(reason), _) if reason.is_empty() => Some("a missing value".to_string()),
         (Expected::Missing(reason), _) => Some(format!("a missing value ({reason})")),
-        (Expected::Value(want), Value::Num(got)) => {
+        (Expected::Value(want), Value::Num(_) | Value::Approx(..)) => {
+            let (got, bound) = actual.as_near()?;
             // Compared in the expectation's terms: percent for a percent figure. A value too
             // large to show in percent (or to subtract) cannot be within any tolerance.
-            let shown =
-                if unit.is_some_and(|u| u.percent) { crate::value::format::to_percent(*got) } else { Some(*got) };
+            let percent = unit.is_some_and(|u| u.percent);
+            let shown = if percent { crate::value::format::to_percent(got) } else { Some(got) };
             let Some(diff) = shown.and_then(|s| s.checked_sub(*want)).map(|d| d.abs()) else {
                 return Some(format!("{}{}", show_expected(*want, unit), tolerance_text(e)));
             };
+            // A number rounded on the way cannot be told from any value within its bound.
+            let scale = if percent { 100.0 } else { 1.0 };
+            let within_bound = !bound.is_zero()
+                && rust_decimal::prelude::ToPrimitive::to_f64(&diff).is_some_and(|d| d <= bound.get() * scale);
             let within = diff.is_zero()
+                || within_bound
                 || e.tolerance.is_some_and(|t| diff <= t)
                 || e.relative.is_some_and(|r| r.checked_mul(want.abs()).is_some_and(|r| diff <= r));
             if within {

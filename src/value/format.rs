@@ -2,7 +2,7 @@
 //! (money to the penny with separators), and percentages, which are stored as ratios and
 //! shown ×100 by moving the decimal point in the text, so no size of value can overflow.
 
-use super::Value;
+use super::{approx, Value};
 use rust_decimal::Decimal;
 
 /// How a unit is shown.
@@ -18,23 +18,62 @@ pub struct UnitOut {
 
 /// A value exactly, in its unit's terms: percentages as percent (1.23 for 1.23%), all
 /// digits kept, trailing zeros dropped. `None` for a missing value.
+///
+/// An approximate number is written to its certain places (the true value lies within one
+/// unit of the last digit written); say so beside it, as [`is_exact`] tells. One whose
+/// units are not even certain is `None`, like a missing value: see [`uncertain_reason`].
 pub fn exact(v: &Value, unit: &UnitOut) -> Option<String> {
     match v {
         Value::Num(d) if unit.percent => Some(percent_exact(*d)),
         Value::Num(d) => Some(d.normalize().to_string()),
+        Value::Approx(d, b) => {
+            let c = approx::certain(*d, *b)?;
+            Some(if unit.percent { percent_exact(c) } else { c.normalize().to_string() })
+        }
         Value::Missing(_) => None,
         other => Some(other.to_string()),
+    }
+}
+
+/// Whether [`exact`] writes the value exactly (`false` for an approximate number).
+pub fn is_exact(v: &Value) -> bool {
+    !v.is_approx()
+}
+
+/// Why [`exact`] writes nothing for a number: rounding on the way left no digit certain.
+pub const UNCERTAIN: &str = "not even the units are certain after rounding";
+
+/// The number a person is shown, rounded to at most `places`, fewer when fewer are
+/// certain; `None` when not even the units are.
+fn shown(v: &Value, places: u32) -> Option<(Decimal, u32)> {
+    match v {
+        Value::Num(d) => Some((d.round_dp(places), places)),
+        Value::Approx(d, b) => {
+            let p = approx::certain_places(*b)?.min(places);
+            Some((d.round_dp(p), p))
+        }
+        _ => None,
     }
 }
 
 /// A value for people: money to the penny with separators, percentages to two places,
 /// other numbers to four; missing values with their reason.
 pub fn human(v: &Value, unit: &UnitOut) -> String {
+    if v.is_approx() && shown(v, 0).is_none() {
+        return format!("missing ({UNCERTAIN})");
+    }
     match v {
-        Value::Num(d) if unit.money => format!("{}{}", unit.symbol, grouped(&d.round_dp(2), 2)),
-        Value::Num(d) if unit.percent => format!("{}%", group_digits(&percent_fixed(*d, 2))),
-        Value::Num(d) => {
-            let r = d.round_dp(4).normalize();
+        Value::Num(_) | Value::Approx(..) if unit.money => {
+            let (d, p) = shown(v, 2).unwrap_or_default();
+            format!("{}{}", unit.symbol, grouped(&d, p))
+        }
+        Value::Num(_) | Value::Approx(..) if unit.percent => {
+            let (d, p) = shown(v, 4).unwrap_or_default();
+            format!("{}%", group_digits(&percent_fixed(d, p.saturating_sub(2).min(2))))
+        }
+        Value::Num(_) | Value::Approx(..) => {
+            let (d, _) = shown(v, 4).unwrap_or_default();
+            let r = d.normalize();
             let s = grouped(&r, r.scale());
             if unit.symbol == "ratio" || unit.symbol.is_empty() {
                 s

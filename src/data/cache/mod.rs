@@ -34,6 +34,8 @@ const CHUNK_BYTES: usize = 1 << 20;
 /// Bytes per row origin: file (4), line (8), offset (8).
 const ORIGIN_BYTES: usize = 20;
 const MISSING_TAG: u8 = 5;
+/// Never written by a reader of data (cells are exact); the cache reader refuses it.
+const APPROX_TAG: u8 = 6;
 
 /// Load a dataset through the cache (see the module documentation).
 /// With a filter, a table read from the cache holds only the rows it keeps (the flag says

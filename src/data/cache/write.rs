@@ -1,7 +1,7 @@
 //! Writing a cache entry: the rows file and one file per field, each with fixed-width slots.
 
 use super::codec::{payload, Enc};
-use super::{field_key, MAGIC, MAX_GROUPS, MAX_KEY, MISSING_TAG};
+use super::{field_key, APPROX_TAG, MAGIC, MAX_GROUPS, MAX_KEY, MISSING_TAG};
 use crate::data::{DatasetSpec, Table};
 use crate::value::Value;
 use std::collections::HashMap;
@@ -163,6 +163,9 @@ pub(super) fn dictionary<'s>(items: impl Iterator<Item = &'s str>) -> (Vec<&'s s
 pub(super) fn tag(v: &Value) -> u8 {
     match v {
         Value::Num(_) => 0,
+        // Data cells are read exactly; a computed approximate number is never cached, and
+        // its tag is one the reader refuses rather than one it would read as exact.
+        Value::Approx(..) => APPROX_TAG,
         Value::Text(_) => 1,
         Value::Member(_) => 2,
         Value::Bool(_) => 3,
@@ -177,7 +180,7 @@ pub(super) fn slot(v: &Value, ids: &HashMap<&str, usize>) -> [u8; 17] {
     let mut out = [0u8; 17];
     let id = |s: &str| u32::try_from(ids.get(s).copied().unwrap_or(0)).unwrap_or(u32::MAX).to_le_bytes();
     let payload: Vec<u8> = match v {
-        Value::Num(d) => d.serialize().to_vec(),
+        Value::Num(d) | Value::Approx(d, _) => d.serialize().to_vec(),
         Value::Text(t) | Value::Member(t) => id(t).to_vec(),
         Value::Missing(r) => id(&r.0).to_vec(),
         Value::Bool(b) => vec![u8::from(*b)],

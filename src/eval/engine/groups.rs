@@ -250,7 +250,7 @@ pub(super) fn group_result(
     }
     let first_missing = || {
         rows.iter().find_map(|&row| match values.get(row) {
-            Value::Num(_) => None,
+            Value::Num(_) | Value::Approx(..) => None,
             Value::Missing(r) => Some(r.clone()),
             _ => Some(crate::value::Reason::new("not a number")),
         })
@@ -260,12 +260,13 @@ pub(super) fn group_result(
         return (GroupResult::Whole(v), None);
     }
     // With nothing to skip to, say why the values are missing, not just that none is left.
-    if !matches!(stat, Stat::Count) && !rows.iter().any(|&row| matches!(values.get(row), Value::Num(_))) {
+    if !matches!(stat, Stat::Count) && !rows.iter().any(|&row| values.get(row).as_num().is_some()) {
         if let Some(r) = first_missing() {
             let v = Value::missing(format!("every value in the group is missing ({r})"));
             return (GroupResult::Whole(v), None);
         }
     }
+    let inputs = InputBounds::of(rows, values);
     if let Stat::TrimmedMean { trim, round, ties } = stat {
         // Members by their place in `rows`: no list of them gathered.
         let value = |i: usize| rows.get(i).and_then(|&row| values.get(row).as_num());
@@ -279,9 +280,9 @@ pub(super) fn group_result(
         return match stats::trimmed_mean_by(order, rows.len(), value, key, (*trim, *round, *ties)) {
             Ok(mut t) if trace => {
                 t.order.iter_mut().for_each(|o| o.1 = rows.get(o.1).copied().unwrap_or(o.1));
-                (GroupResult::Whole(Value::Num(t.mean)), Some(Arc::new(t)))
+                (GroupResult::Whole(inputs.result(stat, (t.mean, t.rounding))), Some(Arc::new(t)))
             }
-            Ok(t) => (GroupResult::Whole(Value::Num(t.mean)), None),
+            Ok(t) => (GroupResult::Whole(inputs.result(stat, (t.mean, t.rounding))), None),
             Err(why) => (GroupResult::Whole(Value::missing(why)), None),
         };
     }
@@ -291,15 +292,52 @@ pub(super) fn group_result(
     }));
     match stat {
         Stat::Rank { .. } | Stat::PercentileRank { .. } => {
-            let per: Vec<Decimal> = stats::of_member(stat, &items);
-            let mut by_row: HashMap<usize, Decimal> = items.iter().zip(per).map(|(i, v)| (i.row, v)).collect();
+            let per = stats::of_member(stat, &items);
+            let mut by_row: HashMap<usize, approx::Near> = items.iter().zip(per).map(|(i, v)| (i.row, v)).collect();
             let per = rows
                 .iter()
-                .map(|r| by_row.remove(r).map_or_else(|| Value::missing("no value to rank"), Value::Num))
+                .map(|r| by_row.remove(r).map_or_else(|| Value::missing("no value to rank"), Value::near))
                 .collect();
             (GroupResult::PerMember(per), None)
         }
-        _ => (GroupResult::Whole(stats::of_group(stat, &items).map_or_else(Value::missing, Value::Num)), None),
+        _ => {
+            let whole = stats::of_group(stat, &items).map_or_else(Value::missing, |d| inputs.result(stat, d));
+            (GroupResult::Whole(whole), None)
+        }
+    }
+}
+
+/// How far a group's values may be from their true values, for the bound of a statistic
+/// over them (see value::approx): usually all exact, and then every statistic is exact but
+/// for its own rounding.
+pub struct InputBounds {
+    largest: Bound,
+    total: f64,
+}
+
+impl InputBounds {
+    pub fn of(rows: &[usize], values: &Column) -> InputBounds {
+        let mut bounds = InputBounds { largest: Bound::ZERO, total: 0.0 };
+        for &row in rows {
+            if let Value::Approx(_, b) = values.get(row) {
+                bounds.largest = bounds.largest.max(*b);
+                bounds.total += b.get();
+            }
+        }
+        bounds
+    }
+
+    /// The statistic's value, `(value, its own rounding)`, with the bound its inputs add.
+    /// A sum moves by the sum of its inputs' bounds; every other statistic (order
+    /// statistics, means, their interpolations) by the largest. Counts do not move; ranks
+    /// are decided on the computed values (the README says so).
+    pub fn result(&self, stat: &Stat, (value, own): approx::Near) -> Value {
+        let moved = match stat {
+            Stat::Count | Stat::Rank { .. } | Stat::PercentileRank { .. } => 0.0,
+            Stat::Sum => self.total,
+            _ => self.largest.get(),
+        };
+        Value::near((value, Bound::at_least(own.get() + moved)))
     }
 }
 

@@ -5,7 +5,7 @@
 //! output. Each KPI, parameter and figure is computed once per index key and cached.
 
 mod groups;
-pub use groups::too_small;
+pub use groups::{too_small, InputBounds};
 
 use super::column::{Column, Grouped};
 use super::frame::Frame;
@@ -19,7 +19,7 @@ use crate::data::FieldKey;
 use crate::diagnostic::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::source::{Name, Span, Spanned};
-use crate::value::Value;
+use crate::value::{approx, Bound, Value};
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 use std::collections::{HashMap, HashSet};
@@ -388,22 +388,14 @@ impl<'m, 'a> Evaluator<'m, 'a> {
                 }
                 acc
             }
-            "abs" => {
-                ops::map1(values.first().unwrap_or(&Column::Const(Value::missing("no argument"))), n, |v| match v {
-                    Value::Num(d) => Value::Num(d.abs()),
-                    other => other.clone(),
-                })
-            }
+            "abs" => ops::map1(values.first().unwrap_or(&Column::Const(Value::missing("no argument"))), n, ops::abs),
             "round" => {
                 let places = self
                     .named_number(args, "places", env)
                     .and_then(|d| u32::try_from(d.trunc().mantissa()).ok())
                     .unwrap_or(0);
-                ops::map1(values.first().unwrap_or(&Column::Const(Value::missing("no argument"))), n, |v| match v {
-                    Value::Num(d) => Value::Num(
-                        d.round_dp_with_strategy(places, rust_decimal::RoundingStrategy::MidpointAwayFromZero),
-                    ),
-                    other => other.clone(),
+                ops::map1(values.first().unwrap_or(&Column::Const(Value::missing("no argument"))), n, |v| {
+                    ops::round(v, places)
                 })
             }
             "coalesce" => match (values.first(), values.get(1)) {
