@@ -5,7 +5,14 @@
 //! prints the line count and the fastest and median times. `ASSAY_BENCH_LINES` sets
 //! the target size.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // test code: failing loudly is the point
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    reason = "benchmark code: failing loudly is the point, and its counts are small"
+)]
 
 use assay::check::{check, CheckOptions};
 use assay::load::load;

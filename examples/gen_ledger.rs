@@ -13,6 +13,11 @@
 //! lines have cost centres outside the convention (estates, catering, typos), and some
 //! descriptions hold commas, quotes and line breaks, so CSV quoting is exercised.
 
+#![allow(
+    clippy::arithmetic_side_effects,
+    reason = "a generator of the examples' synthetic data, not the engine: its arithmetic is on the sizes and seeds of its own command line"
+)]
+
 use rayon::prelude::*;
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;

@@ -20,6 +20,11 @@
 //! Included by `tests/qipp_example.rs` with `#[path]`, so the test can check that the
 //! committed file is exactly what this generator writes.
 
+#![allow(
+    clippy::arithmetic_side_effects,
+    reason = "a generator of the examples' synthetic data, not the engine: its arithmetic is on the sizes and seeds of its own command line"
+)]
+
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
 
@@ -810,8 +815,7 @@ pub fn run(o: &Options) -> io::Result<()> {
     std::fs::write(o.out.join("NOTICE"), format!("{}\n", notice(o.orgs, o.seed)))
 }
 
-// Unused where tests/qipp_example.rs includes this file as a module.
-#[allow(dead_code)]
+#[allow(dead_code, reason = "unused where tests/qipp_example.rs includes this file as a module")]
 fn main() -> std::process::ExitCode {
     match parse_args(std::env::args().skip(1)) {
         Ok(None) => {

@@ -130,7 +130,7 @@ fn decode(name: String, path: PathBuf, mut bytes: Vec<u8>, id: usize) -> (Source
             let at = err.utf8_error().valid_up_to();
             let text = String::from_utf8_lossy(err.as_bytes()).into_owned();
             let diag = Diagnostic::new(Code::InvalidUtf8, format!("`{name}` is not valid UTF-8"))
-                .primary(Span::new(id, at, at + 1), "this byte is not UTF-8")
+                .primary(Span::new(id, at, at.saturating_add(1)), "this byte is not UTF-8")
                 .help("save the file as UTF-8 text");
             (SourceFile { name, path, text: text.into() }, Some(diag))
         }

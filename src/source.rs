@@ -27,8 +27,8 @@ impl SourceFile {
     /// 1-based line and column of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let upto = self.text.get(..offset.min(self.text.len())).unwrap_or("");
-        let line = upto.matches('\n').count() + 1;
-        let col = upto.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        let line = upto.matches('\n').count().saturating_add(1);
+        let col = upto.rsplit('\n').next().map_or(0, |l| l.chars().count()).saturating_add(1);
         (line, col)
     }
 
@@ -54,7 +54,7 @@ impl Span {
     }
 
     pub fn len(&self) -> usize {
-        self.end - self.start
+        self.end.saturating_sub(self.start)
     }
 
     pub fn is_empty(&self) -> bool {

@@ -15,7 +15,11 @@ impl Timer {
     pub fn lap(&self, what: &str) {
         if self.on {
             let now = std::time::Instant::now();
-            eprintln!("timing: {what}: {:.3} s{}", (now - self.last.get()).as_secs_f64(), memory());
+            eprintln!(
+                "timing: {what}: {:.3} s{}",
+                now.saturating_duration_since(self.last.get()).as_secs_f64(),
+                memory()
+            );
             self.last.set(now);
         }
     }

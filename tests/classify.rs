@@ -7,7 +7,7 @@
 
 mod common;
 
-#[allow(dead_code)]
+#[allow(dead_code, reason = "the test uses the generator's functions, not its main")]
 #[path = "../examples/gen_ledger.rs"]
 mod gen_ledger;
 

@@ -1,7 +1,7 @@
 //! The command line as a user meets it: exit codes, help, explain-code, JSON output,
 //! suggestions, and `--strict`. Rule files are written to temporary folders.
 
-#![allow(clippy::panic, reason = "test code: failing loudly is the point")]
+#![allow(clippy::panic, clippy::string_slice, reason = "test code: failing loudly is the point")]
 
 mod common;
 

@@ -1,7 +1,13 @@
 //! `assay eval` through the command line: hand-worked figures, bad data, determinism,
 //! atomic output and the rhai sandbox.
 
-#![allow(clippy::unwrap_used, clippy::indexing_slicing, reason = "test code: failing loudly is the point")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::string_slice,
+    reason = "test code: failing loudly is the point"
+)]
 
 mod common;
 

@@ -7,6 +7,8 @@
     clippy::unwrap_used,
     clippy::panic,
     clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::unreachable,
     reason = "test code: failing loudly is the point"
 )]
 

@@ -1,7 +1,7 @@
 //! `assay fmt`: a fixed point that keeps the syntax tree and every comment, over every
 //! rule file and fixture; a snapshot of a messy file; and the command line as users run it.
 
-#![allow(clippy::unwrap_used, clippy::panic, reason = "test code: failing loudly is the point")]
+#![allow(clippy::unwrap_used, clippy::panic, clippy::string_slice, reason = "test code: failing loudly is the point")]
 
 mod common;
 

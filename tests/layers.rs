@@ -2,7 +2,13 @@
 //! [`STAGES`], never one above it (nor one beside it on the same stage), so the code can be
 //! read from the ground floor up and no cycle between modules can form.
 
-#![allow(clippy::unwrap_used, clippy::panic, reason = "test code: failing loudly is the point")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::arithmetic_side_effects,
+    clippy::string_slice,
+    reason = "test code: failing loudly is the point"
+)]
 
 mod common;
 

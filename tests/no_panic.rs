@@ -3,7 +3,12 @@
 //! deep nesting, huge numbers, invalid UTF-8) go through load and check, and each
 //! must return normally with its diagnostics.
 
-#![allow(clippy::unwrap_used, clippy::indexing_slicing, reason = "test code: failing loudly is the point")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    reason = "test code: failing loudly is the point"
+)]
 
 mod common;
 

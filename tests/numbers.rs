@@ -4,7 +4,15 @@
 //! must agree on accepting or refusing each, and on its exact value (digits, places, sign).
 //! Then the same reader through the CLI, for `classify` (`eval` is in tests/eval.rs).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // test code: failing loudly is the point
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::string_slice,
+    reason = "test code: failing loudly is the point"
+)]
 
 mod common;
 

@@ -30,7 +30,7 @@ pub fn find(deps: &[Dep]) -> Vec<Diagnostic> {
                 continue;
             };
             if let Some(top) = path.last_mut() {
-                top.1 += 1;
+                top.1 = top.1.saturating_add(1);
             }
             let to = &edge.to;
             if on_path.contains(to) {
@@ -53,8 +53,8 @@ fn report(path: &[(&Node, usize)], back_to: &Node, graph: &BTreeMap<&Node, Vec<&
     names.push(format!("`{}`", back_to.label()));
     let mut diag =
         Diagnostic::new(Code::Cycle, format!("`{}` depends on itself: {}", back_to.label(), names.join(" → ")));
-    for (i, node) in cycle.iter().enumerate() {
-        let next = cycle.get(i + 1).copied().unwrap_or(back_to);
+    // Each node with the one it uses, the last using `back_to`.
+    for (i, (node, next)) in cycle.iter().zip(cycle.iter().skip(1).copied().chain([back_to])).enumerate() {
         let edge = graph.get(node).and_then(|es| es.iter().find(|e| &e.to == next));
         if let Some(e) = edge {
             let text = format!("`{}` uses `{}` here", node.label(), next.label());

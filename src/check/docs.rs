@@ -25,10 +25,9 @@ pub fn detached(file: &File, text: &str) -> Vec<Diagnostic> {
             cursor = comment.span.start;
         }
         // `run` goes upwards: a plain line found after (above) it a doc line detaches that doc.
-        let plain_below_doc = run
-            .iter()
-            .enumerate()
-            .find(|(i, c)| !c.node.doc && run.get(i + 1..).is_some_and(|above| above.iter().any(|a| a.node.doc)));
+        let plain_below_doc = run.iter().enumerate().find(|(i, c)| {
+            !c.node.doc && run.get(i.saturating_add(1)..).is_some_and(|above| above.iter().any(|a| a.node.doc))
+        });
         if let Some((_, plain)) = plain_below_doc {
             diags.push(
                 Diagnostic::new(

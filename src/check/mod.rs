@@ -37,7 +37,7 @@ impl CheckReport {
     }
 
     pub fn warnings(&self) -> usize {
-        self.diagnostics.len() - self.errors()
+        self.diagnostics.iter().filter(|d| !d.is_error()).count()
     }
 }
 

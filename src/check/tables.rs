@@ -416,10 +416,10 @@ fn overlaps(
     regexes: &[Vec<Option<Regex>>],
     diags: &mut Vec<Diagnostic>,
 ) {
-    let mut found = 0;
+    let mut found = 0usize;
     let regex = |r: usize, c: usize| regexes.get(r).and_then(|row| row.get(c)).and_then(Option::as_ref);
     for i in 0..table.rows.len() {
-        for j in i + 1..table.rows.len() {
+        for j in i.saturating_add(1)..table.rows.len() {
             let mut example = Vec::new();
             let both = inputs.iter().all(|col| {
                 let (Some(a), Some(b)) = (cell(table, i, col.index), cell(table, j, col.index)) else { return false };
@@ -438,7 +438,7 @@ fn overlaps(
             if !both {
                 continue;
             }
-            found += 1;
+            found = found.saturating_add(1);
             if found > MAX_OVERLAPS {
                 continue;
             }
@@ -446,10 +446,14 @@ fn overlaps(
             diags.push(
                 Diagnostic::new(
                     Code::TableOverlap,
-                    format!("rows {} and {} of a `hit unique` table can match the same input", i + 1, j + 1),
+                    format!(
+                        "rows {} and {} of a `hit unique` table can match the same input",
+                        i.saturating_add(1),
+                        j.saturating_add(1)
+                    ),
                 )
-                .primary(second.span, format!("row {} matches", j + 1))
-                .secondary(first.span, format!("row {} matches too", i + 1))
+                .primary(second.span, format!("row {} matches", j.saturating_add(1)))
+                .secondary(first.span, format!("row {} matches too", i.saturating_add(1)))
                 .help(format!(
                     "for example {} matches both; make the rows exclusive, or use `hit first` if the order decides",
                     example.join(", ")
@@ -461,7 +465,7 @@ fn overlaps(
         diags.push(
             Diagnostic::new(
                 Code::TableOverlap,
-                format!("{} more overlapping row pairs in this table", found - MAX_OVERLAPS),
+                format!("{} more overlapping row pairs in this table", found.saturating_sub(MAX_OVERLAPS)),
             )
             .primary(table.hit.span, "`hit unique`")
             .help("fix the overlaps above first; the rest are likely the same mistake"),
@@ -517,7 +521,7 @@ fn gap(
 
 fn advance(choice: &mut [usize], candidates: &[Vec<Value>]) -> bool {
     for (slot, options) in choice.iter_mut().zip(candidates) {
-        *slot += 1;
+        *slot = slot.saturating_add(1);
         if *slot < options.len() {
             return true;
         }

@@ -83,17 +83,31 @@ impl Dim {
         self.combine(other, -1, self.percent && !other.percent)
     }
 
+    /// Powers beyond an `i32` saturate (see [`Dim::saturated`]) rather than wrap around to
+    /// another unit.
     pub fn pow(&self, power: i32) -> Dim {
         Dim {
-            powers: self.powers.iter().map(|(k, v)| (k.clone(), v * power)).filter(|(_, v)| *v != 0).collect(),
+            powers: self
+                .powers
+                .iter()
+                .map(|(k, v)| (k.clone(), v.saturating_mul(power)))
+                .filter(|(_, v)| *v != 0)
+                .collect(),
             percent: self.percent && power == 1,
         }
+    }
+
+    /// Whether a power has reached the limit of an `i32`: no unit has such a power, and
+    /// past it two different units would compare equal.
+    pub fn saturated(&self) -> bool {
+        self.powers.values().any(|p| p.unsigned_abs() >= i32::MAX.unsigned_abs())
     }
 
     fn combine(&self, other: &Dim, sign: i32, percent: bool) -> Dim {
         let mut out = self.powers.clone();
         for (k, v) in &other.powers {
-            *out.entry(k.clone()).or_insert(0) += v * sign;
+            let power = out.entry(k.clone()).or_insert(0);
+            *power = power.saturating_add(v.saturating_mul(sign));
         }
         out.retain(|_, v| *v != 0);
         Dim { powers: out, percent }
@@ -159,13 +173,20 @@ impl UnitTable {
         let mut progress = true;
         while progress && !pending.is_empty() {
             progress = false;
-            pending.retain(|(name, _, expr)| {
+            pending.retain(|(name, span, expr)| {
                 let ready = expr
                     .factors
                     .iter()
                     .all(|(n, _)| !is_pending_alias(&n.node, files) || table.aliases.contains_key(&n.node));
                 if ready {
                     let dim = table.resolve_quiet(expr).unwrap_or_default();
+                    if dim.saturated() {
+                        diags.push(
+                            Diagnostic::new(Code::NumberOutOfRange, format!("a power of unit `{name}` is too large"))
+                                .primary(*span, "its powers multiply past the largest power a unit may have")
+                                .help("a unit is a product of units with small powers, such as `GBP / FTE` or `m ^ 2`"),
+                        );
+                    }
                     table.aliases.insert((*name).to_string(), dim);
                     progress = true;
                 }
@@ -276,7 +297,7 @@ impl UnitTable {
         if !below.is_empty() {
             let mut den = String::new();
             for (name, power) in below {
-                part(&mut den, name, -power);
+                part(&mut den, name, power.saturating_neg());
             }
             let _ = write!(out, " / {den}");
         }
@@ -308,6 +329,15 @@ mod tests {
         assert_eq!(t.show(&gbp.div(&fte)), "£ / FTE");
         assert_eq!(t.show(&Dim::dimensionless().div(&fte)), "1 / FTE");
         assert_eq!(t.show(&Dim::dimensionless()), "ratio");
+    }
+
+    #[test]
+    fn powers_saturate_instead_of_overflowing() {
+        // `GBP ^ 99` raised to 99 five times: the power overflowed an i32 and panicked.
+        let huge = (0..5).fold(Dim::base("GBP"), |d, _| d.pow(99));
+        assert!(huge.saturated());
+        assert!(huge.mul(&huge).saturated() && Dim::dimensionless().div(&huge).saturated());
+        assert!(!Dim::base("GBP").pow(99).pow(99).saturated());
     }
 
     #[test]

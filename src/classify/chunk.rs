@@ -98,7 +98,7 @@ impl Acc {
 
     /// Add one record (or another accumulator); false on overflow.
     pub fn add(&mut self, records: u64, sums: &[Decimal]) -> bool {
-        self.records += records;
+        self.records = self.records.saturating_add(records);
         let mut ok = true;
         for (s, v) in self.sums.iter_mut().zip(sums) {
             match s.checked_add(*v) {
@@ -172,11 +172,11 @@ pub fn process(chunk: &RawChunk, layout: &Layout, matcher: &Matcher, spec: &Data
         pos = split_record(bytes, pos, layout.delimiter, &mut scratch.fields);
         let text = bytes.get(start..pos).unwrap_or_default();
         let record = Record { bytes, start, text, line };
-        line += text.iter().filter(|b| **b == b'\n').count();
+        line = line.saturating_add(text.iter().filter(|b| **b == b'\n').count());
         if scratch.fields.len() == 1 && text.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        out.read += 1;
+        out.read = out.read.saturating_add(1);
         reader.record(&record, &mut scratch, &mut out);
     }
     out
@@ -215,7 +215,7 @@ struct Scratch {
 impl Scratch {
     fn new(layout: &Layout, matcher: &Matcher) -> Scratch {
         Scratch {
-            fields: Vec::with_capacity(layout.headers.len() + 1),
+            fields: Vec::with_capacity(layout.headers.len().saturating_add(1)),
             memos: (0..matcher.inputs.len()).map(|_| FastMap::default()).collect(),
             rows: vec![0; matcher.words()],
             ids: FastMap::default(),
@@ -272,7 +272,7 @@ impl<'a> Reader<'a> {
         }
         match excluded(record.bytes, &s.fields, self.layout, self.spec, &self.missing) {
             Ok(true) => {
-                out.excluded += 1;
+                out.excluded = out.excluded.saturating_add(1);
                 return;
             }
             Ok(false) => {}
@@ -286,7 +286,7 @@ impl<'a> Reader<'a> {
         }
         self.match_rows(s);
         if let (HitPolicy::Unique, [a, b, ..]) = (self.matcher.hit, s.matched.as_slice()) {
-            out.ambiguous += 1;
+            out.ambiguous = out.ambiguous.saturating_add(1);
             if out.ambiguities.len() < MAX_KEPT {
                 out.ambiguities.push(Ambiguity { line: record.line, text: shown(record.text), rows: (*a, *b) });
             }
@@ -375,8 +375,8 @@ impl<'a> Reader<'a> {
         'rows: for (w, word) in s.rows.iter().enumerate() {
             let mut bits = *word;
             while bits != 0 {
-                let r = (w * 64) as u32 + bits.trailing_zeros();
-                bits &= bits - 1;
+                let r = (w.saturating_mul(64) as u32).saturating_add(bits.trailing_zeros());
+                bits &= !(1u64 << bits.trailing_zeros());
                 if (r as usize) >= matcher.row_count() {
                     break 'rows;
                 }
@@ -437,9 +437,11 @@ impl<'a> Reader<'a> {
 
 /// Count a bad record, keeping the first few in full with the cell at fault.
 fn bad(out: &mut ChunkOut, record: &Record<'_>, fields: &[FieldRange], column: Option<usize>, problem: Problem) {
-    out.bad_rows += 1;
+    out.bad_rows = out.bad_rows.saturating_add(1);
     if out.bad.len() < MAX_KEPT {
-        let cell = column.and_then(|c| fields.get(c).map(|f| (c, f.start - record.start, f.end - record.start)));
+        let cell = column.and_then(|c| {
+            fields.get(c).map(|f| (c, f.start.saturating_sub(record.start), f.end.saturating_sub(record.start)))
+        });
         out.bad.push(BadRow { line: record.line, text: shown(record.text), cell, problem });
     }
 }
@@ -509,7 +511,7 @@ fn shown(record: &[u8]) -> String {
     }
     let mut end = MAX_SHOWN_BYTES;
     while !text.is_char_boundary(end) {
-        end -= 1;
+        end = end.saturating_sub(1);
     }
     text.get(..end).unwrap_or_default().to_string()
 }

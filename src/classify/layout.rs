@@ -86,8 +86,10 @@ fn header_row(first: &mut RawChunk, spec: &DatasetSpec, shown: &mut Shown) -> Ve
     let bytes = &first.bytes;
     let mut start = 0;
     for _ in 1..spec.header_row {
-        start =
-            bytes.get(start..).and_then(|b| b.iter().position(|c| *c == b'\n')).map_or(bytes.len(), |n| start + n + 1);
+        start = bytes
+            .get(start..)
+            .and_then(|b| b.iter().position(|c| *c == b'\n'))
+            .map_or(bytes.len(), |n| start.saturating_add(n).saturating_add(1));
     }
     let mut fields: Vec<FieldRange> = Vec::new();
     let end = split_record(bytes, start, spec.delimiter, &mut fields);
@@ -97,9 +99,11 @@ fn header_row(first: &mut RawChunk, spec: &DatasetSpec, shown: &mut Shown) -> Ve
         .map(|f| String::from_utf8_lossy(field_bytes(bytes, *f, &mut scratch)).trim().to_string())
         .collect();
     let header_text = String::from_utf8_lossy(bytes.get(start..end).unwrap_or_default()).trim_end().to_string();
-    let header_line = first.first_line + bytes.get(..start).map_or(0, |b| b.iter().filter(|c| **c == b'\n').count());
+    let header_line =
+        first.first_line.saturating_add(bytes.get(..start).map_or(0, |b| b.iter().filter(|c| **c == b'\n').count()));
     shown.header = Some((header_line, header_text));
-    let body_line = first.first_line + bytes.get(..end).map_or(0, |b| b.iter().filter(|c| **c == b'\n').count());
+    let body_line =
+        first.first_line.saturating_add(bytes.get(..end).map_or(0, |b| b.iter().filter(|c| **c == b'\n').count()));
     first.bytes.drain(..end.min(first.bytes.len()));
     first.first_line = body_line;
     headers

@@ -106,7 +106,7 @@ impl Matcher {
                 Some(g) => g,
                 None => {
                     groups.push(values);
-                    groups.len() - 1
+                    groups.len().saturating_sub(1)
                 }
             };
             rows.push((cells, group));

@@ -271,7 +271,7 @@ fn stream(
         for out in outs {
             state.merge(out);
         }
-        bytes.done += batch_bytes;
+        bytes.done = bytes.done.saturating_add(batch_bytes);
         bytes.progress.update(bytes.done, bytes.total, state.counts.read);
         if read_error.is_some() {
             break;
@@ -300,7 +300,7 @@ fn outcome(request: &Request, setup: &Setup<'_>, state: State, stamp: Stamp) -> 
     let counts = Counts {
         read: state.counts.read,
         excluded: state.counts.excluded,
-        used: state.counts.read.saturating_sub(state.counts.skipped + state.counts.excluded),
+        used: state.counts.read.saturating_sub(state.counts.skipped.saturating_add(state.counts.excluded)),
         skipped: state.counts.skipped,
         classified: state.entities.values().map(|e| e.classified.records).sum(),
         unclassified: state.entities.values().map(|e| e.unclassified.records).sum(),
@@ -327,7 +327,7 @@ fn outcome(request: &Request, setup: &Setup<'_>, state: State, stamp: Stamp) -> 
 
 /// Chunks per batch: two per thread, so a thread that finishes early has another to take.
 fn batch_len() -> usize {
-    rayon::current_num_threads().max(1) * 2
+    rayon::current_num_threads().max(1).saturating_mul(2)
 }
 
 /// Bytes in flight stay under this however many threads there are (two batches: the one
@@ -337,7 +337,7 @@ const BATCH_BYTES: usize = 64 << 20;
 /// The chunk size: as asked, but smaller on many cores so that a batch stays within
 /// `BATCH_BYTES` (and never under 1 MB, where per-chunk work would start to show).
 fn chunk_bytes(asked: usize) -> usize {
-    asked.min((BATCH_BYTES / batch_len()).max(1 << 20))
+    asked.min(BATCH_BYTES.checked_div(batch_len()).unwrap_or(BATCH_BYTES).max(1 << 20))
 }
 
 /// Read chunks until the batch is full or the input ends (or fails).
@@ -387,10 +387,10 @@ impl State {
     }
 
     fn merge(&mut self, out: ChunkOut) {
-        self.counts.read += out.read;
-        self.counts.excluded += out.excluded;
-        self.bad_rows += out.bad_rows;
-        self.ambiguous += out.ambiguous;
+        self.counts.read = self.counts.read.saturating_add(out.read);
+        self.counts.excluded = self.counts.excluded.saturating_add(out.excluded);
+        self.bad_rows = self.bad_rows.saturating_add(out.bad_rows);
+        self.ambiguous = self.ambiguous.saturating_add(out.ambiguous);
         self.overflow |= out.overflow;
         let room = chunk::MAX_KEPT.saturating_sub(self.bad.len());
         self.bad.extend(out.bad.into_iter().take(room));
@@ -424,7 +424,7 @@ impl State {
         let ambiguities = std::mem::take(&mut self.ambiguities);
         let ambiguous = std::mem::take(&mut self.ambiguous);
         if spec.policy != BadRowPolicy::Reject {
-            self.counts.skipped += bad_rows;
+            self.counts.skipped = self.counts.skipped.saturating_add(bad_rows);
         }
         problems::report(&bad, bad_rows, &ambiguities, ambiguous, layout, matcher, spec, shown, sources)
     }

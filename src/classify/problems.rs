@@ -32,11 +32,11 @@ impl Shown {
         let mut put = |at: usize, body: &str, text: &mut String| {
             while line < at {
                 text.push('\n');
-                line += 1;
+                line = line.saturating_add(1);
             }
             let offset = text.len();
             text.push_str(body);
-            line += body.matches('\n').count();
+            line = line.saturating_add(body.matches('\n').count());
             offset
         };
         if let Some((at, header)) = &self.header {
@@ -72,7 +72,7 @@ pub fn empty(display: &str, spec: &DatasetSpec) -> Diagnostic {
 
 /// Bad rows as the dataset's `on_bad_row` says, and records matching two rows of a
 /// `hit unique` table (always errors: the table, not the data, is at fault).
-#[allow(clippy::too_many_arguments)] // one call site, all of it context
+#[allow(clippy::too_many_arguments, reason = "one call site, all of it context")]
 pub fn report(
     bad: &[BadRow],
     bad_rows: u64,
@@ -144,8 +144,8 @@ fn bad_row_diagnostics(
         let (mut d, label) = bad_row(b, layout, spec, display);
         if let Some(offset) = offset_of(b.line) {
             let span = match b.cell {
-                Some((_, s, e)) => Span::new(id, offset + s, offset + e),
-                None => Span::new(id, offset, offset + b.text.len()),
+                Some((_, s, e)) => Span::new(id, offset.saturating_add(s), offset.saturating_add(e)),
+                None => Span::new(id, offset, offset.saturating_add(b.text.len())),
             };
             d = d.primary(span, label);
         }
@@ -186,17 +186,17 @@ fn ambiguity(
         Code::ClassifyAmbiguous,
         format!(
             "a record matches rows {} and {} of `{}`, which is `hit unique` ({display}:{})",
-            r1 + 1,
-            r2 + 1,
+            r1.saturating_add(1),
+            r2.saturating_add(1),
             matcher.name,
             a.line
         ),
     );
     if let Some(offset) = offset_of(a.line) {
-        d = d.primary(Span::new(id, offset, offset + a.text.len()), "this record");
+        d = d.primary(Span::new(id, offset, offset.saturating_add(a.text.len())), "this record");
     }
-    d.secondary(span(r1), format!("row {} matches", r1 + 1))
-        .secondary(span(r2), format!("row {} matches too", r2 + 1))
+    d.secondary(span(r1), format!("row {} matches", r1.saturating_add(1)))
+        .secondary(span(r2), format!("row {} matches too", r2.saturating_add(1)))
         .help("make the rows exclusive (the checker's overlap warnings show where), or use `hit first` if their order decides")
 }
 
@@ -242,7 +242,7 @@ fn describe(b: &BadRow, layout: &Layout) -> String {
 fn bad_row(b: &BadRow, layout: &Layout, spec: &DatasetSpec, display: &str) -> (Diagnostic, String) {
     let h = header(b, layout);
     let place = match b.cell {
-        Some((c, _, _)) => format!("{display}:{}:{}", b.line, c + 1),
+        Some((c, _, _)) => format!("{display}:{}:{}", b.line, c.saturating_add(1)),
         None => format!("{display}:{}", b.line),
     };
     let (message, label, help) = match &b.problem {

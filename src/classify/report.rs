@@ -128,7 +128,7 @@ fn json(o: &Outcome) -> String {
     let mut text = String::from("{\n");
     for (i, (key, value)) in fields.iter().enumerate() {
         let pretty = serde_json::to_string_pretty(value).unwrap_or_default().replace('\n', "\n  ");
-        let comma = if i + 1 < fields.len() { "," } else { "" };
+        let comma = if i.saturating_add(1) < fields.len() { "," } else { "" };
         let _ = writeln!(text, "  \"{key}\": {pretty}{comma}");
     }
     text.push_str("}\n");

@@ -54,7 +54,7 @@ fn format(args: &FmtArgs, shell: &mut Shell) -> Outcome {
     for path in &files {
         format_file(args, shell, path, &mut tally)?;
     }
-    let total = tally.changed + tally.unchanged;
+    let total = tally.changed.saturating_add(tally.unchanged);
     let files_word = |n: usize| if n == 1 { "file" } else { "files" };
     let left =
         if tally.failed > 0 { format!("; {} left alone because of errors", tally.failed) } else { String::new() };
@@ -79,7 +79,7 @@ fn format_file(args: &FmtArgs, shell: &mut Shell, path: &Path, tally: &mut Tally
             let d = Diagnostic::new(Code::IoError, format!("cannot read `{name}`: {err}"))
                 .help("check that the file exists and is readable");
             shell.print(&[d]);
-            tally.failed += 1;
+            tally.failed = tally.failed.saturating_add(1);
             return Ok(());
         }
     };
@@ -93,23 +93,23 @@ fn format_file(args: &FmtArgs, shell: &mut Shell, path: &Path, tally: &mut Tally
         Ok(text) => text,
         Err(diags) => {
             shell.print(&diags);
-            tally.failed += 1;
+            tally.failed = tally.failed.saturating_add(1);
             return Ok(());
         }
     };
     // Compare with the bytes read: a byte-order mark or CRLF line ends are changes too.
     if bytes == formatted.as_bytes() {
-        tally.unchanged += 1;
+        tally.unchanged = tally.unchanged.saturating_add(1);
         return Ok(());
     }
-    tally.changed += 1;
+    tally.changed = tally.changed.saturating_add(1);
     if args.check {
         let old = String::from_utf8_lossy(&bytes);
         let diff = similar::TextDiff::from_lines(old.as_ref(), formatted.as_str());
         shell.out(&diff.unified_diff().context_radius(3).header(&name, &name).to_string())?;
     } else if let Err(err) = rewrite(path, &formatted) {
         shell.print(&[Diagnostic::new(Code::OutputError, err).help("check that the file and its folder are writable")]);
-        tally.failed += 1;
+        tally.failed = tally.failed.saturating_add(1);
     } else {
         shell.line(format_args!("formatted {name}"))?;
     }

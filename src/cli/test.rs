@@ -101,7 +101,7 @@ fn test(args: &TestArgs, shell: &mut Shell) -> Outcome {
     shell.line(format_args!(
         "\ntest result: {}. {} passed; {} failed",
         if ok { "ok" } else { "FAILED" },
-        outcomes.len() - failed.len(),
+        outcomes.len().saturating_sub(failed.len()),
         failed.len()
     ))?;
     Ok(if ok { EXIT_OK } else { EXIT_ERRORS })

@@ -52,13 +52,13 @@ pub fn read(spec: &DatasetSpec, path: &Path, display: &str) -> Option<FilePart> 
         let body = chunk.bytes.get(from..).unwrap_or_default();
         let scan = Scan::of(body);
         if !reserved {
-            reserve(&mut part, scan.lines.saturating_mul(size) / body.len().max(1));
+            reserve(&mut part, scan.lines.saturating_mul(size).checked_div(body.len()).unwrap_or(0));
             reserved = true;
         }
         // Read (and hash) the next chunk while this one is parsed.
         let (next, ()) = rayon::join(
             || reader.next_chunk(),
-            || rows.parse(body, &scan, chunk.offset + from, lines_before, &mut part),
+            || rows.parse(body, &scan, chunk.offset.saturating_add(from), lines_before, &mut part),
         );
         if !part.problems.is_empty() {
             return None;

@@ -201,15 +201,18 @@ pub fn parse_date(text: &str) -> Option<Date> {
 pub fn diagnostic(p: &RowProblem, part: &FilePart, spec: &DatasetSpec, ctx: &mut LoadContext<'_>) -> Diagnostic {
     let origin = part.origins.get(p.row).copied();
     let file = &part.file;
-    let column_number = p.column.map_or(0, |c| c + 1);
+    let column_number = p.column.map_or(0, |c| c.saturating_add(1));
     // A YAML value is placed by its own line and column: a record spans several lines,
     // and its keys have no column numbers.
     let value_at = match (&part.locate, p.column, file.source) {
         (CellLocator::Spans(spans), Some(c), Some(source)) => spans.get(&(p.row, c)).and_then(|(start, _)| {
             let text = ctx.sources.get(source)?.text.clone();
             let before = text.get(..*start)?;
-            let line_start = before.rfind('\n').map_or(0, |n| n + 1);
-            Some((before.matches('\n').count() + 1, before.get(line_start..)?.chars().count() + 1))
+            let line_start = before.rfind('\n').map_or(0, |n| n.saturating_add(1));
+            Some((
+                before.matches('\n').count().saturating_add(1),
+                before.get(line_start..)?.chars().count().saturating_add(1),
+            ))
         }),
         _ => None,
     };
@@ -265,7 +268,7 @@ pub fn diagnostic(p: &RowProblem, part: &FilePart, spec: &DatasetSpec, ctx: &mut
     let mut d = Diagnostic::new(p.problem.code(), message).help(help);
     if let (Some(o), Some(source), None) = (origin, file.source, p.column) {
         let text = ctx.sources.get(source).map(|s| s.text.clone()).unwrap_or_default();
-        let end = text.get(o.offset..).and_then(|r| r.find('\n')).map_or(text.len(), |n| o.offset + n);
+        let end = text.get(o.offset..).and_then(|r| r.find('\n')).map_or(text.len(), |n| o.offset.saturating_add(n));
         d = d.primary(Span::new(source, o.offset, end.max(o.offset)), label.clone());
     }
     if let (Some(o), Some(source)) = (origin, file.source) {
@@ -316,10 +319,12 @@ fn number_help(unit: &CellUnit, why: NotANumber) -> String {
 /// Spreadsheet column letters: 1 → A, 27 → AA.
 pub fn column_letters(mut n: usize) -> String {
     let mut out = Vec::new();
-    while n > 0 {
-        let rem = (n - 1) % 26;
-        out.push(char::from(b'A' + rem as u8));
-        n = (n - 1) / 26;
+    // Bijective base 26: n - 1 picks the last letter, (n - 1) / 26 the letters before it.
+    while let Some(m) = n.checked_sub(1) {
+        if let Some(letter) = (b'A'..=b'Z').nth(m % 26) {
+            out.push(char::from(letter));
+        }
+        n = m / 26;
     }
     out.iter().rev().collect()
 }

@@ -143,15 +143,18 @@ fn unclosed_quote(file: &mut LoadedFile, text: &str, body: &[u8], body_start: us
             }
         }
     }
-    let at = body_start + open;
-    let line = text.get(..at).map_or(0, |t| t.matches('\n').count() + 1);
+    let at = body_start.saturating_add(open);
+    let line = text.get(..at).map_or(0, |t| t.matches('\n').count().saturating_add(1));
     let source = source_of(file, text, ctx);
     ctx.diagnostics.push(
         Diagnostic::new(
             Code::DataUnreadable,
             format!("`{}` has a quote that is never closed (line {line})", file.display),
         )
-        .primary(Span::new(source, at, at + 1), "this quote opens a value that runs to the end of the file")
+        .primary(
+            Span::new(source, at, at.saturating_add(1)),
+            "this quote opens a value that runs to the end of the file",
+        )
         .help("close the quote, or double it (\"\") if it belongs inside the value"),
     );
 }
@@ -172,7 +175,10 @@ pub(super) fn header(spec: &DatasetSpec, bytes: &[u8], delimiter: u8) -> Option<
     // Skip the lines above the header row, then read the header.
     let mut start = 0;
     for _ in 1..spec.header_row {
-        start = bytes.get(start..).and_then(|b| memchr::memchr(b'\n', b)).map_or(bytes.len(), |n| start + n + 1);
+        start = bytes
+            .get(start..)
+            .and_then(|b| memchr::memchr(b'\n', b))
+            .map_or(bytes.len(), |n| start.saturating_add(n).saturating_add(1));
     }
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -184,7 +190,7 @@ pub(super) fn header(spec: &DatasetSpec, bytes: &[u8], delimiter: u8) -> Option<
         return None;
     }
     let names = record.iter().map(|h| String::from_utf8_lossy(h).trim().to_string()).collect();
-    let body_start = start + usize::try_from(reader.position().byte()).unwrap_or(0);
+    let body_start = start.saturating_add(usize::try_from(reader.position().byte()).unwrap_or(0));
     let lines = bytes.get(..body_start).map_or(0, |b| memchr::memchr_iter(b'\n', b).count());
     Some(Header { names, start, body_start, lines })
 }
@@ -340,23 +346,24 @@ pub(super) struct Scan {
 
 impl Scan {
     pub fn of(body: &[u8]) -> Scan {
-        let pieces = (body.len() / PIECE_BYTES).clamp(1, rayon::current_num_threads() * 8);
-        let starts: Vec<usize> = (0..pieces).map(|p| body.len() * p / pieces).collect();
+        let pieces = (body.len() / PIECE_BYTES).clamp(1, rayon::current_num_threads().saturating_mul(8));
+        let starts: Vec<usize> =
+            (0..pieces).map(|p| body.len().saturating_mul(p).checked_div(pieces).unwrap_or(0)).collect();
         let counts: Vec<(usize, usize)> = (0..pieces)
             .into_par_iter()
             .map(|p| {
                 let start = starts.get(p).copied().unwrap_or(body.len());
-                let end = starts.get(p + 1).copied().unwrap_or(body.len());
+                let end = starts.get(p.saturating_add(1)).copied().unwrap_or(body.len());
                 let slice = body.get(start..end).unwrap_or_default();
                 (memchr::memchr_iter(b'"', slice).count(), memchr::memchr_iter(b'\n', slice).count())
             })
             .collect();
-        let (mut quotes, mut lines) = (0, 0);
+        let (mut quotes, mut lines) = (0usize, 0usize);
         let mut slices = Vec::with_capacity(pieces);
         for (start, (q, l)) in starts.iter().zip(&counts) {
             slices.push((*start, quotes, lines));
-            quotes += q;
-            lines += l;
+            quotes = quotes.saturating_add(*q);
+            lines = lines.saturating_add(*l);
         }
         Scan { slices, quotes, lines }
     }
@@ -370,11 +377,11 @@ impl Scan {
         for &(start, quotes, lines) in self.slices.iter().skip(1) {
             let (mut in_quotes, mut lines, mut i) = (quotes % 2 == 1, lines, start);
             while let Some(&b) = body.get(i) {
-                i += 1;
+                i = i.saturating_add(1);
                 match b {
                     b'"' => in_quotes = !in_quotes,
                     b'\n' => {
-                        lines += 1;
+                        lines = lines.saturating_add(1);
                         if !in_quotes {
                             break;
                         }
@@ -390,7 +397,7 @@ impl Scan {
         cuts.push((body.len(), self.lines));
         cuts.windows(2)
             .filter_map(|w| match w {
-                [(start, before), (end, after)] => Some((*start, *end, *before, after - before)),
+                [(start, before), (end, after)] => Some((*start, *end, *before, after.saturating_sub(*before))),
                 _ => None,
             })
             .collect()
@@ -481,7 +488,7 @@ impl Rows<'_> {
             .collect();
         let total: usize = caps.iter().sum();
         let base = part.keys.len();
-        part.columns.par_iter_mut().for_each(|c| c.resize(base + total, Value::Bool(false)));
+        part.columns.par_iter_mut().for_each(|c| c.resize(base.saturating_add(total), Value::Bool(false)));
         let mut slots: Vec<Vec<&mut [Value]>> = caps.iter().map(|_| Vec::with_capacity(part.columns.len())).collect();
         for column in &mut part.columns {
             let mut rest: &mut [Value] = column.get_mut(base..).unwrap_or_default();
@@ -497,14 +504,16 @@ impl Rows<'_> {
             .zip(slots.into_par_iter())
             .map(|((&(start, end, first_line, lines), lone), mut out)| {
                 let piece = body.get(start..end).unwrap_or_default();
-                let first_line = lines_before + first_line + 1;
+                let first_line = lines_before.saturating_add(first_line).saturating_add(1);
                 // A lone CR ends a record for the csv crate only: such a piece is its.
                 let plain = if *lone == 0 {
-                    self.plain_piece(piece, offset + start, first_line, lines, &mut out)
+                    self.plain_piece(piece, offset.saturating_add(start), first_line, lines, &mut out)
                 } else {
                     None
                 };
-                plain.unwrap_or_else(|| self.chunk(piece, offset + start, first_line, lines + 1, &mut out))
+                plain.unwrap_or_else(|| {
+                    self.chunk(piece, offset.saturating_add(start), first_line, lines.saturating_add(1), &mut out)
+                })
             })
             .collect();
         // Append the chunks' keys, periods and origins, and close the gaps chunks left in
@@ -513,17 +522,17 @@ impl Rows<'_> {
         let (mut start, mut rows) = (base, base);
         let (mut origins, mut keys, mut periods) = (Vec::new(), Vec::new(), Vec::new());
         for (mut chunk, cap) in parsed.into_iter().zip(&caps) {
-            part.excluded += chunk.excluded;
-            part.problems.extend(chunk.problems.drain(..).map(|p| RowProblem { row: p.row + rows, ..p }));
+            part.excluded = part.excluded.saturating_add(chunk.excluded);
+            part.problems.extend(chunk.problems.drain(..).map(|p| RowProblem { row: p.row.saturating_add(rows), ..p }));
             filled.push((start, chunk.keys.len()));
-            start += cap;
-            rows += chunk.keys.len();
+            start = start.saturating_add(*cap);
+            rows = rows.saturating_add(chunk.keys.len());
             origins.push(chunk.origins);
             keys.push(chunk.keys);
             periods.push(chunk.periods);
         }
         // Room for the new rows at once (a chained iterator does not say its length).
-        let added = rows - base;
+        let added = rows.saturating_sub(base);
         part.origins.reserve(added);
         part.keys.reserve(added);
         part.periods.reserve(added);
@@ -564,8 +573,8 @@ impl Rows<'_> {
                     let (line, byte) = err.position().map_or((0, 0), |p| (p.line() as usize, p.byte() as usize));
                     chunk.origins.push(RowOrigin {
                         file: 0,
-                        line: first_line + line.saturating_sub(1),
-                        offset: offset + byte,
+                        line: first_line.saturating_add(line.saturating_sub(1)),
+                        offset: offset.saturating_add(byte),
                     });
                     chunk.keys.push(empty.clone());
                     chunk.periods.push(empty.clone());
@@ -585,7 +594,7 @@ impl Rows<'_> {
             }
             let exclusion = excluded(spec, columns, &record, missing);
             if exclusion == Ok(true) {
-                chunk.excluded += 1;
+                chunk.excluded = chunk.excluded.saturating_add(1);
                 continue;
             }
             let row = chunk.keys.len();
@@ -606,9 +615,13 @@ impl Rows<'_> {
             // With CRLF line ends the reader stops at the `\r`, so the next record's position is
             // the `\n` left over, still on the line before: step over it.
             if bytes.get(position.1) == Some(&b'\n') {
-                position = (position.0 + 1, position.1 + 1);
+                position = (position.0.saturating_add(1), position.1.saturating_add(1));
             }
-            chunk.origins.push(RowOrigin { file: 0, line: first_line + position.0 - 1, offset: offset + position.1 });
+            chunk.origins.push(RowOrigin {
+                file: 0,
+                line: first_line.saturating_add(position.0).saturating_sub(1),
+                offset: offset.saturating_add(position.1),
+            });
             if record.len() != headers.len() {
                 chunk.problems.push(RowProblem {
                     row,
@@ -658,12 +671,12 @@ fn put(column: &mut [Value], row: usize, value: Value) {
 /// them), and one more if the piece does not end with one.
 fn record_capacity(piece: &[u8], newlines: usize, lone_returns: usize) -> usize {
     let open_end = piece.last().is_some_and(|b| *b != b'\n' && *b != b'\r');
-    newlines + lone_returns + usize::from(open_end)
+    newlines.saturating_add(lone_returns).saturating_add(usize::from(open_end))
 }
 
 /// The CRs in a piece not followed by a line feed.
 pub(super) fn lone_returns(piece: &[u8]) -> usize {
-    memchr::memchr_iter(b'\r', piece).filter(|&i| piece.get(i + 1) != Some(&b'\n')).count()
+    memchr::memchr_iter(b'\r', piece).filter(|&i| piece.get(i.saturating_add(1)) != Some(&b'\n')).count()
 }
 
 /// Move each chunk's rows (`filled`: where its slice starts, how many rows it wrote) down
@@ -674,10 +687,10 @@ fn close_gaps(column: &mut Vec<Value>, base: usize, filled: &[(usize, usize)]) {
     for &(from, rows) in filled {
         if from != to {
             for k in 0..rows {
-                column.swap(to + k, from + k);
+                column.swap(to.saturating_add(k), from.saturating_add(k));
             }
         }
-        to += rows;
+        to = to.saturating_add(rows);
     }
     column.truncate(to);
 }

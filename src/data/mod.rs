@@ -259,8 +259,8 @@ impl FilePart {
 fn append(table: &mut Table, mut part: FilePart, ctx: &mut LoadContext<'_>, spec: &DatasetSpec) {
     let file_index = table.files.len();
     let rows = part.keys.len();
-    table.counts.read += rows + part.excluded;
-    table.counts.excluded += part.excluded;
+    table.counts.read = table.counts.read.saturating_add(rows).saturating_add(part.excluded);
+    table.counts.excluded = table.counts.excluded.saturating_add(part.excluded);
     let mut bad = vec![false; rows];
     part.problems.sort_by_key(|p| (p.row, p.column));
     for p in &part.problems {
@@ -276,8 +276,8 @@ fn append(table: &mut Table, mut part: FilePart, ctx: &mut LoadContext<'_>, spec
         table.files.push(part.file);
         return;
     }
-    table.counts.skipped += bad_rows;
-    table.counts.used += rows - bad_rows;
+    table.counts.skipped = table.counts.skipped.saturating_add(bad_rows);
+    table.counts.used = table.counts.used.saturating_add(rows.saturating_sub(bad_rows));
     // The common case, one clean file: its columns become the table's, without a copy.
     if bad_rows == 0 && table.keys.is_empty() {
         table.origins = part.origins.into_iter().map(|o| RowOrigin { file: file_index, ..o }).collect();
@@ -339,7 +339,7 @@ fn report_problems(part: &mut FilePart, ctx: &mut LoadContext<'_>, spec: &Datase
                 ctx.diagnostics.push(d);
             }
             if problems.len() > MAX_SHOWN_PER_FILE {
-                let more = problems.len() - MAX_SHOWN_PER_FILE;
+                let more = problems.len().saturating_sub(MAX_SHOWN_PER_FILE);
                 let code = problems.get(MAX_SHOWN_PER_FILE).map_or(Code::DataNotANumber, |p| p.problem.code());
                 let mut d = Diagnostic::new(code, format!("{more} more bad cell{} in `{display}`", plural(more)))
                     .primary(spec.span, format!("dataset `{}`", spec.name))
@@ -433,19 +433,15 @@ fn duplicate_keys(table: &mut Table, spec: &DatasetSpec, ctx: &mut LoadContext<'
     }
     let drop: std::collections::HashSet<usize> = dups.iter().map(|(_, s)| *s).collect();
     retain_rows(table, |i| !drop.contains(&i));
-    table.counts.skipped += drop.len();
-    table.counts.used -= drop.len().min(table.counts.used);
+    table.counts.skipped = table.counts.skipped.saturating_add(drop.len());
+    table.counts.used = table.counts.used.saturating_sub(drop.len());
     Some(())
 }
 
 fn retain_rows(table: &mut Table, keep: impl Fn(usize) -> bool) {
     fn filter<T>(v: &mut Vec<T>, keep: &impl Fn(usize) -> bool) {
-        let mut i = 0;
-        v.retain(|_| {
-            let k = keep(i);
-            i += 1;
-            k
-        });
+        let mut rows = 0usize..;
+        v.retain(|_| rows.next().is_some_and(keep));
     }
     filter(&mut table.origins, &keep);
     filter(&mut table.keys, &keep);
@@ -460,7 +456,7 @@ fn row_span(table: &Table, origin: RowOrigin, ctx: &LoadContext<'_>) -> Option<S
     let id = table.files.get(origin.file)?.source?;
     let text = ctx.sources.get(id)?.text.clone();
     let rest = text.get(origin.offset..)?;
-    let end = rest.find('\n').map_or(text.len(), |n| origin.offset + n);
+    let end = rest.find('\n').map_or(text.len(), |n| origin.offset.saturating_add(n));
     Some(Span::new(id, origin.offset, end.max(origin.offset)))
 }
 
@@ -492,16 +488,16 @@ pub fn delimited_field(text: &str, offset: usize, column: usize, delimiter: u8) 
             b'\n' | b'\r' if !in_quotes => break,
             _ if b == delimiter && !in_quotes => {
                 if field == column {
-                    return Some((offset + start, offset + i));
+                    return Some((offset.saturating_add(start), offset.saturating_add(i)));
                 }
-                field += 1;
-                start = i + 1;
+                field = field.saturating_add(1);
+                start = i.saturating_add(1);
             }
             _ => {}
         }
-        i += 1;
+        i = i.saturating_add(1);
     }
-    (field == column).then_some((offset + start, offset + i))
+    (field == column).then_some((offset.saturating_add(start), offset.saturating_add(i)))
 }
 
 /// A text data file: its content (without a byte-order mark) and SHA-256, or a
@@ -530,7 +526,7 @@ pub fn utf8_text<'b>(bytes: &'b [u8], path: &Path, display: &str, ctx: &mut Load
             let id = ctx.add_source(display, path, lossy);
             ctx.diagnostics.push(
                 Diagnostic::new(Code::DataUnreadable, format!("`{display}` is not UTF-8 text"))
-                    .primary(Span::new(id, at, at + 1), "this byte is not UTF-8")
+                    .primary(Span::new(id, at, at.saturating_add(1)), "this byte is not UTF-8")
                     .help("export the file as UTF-8 (in a spreadsheet: Save As, CSV UTF-8)"),
             );
             None

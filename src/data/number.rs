@@ -70,11 +70,14 @@ pub fn read_number(text: &str, unit: &CellUnit) -> Result<Decimal, NotANumber> {
     };
     let Some((int, frac)) = digits(body) else { return Err(why_not(cell, unit)) };
     let mut mantissa: i128 = 0;
-    for b in int.bytes().chain(frac.bytes()).filter(u8::is_ascii_digit) {
+    for digit in int.chars().chain(frac.chars()).filter_map(|c| c.to_digit(10)) {
         mantissa =
-            mantissa.checked_mul(10).and_then(|m| m.checked_add(i128::from(b - b'0'))).ok_or(NotANumber::TooLong)?;
+            mantissa.checked_mul(10).and_then(|m| m.checked_add(i128::from(digit))).ok_or(NotANumber::TooLong)?;
     }
-    let scale = u32::try_from(frac.len()).map_err(|_| NotANumber::TooLong)? + if percent { 2 } else { 0 };
+    let scale = u32::try_from(frac.len())
+        .ok()
+        .and_then(|s| s.checked_add(if percent { 2 } else { 0 }))
+        .ok_or(NotANumber::TooLong)?;
     if scale > 28 {
         return Err(NotANumber::TooLong);
     }
@@ -187,6 +190,10 @@ fn is_currency_sign(c: char) -> bool {
 /// A cell of plain digits with at most one point (`1234.5`, `.5`, `12.`), as most numbers in
 /// data files are: read without the checks `read_number` makes for signs, separators and
 /// spacing, and with the same result. None for anything else, or more than 18 digits.
+#[allow(
+    clippy::arithmetic_side_effects,
+    reason = "at most 18 digits (the guard below): the mantissa stays below 10^18 < i64::MAX, the scale below 19; the hot path of reading numbers"
+)]
 pub fn plain(bytes: &[u8]) -> Option<Decimal> {
     if bytes.len() > 19 {
         return None;

@@ -31,7 +31,7 @@ impl Rows<'_> {
             return None;
         }
         let Rows { spec, delimiter, columns, headers, missing } = *self;
-        let expected = lines + usize::from(bytes.last().is_some_and(|b| *b != b'\n'));
+        let expected = lines.saturating_add(usize::from(bytes.last().is_some_and(|b| *b != b'\n')));
         let mut chunk = Chunk::with_capacity(expected);
         let mut interned = Interned::default();
         let mut reader = simd_csv::ZeroCopyReaderBuilder::new()
@@ -39,21 +39,21 @@ impl Rows<'_> {
             .flexible(true)
             .delimiter(delimiter)
             .from_reader(bytes);
-        let mut records = 0;
+        let mut records = 0usize;
         loop {
             let start = usize::try_from(reader.position()).ok()?;
             let Ok(Some(record)) = reader.read_byte_record() else { break };
             // A CRLF record ends at its CR: the LF left over belongs to the line before.
-            let start = if bytes.get(start) == Some(&b'\n') { start + 1 } else { start };
+            let start = if bytes.get(start) == Some(&b'\n') { start.saturating_add(1) } else { start };
             if record.len() != headers.len() || !quotes_are_plain(record.as_slice(), delimiter) {
                 return None;
             }
-            let line = first_line + records;
-            records += 1;
+            let line = first_line.saturating_add(records);
+            records = records.saturating_add(1);
             // A cell an `exclude` rule cannot read is reported by the general reader.
             match super::csv::excluded(spec, columns, &record, missing) {
                 Ok(true) => {
-                    chunk.excluded += 1;
+                    chunk.excluded = chunk.excluded.saturating_add(1);
                     continue;
                 }
                 Ok(false) => {}
@@ -63,7 +63,7 @@ impl Rows<'_> {
             if out.first().is_some_and(|c| row >= c.len()) {
                 return None;
             }
-            chunk.origins.push(super::RowOrigin { file: 0, line, offset: offset + start });
+            chunk.origins.push(super::RowOrigin { file: 0, line, offset: offset.saturating_add(start) });
             self.row(&record, row, &mut chunk, out, &mut interned);
             if !chunk.problems.is_empty() {
                 return None;
@@ -81,12 +81,12 @@ impl Rows<'_> {
 fn quotes_are_plain(record: &[u8], delimiter: u8) -> bool {
     let mut quotes = memchr::memchr_iter(b'"', record);
     while let Some(open) = quotes.next() {
-        if open > 0 && record.get(open - 1) != Some(&delimiter) {
+        if open.checked_sub(1).is_some_and(|before| record.get(before) != Some(&delimiter)) {
             return false;
         }
         loop {
             let Some(quote) = quotes.next() else { return false };
-            match record.get(quote + 1) {
+            match record.get(quote.saturating_add(1)) {
                 Some(b'"') => {
                     quotes.next();
                 }
@@ -100,6 +100,7 @@ fn quotes_are_plain(record: &[u8], delimiter: u8) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::arithmetic_side_effects, reason = "test code: small generated sizes, and failing loudly is the point")]
 mod tests {
     use super::quotes_are_plain;
     use crate::data::cells::MissingValues;

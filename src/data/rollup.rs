@@ -35,7 +35,7 @@ pub fn roll_up(records: Table, spec: &DatasetSpec, ctx: &mut LoadContext<'_>) ->
                     _ => {
                         let first = present.first().map(|v| (*v).clone());
                         if present.iter().any(|v| Some(*v) != first.as_ref()) {
-                            conflicts += 1;
+                            conflicts = conflicts.saturating_add(1);
                             if conflicts <= 10 {
                                 let key = keys.get(g).map(|k| k.to_string()).unwrap_or_default();
                                 ctx.diagnostics.push(disagreement(spec, f, &key, &present));
@@ -88,7 +88,7 @@ fn group(records: &Table) -> Grouped {
             keys.push(k.clone());
             periods.push(p.clone());
             groups.push(Vec::new());
-            groups.len() - 1
+            groups.len().saturating_sub(1)
         });
         if let Some(members) = groups.get_mut(g) {
             members.push(row);

@@ -9,7 +9,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// A digest as lowercase hexadecimal.
 pub fn hex(digest: &[u8]) -> String {
-    let mut out = String::with_capacity(digest.len() * 2);
+    let mut out = String::with_capacity(digest.len().saturating_mul(2));
     for b in digest {
         let _ = write!(out, "{b:02x}");
     }

@@ -77,7 +77,7 @@ impl<R: Read> ChunkReader<R> {
                     Err(e) => return Err(ReadError::Io(e)),
                 }
             };
-            buf.truncate(start + n);
+            buf.truncate(start.saturating_add(n));
             self.hasher.update(buf.get(start..).unwrap_or_default());
             if n == 0 {
                 self.eof = true;
@@ -108,19 +108,23 @@ impl<R: Read> ChunkReader<R> {
             match split {
                 Some(end) => {
                     if self.eof && quote_count(&buf) % 2 == 1 {
-                        return Err(ReadError::UnclosedQuote { line: self.next_line + open_quote_line(&buf) });
+                        return Err(ReadError::UnclosedQuote {
+                            line: self.next_line.saturating_add(open_quote_line(&buf)),
+                        });
                     }
                     self.carry.extend_from_slice(buf.get(end..).unwrap_or_default());
                     buf.truncate(end);
                     let chunk = RawChunk { first_line: self.next_line, offset: self.next_offset, bytes: buf };
-                    self.next_line += newline_count(&chunk.bytes);
-                    self.next_offset += chunk.bytes.len();
+                    self.next_line = self.next_line.saturating_add(newline_count(&chunk.bytes));
+                    self.next_offset = self.next_offset.saturating_add(chunk.bytes.len());
                     return Ok(Some(chunk));
                 }
                 None if buf.len() >= MAX_RECORD_BYTES => {
-                    return Err(ReadError::UnclosedQuote { line: self.next_line + open_quote_line(&buf) });
+                    return Err(ReadError::UnclosedQuote {
+                        line: self.next_line.saturating_add(open_quote_line(&buf)),
+                    });
                 }
-                None => want = buf.len() * 2,
+                None => want = buf.len().saturating_mul(2),
             }
         }
     }
@@ -161,7 +165,7 @@ fn record_boundary(buf: &[u8]) -> Option<usize> {
         odd ^= quote_count(buf.get(q..p).unwrap_or_default()) % 2 == 1;
         p = q;
     }
-    Some(p + 1)
+    Some(p.saturating_add(1))
 }
 
 #[cfg(test)]

@@ -30,7 +30,7 @@ pub fn read(spec: &DatasetSpec, path: &Path, display: &str, ctx: &mut LoadContex
             let at = offsets.byte(err.marker().index());
             ctx.diagnostics.push(
                 Diagnostic::new(Code::DataUnreadable, format!("`{display}` is not valid YAML: {}", err.info()))
-                    .primary(Span::new(source, at, at + 1), "here")
+                    .primary(Span::new(source, at, at.saturating_add(1)), "here")
                     .help("check the indentation and quoting around this point"),
             );
             return None;
@@ -131,7 +131,7 @@ fn by_column(
                 Some(c) => c,
                 None => {
                     headers.push(key);
-                    headers.len() - 1
+                    headers.len().saturating_sub(1)
                 }
             };
             cells.insert(col, (scalar_text(v, text, offsets), trimmed_span(v, text, offsets)));
@@ -163,7 +163,7 @@ fn fill(
             }
         }
         if exclusion == Ok(true) {
-            part.excluded += 1;
+            part.excluded = part.excluded.saturating_add(1);
             continue;
         }
         let row = part.keys.len();
@@ -244,7 +244,7 @@ fn span_of(node: &MarkedYaml<'_>, offsets: &CharOffsets) -> (usize, usize) {
 /// block mapping's or list's span takes in.
 fn trimmed_span(node: &MarkedYaml<'_>, text: &str, offsets: &CharOffsets) -> (usize, usize) {
     let (s, e) = span_of(node, offsets);
-    (s, text.get(s..e).map_or(e, |t| s + t.trim_end().len()))
+    (s, text.get(s..e).map_or(e, |t| s.saturating_add(t.trim_end().len())))
 }
 
 /// Character index to byte offset (YAML positions count characters).

@@ -144,9 +144,9 @@ fn to_labeled(label: &Label, files: &[SourceFile]) -> LabeledSpan {
     let end = label.span.end.min(len).max(start);
     let text = if label.text.is_empty() { None } else { Some(label.text.clone()) };
     if label.primary {
-        LabeledSpan::new_primary_with_span(text, (start, end - start))
+        LabeledSpan::new_primary_with_span(text, (start, end.saturating_sub(start)))
     } else {
-        LabeledSpan::new_with_span(text, (start, end - start))
+        LabeledSpan::new_with_span(text, (start, end.saturating_sub(start)))
     }
 }
 

@@ -153,7 +153,7 @@ fn shown(v: &Value, unit: &crate::eval::run::UnitOut) -> String {
     match v {
         Value::Num(d) if unit.money => format!("{}{:.2}", unit.symbol, d.round_dp(2)),
         Value::Num(d) => {
-            let p = if unit.percent { places(unit) + 2 } else { places(unit) };
+            let p = if unit.percent { places(unit).saturating_add(2) } else { places(unit) };
             show_value(&Value::Num(d.round_dp(p)), Some(unit))
         }
         other => show_value(other, Some(unit)),

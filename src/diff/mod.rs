@@ -92,7 +92,7 @@ fn totals_text(totals: &[MovedTotal], limit: usize) -> String {
         .collect();
     out.push_str(&table(&["total", "period", "old", "new", "change", "because of"], &rows, 2..5));
     if totals.len() > limit {
-        out.push_str(&format!("  … and {} more\n", totals.len() - limit));
+        out.push_str(&format!("  … and {} more\n", totals.len().saturating_sub(limit)));
     }
     out
 }
@@ -117,7 +117,10 @@ fn figures_text(figs: &[Moved], limit: usize) -> String {
         .collect();
     out.push_str(&table(&["entity", "period", "figure", "old", "new", "change", "because of"], &rows, 3..6));
     if figs.len() > limit {
-        out.push_str(&format!("  … and {} more (--limit, or --format json for all)\n", figs.len() - limit));
+        out.push_str(&format!(
+            "  … and {} more (--limit, or --format json for all)\n",
+            figs.len().saturating_sub(limit)
+        ));
     }
     out
 }
@@ -223,7 +226,7 @@ fn markdown(r: &Report, limit: usize) -> String {
                 ));
             }
             if figs.len() > limit {
-                out.push_str(&format!("\n…and {} more.\n", figs.len() - limit));
+                out.push_str(&format!("\n…and {} more.\n", figs.len().saturating_sub(limit)));
             }
         }
         out.push_str(&unmatched(r));

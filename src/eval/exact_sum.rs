@@ -45,7 +45,9 @@ impl ExactSum {
             .into_par_iter()
             .map(|chunk| {
                 let mut sum = ExactSum::default();
-                (chunk * CHUNK..n.min((chunk + 1) * CHUNK)).filter_map(&value).for_each(|d| sum.add(d));
+                // Chunks start below n, so neither bound nears overflow.
+                let start = chunk.saturating_mul(CHUNK);
+                (start..n.min(start.saturating_add(CHUNK))).filter_map(&value).for_each(|d| sum.add(d));
                 sum
             })
             .reduce(ExactSum::default, |mut a, b| {
@@ -69,41 +71,42 @@ impl ExactSum {
         }
         // The exact sum as a whole part and a fraction in units of 10^-28.
         let (mut whole, mut fraction) = (0i128, 0i128);
-        for (scale, m) in self.by_scale.iter().enumerate() {
-            let unit = *POW10.get(scale)?;
-            let finer = *POW10.get(28 - scale)?;
-            whole = whole.checked_add(m / unit)?;
+        // At scale s a mantissa's unit is 10^s and its fraction's is 10^(28 - s).
+        for ((m, unit), finer) in self.by_scale.iter().zip(&POW10).zip(POW10.iter().rev()) {
+            whole = whole.checked_add(m.checked_div(*unit)?)?;
             // |m % unit| < 10^scale, so the product is below 10^28.
-            fraction = fraction.checked_add((m % unit) * finer)?;
+            fraction = fraction.checked_add(m.checked_rem(*unit)?.checked_mul(*finer)?)?;
         }
-        whole = whole.checked_add(fraction / ONE)?;
-        fraction %= ONE;
-        // Both parts with one sign.
+        whole = whole.checked_add(fraction.checked_div(ONE)?)?;
+        fraction = fraction.checked_rem(ONE)?;
+        // Both parts with one sign (|fraction| < ONE, so none of these overflows).
         if whole > 0 && fraction < 0 {
-            whole -= 1;
-            fraction += ONE;
+            whole = whole.checked_sub(1)?;
+            fraction = fraction.checked_add(ONE)?;
         } else if whole < 0 && fraction > 0 {
-            whole += 1;
-            fraction -= ONE;
+            whole = whole.checked_add(1)?;
+            fraction = fraction.checked_sub(ONE)?;
         }
         let negative = whole < 0 || fraction < 0;
         let (whole, fraction) = (whole.unsigned_abs(), fraction.unsigned_abs());
         // The finest scale whose mantissa fits, after rounding the digits below it.
-        for scale in (0..=28usize).rev() {
-            let dropped = POW10.get(28 - scale)?.unsigned_abs();
+        // Scale s keeps whole × 10^s and drops the fraction's last 28 - s digits.
+        for ((scale, unit), dropped) in POW10.iter().enumerate().rev().zip(&POW10) {
+            let dropped = dropped.unsigned_abs();
             let Some(kept) =
-                whole.checked_mul(POW10.get(scale)?.unsigned_abs()).and_then(|w| w.checked_add(fraction / dropped))
+                whole.checked_mul(unit.unsigned_abs()).and_then(|w| w.checked_add(fraction.checked_div(dropped)?))
             else {
                 continue;
             };
-            let rest = fraction % dropped;
+            let rest = fraction.checked_rem(dropped)?;
             let half = dropped / 2;
             let up = dropped > 1 && (rest > half || (rest == half && kept % 2 == 1));
-            let mantissa = if up { kept + 1 } else { kept };
+            let Some(mantissa) = (if up { kept.checked_add(1) } else { Some(kept) }) else { continue };
             if mantissa < MANTISSA_LIMIT {
                 let signed = i128::try_from(mantissa).ok()?;
                 let scale = u32::try_from(scale).ok()?;
-                return Decimal::try_from_i128_with_scale(if negative { -signed } else { signed }, scale).ok();
+                return Decimal::try_from_i128_with_scale(if negative { signed.checked_neg()? } else { signed }, scale)
+                    .ok();
             }
         }
         None

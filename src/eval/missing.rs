@@ -67,7 +67,7 @@ pub fn warnings(
         let mut tally = Tally::default();
         match &t.grand.value {
             Value::Missing(r) => tally.note_n(r, t.grand.missing),
-            _ => tally.other += t.grand.missing,
+            _ => tally.other = tally.other.saturating_add(t.grand.missing),
         }
         if tally.only(ABSENT_OPTIONAL_COLUMN) {
             continue;
@@ -129,11 +129,11 @@ impl<'v> Tally<'v> {
         // Values of one figure mostly share their reason's text, not just its words.
         let same = |(r, _): &&mut (&Reason, usize)| Arc::ptr_eq(&r.0, &reason.0) || r.0 == reason.0;
         if let Some((_, count)) = self.reasons.iter_mut().find(same) {
-            *count += n;
+            *count = count.saturating_add(n);
         } else if self.reasons.len() < REASONS {
             self.reasons.push((reason, n));
         } else {
-            self.other += n;
+            self.other = self.other.saturating_add(n);
         }
     }
 
@@ -154,7 +154,8 @@ impl<'v> Tally<'v> {
             ([(r, _)], 0) => r.0.to_string(),
             (all, other) => {
                 let mut parts: Vec<String> = all.iter().take(SHOWN).map(|(r, n)| format!("{r} ({n})")).collect();
-                let rest = other + all.iter().skip(SHOWN).map(|(_, n)| n).sum::<usize>();
+                // Counts of values, each at most the row count: saturating never binds.
+                let rest = all.iter().skip(SHOWN).fold(other, |sum, (_, n)| sum.saturating_add(*n));
                 if rest > 0 {
                     parts.push(format!("other reasons ({rest})"));
                 }

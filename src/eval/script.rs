@@ -157,8 +157,7 @@ impl ScriptHost {
                 });
                 match moved.and_then(|r| r.ok()).and_then(|r| r.as_num()) {
                     Some(m) => {
-                        spread +=
-                            approx::rounding(m) + m.checked_sub(value).map_or(f64::INFINITY, |g| approx::magnitude(g))
+                        spread += approx::rounding(m) + m.checked_sub(value).map_or(f64::INFINITY, approx::magnitude)
                     }
                     None => spread = f64::INFINITY,
                 }
@@ -195,9 +194,10 @@ impl ScriptHost {
     fn definition_span(&self, name: &str, source: usize) -> Option<Span> {
         let text = self.texts.get(&source)?;
         let at = text.find(&format!("fn {name}"))?;
-        let line = text.get(..at)?.matches('\n').count() + 1;
-        let col = text.get(..at)?.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-        Some(Span::new(source, encode(line, col), encode(line, col) + 1))
+        // Counts within the text, from 1: far from overflowing.
+        let line = text.get(..at)?.matches('\n').count().saturating_add(1);
+        let col = text.get(..at)?.rsplit('\n').next().map_or(0, |l| l.chars().count()).saturating_add(1);
+        Some(Span::new(source, encode(line, col), encode(line, col).saturating_add(1)))
     }
 }
 
@@ -205,7 +205,7 @@ impl ScriptHost {
 fn position_span(pos: Position, source: usize) -> Option<Span> {
     let line = pos.line()?;
     let col = pos.position().unwrap_or(1);
-    Some(Span::new(source, encode(line, col), encode(line, col) + 1))
+    Some(Span::new(source, encode(line, col), encode(line, col).saturating_add(1)))
 }
 
 /// Rhai reports (line, column); spans are byte offsets. Script positions are encoded and
@@ -231,13 +231,14 @@ pub fn resolve_positions(diags: &mut [Diagnostic], sources: &[SourceFile], scrip
 fn offset_of(text: &str, line: usize, col: usize) -> usize {
     let start = text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum::<usize>();
     let line_text = text.get(start..).unwrap_or("");
-    start + line_text.char_indices().nth(col.saturating_sub(1)).map_or(0, |(b, _)| b)
+    // Both offsets are within the text.
+    start.saturating_add(line_text.char_indices().nth(col.saturating_sub(1)).map_or(0, |(b, _)| b))
 }
 
 fn token_end(text: &str, offset: usize) -> usize {
     let rest = text.get(offset..).unwrap_or("");
     let word = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').map(char::len_utf8).sum::<usize>();
-    offset + word.max(rest.chars().next().map_or(0, char::len_utf8))
+    offset.saturating_add(word.max(rest.chars().next().map_or(0, char::len_utf8)))
 }
 
 fn compile(

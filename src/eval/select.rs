@@ -47,11 +47,11 @@ pub fn split_list(values: &[String]) -> Vec<String> {
         let (mut depth, mut start) = (0usize, 0);
         for (at, c) in value.char_indices() {
             match c {
-                '[' => depth += 1,
+                '[' => depth = depth.saturating_add(1),
                 ']' => depth = depth.saturating_sub(1),
                 ',' if depth == 0 => {
                     out.push(value.get(start..at).unwrap_or("").trim().to_string());
-                    start = at + 1;
+                    start = at.saturating_add(','.len_utf8());
                 }
                 _ => {}
             }

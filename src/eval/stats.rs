@@ -3,6 +3,7 @@
 
 use super::exact_sum::ExactSum;
 use crate::value::{self, approx::Near, Bound};
+use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use std::cmp::Ordering;
 
@@ -183,13 +184,14 @@ fn sorted_values(items: &[Item<'_>]) -> Vec<Decimal> {
 
 /// The number dropped from each end: n × trim, rounded as stated.
 pub fn trim_count(n: usize, trim: Decimal, round: TrimRound) -> usize {
-    let exact = Decimal::from(n) * trim;
+    // A trim too large to multiply trims everything, which is refused as leaving nothing.
+    let Some(exact) = Decimal::from(n).checked_mul(trim) else { return usize::MAX };
     let whole = match round {
         TrimRound::Down => exact.floor(),
         TrimRound::Up => exact.ceil(),
         TrimRound::Nearest => exact.round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero),
     };
-    usize::try_from(whole.mantissa() / 10i128.pow(whole.scale())).unwrap_or(0)
+    whole.to_usize().unwrap_or(0)
 }
 
 /// The trimmed mean of a list of members (see [`trimmed_mean_by`]); the order returned
@@ -231,27 +233,28 @@ pub fn trimmed_mean_by<'k>(
 ) -> Result<Trimmed, String> {
     let n = order.len();
     let k = trim_count(n, trim, round);
-    if n <= 2 * k {
+    if k.checked_mul(2).is_none_or(|both_ends| n <= both_ends) {
         return Err(format!("trimming {k} from each end of {n} values leaves none"));
     }
+    // From here n > 2k: the subtractions below cannot saturate.
     let by_value_then_key = order_by(move |i| Some((value(i)?, key(i))), ties);
     if k > 0 {
-        order.select_nth_unstable_by(k - 1, by_value_then_key);
+        order.select_nth_unstable_by(k.saturating_sub(1), by_value_then_key);
         if let Some(rest) = order.get_mut(k..) {
-            let last_kept = rest.len() - k - 1;
+            let last_kept = rest.len().saturating_sub(k).saturating_sub(1);
             rest.select_nth_unstable_by(last_kept, by_value_then_key);
         }
     }
     // The kept values summed in the ids' order: the sum is exact, so order does not change
     // it, and reading a large group in rank order jumps through memory (a miss a member).
     let mut kept = vec![false; ids];
-    for o in order.get(k..n - k).unwrap_or_default() {
+    for o in order.get(k..n.saturating_sub(k)).unwrap_or_default() {
         if let Some(slot) = kept.get_mut(o.1) {
             *slot = true;
         }
     }
     let sum = ExactSum::par_sum(ids, |i| if kept.get(i) == Some(&true) { value(i) } else { None });
-    let (mean, rounding) = mean_of_sum(&sum, n - 2 * k)?;
+    let (mean, rounding) = mean_of_sum(&sum, n.saturating_sub(k).saturating_sub(k))?;
     Ok(Trimmed { mean, rounding, order, each_end: k })
 }
 
@@ -312,15 +315,21 @@ pub fn quantile(items: &[Item<'_>], p: Decimal, method: QuantileMethod) -> Resul
         return Err(format!("quantile {p} is outside 0 to 1"));
     }
     let values = sorted_values(items);
-    let h = Decimal::from(values.len() - 1) * p;
-    let lo_index = h.floor();
-    let frac = h - lo_index;
-    let lo_i = usize::try_from(lo_index.mantissa() / 10i128.pow(lo_index.scale())).unwrap_or(0);
-    let hi_i = if frac.is_zero() { lo_i } else { lo_i + 1 };
+    // p is within 0 to 1, so h is within the indices (a product that cannot overflow).
+    let h = Decimal::from(values.len().saturating_sub(1)).checked_mul(p).unwrap_or_default();
+    let frac = h.fract();
+    let lo_i = h.floor().to_usize().unwrap_or(0);
+    let hi_i = if frac.is_zero() { lo_i } else { lo_i.saturating_add(1) };
     let lo = values.get(lo_i).copied().unwrap_or_default();
     let hi = values.get(hi_i).copied().unwrap_or(lo);
+    // Between values near the limits of a decimal the difference or the sum overflows.
+    let too_large = || format!("the values are too far apart to interpolate between ({lo} and {hi})");
     Ok(match method {
-        QuantileMethod::Linear => lo + (hi - lo) * frac,
+        QuantileMethod::Linear => hi
+            .checked_sub(lo)
+            .and_then(|d| d.checked_mul(frac))
+            .and_then(|d| lo.checked_add(d))
+            .ok_or_else(too_large)?,
         QuantileMethod::Lower => lo,
         QuantileMethod::Higher => hi,
         QuantileMethod::Nearest => {
@@ -330,7 +339,10 @@ pub fn quantile(items: &[Item<'_>], p: Decimal, method: QuantileMethod) -> Resul
                 lo
             }
         }
-        QuantileMethod::Midpoint => (lo + hi) / Decimal::TWO,
+        QuantileMethod::Midpoint => lo
+            .checked_add(hi)
+            .and_then(|d| d.checked_div(Decimal::TWO))
+            .ok_or_else(|| format!("the sum of {lo} and {hi} is too large to halve"))?,
     })
 }
 
@@ -350,45 +362,40 @@ pub fn of_member(stat: &Stat, items: &[Item<'_>]) -> Vec<Near> {
                 by_value.then_with(|| x.map(|i| i.key).cmp(&y.map(|i| i.key)))
             });
             let mut ranks = vec![(Decimal::ZERO, Bound::ZERO); n];
-            let mut dense = 0usize;
-            let mut i = 0;
-            while i < n {
-                let value = order.get(i).and_then(|&r| items.get(r)).map(|x| x.value);
-                let mut j = i;
-                while j + 1 < n && order.get(j + 1).and_then(|&r| items.get(r)).map(|x| x.value) == value {
-                    j += 1;
-                }
-                dense += 1;
-                for (pos, slot) in (i..=j).enumerate() {
+            let value = |row: usize| items.get(row).map(|x| x.value);
+            // Each member with its position from 1, in runs of equal values.
+            let positioned: Vec<(usize, usize)> = (1usize..).zip(order).collect();
+            for (dense, run) in (1usize..).zip(positioned.chunk_by(|a, b| value(a.1) == value(b.1))) {
+                let (first, last) = (run.first().map_or(0, |p| p.0), run.last().map_or(0, |p| p.0));
+                for &(position, row) in run {
                     let rank = match ties {
-                        RankTies::Min => i + 1,
-                        RankTies::Max => j + 1,
+                        RankTies::Min => first,
+                        RankTies::Max => last,
                         RankTies::Dense => dense,
-                        RankTies::Key => i + 1 + pos,
+                        RankTies::Key => position,
                     };
-                    if let Some(r) = order.get(slot).and_then(|&row| ranks.get_mut(row)) {
+                    if let Some(r) = ranks.get_mut(row) {
                         *r = (Decimal::from(rank), Bound::ZERO);
                     }
                 }
-                i = j + 1;
             }
             ranks
         }
         Stat::PercentileRank { method } => {
-            let total = Decimal::from(n.max(1));
             let values = sorted_values(items);
             items
                 .iter()
                 .map(|x| {
                     let below = values.partition_point(|v| *v < x.value);
                     let at = values.partition_point(|v| *v <= x.value);
-                    let share = match method {
-                        PercentMethod::Below => Decimal::from(below),
-                        PercentMethod::AtOrBelow => Decimal::from(at),
-                        PercentMethod::Mean => Decimal::from(below + at) / Decimal::TWO,
+                    // Counts of members: below + at is at most 2n, far from overflowing.
+                    let (share, total) = match method {
+                        PercentMethod::Below => (below, n.max(1)),
+                        PercentMethod::AtOrBelow => (at, n.max(1)),
+                        PercentMethod::Mean => (below.saturating_add(at), n.max(1).saturating_mul(2)),
                     };
                     // A share of a count: exact when the quotient ends.
-                    value::approx::div((share, Bound::ZERO), (total, Bound::ZERO))
+                    value::approx::div((Decimal::from(share), Bound::ZERO), (Decimal::from(total), Bound::ZERO))
                         .unwrap_or((Decimal::ZERO, Bound::at_least(f64::INFINITY)))
                 })
                 .collect()
@@ -558,23 +565,44 @@ mod tests {
         assert_eq!(quantile(&v, d("0.25"), QuantileMethod::Higher).unwrap(), d("20"));
         assert_eq!(quantile(&v, d("0.25"), QuantileMethod::Nearest).unwrap(), d("20"));
         assert_eq!(quantile(&v, d("0.25"), QuantileMethod::Midpoint).unwrap(), d("15"));
-        assert_eq!(of_group(&Stat::Median, &v).unwrap(), d("25"));
-        assert_eq!(of_group(&Stat::Median, &items(&["3", "1", "2"])).unwrap(), d("2"));
+        assert_eq!(of_group(&Stat::Median, &v).unwrap().0, d("25"));
+        assert_eq!(of_group(&Stat::Median, &items(&["3", "1", "2"])).unwrap().0, d("2"));
+    }
+
+    #[test]
+    fn quantiles_of_values_near_the_limits_are_missing_with_a_reason() {
+        // Each panicked on overflow: the sum of the two middle values, and the difference
+        // between the neighbours interpolated between.
+        let max = Decimal::MAX.to_string();
+        let min = Decimal::MIN.to_string();
+        let median = of_group(&Stat::Median, &items(&[&max, &max])).unwrap_err();
+        assert!(median.contains("too large to halve"), "{median}");
+        let linear = quantile(&items(&[&min, &max]), d("0.5"), QuantileMethod::Linear).unwrap_err();
+        assert!(linear.contains("too far apart"), "{linear}");
+        // Opposite limits still have a midpoint.
+        assert_eq!(of_group(&Stat::Median, &items(&[&max, &min])).unwrap().0, Decimal::ZERO);
+    }
+
+    #[test]
+    fn a_trim_too_large_to_multiply_leaves_nothing() {
+        assert_eq!(trim_count(3, Decimal::MAX, TrimRound::Down), usize::MAX);
+        assert!(trimmed_mean(&items(&["1", "2", "3"]), Decimal::MAX, TrimRound::Down, TieOrder::Key).is_err());
     }
 
     #[test]
     fn ranks_and_percentile_ranks() {
         let v = items(&["5", "3", "5", "1"]);
-        let ranks = |ties| of_member(&Stat::Rank { descending: false, ties }, &v);
+        let values = |per: Vec<Near>| per.into_iter().map(|r| r.0).collect::<Vec<_>>();
+        let ranks = |ties| values(of_member(&Stat::Rank { descending: false, ties }, &v));
         assert_eq!(ranks(RankTies::Min), vec![d("3"), d("2"), d("3"), d("1")]);
         assert_eq!(ranks(RankTies::Max), vec![d("4"), d("2"), d("4"), d("1")]);
         assert_eq!(ranks(RankTies::Dense), vec![d("3"), d("2"), d("3"), d("1")]);
         assert_eq!(ranks(RankTies::Key), vec![d("3"), d("2"), d("4"), d("1")]);
-        let desc = of_member(&Stat::Rank { descending: true, ties: RankTies::Min }, &v);
+        let desc = values(of_member(&Stat::Rank { descending: true, ties: RankTies::Min }, &v));
         assert_eq!(desc, vec![d("1"), d("3"), d("1"), d("4")]);
-        let pr = of_member(&Stat::PercentileRank { method: PercentMethod::Below }, &v);
+        let pr = values(of_member(&Stat::PercentileRank { method: PercentMethod::Below }, &v));
         assert_eq!(pr, vec![d("0.5"), d("0.25"), d("0.5"), d("0")]);
-        let pr = of_member(&Stat::PercentileRank { method: PercentMethod::Mean }, &v);
+        let pr = values(of_member(&Stat::PercentileRank { method: PercentMethod::Mean }, &v));
         assert_eq!(pr[0], d("0.75"));
     }
 }

@@ -107,7 +107,7 @@ impl Scaling {
             let id = *factor_ids.entry(s).or_insert_with(|| {
                 factors.push(s);
                 factor_bounds.push(Bound::ZERO);
-                factors.len() - 1
+                factors.len().saturating_sub(1)
             });
             // One value, one bound: the largest any row gives it.
             if let Some(b) = factor_bounds.get_mut(id) {
@@ -120,7 +120,7 @@ impl Scaling {
             // A factor per group (`1 / rate[org_type]`): looked up once per group, not per row.
             Some(Column::Grouped(g)) => {
                 let ungrouped = g.values.len();
-                let mut of_group: Vec<Option<Option<usize>>> = vec![None; ungrouped + 1];
+                let mut of_group: Vec<Option<Option<usize>>> = vec![None; ungrouped.saturating_add(1)];
                 (0..n)
                     .map(|row| {
                         let (group, value) = match g.of_row.get(row)? {
@@ -210,9 +210,10 @@ impl<'d> TotalSum<'d> {
             let id = match field_ids.get(parts.as_slice()) {
                 Some(id) => *id,
                 None => {
+                    let id = field_parts.len();
                     field_parts.push(parts.iter().map(|s| s.to_string()).collect());
-                    field_ids.insert(parts.clone(), field_parts.len() - 1);
-                    field_parts.len() - 1
+                    field_ids.insert(parts.clone(), id);
+                    id
                 }
             };
             row_field.push(id);
@@ -236,25 +237,26 @@ impl<'d> TotalSum<'d> {
             .enumerate()
             .map(|(task, (row_field, row_factor))| {
                 let mut sums = empty();
-                let first = task * ROWS_PER_TASK;
+                // The task's first row: below the row count, far from overflowing.
+                let first = task.saturating_mul(ROWS_PER_TASK);
                 for (row, (group, factor)) in (first..).zip(row_field.iter().zip(row_factor)) {
                     let Some(entry) = sums.get_mut(*group) else { continue };
                     match (column.get(row), factor) {
                         (Value::Num(v), Some(f)) => {
                             if let Some(sum) = entry.by_factor.get_mut(*f) {
                                 sum.add(*v);
-                                entry.count += 1;
+                                entry.count = entry.count.saturating_add(1);
                             }
                         }
                         (Value::Approx(v, b), Some(f)) => {
                             if let (Some(sum), Some(bound)) = (entry.by_factor.get_mut(*f), entry.bounds.get_mut(*f)) {
                                 sum.add(*v);
                                 *bound += b.get();
-                                entry.count += 1;
+                                entry.count = entry.count.saturating_add(1);
                             }
                         }
                         (value, _) => {
-                            entry.missing += 1;
+                            entry.missing = entry.missing.saturating_add(1);
                             entry.why.note(match value {
                                 Value::Missing(r) => r,
                                 Value::Num(_) | Value::Approx(..) => &scaling.missing_scale,
@@ -380,8 +382,9 @@ impl GroupSums {
         for (a, b) in self.bounds.iter_mut().zip(&other.bounds) {
             *a += b;
         }
-        self.count += other.count;
-        self.missing += other.missing;
+        // Counts of rows: their sums are at most the row count.
+        self.count = self.count.saturating_add(other.count);
+        self.missing = self.missing.saturating_add(other.missing);
         self.why.merge(&other.why);
     }
 

@@ -65,7 +65,7 @@ pub fn compare(path: &Path, graph: &Graph) -> Result<Against, String> {
         match current {
             None => out.gone.push(f.path.clone()),
             Some(h) if h != f.sha256 => out.changed.push((f.path.clone(), f.sha256.clone(), h)),
-            Some(_) => out.unchanged += 1,
+            Some(_) => out.unchanged = out.unchanged.saturating_add(1),
         }
     }
     out.new = now.iter().filter(|n| !saved.iter().any(|s| s.path == n.path)).map(|n| n.path.clone()).collect();

@@ -40,7 +40,7 @@ fn cell(table: &Table, key: &FieldKey, origin: RowOrigin, delimiter: u8) -> Opti
     // The CSV reader places a row after a CRLF line at that line's `\n`, one line early:
     // step over it (and count the line) so the row shown is the row read.
     let (line_text, row) = match text_file.then(|| read_line(&file.path, origin.offset)).flatten() {
-        Some((text, true)) => (Some(text), origin.line + 1),
+        Some((text, true)) => (Some(text), origin.line.saturating_add(1)),
         Some((text, false)) => (Some(text), origin.line),
         None => (None, origin.line),
     };
@@ -56,7 +56,7 @@ fn cell(table: &Table, key: &FieldKey, origin: RowOrigin, delimiter: u8) -> Opti
         file: file.display.clone(),
         sheet: file.sheet.clone(),
         row,
-        column: column.map(|c| c + 1),
+        column: column.map(|c| c.saturating_add(1)),
         header,
         raw,
         line_text,
@@ -70,7 +70,7 @@ pub fn read_line(path: &Path, offset: usize) -> Option<(String, bool)> {
     let mut f = std::fs::File::open(path).ok()?;
     let mut bom = [0u8; 3];
     let has_bom = f.read_exact(&mut bom).is_ok() && bom == [0xEF, 0xBB, 0xBF];
-    let start = offset as u64 + if has_bom { 3 } else { 0 };
+    let start = (offset as u64).saturating_add(if has_bom { 3 } else { 0 });
     f.seek(SeekFrom::Start(start)).ok()?;
     let mut out = Vec::new();
     let mut buf = [0u8; 4096];

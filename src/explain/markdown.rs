@@ -20,7 +20,7 @@ pub fn render(graph: &Graph) -> String {
     visit(graph, graph.root, &mut seen, &mut order);
     for (number, id) in order.iter().enumerate() {
         let Some(n) = graph.nodes.get(*id) else { continue };
-        let _ = writeln!(out, "## {}. {}\n", number + 1, escape(&title(n, &graph.period)));
+        let _ = writeln!(out, "## {}. {}\n", number.saturating_add(1), escape(&title(n, &graph.period)));
         section(&mut out, graph, n, &order);
     }
     out
@@ -92,7 +92,7 @@ fn section(out: &mut String, graph: &Graph, n: &Node, order: &[usize]) {
             .filter_map(|i| {
                 let pos = order.iter().position(|o| o == i)?;
                 let name = graph.nodes.get(*i)?.name.clone();
-                Some(format!("{} (§{})", escape(&name), pos + 1))
+                Some(format!("{} (§{})", escape(&name), pos.saturating_add(1)))
             })
             .collect();
         let _ = writeln!(out, "Inputs: {}.\n", refs.join(", "));

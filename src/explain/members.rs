@@ -48,7 +48,7 @@ pub fn explain_group(sev: &mut Evaluator<'_, '_>, group: &Group<'_>, info: &mut 
     let keys = &frame.keys;
     let (left_out, first_missing) = left_out(rows, values);
     let inputs = InputBounds::of(rows, values);
-    let n = rows.len() - left_out.len();
+    let n = rows.len().saturating_sub(left_out.len());
     let ties = match stat {
         Stat::TrimmedMean { ties, .. } => *ties,
         _ => TieOrder::Key,
@@ -194,10 +194,10 @@ fn list_members(
             value: values.get(r).clone(),
             status,
             this: r == this_row,
-            rank: rank + 1,
+            rank: rank.saturating_add(1),
         });
     }
-    info.omitted = n - info.members.len();
+    info.omitted = n.saturating_sub(info.members.len());
     if let Some(c) = info.counts.get_mut(3) {
         *c = left_out.len();
     }
@@ -209,10 +209,10 @@ fn list_members(
                 value: values.get(r).clone(),
                 status: Status::LeftOut,
                 this: r == this_row,
-                rank: n + k + 1,
+                rank: n.saturating_add(k).saturating_add(1),
             });
         } else {
-            info.omitted += 1;
+            info.omitted = info.omitted.saturating_add(1);
         }
     }
 }
@@ -221,7 +221,7 @@ fn list_members(
 fn part(rank: usize, k: usize, n: usize) -> Status {
     if rank < k {
         Status::TrimmedLow
-    } else if rank + k >= n {
+    } else if rank >= n.saturating_sub(k) {
         Status::TrimmedHigh
     } else {
         Status::Kept
@@ -259,7 +259,7 @@ fn shown_ranks(
     // This member's rank: those below it in its own part, after the parts before it.
     let this_rank = parts.iter().find_map(|&(start, part)| {
         let entry = part.iter().find(|o| o.1 == this)?;
-        Some(start + part.par_iter().filter(|o| cmp(o, entry) == Ordering::Less).count())
+        Some(start.saturating_add(part.par_iter().filter(|o| cmp(o, entry) == Ordering::Less).count()))
     });
     if let Some(rank) = this_rank.filter(|r| !placed.iter().any(|(placed, _)| placed == r)) {
         placed.push((rank, this));
@@ -280,14 +280,14 @@ fn ends(
     if part.len() <= 2 * m {
         let mut all = part.to_vec();
         all.sort_unstable_by(cmp);
-        return all.into_iter().enumerate().map(|(k, (_, id))| (start + k, id)).collect();
+        return all.into_iter().enumerate().map(|(k, (_, id))| (start.saturating_add(k), id)).collect();
     }
     let low = lowest(part, m, cmp);
     let mut high = lowest(part, m, |a, b| cmp(b, a));
     high.reverse();
-    let end = start + part.len();
-    let low = low.into_iter().enumerate().map(|(k, (_, id))| (start + k, id));
-    let high = high.into_iter().enumerate().map(|(k, (_, id))| (end - m + k, id));
+    let end = start.saturating_add(part.len());
+    let low = low.into_iter().enumerate().map(|(k, (_, id))| (start.saturating_add(k), id));
+    let high = high.into_iter().enumerate().map(|(k, (_, id))| (end.saturating_sub(m).saturating_add(k), id));
     low.chain(high).collect()
 }
 
@@ -299,15 +299,15 @@ fn lowest(
     m: usize,
     cmp: impl Fn(&(f64, usize), &(f64, usize)) -> Ordering + Copy,
 ) -> Vec<(f64, usize)> {
-    let mut buffer: Vec<(f64, usize)> = Vec::with_capacity(4 * m);
+    let mut buffer: Vec<(f64, usize)> = Vec::with_capacity(m.saturating_mul(4));
     let mut bound: Option<(f64, usize)> = None;
     for o in part {
         if bound.is_some_and(|b| cmp(o, &b) != Ordering::Less) {
             continue;
         }
         buffer.push(*o);
-        if buffer.len() == 4 * m {
-            buffer.select_nth_unstable_by(m - 1, cmp);
+        if buffer.len() == m.saturating_mul(4) {
+            buffer.select_nth_unstable_by(m.saturating_sub(1), cmp);
             buffer.truncate(m);
             bound = buffer.last().copied();
         }
@@ -334,7 +334,7 @@ fn trimming_holds(
     cmp: impl Fn(&(f64, usize), &(f64, usize)) -> Ordering,
 ) -> bool {
     let k = stats::trim_count(n, trim, round);
-    if t.each_end != k || t.order.len() != n || n <= 2 * k {
+    if t.each_end != k || t.order.len() != n || k.checked_mul(2).is_none_or(|both_ends| n <= both_ends) {
         return false;
     }
     // Each member's float is its value's (read-only, in parallel).
@@ -355,7 +355,7 @@ fn trimming_holds(
     }
     for (at, &(_, r)) in t.order.iter().enumerate() {
         match state.get_mut(r) {
-            Some(s) if *s == 1 => *s = if k <= at && at < n - k { 3 } else { 2 },
+            Some(s) if *s == 1 => *s = if k <= at && at < n.saturating_sub(k) { 3 } else { 2 },
             _ => return false,
         }
     }
@@ -365,7 +365,7 @@ fn trimming_holds(
     // The kept values read in the frame's order (sequential), not the order's.
     let kept = |i: usize| rows.get(i).filter(|&&r| state.get(r) == Some(&3)).and_then(|&r| values.get(r).as_num());
     let sum = ExactSum::par_sum(rows.len(), kept);
-    stats::mean_of_sum(&sum, n - 2 * k).is_ok_and(|m| m.0.serialize() == t.mean.serialize())
+    stats::mean_of_sum(&sum, n.saturating_sub(k).saturating_sub(k)).is_ok_and(|m| m.0.serialize() == t.mean.serialize())
 }
 
 /// Whether every member of `a` ranks below every member of `b`. By floats alone when the
@@ -388,7 +388,8 @@ fn all_below(a: &[(f64, usize)], b: &[(f64, usize)], cmp: impl Fn(&(f64, usize),
 
 /// How a trimmed mean chose its members, in words an auditor can check by hand.
 fn trimming_words(n: usize, trim: Decimal, round: TrimRound, ties: TieOrder, t: &stats::Trimmed) -> String {
-    let exact = (Decimal::from(n) * trim).normalize();
+    let exact =
+        Decimal::from(n).checked_mul(trim).map_or_else(|| format!("{n} × {trim}"), |d| d.normalize().to_string());
     let round = match round {
         TrimRound::Down => "rounded down",
         TrimRound::Up => "rounded up",
@@ -400,13 +401,14 @@ fn trimming_words(n: usize, trim: Decimal, round: TrimRound, ties: TieOrder, t: 
     };
     format!(
         "{n} values; trim {}% of {n} = {exact}, {round}: {} dropped from each end ({ties}); mean of the {} kept",
-        (trim * Decimal::ONE_HUNDRED).normalize(),
+        crate::value::format::percent_exact(trim),
         t.each_end,
         t.kept().len()
     )
 }
 
 #[cfg(test)]
+#[allow(clippy::arithmetic_side_effects, reason = "test code: small generated sizes, and failing loudly is the point")]
 mod tests {
     use super::*;
 

@@ -78,7 +78,7 @@ pub fn explain(tree: &RuleTree, request: &Request, sources: &mut Vec<SourceFile>
 /// Explain several figures of one data folder and period (that of the first request) with
 /// one load and one evaluation: the graph holds them all, and each request's root node or
 /// the reason it cannot be explained comes back in order.
-#[allow(clippy::type_complexity)]
+#[allow(clippy::type_complexity, reason = "the graph with one answer per request, beside the diagnostics: used once")]
 pub fn explain_many(
     tree: &RuleTree,
     requests: &[Request],
@@ -184,7 +184,10 @@ fn reading(model: &Model<'_>, requests: &[Request], subjects: &[Result<Subject, 
 /// Load the datasets, from a cache restricted to the peer group when there is one: the
 /// tables (none when loading failed), whether they hold that group alone already, and what
 /// loading had to say.
-#[allow(clippy::type_complexity)]
+#[allow(
+    clippy::type_complexity,
+    reason = "the tables and whether they are restricted, beside the diagnostics: used once"
+)]
 fn load(
     tree: &RuleTree,
     first: &Request,

@@ -45,12 +45,8 @@ pub fn to_peers(tables: &mut [Table], period: &str, entity: &str, peer_fields: &
 
 fn retain(t: &mut Table, keep: &[bool]) {
     fn filter<T>(v: &mut Vec<T>, keep: &[bool]) {
-        let mut i = 0;
-        v.retain(|_| {
-            let k = keep.get(i).copied().unwrap_or(false);
-            i += 1;
-            k
-        });
+        let mut keep = keep.iter();
+        v.retain(|_| keep.next().copied().unwrap_or(false));
     }
     filter(&mut t.keys, keep);
     filter(&mut t.periods, keep);

@@ -178,7 +178,8 @@ impl Renderer<'_> {
         self.body(n, &format!("{rest}{pipe}"));
         let count = n.inputs.len();
         for (i, input) in n.inputs.iter().enumerate() {
-            let (branch, cont) = if i + 1 == count { ("└── ", "    ") } else { ("├── ", "│   ") };
+            let (branch, cont) =
+                if i.saturating_add(1) == count { ("└── ", "    ") } else { ("├── ", "│   ") };
             self.node(*input, &format!("{rest}{branch}"), &format!("{rest}{cont}"));
         }
     }
@@ -256,7 +257,7 @@ impl Renderer<'_> {
             self.line(prefix, t);
         }
         let [kept, low, high, out] = s.counts;
-        if low + high > 0 {
+        if low > 0 || high > 0 {
             self.line(
                 prefix,
                 &format!("{kept} kept, {low} trimmed low, {high} trimmed high, {out} left out (missing)"),
@@ -270,17 +271,17 @@ impl Renderer<'_> {
         // statistic can be worked again from the text; the gaps of a larger group counted.
         let mut previous = 0;
         for m in &s.members {
-            if m.rank > previous + 1 {
-                self.line(prefix, &format!("  … {} more", m.rank - previous - 1));
+            if m.rank.saturating_sub(previous) > 1 {
+                self.line(prefix, &format!("  … {} more", m.rank.saturating_sub(previous).saturating_sub(1)));
             }
             previous = m.rank;
             let v = precise(&m.value, &n.unit);
             let this = if m.this { "  ◀ this entity" } else { "" };
             self.line(prefix, &format!("  {:width$}  {v:>14}  {}{this}", m.entity, m.status.as_str()));
         }
-        let total = s.members.last().map_or(0, |m| m.rank).max(stored + s.omitted);
+        let total = s.members.last().map_or(0, |m| m.rank).max(stored.saturating_add(s.omitted));
         if total > previous {
-            self.line(prefix, &format!("  … {} more", total - previous));
+            self.line(prefix, &format!("  … {} more", total.saturating_sub(previous)));
         }
         if s.omitted > 0 {
             self.line(prefix, &format!("  ({} members not listed: `--all-members` lists every one)", s.omitted));
@@ -350,15 +351,15 @@ fn window(line: &str, s: usize, e: usize) -> (String, usize, usize) {
     let first_end = line.find(',').filter(|f| *f < 24 && *f < s).unwrap_or(0);
     let mut from = s.saturating_sub(BEFORE_CELL).max(first_end);
     while !line.is_char_boundary(from) {
-        from += 1;
+        from = from.saturating_add(1);
     }
     let head = line.get(..first_end).unwrap_or("");
     let gap = if from > first_end { " … " } else { "" };
     let middle = line.get(from..e).unwrap_or("");
     let tail = if e < line.len() { " …" } else { "" };
     let text = format!("{head}{gap}{middle}{tail}");
-    let shift = head.len() + gap.len();
-    (text, s - from + shift, e - from + shift)
+    let shift = head.len().saturating_add(gap.len());
+    (text, s.saturating_sub(from).saturating_add(shift), e.saturating_sub(from).saturating_add(shift))
 }
 
 fn miette_text(block: &Block, colour: bool) -> String {

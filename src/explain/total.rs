@@ -211,7 +211,7 @@ fn keep_largest(contributions: &mut Vec<Contribution>, top: usize) {
     let order =
         |a: &Contribution, b: &Contribution| b.0 .0.abs().cmp(&a.0 .0.abs()).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2));
     if contributions.len() > top && top > 0 {
-        contributions.select_nth_unstable_by(top - 1, order);
+        contributions.select_nth_unstable_by(top.saturating_sub(1), order);
         contributions.truncate(top);
     }
     contributions.sort_by(order);
@@ -301,6 +301,7 @@ fn scale_node<'m>(
     node.entity = tracer.ev.frame.keys.get(row).map(|k| k.to_string());
     node.rule = Some(rule);
     node.inputs = inputs;
+    let id = tracer.nodes.len();
     tracer.nodes.push(node);
-    tracer.nodes.len() - 1
+    id
 }

@@ -280,7 +280,7 @@ impl<'t, 'm, 'a> Tracer<'t, 'm, 'a> {
     ) -> (Value, UnitOut) {
         match &e.node {
             ExprKind::Number(d) => (Value::Num(*d), plain_unit()),
-            ExprKind::Percent(p) => (Value::Num(*p / Decimal::ONE_HUNDRED), percent_unit()),
+            ExprKind::Percent(p) => (Value::Num(crate::value::format::from_percent(*p)), percent_unit()),
             ExprKind::Money { .. } | ExprKind::Date(_) | ExprKind::Text(_) | ExprKind::Bool(_) => {
                 // Constants: the fast path's own value, which does not depend on the entity.
                 let v = self.ev.eval(e, &ctx.env).get(0).clone();
@@ -332,7 +332,10 @@ impl<'t, 'm, 'a> Tracer<'t, 'm, 'a> {
 
     /// `target[indices]`: the indices walked, then the indexed figure (or field) referenced
     /// at their values.
-    #[allow(clippy::too_many_arguments)]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the tracer walks one node: its expression, context and the term lists it fills"
+    )]
     fn indexed(
         &mut self,
         e: &Expr,
@@ -360,7 +363,10 @@ impl<'t, 'm, 'a> Tracer<'t, 'm, 'a> {
     }
 
     /// `target.member`: a property of a bound set member, or another methodology's figure.
-    #[allow(clippy::too_many_arguments)]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the tracer walks one node: its expression, context and the term lists it fills"
+    )]
     fn member(
         &mut self,
         e: &Expr,
@@ -389,7 +395,10 @@ impl<'t, 'm, 'a> Tracer<'t, 'm, 'a> {
 
     /// A reference to a KPI, figure, parameter or field: its node (while depth allows) and
     /// a term labelled at `label_span`.
-    #[allow(clippy::too_many_arguments)]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the tracer walks one node: its expression, context and the term lists it fills"
+    )]
     fn reference(
         &mut self,
         e: &Expr,
@@ -403,7 +412,7 @@ impl<'t, 'm, 'a> Tracer<'t, 'm, 'a> {
     ) -> (Value, UnitOut) {
         let unit = self.declared_unit(target);
         let v = if self.expands(ctx.depth) {
-            let id = self.definition(target, key, ctx.row, ctx.depth + 1);
+            let id = self.definition(target, key, ctx.row, ctx.depth.saturating_add(1));
             if !inputs.contains(&id) {
                 inputs.push(id);
             }
@@ -421,7 +430,10 @@ impl<'t, 'm, 'a> Tracer<'t, 'm, 'a> {
         terms.push(Term { span, text, value: v.clone(), unit: unit.clone() });
     }
 
-    #[allow(clippy::too_many_arguments)]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the tracer walks one node: its expression, context and the term lists it fills"
+    )]
     fn call(
         &mut self,
         e: &Expr,
@@ -516,7 +528,10 @@ impl<'t, 'm, 'a> Tracer<'t, 'm, 'a> {
 
     /// A statistic over a group: the members with their values, which were kept or
     /// trimmed and why, and the result for this entity.
-    #[allow(clippy::too_many_arguments)]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the tracer walks one node: its expression, context and the term lists it fills"
+    )]
     fn over(
         &mut self,
         e: &Expr,

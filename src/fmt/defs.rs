@@ -166,7 +166,7 @@ impl Printer<'_> {
             return;
         }
         self.push(" {");
-        let inner = indent + INDENT;
+        let inner = indent.saturating_add(INDENT);
         for (pos, item) in &items {
             self.open_item(inner, *pos);
             self.item(item, inner);
@@ -177,7 +177,7 @@ impl Printer<'_> {
     /// A clause that the author may have put on a line of its own: keep it there.
     fn clause(&mut self, prev_end: usize, next_start: usize, indent: usize) {
         if self.broken(prev_end, next_start) {
-            self.open_line(indent + INDENT, next_start);
+            self.open_line(indent.saturating_add(INDENT), next_start);
         } else {
             self.push(" ");
         }
@@ -396,10 +396,10 @@ impl Printer<'_> {
                 .src
                 .get(prev_end..end)
                 .and_then(|between| strip_comments(between).find("optional"))
-                .map_or(prev_end, |offset| prev_end + offset);
+                .map_or(prev_end, |offset| prev_end.saturating_add(offset));
             self.clause(prev_end, at, indent);
             self.push("optional");
-            prev_end = at + "optional".len();
+            prev_end = at.saturating_add("optional".len());
         }
         if let Some(r) = &f.rollup {
             self.clause(prev_end, r.span.start, indent);

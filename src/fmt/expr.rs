@@ -48,7 +48,7 @@ impl Printer<'_> {
                 let and_in_or = |e: &Expr| op.node == BinaryOp::Or && is_and(e);
                 self.operand(lhs, strength(&lhs.node) < s || and_in_or(lhs), base);
                 if self.broken(lhs.span.end, rhs.span.start) {
-                    self.open_line(base + INDENT, rhs.span.start);
+                    self.open_line(base.saturating_add(INDENT), rhs.span.start);
                     self.push(op.node.as_str());
                     self.push(" ");
                 } else {
@@ -58,7 +58,7 @@ impl Printer<'_> {
                 self.operand(rhs, strength(&rhs.node) <= s || and_in_or(rhs), base);
             }
             ExprKind::If { .. } => {
-                let chain = if self.at_line_start() { self.current_indent() } else { base + INDENT };
+                let chain = if self.at_line_start() { self.current_indent() } else { base.saturating_add(INDENT) };
                 self.if_chain(e, chain);
             }
             ExprKind::Unary { .. } => self.prefixes(e, 1, base),
@@ -134,7 +134,7 @@ impl Printer<'_> {
                 if *op == UnaryOp::Neg && *next == UnaryOp::Neg {
                     self.push(" ");
                 }
-                self.prefixes(operand, run + 1, base);
+                self.prefixes(operand, run.saturating_add(1), base);
             }
             _ => self.operand(operand, strength(&operand.node) < POSTFIX, base),
         }

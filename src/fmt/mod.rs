@@ -59,9 +59,9 @@ pub fn print(file: &File, src: &str) -> String {
             p.blank();
         }
         p.open_item(0, def.span.start);
-        let first_line = p.line_count() - 1;
+        let first_line = p.line_count().saturating_sub(1);
         p.definition(def);
-        let mut single_line = p.line_count() - first_line == 1;
+        let mut single_line = p.line_count().saturating_sub(first_line) == 1;
         // Comments on lines of their own inside a definition that is printed on fewer
         // lines: a paragraph of their own after it, so that a `##` cannot become the
         // next definition's doc comment.

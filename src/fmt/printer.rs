@@ -119,7 +119,8 @@ impl<'a> Printer<'a> {
 
     /// Put a blank line before the lines from `index` on (a separation decided afterwards).
     pub fn insert_blank(&mut self, index: usize) {
-        let before_is_blank = index == 0 || self.lines.get(index - 1).is_some_and(|l| l.kind == Kind::Blank);
+        let before_is_blank =
+            index.checked_sub(1).is_none_or(|before| self.lines.get(before).is_some_and(|l| l.kind == Kind::Blank));
         if let Some(line) = self.lines.get_mut(index).filter(|_| !before_is_blank) {
             line.blank_above = true;
         }
@@ -127,7 +128,7 @@ impl<'a> Printer<'a> {
 
     /// Close a block: its last comments at the inner indentation, then `}`.
     pub fn close_block(&mut self, indent: usize, close: usize) {
-        self.flush_comments(close, indent + INDENT);
+        self.flush_comments(close, indent.saturating_add(INDENT));
         while self.lines.last().is_some_and(|l| l.kind == Kind::Blank) {
             self.lines.pop();
         }
@@ -161,7 +162,7 @@ impl<'a> Printer<'a> {
             if let Some(line) = self.lines.last_mut() {
                 line.trailing = Some(text);
             }
-            self.next_comment += 1;
+            self.next_comment = self.next_comment.saturating_add(1);
         }
     }
 
@@ -186,7 +187,7 @@ impl<'a> Printer<'a> {
                 }
                 self.lines.push(Line { kind: Kind::Comment, indent, text, trailing: None, blank_above: false });
             }
-            self.next_comment += 1;
+            self.next_comment = self.next_comment.saturating_add(1);
         }
     }
 
@@ -214,9 +215,9 @@ impl<'a> Printer<'a> {
     /// Is there an empty line between `pos` and the code or comment before it?
     pub fn blank_before(&self, pos: usize) -> bool {
         let before = self.src.get(..pos).unwrap_or("");
-        let gap = before.len() - before.trim_end().len();
-        let newlines = before.get(before.len() - gap..).unwrap_or("").matches('\n').count();
-        newlines >= 2 && gap < before.len()
+        let trimmed = before.trim_end().len();
+        let newlines = before.get(trimmed..).unwrap_or("").matches('\n').count();
+        newlines >= 2 && trimmed > 0
     }
 
     /// Did the author break the line between two source positions?
@@ -239,7 +240,7 @@ impl<'a> Printer<'a> {
                 let mut text = format!("{}{}", " ".repeat(line.indent), line.text);
                 if let Some(comment) = &line.trailing {
                     let width = text.chars().count();
-                    let pad = if width + 2 <= COMMENT_COLUMN { COMMENT_COLUMN - width } else { 2 };
+                    let pad = COMMENT_COLUMN.checked_sub(width).filter(|pad| *pad >= 2).unwrap_or(2);
                     text.push_str(&" ".repeat(pad));
                     text.push_str(comment);
                 }

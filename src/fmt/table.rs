@@ -71,7 +71,7 @@ impl Printer<'_> {
     fn pipe_before(&self, pos: usize) -> usize {
         let before = self.src.get(..pos).unwrap_or("").trim_end();
         if before.ends_with('|') {
-            before.len() - 1
+            before.len().saturating_sub(1)
         } else {
             pos
         }
@@ -167,7 +167,7 @@ fn cell_tokens(text: &str) -> Option<Vec<String>> {
                 } else if c == '\\' {
                     escaped = true;
                 } else if c == '"' {
-                    end = Some(i + 1);
+                    end = Some(i.saturating_add(1));
                     break;
                 }
             }

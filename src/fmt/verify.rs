@@ -52,7 +52,7 @@ fn words(text: &str) -> Vec<&str> {
                 } else if d == '\\' {
                     escaped = true;
                 } else if d == '"' || d == '\n' {
-                    end = j + 1;
+                    end = j.saturating_add(1);
                     break;
                 }
             }

@@ -32,12 +32,12 @@ pub fn syntax_error(id: FileId, text: &str, chunk: Range<usize>, err: &pest::err
     match unclosed_before(text, chunk, pos) {
         Some((at, open)) => {
             let close = closer_of(open);
-            let line = text.get(..at).map_or(0, |t| t.matches('\n').count()) + 1;
+            let line = text.get(..at).map_or(0, |t| t.matches('\n').count()).saturating_add(1);
             // A bracket the primary label already underlines (`f(` at a line's end) is not labelled twice.
             let diag = if at == label_start {
                 diag
             } else {
-                diag.secondary(Span::new(id, at, at + 1), format!("this `{open}` is never closed"))
+                diag.secondary(Span::new(id, at, at.saturating_add(1)), format!("this `{open}` is never closed"))
             };
             diag.help(format!("add the `{close}` that closes the `{open}` on line {line}"))
         }
@@ -47,21 +47,20 @@ pub fn syntax_error(id: FileId, text: &str, chunk: Range<usize>, err: &pest::err
 
 /// Where parsing stopped, what was expected there and what was not allowed.
 fn expected_at(base: usize, err: &pest::error::Error<Rule>) -> (usize, Vec<String>, Vec<String>) {
-    let mut pos = base
-        + match err.location {
-            InputLocation::Pos(p) => p,
-            InputLocation::Span((s, _)) => s,
-        };
+    let mut pos = base.saturating_add(match err.location {
+        InputLocation::Pos(p) => p,
+        InputLocation::Span((s, _)) => s,
+    });
     // With error detail on, pest knows the literal tokens tried at the furthest position.
     // Use them only when a punctuation mark or keyword was expected there (a missing `:`):
     // other tokens are the first characters of names and expressions, which rules say better.
     let detail: Option<Vec<String>> = err.parse_attempts().and_then(|a| {
         let tokens: Vec<String> =
             a.expected_tokens().iter().map(ToString::to_string).filter(|t| telling_token(t)).collect();
-        if tokens.is_empty() || base + a.max_position < pos {
+        if tokens.is_empty() || base.saturating_add(a.max_position) < pos {
             return None;
         }
-        pos = base + a.max_position;
+        pos = base.saturating_add(a.max_position);
         let mut expected = Expected::default();
         for stack in a.call_stacks() {
             match stack.deepest.get_rule() {
@@ -90,9 +89,9 @@ fn label_span(text: &str, pos: usize, found: &str) -> (usize, usize) {
     let trimmed = before.trim_end();
     if before.get(trimmed.len()..).is_some_and(|gap| gap.contains('\n')) && !trimmed.is_empty() {
         let last = trimmed.chars().next_back().map_or(1, char::len_utf8);
-        (trimmed.len() - last, trimmed.len())
+        (trimmed.len().saturating_sub(last), trimmed.len())
     } else {
-        (pos, pos + found.len())
+        (pos, pos.saturating_add(found.len()))
     }
 }
 
@@ -105,7 +104,7 @@ fn unclosed_before(text: &str, chunk: Range<usize>, pos: usize) -> Option<(usize
     let mut unclosed: Vec<(usize, char)> = Vec::new();
     let (mut in_string, mut in_comment, mut escaped) = (false, false, false);
     for (i, &b) in bytes.iter().enumerate() {
-        let at = chunk.start + i;
+        let at = chunk.start.saturating_add(i);
         if in_comment {
             in_comment = b != b'\n';
         } else if in_string {
@@ -119,7 +118,7 @@ fn unclosed_before(text: &str, chunk: Range<usize>, pos: usize) -> Option<(usize
                 b')' | b']' | b'}' => {
                     let opener = opener_of(char::from(b));
                     if let Some(k) = open.iter().rposition(|&(_, o)| o == opener) {
-                        unclosed.extend(open.drain(k + 1..));
+                        unclosed.extend(open.drain(k.saturating_add(1)..));
                         open.pop();
                     }
                 }

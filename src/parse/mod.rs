@@ -97,18 +97,18 @@ const DEFINITION_KEYWORDS: &[&str] = &[
 
 fn chunk_bounds(text: &str) -> Vec<(usize, usize)> {
     let mut starts = vec![0];
-    let mut offset = 0;
+    let mut offset = 0usize;
     for line in text.split_inclusive('\n') {
         let word: String = line.chars().take_while(|c| c.is_ascii_alphabetic()).collect();
         let after = line.get(word.len()..).and_then(|r| r.chars().next());
         if offset > 0 && DEFINITION_KEYWORDS.contains(&word.as_str()) && matches!(after, Some(' ' | '\t')) {
             starts.push(offset);
         }
-        offset += line.len();
+        offset = offset.saturating_add(line.len());
     }
     let mut bounds = Vec::new();
     for (i, &s) in starts.iter().enumerate() {
-        let e = starts.get(i + 1).copied().unwrap_or(text.len());
+        let e = starts.get(i.saturating_add(1)).copied().unwrap_or(text.len());
         bounds.push((s, e));
     }
     bounds
@@ -134,7 +134,7 @@ fn too_deep(id: FileId, text: &str) -> Option<Diagnostic> {
             in_comment = b != b'\n';
         } else if in_string {
             if b == b'\\' {
-                i += 1;
+                i = i.saturating_add(1);
             } else if b == b'"' || b == b'\n' {
                 in_string = false;
             }
@@ -143,32 +143,32 @@ fn too_deep(id: FileId, text: &str) -> Option<Diagnostic> {
                 b'"' => in_string = true,
                 b'#' => in_comment = true,
                 b'(' | b'[' | b'{' => {
-                    depth += 1;
+                    depth = depth.saturating_add(1);
                     if depth > MAX_BRACKET_DEPTH {
                         return Some(
                             Diagnostic::new(
                                 Code::NestingTooDeep,
                                 format!("brackets nested more than {MAX_BRACKET_DEPTH} deep"),
                             )
-                            .primary(Span::new(id, i, i + 1), "this bracket is too deep")
+                            .primary(Span::new(id, i, i.saturating_add(1)), "this bracket is too deep")
                             .help("split the expression into named KPIs or methodology figures"),
                         );
                     }
                 }
                 b')' | b']' | b'}' => depth = depth.saturating_sub(1),
-                b'\n' if starts_definition(bytes.get(i + 1..).unwrap_or_default()) => ifs = 0,
+                b'\n' if starts_definition(bytes.get(i.saturating_add(1)..).unwrap_or_default()) => ifs = 0,
                 b'i' if !prev_word_char
-                    && bytes.get(i + 1) == Some(&b'f')
-                    && !bytes.get(i + 2).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_') =>
+                    && bytes.get(i.saturating_add(1)) == Some(&b'f')
+                    && !bytes.get(i.saturating_add(2)).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_') =>
                 {
-                    ifs += 1;
+                    ifs = ifs.saturating_add(1);
                     if ifs > MAX_IF_COUNT {
                         return Some(
                             Diagnostic::new(
                                 Code::NestingTooDeep,
                                 format!("more than {MAX_IF_COUNT} `if` expressions in one definition"),
                             )
-                            .primary(Span::new(id, i, i + 2), "one too many")
+                            .primary(Span::new(id, i, i.saturating_add(2)), "one too many")
                             .help("use a decision table (`classify`) or split the definition into several"),
                         );
                     }
@@ -177,7 +177,7 @@ fn too_deep(id: FileId, text: &str) -> Option<Diagnostic> {
             }
         }
         prev_word_char = b.is_ascii_alphanumeric() || b == b'_';
-        i += 1;
+        i = i.saturating_add(1);
     }
     None
 }

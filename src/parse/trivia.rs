@@ -23,7 +23,7 @@ pub fn comments(id: FileId, text: &str) -> Vec<Spanned<Comment>> {
         match c {
             '"' => in_string = true,
             '#' => {
-                let end = text.get(i..).and_then(|r| r.find('\n')).map_or(text.len(), |n| i + n);
+                let end = text.get(i..).and_then(|r| r.find('\n')).map_or(text.len(), |n| i.saturating_add(n));
                 let body = text.get(i..end).unwrap_or("");
                 let doc = body.starts_with("##");
                 let content = body.trim_start_matches('#').strip_prefix(' ').unwrap_or(body.trim_start_matches('#'));

@@ -53,7 +53,7 @@ pub fn run(
             .filter(|((_, out), _)| !out)
             .map(|((c, _), v)| format!("{c} = {v}"))
             .collect();
-        let what = format!("{}: record {} ({})", place(record.span), n + 1, shown_inputs.join(", "));
+        let what = format!("{}: record {} ({})", place(record.span), n.saturating_add(1), shown_inputs.join(", "));
         failures(def, &columns, &given, &hits, &what, &mut report);
     }
     (report, diags)
@@ -132,11 +132,11 @@ fn failures(
     report: &mut Vec<String>,
 ) {
     if def.hit.node == HitPolicy::Unique && hits.len() > 1 {
-        let rows: Vec<String> = hits.iter().map(|r| (r + 1).to_string()).collect();
+        let rows: Vec<String> = hits.iter().map(|r| r.saturating_add(1).to_string()).collect();
         report.push(format!("{what}: rows {} all match under `hit unique`", rows.join(", ")));
         return;
     }
-    let rows_hit: Vec<String> = hits.iter().map(|r| (r + 1).to_string()).collect();
+    let rows_hit: Vec<String> = hits.iter().map(|r| r.saturating_add(1).to_string()).collect();
     if let Some(want) = given.row {
         let ok = if want == "none" { hits.is_empty() } else { rows_hit.iter().any(|r| r == want) };
         if !ok {

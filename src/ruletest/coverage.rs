@@ -41,12 +41,12 @@ pub struct Coverage {
 impl Coverage {
     pub fn totals(&self) -> Totals {
         self.files.iter().fold(Totals::default(), |t, f| Totals {
-            definitions: t.definitions + f.definitions,
-            covered: t.covered + f.covered,
-            arms: t.arms + f.arms,
-            arms_taken: t.arms_taken + f.arms_taken,
-            table_rows: t.table_rows + f.table_rows,
-            rows_matched: t.rows_matched + f.rows_matched,
+            definitions: t.definitions.saturating_add(f.definitions),
+            covered: t.covered.saturating_add(f.covered),
+            arms: t.arms.saturating_add(f.arms),
+            arms_taken: t.arms_taken.saturating_add(f.arms_taken),
+            table_rows: t.table_rows.saturating_add(f.table_rows),
+            rows_matched: t.rows_matched.saturating_add(f.rows_matched),
         })
     }
 
@@ -101,25 +101,26 @@ pub fn measure(tree: &RuleTree, recorder: &Recorder) -> Coverage {
                     }
                 }
                 DefKind::Classify(c) => {
-                    fc.table_rows += c.rows.len();
-                    fc.rows_matched +=
-                        (0..c.rows.len()).filter(|r| recorder.rows.contains(&(name.clone(), *r))).count();
+                    fc.table_rows = fc.table_rows.saturating_add(c.rows.len());
+                    fc.rows_matched = fc.rows_matched.saturating_add(
+                        (0..c.rows.len()).filter(|r| recorder.rows.contains(&(name.clone(), *r))).count(),
+                    );
                 }
                 _ => {}
             }
             for (target, label, span) in coverable {
-                fc.definitions += 1;
+                fc.definitions = fc.definitions.saturating_add(1);
                 if recorder.targets.contains(&target) {
-                    fc.covered += 1;
+                    fc.covered = fc.covered.saturating_add(1);
                 } else {
                     fc.missed.push((label, source.line_col(span.start).0));
                 }
             }
         }
         for span in ifs {
-            fc.arms += 2;
+            fc.arms = fc.arms.saturating_add(2);
             let (then, otherwise) = recorder.arms.get(&span).copied().unwrap_or_default();
-            fc.arms_taken += usize::from(then) + usize::from(otherwise);
+            fc.arms_taken = fc.arms_taken.saturating_add(usize::from(then)).saturating_add(usize::from(otherwise));
         }
         if fc.definitions > 0 || fc.table_rows > 0 {
             files.push(fc);

@@ -113,7 +113,7 @@ fn dataset_of<'s>(
 /// Each row's cells under the `columns` (headers, and the names each may be given by),
 /// with the `period` (its column, its value) in every row, and where in the test file each
 /// cell came from. A cell naming no column is a diagnostic.
-#[allow(clippy::type_complexity)]
+#[allow(clippy::type_complexity, reason = "the cells and their origins side by side, or the diagnostics: used once")]
 fn cells(
     spec: &DatasetSpec,
     (headers, aliases): (&[String], &[Vec<String>]),
@@ -169,14 +169,14 @@ pub fn origin(data: &TempData, text: &str, offset: usize) -> Option<Span> {
     let delimiter = char::from(data.delimiter?);
     let before = text.get(..offset)?;
     let line = before.matches('\n').count();
-    let start = before.rfind('\n').map_or(0, |i| i + 1);
-    let mut column = 0;
+    let start = before.rfind('\n').map_or(0, |i| i.saturating_add(1));
+    let mut column = 0usize;
     let mut quoted = false;
     for c in text.get(start..offset)?.chars() {
         if c == '"' {
             quoted = !quoted;
         } else if c == delimiter && !quoted {
-            column += 1;
+            column = column.saturating_add(1);
         }
     }
     *data.origins.get(line.checked_sub(1)?)?.get(column)?

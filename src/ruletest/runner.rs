@@ -65,8 +65,12 @@ pub fn run_file(tree: &RuleTree, path: &Path, sources: &mut Vec<SourceFile>, rec
         }
         Err((why, at)) => {
             result.diagnostics.push(
-                inline::invalid(Span::new(file, at, at + 1), format!("`{name}` is not valid YAML: {why}"), "here")
-                    .help("check the indentation and quoting around this point"),
+                inline::invalid(
+                    Span::new(file, at, at.saturating_add(1)),
+                    format!("`{name}` is not valid YAML: {why}"),
+                    "here",
+                )
+                .help("check the indentation and quoting around this point"),
             );
             return result;
         }
@@ -290,7 +294,7 @@ fn mismatch(e: &Expectation, actual: &crate::value::Value, unit: Option<&UnitOut
 }
 
 fn show_expected(want: Decimal, unit: Option<&UnitOut>) -> String {
-    let raw = if unit.is_some_and(|u| u.percent) { want / Decimal::ONE_HUNDRED } else { want };
+    let raw = if unit.is_some_and(|u| u.percent) { crate::value::format::from_percent(want) } else { want };
     show_value(&crate::value::Value::Num(raw), unit)
 }
 

@@ -197,14 +197,14 @@ impl Reader {
         let mut expect = Vec::new();
         // Expectations written, read or not: one that could not be read has its own error,
         // and must not also make the case "expect nothing".
-        let mut written = 0;
+        let mut written = 0usize;
         if let Some(list) = n.get("expect") {
             if !matches!(list.kind, Kind::Seq(_)) {
                 self.problem(list, "`expect` must be a list", "not a list", EXAMPLE);
                 return None;
             }
             for e in list.items() {
-                written += 1;
+                written = written.saturating_add(1);
                 expect.extend(self.expectation(e));
             }
         }
@@ -458,7 +458,7 @@ impl Reader {
             None => (cleaned.as_str(), false),
         };
         match Decimal::from_str(digits).or_else(|_| Decimal::from_scientific(digits)) {
-            Ok(d) if percent && fraction => Some(d / Decimal::ONE_HUNDRED),
+            Ok(d) if percent && fraction => Some(crate::value::format::from_percent(d)),
             Ok(d) => Some(d),
             Err(_) => {
                 self.problem(

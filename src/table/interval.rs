@@ -115,9 +115,9 @@ fn next_day(d: Date) -> Option<Date> {
 /// The day before, or `None` before the first representable one.
 fn previous_day(d: Date) -> Option<Date> {
     if d.day > 1 {
-        return Date::new(d.year, d.month, d.day - 1);
+        return Date::new(d.year, d.month, d.day.saturating_sub(1));
     }
-    let (year, month) = if d.month > 1 { (d.year, d.month - 1) } else { (d.year.checked_sub(1)?, 12) };
+    let (year, month) = if d.month > 1 { (d.year, d.month.saturating_sub(1)) } else { (d.year.checked_sub(1)?, 12) };
     [31, 30, 29, 28].into_iter().find_map(|day| Date::new(year, month, day))
 }
 

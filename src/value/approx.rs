@@ -67,7 +67,7 @@ pub fn rounding(result: Decimal) -> f64 {
     if result.scale() < 28 && result.mantissa().abs() < FULL_MANTISSA {
         0.0
     } else {
-        10f64.powi(-(result.scale() as i32)) * (1.0 + 1e-9)
+        10f64.powi((result.scale() as i32).saturating_neg()) * (1.0 + 1e-9)
     }
 }
 
@@ -113,13 +113,13 @@ pub fn div(a: Near, b: Near) -> Option<Near> {
 /// rounding (its scale is the sum of theirs) gives back `a`. When the product itself had
 /// to be rounded nothing is known, and the quotient counts as rounded.
 pub fn quotient_is_exact(q: Decimal, a: Decimal, b: Decimal) -> bool {
-    let whole_scale = q.scale() + b.scale();
+    let whole_scale = q.scale().saturating_add(b.scale());
     whole_scale <= 28 && q.checked_mul(b).is_some_and(|p| p.scale() == whole_scale && p == a)
 }
 
 /// One unit of the last place of a rounded quotient, a bound on its rounding.
 fn ulp(q: Decimal) -> f64 {
-    10f64.powi(-(q.scale() as i32)) * (1.0 + 1e-9)
+    10f64.powi((q.scale() as i32).saturating_neg()) * (1.0 + 1e-9)
 }
 
 /// `value` rounded to `places` with `strategy`. Rounding an approximate number makes it

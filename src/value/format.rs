@@ -93,6 +93,13 @@ pub fn to_percent(ratio: Decimal) -> Option<Decimal> {
     ratio.checked_mul(Decimal::ONE_HUNDRED)
 }
 
+/// A percentage as a ratio (1.23 → 0.0123): dividing by 100 shrinks a value, so unlike
+/// [`to_percent`] it cannot overflow (the last digits of a value at the finest scale are
+/// rounded off).
+pub fn from_percent(percent: Decimal) -> Decimal {
+    percent.checked_div(Decimal::ONE_HUNDRED).unwrap_or_default()
+}
+
 /// A ratio written as a percentage with every digit (0.012300 → `1.23`), trailing zeros
 /// dropped.
 pub fn percent_exact(ratio: Decimal) -> String {
@@ -152,8 +159,9 @@ pub fn group_digits(text: &str) -> String {
     let (sign, digits) = text.strip_prefix('-').map_or(("", text), |r| ("-", r));
     let (int, frac) = digits.split_once('.').map_or((digits, None), |(i, f)| (i, Some(f)));
     let mut out = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
+    // Each digit with the count of digits from it to the end of the whole part.
+    for (left, c) in (1..=int.len()).rev().zip(int.chars()) {
+        if left < int.len() && left % 3 == 0 {
             out.push(',');
         }
         out.push(c);

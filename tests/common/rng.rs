@@ -14,10 +14,6 @@ impl Rng {
 
     /// A number below `n` (0 when `n` is 0).
     pub fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            0
-        } else {
-            (self.next() % n as u64) as usize
-        }
+        self.next().checked_rem(n as u64).map_or(0, |r| r as usize)
     }
 }

@@ -139,7 +139,7 @@ impl<'c, 'a> DefChecker<'c, 'a> {
                 missing.push((combo.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(", "), earliest));
             }
             for (slot, set) in combo_index.iter_mut().zip(&sets).rev() {
-                *slot += 1;
+                *slot = slot.saturating_add(1);
                 if *slot < set.len() {
                     break;
                 }
@@ -147,7 +147,8 @@ impl<'c, 'a> DefChecker<'c, 'a> {
             }
         }
         let Some((first, since)) = missing.first() else { return };
-        let more = if missing.len() > 1 { format!(" and {} more", missing.len() - 1) } else { String::new() };
+        let more =
+            if missing.len() > 1 { format!(" and {} more", missing.len().saturating_sub(1)) } else { String::new() };
         let message = match (since, first.is_empty()) {
             (Some(date), true) => format!("`{}` has no value before {date}", name.node),
             (Some(date), false) => format!("`{}` has no value for `{first}` before {date}{more}", name.node),

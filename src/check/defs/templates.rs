@@ -11,11 +11,10 @@ use crate::source::Spanned;
 fn placeholders(text: &str) -> Option<Vec<String>> {
     let mut found = Vec::new();
     let mut rest = text;
-    while let Some(open) = rest.find('{') {
-        let after = rest.get(open + 1..).unwrap_or("");
-        let close = after.find('}')?;
-        found.push(after.get(..close).unwrap_or("").trim().to_string());
-        rest = after.get(close + 1..).unwrap_or("");
+    while let Some((_, after)) = rest.split_once('{') {
+        let (inside, tail) = after.split_once('}')?;
+        found.push(inside.trim().to_string());
+        rest = tail;
     }
     Some(found)
 }

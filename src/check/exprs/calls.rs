@@ -252,7 +252,7 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
             // `trim: 25` meant 25%: say so, and suggest the `%` when the number fits as one.
             (Range::Share { .. }, false) => (
                 format!(" (a bare number is a ratio: `{written}` is {}%)", as_percent(ratio)),
-                if range.holds(ratio / Decimal::ONE_HUNDRED) {
+                if range.holds(crate::value::format::from_percent(ratio)) {
                     format!("did you mean `{written}%`? a share is written with `%`")
                 } else {
                     format!("{}: {meaning}", range.describe())
@@ -317,7 +317,7 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
 fn literal(e: &Expr) -> Option<(Decimal, bool)> {
     match &e.node {
         ExprKind::Number(d) => Some((*d, false)),
-        ExprKind::Percent(p) => Some((*p / Decimal::ONE_HUNDRED, true)),
+        ExprKind::Percent(p) => Some((crate::value::format::from_percent(*p), true)),
         ExprKind::Unary { op: UnaryOp::Neg, operand } => literal(operand).map(|(d, p)| (-d, p)),
         _ => None,
     }

@@ -46,7 +46,7 @@ pub(super) struct Dec<'b> {
 impl<'b> Dec<'b> {
     pub(super) fn take(&mut self, n: usize) -> Option<&'b [u8]> {
         let s = self.buf.get(self.pos..self.pos.checked_add(n)?)?;
-        self.pos += n;
+        self.pos = self.pos.saturating_add(n);
         Some(s)
     }
     pub(super) fn magic(&mut self) -> Option<()> {
@@ -114,7 +114,7 @@ impl Enc {
     pub(super) fn key(&mut self, k: &str, width: usize) {
         self.0.extend_from_slice(&u16::try_from(k.len()).unwrap_or(u16::MAX).to_le_bytes());
         self.bytes(k.as_bytes());
-        self.0.resize(self.0.len() + width.saturating_sub(k.len()), 0);
+        self.0.resize(self.0.len().saturating_add(width.saturating_sub(k.len())), 0);
     }
     pub(super) fn origin(&mut self, o: &RowOrigin) {
         self.u32(o.file);

@@ -118,14 +118,14 @@ fn entry_key(spec: &DatasetSpec, data_dir: &Path) -> Option<(String, u64)> {
     for (column, cell, _) in &spec.exclude {
         let _ = write!(text, "|exclude {column} {cell:?}");
     }
-    let mut total = 0;
+    let mut total = 0u64;
     for (file, period) in &spec.files {
         let path = data_dir.join(&file.node);
         let meta = std::fs::metadata(&path).ok()?;
         let modified = meta.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?.as_nanos();
         let absolute = std::fs::canonicalize(&path).unwrap_or(path);
         let _ = write!(text, "|file {} {period:?} {} {modified}", absolute.display(), meta.len());
-        total += meta.len();
+        total = total.saturating_add(meta.len());
     }
     Some((crate::data::stamp::sha256_hex(text.as_bytes()), total))
 }

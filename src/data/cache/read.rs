@@ -34,7 +34,7 @@ impl Part {
         let mut file = File::open(path).ok()?;
         let len = file.metadata().ok()?.len();
         let mut start = [0u8; 22];
-        file.read_exact(start.get_mut(..MAGIC.len() + 8)?).ok()?;
+        file.read_exact(start.get_mut(..MAGIC.len().saturating_add(8))?).ok()?;
         let mut d = Dec { buf: &start, pos: 0 };
         d.magic()?;
         let size = usize::try_from(d.u64()?).ok()?;
@@ -43,7 +43,7 @@ impl Part {
         }
         let mut header = vec![0u8; size];
         file.read_exact(&mut header).ok()?;
-        let body = (MAGIC.len() + 8 + size) as u64;
+        let body = (MAGIC.len() as u64).saturating_add(8).checked_add(size as u64)?;
         Some(Part { file, header, body, len })
     }
 
@@ -62,16 +62,21 @@ impl Part {
         rows: &[usize],
         mut each: impl FnMut(&[u8]) -> Option<()>,
     ) -> Option<()> {
-        let span = (CHUNK_BYTES / width.max(1)).max(1);
+        let span = CHUNK_BYTES.checked_div(width).unwrap_or(CHUNK_BYTES).max(1);
         let mut buf = Vec::new();
         let mut i = 0;
         while let Some(&first) = rows.get(i) {
-            let end = rows.iter().skip(i).position(|r| *r >= first + span).map_or(rows.len(), |k| i + k);
+            let end = rows
+                .iter()
+                .skip(i)
+                .position(|r| *r >= first.saturating_add(span))
+                .map_or(rows.len(), |k| i.saturating_add(k));
             let last = *rows.get(end.checked_sub(1)?)?;
-            buf.resize((last - first + 1) * width, 0);
-            self.at(at.checked_add((first * width) as u64)?, &mut buf)?;
+            buf.resize(last.checked_sub(first)?.checked_add(1)?.checked_mul(width)?, 0);
+            self.at(at.checked_add(first.checked_mul(width)? as u64)?, &mut buf)?;
             for r in rows.get(i..end)? {
-                each(buf.get((r - first) * width..(r - first + 1) * width)?)?;
+                let from = r.checked_sub(first)?.checked_mul(width)?;
+                each(buf.get(from..from.checked_add(width)?)?)?;
             }
             i = end;
         }
@@ -110,8 +115,11 @@ impl FieldPart {
             Some(g)
         };
         let values = (n as u64).checked_mul(width as u64)?;
-        let lists = if groups.is_some() { n as u64 * 4 } else { 0 };
-        if rows != n || !(1..=17).contains(&width) || part.len != part.body + values + lists {
+        let lists = if groups.is_some() { (n as u64).checked_mul(4)? } else { 0 };
+        if rows != n
+            || !(1..=17).contains(&width)
+            || Some(part.len) != part.body.checked_add(values).and_then(|b| b.checked_add(lists))
+        {
             return None;
         }
         Some(FieldPart { part, index, dict, width, groups })
@@ -141,7 +149,7 @@ impl FieldPart {
             return Some(Vec::new());
         };
         let mut bytes = vec![0u8; count.checked_mul(4)?];
-        let at = (n * self.width + start * 4) as u64;
+        let at = n.checked_mul(self.width)?.checked_add(start.checked_mul(4)?)? as u64;
         self.part.at(at, &mut bytes)?;
         // Sized once: collected through `Option`, the list would grow by doubling.
         let mut rows = Vec::with_capacity(count);
@@ -176,13 +184,13 @@ pub(super) struct Sections {
 
 impl Sections {
     fn new(n: usize, width: usize) -> Option<Sections> {
-        let key_slot = 2 + width;
+        let key_slot = width.checked_add(2)?;
         let n64 = n as u64;
         let keys = 0;
-        let sorted = keys + n64.checked_mul(key_slot as u64)?;
-        let periods = sorted + n64 * (key_slot as u64 + 4);
-        let origins = periods + n64 * 4;
-        let end = origins + n64 * ORIGIN_BYTES as u64;
+        let sorted = n64.checked_mul(key_slot as u64)?;
+        let periods = sorted.checked_add(n64.checked_mul((key_slot as u64).checked_add(4)?)?)?;
+        let origins = periods.checked_add(n64.checked_mul(4)?)?;
+        let end = origins.checked_add(n64.checked_mul(ORIGIN_BYTES as u64)?)?;
         Some(Sections { n, key_slot, keys, sorted, periods, origins, end })
     }
 }
@@ -290,7 +298,7 @@ fn identity(rows_part: &mut Part, at: &Sections, period_dict: &[Arc<str>], rows:
 /// A key from its slot.
 pub(super) fn slot_key(b: &[u8]) -> Option<&str> {
     let len: [u8; 2] = b.get(..2)?.try_into().ok()?;
-    std::str::from_utf8(b.get(2..2 + u16::from_le_bytes(len) as usize)?).ok()
+    std::str::from_utf8(b.get(2..usize::from(u16::from_le_bytes(len)).saturating_add(2))?).ok()
 }
 
 pub(super) fn period_ids(rows_part: &mut Part, at: &Sections, rows: &[usize]) -> Option<Vec<usize>> {
@@ -385,18 +393,18 @@ pub(super) fn select(
 
 /// The rows of `entity`, ascending, by binary search of the sorted keys.
 pub(super) fn entity_rows(rows_part: &mut Part, at: &Sections, entity: &str) -> Option<Vec<usize>> {
-    let slot = at.key_slot + 4;
+    let slot = at.key_slot.checked_add(4)?;
     let mut buf = vec![0u8; slot];
     let mut entry = |i: usize, buf: &mut Vec<u8>| -> Option<(String, usize)> {
-        rows_part.at(at.sorted.checked_add((i * slot) as u64)?, buf)?;
+        rows_part.at(at.sorted.checked_add(i.checked_mul(slot)? as u64)?, buf)?;
         let row: [u8; 4] = buf.get(at.key_slot..)?.try_into().ok()?;
         Some((slot_key(buf)?.to_string(), u32::from_le_bytes(row) as usize))
     };
     let (mut lo, mut hi) = (0, at.n);
     while lo < hi {
-        let mid = lo + (hi - lo) / 2;
+        let mid = lo.midpoint(hi);
         if entry(mid, &mut buf)?.0.as_str() < entity {
-            lo = mid + 1;
+            lo = mid.saturating_add(1);
         } else {
             hi = mid;
         }
@@ -408,7 +416,7 @@ pub(super) fn entity_rows(rows_part: &mut Part, at: &Sections, entity: &str) -> 
             break;
         }
         rows.push(row);
-        lo += 1;
+        lo = lo.saturating_add(1);
     }
     rows.sort_unstable();
     Some(rows)

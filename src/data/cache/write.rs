@@ -95,7 +95,7 @@ pub(super) fn field_file(values: &[Value], index: &[Option<usize>]) -> Vec<u8> {
     }));
     let ids: HashMap<&str, usize> = dict.iter().enumerate().map(|(i, s)| (*s, i)).collect();
     let slots: Vec<[u8; 17]> = values.iter().map(|v| slot(v, &ids)).collect();
-    let width = 1 + values.iter().map(|v| payload(tag(v)).unwrap_or(16)).max().unwrap_or(0);
+    let width = values.iter().map(|v| payload(tag(v)).unwrap_or(16)).max().unwrap_or(0).saturating_add(1);
     // Rows by value, in the order values first appear.
     let mut groups: HashMap<[u8; 17], usize> = HashMap::new();
     let mut lists: Vec<([u8; 17], Vec<usize>)> = Vec::new();
@@ -105,7 +105,7 @@ pub(super) fn field_file(values: &[Value], index: &[Option<usize>]) -> Vec<u8> {
         }
         let g = *groups.entry(*s).or_insert_with(|| {
             lists.push((*s, Vec::new()));
-            lists.len() - 1
+            lists.len().saturating_sub(1)
         });
         if let Some((_, rows)) = lists.get_mut(g) {
             rows.push(row);
@@ -129,7 +129,7 @@ pub(super) fn field_file(values: &[Value], index: &[Option<usize>]) -> Vec<u8> {
             h.bytes(s);
             h.u32(start);
             h.u32(rows.len());
-            start += rows.len();
+            start = start.saturating_add(rows.len());
         }
     }
     let mut e = Enc::default();
@@ -153,7 +153,7 @@ pub(super) fn dictionary<'s>(items: impl Iterator<Item = &'s str>) -> (Vec<&'s s
         .map(|s| {
             *ids.entry(s).or_insert_with(|| {
                 order.push(s);
-                order.len() - 1
+                order.len().saturating_sub(1)
             })
         })
         .collect();

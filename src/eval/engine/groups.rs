@@ -97,9 +97,10 @@ impl<'m, 'a> Evaluator<'m, 'a> {
                     let g = match repeat.or_else(|| index.get(parts.as_slice()).copied()) {
                         Some(g) => g,
                         None => {
+                            let g = labels.len();
                             labels.push(parts.join(", "));
-                            index.insert(parts.clone(), labels.len() - 1);
-                            labels.len() - 1
+                            index.insert(parts.clone(), g);
+                            g
                         }
                     };
                     of_row.push(Some(g));
@@ -346,7 +347,8 @@ pub(super) fn rows_by_group(of_row: &[Option<usize>], groups: usize) -> Vec<Vec<
     let mut sizes = vec![0usize; groups];
     for g in of_row.iter().flatten() {
         if let Some(size) = sizes.get_mut(*g) {
-            *size += 1;
+            // At most the row count.
+            *size = size.saturating_add(1);
         }
     }
     let mut rows: Vec<Vec<usize>> = sizes.iter().map(|size| Vec::with_capacity(*size)).collect();

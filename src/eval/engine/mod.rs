@@ -251,7 +251,7 @@ impl<'m, 'a> Evaluator<'m, 'a> {
     pub fn eval(&mut self, e: &Expr, env: &Env<'_>) -> Column {
         match &e.node {
             ExprKind::Number(d) => Column::Const(Value::Num(*d)),
-            ExprKind::Percent(p) => Column::Const(Value::Num(*p / Decimal::ONE_HUNDRED)),
+            ExprKind::Percent(p) => Column::Const(Value::Num(crate::value::format::from_percent(*p))),
             ExprKind::Money { amount, magnitude, .. } => {
                 let factor = magnitude.map_or(Decimal::ONE, Magnitude::factor);
                 Column::Const(amount.checked_mul(factor).map_or_else(|| Value::missing("amount too large"), Value::Num))
@@ -450,7 +450,10 @@ impl<'m, 'a> Evaluator<'m, 'a> {
         }
         for (meth, (span, minimum, groups)) in std::mem::take(&mut self.small_groups) {
             let listed: Vec<String> = groups.iter().take(6).map(|(l, n)| format!("`{l}` ({n})")).collect();
-            let more = if groups.len() > 6 { format!(" and {} more", groups.len() - 6) } else { String::new() };
+            let more = match groups.len().checked_sub(6) {
+                Some(more) if more > 0 => format!(" and {more} more"),
+                _ => String::new(),
+            };
             let whose = if meth.is_empty() { String::new() } else { format!(" of `{meth}`") };
             let count = groups.len();
             self.diagnostics.push(

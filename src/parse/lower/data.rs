@@ -8,7 +8,6 @@ use crate::diagnostic::Diagnostic;
 use crate::parse::Rule;
 use crate::source::{Name, Span, Spanned};
 use pest::iterators::Pair;
-use rust_decimal::Decimal;
 
 impl Lowerer {
     pub(super) fn dataset_def(&mut self, kids: &mut Children<'_>) -> Lowered<DatasetDef> {
@@ -244,7 +243,7 @@ impl Lowerer {
             ),
             Rule::percent => {
                 let n = self.decimal(&inner, inner.as_str().trim_end_matches('%'))?;
-                Some(Literal::Number(n / Decimal::ONE_HUNDRED))
+                Some(Literal::Number(crate::value::format::from_percent(n)))
             }
             Rule::money => match self.money(&inner)? {
                 ExprKind::Money { amount, magnitude, .. } => {

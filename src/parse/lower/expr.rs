@@ -51,7 +51,7 @@ impl Lowerer {
                     self.internal(span, "if without three parts");
                     return None;
                 };
-                let depth = 1 + dc.max(dt).max(d_o);
+                let depth = dc.max(dt).max(d_o).saturating_add(1);
                 let kind = ExprKind::If { condition: Box::new(c), then: Box::new(t), otherwise: Box::new(o) };
                 self.checked(Spanned::new(kind, span), depth)
             }
@@ -98,7 +98,7 @@ impl Lowerer {
         };
         let span = lhs.span.to(rhs.span);
         let kind = ExprKind::Binary { op, lhs: Box::new(lhs), rhs: Box::new(rhs) };
-        operands.push(self.checked(Spanned::new(kind, span), 1 + dl.max(dr))?);
+        operands.push(self.checked(Spanned::new(kind, span), dl.max(dr).saturating_add(1))?);
         Some(())
     }
 
@@ -121,8 +121,10 @@ impl Lowerer {
         let (mut expr, mut depth) = operand?;
         for (op, span) in prefixes.into_iter().rev() {
             let whole = span.to(expr.span);
-            (expr, depth) =
-                self.checked(Spanned::new(ExprKind::Unary { op, operand: Box::new(expr) }, whole), depth + 1)?;
+            (expr, depth) = self.checked(
+                Spanned::new(ExprKind::Unary { op, operand: Box::new(expr) }, whole),
+                depth.saturating_add(1),
+            )?;
         }
         Some((expr, depth))
     }
@@ -155,7 +157,7 @@ impl Lowerer {
                     (ExprKind::Over { aggregate: Box::new(expr), group: self.name(&g) }, depth)
                 }
             };
-            (expr, depth) = self.checked(Spanned::new(kind, whole), d + 1)?;
+            (expr, depth) = self.checked(Spanned::new(kind, whole), d.saturating_add(1))?;
         }
         Some((expr, depth))
     }
@@ -201,7 +203,7 @@ impl Lowerer {
                     depth = depth.max(d);
                     args.push(Argument { name, value });
                 }
-                return self.checked(Spanned::new(ExprKind::Call { function, args }, span), depth + 1);
+                return self.checked(Spanned::new(ExprKind::Call { function, args }, span), depth.saturating_add(1));
             }
         };
         Some((Spanned::new(kind, span), 1))

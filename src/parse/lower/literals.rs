@@ -38,14 +38,22 @@ impl Lowerer {
                         self.internal(fspan, "empty unit");
                         return None;
                     };
-                    match inner.as_rule() {
-                        Rule::unit_expr => {
-                            for (n, p) in self.unit_expr(inner)?.node.factors {
-                                push_factor(&mut factors, n, p * power * sign);
-                            }
-                        }
-                        Rule::unit_one => {}
-                        _ => push_factor(&mut factors, self.name(&inner), power * sign),
+                    let pushed = match inner.as_rule() {
+                        Rule::unit_expr => self.unit_expr(inner)?.node.factors.into_iter().all(|(n, p)| {
+                            p.checked_mul(power)
+                                .and_then(|p| p.checked_mul(sign))
+                                .is_some_and(|p| push_factor(&mut factors, n, p))
+                        }),
+                        Rule::unit_one => true,
+                        _ => push_factor(&mut factors, self.name(&inner), power.saturating_mul(sign)),
+                    };
+                    if !pushed {
+                        self.diags.push(
+                            Diagnostic::new(Code::NumberOutOfRange, "a power in this unit is too large")
+                                .primary(fspan, "its powers multiply past the largest power a unit may have")
+                                .help("a unit is a product of units with small powers, such as `GBP / FTE` or `m ^ 2`"),
+                        );
+                        return None;
                     }
                 }
             }
@@ -136,11 +144,14 @@ impl Lowerer {
     }
 }
 
-fn push_factor(factors: &mut Vec<(Name, i32)>, name: Name, power: i32) {
+/// Whether the factor could be added: `false` when its power overflows.
+fn push_factor(factors: &mut Vec<(Name, i32)>, name: Name, power: i32) -> bool {
     if let Some(f) = factors.iter_mut().find(|(n, _)| n.node == name.node) {
-        f.1 += power;
+        let Some(sum) = f.1.checked_add(power) else { return false };
+        f.1 = sum;
     } else {
         factors.push((name, power));
     }
     factors.retain(|(_, p)| *p != 0);
+    true
 }

@@ -64,7 +64,11 @@ impl Lowerer {
     fn span(&self, pair: &Pair<'_, Rule>) -> Span {
         let s = pair.as_span();
         let len = content_len(pair.as_str());
-        Span::new(self.file, self.base + s.start(), self.base + s.start() + len)
+        Span::new(
+            self.file,
+            self.base.saturating_add(s.start()),
+            self.base.saturating_add(s.start()).saturating_add(len),
+        )
     }
 
     fn children<'i>(&self, pair: Pair<'i, Rule>) -> Children<'i> {
@@ -210,7 +214,7 @@ fn content_len(text: &str) -> usize {
     loop {
         let last_line = t.rsplit('\n').next().unwrap_or("");
         if last_line.trim_start().starts_with('#') && last_line.len() < t.len() {
-            t = t.get(..t.len() - last_line.len()).unwrap_or("").trim_end();
+            t = t.get(..t.len().saturating_sub(last_line.len())).unwrap_or("").trim_end();
         } else {
             return t.len();
         }
