@@ -113,8 +113,9 @@ pub fn div(a: Near, b: Near) -> Option<Near> {
 /// rounding (its scale is the sum of theirs) gives back `a`. When the product itself had
 /// to be rounded nothing is known, and the quotient counts as rounded.
 pub fn quotient_is_exact(q: Decimal, a: Decimal, b: Decimal) -> bool {
+    // Zero over anything is zero (rust_decimal writes that product at scale 0).
     let whole_scale = q.scale().saturating_add(b.scale());
-    whole_scale <= 28 && q.checked_mul(b).is_some_and(|p| p.scale() == whole_scale && p == a)
+    a.is_zero() || (whole_scale <= 28 && q.checked_mul(b).is_some_and(|p| p.scale() == whole_scale && p == a))
 }
 
 /// One unit of the last place of a rounded quotient, a bound on its rounding.
@@ -192,6 +193,7 @@ mod tests {
 
     #[test]
     fn exact_arithmetic_stays_exact() {
+        assert!(div(exact("0.00"), exact("498987.46")).unwrap().1.is_zero());
         assert!(add(exact("0.1"), exact("0.2")).unwrap().1.is_zero());
         assert!(mul(exact("1234.5678"), exact("0.25")).unwrap().1.is_zero());
         assert!(div(exact("1"), exact("4")).unwrap().1.is_zero());
