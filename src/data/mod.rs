@@ -18,7 +18,7 @@ mod yaml;
 
 pub use blocks::{chunk_bytes, CHUNK_BYTES};
 
-pub use yaml::CharOffsets;
+pub use yaml::{one_document, CharOffsets, YamlError};
 
 pub use cells::{parse_date, CellProblem};
 pub use loader::{CacheUse, Derive, Loaded, Loader};
