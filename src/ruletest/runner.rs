@@ -42,17 +42,34 @@ pub struct FileResult {
 pub fn run_file(tree: &RuleTree, path: &Path, sources: &mut Vec<SourceFile>, record: bool) -> FileResult {
     let mut result = FileResult::default();
     let name = crate::load::display(path);
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
+    let bytes = match crate::source::read_input(path) {
+        Ok(b) => b,
         Err(e) => {
             result.diagnostics.push(
                 Diagnostic::new(Code::IoError, format!("cannot read `{name}`: {e}"))
-                    .help("check that the file exists and is readable UTF-8"),
+                    .help("check that the file exists and is readable"),
             );
             return result;
         }
     };
     let file = sources.len();
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            sources.push(SourceFile { name: name.clone(), path: path.to_path_buf(), text: lossy.into() });
+            result.diagnostics.push(
+                inline::invalid(
+                    Span::new(file, at, at + 1),
+                    format!("`{name}` is not UTF-8 text"),
+                    "this byte is not UTF-8",
+                )
+                .help("save the test file as UTF-8"),
+            );
+            return result;
+        }
+    };
     sources.push(SourceFile { name: name.clone(), path: path.to_path_buf(), text: text.clone().into() });
     let root = match yaml::parse(&text) {
         Ok(Some(root)) => root,

@@ -16,7 +16,7 @@ const TIME_LIMIT: Duration = Duration::from_secs(30);
 /// Diagnostics quote and underline; they never echo megabytes of a hostile file.
 const MAX_STDERR: usize = 1 << 20;
 /// Worker threads: most cases are short, so more than the cores keeps them busy.
-const WORKERS: usize = 6;
+const WORKERS: usize = 4;
 
 /// A file's content, or a function making it (large files are made by the worker that
 /// runs the case, so that they are not all held at once).
@@ -120,8 +120,10 @@ impl Case {
     }
 }
 
-/// Run every case on a few threads; the failures, each with what was seen.
-pub fn run_all(cases: Vec<Case>) -> Vec<String> {
+/// Run every case on a few threads, the ones with large files first so that the quick
+/// ones fill in around them; the failures, each with what was seen.
+pub fn run_all(mut cases: Vec<Case>) -> Vec<String> {
+    cases.sort_by_key(|c| !c.files.iter().any(|(_, content)| matches!(content, Content::Made(_))));
     let next = AtomicUsize::new(0);
     let failures = Mutex::new(Vec::new());
     std::thread::scope(|s| {

@@ -102,11 +102,12 @@ pub fn csv_cases() -> Vec<Case> {
         csv("a key of a megabyte", row(&format!("{},2009/10,100,10", "k".repeat(MB)))).ok(),
         csv("a megabyte number", row(&format!("A1,2009/10,{},10", "9".repeat(MB)))).fails(1, &["data-not-a-number"]),
         big("30 MB of random bytes", junk_30mb).fails(1, &["data-unreadable"]),
-        big("one line of 30 MB", one_line_30mb).fails(1, &["data-unreadable"]),
-        big("a 30 MB number", number_30mb).fails(1, &["data-not-a-number"]),
-        big("one bad cell after 20 MB of good rows", bad_after_20mb).fails(1, &["data-not-a-number"]),
-        big("a 30 MB number, in human diagnostics", number_30mb).human().fails(1, &["data-not-a-number"]),
-        big("one line of 30 MB, in human diagnostics", one_line_30mb).human().fails(1, &["data-unreadable"]),
+        big("one line of 16 MB", one_line_16mb).fails(1, &["data-unreadable"]),
+        big("a number of 8 MB", number_8mb).fails(1, &["data-not-a-number"]),
+        big("one bad cell after 12 MB of good rows", bad_after_12mb).fails(1, &["data-not-a-number"]),
+        // People's diagnostics quote a window of the line, not the line.
+        big("a number of 3 MB, in human diagnostics", number_3mb).human().fails(1, &["data-not-a-number"]),
+        big("one line of 3 MB, in human diagnostics", one_line_3mb).human().fails(1, &["data-unreadable"]),
     ]
 }
 
@@ -161,23 +162,39 @@ fn junk_30mb() -> Vec<u8> {
     (0..30 * MB / 8).flat_map(|_| rng.next().to_le_bytes()).collect()
 }
 
-fn one_line_30mb() -> Vec<u8> {
+fn one_line(size: usize) -> Vec<u8> {
     let mut out = HEADER.as_bytes().to_vec();
-    out.resize(30 * MB, b'x');
+    out.resize(size, b'x');
     out
 }
 
-fn number_30mb() -> Vec<u8> {
+fn one_line_16mb() -> Vec<u8> {
+    one_line(16 * MB)
+}
+
+fn one_line_3mb() -> Vec<u8> {
+    one_line(3 * MB)
+}
+
+fn number(size: usize) -> Vec<u8> {
     let mut out = format!("{HEADER}A1,2009/10,").into_bytes();
-    out.resize(30 * MB, b'9');
+    out.resize(size, b'9');
     out.extend(b",10\n");
     out
 }
 
-fn bad_after_20mb() -> Vec<u8> {
+fn number_8mb() -> Vec<u8> {
+    number(8 * MB)
+}
+
+fn number_3mb() -> Vec<u8> {
+    number(3 * MB)
+}
+
+fn bad_after_12mb() -> Vec<u8> {
     let mut out = HEADER.as_bytes().to_vec();
     let mut i = 0;
-    while out.len() < 20 * MB {
+    while out.len() < 12 * MB {
         out.extend(format!("E{i},2009/10,{},{}\n", i + 1, i % 7).as_bytes());
         i += 1;
     }

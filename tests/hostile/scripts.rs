@@ -26,11 +26,8 @@ pub fn cases() -> Vec<Case> {
         script("an empty script", "").fails(1, &["script-error"]),
         script("an endless loop", "fn adjust(x) { loop { } }\n").fails(1, &["script-limit"]),
         script("endless recursion", "fn adjust(x) { adjust(x) }\n").fails(1, &["script-limit"]),
-        script(
-            "a string of ten million characters",
-            "fn adjust(x) { let s = \"x\"; while s.len() < 10000000 { s += s; } x }\n",
-        )
-        .fails(1, &["script-limit"]),
+        script("a string doubled without end", "fn adjust(x) { let s = \"x\"; loop { s += s; } }\n")
+            .fails(1, &["script-limit"]),
         script("an array of a million items", "fn adjust(x) { let a = []; a.pad(1000000, 0); x }\n")
             .fails(1, &["script-limit"]),
         script("a number out of range", "fn adjust(x) { let y = x; while y > 0 { y *= 1000000; } y }\n")
