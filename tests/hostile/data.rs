@@ -73,8 +73,8 @@ pub fn csv_cases() -> Vec<Case> {
         csv("a byte-order mark before the header", format!("\u{FEFF}{}", row("A1,2009/10,100,10"))).ok(),
         csv("CRLF line ends", row("A1,2009/10,100,10").replace('\n', "\r\n")).ok(),
         csv("CR line ends", row("A1,2009/10,100,10").replace('\n', "\r")).ok(),
-        csv("a NUL byte inside a number", row("A1,2009/10,10\00,10")).fails(1, &["data-not-a-number"]),
-        csv("a NUL byte inside a key", row("A\01,2009/10,100,10")).ok(),
+        csv("a NUL byte inside a number", row("A1,2009/10,10\x000,10")).fails(1, &["data-not-a-number"]),
+        csv("a NUL byte inside a key", row("A\x001,2009/10,100,10")).ok(),
         csv("a NUL byte in the header", row("A1,2009/10,100,10").replace("Cost", "Co\0st"))
             .fails(1, &["data-missing-column"]),
         csv("invalid UTF-8 in a key", [HEADER.as_bytes(), &b"A\xFF1,2009/10,100,10\n"[..]].concat())
@@ -126,7 +126,7 @@ pub fn yaml_cases() -> Vec<Case> {
         yaml("a billion laughs", laughs()).fails(1, &["data-unreadable"]),
         yaml("a byte-order mark", format!("\u{FEFF}{ok}")).ok(),
         yaml("CRLF line ends", "- Code: A1\r\n  Year: 2009/10\r\n  Turnover: 100\r\n  Cost: 10\r\n").ok(),
-        yaml("a NUL byte", record("Turnover: 1\00, Cost: 10")).fails(1, &["data-unreadable"]),
+        yaml("a NUL byte", record("Turnover: 1\x000, Cost: 10")).fails(1, &["data-unreadable"]),
         yaml("invalid UTF-8", [&b"- {Code: A\xFF1, "[..], b"Year: 2009/10, Turnover: 100, Cost: 10}\n"].concat())
             .fails(1, &["data-unreadable"]),
         yaml("a number of 1,000 digits", record(&format!("Turnover: {}, Cost: 10", "9".repeat(1000))))
