@@ -36,10 +36,11 @@ pub fn find_rule_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Diagnostic>) {
             continue;
         }
         if !path.is_dir() {
-            diags.push(
-                Diagnostic::new(Code::IoError, format!("`{}` does not exist", display(path)))
-                    .help("give a rule file or a directory of `.assay` files"),
-            );
+            let why = match crate::source::readable_input(path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => format!("cannot read `{}`: {e}", display(path)),
+                _ => format!("`{}` does not exist", display(path)),
+            };
+            diags.push(Diagnostic::new(Code::IoError, why).help("give a rule file or a directory of `.assay` files"));
             continue;
         }
         for entry in WalkDir::new(path).sort_by_file_name().follow_links(true) {
@@ -47,6 +48,14 @@ pub fn find_rule_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Diagnostic>) {
                 Ok(e) if e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "assay") => {
                     push_unique(&mut found, e.into_path());
                 }
+                // A rule file that is a FIFO or a device is refused, not skipped in silence.
+                Ok(e) if !e.file_type().is_dir() && e.path().extension().is_some_and(|x| x == "assay") => diags.push(
+                    Diagnostic::new(
+                        Code::IoError,
+                        format!("cannot read `{}`: it is not a regular file", display(e.path())),
+                    )
+                    .help("rule files are regular files; move the pipe or device out of the rules folder"),
+                ),
                 Ok(_) => {}
                 Err(err) => diags.push(
                     Diagnostic::new(
@@ -90,7 +99,7 @@ pub fn load(paths: &[PathBuf]) -> RuleTree {
     for path in found {
         let id = tree.files.len();
         let name = display(&path);
-        let bytes = match std::fs::read(&path) {
+        let bytes = match crate::source::read_input(&path) {
             Ok(b) => b,
             Err(err) => {
                 diagnostics.push(

@@ -1,7 +1,8 @@
 //! Source text and byte spans: the coordinates every later stage points with.
 
 use std::fmt;
-use std::path::PathBuf;
+use std::io::Read;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// One rule file's text, shared cheaply between the AST and diagnostics.
@@ -35,6 +36,43 @@ impl SourceFile {
     pub fn slice(&self, span: Span) -> &str {
         self.text.get(span.start..span.end).unwrap_or("")
     }
+}
+
+/// Whether `path` can be read as an input (a rule file, a data file, a script, a test):
+/// it must be a regular file. A FIFO, a device or a folder is refused before it is opened,
+/// as opening a FIFO waits for a writer that may never come. A path with nothing there is
+/// a `NotFound` error; a link loop is the system's error.
+pub fn readable_input(path: &Path) -> std::io::Result<std::fs::Metadata> {
+    // A path through a file (`rules.assay/data.csv`) names nothing, as a missing one does.
+    let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotADirectory => std::io::Error::new(std::io::ErrorKind::NotFound, e),
+        _ => e,
+    })?;
+    if meta.is_file() {
+        Ok(meta)
+    } else {
+        let what = if meta.is_dir() { "a folder" } else { "not a regular file (a pipe or a device)" };
+        Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("it is {what}")))
+    }
+}
+
+/// Open an input for reading (see [`readable_input`]).
+pub fn open_input(path: &Path) -> std::io::Result<std::fs::File> {
+    readable_input(path)?;
+    std::fs::File::open(path)
+}
+
+/// An input's bytes (see [`readable_input`]).
+pub fn read_input(path: &Path) -> std::io::Result<Vec<u8>> {
+    let meta = readable_input(path)?;
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    std::fs::File::open(path)?.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// An input's text, which must be UTF-8 (see [`readable_input`]).
+pub fn read_input_text(path: &Path) -> std::io::Result<String> {
+    String::from_utf8(read_input(path)?).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
 }
 
 /// Index of a file in the loaded rule tree.

@@ -222,7 +222,7 @@ fn open(
         .primary(spec.span, format!("dataset `{}`", spec.name))
         .help("export the records as CSV (a spreadsheet's Save As, CSV UTF-8); `eval` reads spreadsheets and YAML, but holds them in memory")]);
     }
-    let file = std::fs::File::open(path).map_err(|err| {
+    let file = crate::source::open_input(path).map_err(|err| {
         vec![Diagnostic::new(Code::DataUnreadable, format!("cannot read `{display}`: {err}"))
             .primary(spec.span, format!("dataset `{}`", spec.name))
             .help("check that the file exists and is readable")]
@@ -292,7 +292,7 @@ fn outcome(request: &Request, setup: &Setup<'_>, state: State, stamp: Stamp) -> 
     let (spec, matcher, dataset) = (&setup.spec, &setup.matcher, setup.dataset);
     let notices =
         request.data.parent().filter(|_| request.data.is_file()).map_or(request.data.as_path(), |p| p).join("NOTICE");
-    let notices = std::fs::read_to_string(notices)
+    let notices = crate::source::read_input_text(&notices)
         .ok()
         .and_then(|t| t.lines().map(str::trim).find(|l| !l.is_empty()).map(str::to_string))
         .into_iter()
@@ -471,20 +471,38 @@ fn data_files(spec: &DatasetSpec, data: &Path) -> Result<Vec<(PathBuf, Option<St
         return Ok(vec![(data.to_path_buf(), period)]);
     }
     if !data.is_dir() {
-        return Err(Box::new(
-            Diagnostic::new(Code::DataFileMissing, format!("`{}` not found", crate::load::display(data)))
+        let shown = crate::load::display(data);
+        return Err(Box::new(match crate::source::readable_input(data) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                Diagnostic::new(Code::DataUnreadable, format!("cannot read `{shown}`: {e}"))
+                    .help("give `--data` a CSV file, or the folder that the dataset's `file` paths are relative to")
+            }
+            _ => Diagnostic::new(Code::DataFileMissing, format!("`{shown}` not found"))
                 .help("give `--data` a CSV file, or the folder that the dataset's `file` paths are relative to"),
-        ));
+        }));
     }
     let mut out = Vec::new();
     for (file, period) in &spec.files {
         let path = data.join(&file.node);
-        if !path.is_file() {
-            return Err(Box::new(
-                Diagnostic::new(Code::DataFileMissing, format!("`{}` not found", crate::load::display(&path)))
-                    .primary(file.span, format!("dataset `{}` reads this file", spec.name))
-                    .help("file paths are relative to the data folder (`--data`); or give `--data` the file itself"),
-            ));
+        let shown = crate::load::display(&path);
+        match crate::source::readable_input(&path) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(Box::new(
+                    Diagnostic::new(Code::DataFileMissing, format!("`{shown}` not found"))
+                        .primary(file.span, format!("dataset `{}` reads this file", spec.name))
+                        .help(
+                            "file paths are relative to the data folder (`--data`); or give `--data` the file itself",
+                        ),
+                ));
+            }
+            Err(e) => {
+                return Err(Box::new(
+                    Diagnostic::new(Code::DataUnreadable, format!("cannot read `{shown}`: {e}"))
+                        .primary(file.span, format!("dataset `{}` reads this file", spec.name))
+                        .help("data files are regular files"),
+                ));
+            }
         }
         out.push((path, period.clone()));
     }

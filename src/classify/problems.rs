@@ -231,9 +231,15 @@ fn describe(b: &BadRow, layout: &Layout) -> String {
         }
         Problem::MissingKey => format!("line {}: the key column `{h}` is blank", b.line),
         Problem::Blank => format!("line {}: `{h}` is blank", b.line),
-        Problem::NotANumber { text } => format!("line {}: `{text}` in column `{h}` is not a number", b.line),
-        Problem::NotInSet { text, set, .. } => format!("line {}: `{text}` in `{h}` is not a member of `{set}`", b.line),
-        Problem::NotADate { text } => format!("line {}: `{text}` in column `{h}` is not a date", b.line),
+        Problem::NotANumber { text } => {
+            format!("line {}: `{q}` in column `{h}` is not a number", b.line, q = crate::diagnostic::quote(text))
+        }
+        Problem::NotInSet { text, set, .. } => {
+            format!("line {}: `{q}` in `{h}` is not a member of `{set}`", b.line, q = crate::diagnostic::quote(text))
+        }
+        Problem::NotADate { text } => {
+            format!("line {}: `{q}` in column `{h}` is not a date", b.line, q = crate::diagnostic::quote(text))
+        }
         Problem::NotUtf8 => format!("line {}: column `{h}` is not UTF-8 text", b.line),
     }
 }
@@ -262,20 +268,20 @@ fn bad_row(b: &BadRow, layout: &Layout, spec: &DatasetSpec, display: &str) -> (D
             "every record needs this value, as it is summed; write 0 if that is what it is, or declare the field `optional`".to_string(),
         ),
         Problem::NotANumber { text } => (
-            format!("`{text}` is not a number ({place})"),
+            format!("`{q}` is not a number ({place})", q = crate::diagnostic::quote(text)),
             format!("column `{h}` holds numbers"),
             "numbers may use thousands separators (1,234.5), a currency sign (£) or a percent sign; declare markers such as `missing \"n/a\"` for cells that mean no value".to_string(),
         ),
         Problem::NotInSet { text, set, suggestion } => (
-            format!("`{text}` is not a member of `{set}` ({place})"),
+            format!("`{q}` is not a member of `{set}` ({place})", q = crate::diagnostic::quote(text)),
             format!("column `{h}` holds members of `{set}`"),
             match suggestion {
-                Some(s) => format!("did you mean `{s}`? Or add the spelling to the set with `also \"{text}\"`"),
-                None => format!("add it to `set {set}`, or as another spelling of a member with `also \"{text}\"`"),
+                Some(s) => format!("did you mean `{s}`? Or add the spelling to the set with `also \"{q}\"`", q = crate::diagnostic::quote(text)),
+                None => format!("add it to `set {set}`, or as another spelling of a member with `also \"{q}\"`", q = crate::diagnostic::quote(text)),
             },
         ),
         Problem::NotADate { text } => (
-            format!("`{text}` is not a date ({place})"),
+            format!("`{q}` is not a date ({place})", q = crate::diagnostic::quote(text)),
             format!("column `{h}` holds dates"),
             "write real dates as YYYY-MM-DD or DD/MM/YYYY (31/02/2010, for one, does not exist)".to_string(),
         ),

@@ -73,7 +73,7 @@ fn format(args: &FmtArgs, shell: &mut Shell) -> Outcome {
 /// Format one file: print its errors, its diff (`--check`), or rewrite it.
 fn format_file(args: &FmtArgs, shell: &mut Shell, path: &Path, tally: &mut Tally) -> Result<(), Stop> {
     let name = crate::load::display(path);
-    let bytes = match std::fs::read(path) {
+    let bytes = match crate::source::read_input(path) {
         Ok(b) => b,
         Err(err) => {
             let d = Diagnostic::new(Code::IoError, format!("cannot read `{name}`: {err}"))

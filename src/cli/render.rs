@@ -22,7 +22,10 @@ pub fn use_colour(is_terminal: bool) -> bool {
 
 /// Render one diagnostic as text in the chosen format (JSON: one object, no newline).
 pub fn render(diag: &Diagnostic, files: &[SourceFile], format: ErrorFormat, colour: bool) -> String {
-    let rendered = Rendered::new(diag, files);
+    let rendered = match format {
+        ErrorFormat::Json => Rendered::new(diag, files),
+        ErrorFormat::Human | ErrorFormat::Plain => Rendered::for_people(diag, files),
+    };
     let mut out = String::new();
     let result = match format {
         ErrorFormat::Human => {
@@ -34,6 +37,28 @@ pub fn render(diag: &Diagnostic, files: &[SourceFile], format: ErrorFormat, colo
     };
     if result.is_err() {
         out = format!("{}: {}", diag.code, diag.message);
+    }
+    if format == ErrorFormat::Json {
+        out = escape_controls(&out);
+    }
+    out
+}
+
+/// miette's JSON escapes quotes, backslashes and the common control characters but writes
+/// the others (a NUL byte quoted from a data file) as they are, which JSON forbids. Its
+/// output has no structural whitespace but spaces, so any control character left is
+/// inside a string and becomes a `\u` escape.
+fn escape_controls(json: &str) -> String {
+    if !json.contains(|c: char| c.is_ascii_control() && c != '\u{7f}') {
+        return json.to_string();
+    }
+    let mut out = String::with_capacity(json.len().saturating_add(16));
+    for c in json.chars() {
+        if c.is_ascii_control() && c != '\u{7f}' {
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
     }
     out
 }

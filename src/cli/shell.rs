@@ -245,7 +245,7 @@ fn declared_inputs(tree: &RuleTree, data: &Path) -> Vec<PathBuf> {
 /// that is not blank or a `#` comment).
 pub fn default_data(rules: &[PathBuf]) -> Option<PathBuf> {
     rules.iter().find_map(|r| {
-        let text = std::fs::read_to_string(r.join("DEFAULT_DATA")).ok()?;
+        let text = crate::source::read_input_text(&r.join("DEFAULT_DATA")).ok()?;
         text.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#')).map(PathBuf::from)
     })
 }

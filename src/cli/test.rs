@@ -53,10 +53,9 @@ fn test(args: &TestArgs, shell: &mut Shell) -> Outcome {
     // Without paths, the tests are those beside the rules.
     let paths: Vec<PathBuf> = if given.is_empty() { rules.iter().map(|r| beside(r)).collect() } else { given };
     let tree = shell.rules(&rules, "tested")?;
-    let files = ruletest::find_test_files(&paths);
+    let (files, mut diagnostics) = ruletest::find_test_files(&paths);
     let record = args.coverage || args.threshold.is_some();
     let mut outcomes = Vec::new();
-    let mut diagnostics: Vec<Diagnostic> = Vec::new();
     let mut recorder = crate::eval::coverage::Recorder::default();
     let mut progress = super::progress::Progress::new();
     shell.line(format_args!("\nrunning {} test file{}", files.len(), plural(files.len())))?;

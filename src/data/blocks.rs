@@ -24,7 +24,7 @@ pub fn chunk_bytes() -> usize {
 /// and reports it), or it has lines above its header.
 pub fn read(spec: &DatasetSpec, path: &Path, display: &str) -> Option<FilePart> {
     let chunk_bytes = chunk_bytes();
-    let file = std::fs::File::open(path).ok()?;
+    let file = crate::source::open_input(path).ok()?;
     let size = usize::try_from(file.metadata().ok()?.len()).ok()?;
     if size <= chunk_bytes || spec.header_row > 1 {
         return None;

@@ -60,12 +60,16 @@ impl CellProblem {
 /// A problem in a few words, for summaries.
 pub fn describe(p: &CellProblem) -> String {
     match p {
-        CellProblem::NotANumber { text, header, .. } => format!("`{text}` in column `{header}` is not a number"),
+        CellProblem::NotANumber { text, header, .. } => {
+            format!("`{q}` in column `{header}` is not a number", q = crate::diagnostic::quote(text))
+        }
         CellProblem::NotAScalar { shape, header } => format!("column `{header}` holds {shape}, not a value"),
         CellProblem::NotInSet { text, header, set, .. } => {
-            format!("`{text}` in column `{header}` is not a member of `{set}`")
+            format!("`{q}` in column `{header}` is not a member of `{set}`", q = crate::diagnostic::quote(text))
         }
-        CellProblem::BadDate { text, header } => format!("`{text}` in column `{header}` is not a date"),
+        CellProblem::BadDate { text, header } => {
+            format!("`{q}` in column `{header}` is not a date", q = crate::diagnostic::quote(text))
+        }
         CellProblem::MissingKey { header } => format!("the key column `{header}` is blank"),
         CellProblem::RowShape { fields, header_fields } => {
             format!("a row has {fields} fields where the header has {header_fields}")
@@ -228,7 +232,7 @@ pub fn diagnostic(p: &RowProblem, part: &FilePart, spec: &DatasetSpec, ctx: &mut
     };
     let (message, label, help) = match &p.problem {
         CellProblem::NotANumber { text, header, unit, why } => (
-            format!("`{text}` is not a number ({place})"),
+            format!("`{q}` is not a number ({place})", q = crate::diagnostic::quote(text)),
             match unit {
                 CellUnit::Bare => format!("column `{header}` holds numbers"),
                 CellUnit::Symbol(s) => format!("column `{header}` holds amounts in `{s}`"),
@@ -242,15 +246,21 @@ pub fn diagnostic(p: &RowProblem, part: &FilePart, spec: &DatasetSpec, ctx: &mut
             "write the value itself (`Turnover: 1000`), or leave it blank for a missing value".to_string(),
         ),
         CellProblem::NotInSet { text, header, set, suggestion } => (
-            format!("`{text}` is not a member of `{set}` ({place})"),
+            format!("`{q}` is not a member of `{set}` ({place})", q = crate::diagnostic::quote(text)),
             format!("column `{header}` holds members of `{set}`"),
             match suggestion {
-                Some(s) => format!("did you mean `{s}`? Or add the spelling to the set with `also \"{text}\"`"),
-                None => format!("add it to `set {set}`, or as another spelling of a member with `also \"{text}\"`"),
+                Some(s) => format!(
+                    "did you mean `{s}`? Or add the spelling to the set with `also \"{q}\"`",
+                    q = crate::diagnostic::quote(text)
+                ),
+                None => format!(
+                    "add it to `set {set}`, or as another spelling of a member with `also \"{q}\"`",
+                    q = crate::diagnostic::quote(text)
+                ),
             },
         ),
         CellProblem::BadDate { text, header } => (
-            format!("`{text}` is not a date ({place})"),
+            format!("`{q}` is not a date ({place})", q = crate::diagnostic::quote(text)),
             format!("column `{header}` holds dates"),
             "write real dates as YYYY-MM-DD or DD/MM/YYYY (31/02/2010, for one, does not exist)".to_string(),
         ),

@@ -223,7 +223,18 @@ impl Columns {
             })
             .collect::<Option<_>>()?;
         let exclude = spec.exclude.iter().map(|(c, _, _)| column_of(headers, c).map(Some)).collect::<Option<_>>()?;
-        Some(Columns { key, period, fields, exclude })
+        let columns = Columns { key, period, fields, exclude };
+        columns.repeated(headers).is_none().then_some(columns)
+    }
+
+    /// A column read whose header the file writes twice (its index, and the other's):
+    /// which of the two is meant cannot be told, so neither is read.
+    fn repeated(&self, headers: &[String]) -> Option<(usize, usize)> {
+        let fields = self.fields.iter().chain(&self.exclude).flatten().copied();
+        std::iter::once(self.key).chain(self.period).chain(fields).find_map(|i| {
+            let name = headers.get(i)?;
+            Some((i, headers.iter().enumerate().position(|(j, h)| j != i && h == name)?))
+        })
     }
 }
 
@@ -318,8 +329,21 @@ pub(super) fn map_columns(
             }
         }
     }
-    let key = key?;
-    ok.then_some(Columns { key, period, fields, exclude })
+    let columns = Columns { key: key?, period, fields, exclude };
+    if let Some((at, again)) = columns.repeated(headers) {
+        let name = headers.get(at).map_or("", String::as_str);
+        let (first, second) = (at.min(again).saturating_add(1), at.max(again).saturating_add(1));
+        ctx.diagnostics.push(
+            Diagnostic::new(
+                Code::DataUnreadable,
+                format!("`{display}` has two columns `{name}` (columns {first} and {second})"),
+            )
+            .primary(header_span, "the header row")
+            .help("rename or remove one of them: which one the dataset reads cannot be told"),
+        );
+        return None;
+    }
+    ok.then_some(columns)
 }
 
 fn preview(headers: &[String]) -> String {
@@ -374,7 +398,14 @@ impl Scan {
         // Where each boundary falls and how many line breaks precede it: from a slice's
         // start, walk to the first newline outside quotes (usually within one line).
         let mut cuts = vec![(0usize, 0usize)];
+        let mut reached = 0;
         for &(start, quotes, lines) in self.slices.iter().skip(1) {
+            // An earlier walk went past this slice's start (a line or quoted value longer
+            // than a slice): there is no boundary between, so this walk would end where that
+            // one did. Walking again would make one 30 MB line cost a walk per slice.
+            if start < reached {
+                continue;
+            }
             let (mut in_quotes, mut lines, mut i) = (quotes % 2 == 1, lines, start);
             while let Some(&b) = body.get(i) {
                 i = i.saturating_add(1);
@@ -389,6 +420,7 @@ impl Scan {
                     _ => {}
                 }
             }
+            reached = i;
             // A quoted value spanning a whole slice makes cuts meet; keep them increasing.
             if cuts.last().is_some_and(|(last, _)| i > *last) && i < body.len() {
                 cuts.push((i, lines));

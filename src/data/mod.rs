@@ -14,11 +14,12 @@ mod sheet;
 mod spec;
 pub mod stamp;
 pub mod stream;
+mod workbook;
 mod yaml;
 
 pub use blocks::{chunk_bytes, CHUNK_BYTES};
 
-pub use yaml::CharOffsets;
+pub use yaml::{one_document, CharOffsets, YamlError};
 
 pub use cells::{excludes, parse_date, CellProblem, MissingValues};
 pub use loader::{CacheUse, Derive, Loaded, Loader};
@@ -168,14 +169,22 @@ fn load_files(spec: &DatasetSpec, data_dir: &Path, ctx: &mut LoadContext<'_>) ->
     for (file, period) in &spec.files {
         let path = data_dir.join(&file.node);
         let display = crate::load::display(&path);
-        if !path.is_file() {
-            ctx.diagnostics.push(
-                Diagnostic::new(Code::DataFileMissing, format!("`{display}` not found"))
-                    .primary(file.span, format!("dataset `{}` reads this file", spec.name))
-                    .help("file paths are relative to the data folder (`--data`); check the folder or the name"),
-            );
-            ok = false;
-            continue;
+        match crate::source::readable_input(&path) {
+            Ok(_) => {}
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                ctx.diagnostics.push(
+                    Diagnostic::new(Code::DataFileMissing, format!("`{display}` not found"))
+                        .primary(file.span, format!("dataset `{}` reads this file", spec.name))
+                        .help("file paths are relative to the data folder (`--data`); check the folder or the name"),
+                );
+                ok = false;
+                continue;
+            }
+            Err(err) => {
+                ctx.diagnostics.push(unreadable(spec, &display, &err));
+                ok = false;
+                continue;
+            }
         }
         let loaded = match extension(&path).as_str() {
             "csv" | "txt" => csv::read(spec, &path, &display, ctx),
@@ -462,7 +471,7 @@ fn row_span(table: &Table, origin: RowOrigin, ctx: &LoadContext<'_>) -> Option<S
 
 /// Register a file's text as a source by reading it again (its text was not kept).
 fn reread_source(file: &LoadedFile, ctx: &mut LoadContext<'_>) -> Option<usize> {
-    let bytes = std::fs::read(&file.path).ok()?;
+    let bytes = crate::source::read_input(&file.path).ok()?;
     let text = String::from_utf8_lossy(bytes.strip_prefix(&[0xEF, 0xBB, 0xBF][..]).unwrap_or(&bytes)).into_owned();
     Some(ctx.add_source(&file.display, &file.path, Arc::from(text)))
 }
@@ -536,17 +545,20 @@ pub fn utf8_text<'b>(bytes: &'b [u8], path: &Path, display: &str, ctx: &mut Load
 
 /// A data file's bytes, or a diagnostic saying why they cannot be read.
 pub fn read_bytes(path: &Path, display: &str, spec: &DatasetSpec, ctx: &mut LoadContext<'_>) -> Option<Vec<u8>> {
-    match std::fs::read(path) {
+    match crate::source::read_input(path) {
         Ok(b) => Some(b),
         Err(err) => {
-            ctx.diagnostics.push(
-                Diagnostic::new(Code::DataUnreadable, format!("cannot read `{display}`: {err}"))
-                    .primary(spec.span, format!("dataset `{}`", spec.name))
-                    .help("check that the file exists and is readable"),
-            );
+            ctx.diagnostics.push(unreadable(spec, display, &err));
             None
         }
     }
+}
+
+/// A data file of `spec` that cannot be read, and why.
+fn unreadable(spec: &DatasetSpec, display: &str, err: &std::io::Error) -> Diagnostic {
+    Diagnostic::new(Code::DataUnreadable, format!("cannot read `{display}`: {err}"))
+        .primary(spec.span, format!("dataset `{}`", spec.name))
+        .help("check that the file exists and is readable")
 }
 
 #[cfg(test)]

@@ -2,11 +2,12 @@
 //! tab-separated text, one line per sheet row, so that provenance, diagnostics and
 //! parsing are those of delimited text, with rows numbered as in the spreadsheet.
 
+use super::workbook::{read_sheet, Failure};
 use super::{DatasetSpec, FilePart, LoadContext, LoadedFile};
 use crate::check::suggest;
 use crate::diagnostic::codes::Code;
 use crate::diagnostic::Diagnostic;
-use calamine::{open_workbook_auto, Data, Reader};
+use calamine::Data;
 use std::fmt::Write;
 use std::path::Path;
 
@@ -20,36 +21,14 @@ pub fn read(spec: &DatasetSpec, path: &Path, display: &str, ctx: &mut LoadContex
                 .help("open and re-save the workbook, or export the sheet as CSV and name that file instead"),
         );
     };
-    let mut workbook = match open_workbook_auto(path) {
-        Ok(w) => w,
-        Err(err) => {
-            unreadable(ctx, err.to_string());
+    let (sheet, range) = match read_sheet(path, spec.sheet.as_deref()) {
+        Ok(read) => read,
+        Err(Failure::Unreadable(why)) => {
+            unreadable(ctx, why);
             return None;
         }
-    };
-    let names = workbook.sheet_names();
-    let sheet = match &spec.sheet {
-        Some(s) => s.clone(),
-        None => names.first().cloned().unwrap_or_default(),
-    };
-    if !names.contains(&sheet) {
-        let help = match suggest::did_you_mean(&sheet, names.iter().map(String::as_str)) {
-            Some(s) => format!("did you mean `{s}`?"),
-            None => {
-                format!("the sheets are: {}", names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", "))
-            }
-        };
-        ctx.diagnostics.push(
-            Diagnostic::new(Code::DataMissingColumn, format!("workbook `{display}` has no sheet `{sheet}`"))
-                .primary(spec.span, format!("dataset `{}` reads this sheet", spec.name))
-                .help(help),
-        );
-        return None;
-    }
-    let range = match workbook.worksheet_range(&sheet) {
-        Ok(r) => r,
-        Err(err) => {
-            unreadable(ctx, err.to_string());
+        Err(Failure::NoSheet(names)) => {
+            no_sheet(spec, display, &names, ctx);
             return None;
         }
     };
@@ -65,6 +44,20 @@ pub fn read(spec: &DatasetSpec, path: &Path, display: &str, ctx: &mut LoadContex
         source: Some(source),
     };
     super::csv::parse_text(spec, &text, b'\t', file, ctx)
+}
+
+/// The workbook has no sheet of the name the dataset gives.
+fn no_sheet(spec: &DatasetSpec, display: &str, names: &[String], ctx: &mut LoadContext<'_>) {
+    let sheet = spec.sheet.clone().unwrap_or_default();
+    let help = match suggest::did_you_mean(&sheet, names.iter().map(String::as_str)) {
+        Some(s) => format!("did you mean `{s}`?"),
+        None => format!("the sheets are: {}", names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")),
+    };
+    ctx.diagnostics.push(
+        Diagnostic::new(Code::DataMissingColumn, format!("workbook `{display}` has no sheet `{sheet}`"))
+            .primary(spec.span, format!("dataset `{}` reads this sheet", spec.name))
+            .help(help),
+    );
 }
 
 /// The sheet as tab-separated lines, line n being sheet row n (rows above the used range

@@ -24,19 +24,26 @@ pub fn read(spec: &DatasetSpec, path: &Path, display: &str, ctx: &mut LoadContex
                 .help("a YAML dataset is a list of mappings, one per row, such as `- {Code: RBD, Turnover: 1000}`"),
         );
     };
-    let docs = match MarkedYaml::load_from_str(&text) {
+    let doc = match one_document(&text, &offsets) {
         Ok(d) => d,
-        Err(err) => {
-            let at = offsets.byte(err.marker().index());
+        Err(YamlError::Syntax(why, at)) => {
             ctx.diagnostics.push(
-                Diagnostic::new(Code::DataUnreadable, format!("`{display}` is not valid YAML: {}", err.info()))
+                Diagnostic::new(Code::DataUnreadable, format!("`{display}` is not valid YAML: {why}"))
                     .primary(Span::new(source, at, at.saturating_add(1)), "here")
                     .help("check the indentation and quoting around this point"),
             );
             return None;
         }
+        Err(YamlError::SecondDocument(at)) => {
+            ctx.diagnostics.push(
+                Diagnostic::new(Code::DataUnreadable, format!("`{display}` holds more than one YAML document"))
+                    .primary(Span::new(source, at, at.saturating_add(1)), "a second document starts here")
+                    .help("a YAML dataset is one list of records: remove the `---` between them"),
+            );
+            return None;
+        }
     };
-    let records = records_of(&docs, spec, source, display, &offsets, ctx)?;
+    let records = records_of(doc.as_ref(), spec, source, display, &offsets, ctx)?;
     let (headers, rows) = match by_column(records, &text, &offsets) {
         Ok(read) => read,
         Err((at, why)) => {
@@ -65,16 +72,34 @@ pub fn read(spec: &DatasetSpec, path: &Path, display: &str, ctx: &mut LoadContex
     Some(part)
 }
 
-/// The records of a YAML dataset: the first document, which must be a non-empty list.
+/// Why a YAML file is not one document: a syntax error (what, and the byte offset), or a
+/// second document (its byte offset).
+pub enum YamlError {
+    Syntax(String, usize),
+    SecondDocument(usize),
+}
+
+/// The one document of a YAML file (none when it is empty). A second document is an
+/// error: reading only the first would drop the rest of the file without a word.
+pub fn one_document<'t>(text: &'t str, offsets: &CharOffsets) -> Result<Option<MarkedYaml<'t>>, YamlError> {
+    let mut docs = MarkedYaml::load_from_str(text)
+        .map_err(|e| YamlError::Syntax(e.info().to_string(), offsets.byte(e.marker().index())))?;
+    if let Some(second) = docs.get(1) {
+        return Err(YamlError::SecondDocument(span_of(second, offsets).0));
+    }
+    Ok(docs.pop())
+}
+
+/// The records of a YAML dataset: its document, which must be a non-empty list.
 fn records_of<'d>(
-    docs: &'d [MarkedYaml<'d>],
+    root: Option<&'d MarkedYaml<'d>>,
     spec: &DatasetSpec,
     source: usize,
     display: &str,
     offsets: &CharOffsets,
     ctx: &mut LoadContext<'_>,
 ) -> Option<&'d [MarkedYaml<'d>]> {
-    let Some(root) = docs.first() else {
+    let Some(root) = root else {
         ctx.diagnostics.push(
             Diagnostic::new(Code::DataEmpty, format!("`{display}` is empty"))
                 .primary(Span::new(source, 0, 0), "no records")

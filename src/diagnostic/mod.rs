@@ -4,10 +4,12 @@
 //! happens once, at the edge, with the source files at hand.
 
 pub mod codes;
+mod excerpt;
 
 use crate::source::{SourceFile, Span};
 use codes::Code;
-use miette::{LabeledSpan, NamedSource, SourceCode};
+use excerpt::Excerpt;
+use miette::{LabeledSpan, SourceCode};
 use std::fmt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -76,6 +78,28 @@ impl Diagnostic {
     }
 }
 
+/// Characters of a piece of input (a cell, a name) quoted in a message.
+const MAX_QUOTED: usize = 60;
+/// Characters of a message or help line as rendered: a safety net for any text that quotes
+/// input at length.
+const MAX_MESSAGE: usize = 2000;
+
+/// A piece of input as quoted in a message: whole if short, else its start and how much
+/// more there is, so a megabyte-long cell makes a one-line message.
+pub fn quote(text: &str) -> std::borrow::Cow<'_, str> {
+    cut(text, MAX_QUOTED)
+}
+
+fn cut(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(max) {
+        None => text.into(),
+        Some((at, _)) => {
+            let rest = text.get(at..).unwrap_or("").chars().count();
+            format!("{}… ({rest} more characters)", text.get(..at).unwrap_or("")).into()
+        }
+    }
+}
+
 /// Sort diagnostics by file and position, then code, so output is stable.
 pub fn sort(diags: &mut [Diagnostic]) {
     diags.sort_by(|a, b| {
@@ -94,13 +118,27 @@ pub struct Rendered {
     level: Level,
     message: String,
     help: Option<String>,
-    source: Option<NamedSource<String>>,
+    source: Option<Excerpt>,
     labels: Vec<LabeledSpan>,
     related: Vec<Rendered>,
 }
 
+/// Spans underlined for people are cut to this many bytes: a label over a 30 MB cell
+/// underlines its start (machine-read output keeps the whole span).
+const MAX_UNDERLINED: usize = 1000;
+
 impl Rendered {
+    /// The diagnostic with its spans as they are, for machine-read output.
     pub fn new(diag: &Diagnostic, files: &[SourceFile]) -> Rendered {
+        Rendered::with_spans(diag, files, usize::MAX)
+    }
+
+    /// The diagnostic for people to read: long spans are underlined at their start.
+    pub fn for_people(diag: &Diagnostic, files: &[SourceFile]) -> Rendered {
+        Rendered::with_spans(diag, files, MAX_UNDERLINED)
+    }
+
+    fn with_spans(diag: &Diagnostic, files: &[SourceFile], max_span: usize) -> Rendered {
         let home = diag.anchor().map(|s| s.file);
         let mut here = Vec::new();
         let mut elsewhere: Vec<(usize, Vec<&Label>)> = Vec::new();
@@ -120,33 +158,41 @@ impl Rendered {
                 level: Level::Advice,
                 message: labels.first().map_or_else(String::new, |l| l.text.clone()),
                 help: None,
-                source: files.get(file).map(SourceFile::named_source),
-                labels: labels.iter().map(|l| to_labeled(l, files)).collect(),
+                source: files.get(file).map(excerpt),
+                labels: labels.iter().map(|l| to_labeled(l, files, max_span)).collect(),
                 related: Vec::new(),
             })
             .collect();
         Rendered {
             code: Some(diag.code),
             level: diag.level,
-            message: diag.message.clone(),
-            help: diag.help.clone(),
-            source: home.and_then(|f| files.get(f)).map(SourceFile::named_source),
-            labels: here.iter().map(|l| to_labeled(l, files)).collect(),
+            message: cut(&diag.message, MAX_MESSAGE).into_owned(),
+            help: diag.help.as_deref().map(|h| cut(h, MAX_MESSAGE).into_owned()),
+            source: home.and_then(|f| files.get(f)).map(excerpt),
+            labels: here.iter().map(|l| to_labeled(l, files, max_span)).collect(),
             related,
         }
     }
 }
 
-/// Clamp a label to its file, so a stale span can never make the renderer fail.
-fn to_labeled(label: &Label, files: &[SourceFile]) -> LabeledSpan {
-    let len = files.get(label.span.file).map_or(0, |f| f.text.len());
-    let start = label.span.start.min(len);
-    let end = label.span.end.min(len).max(start);
-    let text = if label.text.is_empty() { None } else { Some(label.text.clone()) };
+fn excerpt(file: &SourceFile) -> Excerpt {
+    Excerpt::new(&file.name, file.text.clone())
+}
+
+/// Clamp a label to its file, so a stale span can never make the renderer fail, and to at
+/// most `max_span` bytes (on a character boundary).
+fn to_labeled(label: &Label, files: &[SourceFile], max_span: usize) -> LabeledSpan {
+    let text = files.get(label.span.file).map_or("", |f| &f.text);
+    let start = label.span.start.min(text.len());
+    let mut end = label.span.end.min(text.len()).max(start).min(start.saturating_add(max_span));
+    while !text.is_char_boundary(end) {
+        end = end.saturating_add(1);
+    }
+    let words = if label.text.is_empty() { None } else { Some(label.text.clone()) };
     if label.primary {
-        LabeledSpan::new_primary_with_span(text, (start, end.saturating_sub(start)))
+        LabeledSpan::new_primary_with_span(words, (start, end.saturating_sub(start)))
     } else {
-        LabeledSpan::new_with_span(text, (start, end.saturating_sub(start)))
+        LabeledSpan::new_with_span(words, (start, end.saturating_sub(start)))
     }
 }
 

@@ -66,7 +66,7 @@ pub fn compare(old: &RuleTree, new: &RuleTree) -> Vec<Change> {
                         let code = |t: &RuleTree, span: Span, p: &str| {
                             let rule = t.files.get(span.file).map(|f| f.path.clone()).unwrap_or_default();
                             let base = rule.parent().map(std::path::Path::to_path_buf).unwrap_or_default();
-                            std::fs::read(base.join(p)).ok()
+                            crate::source::read_input(&base.join(p)).ok()
                         };
                         if code(old, before.span, &a.path.node) != code(new, d.span, &b.path.node) {
                             out.push(Change {

@@ -211,7 +211,7 @@ fn needed_fields(
 
 /// A data folder's `NOTICE` file: its first line heads every report made from the data.
 pub fn notice(data_dir: &std::path::Path) -> Option<String> {
-    let text = std::fs::read_to_string(data_dir.join("NOTICE")).ok()?;
+    let text = crate::source::read_input_text(&data_dir.join("NOTICE")).ok()?;
     text.lines().map(str::trim).find(|l| !l.is_empty()).map(str::to_string)
 }
 

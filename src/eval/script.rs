@@ -251,7 +251,10 @@ fn compile(
 ) {
     let base = rule_path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let path = base.join(&s.path.node);
-    let Ok(text) = std::fs::read_to_string(&path) else {
+    // A byte-order mark is not code, as in rule and data files.
+    let read =
+        crate::source::read_input_text(&path).map(|t| t.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(t));
+    let Ok(text) = read else {
         diags.push(
             Diagnostic::new(
                 Code::MissingScript,

@@ -38,7 +38,7 @@ impl Against {
 /// Compare a saved result with the explanation just derived.
 pub fn compare(path: &Path, graph: &Graph) -> Result<Against, String> {
     let shown = crate::load::display(path);
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read `{shown}`: {e}"))?;
+    let text = crate::source::read_input_text(path).map_err(|e| format!("cannot read `{shown}`: {e}"))?;
     let doc: Json = serde_json::from_str(&text).map_err(|e| format!("`{shown}` is not JSON: {e}"))?;
     let stamp: Stamp = doc
         .get("stamp")
@@ -60,7 +60,7 @@ pub fn compare(path: &Path, graph: &Graph) -> Result<Against, String> {
     for f in &saved {
         let current = match now.iter().find(|n| n.path == f.path) {
             Some(n) => Some(n.sha256.clone()),
-            None => std::fs::read(&f.path).ok().map(|b| sha256_hex(&b)),
+            None => crate::source::read_input(Path::new(&f.path)).ok().map(|b| sha256_hex(&b)),
         };
         match current {
             None => out.gone.push(f.path.clone()),

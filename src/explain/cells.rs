@@ -67,7 +67,7 @@ fn cell(table: &Table, key: &FieldKey, origin: RowOrigin, delimiter: u8) -> Opti
 /// The line starting at byte `offset` of a text file (offsets count from after a
 /// byte-order mark, as loading does), and whether a line end at the offset was skipped.
 pub fn read_line(path: &Path, offset: usize) -> Option<(String, bool)> {
-    let mut f = std::fs::File::open(path).ok()?;
+    let mut f = crate::source::open_input(path).ok()?;
     let mut bom = [0u8; 3];
     let has_bom = f.read_exact(&mut bom).is_ok() && bom == [0xEF, 0xBB, 0xBF];
     let start = (offset as u64).saturating_add(if has_bom { 3 } else { 0 });

@@ -42,18 +42,13 @@ pub struct FileResult {
 pub fn run_file(tree: &RuleTree, path: &Path, sources: &mut Vec<SourceFile>, record: bool) -> FileResult {
     let mut result = FileResult::default();
     let name = crate::load::display(path);
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) => {
-            result.diagnostics.push(
-                Diagnostic::new(Code::IoError, format!("cannot read `{name}`: {e}"))
-                    .help("check that the file exists and is readable UTF-8"),
-            );
+    let (file, text) = match read(path, &name, sources) {
+        Ok(read) => read,
+        Err(d) => {
+            result.diagnostics.push(*d);
             return result;
         }
     };
-    let file = sources.len();
-    sources.push(SourceFile { name: name.clone(), path: path.to_path_buf(), text: text.clone().into() });
     let root = match yaml::parse(&text) {
         Ok(Some(root)) => root,
         Ok(None) => {
@@ -89,6 +84,32 @@ pub fn run_file(tree: &RuleTree, path: &Path, sources: &mut Vec<SourceFile>, rec
         }
     }
     result
+}
+
+/// A test file's text, added to `sources` (with its id), or why it cannot be read: not a
+/// regular file, or not UTF-8 (the first bad byte underlined).
+fn read(path: &Path, name: &str, sources: &mut Vec<SourceFile>) -> Result<(usize, String), Box<Diagnostic>> {
+    let bytes = crate::source::read_input(path).map_err(|e| {
+        Diagnostic::new(Code::IoError, format!("cannot read `{name}`: {e}"))
+            .help("check that the file exists and is readable")
+    })?;
+    let file = sources.len();
+    let (text, bad) = match String::from_utf8(bytes) {
+        Ok(text) => (text, None),
+        Err(e) => (String::from_utf8_lossy(e.as_bytes()).into_owned(), Some(e.utf8_error().valid_up_to())),
+    };
+    sources.push(SourceFile { name: name.to_string(), path: path.to_path_buf(), text: text.as_str().into() });
+    match bad {
+        None => Ok((file, text)),
+        Some(at) => Err(Box::new(
+            inline::invalid(
+                Span::new(file, at, at.saturating_add(1)),
+                format!("`{name}` is not UTF-8 text"),
+                "this byte is not UTF-8",
+            )
+            .help("save the test file as UTF-8"),
+        )),
+    }
 }
 
 /// An expectation resolved against the rules: what to evaluate and how to show it.

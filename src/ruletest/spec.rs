@@ -463,7 +463,7 @@ impl Reader {
             Err(_) => {
                 self.problem(
                     n,
-                    format!("`{text}` is not a number"),
+                    format!("`{q}` is not a number", q = crate::diagnostic::quote(&text)),
                     "not a number",
                     "write a decimal such as `12.5`, `1,234.56` or `12%`",
                 );

@@ -1,8 +1,8 @@
 //! A test file's YAML as a small tree whose every node keeps its byte range, so that a
 //! mistake in a test file is a diagnostic underlining it (as YAML data files are read).
 
-use crate::data::CharOffsets;
-use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
+use crate::data::{one_document, CharOffsets, YamlError};
+use saphyr::{MarkedYaml, Scalar, YamlData};
 
 /// A YAML node and where it was written (byte offsets).
 #[derive(Debug, Clone)]
@@ -52,11 +52,17 @@ impl Node {
     }
 }
 
-/// Parse a document; on a syntax error, the message and the byte offset it points at.
+/// Parse a file of one document; on a syntax error or a second document, what is wrong and
+/// the byte offset it points at.
 pub fn parse(text: &str) -> Result<Option<Node>, (String, usize)> {
     let offsets = CharOffsets::new(text);
-    let docs = MarkedYaml::load_from_str(text).map_err(|e| (e.info().to_string(), offsets.byte(e.marker().index())))?;
-    Ok(docs.first().map(|d| convert(d, text, &offsets)))
+    match one_document(text, &offsets) {
+        Ok(doc) => Ok(doc.map(|d| convert(&d, text, &offsets))),
+        Err(YamlError::Syntax(why, at)) => Err((why, at)),
+        Err(YamlError::SecondDocument(at)) => {
+            Err(("a second document starts here; a test file is one document (remove the `---`)".into(), at))
+        }
+    }
 }
 
 fn convert(node: &MarkedYaml<'_>, text: &str, offsets: &CharOffsets) -> Node {

@@ -257,12 +257,18 @@ impl<'c, 'a> DefChecker<'c, 'a> {
 
     fn script(&mut self, s: &ScriptDef, rule_file: &Path) {
         let base = rule_file.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        if !base.join(&s.path.node).is_file() {
-            self.push(
+        match crate::source::readable_input(&base.join(&s.path.node)) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => self.push(
                 Diagnostic::new(Code::MissingScript, format!("script file `{}` not found", s.path.node))
                     .primary(s.path.span, format!("looked for it in `{}`", crate::load::display(base)))
                     .help("script paths are relative to the rule file that declares them"),
-            );
+            ),
+            Err(e) => self.push(
+                Diagnostic::new(Code::MissingScript, format!("script file `{}` cannot be read: {e}", s.path.node))
+                    .primary(s.path.span, format!("in `{}`", crate::load::display(base)))
+                    .help("a script is a text file of rhai functions"),
+            ),
         }
         for f in &s.functions {
             for (_, unit) in &f.node.params {
