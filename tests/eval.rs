@@ -675,3 +675,31 @@ fn exclude_rules_compare_numbers_and_dates_as_such() {
         assert!(stderr(&out).contains(code), "{cell}: {}", stderr(&out));
     }
 }
+
+/// A header that names a column twice is refused, unless the dataset says the first is
+/// meant (`repeated_headers first`); then the first is read, never the second.
+#[test]
+fn a_repeated_header_is_refused_unless_the_first_is_declared_meant() {
+    let csv = "Code,Year,Type,Turnover,Finance cost,Turnover\nA1,2009/10,Type A,\"1,000,000\",\"10,000\",5\n";
+    let (_dir, data) = temp_copy_of_iqm(csv);
+    let run = |rules: &tempfile::TempDir| {
+        assay(&[
+            "eval",
+            "--rules",
+            rules.path().to_str().unwrap(),
+            "--data",
+            data.to_str().unwrap(),
+            "--format",
+            "json",
+        ])
+    };
+    let plain = iqm_rules_edited(|t| t.to_string());
+    let out = run(&plain);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("has two columns `Turnover`"), "{}", stderr(&out));
+    let first =
+        iqm_rules_edited(|t| t.replace("  file \"returns.csv\"", "  file \"returns.csv\"\n  repeated_headers first"));
+    let json = ok_json(&run(&first));
+    let share = json["figures"].as_array().unwrap().iter().find(|f| f["name"] == "cost_share").unwrap();
+    assert_eq!(share["value"], "1", "10,000 / 1,000,000 = 1%: {share}");
+}

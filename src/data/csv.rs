@@ -224,7 +224,7 @@ impl Columns {
             .collect::<Option<_>>()?;
         let exclude = spec.exclude.iter().map(|(c, _, _)| column_of(headers, c).map(Some)).collect::<Option<_>>()?;
         let columns = Columns { key, period, fields, exclude };
-        columns.repeated(headers).is_none().then_some(columns)
+        (spec.first_of_repeated || columns.repeated(headers).is_none()).then_some(columns)
     }
 
     /// A column read whose header the file writes twice (its index, and the other's):
@@ -330,7 +330,7 @@ pub(super) fn map_columns(
         }
     }
     let columns = Columns { key: key?, period, fields, exclude };
-    if let Some((at, again)) = columns.repeated(headers) {
+    if let Some((at, again)) = columns.repeated(headers).filter(|_| !spec.first_of_repeated) {
         let name = headers.get(at).map_or("", String::as_str);
         let (first, second) = (at.min(again).saturating_add(1), at.max(again).saturating_add(1));
         ctx.diagnostics.push(
@@ -339,7 +339,7 @@ pub(super) fn map_columns(
                 format!("`{display}` has two columns `{name}` (columns {first} and {second})"),
             )
             .primary(header_span, "the header row")
-            .help("rename or remove one of them: which one the dataset reads cannot be told"),
+            .help("rename or remove one of them: which one the dataset reads cannot be told; if the first is meant, say so with `repeated_headers first`"),
         );
         return None;
     }

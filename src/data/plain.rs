@@ -128,6 +128,7 @@ mod tests {
             classified: None,
             files: Vec::new(),
             exclude: Vec::new(),
+            first_of_repeated: false,
             rolls_up: false,
             sheet: None,
             header_row: 1,

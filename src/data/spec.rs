@@ -74,6 +74,9 @@ pub struct DatasetSpec {
     pub files: Vec<(Spanned<String>, Option<String>)>,
     /// Rows left out: a column and the cell pattern its value must not match.
     pub exclude: Vec<Exclusion>,
+    /// `repeated_headers first`: a column whose header a file writes twice is read from the
+    /// first; by default such a column is refused, since which is meant cannot be told.
+    pub first_of_repeated: bool,
     /// Records rolled up to one row per entity and period.
     pub rolls_up: bool,
     pub sheet: Option<String>,
@@ -105,6 +108,7 @@ impl DatasetSpec {
             Some(w) if w == "warn" => BadRowPolicy::Warn,
             _ => BadRowPolicy::Reject,
         };
+        let first_of_repeated = text("repeated_headers").next().is_some_and(|s| s.node == "first");
         let period_start = text("period_start").next().and_then(|s| {
             let (m, d) = s.node.split_once('-')?;
             Some((m.parse().ok()?, d.parse().ok()?))
@@ -120,6 +124,7 @@ impl DatasetSpec {
                 .iter()
                 .map(|f| (f.node.path.clone(), f.node.period.as_ref().map(|p| p.node.clone())))
                 .collect(),
+            first_of_repeated,
             exclude: def
                 .exclude
                 .iter()

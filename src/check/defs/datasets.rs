@@ -10,7 +10,8 @@ use crate::source::{Name, Span};
 use std::collections::HashMap;
 
 /// Dataset properties whose values are words from a fixed list.
-const DATASET_WORD_PROPERTIES: &[(&str, &[&str])] = &[("on_bad_row", &["reject", "skip", "warn"])];
+const DATASET_WORD_PROPERTIES: &[(&str, &[&str])] =
+    &[("on_bad_row", &["reject", "skip", "warn"]), ("repeated_headers", &["refuse", "first"])];
 
 impl<'c, 'a> DefChecker<'c, 'a> {
     pub(super) fn dataset(&mut self, name: &Name, ds: &DatasetDef) {
