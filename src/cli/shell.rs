@@ -121,8 +121,11 @@ impl Shell {
     /// that nothing was `done` ("evaluated", "explained").
     pub fn rules(&mut self, paths: &[PathBuf], done: &str) -> Result<RuleTree, Stop> {
         self.existing(paths, "give rule files or directories of `.assay` files with `--rules`")?;
+        let timer = crate::timing::Timer::start();
         let tree = load::load(paths);
+        timer.lap("read and parse rules");
         let report = check::check(&tree, CheckOptions::default());
+        timer.lap("check rules");
         self.sources = tree.files.clone();
         let errors = report.errors();
         if errors > 0 {
