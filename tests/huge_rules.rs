@@ -4,6 +4,8 @@
 //! stack overflow, no refusal for nesting, the right value), not of speed: the timings
 //! are in `benches/huge-rules.sh`.
 
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, reason = "test code: failing loudly is the point")]
+
 mod common;
 
 use common::fs::temp_folder_with;
