@@ -15,8 +15,8 @@ const TERMS: usize = 200_000;
 
 /// `a + 2 * b + a + 2 * b + ...`, twenty terms a line, written as `assay fmt` writes it:
 /// a chain of `+` whose every other operand is a chain of `*`.
-fn rules() -> String {
-    let terms: Vec<&str> = (0..TERMS).map(|i| if i % 2 == 0 { "a" } else { "2 * b" }).collect();
+fn rules(n: usize) -> String {
+    let terms: Vec<&str> = (0..n).map(|i| if i % 2 == 0 { "a" } else { "2 * b" }).collect();
     let lines: Vec<String> = terms.chunks(20).map(|c| c.join(" + ")).collect();
     format!(
         "unit GBP \"pound sterling\"\n\n\
@@ -30,7 +30,7 @@ fn rules() -> String {
 #[test]
 fn a_sum_of_200000_terms_checks_formats_evaluates_and_explains() {
     let dir = temp_folder_with(&[
-        ("rules/huge.assay", &rules()),
+        ("rules/huge.assay", &rules(TERMS)),
         ("data/t.csv", "Code,Year,A,B\nE1,2020,1,0.5\nE2,2020,3,-1\n"),
     ]);
     let at = dir.path();
@@ -64,4 +64,15 @@ fn a_sum_of_200000_terms_checks_formats_evaluates_and_explains() {
     let root = &graph["nodes"][graph["root"].as_u64().unwrap() as usize];
     assert_eq!(root["value"], "100000");
     assert_eq!(root["inputs"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn a_formula_of_too_many_terms_to_label_is_explained_with_its_value_alone() {
+    // 1,000 terms: 1,000 references, a subtotal after each `*` and the sum, far more labels
+    // than a reader (or miette, which finds each label's line from the file's start) takes.
+    let dir =
+        temp_folder_with(&[("rules/huge.assay", &rules(1_000)), ("data/t.csv", "Code,Year,A,B\nE1,2020,1,0.5\n")]);
+    let out =
+        ok_stdout(&assay_in(dir.path(), &["explain", "total", "--entity", "E1", "--rules", "rules", "--data", "data"]));
+    assert!(out.contains("1,000 GBP (1,501 sub-expressions, too many to label here"), "{out}");
 }
