@@ -492,10 +492,12 @@ pub enum ExprKind {
         op: UnaryOp,
         operand: Box<Expr>,
     },
-    Binary {
-        op: Spanned<BinaryOp>,
-        lhs: Box<Expr>,
-        rhs: Box<Expr>,
+    /// Binary operators of one precedence in a row, `a + b - c`: they group to the left,
+    /// `(a + b) - c`, but the run is one flat node, so a formula summing 200,000 terms is
+    /// one level deep, not a tree 200,000 levels deep that every stage walks recursively.
+    Chain {
+        first: Box<Expr>,
+        links: Vec<Link>,
     },
     If {
         condition: Box<Expr>,
@@ -539,6 +541,23 @@ pub struct Argument {
 pub enum UnaryOp {
     Neg,
     Not,
+}
+
+/// One operator of a [`ExprKind::Chain`] and the operand on its right.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Link {
+    pub op: Spanned<BinaryOp>,
+    pub operand: Expr,
+}
+
+impl ExprKind {
+    /// The precedence of a chain's operators (one for all of them); `None` for other nodes.
+    pub fn chain_precedence(&self) -> Option<u8> {
+        match self {
+            ExprKind::Chain { links, .. } => links.first().map(|l| l.op.node.precedence()),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

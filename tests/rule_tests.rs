@@ -125,7 +125,8 @@ fn mutated_test_files_never_panic() {
         }
         std::fs::write(&path, &bytes).unwrap();
         let mut sources = tree.files.clone();
-        let result = assay::ruletest::runner::run_file(&tree, &path, &mut sources, true);
+        let options = assay::ruletest::runner::Options { record: true, ..Default::default() };
+        let result = assay::ruletest::runner::run_file(&tree, &path, &mut sources, &options);
         // Every outcome and diagnostic is well-formed: spans point into known sources.
         for d in &result.diagnostics {
             for l in &d.labels {

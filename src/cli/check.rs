@@ -33,8 +33,11 @@ pub fn run(args: &CheckArgs) -> u8 {
 
 fn check_paths(args: &CheckArgs, shell: &mut Shell) -> Outcome {
     shell.existing(&args.paths, "give rule files or directories of `.assay` files")?;
+    let timer = crate::timing::Timer::start();
     let tree = crate::load::load(&args.paths);
+    timer.lap("read and parse rules");
     let report = check::check(&tree, CheckOptions { strict: args.strict });
+    timer.lap("check rules");
     shell.sources = tree.files.clone();
     let colour = super::render::use_colour(std::io::stdout().is_terminal());
     let (errors, warnings) = (report.errors(), report.warnings());

@@ -41,6 +41,9 @@ pub struct DiffArgs {
     /// How to print diagnostics.
     #[arg(long, value_enum, default_value_t = ErrorFormat::Human)]
     error_format: ErrorFormat,
+    // With `--data`: the scripts of both sides share one budget.
+    #[command(flatten)]
+    scripts: shell::ScriptArgs,
 }
 
 pub fn run(args: &DiffArgs) -> u8 {
@@ -91,8 +94,9 @@ fn diff(args: &DiffArgs, shell: &mut Shell) -> Outcome {
         let mut progress = super::progress::Progress::new();
         progress.step("evaluating both sides");
         let mut results = Vec::new();
+        let budget = args.scripts.budget();
         for s in [old, new] {
-            let (r, mut diags, mut sources) = figures::evaluate(&s.tree, data);
+            let (r, mut diags, mut sources) = figures::evaluate(&s.tree, data, &budget);
             s.own(&mut diags, &mut sources);
             shell.sources = sources;
             let then = format!("`{}` could not be evaluated over `{}`", s.label, crate::load::display(data));

@@ -42,6 +42,8 @@ pub struct EvalArgs {
     /// How to print diagnostics.
     #[arg(long, value_enum, default_value_t = ErrorFormat::Human)]
     error_format: ErrorFormat,
+    #[command(flatten)]
+    scripts: shell::ScriptArgs,
 }
 
 pub fn run(args: &EvalArgs) -> u8 {
@@ -59,6 +61,7 @@ fn eval(args: &EvalArgs, shell: &mut Shell) -> Outcome {
         period: args.period.clone(),
         methodologies: args.methodology.clone(),
         select: args.select.clone(),
+        budget: args.scripts.budget(),
     };
     progress.step("loading data and evaluating");
     let (results, diags) = run::run(&tree, &request, &mut shell.sources);

@@ -74,6 +74,8 @@ pub struct ExplainArgs {
     /// How to print diagnostics.
     #[arg(long, value_enum, default_value_t = ErrorFormat::Human)]
     error_format: ErrorFormat,
+    #[command(flatten)]
+    scripts: shell::ScriptArgs,
 }
 
 pub fn run(args: &ExplainArgs) -> u8 {
@@ -106,6 +108,7 @@ fn explain(args: &ExplainArgs, shell: &mut Shell) -> Outcome {
         depth: args.depth,
         top: args.top,
         all_members: args.all_members,
+        budget: args.scripts.budget(),
     };
     let (graph, diags) = explain::explain(&tree, &request, &mut shell.sources);
     shell.report(&diags, "nothing was explained")?;

@@ -83,12 +83,15 @@ fn format_file(args: &FmtArgs, shell: &mut Shell, path: &Path, tally: &mut Tally
             return Ok(());
         }
     };
+    let timer = crate::timing::Timer::start();
     let tree = crate::load::load_bytes(&name, bytes.clone());
+    timer.lap("read and parse rules");
     shell.sources = tree.files.clone();
     let formatted = match (tree.files.first(), tree.asts.first()) {
         (Some(source), Some(ast)) if tree.diagnostics.is_empty() => crate::fmt::format_parsed(ast, source),
         _ => Err(tree.diagnostics.clone()),
     };
+    timer.lap("format");
     let formatted = match formatted {
         Ok(text) => text,
         Err(diags) => {

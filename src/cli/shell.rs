@@ -9,6 +9,7 @@ use crate::ast::DefKind;
 use crate::check::{self, CheckOptions};
 use crate::diagnostic::codes::Code;
 use crate::diagnostic::Diagnostic;
+use crate::eval::budget::{ScriptBudget, DEFAULT_SCRIPT_BUDGET};
 use crate::load::{self, RuleTree};
 use crate::source::SourceFile;
 use std::io::{IsTerminal, Write};
@@ -49,6 +50,26 @@ pub type Outcome = Result<u8, Stop>;
 /// The exit status of a command's outcome.
 pub fn status(outcome: Outcome) -> u8 {
     outcome.unwrap_or_else(Stop::status)
+}
+
+/// The option every command that runs scripts takes (`eval`, `explain`, `test`, `diff
+/// --data`): flattened into each one's arguments, so it is spelt, documented and read
+/// alike everywhere.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ScriptArgs {
+    /// The operations the calls of scripts may take in all, over the whole run (each call
+    /// is limited to 1,000,000 as well). The default, 100,000,000, is a few seconds of
+    /// script work; a run that needs more fails with `script-budget-exceeded` and writes
+    /// nothing.
+    #[arg(long, value_name = "OPERATIONS", default_value_t = DEFAULT_SCRIPT_BUDGET)]
+    pub script_budget: u64,
+}
+
+impl ScriptArgs {
+    /// A fresh budget for one command, shared by every evaluation it runs.
+    pub fn budget(&self) -> ScriptBudget {
+        ScriptBudget::new(self.script_budget)
+    }
 }
 
 /// A command's connection to the user: how diagnostics are printed, and every file they
@@ -121,8 +142,11 @@ impl Shell {
     /// that nothing was `done` ("evaluated", "explained").
     pub fn rules(&mut self, paths: &[PathBuf], done: &str) -> Result<RuleTree, Stop> {
         self.existing(paths, "give rule files or directories of `.assay` files with `--rules`")?;
+        let timer = crate::timing::Timer::start();
         let tree = load::load(paths);
+        timer.lap("read and parse rules");
         let report = check::check(&tree, CheckOptions::default());
+        timer.lap("check rules");
         self.sources = tree.files.clone();
         let errors = report.errors();
         if errors > 0 {

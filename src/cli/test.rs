@@ -36,6 +36,8 @@ pub struct TestArgs {
     /// How to print diagnostics.
     #[arg(long, value_enum, default_value_t = ErrorFormat::Human)]
     error_format: ErrorFormat,
+    #[command(flatten)]
+    scripts: shell::ScriptArgs,
 }
 
 pub fn run(args: &TestArgs) -> u8 {
@@ -54,14 +56,14 @@ fn test(args: &TestArgs, shell: &mut Shell) -> Outcome {
     let paths: Vec<PathBuf> = if given.is_empty() { rules.iter().map(|r| beside(r)).collect() } else { given };
     let tree = shell.rules(&rules, "tested")?;
     let (files, mut diagnostics) = ruletest::find_test_files(&paths);
-    let record = args.coverage || args.threshold.is_some();
+    let options = runner::Options { record: args.coverage || args.threshold.is_some(), budget: args.scripts.budget() };
     let mut outcomes = Vec::new();
     let mut recorder = crate::eval::coverage::Recorder::default();
     let mut progress = super::progress::Progress::new();
     shell.line(format_args!("\nrunning {} test file{}", files.len(), plural(files.len())))?;
     for file in &files {
         progress.step(format!("testing {}", crate::load::display(file)));
-        let result = runner::run_file(&tree, file, &mut shell.sources, record);
+        let result = runner::run_file(&tree, file, &mut shell.sources, &options);
         for o in &result.outcomes {
             shell.line(format_args!("test {} ... {}", o.name, if o.passed { "ok" } else { "FAILED" }))?;
         }
@@ -86,7 +88,7 @@ fn test(args: &TestArgs, shell: &mut Shell) -> Outcome {
         }
     }
     let mut ok = failed.is_empty() && !diagnostics.iter().any(Diagnostic::is_error);
-    if record {
+    if options.record {
         let measured = coverage::measure(&tree, &recorder);
         shell.out(&coverage::render(&measured))?;
         let pct = measured.percent();

@@ -273,6 +273,10 @@ codes! {
         "a script exceeded a sandbox limit (operations, call depth, string, array or map size) or used a forbidden feature",
         "Scripts run in a sandbox with no file, network or module access and bounded work, so a runaway or hostile script stops with this error within a second.",
         "fn spin(x) { loop {} }";
+    ScriptBudgetExceeded = "script-budget-exceeded", Error,
+        "the calls of scripts in one run together took more operations than the run allows (`--script-budget`)",
+        "Each call of a script is bounded, but a script called for every entity of a large dataset could still run for minutes. The operations of all calls in one command are bounded too: once they are spent, no script is called again, the run fails and writes nothing. The count does not depend on timing or threads, so the same inputs and budget always succeed alike or always fail. Raise the budget with `--script-budget` when the work is expected.",
+        "assay eval --script-budget 1000   # a script called for each of 315 organisations";
     UnknownSelection = "unknown-selection", Error,
         "a name given to `--select` or `--methodology` is not defined",
         "Asking for something that does not exist is a usage mistake; the help suggests the closest name.",

@@ -62,9 +62,10 @@ fn figures(results: &Results) -> BTreeMap<Key, (Value, crate::eval::run::UnitOut
 pub fn evaluate(
     tree: &crate::load::RuleTree,
     data: &std::path::Path,
+    budget: &crate::eval::budget::ScriptBudget,
 ) -> (Option<Results>, Vec<crate::diagnostic::Diagnostic>, Vec<crate::source::SourceFile>) {
     let mut sources = tree.files.clone();
-    let request = Request { data_dir: data.to_path_buf(), ..Request::default() };
+    let request = Request { data_dir: data.to_path_buf(), budget: budget.clone(), ..Request::default() };
     let (results, diags) = run::run(tree, &request, &mut sources);
     (results, diags, sources)
 }

@@ -1,5 +1,6 @@
 //! Stage 4, evaluation: figures over all entities of a period at once, in exact decimals.
 
+pub mod budget;
 pub mod column;
 pub mod coverage;
 pub mod engine;

@@ -103,9 +103,9 @@ impl<'m, 'a> Needs<'m, 'a> {
                 self.expr(aggregate, meth);
             }
             ExprKind::Unary { operand, .. } => self.expr(operand, meth),
-            ExprKind::Binary { lhs, rhs, .. } => {
-                self.expr(lhs, meth);
-                self.expr(rhs, meth);
+            ExprKind::Chain { first, links } => {
+                self.expr(first, meth);
+                links.iter().for_each(|l| self.expr(&l.operand, meth));
             }
             ExprKind::If { condition, then, otherwise } => {
                 self.expr(condition, meth);

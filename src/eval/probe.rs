@@ -29,6 +29,7 @@ pub fn with_period<R>(
     data_dir: &Path,
     period: Option<&str>,
     record: bool,
+    budget: &super::budget::ScriptBudget,
     sources: &mut Vec<SourceFile>,
     ask: impl FnOnce(&mut Evaluator<'_, '_>, &Frame<'_>) -> R,
 ) -> Probe<R> {
@@ -46,7 +47,7 @@ pub fn with_period<R>(
     }
     let tables: Vec<Table> = tables.into_iter().flatten().map(|l| l.table).collect();
     let first_script = ctx.sources.len();
-    let scripts = ScriptHost::load(&model, ctx.sources, &mut diags);
+    let scripts = ScriptHost::load(&model, ctx.sources, &mut diags, budget);
     let script_sources: Vec<usize> = (first_script..ctx.sources.len()).collect();
     if diags.iter().any(Diagnostic::is_error) {
         super::script::resolve_positions(&mut diags, ctx.sources, &script_sources);
@@ -87,6 +88,7 @@ pub fn with_period<R>(
     let answer = ask(&mut ev, &frame);
     ev.finish();
     diags.append(&mut ev.diagnostics);
+    diags.extend(scripts.budget_diagnostic());
     let recorder = ev.recorder.take();
     super::script::resolve_positions(&mut diags, ctx.sources, &script_sources);
     Probe { answer: Some(answer), diagnostics: diags, recorder }

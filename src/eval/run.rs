@@ -30,6 +30,8 @@ pub struct Request {
     /// of each index (`national_average.saving[finance]`); empty means all. Each value may
     /// be a comma-separated list (see [`super::select::split_list`]).
     pub select: Vec<String>,
+    /// The operations the scripts may take in all (shared with the command's other runs).
+    pub budget: super::budget::ScriptBudget,
 }
 
 pub use crate::value::UnitOut;
@@ -121,7 +123,7 @@ pub fn run(tree: &RuleTree, request: &Request, sources: &mut Vec<SourceFile>) ->
     let mut tables: Vec<Table> = tables.into_iter().flatten().map(|l| l.table).collect();
     tables.iter_mut().filter(|t| !t.records).for_each(Table::sort_by_key);
     timer.lap("sort tables by key");
-    let scripts = ScriptHost::load(&model, ctx.sources, &mut diags);
+    let scripts = ScriptHost::load(&model, ctx.sources, &mut diags, &request.budget);
     let script_sources: Vec<usize> = (tree.files.len()..ctx.sources.len()).collect();
     if diags.iter().any(Diagnostic::is_error) {
         super::script::resolve_positions(&mut diags, ctx.sources, &script_sources);
@@ -152,6 +154,7 @@ pub fn run(tree: &RuleTree, request: &Request, sources: &mut Vec<SourceFile>) ->
         blank.extend(super::missing::warnings(&model, &methodologies, &result));
         results.push(result);
     }
+    diags.extend(scripts.budget_diagnostic());
     super::script::resolve_positions(&mut diags, ctx.sources, &script_sources);
     if results.is_empty() {
         diags.push(

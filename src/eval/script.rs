@@ -12,6 +12,7 @@
 //! strings, truth values as booleans. A missing argument is not passed to the script:
 //! the result is missing, with the argument's reason.
 
+use super::budget::ScriptBudget;
 use super::column::Column;
 use crate::ast::{DefKind, ScriptDef};
 use crate::diagnostic::codes::Code;
@@ -25,6 +26,7 @@ use rhai::packages::{
 use rhai::{Dynamic, Engine, EvalAltResult, ParseErrorType, Position, Scope, AST};
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 /// Sandbox limits.
@@ -38,6 +40,8 @@ pub const MAX_MAP: usize = 1_000;
 struct Function {
     ast: std::rc::Rc<AST>,
     source: usize,
+    /// The `script` definition that declares it, in its rule file.
+    script: Span,
 }
 
 pub struct ScriptHost {
@@ -47,10 +51,14 @@ pub struct ScriptHost {
     texts: HashMap<usize, String>,
     /// Report each failing function once, however many rows fail.
     reported: Mutex<Vec<String>>,
+    /// The operations the command's scripts may take together, shared with other hosts.
+    budget: ScriptBudget,
+    /// Whether a call of this host's was stopped, or refused, for want of budget.
+    starved: AtomicBool,
 }
 
-/// The sandboxed engine.
-pub fn engine() -> Engine {
+/// The sandboxed engine, counting every operation against `budget`.
+pub fn engine(budget: &ScriptBudget) -> Engine {
     let mut engine = Engine::new_raw();
     engine.register_global_module(LanguageCorePackage::new().as_shared_module());
     engine.register_global_module(ArithmeticPackage::new().as_shared_module());
@@ -65,6 +73,10 @@ pub fn engine() -> Engine {
     engine.set_max_string_size(MAX_STRING);
     engine.set_max_array_size(MAX_ARRAY);
     engine.set_max_map_size(MAX_MAP);
+    // Called for every operation: stop the call (rhai's `ErrorTerminated`) once the
+    // operation would be one more than the command's budget allows.
+    let budget = budget.clone();
+    engine.on_progress(move |_| if budget.spend() { None } else { Some(Dynamic::UNIT) });
     engine
 }
 
@@ -75,21 +87,24 @@ impl ScriptHost {
         model: &super::model::Model<'_>,
         sources: &mut Vec<SourceFile>,
         diags: &mut Vec<Diagnostic>,
+        budget: &ScriptBudget,
     ) -> ScriptHost {
-        let engine = engine();
+        let engine = engine(budget);
         let mut functions = HashMap::new();
         let first_script = sources.len();
         for file in &model.tree.asts {
             let rule_path = model.tree.files.get(file.id).map(|f| f.path.clone()).unwrap_or_default();
             for def in &file.definitions {
                 if let DefKind::Script(s) = &def.node.kind {
-                    compile(&engine, s, &rule_path, sources, diags, &mut functions);
+                    let declared = Declared { def: s, span: def.node.name.span.to(s.path.span), rule_path: &rule_path };
+                    compile(&engine, &declared, sources, diags, &mut functions);
                 }
             }
         }
         let texts =
             (first_script..sources.len()).filter_map(|i| sources.get(i).map(|s| (i, s.text.to_string()))).collect();
-        ScriptHost { engine, functions, texts, reported: Mutex::new(Vec::new()) }
+        let reported = Mutex::new(Vec::new());
+        ScriptHost { engine, functions, texts, reported, budget: budget.clone(), starved: AtomicBool::new(false) }
     }
 
     /// Call `name` for every row (once if all arguments are the same for every row).
@@ -111,8 +126,21 @@ impl ScriptHost {
                 out.push(Value::missing(format!("script function `{name}` failed")));
                 continue;
             }
+            if self.budget.spent() {
+                // Stop at once: the run fails, and every further call would too.
+                self.starve(f, name);
+                failed = true;
+                out.push(Value::missing("the scripts' operation budget is spent"));
+                continue;
+            }
+            self.budget.call();
             match self.call_near(f, name, &values) {
                 Ok(v) => out.push(v),
+                Err(err) if matches!(innermost(&err), EvalAltResult::ErrorTerminated(..)) => {
+                    self.starve(f, name);
+                    failed = true;
+                    out.push(Value::missing("the scripts' operation budget is spent"));
+                }
                 Err(err) => {
                     failed = true;
                     self.report(name, &err, f.source, call_span, diags);
@@ -164,6 +192,34 @@ impl ScriptHost {
             }
         }
         Ok(Value::near((value, Bound::at_least(spread))))
+    }
+
+    fn starve(&self, f: &Function, name: &str) {
+        self.starved.store(true, Ordering::Relaxed);
+        self.budget.ran_out(f.script, name);
+    }
+
+    /// The error of a run whose scripts ran out of budget, once this host's calls were
+    /// stopped for it: the script that ran out and how many calls the run made.
+    pub fn budget_diagnostic(&self) -> Option<Diagnostic> {
+        if !self.starved.load(Ordering::Relaxed) {
+            return None;
+        }
+        let out = self.budget.exhausted()?;
+        let limit = crate::value::format::group_digits(&out.limit.to_string());
+        let calls = crate::value::format::group_digits(&out.calls.to_string());
+        let s = if out.calls == 1 { "" } else { "s" };
+        Some(
+            Diagnostic::new(
+                Code::ScriptBudgetExceeded,
+                format!("the scripts ran out of the run's {limit} operations after {calls} call{s}"),
+            )
+            .primary(out.script, format!("`{}` was running when the budget ran out", out.function))
+            .help(format!(
+                "the calls of scripts may take {limit} operations in all; if the work is expected, raise the budget with `--script-budget`, for example `--script-budget {}`",
+                out.limit.saturating_mul(10)
+            )),
+        )
     }
 
     fn report(&self, name: &str, err: &EvalAltResult, source: usize, call_span: Span, diags: &mut Vec<Diagnostic>) {
@@ -241,15 +297,22 @@ fn token_end(text: &str, offset: usize) -> usize {
     offset.saturating_add(word.max(rest.chars().next().map_or(0, char::len_utf8)))
 }
 
+/// A `script` definition: what it declares, where, and the rule file it is in.
+struct Declared<'d> {
+    def: &'d ScriptDef,
+    span: Span,
+    rule_path: &'d Path,
+}
+
 fn compile(
     engine: &Engine,
-    s: &ScriptDef,
-    rule_path: &Path,
+    declared: &Declared<'_>,
     sources: &mut Vec<SourceFile>,
     diags: &mut Vec<Diagnostic>,
     functions: &mut HashMap<String, Function>,
 ) {
-    let base = rule_path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let s = declared.def;
+    let base = declared.rule_path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let path = base.join(&s.path.node);
     // A byte-order mark is not code, as in rule and data files.
     let read =
@@ -298,7 +361,7 @@ fn compile(
         let found = ast.iter_functions().find(|m| m.name == name).map(|m| m.params.len());
         match found {
             Some(arity) if arity == f.node.params.len() => {
-                functions.insert(name.to_string(), Function { ast: ast.clone(), source });
+                functions.insert(name.to_string(), Function { ast: ast.clone(), source, script: declared.span });
             }
             Some(arity) => diags.push(
                 Diagnostic::new(

@@ -173,9 +173,9 @@ impl Closure {
                 self.expr(model, aggregate, meth, b);
             }
             ExprKind::Unary { operand, .. } => self.expr(model, operand, meth, b),
-            ExprKind::Binary { lhs, rhs, .. } => {
-                self.expr(model, lhs, meth, b);
-                self.expr(model, rhs, meth, b);
+            ExprKind::Chain { first, links } => {
+                self.expr(model, first, meth, b);
+                links.iter().for_each(|l| self.expr(model, &l.operand, meth, b));
             }
             ExprKind::If { condition, then, otherwise } => {
                 self.expr(model, condition, meth, b);

@@ -55,6 +55,8 @@ pub struct Request {
     /// List every member of a peer group, however large (otherwise a group of more than
     /// 1,000 lists its ends, each side of every cut and the entity explained).
     pub all_members: bool,
+    /// The operations the scripts may take in all.
+    pub budget: crate::eval::budget::ScriptBudget,
 }
 
 /// Explain one figure. Errors (an unknown selector, bad data) come back as diagnostics;
@@ -102,7 +104,7 @@ pub fn explain_many(
     if let Some((entity, fields)) = peers.as_ref().filter(|_| !restricted) {
         restrict::to_peers(&mut tables, &period, entity, fields);
     }
-    let scripts = ScriptHost::load(&model, sources, &mut diags);
+    let scripts = ScriptHost::load(&model, sources, &mut diags, &first.budget);
     timer.lap("restrict to the peer group");
     let frame = frame::build(&tables, &specs, &period);
     timer.lap("build frame");
@@ -130,6 +132,10 @@ pub fn explain_many(
     // What the evaluation noticed (a failing script, groups below their minimum), as eval says it.
     ev.finish();
     diags.append(&mut ev.diagnostics);
+    // The tracer's own calls of scripts report nothing: a budget they ran out of is said here.
+    if !diags.iter().any(|d| d.code == crate::diagnostic::codes::Code::ScriptBudgetExceeded) {
+        diags.extend(scripts.budget_diagnostic());
+    }
     crate::eval::script::resolve_positions(&mut diags, sources, &script_sources);
     if diags.iter().any(Diagnostic::is_error) {
         return (None, diags);

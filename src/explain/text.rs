@@ -290,13 +290,23 @@ impl Renderer<'_> {
 
     fn rule_block(&self, rule: &Rule, n: &Node) -> String {
         let Some(file) = self.rules.get(rule.span.file) else { return rule.text.clone() };
-        let mut labels: Vec<LabeledSpan> = rule
-            .terms
-            .iter()
-            .map(|t| LabeledSpan::new(Some(human(&t.value, &t.unit)), t.span.start, t.span.len()))
-            .collect();
+        let mut labels: Vec<LabeledSpan> = if rule.terms.len() > MAX_LABELS {
+            Vec::new()
+        } else {
+            rule.terms
+                .iter()
+                .map(|t| LabeledSpan::new(Some(human(&t.value, &t.unit)), t.span.start, t.span.len()))
+                .collect()
+        };
         if labels.is_empty() {
-            labels.push(LabeledSpan::new(Some(human(&n.value, &n.unit)), rule.span.start, rule.span.len()));
+            let mut label = human(&n.value, &n.unit);
+            if rule.terms.len() > MAX_LABELS {
+                label.push_str(&format!(
+                    " ({} sub-expressions, too many to label here: `--format json` or `markdown` lists each)",
+                    crate::value::format::group_digits(&rule.terms.len().to_string())
+                ));
+            }
+            labels.push(LabeledSpan::new(Some(label), rule.span.start, rule.span.len()));
         }
         let block = Block {
             message: format!("defined at {}:{}:{}", rule.file, rule.line, rule.column),
@@ -306,6 +316,11 @@ impl Renderer<'_> {
         miette_text(&block, self.colour)
     }
 }
+
+/// The most sub-expressions a rule block labels one by one. Past it, a generated formula
+/// of thousands of terms would be unreadable, and miette, which finds each label's line
+/// from the start of the file, would take the square of their number.
+const MAX_LABELS: usize = 100;
 
 /// One data line with the cell underlined and labelled with the value read.
 fn cell_block(c: &Cell, value: &str, colour: bool) -> String {

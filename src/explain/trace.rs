@@ -23,7 +23,7 @@ use crate::eval::ops;
 use crate::eval::run::{unit_out, UnitOut};
 use crate::value::Value;
 use rust_decimal::Decimal;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Where a node stands: its target, index key, and entity row (none for parameters, whose
 /// values do not depend on the entity).
@@ -53,6 +53,8 @@ struct Ctx<'e> {
     row: usize,
     depth: usize,
 }
+
+mod chain;
 
 const MONEY_SIGNS: &[&str] = &["£", "$", "€"];
 
@@ -93,7 +95,7 @@ impl<'t, 'm, 'a> Tracer<'t, 'm, 'a> {
         let ctx = Ctx { env: Env { bindings: Vec::new(), methodology: Some(meth) }, scope, row, depth };
         let (mut terms, mut inputs, mut truncated) = (Vec::new(), Vec::new(), false);
         let (value, unit) = self.walk(e, &ctx, &mut terms, &mut inputs, &mut truncated);
-        (value, unit, self.rule(e.span, terms), inputs)
+        (value, unit, self.rule(e.span, terms), first_occurrences(inputs))
     }
 
     fn expands(&self, depth: usize) -> bool {
@@ -222,7 +224,7 @@ impl<'t, 'm, 'a> Tracer<'t, 'm, 'a> {
         if let Some(n) = self.nodes.get_mut(id) {
             n.kind = kind;
             n.rule = Some(rule);
-            n.inputs = inputs;
+            n.inputs = first_occurrences(inputs);
             n.truncated = truncated;
         }
         value
@@ -304,16 +306,7 @@ impl<'t, 'm, 'a> Tracer<'t, 'm, 'a> {
                 let (v, u) = self.walk(operand, ctx, terms, inputs, truncated);
                 (ops::unary(*op, &v), u)
             }
-            ExprKind::Binary { op, lhs, rhs } => {
-                let (a, ua) = self.walk(lhs, ctx, terms, inputs, truncated);
-                let (b, ub) = self.walk(rhs, ctx, terms, inputs, truncated);
-                let v = ops::binary(op.node, &a, &b);
-                // A product or quotient of percentages is not a percentage.
-                let operands = if matches!(op.node, BinaryOp::Mul | BinaryOp::Div) { vec![] } else { vec![ua, ub] };
-                let unit = self.infer_unit(e, &ctx.scope, &operands);
-                self.term(terms, op.span, e, &v, &unit);
-                (v, unit)
-            }
+            ExprKind::Chain { first, links } => self.chain(e, first, links, ctx, terms, inputs, truncated),
             ExprKind::If { condition, then, otherwise } => {
                 let (c, _) = self.walk(condition, ctx, terms, inputs, truncated);
                 let (t, ut) = self.walk(then, ctx, terms, inputs, truncated);
@@ -413,9 +406,9 @@ impl<'t, 'm, 'a> Tracer<'t, 'm, 'a> {
         let unit = self.declared_unit(target);
         let v = if self.expands(ctx.depth) {
             let id = self.definition(target, key, ctx.row, ctx.depth.saturating_add(1));
-            if !inputs.contains(&id) {
-                inputs.push(id);
-            }
+            // Repeats are left out once the formula is done (`first_occurrences`): a
+            // search here would take the square of a long formula's length.
+            inputs.push(id);
             self.nodes.get(id).map_or_else(|| Value::missing("no node"), |n| n.value.clone())
         } else {
             *truncated = true;
@@ -426,7 +419,19 @@ impl<'t, 'm, 'a> Tracer<'t, 'm, 'a> {
     }
 
     fn term(&self, terms: &mut Vec<Term>, span: crate::source::Span, e: &Expr, v: &Value, unit: &UnitOut) {
-        let text = self.model.tree.files.get(e.span.file).map(|f| f.slice(e.span).to_string()).unwrap_or_default();
+        self.term_of(terms, span, e.span, v, unit);
+    }
+
+    /// A term labelled at `span` whose text is the rule text at `text`.
+    fn term_of(
+        &self,
+        terms: &mut Vec<Term>,
+        span: crate::source::Span,
+        text: crate::source::Span,
+        v: &Value,
+        unit: &UnitOut,
+    ) {
+        let text = self.model.tree.files.get(text.file).map(|f| f.slice(text).to_string()).unwrap_or_default();
         terms.push(Term { span, text, value: v.clone(), unit: unit.clone() });
     }
 
@@ -660,6 +665,11 @@ impl<'t, 'm, 'a> Tracer<'t, 'm, 'a> {
         let ty = self.checker.infer(e, scope);
         self.checker.diags.clear();
         self.checker.deps.clear();
+        self.unit_of(ty, operands)
+    }
+
+    /// The unit shown for a value of type `ty` computed from values in `operands`' units.
+    fn unit_of(&self, ty: Ty, operands: &[UnitOut]) -> UnitOut {
         match ty {
             Ty::Num(d) if d.is_dimensionless() => {
                 if operands.iter().any(|u| u.percent) {
@@ -712,4 +722,10 @@ pub fn same(a: &Value, b: &Value) -> bool {
         (Value::Approx(x, bx), Value::Approx(y, by)) => x.serialize() == y.serialize() && bx == by,
         _ => a == b,
     }
+}
+
+/// Node ids in the order first referenced, each once.
+fn first_occurrences(ids: Vec<usize>) -> Vec<usize> {
+    let mut seen = HashSet::with_capacity(ids.len());
+    ids.into_iter().filter(|id| seen.insert(*id)).collect()
 }

@@ -10,7 +10,7 @@
 //! (which start their line at the indentation of the `if`, so `else if` chains line up).
 
 use super::printer::{Printer, INDENT};
-use crate::ast::{BinaryOp, Expr, ExprKind, UnaryOp, UnitExpr};
+use crate::ast::{BinaryOp, Expr, ExprKind, Link, UnaryOp, UnitExpr};
 use crate::source::{Span, Spanned};
 
 /// Prefix operators the grammar accepts in a row (`prefix{0, 8}`).
@@ -26,14 +26,14 @@ const POSTFIX: u8 = PREFIX + 1;
 fn strength(e: &ExprKind) -> u8 {
     match e {
         ExprKind::If { .. } => 0,
-        ExprKind::Binary { op, .. } => op.node.precedence(),
+        ExprKind::Chain { links, .. } => links.first().map_or(POSTFIX, |l| l.op.node.precedence()),
         ExprKind::Unary { .. } => PREFIX,
         _ => POSTFIX,
     }
 }
 
 fn is_and(e: &Expr) -> bool {
-    matches!(&e.node, ExprKind::Binary { op, .. } if op.node == BinaryOp::And)
+    matches!(&e.node, ExprKind::Chain { links, .. } if links.first().is_some_and(|l| l.op.node == BinaryOp::And))
 }
 
 impl Printer<'_> {
@@ -41,22 +41,7 @@ impl Printer<'_> {
     /// starts on, which continuation lines are indented from.
     pub fn expr(&mut self, e: &Expr, base: usize) {
         match &e.node {
-            ExprKind::Binary { op, lhs, rhs } => {
-                let s = op.node.precedence();
-                // One exception to the fewest brackets: `and` inside `or` keeps them, as
-                // the shipped rules write it, so nobody has to recall which binds tighter.
-                let and_in_or = |e: &Expr| op.node == BinaryOp::Or && is_and(e);
-                self.operand(lhs, strength(&lhs.node) < s || and_in_or(lhs), base);
-                if self.broken(lhs.span.end, rhs.span.start) {
-                    self.open_line(base.saturating_add(INDENT), rhs.span.start);
-                    self.push(op.node.as_str());
-                    self.push(" ");
-                } else {
-                    self.push(&format!(" {} ", op.node.as_str()));
-                }
-                // `<=` on the right: operators group to the left, so `a - (b - c)` keeps its brackets.
-                self.operand(rhs, strength(&rhs.node) <= s || and_in_or(rhs), base);
-            }
+            ExprKind::Chain { first, links } => self.chain(first, links, base),
             ExprKind::If { .. } => {
                 let chain = if self.at_line_start() { self.current_indent() } else { base.saturating_add(INDENT) };
                 self.if_chain(e, chain);
@@ -114,6 +99,28 @@ impl Printer<'_> {
                 self.push(&t.unwrap_or_else(fallback));
             }
             ExprKind::Date(d) => self.push(&d.to_string()),
+        }
+    }
+
+    /// `a + b - c`: operators of one precedence, in a loop however many.
+    fn chain(&mut self, first: &Expr, links: &[Link], base: usize) {
+        let s = links.first().map_or(POSTFIX, |l| l.op.node.precedence());
+        // One exception to the fewest brackets: `and` inside `or` keeps them, as the
+        // shipped rules write it, so nobody has to recall which binds tighter.
+        let and_in_or = |e: &Expr| s == BinaryOp::Or.precedence() && is_and(e);
+        self.operand(first, strength(&first.node) < s || and_in_or(first), base);
+        let mut end = first.span.end;
+        for Link { op, operand } in links {
+            if self.broken(end, operand.span.start) {
+                self.open_line(base.saturating_add(INDENT), operand.span.start);
+                self.push(op.node.as_str());
+                self.push(" ");
+            } else {
+                self.push(&format!(" {} ", op.node.as_str()));
+            }
+            // `<=` on the right: operators group to the left, so `a - (b - c)` keeps its brackets.
+            self.operand(operand, strength(&operand.node) <= s || and_in_or(operand), base);
+            end = operand.span.end;
         }
     }
 

@@ -146,9 +146,9 @@ fn ifs_in(e: &Expr, out: &mut Vec<Span>) {
         ExprKind::Call { args, .. } => args.iter().for_each(|a| ifs_in(&a.value, out)),
         ExprKind::Over { aggregate, .. } => ifs_in(aggregate, out),
         ExprKind::Unary { operand, .. } => ifs_in(operand, out),
-        ExprKind::Binary { lhs, rhs, .. } => {
-            ifs_in(lhs, out);
-            ifs_in(rhs, out);
+        ExprKind::Chain { first, links } => {
+            ifs_in(first, out);
+            links.iter().for_each(|l| ifs_in(&l.operand, out));
         }
         _ => {}
     }

@@ -37,9 +37,18 @@ pub struct FileResult {
     pub recorder: Recorder,
 }
 
+/// How test files are run.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Record what the cases exercise, for `--coverage`.
+    pub record: bool,
+    /// The operations the scripts of every case of the command may take in all.
+    pub budget: crate::eval::budget::ScriptBudget,
+}
+
 /// Read and run one test file against a checked rules tree. `sources` gains the test file
 /// and the data files read, so diagnostics can point into them.
-pub fn run_file(tree: &RuleTree, path: &Path, sources: &mut Vec<SourceFile>, record: bool) -> FileResult {
+pub fn run_file(tree: &RuleTree, path: &Path, sources: &mut Vec<SourceFile>, options: &Options) -> FileResult {
     let mut result = FileResult::default();
     let name = crate::load::display(path);
     let (file, text) = match read(path, &name, sources) {
@@ -76,7 +85,7 @@ pub fn run_file(tree: &RuleTree, path: &Path, sources: &mut Vec<SourceFile>, rec
     let model = Model::new(tree);
     let base = path.parent().unwrap_or(Path::new("."));
     for case in &spec.cases {
-        let (outcome, mut diags, recorder) = run_case(tree, &model, case, base, &name, sources, record);
+        let (outcome, mut diags, recorder) = run_case(tree, &model, case, base, &name, sources, options);
         result.outcomes.push(outcome);
         result.diagnostics.append(&mut diags);
         if let Some(r) = recorder {
@@ -127,8 +136,9 @@ fn run_case(
     base: &Path,
     file_name: &str,
     sources: &mut Vec<SourceFile>,
-    record: bool,
+    options: &Options,
 ) -> (Outcome, Vec<Diagnostic>, Option<Recorder>) {
+    let record = options.record;
     let name = format!("{file_name}: {}", case.name);
     let fail = |report: Vec<String>| Outcome { name: name.clone(), passed: false, report };
     if let Some(c) = &case.classify {
@@ -154,11 +164,18 @@ fn run_case(
     let written_prefix = written.as_ref().map(|w: &inline::TempData| format!("{}/", crate::load::display(&w.dir)));
     // Each expectation's place in the test file, found now: the probe holds the sources.
     let places: Vec<String> = resolved.iter().map(|r| place(sources, r.expectation.span)).collect();
-    let probe =
-        crate::eval::probe::with_period(tree, &data_dir, case.period.as_deref(), record, sources, |ev, frame| {
+    let probe = crate::eval::probe::with_period(
+        tree,
+        &data_dir,
+        case.period.as_deref(),
+        record,
+        &options.budget,
+        sources,
+        |ev, frame| {
             let compared = Compared { resolved: &resolved, places: &places, written_prefix: written_prefix.as_deref() };
             compared.report(tree, ev, frame)
-        });
+        },
+    );
     // Data files written for the case have throwaway names: show them as the test's.
     let loaded = probe.answer.is_some();
     let mut report = probe.answer.unwrap_or_default();
@@ -167,7 +184,7 @@ fn run_case(
         point_into_test(written, &mut diagnostics, sources, first_data_source, &format!("{file_name} ({})", case.name));
     }
     if loaded && !totals.is_empty() {
-        report.extend(check_totals(tree, &data_dir, case.period.as_deref(), &totals, sources));
+        report.extend(check_totals(tree, &data_dir, case.period.as_deref(), &totals, sources, &options.budget));
     }
     for (code, span) in &case.diagnostics {
         if !diagnostics.iter().any(|d| d.code == *code) {
@@ -420,6 +437,7 @@ fn check_totals(
     period: Option<&str>,
     totals: &[&Expectation],
     sources: &[SourceFile],
+    budget: &crate::eval::budget::ScriptBudget,
 ) -> Vec<String> {
     let mut methodologies: Vec<String> =
         totals.iter().filter_map(|e| e.figure.split_once('.').map(|(m, _)| m.to_string())).collect();
@@ -429,6 +447,7 @@ fn check_totals(
         period: period.map(str::to_string),
         methodologies: methodologies.clone(),
         select: methodologies,
+        budget: budget.clone(),
     };
     let mut scratch = sources.to_vec();
     let (results, diags) = crate::eval::run::run(tree, &request, &mut scratch);

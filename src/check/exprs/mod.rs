@@ -5,6 +5,8 @@ mod indices;
 mod names;
 mod operators;
 
+pub use operators::Side;
+
 use super::symbols::Symbols;
 use super::units::{Dim, UnitTable};
 use crate::ast::*;
@@ -193,7 +195,7 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
                     }
                 }
             }
-            ExprKind::Binary { op, lhs, rhs } => self.binary(op, lhs, rhs, scope),
+            ExprKind::Chain { first, links } => self.chain(first, links, scope),
             ExprKind::If { condition, then, otherwise } => {
                 let c = self.infer(condition, scope);
                 if !matches!(c, Ty::Bool | Ty::Unknown) {

@@ -8,17 +8,32 @@ use crate::diagnostic::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::source::Span;
 
+/// The left side of one operator of a chain: its type, where it is written, and the
+/// expression itself while it is one operand (a text literal compared with a member).
+pub struct Side<'e> {
+    pub ty: Ty,
+    pub span: Span,
+    pub expr: Option<&'e Expr>,
+}
+
 impl<'c, 'a> ExprChecker<'c, 'a> {
-    pub(super) fn binary(
-        &mut self,
-        op: &crate::source::Spanned<BinaryOp>,
-        lhs: &Expr,
-        rhs: &Expr,
-        scope: &Scope<'_>,
-    ) -> Ty {
-        let a = self.infer(lhs, scope);
-        let b = self.infer(rhs, scope);
-        if a == Ty::Unknown || b == Ty::Unknown {
+    /// `a + b - c`, checked as `(a + b) - c`, one operator at a time, in a loop: a chain
+    /// may be 200,000 operands long.
+    pub(super) fn chain(&mut self, first: &Expr, links: &[Link], scope: &Scope<'_>) -> Ty {
+        let ty = self.infer(first, scope);
+        let mut lhs = Side { ty, span: first.span, expr: Some(first) };
+        for link in links {
+            let b = self.infer(&link.operand, scope);
+            let ty = self.binary(&link.op, &lhs, b, &link.operand);
+            lhs = Side { ty, span: lhs.span.to(link.operand.span), expr: None };
+        }
+        lhs.ty
+    }
+
+    /// The type of `lhs op rhs`, given the types of both sides.
+    pub fn binary(&mut self, op: &crate::source::Spanned<BinaryOp>, lhs: &Side<'_>, b: Ty, rhs: &Expr) -> Ty {
+        let a = &lhs.ty;
+        if *a == Ty::Unknown || b == Ty::Unknown {
             return if op.node.is_comparison() || matches!(op.node, BinaryOp::And | BinaryOp::Or) {
                 Ty::Bool
             } else {
@@ -27,7 +42,7 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
         }
         match op.node {
             BinaryOp::And | BinaryOp::Or => {
-                for (t, s) in [(&a, lhs.span), (&b, rhs.span)] {
+                for (t, s) in [(a, lhs.span), (&b, rhs.span)] {
                     if *t != Ty::Bool {
                         self.mismatch(s, t, "a truth value", &format!("`{}` joins conditions", op.node.as_str()));
                     }
@@ -36,17 +51,21 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
             }
             BinaryOp::Eq | BinaryOp::Ne | BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
                 let ordered = !matches!(op.node, BinaryOp::Eq | BinaryOp::Ne);
-                match (&a, &b) {
+                match (a, &b) {
                     (Ty::Num(_) | Ty::Lit, Ty::Num(_) | Ty::Lit) => {
-                        self.unify(&a, lhs.span, &b, rhs.span, "cannot compare quantities in different units");
+                        self.unify(a, lhs.span, &b, rhs.span, "cannot compare quantities in different units");
                     }
                     (Ty::Text, Ty::Text) | (Ty::Date, Ty::Date) => {}
                     (Ty::Member(set), Ty::Text) if !ordered => self.member_literal(set, rhs),
-                    (Ty::Text, Ty::Member(set)) if !ordered => self.member_literal(set, lhs),
+                    (Ty::Text, Ty::Member(set)) if !ordered => {
+                        if let Some(e) = lhs.expr {
+                            self.member_literal(set, e);
+                        }
+                    }
                     (Ty::Bool, Ty::Bool) if !ordered => {}
                     (Ty::Member(x), Ty::Member(y)) if x == y && !ordered => {}
                     _ => {
-                        let (sa, sb) = (self.show(&a), self.show(&b));
+                        let (sa, sb) = (self.show(a), self.show(&b));
                         self.error(
                             Diagnostic::new(Code::TypeMismatch, format!("cannot compare {sa} with {sb}"))
                                 .primary(lhs.span, format!("this is {sa}"))
@@ -62,17 +81,17 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
                 Ty::Bool
             }
             BinaryOp::Add | BinaryOp::Sub => {
-                if !self.numeric(&a, lhs.span, op.node) || !self.numeric(&b, rhs.span, op.node) {
+                if !self.numeric(a, lhs.span, op.node) || !self.numeric(&b, rhs.span, op.node) {
                     return Ty::Unknown;
                 }
                 let what = if op.node == BinaryOp::Add { "cannot add" } else { "cannot subtract" };
-                self.unify(&a, lhs.span, &b, rhs.span, what)
+                self.unify(a, lhs.span, &b, rhs.span, what)
             }
             BinaryOp::Mul | BinaryOp::Div => {
-                if !self.numeric(&a, lhs.span, op.node) || !self.numeric(&b, rhs.span, op.node) {
+                if !self.numeric(a, lhs.span, op.node) || !self.numeric(&b, rhs.span, op.node) {
                     return Ty::Unknown;
                 }
-                match (a, b) {
+                match (a.clone(), b) {
                     (Ty::Lit, Ty::Lit) => Ty::Lit,
                     (Ty::Num(x), Ty::Lit) => Ty::Num(x),
                     (Ty::Lit, Ty::Num(y)) => {

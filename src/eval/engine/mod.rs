@@ -268,10 +268,14 @@ impl<'m, 'a> Evaluator<'m, 'a> {
                 let v = self.eval(operand, env);
                 ops::map1_owned(v, self.rows(), |x| ops::unary(*op, x))
             }
-            ExprKind::Binary { op, lhs, rhs } => {
-                let a = self.eval(lhs, env);
-                let b = self.eval(rhs, env);
-                ops::map2_owned(a, b, self.rows(), |x, y| ops::binary(op.node, x, y))
+            ExprKind::Chain { first, links } => {
+                // Left to right, in a loop: `(a + b) - c`, however long the chain.
+                let mut acc = self.eval(first, env);
+                for Link { op, operand } in links {
+                    let b = self.eval(operand, env);
+                    acc = ops::map2_owned(acc, b, self.rows(), |x, y| ops::binary(op.node, x, y));
+                }
+                acc
             }
             ExprKind::If { condition, then, otherwise } => {
                 let c = self.eval(condition, env);

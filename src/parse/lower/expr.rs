@@ -22,7 +22,7 @@ impl Lowerer {
         self.diags.push(
             Diagnostic::new(Code::NestingTooDeep, format!("expression nested more than {MAX_EXPR_DEPTH} levels deep"))
                 .primary(span, "this expression is too deep")
-                .help("each operator in a chain nests one level; split the formula into named KPIs or figures, or use a statistic such as `sum(x, missing: skip) over all`"),
+                .help("brackets, postfixes (`[..]`, `.name`, `over`) and operators of different precedence nest one level each (a run of `+` is one level however long); split the formula into named KPIs or figures"),
         );
         Some((Spanned::new(ExprKind::Number(Decimal::ZERO), span), 1))
     }
@@ -91,14 +91,31 @@ impl Lowerer {
         result
     }
 
+    /// Apply `op` to the top two operands. A left operand that is already a chain of
+    /// operators of the same precedence gains a link instead of a new node above it, so a
+    /// run of `+` is one flat node however long (and `(a + b) + c` the same tree as
+    /// `a + b + c`, which it always was, as the formatter prints both alike).
     pub(super) fn reduce(&mut self, operands: &mut Vec<(Expr, usize)>, op: Spanned<BinaryOp>) -> Option<()> {
         let (Some((rhs, dr)), Some((lhs, dl))) = (operands.pop(), operands.pop()) else {
             self.internal(op.span, "operator without operands");
             return None;
         };
         let span = lhs.span.to(rhs.span);
-        let kind = ExprKind::Binary { op, lhs: Box::new(lhs), rhs: Box::new(rhs) };
-        operands.push(self.checked(Spanned::new(kind, span), dl.max(dr).saturating_add(1))?);
+        let precedence = op.node.precedence();
+        let link = Link { op, operand: rhs };
+        let (kind, depth) = match lhs.node {
+            ExprKind::Chain { first, mut links }
+                if links.first().is_some_and(|l| l.op.node.precedence() == precedence) =>
+            {
+                links.push(link);
+                (ExprKind::Chain { first, links }, dl.max(dr.saturating_add(1)))
+            }
+            node => (
+                ExprKind::Chain { first: Box::new(Spanned::new(node, lhs.span)), links: vec![link] },
+                dl.max(dr).saturating_add(1),
+            ),
+        };
+        operands.push(self.checked(Spanned::new(kind, span), depth)?);
         Some(())
     }
 
@@ -130,6 +147,7 @@ impl Lowerer {
     }
 
     pub(super) fn postfixed(&mut self, pair: Pair<'_, Rule>) -> Option<(Expr, usize)> {
+        let all = self.span(&pair);
         let mut kids = pair.into_inner();
         let primary = kids.next()?;
         let (mut expr, mut depth) = self.primary(primary)?;
@@ -157,7 +175,11 @@ impl Lowerer {
                     (ExprKind::Over { aggregate: Box::new(expr), group: self.name(&g) }, depth)
                 }
             };
-            (expr, depth) = self.checked(Spanned::new(kind, whole), d.saturating_add(1))?;
+            if d.saturating_add(1) > MAX_EXPR_DEPTH {
+                // The whole run of postfixes goes: the rest would apply to the stand-in.
+                return self.too_deep(all);
+            }
+            (expr, depth) = (Spanned::new(kind, whole), d.saturating_add(1));
         }
         Some((expr, depth))
     }
