@@ -3,7 +3,7 @@
 //! below the first line, a period per file, records rolled up). Nothing may panic, every
 //! diagnostic must render, a table's rows must line up, and the reader that streams large
 //! files in chunks (made to take this file by a tiny `ASSAY_CHUNK_BYTES`) must read it
-//! exactly as the whole-file reader does.
+//! exactly as the whole-file reader does, as must the column cache once it holds the file.
 #![no_main]
 
 use assay_fuzz::{assert_rows_line_up, data_rules, on_big_stack, show, table_summary, DataDir, Read};
@@ -33,5 +33,13 @@ fuzz_target!(|data: &[u8]| {
         std::env::remove_var("ASSAY_CHUNK_BYTES");
         let (a, b) = (outcome(&whole), outcome(&chunked));
         assert!(a == b, "read whole:\n{a}\nread in chunks:\n{b}");
+        // A clean load is cached: read back from the cache, it is the same table.
+        if whole.table.is_some() && whole.diagnostics.is_empty() {
+            let cache = dir.path().join("cache");
+            let written = outcome(&dir.load_cached(&rules, &cache));
+            assert!(a == written, "read whole:\n{a}\nread while writing the cache:\n{written}");
+            let cached = outcome(&dir.load_cached(&rules, &cache));
+            assert!(a == cached, "read whole:\n{a}\nread from the cache:\n{cached}");
+        }
     });
 });

@@ -4,7 +4,7 @@
 
 use assay::check::{check, CheckOptions};
 use assay::cli::{render_all, ErrorFormat};
-use assay::data::{CacheUse, LoadContext, Loader, Table};
+use assay::data::{CacheUse, DatasetSpec, LoadContext, Loader, Table};
 use assay::diagnostic::Diagnostic;
 use assay::eval::model::Model;
 use assay::load::{load_bytes, RuleTree};
@@ -170,14 +170,32 @@ impl DataDir {
     /// Load the first dataset of `rules` from this folder through [`Loader`], as every
     /// command does.
     pub fn load(&self, rules: &str) -> Read {
+        self.load_with(rules, |spec, ctx, tree| {
+            let derive = assay::classify::dataset::FromClassify(tree);
+            let loader = Loader { data_dir: self.path(), derive: &derive, cache: CacheUse::Off };
+            loader.load(spec, ctx).map(|l| l.table)
+        })
+    }
+
+    /// Load it through the column cache kept in `cache` for files of any size: the first
+    /// load of a clean file writes an entry, the next reads it.
+    pub fn load_cached(&self, rules: &str, cache: &Path) -> Read {
+        self.load_with(rules, |spec, ctx, _| {
+            assay::data::cache::load_with(spec, self.path(), ctx, cache, 0, None).map(|(table, _)| table)
+        })
+    }
+
+    fn load_with(
+        &self,
+        rules: &str,
+        load: impl FnOnce(&DatasetSpec, &mut LoadContext<'_>, &RuleTree) -> Option<Table>,
+    ) -> Read {
         let tree = checked_tree(Path::new("rules.assay"), rules);
         let specs = Model::new(&tree).entity_datasets();
         let spec = specs.first().expect("the rules declare a dataset");
         let mut sources = tree.files.clone();
         let mut ctx = LoadContext { sources: &mut sources, diagnostics: Vec::new() };
-        let derive = assay::classify::dataset::FromClassify(&tree);
-        let loader = Loader { data_dir: self.path(), derive: &derive, cache: CacheUse::Off };
-        let table = loader.load(spec, &mut ctx).map(|l| l.table);
+        let table = load(spec, &mut ctx, &tree);
         let diagnostics = ctx.diagnostics;
         Read { table, diagnostics, sources }
     }
