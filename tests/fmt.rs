@@ -140,6 +140,20 @@ fn a_file_with_syntax_errors_is_left_untouched() {
 }
 
 #[test]
+fn a_keyword_run_into_a_name_is_a_syntax_error_not_a_formatter_bug() {
+    // Found by fuzzing (fuzz/corpus/fmt/glued_keyword.assay): `kpiayslip` read as
+    // `kpi ayslip`, and fmt refused the file as unsafe to format, calling it a bug of its own.
+    let text = "kpi a \"A\" : ratio = x / y\n\nkpiayslip \"B\" : ratio =\n  x / z\n";
+    let dir = temp_folder_with(&[("glued.assay", text)]);
+    let out = assay_in(dir.path(), &["fmt", "glued.assay"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("syntax-error") && err.contains("`kpiayslip` runs two words together"), "{err}");
+    assert!(!err.contains("format-unsafe"), "{err}");
+    assert_eq!(std::fs::read_to_string(dir.path().join("glued.assay")).unwrap(), text);
+}
+
+#[test]
 fn a_value_lowering_would_lose_is_not_formatted() {
     // An impossible date is reported and the entry kept undated; printing that tree would
     // drop `since 2011-02-30`, so the file is refused like one with a syntax error.

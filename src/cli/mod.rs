@@ -18,6 +18,9 @@ pub mod shell;
 use clap::{Parser, Subcommand};
 
 pub use shell::{EXIT_ERRORS, EXIT_OK, EXIT_USAGE};
+// Diagnostics as every command prints them, for callers outside the command line (fuzzing
+// renders whatever an input makes the library report).
+pub use render::{render_all, ErrorFormat};
 
 #[derive(Parser, Debug)]
 #[command(

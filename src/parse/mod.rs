@@ -2,6 +2,7 @@
 
 mod error;
 mod expected;
+mod glued;
 mod lower;
 mod trivia;
 
@@ -36,11 +37,14 @@ pub fn parse_file(id: FileId, source: &SourceFile) -> (Option<File>, Vec<Diagnos
             let Some(file_pair) = pairs.next() else {
                 return (None, vec![Diagnostic::new(Code::InternalError, "the parser returned nothing")]);
             };
+            let glued = glued::glued_words(id, text, 0, file_pair.clone().into_inner());
             let mut lowerer = lower::Lowerer::new(id, 0);
             let definitions = lowerer.file(file_pair);
             let file = File { id, definitions, comments: trivia::comments(id, text) };
             let file = trivia::attach_docs(file, text);
-            (Some(file), lowerer.into_diagnostics())
+            let mut diags = lowerer.into_diagnostics();
+            diags.extend(glued);
+            (Some(file), diags)
         }
         Err(_) => parse_by_chunks(id, text),
     }
@@ -56,6 +60,7 @@ fn parse_by_chunks(id: FileId, text: &str) -> (Option<File>, Vec<Diagnostic>) {
         match AssayParser::parse(Rule::file, chunk) {
             Ok(mut pairs) => {
                 if let Some(pair) = pairs.next() {
+                    diags.extend(glued::glued_words(id, text, start, pair.clone().into_inner()));
                     let mut lowerer = lower::Lowerer::new(id, start);
                     definitions.extend(lowerer.file(pair));
                     diags.extend(lowerer.into_diagnostics());

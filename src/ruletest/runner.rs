@@ -3,7 +3,7 @@
 
 use super::derivation::{derivation_for, show_target, show_value};
 use super::inline;
-use super::spec::{Case, Expectation, Expected, Inputs, Reader};
+use super::spec::{Case, Expectation, Expected, Inputs, Reader, TestFile};
 use super::yaml;
 use crate::ast::{IndexDecl, UnitExpr};
 use crate::check::symbols::Item;
@@ -58,30 +58,8 @@ pub fn run_file(tree: &RuleTree, path: &Path, sources: &mut Vec<SourceFile>, opt
             return result;
         }
     };
-    let root = match yaml::parse(&text) {
-        Ok(Some(root)) => root,
-        Ok(None) => {
-            result.diagnostics.push(
-                inline::invalid(Span::new(file, 0, 0), format!("`{name}` is empty"), "no cases")
-                    .help(super::spec::EXAMPLE),
-            );
-            return result;
-        }
-        Err((why, at)) => {
-            result.diagnostics.push(
-                inline::invalid(
-                    Span::new(file, at, at.saturating_add(1)),
-                    format!("`{name}` is not valid YAML: {why}"),
-                    "here",
-                )
-                .help("check the indentation and quoting around this point"),
-            );
-            return result;
-        }
-    };
-    let mut reader = Reader { file, diags: Vec::new() };
-    let spec = reader.file(&root);
-    result.diagnostics.append(&mut reader.diags);
+    let (spec, mut diags) = read_test_file(&text, &name, file);
+    result.diagnostics.append(&mut diags);
     let model = Model::new(tree);
     let base = path.parent().unwrap_or(Path::new("."));
     for case in &spec.cases {
@@ -119,6 +97,32 @@ fn read(path: &Path, name: &str, sources: &mut Vec<SourceFile>) -> Result<(usize
             .help("save the test file as UTF-8"),
         )),
     }
+}
+
+/// Read a test file's text (source `file`, shown as `name`) into its cases, with a
+/// diagnostic for each mistake in it; the cases that could be read are still returned.
+pub fn read_test_file(text: &str, name: &str, file: usize) -> (TestFile, Vec<Diagnostic>) {
+    let nothing = TestFile { cases: Vec::new() };
+    let root = match yaml::parse(text) {
+        Ok(Some(root)) => root,
+        Ok(None) => {
+            let d = inline::invalid(Span::new(file, 0, 0), format!("`{name}` is empty"), "no cases")
+                .help(super::spec::EXAMPLE);
+            return (nothing, vec![d]);
+        }
+        Err((why, at)) => {
+            let d = inline::invalid(
+                Span::new(file, at, at.saturating_add(1)),
+                format!("`{name}` is not valid YAML: {why}"),
+                "here",
+            )
+            .help("check the indentation and quoting around this point");
+            return (nothing, vec![d]);
+        }
+    };
+    let mut reader = Reader { file, diags: Vec::new() };
+    let spec = reader.file(&root);
+    (spec, reader.diags)
 }
 
 /// An expectation resolved against the rules: what to evaluate and how to show it.
