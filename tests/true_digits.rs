@@ -166,6 +166,7 @@ fn every_written_digit_is_true_and_every_exact_figure_exact() {
         };
         let Some(want) = truth.get(&key) else { continue };
         let written = &row[value];
+        assert!(!written.is_empty(), "{key:?} has no value: {row:?}");
         let got = rational(written);
         if &row[exact] == "true" {
             assert_eq!(&got, want, "{key:?}: {written} is said to be exact");

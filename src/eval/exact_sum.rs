@@ -66,6 +66,13 @@ impl ExactSum {
     /// The sum, rounded (half to even) only where it needs more than 96 bits of mantissa;
     /// `None` if it does not fit a decimal at all.
     pub fn value(&self) -> Option<Decimal> {
+        self.value_near().map(|(d, _)| d)
+    }
+
+    /// The sum with its rounding (see value::approx): zero unless digits had to be dropped
+    /// to fit a decimal, then one unit of the last place kept. Not judged from the digits:
+    /// the sum is written at the finest scale that fits, often the 28th place, exactly.
+    pub fn value_near(&self) -> Option<crate::value::approx::Near> {
         if self.overflow {
             return None;
         }
@@ -105,8 +112,15 @@ impl ExactSum {
             if mantissa < MANTISSA_LIMIT {
                 let signed = i128::try_from(mantissa).ok()?;
                 let scale = u32::try_from(scale).ok()?;
-                return Decimal::try_from_i128_with_scale(if negative { signed.checked_neg()? } else { signed }, scale)
-                    .ok();
+                let d = Decimal::try_from_i128_with_scale(if negative { signed.checked_neg()? } else { signed }, scale)
+                    .ok()?;
+                // An exact sum without the trailing zeros of the 28th place, so that its
+                // products need not round (value::approx::mul).
+                return Some(if rest == 0 {
+                    (d.normalize(), crate::value::Bound::ZERO)
+                } else {
+                    (d, crate::value::Bound::at_least(10f64.powi(-i32::try_from(scale).unwrap_or(28))))
+                });
             }
         }
         None

@@ -269,16 +269,15 @@ pub fn mean_of_sum(sum: &ExactSum, n: usize) -> Result<Near, String> {
     if n == 0 {
         return Err("no values".into());
     }
-    let sum = sum.value().ok_or("the sum is too large")?;
-    let sum = (sum, Bound::at_least(value::approx::rounding(sum)));
+    let sum = sum.value_near().ok_or("the sum is too large")?;
     value::approx::div(sum, (Decimal::from(n), Bound::ZERO)).ok_or_else(|| "the mean cannot be computed".into())
 }
 
 /// The exact sum, rounded once at the end: the same whatever the order of the values.
-pub fn sum_of(values: impl Iterator<Item = Decimal>) -> Result<Decimal, String> {
+pub fn sum_of(values: impl Iterator<Item = Decimal>) -> Result<Near, String> {
     let mut sum = ExactSum::default();
     values.for_each(|v| sum.add(v));
-    sum.value().ok_or_else(|| "the sum is too large".into())
+    sum.value_near().ok_or_else(|| "the sum is too large".into())
 }
 
 /// The statistic of a whole group (for rank and percentile rank, see [`of_member`]), with
@@ -286,16 +285,15 @@ pub fn sum_of(values: impl Iterator<Item = Decimal>) -> Result<Decimal, String> 
 /// (interpolated quantiles) that outgrew the decimal (see value::approx).
 pub fn of_group(stat: &Stat, items: &[Item<'_>]) -> Result<Near, String> {
     let n = items.len();
-    let rounded = |d: Decimal| (d, Bound::at_least(value::approx::rounding(d)));
     match stat {
         Stat::Count => Ok((Decimal::from(n), Bound::ZERO)),
         Stat::Sum if items.is_empty() => Err("no values".into()),
-        Stat::Sum => sum_of(items.iter().map(|i| i.value)).map(rounded),
+        Stat::Sum => sum_of(items.iter().map(|i| i.value)),
         Stat::Mean => mean_of(items.iter().map(|i| i.value), n),
-        Stat::Median => quantile(items, Decimal::new(5, 1), QuantileMethod::Midpoint).map(rounded),
+        Stat::Median => quantile(items, Decimal::new(5, 1), QuantileMethod::Midpoint),
         Stat::Min => items.iter().map(|i| (i.value, Bound::ZERO)).min_by_key(|x| x.0).ok_or_else(|| "no values".into()),
         Stat::Max => items.iter().map(|i| (i.value, Bound::ZERO)).max_by_key(|x| x.0).ok_or_else(|| "no values".into()),
-        Stat::Quantile { p, method } => quantile(items, *p, *method).map(rounded),
+        Stat::Quantile { p, method } => quantile(items, *p, *method),
         Stat::TrimmedMean { trim, round, ties } => {
             trimmed_mean(items, *trim, *round, *ties).map(|t| (t.mean, t.rounding))
         }
@@ -307,7 +305,7 @@ pub fn of_group(stat: &Stat, items: &[Item<'_>]) -> Result<Near, String> {
 /// at floor(h) and ceil(h); `lower` and `higher` take one of them; `nearest` the closer
 /// (half up); `midpoint` their mean. The median is the 50% quantile by `midpoint`, which
 /// for an even count is the mean of the two middle values.
-pub fn quantile(items: &[Item<'_>], p: Decimal, method: QuantileMethod) -> Result<Decimal, String> {
+pub fn quantile(items: &[Item<'_>], p: Decimal, method: QuantileMethod) -> Result<Near, String> {
     if items.is_empty() {
         return Err("no values".into());
     }
@@ -324,24 +322,19 @@ pub fn quantile(items: &[Item<'_>], p: Decimal, method: QuantileMethod) -> Resul
     let hi = values.get(hi_i).copied().unwrap_or(lo);
     // Between values near the limits of a decimal the difference or the sum overflows.
     let too_large = || format!("the values are too far apart to interpolate between ({lo} and {hi})");
+    // Selections are exact; an interpolation carries its own rounding (value::approx).
+    let exact = |d: Decimal| (d, Bound::ZERO);
+    use value::approx::{add, div, mul, sub};
     Ok(match method {
-        QuantileMethod::Linear => hi
-            .checked_sub(lo)
-            .and_then(|d| d.checked_mul(frac))
-            .and_then(|d| lo.checked_add(d))
+        QuantileMethod::Linear => sub(exact(hi), exact(lo))
+            .and_then(|d| mul(d, exact(frac)))
+            .and_then(|d| add(exact(lo), d))
             .ok_or_else(too_large)?,
-        QuantileMethod::Lower => lo,
-        QuantileMethod::Higher => hi,
-        QuantileMethod::Nearest => {
-            if frac >= Decimal::new(5, 1) {
-                hi
-            } else {
-                lo
-            }
-        }
-        QuantileMethod::Midpoint => lo
-            .checked_add(hi)
-            .and_then(|d| d.checked_div(Decimal::TWO))
+        QuantileMethod::Lower => exact(lo),
+        QuantileMethod::Higher => exact(hi),
+        QuantileMethod::Nearest => exact(if frac >= Decimal::new(5, 1) { hi } else { lo }),
+        QuantileMethod::Midpoint => add(exact(lo), exact(hi))
+            .and_then(|d| div(d, exact(Decimal::TWO)))
             .ok_or_else(|| format!("the sum of {lo} and {hi} is too large to halve"))?,
     })
 }
@@ -560,11 +553,11 @@ mod tests {
     fn quantiles_by_method() {
         let v = items(&["10", "20", "30", "40"]);
         // h = 3 × 0.25 = 0.75 between 10 and 20.
-        assert_eq!(quantile(&v, d("0.25"), QuantileMethod::Linear).unwrap(), d("17.5"));
-        assert_eq!(quantile(&v, d("0.25"), QuantileMethod::Lower).unwrap(), d("10"));
-        assert_eq!(quantile(&v, d("0.25"), QuantileMethod::Higher).unwrap(), d("20"));
-        assert_eq!(quantile(&v, d("0.25"), QuantileMethod::Nearest).unwrap(), d("20"));
-        assert_eq!(quantile(&v, d("0.25"), QuantileMethod::Midpoint).unwrap(), d("15"));
+        assert_eq!(quantile(&v, d("0.25"), QuantileMethod::Linear).unwrap(), (d("17.5"), Bound::ZERO));
+        assert_eq!(quantile(&v, d("0.25"), QuantileMethod::Lower).unwrap(), (d("10"), Bound::ZERO));
+        assert_eq!(quantile(&v, d("0.25"), QuantileMethod::Higher).unwrap(), (d("20"), Bound::ZERO));
+        assert_eq!(quantile(&v, d("0.25"), QuantileMethod::Nearest).unwrap(), (d("20"), Bound::ZERO));
+        assert_eq!(quantile(&v, d("0.25"), QuantileMethod::Midpoint).unwrap(), (d("15"), Bound::ZERO));
         assert_eq!(of_group(&Stat::Median, &v).unwrap().0, d("25"));
         assert_eq!(of_group(&Stat::Median, &items(&["3", "1", "2"])).unwrap().0, d("2"));
     }

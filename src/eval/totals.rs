@@ -408,8 +408,8 @@ impl GroupSums {
         for ((sum, bound), factor) in
             self.by_factor.iter().zip(&self.bounds).zip(factors.chain(std::iter::repeat((Decimal::ONE, Bound::ZERO))))
         {
-            let sum = sum.value()?;
-            let part = approx::mul((sum, Bound::at_least(*bound + approx::rounding(sum))), factor)?;
+            let (sum, rounding) = sum.value_near()?;
+            let part = approx::mul((sum, Bound::at_least(*bound + rounding.get())), factor)?;
             total = approx::add(total, part)?;
         }
         Some(total)

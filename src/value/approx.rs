@@ -74,20 +74,29 @@ pub fn rounding(result: Decimal) -> f64 {
 /// A number with its bound (zero for an exact one).
 pub type Near = (Decimal, Bound);
 
+/// A sum keeps every decimal place of both operands unless rust_decimal had to drop some
+/// (by reducing the scale) to fit: then it is within one unit of its last place.
 pub fn add(a: Near, b: Near) -> Option<Near> {
     let r = a.0.checked_add(b.0)?;
-    Some((r, Bound::at_least(a.1.get() + b.1.get() + rounding(r))))
+    let own = if r.scale() >= a.0.scale().max(b.0.scale()) || r.is_zero() { 0.0 } else { ulp(r) };
+    Some((r, Bound::at_least(a.1.get() + b.1.get() + own)))
 }
 
 pub fn sub(a: Near, b: Near) -> Option<Near> {
     add(a, (-b.0, b.1))
 }
 
+/// A product is exact when it keeps the places of both factors (trailing zeros dropped
+/// first, so that `0.2000…0 × 2000.00` need not round).
 pub fn mul(a: Near, b: Near) -> Option<Near> {
-    let r = a.0.checked_mul(b.0)?;
+    let (x, y) = if a.0.scale().saturating_add(b.0.scale()) > 28 { (a.0.normalize(), b.0.normalize()) } else { (a.0, b.0) };
+    let r = x.checked_mul(y)?;
+    // A zero factor gives zero exactly (rust_decimal writes it at scale 0).
+    let exact = r.scale() == x.scale().saturating_add(y.scale()) || x.is_zero() || y.is_zero();
+    let own = if exact { 0.0 } else { ulp(r) };
     let (ea, eb) = (a.1.get(), b.1.get());
     let spread = if ea == 0.0 && eb == 0.0 { 0.0 } else { magnitude(a.0) * eb + magnitude(b.0) * ea + ea * eb };
-    Some((r, Bound::at_least(spread + rounding(r))))
+    Some((r, Bound::at_least(spread + own)))
 }
 
 /// `a / b` for `b` not zero. When the divisor's own bound reaches zero the quotient could be
@@ -194,6 +203,10 @@ mod tests {
     #[test]
     fn exact_arithmetic_stays_exact() {
         assert!(div(exact("0.00"), exact("498987.46")).unwrap().1.is_zero());
+        assert!(mul(exact("0"), exact("123.45")).unwrap().1.is_zero());
+        // An exact sum at the 28th place times money need not round.
+        let mean = (d("0.2000000000000000000000000000"), Bound::ZERO);
+        assert!(mul(mean, exact("2000.00")).unwrap().1.is_zero());
         assert!(add(exact("0.1"), exact("0.2")).unwrap().1.is_zero());
         assert!(mul(exact("1234.5678"), exact("0.25")).unwrap().1.is_zero());
         assert!(div(exact("1"), exact("4")).unwrap().1.is_zero());
