@@ -119,7 +119,7 @@ impl ExactSum {
                 return Some(if rest == 0 {
                     (d.normalize(), crate::value::Bound::ZERO)
                 } else {
-                    (d, crate::value::Bound::at_least(10f64.powi(-i32::try_from(scale).unwrap_or(28))))
+                    (d, crate::value::Bound::at_least(10f64.powi(i32::try_from(scale).unwrap_or(28).saturating_neg())))
                 });
             }
         }

@@ -89,7 +89,8 @@ pub fn sub(a: Near, b: Near) -> Option<Near> {
 /// A product is exact when it keeps the places of both factors (trailing zeros dropped
 /// first, so that `0.2000…0 × 2000.00` need not round).
 pub fn mul(a: Near, b: Near) -> Option<Near> {
-    let (x, y) = if a.0.scale().saturating_add(b.0.scale()) > 28 { (a.0.normalize(), b.0.normalize()) } else { (a.0, b.0) };
+    let (x, y) =
+        if a.0.scale().saturating_add(b.0.scale()) > 28 { (a.0.normalize(), b.0.normalize()) } else { (a.0, b.0) };
     let r = x.checked_mul(y)?;
     // A zero factor gives zero exactly (rust_decimal writes it at scale 0).
     let exact = r.scale() == x.scale().saturating_add(y.scale()) || x.is_zero() || y.is_zero();
