@@ -82,7 +82,7 @@ impl DefKind {
     }
 }
 
-/// `cite qipp2010 "s5.7"`
+/// `cite review2010 "s5.7"`
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cite {
     pub source: Name,

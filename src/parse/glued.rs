@@ -1,6 +1,6 @@
 //! Words run together. The grammar's keywords are literals, which pest matches without
 //! asking that a word ends there: `kpiayslip "T" : ratio = x` would read as the KPI
-//! `ayslip`, and `citeqipp2010` as `cite qipp2010`. A name, word or number never starts
+//! `ayslip`, and `citesrc2010` as `cite src2010`. A name, word or number never starts
 //! right after a letter, digit or `_`, so one that does is a keyword run into it.
 
 use super::Rule;
@@ -83,7 +83,7 @@ mod tests {
         let text = "kpi a \"A\" : ratio = x / y\n  cite s \"t\"\n\nkpiayslip \"B\" : ratio =\n  x / z\n";
         assert_eq!(errors(text), vec!["`kpiayslip` runs two words together"]);
         assert_eq!(errors("kpi k : ratio = ifx then 1 else 2\n"), vec!["`ifx` runs two words together"]);
-        assert_eq!(errors("unit GBP \"pound\"\nkpi k : GBP = £1\n  citeqipp2010\n").len(), 1);
+        assert_eq!(errors("unit GBP \"pound\"\nkpi k : GBP = £1\n  citesrc2010\n").len(), 1);
         assert_eq!(errors("methodology m \"M\" { peers all minimum2 }\n").len(), 1);
     }
 
