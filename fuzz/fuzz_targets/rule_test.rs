@@ -35,7 +35,8 @@ fuzz_target!(|data: &[u8]| {
         std::fs::write(&test_path, text).expect("the test file");
         let tree = checked_tree(&dir.path().join("main.assay"), RULES);
         let mut sources = tree.files.clone();
-        let result = run_file(&tree, &test_path, &mut sources, true);
+        let options = assay::ruletest::runner::Options { record: true, ..Default::default() };
+        let result = run_file(&tree, &test_path, &mut sources, &options);
         assert_eq!(result.outcomes.len(), file.cases.len(), "one outcome per case");
         show(&result.diagnostics, &sources, pick >> 2);
         assay::ruletest::coverage::render(&assay::ruletest::coverage::measure(&tree, &result.recorder));

@@ -50,7 +50,7 @@ fuzz_target!(|data: &[u8]| {
         let mut sources = tree.files.clone();
         let mut diags = Vec::new();
         let first_script = sources.len();
-        let host = ScriptHost::load(&model, &mut sources, &mut diags);
+        let host = ScriptHost::load(&model, &mut sources, &mut diags, &assay::eval::budget::ScriptBudget::default());
         let script_sources: Vec<usize> = (first_script..sources.len()).collect();
         // Several rows when the high bit is set; each row's arguments differ.
         let rows = if choice & 0x80 == 0 { 1 } else { 3 };
