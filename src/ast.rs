@@ -428,13 +428,60 @@ pub struct PolicyDef {
     pub var: Name,
     pub over: Name,
     pub require: Expr,
+    /// A justified exception: where it holds, a row that fails is waived, not passed.
+    pub unless: Option<Expr>,
     pub message: Spanned<String>,
+}
+
+/// A `{...}` in a policy's message: its text and the expression it stands for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Placeholder {
+    pub text: String,
+    /// `{s.field}`, `{kpi}` or `{methodology.figure}`; none when the text is none of these.
+    pub expr: Option<Expr>,
+}
+
+impl PolicyDef {
+    /// The message's placeholders, in order; their expressions point at the message.
+    pub fn placeholders(&self) -> Vec<Placeholder> {
+        let span = self.message.span;
+        let word = |w: &str| !w.is_empty() && w.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        let name = |w: &str| Spanned::new(w.to_string(), span);
+        self.message
+            .node
+            .split('{')
+            .skip(1)
+            .filter_map(|part| part.split_once('}').map(|(inner, _)| inner))
+            .map(|inner| {
+                let expr = match inner.split_once('.') {
+                    Some((a, b)) if word(a) && word(b) => Some(ExprKind::Member {
+                        target: Box::new(Spanned::new(ExprKind::Name(a.to_string()), span)),
+                        member: name(b),
+                    }),
+                    None if word(inner) => Some(ExprKind::Name(inner.to_string())),
+                    _ => None,
+                };
+                Placeholder { text: inner.to_string(), expr: expr.map(|e| Spanned::new(e, span)) }
+            })
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Severity {
     Error,
     Warning,
+    Info,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -17,6 +17,7 @@ pub mod explain;
 pub mod fmt;
 pub mod load;
 pub mod parse;
+pub mod policy;
 pub mod report;
 pub mod ruletest;
 pub mod source;

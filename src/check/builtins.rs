@@ -15,6 +15,8 @@ pub enum Returns {
     Bool,
     /// The class of an activity.
     ClassOf,
+    /// Whatever the first argument is (`previous(x)` is of x's type).
+    FirstArg,
 }
 
 /// A named option: `trim: 25%`, `method: linear`.
@@ -152,6 +154,15 @@ pub const BUILTINS: &[Builtin] = &[
         options: &[],
         returns: Returns::Bool,
         signature: "is_missing(x)",
+    },
+    Builtin {
+        name: "previous",
+        aggregate: false,
+        min_args: 1,
+        max_args: 1,
+        options: &[],
+        returns: Returns::FirstArg,
+        signature: "previous(x)",
     },
     Builtin {
         name: "class",

@@ -9,6 +9,7 @@ mod explain;
 mod explain_code;
 mod fmt;
 mod test;
+mod verify;
 
 mod output;
 mod progress;
@@ -47,6 +48,7 @@ pub enum Command {
     ExplainCode(explain_code::ExplainCodeArgs),
     Test(test::TestArgs),
     Fmt(fmt::FmtArgs),
+    Verify(verify::VerifyArgs),
 }
 
 /// Run the command line; returns the process exit code.
@@ -77,6 +79,7 @@ pub fn main() -> u8 {
         Command::ExplainCode(args) => explain_code::run(&args),
         Command::Test(args) => test::run(&args),
         Command::Fmt(args) => fmt::run(&args),
+        Command::Verify(args) => verify::run(&args),
     }
 }
 

@@ -207,8 +207,20 @@ codes! {
         "script stats \"scripts/nope.rhai\"";
     InvalidPolicy = "invalid-policy", Error,
         "a policy's requirement or message cannot be evaluated",
-        "A policy's `require` must be a truth value, and its message may only interpolate the loop variable's fields.",
+        "A policy's `require` and `unless` must be truth values, and its message may only interpolate the record's fields (`{s.FIELD}`), KPIs, parameters and figures.",
         "policy p \"P\" { for s in plan: require s.cost message \"x\" }";
+    PolicyViolated = "policy-violated", Error,
+        "a row of the data breaks a policy (`assay verify`)",
+        "A policy states what must hold of every row of its dataset; the row, the cells its requirement read and the requirement itself are shown. The level is the policy's severity: an `error` fails `verify` (exit 1), a `warning` only under `--deny warnings`, an `info` never.",
+        "policy in_house \"In-house\" severity error {\n  for s in plan: require s.model == in_house\n  message \"{s.activity} moves to {s.model}\"\n}";
+    PolicyUndecided = "policy-undecided", Error,
+        "a policy cannot be decided for a row, because a value its requirement needs is missing",
+        "A requirement that reads a missing value is neither true nor false; rather than pass the row unseen, `verify` lists it with the reason, at the policy's severity. Write `is_missing(s.FIELD)` into the requirement where a blank cell is acceptable.",
+        "policy scale \"Scale\" { for s in plan: require s.employees_served >= 20000 message \"too small\" }\n# with a blank `Employees served` cell";
+    PolicyWaived = "policy-waived", Advice,
+        "a row breaks a policy, but the policy's `unless` records a justified exception for it",
+        "An exception is listed, never hidden: a waived row does not fail `verify`, and the output shows it beside the violations with the condition that waived it.",
+        "policy p \"P\" {\n  for s in plan: require s.model == in_house\n  unless not is_missing(s.justification)\n  message \"moved\"\n}";
     DataFileMissing = "data-file-missing", Error,
         "a dataset's file is not in the data folder",
         "Figures that need the dataset cannot be computed without it; the run stops rather than reporting them all missing.",

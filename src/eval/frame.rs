@@ -16,11 +16,15 @@ pub struct Frame<'t> {
     pub period: Arc<str>,
     /// The date parameters are resolved at: the period's start, if its name says a year.
     pub date: Option<Date>,
-    /// Entity keys in sorted order, so that output never depends on input row order.
+    /// Entity keys in sorted order, so that output never depends on input row order
+    /// (records in file order: see `records`).
     pub keys: Vec<Arc<str>>,
     pub tables: &'t [Table],
     /// For each table, the row each entity's values come from.
     pub rows: Vec<TableRows>,
+    /// The records table whose rows this frame's rows are, for a policy over records:
+    /// then `keys` are each record's entity, in file order, and fields are read from it.
+    pub records: Option<usize>,
 }
 
 /// Which row of one table each entity's values come from.
@@ -67,12 +71,17 @@ impl<'t> Frame<'t> {
             keys: self.keys.get(row).cloned().into_iter().collect(),
             tables: self.tables,
             rows: self.rows.iter().map(|r| TableRows::Listed(vec![r.get(row)])).collect(),
+            records: self.records,
         }
     }
 
     /// A field's values for every entity (missing where its dataset has no row for it).
     pub fn field(&self, key: &FieldKey) -> Option<Column> {
-        let (t, table) = self.tables.iter().enumerate().find(|(_, t)| !t.records && t.columns.contains_key(key))?;
+        let (t, table) = self
+            .tables
+            .iter()
+            .enumerate()
+            .find(|(i, t)| (!t.records || self.records == Some(*i)) && t.columns.contains_key(key))?;
         let values = table.columns.get(key)?;
         let absent = Value::missing(format!("no row in dataset `{}`", table.dataset));
         let own: Vec<Option<usize>>;
@@ -142,7 +151,7 @@ pub fn build<'t>(tables: &'t [Table], specs: &[DatasetSpec], period: &Arc<str>) 
             if (0..n).all(|i| in_period(t, i)) && t.keys.windows(2).all(|w| matches!(w, [a, b] if a < b)) {
                 let rows =
                     (0..tables.len()).map(|i| if i == *only { TableRows::Own(n) } else { TableRows::None }).collect();
-                return Frame { period: period.clone(), date, keys: t.keys.clone(), tables, rows };
+                return Frame { period: period.clone(), date, keys: t.keys.clone(), tables, rows, records: None };
             }
         }
     }
@@ -177,7 +186,31 @@ pub fn build<'t>(tables: &'t [Table], specs: &[DatasetSpec], period: &Arc<str>) 
         }
     }
     let rows = rows.into_iter().map(TableRows::Listed).collect();
-    Frame { period: period.clone(), date, keys, tables, rows }
+    Frame { period: period.clone(), date, keys, tables, rows, records: None }
+}
+
+/// The frame of the records of table `records` in one period (all of them when the
+/// dataset has no period column): one row per record, in file order.
+pub fn of_records<'t>(tables: &'t [Table], records: usize, specs: &[DatasetSpec], period: &Arc<str>) -> Frame<'t> {
+    let start = specs.iter().find_map(|s| s.period_start).unwrap_or((1, 1));
+    let rows: Vec<usize> = tables.get(records).map_or_else(Vec::new, |t| {
+        (0..t.keys.len()).filter(|i| t.periods.get(*i).is_some_and(|p| p.is_empty() || p == period)).collect()
+    });
+    let keys =
+        tables.get(records).map_or_else(Vec::new, |t| rows.iter().filter_map(|r| t.keys.get(*r).cloned()).collect());
+    let listed = rows.into_iter().map(Some).collect();
+    let mut table_rows: Vec<TableRows> = (0..tables.len()).map(|_| TableRows::None).collect();
+    if let Some(slot) = table_rows.get_mut(records) {
+        *slot = TableRows::Listed(listed);
+    }
+    Frame {
+        period: period.clone(),
+        date: period_date(period, start),
+        keys,
+        tables,
+        rows: table_rows,
+        records: Some(records),
+    }
 }
 
 /// `2009/10` with periods starting on 04-01 → 2009-04-01.

@@ -11,11 +11,13 @@ pub struct Needs<'m, 'a> {
     model: &'m Model<'a>,
     pub fields: HashSet<String>,
     seen: HashSet<String>,
+    /// A policy's loop variable: `s.FIELD` reads the record's field.
+    record: Option<String>,
 }
 
 impl<'m, 'a> Needs<'m, 'a> {
     pub fn new(model: &'m Model<'a>) -> Self {
-        Needs { model, fields: HashSet::new(), seen: HashSet::new() }
+        Needs { model, fields: HashSet::new(), seen: HashSet::new(), record: None }
     }
 
     pub fn kpi(&mut self, name: &str) {
@@ -25,6 +27,13 @@ impl<'m, 'a> Needs<'m, 'a> {
         if let Some(Item::Kpi(k)) = self.model.syms.get(name).map(|s| s.item) {
             self.expr(&k.formula, None);
         }
+    }
+
+    /// What a policy's expression reads, `var` being its loop variable.
+    pub fn policy(&mut self, var: &str, e: &Expr) {
+        self.record = Some(var.to_string());
+        self.expr(e, None);
+        self.record = None;
     }
 
     pub fn methodology(&mut self, meth: &str) {
@@ -87,6 +96,10 @@ impl<'m, 'a> Needs<'m, 'a> {
             }
             ExprKind::Member { target, member } => {
                 if let ExprKind::Name(m) = &target.node {
+                    if self.record.as_deref() == Some(m.as_str()) {
+                        self.fields.insert(member.node.clone());
+                        return;
+                    }
                     if self.model.methodology(m).is_some() {
                         self.methodology(m);
                         self.figure(m, &member.node);

@@ -96,7 +96,7 @@ struct Scaling {
 
 impl Scaling {
     fn of(ev: &mut Evaluator<'_, '_>, model: &Model<'_>, meth: &str, def: &MethodologyDef) -> Scaling {
-        let env = Env { bindings: Vec::new(), methodology: Some(model.meth_name(meth)) };
+        let env = Env { methodology: Some(model.meth_name(meth)), ..Env::default() };
         let scale = def.scale.as_ref().map(|s| ev.scale(s, &env));
         let n = ev.rows();
         let mut factor_ids: FastMap<Decimal, usize> = rustc_hash::FxHashMap::default();

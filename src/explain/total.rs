@@ -41,7 +41,7 @@ pub fn explain<'m>(
 
     // Every entity's contribution to this group: figure × scale, largest first.
     let meth_name = model.meth_name(meth);
-    let env = Env { bindings: Vec::new(), methodology: Some(meth_name) };
+    let env = Env { methodology: Some(meth_name), ..Env::default() };
     let scale = def.scale.as_ref().map(|s| tracer.ev.scale(s, &env));
     let (keys, mut contributions) = contributions(tracer, &summed, &wanted, scale.as_ref());
     let nonzero = contributions.len();

@@ -92,7 +92,7 @@ impl<'t, 'm, 'a> Tracer<'t, 'm, 'a> {
     ) -> (Value, UnitOut, Rule, Vec<usize>) {
         let peers = self.model.methodology(meth).is_some_and(|d| d.peers.is_some());
         let scope = Scope { methodology: Some((meth, peers)), ..Scope::default() };
-        let ctx = Ctx { env: Env { bindings: Vec::new(), methodology: Some(meth) }, scope, row, depth };
+        let ctx = Ctx { env: Env { methodology: Some(meth), ..Env::default() }, scope, row, depth };
         let (mut terms, mut inputs, mut truncated) = (Vec::new(), Vec::new(), false);
         let (value, unit) = self.walk(e, &ctx, &mut terms, &mut inputs, &mut truncated);
         (value, unit, self.rule(e.span, terms), first_occurrences(inputs))
@@ -649,7 +649,7 @@ impl<'t, 'm, 'a> Tracer<'t, 'm, 'a> {
     /// percentages (their difference, their maximum) is shown as a percentage.
     fn infer_unit(&mut self, e: &Expr, scope: &Scope<'_>, operands: &[UnitOut]) -> UnitOut {
         // A reference has its declared unit (percent and ratio share a dimension).
-        let env = Env { bindings: Vec::new(), methodology: scope.methodology.map(|(m, _)| m) };
+        let env = Env { methodology: scope.methodology.map(|(m, _)| m), ..Env::default() };
         let referenced = match &e.node {
             ExprKind::Name(n) if scope.indices.iter().all(|(v, _)| v != n) => self.ev.resolve(n, &env),
             ExprKind::Index { target, .. } => match &target.node {

@@ -26,6 +26,7 @@ pub enum Item<'a> {
     Total(&'a Spanned<Total>),
     Figure(&'a Spanned<Figure>),
     PolicyFor(&'a PolicyDef),
+    Unless(&'a Expr),
     Message(&'a Spanned<String>),
     ScriptFn(&'a Spanned<ScriptFn>),
 }
@@ -144,13 +145,13 @@ impl Printer<'_> {
     fn policy(&mut self, name: &str, p: &PolicyDef, close: usize) {
         self.push(&format!("policy {name} {}", self.string(&p.title)));
         if let Some(sev) = &p.severity {
-            self.push(match sev.node {
-                Severity::Error => " severity error",
-                Severity::Warning => " severity warning",
-            });
+            self.push(&format!(" severity {}", sev.node.as_str()));
         }
         let mut items = cites(&p.cites);
         items.push((self.keyword_start(p.var.span.start, "for"), Item::PolicyFor(p)));
+        if let Some(u) = &p.unless {
+            items.push((self.keyword_start(u.span.start, "unless"), Item::Unless(u)));
+        }
         items.push((self.keyword_start(p.message.span.start, "message"), Item::Message(&p.message)));
         self.block(items, 0, close, true);
     }
@@ -249,6 +250,10 @@ impl Printer<'_> {
             Item::PolicyFor(p) => {
                 self.push(&format!("for {} in {}: require ", p.var.node, p.over.node));
                 self.expr(&p.require, indent);
+            }
+            Item::Unless(u) => {
+                self.push("unless ");
+                self.expr(u, indent);
             }
             Item::Message(m) => {
                 let t = format!("message {}", self.string(m));

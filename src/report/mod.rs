@@ -2,6 +2,7 @@
 
 mod json;
 mod table;
+pub mod verdicts;
 
 use crate::eval::run::Results;
 

@@ -232,25 +232,42 @@ impl<'c, 'a> DefChecker<'c, 'a> {
                     .help("write a comparison, such as `s.model == \"in_house\"`"),
             );
         }
-        for part in p.message.node.split('{').skip(1) {
-            let Some((inner, _)) = part.split_once('}') else { continue };
-            let ok = match inner.split_once('.') {
-                Some((v, field)) => v == p.var.node && dataset.fields.iter().any(|f| f.node.name.node == field),
+        if let Some(u) = &p.unless {
+            let t = self.exprs.infer(u, &scope);
+            if !matches!(t, Ty::Bool | Ty::Unknown) {
+                let shown = self.exprs.show(&t);
+                self.push(
+                    Diagnostic::new(Code::InvalidPolicy, format!("an exception must be a condition, found {shown}"))
+                        .primary(u.span, format!("this is {shown}"))
+                        .help("write a condition, such as `not is_missing(s.justification)`"),
+                );
+            }
+        }
+        for placeholder in p.placeholders() {
+            let fields = || dataset.fields.iter().map(|f| f.node.name.node.as_str());
+            let unknown_field = match placeholder.text.split_once('.') {
+                Some((v, field)) => v == p.var.node && !fields().any(|f| f == field),
                 None => false,
             };
-            if !ok {
-                self.push(
-                    Diagnostic::new(
-                        Code::InvalidPolicy,
-                        format!("the message uses `{{{inner}}}`, which is not a field of `{}`", p.var.node),
-                    )
-                    .primary(p.message.span, "unknown placeholder")
-                    .help(suggest::help_for(
-                        inner.split('.').nth(1).unwrap_or(inner),
-                        dataset.fields.iter().map(|f| f.node.name.node.as_str()),
-                        &format!("messages may use `{{{}.FIELD}}`", p.var.node),
-                    )),
-                );
+            match placeholder.expr {
+                Some(e) if !unknown_field => {
+                    self.exprs.infer(&e, &scope);
+                }
+                _ => {
+                    let inner = &placeholder.text;
+                    self.push(
+                        Diagnostic::new(
+                            Code::InvalidPolicy,
+                            format!("the message uses `{{{inner}}}`, which is not a field of `{}`", p.var.node),
+                        )
+                        .primary(p.message.span, "unknown placeholder")
+                        .help(suggest::help_for(
+                            inner.split('.').nth(1).unwrap_or(inner),
+                            fields(),
+                            &format!("messages may use `{{{}.FIELD}}`, a KPI or a parameter", p.var.node),
+                        )),
+                    );
+                }
             }
         }
     }

@@ -125,12 +125,33 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
             Returns::Count => Ty::Num(Dim::base("count")),
             Returns::Ratio => Ty::Num(Dim::dimensionless()),
             Returns::Bool => Ty::Bool,
+            Returns::FirstArg => {
+                self.previous_allowed(span, scope);
+                types.first().map_or(Ty::Unknown, |(t, _)| t.clone())
+            }
             Returns::ClassOf => match types.first() {
                 Some((Ty::Member(s), _)) if s == "activity" => Ty::Member("class".into()),
                 Some((Ty::Unknown, _)) | None => Ty::Unknown,
                 Some((t, s)) => self.mismatch(*s, t, "an activity", "`class` gives the class of an activity"),
             },
         }
+    }
+
+    /// `previous(x)` reads the period before: only a policy over entities, which are
+    /// evaluated period after period, has one.
+    fn previous_allowed(&mut self, span: Span, scope: &Scope<'_>) {
+        let (message, help) = match scope.policy {
+            Some((_, d)) if d.gives_entities() => return,
+            Some(_) => (
+                "`previous` needs a period before, and a policy over records sees one row at a time".to_string(),
+                "compare a field of the row with another, or write the policy over a dataset of entities",
+            ),
+            None => (
+                "`previous` is available in policies only".to_string(),
+                "a policy over a dataset of entities may compare a value with the period before's",
+            ),
+        };
+        self.error(Diagnostic::new(Code::WrongKind, message).primary(span, "no period before here").help(help));
     }
 
     /// The named options of a built-in: each known, given once, with a good value, and

@@ -189,6 +189,11 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
                 return Ty::Text;
             }
             if let Some(r) = self.other_figure(target, member) {
+                if super::names::records_policy(scope, r.kind).is_some() {
+                    let name = format!("{n}.{}", member.node);
+                    let span = target.span.to(member.span);
+                    return self.error(super::names::one_row_at_a_time(&name, r.kind, span, scope));
+                }
                 if let Some((var, set)) = r.indices.first() {
                     return self.error(
                         Diagnostic::new(

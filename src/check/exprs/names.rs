@@ -40,6 +40,9 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
                         )),
                 );
             }
+            if records_policy(scope, r.kind).is_some() {
+                return self.error(one_row_at_a_time(n, r.kind, span, scope));
+            }
             self.depend(scope, r.node, span);
             return r.ty;
         }
@@ -206,4 +209,19 @@ fn agrees(declared: &Ty, got: &Ty) -> bool {
         (Ty::Num(want), Ty::Num(got)) => want == got,
         _ => false,
     }
+}
+
+/// The records dataset a policy ranges over, when `kind` (of something a name refers to)
+/// has one value per entity, which a record's policy cannot use.
+pub(super) fn records_policy<'s>(scope: &Scope<'s>, kind: &str) -> Option<&'s DatasetDef> {
+    let (_, d) = scope.policy?;
+    (!d.gives_entities() && kind != "parameter").then_some(d)
+}
+
+/// A record's policy that uses a KPI, figure or entity field.
+pub(super) fn one_row_at_a_time(name: &str, kind: &str, span: Span, scope: &Scope<'_>) -> Diagnostic {
+    let var = scope.policy.map_or("s", |(v, _)| v);
+    Diagnostic::new(Code::WrongKind, format!("a policy over records cannot use the {kind} `{name}`"))
+        .primary(span, format!("a {kind} has one value per entity, not per record"))
+        .help(format!("a record's policy reads its own fields (`{var}.FIELD`) and parameters"))
 }

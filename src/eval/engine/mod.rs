@@ -5,7 +5,9 @@
 //! output. Each KPI, parameter and figure is computed once per index key and cached.
 
 mod groups;
+mod previous;
 pub use groups::{too_small, InputBounds};
+pub use previous::Previous;
 
 use super::column::{Column, Grouped};
 use super::frame::Frame;
@@ -31,6 +33,8 @@ use std::sync::Arc;
 pub struct Env<'e> {
     pub bindings: Vec<(&'e str, Arc<str>)>,
     pub methodology: Option<&'e str>,
+    /// A policy's loop variable: `s.FIELD` is the row's field.
+    pub record: Option<&'e str>,
 }
 
 impl<'e> Env<'e> {
@@ -42,6 +46,7 @@ impl<'e> Env<'e> {
         Env {
             bindings: decls.iter().zip(key).map(|(d, k)| (d.node.var.node.as_str(), Arc::from(k.as_str()))).collect(),
             methodology,
+            record: None,
         }
     }
 }
@@ -103,6 +108,8 @@ pub struct Evaluator<'m, 'a> {
     pub peers: Option<Peers<'m, 'a>>,
     /// Each methodology's `scale` column, computed once for all its totals.
     scales: HashMap<String, Column>,
+    /// The period before, where `previous(x)` is read (policies over entities).
+    pub previous: Option<Previous<'m, 'a>>,
 }
 
 impl<'m, 'a> Evaluator<'m, 'a> {
@@ -121,6 +128,7 @@ impl<'m, 'a> Evaluator<'m, 'a> {
             trimmings: None,
             peers: None,
             scales: HashMap::new(),
+            previous: None,
         }
     }
 
@@ -362,6 +370,9 @@ impl<'m, 'a> Evaluator<'m, 'a> {
 
     fn member(&mut self, target: &Expr, member: &Name, env: &Env<'_>) -> Column {
         if let ExprKind::Name(n) = &target.node {
+            if env.record == Some(n.as_str()) {
+                return self.target(&Target::Field(member.node.clone()), &[]);
+            }
             if let Some(m) = env.bound(n) {
                 let text = self.model.member_property(m, &member.node);
                 return Column::Const(text.map_or_else(
@@ -380,6 +391,12 @@ impl<'m, 'a> Evaluator<'m, 'a> {
 
     fn call(&mut self, function: &Name, args: &[Argument], env: &Env<'_>) -> Column {
         let n = self.rows();
+        if function.node == "previous" {
+            return match args.first() {
+                Some(a) => self.previous_of(&a.value, env),
+                None => Column::Const(Value::missing("no argument")),
+            };
+        }
         let positional: Vec<&Expr> = args.iter().filter(|a| a.name.is_none()).map(|a| &a.value).collect();
         let values: Vec<Column> = positional.iter().map(|e| self.eval(e, env)).collect();
         match function.node.as_str() {

@@ -203,7 +203,11 @@ impl Lowerer {
         let title = self.title(kids)?;
         let severity = match kids.next_if(Rule::severity) {
             Some(s) => {
-                let sev = if s.as_str() == "warning" { Severity::Warning } else { Severity::Error };
+                let sev = match s.as_str() {
+                    "warning" => Severity::Warning,
+                    "info" => Severity::Info,
+                    _ => Severity::Error,
+                };
                 Some(Spanned::new(sev, self.span(&s)))
             }
             None => None,
@@ -220,6 +224,14 @@ impl Lowerer {
         let over = self.name(&o);
         let e = self.expect(&mut inner, Rule::expr)?;
         let require = self.expr(e)?;
+        let unless = match kids.next_if(Rule::policy_unless) {
+            Some(u) => {
+                let mut inner = self.children(u);
+                let e = self.expect(&mut inner, Rule::expr)?;
+                Some(self.expr(e)?)
+            }
+            None => None,
+        };
         let m = self.expect(kids, Rule::policy_message)?;
         let mut minner = self.children(m);
         let s = self.expect(&mut minner, Rule::string)?;
@@ -227,7 +239,7 @@ impl Lowerer {
         for c in kids.pairs.by_ref() {
             cites.push(self.cite(c)?);
         }
-        Some(PolicyDef { title, severity, cites, var, over, require, message })
+        Some(PolicyDef { title, severity, cites, var, over, require, unless, message })
     }
 
     pub(super) fn script_def(&mut self, kids: &mut Children<'_>) -> Lowered<ScriptDef> {

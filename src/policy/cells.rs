@@ -1,0 +1,211 @@
+//! The cells behind a verdict: for each field a policy reads, the file, line, column,
+//! header and text of the row's cell, with a span into the file's text so that a
+//! diagnostic can underline it (a CSV cell, or a YAML record's value on its line).
+
+use crate::data::{delimited_field, FieldKey, Table};
+use crate::eval::frame::Frame;
+use crate::source::{FileId, SourceFile, Span};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Cells listed per violation before the rest are left out (a KPI over every function
+/// reads dozens).
+const MAX_CELLS: usize = 12;
+
+/// One data cell a verdict read.
+#[derive(Debug, Clone, Serialize)]
+pub struct Cell {
+    pub field: String,
+    pub file: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
+    /// 1-based line (text files) or row (spreadsheets).
+    pub line: usize,
+    /// 1-based column, where the file has one for the field.
+    pub column: Option<usize>,
+    pub header: Option<String>,
+    /// The cell's text as written (none where the file cannot be read again).
+    pub text: Option<String>,
+    #[serde(skip)]
+    pub span: Option<Span>,
+}
+
+/// Finds the cells of a frame's rows for a list of fields.
+pub struct Cells<'f, 's> {
+    frame: &'f Frame<'f>,
+    /// For each field read, the tables and column keys that hold it.
+    keys: Vec<(usize, FieldKey)>,
+    /// The table the policy ranges over (a record's own row).
+    home: usize,
+    sources: &'s mut Vec<SourceFile>,
+    /// Files whose text has been registered as a source, by path.
+    texts: HashMap<std::path::PathBuf, Option<FileId>>,
+    delimiters: &'f HashMap<String, u8>,
+}
+
+impl<'f, 's> Cells<'f, 's> {
+    pub fn new(
+        fields: Vec<String>,
+        frame: &'f Frame<'f>,
+        home: usize,
+        sources: &'s mut Vec<SourceFile>,
+        delimiters: &'f HashMap<String, u8>,
+    ) -> Self {
+        let mut keys = Vec::new();
+        for field in &fields {
+            for (t, table) in frame.tables.iter().enumerate() {
+                if table.records && t != home {
+                    continue;
+                }
+                keys.extend(table.columns.keys().filter(|k| k.field == *field).map(|k| (t, k.clone())));
+            }
+        }
+        Cells { frame, keys, home, sources, texts: HashMap::new(), delimiters }
+    }
+
+    /// The file and line of a row of the policy's own dataset.
+    pub fn record(&self, row: usize) -> Option<(String, usize)> {
+        let table = self.frame.tables.get(self.home)?;
+        let table_row = self.frame.rows.get(self.home)?.get(row)?;
+        let origin = table.origins.get(table_row)?;
+        Some((table.files.get(origin.file)?.display.clone(), origin.line))
+    }
+
+    /// The cells of row `row` for the fields read, at most [`MAX_CELLS`].
+    pub fn of_row(&mut self, row: usize) -> Vec<Cell> {
+        let mut out = Vec::new();
+        for (t, key) in self.keys.clone() {
+            if out.len() >= MAX_CELLS {
+                break;
+            }
+            let Some(table) = self.frame.tables.get(t) else { continue };
+            let Some(table_row) = self.frame.rows.get(t).and_then(|r| r.get(row)) else { continue };
+            // A value summed from records has no one cell; its records are in `explain`.
+            if table.parts.is_some() {
+                continue;
+            }
+            if let Some(cell) = self.cell(table, &key, table_row) {
+                out.push(cell);
+            }
+        }
+        out
+    }
+
+    fn cell(&mut self, table: &Table, key: &FieldKey, table_row: usize) -> Option<Cell> {
+        let origin = *table.origins.get(table_row)?;
+        let file = table.files.get(origin.file)?;
+        let column = table.column_index.get(key).and_then(|ix| ix.get(origin.file)).copied().flatten();
+        let header = column.and_then(|c| file.headers.get(c)).cloned();
+        let mut cell = Cell {
+            field: field_label(key),
+            file: file.display.clone(),
+            sheet: file.sheet.clone(),
+            line: origin.line,
+            column: column.map(|c| c.saturating_add(1)),
+            header: header.clone(),
+            text: None,
+            span: None,
+        };
+        if file.sheet.is_some() {
+            return Some(cell);
+        }
+        let Some(id) = self.source(&file.path, &file.display, file.source) else { return Some(cell) };
+        let text: Arc<str> = self.sources.get(id)?.text.clone();
+        let yaml = matches!(
+            file.path.extension().map(|e| e.to_string_lossy().to_lowercase()).as_deref(),
+            Some("yaml" | "yml")
+        );
+        let found = if yaml {
+            header.as_deref().and_then(|h| yaml_value(&text, origin.offset, h))
+        } else {
+            // A row after a CRLF line is placed at that line's `\n`: step over it.
+            let (start, line) = match text.as_bytes().get(origin.offset) {
+                Some(b'\n') => (origin.offset.saturating_add(1), origin.line.saturating_add(1)),
+                _ => (origin.offset, origin.line),
+            };
+            cell.line = line;
+            let delimiter = self.delimiters.get(&table.dataset).copied().unwrap_or(b',');
+            column.and_then(|c| delimited_field(&text, start, c, delimiter))
+        };
+        if let Some((s, e)) = found {
+            cell.text = text.get(s..e).map(|t| t.trim_matches('"').to_string());
+            cell.span = Some(Span::new(id, s, e));
+            if yaml {
+                cell.line = text.get(..s).map_or(0, |b| b.matches('\n').count()).saturating_add(1);
+            }
+        }
+        Some(cell)
+    }
+
+    /// The source a data file's text is registered as, reading it once.
+    fn source(&mut self, path: &std::path::Path, display: &str, known: Option<usize>) -> Option<FileId> {
+        if let Some(id) = known {
+            return Some(id);
+        }
+        if let Some(id) = self.texts.get(path) {
+            return *id;
+        }
+        let id = crate::source::read_input_text(path).ok().map(|text| {
+            self.sources.push(SourceFile { name: display.to_string(), path: path.to_path_buf(), text: text.into() });
+            self.sources.len().saturating_sub(1)
+        });
+        self.texts.insert(path.to_path_buf(), id);
+        id
+    }
+}
+
+/// `cost[finance]` for an indexed field, its name otherwise.
+fn field_label(key: &FieldKey) -> String {
+    if key.index.is_empty() {
+        key.field.clone()
+    } else {
+        format!("{}[{}]", key.field, key.index.join(", "))
+    }
+}
+
+/// The value of `key` in the YAML record starting at `offset`: the text after `key:` on
+/// the first line of the record that starts with it (the record ends at the next `- `
+/// item at its indentation or less).
+fn yaml_value(text: &str, offset: usize, key: &str) -> Option<(usize, usize)> {
+    let rest = text.get(offset..)?;
+    let mut pos = offset;
+    for (i, line) in rest.split_inclusive('\n').enumerate() {
+        let trimmed = line.trim_start_matches([' ', '\t']);
+        if i > 0 && trimmed.starts_with("- ") && line.len().saturating_sub(trimmed.len()) <= indent_of(rest) {
+            return None;
+        }
+        let body = trimmed.strip_prefix("- ").unwrap_or(trimmed);
+        let name = body
+            .strip_prefix(key)
+            .or_else(|| body.strip_prefix('"').and_then(|b| b.strip_prefix(key)).and_then(|b| b.strip_prefix('"')));
+        if let Some(after) = name.and_then(|n| n.strip_prefix(':')) {
+            let value = after.trim_start_matches([' ', '\t']);
+            let start = pos.saturating_add(line.len().saturating_sub(value.len()));
+            let end = start.saturating_add(value.trim_end().len());
+            return Some((start, end));
+        }
+        pos = pos.saturating_add(line.len());
+    }
+    None
+}
+
+fn indent_of(text: &str) -> usize {
+    text.len().saturating_sub(text.trim_start_matches([' ', '\t']).len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::yaml_value;
+
+    #[test]
+    fn a_yaml_value_is_found_in_its_own_record() {
+        let text = "- Organisation: A\n  Activity: payroll\n- Organisation: B\n  Activity: legal\n";
+        let second = text.find("- Organisation: B").unwrap_or_default();
+        let (s, e) = yaml_value(text, second, "Activity").unwrap_or_default();
+        assert_eq!(text.get(s..e), Some("legal"));
+        let (s, e) = yaml_value(text, 0, "Organisation").unwrap_or_default();
+        assert_eq!(text.get(s..e), Some("A"));
+        assert_eq!(yaml_value(text, 0, "Model"), None);
+    }
+}

@@ -1,0 +1,96 @@
+//! JUnit XML for CI dashboards: a test suite per policy, a test case per row that did
+//! not pass (a failure when it fails the run, skipped when waived, passing with its
+//! message as output otherwise) and one for the rows that passed.
+
+use super::fails;
+use crate::policy::{Status, Verdicts};
+use std::fmt::Write;
+
+pub fn render(verdicts: &Verdicts, deny_warnings: bool) -> String {
+    let mut suites = String::new();
+    let (mut tests, mut failures) = (0usize, 0usize);
+    for p in &verdicts.policies {
+        let rows: Vec<_> = verdicts.violations.iter().filter(|v| v.policy == p.name).collect();
+        let failed = rows.iter().filter(|v| fails(v, deny_warnings)).count();
+        let skipped = rows.iter().filter(|v| v.status == Status::Waived).count();
+        let count = rows.len().saturating_add(1);
+        tests = tests.saturating_add(count);
+        failures = failures.saturating_add(failed);
+        let _ = writeln!(
+            suites,
+            r#"  <testsuite name="{}" tests="{count}" failures="{failed}" errors="0" skipped="{skipped}">"#,
+            escape(&p.name)
+        );
+        for v in rows {
+            let name = match &v.record {
+                Some((file, line)) => format!("{} ({file}:{line})", v.entity),
+                None if v.period.is_empty() => v.entity.clone(),
+                None => format!("{} ({})", v.entity, v.period),
+            };
+            let _ = write!(suites, r#"    <testcase classname="{}" name="{}""#, escape(&p.name), escape(&name));
+            let message = match &v.reason {
+                Some(r) => format!("{} ({r})", v.message),
+                None => v.message.clone(),
+            };
+            if fails(v, deny_warnings) {
+                let _ = writeln!(
+                    suites,
+                    ">\n      <failure type=\"{}\" message=\"{}\">{}</failure>\n    </testcase>",
+                    v.severity.as_str(),
+                    escape(&message),
+                    escape(&p.title)
+                );
+            } else if v.status == Status::Waived {
+                let _ =
+                    writeln!(suites, ">\n      <skipped message=\"waived: {}\"/>\n    </testcase>", escape(&message));
+            } else {
+                let _ = writeln!(
+                    suites,
+                    ">\n      <system-out>{}: {}</system-out>\n    </testcase>",
+                    v.severity.as_str(),
+                    escape(&message)
+                );
+            }
+        }
+        let _ = writeln!(
+            suites,
+            r#"    <testcase classname="{}" name="{} of {} rows passed"/>"#,
+            escape(&p.name),
+            p.passed,
+            p.rows
+        );
+        suites.push_str("  </testsuite>\n");
+    }
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"assay verify\" tests=\"{tests}\" failures=\"{failures}\">\n{suites}</testsuites>\n"
+    )
+}
+
+/// Text for an XML attribute or element: the five special characters escaped, and the
+/// characters XML 1.0 cannot hold at all (most controls) replaced by U+FFFD.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if c < ' ' || c == '\u{fffe}' || c == '\u{ffff}' => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape;
+
+    #[test]
+    fn data_cannot_break_the_xml() {
+        assert_eq!(escape("<a href=\"x\">&'</a>\u{1}"), "&lt;a href=&quot;x&quot;&gt;&amp;&apos;&lt;/a&gt;\u{fffd}");
+    }
+}

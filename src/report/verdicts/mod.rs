@@ -1,0 +1,162 @@
+//! Verdicts of `assay verify` for machines: JSON (documented in the README), CSV (a row
+//! per violation, text cells guarded against spreadsheet formulas), SARIF 2.1.0 for
+//! code-scanning tools and JUnit XML for CI dashboards.
+
+mod junit;
+mod sarif;
+
+pub use junit::render as junit;
+pub use sarif::render as sarif;
+
+use crate::ast::Severity;
+use crate::policy::{Status, Verdicts, Violation};
+use crate::source::{SourceFile, Span};
+use serde_json::{json, Value as Json};
+
+/// Where a span is, for people and tools: file, 1-based line and column.
+pub struct Place {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+}
+
+impl Place {
+    pub fn of(span: Span, sources: &[SourceFile]) -> Option<Place> {
+        let f = sources.get(span.file)?;
+        let (line, column) = f.line_col(span.start);
+        let (end_line, end_column) = f.line_col(span.end);
+        Some(Place { file: f.name.clone(), line, column, end_line, end_column })
+    }
+}
+
+/// Whether a violation fails the run: an error, or a warning under `--deny warnings`.
+pub fn fails(v: &Violation, deny_warnings: bool) -> bool {
+    v.counts() && (v.severity == Severity::Error || (deny_warnings && v.severity == Severity::Warning))
+}
+
+/// The JSON document: `summary`, `policies` (each run with its counts), `skipped`,
+/// `violations` (each with its rule location and cells) and `stamp`.
+pub fn json(verdicts: &Verdicts, sources: &[SourceFile]) -> String {
+    let violations: Vec<Json> = verdicts
+        .violations
+        .iter()
+        .map(|v| {
+            let rule = Place::of(v.require, sources);
+            json!({
+                "policy": v.policy,
+                "severity": v.severity.as_str(),
+                "status": v.status.as_str(),
+                "period": v.period,
+                "entity": v.entity,
+                "message": v.message,
+                "reason": v.reason,
+                "file": v.record.as_ref().map(|r| &r.0),
+                "line": v.record.as_ref().map(|r| r.1),
+                "cells": v.cells,
+                "rule": rule.map(|p| json!({"file": p.file, "line": p.line, "column": p.column})),
+            })
+        })
+        .collect();
+    let policies: Vec<Json> = verdicts
+        .policies
+        .iter()
+        .map(|p| {
+            json!({
+                "name": p.name,
+                "title": p.title,
+                "severity": p.severity.as_str(),
+                "dataset": p.dataset,
+                "rows": p.rows,
+                "passed": p.passed,
+                "failed": p.failed,
+                "undecided": p.undecided,
+                "waived": p.waived,
+            })
+        })
+        .collect();
+    let doc = json!({
+        "summary": {
+            "text": verdicts.summary(),
+            "policies": verdicts.policies.len(),
+            "rows": verdicts.rows.iter().map(|(d, n)| json!({"dataset": d, "rows": n})).collect::<Vec<_>>(),
+            "errors": verdicts.count(Severity::Error),
+            "warnings": verdicts.count(Severity::Warning),
+            "infos": verdicts.count(Severity::Info),
+            "waived": verdicts.waived(),
+        },
+        "notices": verdicts.notices,
+        "policies": policies,
+        "skipped": verdicts.skipped.iter().map(|s| json!({"name": s.name, "dataset": s.dataset})).collect::<Vec<_>>(),
+        "violations": violations,
+        "stamp": verdicts.stamp,
+    });
+    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// One CSV row per violation: `policy, severity, status, period, entity, file, line,
+/// message, reason, cells` (cells as `field=text@file:line:column`, `;`-separated).
+pub fn csv(verdicts: &Verdicts) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record([
+        "policy", "severity", "status", "period", "entity", "file", "line", "message", "reason", "cells",
+    ]);
+    for v in &verdicts.violations {
+        let cells: Vec<String> = v
+            .cells
+            .iter()
+            .map(|c| {
+                let column = c.column.map(|n| format!(":{n}")).unwrap_or_default();
+                format!("{}={}@{}:{}{column}", c.field, c.text.as_deref().unwrap_or(""), c.file, c.line)
+            })
+            .collect();
+        let line = v.record.as_ref().map(|r| r.1.to_string()).unwrap_or_default();
+        let _ = w.write_record([
+            v.policy.as_str(),
+            v.severity.as_str(),
+            v.status.as_str(),
+            &guard(&v.period),
+            &guard(&v.entity),
+            &guard(v.record.as_ref().map_or("", |r| r.0.as_str())),
+            &line,
+            &guard(&v.message),
+            &guard(v.reason.as_deref().unwrap_or("")),
+            &guard(&cells.join(";")),
+        ]);
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+/// A text cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab or carriage
+/// return first) is written with a leading `'`, which spreadsheets show as text.
+pub fn guard(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{text}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
+/// The status in words for a line of text: `error`, `warning (waived)`, ...
+pub fn label(v: &Violation) -> String {
+    match v.status {
+        Status::Failed => v.severity.as_str().to_string(),
+        Status::Undecided => format!("{} (undecided)", v.severity.as_str()),
+        Status::Waived => format!("{} (waived)", v.severity.as_str()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::guard;
+
+    #[test]
+    fn formulas_are_written_as_text() {
+        assert_eq!(guard("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(guard("-1+2"), "'-1+2");
+        assert_eq!(guard("RX1"), "RX1");
+    }
+}
