@@ -27,6 +27,7 @@ const STAGES: &[&[&str]] = &[
     &["data"],
     &["classify"],
     &["eval"],
+    &["policy"],
     &["explain", "report"],
     &["fmt", "ruletest"],
     &["diff"],
