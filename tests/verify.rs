@@ -137,6 +137,11 @@ fn failing_plan_breaks_every_plan_policy_on_the_rows_built_for_it() {
     assert_eq!(json["summary"]["errors"], 3);
     assert_eq!(json["summary"]["warnings"], 8);
     assert_eq!(json["skipped"][0]["name"], "no_suspense_postings");
+
+    // The summary counts each row of the plan once, however many policies read it.
+    let rows = std::fs::read_to_string(repo().join(FAILING_PLAN)).unwrap().lines().count() - 1;
+    assert_eq!(json["summary"]["rows"], serde_json::json!([{"dataset": "plan", "rows": rows}]));
+    assert!(json["summary"]["text"].as_str().unwrap().starts_with(&format!("9 policies over {rows} rows of `plan`:")));
 }
 
 #[test]
