@@ -74,8 +74,10 @@ impl<'d> Judged<'d> {
             })
             .collect();
         let period = frame.period.to_string();
+        // Every policy over this dataset sees the same rows of this frame: each is counted
+        // once, however many policies read it.
         let count = self.rows.entry((c.def.over.node.clone(), period.clone())).or_default();
-        *count = count.saturating_add(rows.len());
+        *count = (*count).max(rows.len());
         let severity = c.def.severity.as_ref().map_or(Severity::Error, |s| s.node);
         let mut cells = Cells::new(fields_read(model, c), frame, table_index, sources, self.delimiters);
         let Some(run) = self.runs.get_mut(rank) else { return };

@@ -1,0 +1,374 @@
+//! `assay verify` on the example consolidation plans (examples/plans): the failing plan
+//! breaks every policy over `plan` on the rows built for it (and on no other), each
+//! diagnostic pointing at its cells and at the policy's requirement; the compliant plan
+//! passes; snapshots of every output format; `--deny warnings`; bad selections, periods,
+//! output paths and cells each refused with a coded diagnostic and nothing written; and an
+//! `unless` waiver over a dataset declared in a throwaway rules folder.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::unreachable,
+    reason = "test code: failing loudly is the point"
+)]
+
+mod common;
+
+use common::fs::temp_folder_with;
+use common::{assay, assay_in, ok_json, ok_stdout, repo, stderr, stdout};
+use serde_json::Value as Json;
+use std::collections::BTreeSet;
+use std::process::Output;
+
+const FAILING: &str = "examples/plans/failing";
+const COMPLIANT: &str = "examples/plans/compliant";
+const FAILING_PLAN: &str = "examples/plans/failing/plan.csv";
+
+/// The (policy, organisation, line, status, severity) built into the failing plan; the
+/// table in examples/plans/README.md says why each row breaks its policy.
+const BUILT_IN: &[(&str, &str, u64, &str, &str)] = &[
+    ("strategic_in_house", "RX101", 3, "failed", "error"),
+    ("co_operative_equitable_shares", "RX102", 4, "failed", "warning"),
+    ("co_operative_exit_costs", "RX103", 6, "failed", "error"),
+    ("co_operative_new_partner_savings", "RX104", 7, "failed", "warning"),
+    ("co_operative_exit_costs", "RX104", 8, "undecided", "error"),
+    ("transactional_candidates", "RX201", 10, "failed", "warning"),
+    ("align_before_sharing", "RX202", 11, "failed", "warning"),
+    ("partners_by_april_2011", "RX301", 14, "failed", "warning"),
+    ("operational_not_outsourced", "RX302", 17, "failed", "warning"),
+    ("co_operative_scale", "RX401", 18, "failed", "warning"),
+    ("co_operative_scale", "RX402", 19, "failed", "warning"),
+];
+
+/// Run `assay verify` from the repository root.
+fn verify(args: &[&str]) -> Output {
+    let mut all = vec!["verify"];
+    all.extend_from_slice(args);
+    assay(&all)
+}
+
+/// Standard output of a run that must exit with `code`; the panic shows standard error.
+fn stdout_with_exit(o: &Output, code: i32) -> String {
+    assert_eq!(o.status.code(), Some(code), "exit {:?}\n{}\n{}", o.status.code(), stdout(o), stderr(o));
+    stdout(o)
+}
+
+/// The policies of rules/policies.assay whose `for` ranges over `plan`, read from the rule
+/// text itself so that a policy added there must be broken by the failing example too.
+fn plan_policies() -> BTreeSet<String> {
+    let text = std::fs::read_to_string(repo().join("rules/policies.assay")).unwrap();
+    let mut current = None;
+    let mut out = BTreeSet::new();
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix("policy ") {
+            current = rest.split_whitespace().next().map(str::to_owned);
+        }
+        if line.contains(" in plan:") {
+            out.insert(current.clone().unwrap());
+        }
+    }
+    assert!(out.len() >= 9, "expected the plan policies in rules/policies.assay, found {out:?}");
+    out
+}
+
+// ---------------------------------------------------------------------------------------
+// The failing plan
+
+#[test]
+fn failing_plan_breaks_every_plan_policy_on_the_rows_built_for_it() {
+    let out = verify(&["--data", FAILING, "--format", "json"]);
+    let json: Json = serde_json::from_str(&stdout_with_exit(&out, 1)).unwrap();
+    let violations = json["violations"].as_array().unwrap();
+
+    let found: BTreeSet<(String, String, u64, String, String)> = violations
+        .iter()
+        .map(|v| {
+            (
+                v["policy"].as_str().unwrap().to_owned(),
+                v["entity"].as_str().unwrap().to_owned(),
+                v["line"].as_u64().unwrap(),
+                v["status"].as_str().unwrap().to_owned(),
+                v["severity"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let expected: BTreeSet<(String, String, u64, String, String)> = BUILT_IN
+        .iter()
+        .map(|(p, e, l, s, sev)| ((*p).to_owned(), (*e).to_owned(), *l, (*s).to_owned(), (*sev).to_owned()))
+        .collect();
+    assert_eq!(found, expected);
+    assert_eq!(violations.len(), BUILT_IN.len(), "a violation reported twice");
+
+    // Every policy over `plan` is broken at least once.
+    let broken: BTreeSet<String> = BUILT_IN.iter().map(|(p, ..)| (*p).to_owned()).collect();
+    assert_eq!(broken, plan_policies());
+
+    // Each violation names the cells it read, on its own row of the plan.
+    for v in violations {
+        let cells = v["cells"].as_array().unwrap();
+        assert!(!cells.is_empty(), "no cells: {v}");
+        for c in cells {
+            assert_eq!(c["file"], FAILING_PLAN, "{v}");
+            assert_eq!(c["line"], v["line"], "{v}");
+            assert!(c["column"].as_u64().unwrap() >= 1, "{v}");
+            assert!(c["text"].is_string(), "{v}");
+        }
+        // And the cell the policy turns on holds what the README says.
+        let texts: Vec<&str> = cells.iter().map(|c| c["text"].as_str().unwrap()).collect();
+        let expect = match (v["policy"].as_str().unwrap(), v["entity"].as_str().unwrap()) {
+            ("strategic_in_house", _) => "management_accounting",
+            ("co_operative_equitable_shares", _) => "15%",
+            ("co_operative_exit_costs", "RX103") => "no",
+            ("co_operative_exit_costs", "RX104") => "",
+            ("co_operative_new_partner_savings", _) => "no",
+            ("transactional_candidates", _) => "in_house",
+            ("align_before_sharing", _) => "no",
+            ("partners_by_april_2011", _) => "2011-09-30",
+            ("operational_not_outsourced", _) => "workforce_planning",
+            ("co_operative_scale", _) => "14500",
+            other => panic!("unexpected violation {other:?}"),
+        };
+        assert!(texts.contains(&expect), "{}: {texts:?} lacks `{expect}`", v["policy"]);
+    }
+
+    // Two errors failed, one undecided (counted against its severity), eight warnings.
+    assert_eq!(json["summary"]["errors"], 3);
+    assert_eq!(json["summary"]["warnings"], 8);
+    assert_eq!(json["skipped"][0]["name"], "no_suspense_postings");
+
+    // The summary counts each row of the plan once, however many policies read it.
+    let rows = std::fs::read_to_string(repo().join(FAILING_PLAN)).unwrap().lines().count() - 1;
+    assert_eq!(json["summary"]["rows"], serde_json::json!([{"dataset": "plan", "rows": rows}]));
+    assert!(json["summary"]["text"].as_str().unwrap().starts_with(&format!("9 policies over {rows} rows of `plan`:")));
+}
+
+#[test]
+fn each_human_diagnostic_shows_the_cells_and_the_requirement() {
+    let out = stdout_with_exit(&verify(&["--data", FAILING]), 1);
+    // One diagnostic per violation, each starting with its code on a line of its own.
+    let code = regex::Regex::new(r"(?m)^policy-[a-z]+$").unwrap();
+    let blocks: Vec<&str> = code.split(&out).skip(1).collect();
+    assert_eq!(blocks.len(), BUILT_IN.len(), "{out}");
+    let plan = std::fs::read_to_string(repo().join(FAILING_PLAN)).unwrap();
+    for (policy, org, line, _, _) in BUILT_IN {
+        // The output follows the policies' order, not the rows': find this one's block.
+        let block = blocks
+            .iter()
+            .find(|b| b.contains(&format!(" {policy}: ")) && b.contains(&format!("╭─[{FAILING_PLAN}:{line}:")))
+            .unwrap_or_else(|| panic!("no diagnostic for {policy} at line {line}:\n{out}"));
+        assert!(block.contains(&format!("help: {org}")), "{policy} {org}:\n{block}");
+        // The data excerpt: the plan row, with its cells underlined and labelled.
+        let row = plan.lines().nth(usize::try_from(*line).unwrap() - 1).unwrap();
+        assert!(block.contains(&format!(" {line} │ {row}\n")), "row {line} not shown:\n{block}");
+        assert!(block.contains("─┬") || block.contains('▲'), "no underline:\n{block}");
+        assert!(block.contains("` is `"), "no cell label:\n{block}");
+        // The rule excerpt: the policy's requirement, labelled.
+        assert!(block.contains("╭─[rules/policies.assay:"), "{block}");
+        assert!(block.contains("required here"), "{block}");
+    }
+    assert!(out.contains("not run: `no_suspense_postings` (no file of `ledger` in the data folder)"), "{out}");
+    assert!(out.contains(": 3 errors, 8 warnings, 0 waived"), "{out}");
+}
+
+/// Hashes of the rule and data files in the stamp change with any edit to `rules/`, and
+/// assay's version with every release: neither is what these snapshots are about. (SARIF's
+/// own `"version": "2.1.0"` is kept.)
+fn stable(text: &str) -> String {
+    let hash = regex::Regex::new("[0-9a-f]{64}").unwrap();
+    let ours = format!(r#""version": "{}""#, env!("CARGO_PKG_VERSION"));
+    hash.replace_all(text, "[sha256]").replace(&ours, r#""version": "[version]""#)
+}
+
+#[test]
+fn failing_plan_outputs_in_every_format() {
+    for format in ["human", "json", "csv", "sarif", "junit"] {
+        let out = stdout_with_exit(&verify(&["--data", FAILING, "--format", format]), 1);
+        assert!(out.contains("RX401"), "{format}: {out}");
+        insta::assert_snapshot!(format!("failing_plan_{format}"), stable(&out));
+    }
+}
+
+#[test]
+fn snapshots_filter_only_hashes_and_the_version() {
+    // The filter must leave the paths in: they are relative, so the same on every machine.
+    let out = stdout_with_exit(&verify(&["--data", FAILING, "--format", "json"]), 1);
+    let json: Json = serde_json::from_str(&out).unwrap();
+    assert_eq!(json["stamp"]["data"][0]["path"], FAILING_PLAN);
+    assert!(!out.contains(repo().to_str().unwrap()), "an absolute path in the output");
+    let filtered = stable(&out);
+    assert!(filtered.contains("\"sha256\": \"[sha256]\""), "{filtered}");
+    assert!(!filtered.contains(json["stamp"]["data"][0]["sha256"].as_str().unwrap()));
+}
+
+// ---------------------------------------------------------------------------------------
+// The compliant plan, and warnings
+
+#[test]
+fn compliant_plan_passes_every_policy() {
+    let out = ok_stdout(&verify(&["--data", COMPLIANT]));
+    assert!(out.contains(": 0 errors, 0 warnings, 0 waived"), "{out}");
+    assert!(out.contains("not run: `no_suspense_postings`"), "{out}");
+    let json = ok_json(&verify(&["--data", COMPLIANT, "--format", "json"]));
+    assert_eq!(json["violations"].as_array().unwrap().len(), 0);
+    let policies = json["policies"].as_array().unwrap();
+    let names: BTreeSet<String> = policies.iter().map(|p| p["name"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(names, plan_policies());
+    let rows = std::fs::read_to_string(repo().join(COMPLIANT).join("plan.csv")).unwrap().lines().count() - 1;
+    for p in policies {
+        assert_eq!(p["rows"], rows, "{p}");
+        assert_eq!(p["passed"], rows, "{p}");
+    }
+}
+
+const HEADER: &str = "Organisation,Consortium,Activity,Model,Employees served,Investment share,Savings share,\
+Exit costs paid by leaving partner,New partners' unit-cost savings shared by all,\
+Processes simplified and standardised first,Partners agreed\n";
+
+/// A plan whose only fault is a warning: a transactional activity kept in-house.
+fn warnings_only_plan() -> tempfile::TempDir {
+    let plan = format!(
+        "{HEADER}RX201,Vale and Downs Shared Services,it_service_desk,shared_services_company,,,,,,yes,2011-02-28\n\
+         RX201,Vale and Downs Shared Services,purchase_order_processing,in_house,,,,,,,\n"
+    );
+    temp_folder_with(&[("plan.csv", &plan)])
+}
+
+#[test]
+fn deny_warnings_fails_a_plan_with_only_warnings() {
+    let dir = warnings_only_plan();
+    let data = dir.path().to_str().unwrap();
+    let out = ok_stdout(&verify(&["--data", data]));
+    assert!(out.contains(": 0 errors, 1 warning"), "{out}");
+    assert!(out.contains("transactional_candidates"), "{out}");
+    let denied = stdout_with_exit(&verify(&["--data", data, "--deny", "warnings"]), 1);
+    assert!(denied.contains("transactional_candidates"), "{denied}");
+}
+
+// ---------------------------------------------------------------------------------------
+// Bad input: a coded diagnostic, the right exit status, nothing written
+
+/// A run that must fail with `code` and diagnostic `name`, writing nothing to stdout;
+/// returns its standard error.
+fn refused(o: &Output, code: i32, name: &str) -> String {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(code), "exit {:?}\n{err}", o.status.code());
+    assert!(err.starts_with(name), "expected `{name}`:\n{err}");
+    assert_eq!(stdout(o), "", "something was written on a refused run");
+    err
+}
+
+#[test]
+fn an_unknown_policy_is_a_usage_error() {
+    let err = refused(&verify(&["--data", FAILING, "--policy", "nope"]), 2, "unknown-selection");
+    assert!(err.contains("no policy `nope`"), "{err}");
+    // Nothing is close to `nope`: every policy is listed instead.
+    assert!(err.contains("the policies are: strategic_in_house,"), "{err}");
+    let err = refused(&verify(&["--data", FAILING, "--policy", "strategic_in_hous"]), 2, "unknown-selection");
+    assert!(err.contains("did you mean `strategic_in_house`?"), "{err}");
+}
+
+#[test]
+fn a_selected_policy_runs_alone() {
+    let json: Json = serde_json::from_str(&stdout_with_exit(
+        &verify(&["--data", FAILING, "--policy", "co_operative_scale", "--format", "json"]),
+        0,
+    ))
+    .unwrap();
+    let policies: Vec<&str> =
+        json["violations"].as_array().unwrap().iter().map(|v| v["entity"].as_str().unwrap()).collect();
+    assert_eq!(policies, ["RX401", "RX402"]);
+    assert_eq!(json["policies"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn a_period_the_plan_does_not_have_is_refused() {
+    let err = refused(&verify(&["--data", FAILING, "--period", "2031/32"]), 1, "no-entities");
+    assert!(err.contains("no data for period `2031/32`"), "{err}");
+    assert!(err.contains("nothing was written"), "{err}");
+}
+
+#[test]
+fn an_output_into_a_missing_folder_is_refused_and_not_created() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("missing-folder").join("out.json");
+    let err = refused(
+        &verify(&["--data", FAILING, "--format", "json", "--output", target.to_str().unwrap()]),
+        1,
+        "output-error",
+    );
+    assert!(err.contains("missing-folder"), "{err}");
+    assert!(!target.exists());
+    assert!(!dir.path().join("missing-folder").exists());
+}
+
+#[test]
+fn an_unknown_activity_is_refused_at_its_cell_with_a_suggestion() {
+    let plan = std::fs::read_to_string(repo().join(FAILING_PLAN)).unwrap();
+    let bad =
+        plan.replacen("RX302,Estuary Partnership,payroll_services", "RX302,Estuary Partnership,payrol_services", 1);
+    assert_ne!(bad, plan);
+    let dir = temp_folder_with(&[("plan.csv", &bad)]);
+    let err = refused(&verify(&["--data", dir.path().to_str().unwrap()]), 1, "data-not-in-set");
+    assert!(err.contains("`payrol_services` is not a member of `activity`"), "{err}");
+    assert!(err.contains("plan.csv:16:3)"), "{err}");
+    assert!(err.contains("column `Activity` holds members of `activity`"), "{err}");
+    assert!(err.contains("did you mean `payroll_services`?"), "{err}");
+    assert!(err.contains("nothing was written"), "{err}");
+}
+
+// ---------------------------------------------------------------------------------------
+// `unless`: a waived row is listed, and does not fail the run
+
+const WAIVER_RULES: &str = r#"## Spend lines.
+dataset spend "Spend lines" records {
+  file "spend.csv"
+  on_bad_row reject
+  entity organisation key "Organisation"
+  missing ""
+  field amount : count from "Amount"
+  field justification : text from "Justification" optional
+}
+
+## Small amounts only, unless justified.
+policy small_amounts "Amounts stay small" severity error {
+  for s in spend: require s.amount <= 10
+  unless not is_missing(s.justification)
+  message "{s.amount} is too large"
+}
+"#;
+
+#[test]
+fn unless_waives_a_justified_row_only() {
+    let dir = temp_folder_with(&[
+        ("rules/waiver.assay", WAIVER_RULES),
+        ("data/spend.csv", "Organisation,Amount,Justification\nA1,5,\nA2,50,agreed by the board\nA3,70,\n"),
+    ]);
+    let run = |args: &[&str]| {
+        let mut all = vec!["verify", "--rules", "rules", "--data", "data"];
+        all.extend_from_slice(args);
+        assay_in(dir.path(), &all)
+    };
+    let json: Json = serde_json::from_str(&stdout_with_exit(&run(&["--format", "json"]), 1)).unwrap();
+    let got: Vec<(&str, &str)> = json["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| (v["entity"].as_str().unwrap(), v["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(got, [("A2", "waived"), ("A3", "failed")]);
+    assert_eq!(json["summary"]["waived"], 1);
+    assert_eq!(json["summary"]["errors"], 1);
+    let human = stdout_with_exit(&run(&[]), 1);
+    assert!(human.contains("waived by this exception"), "{human}");
+
+    // Without the unjustified row, the waived one alone does not fail the run.
+    std::fs::write(dir.path().join("data/spend.csv"), "Organisation,Amount,Justification\nA2,50,agreed by the board\n")
+        .unwrap();
+    let out = stdout_with_exit(&run(&[]), 0);
+    assert!(out.contains("0 errors, 0 warnings, 1 waived"), "{out}");
+    // And without the justification, it does.
+    std::fs::write(dir.path().join("data/spend.csv"), "Organisation,Amount,Justification\nA2,50,\n").unwrap();
+    stdout_with_exit(&run(&[]), 1);
+}
