@@ -156,7 +156,7 @@ fn expected_benchmark(ret: &Return) -> BTreeMap<String, Flagged> {
             let fte = ret.num(row, &format!("{title} FTE"));
             let shared = ret.num(row, &format!("{title} shared or outsourced cost"));
             // A cost above zero needs an FTE above zero; a blank FTE there fails.
-            if cost.is_some_and(|c| c > zero) && !fte.is_some_and(|f| f > zero) {
+            if cost.is_some_and(|c| c > zero) && fte.is_none_or(|f| f <= zero) {
                 flag(format!("{member}_fte_with_cost"), code.clone(), "failed");
             }
             // A shared cost must be within 0 and the function's cost: negative fails
