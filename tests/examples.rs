@@ -13,7 +13,10 @@ use std::path::Path;
 use std::process::Command;
 
 /// Commands that exit 1 on purpose as shown, and why.
-const EXIT_ONE: &[(&str, &str)] = &[];
+const EXIT_ONE: &[(&str, &str)] = &[(
+    "assay verify --data examples/plans/failing     # each violation, then a summary (exit 1)",
+    "the failing plan breaks error policies: exit 1 is what a pipeline gates on",
+)];
 
 /// A workspace as a newcomer has it: the rules and examples, committed twice (the second
 /// commit changes only a comment), plus the `big.csv` the README's classify example reads.
