@@ -422,11 +422,16 @@ pub enum Literal {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct PolicyDef {
+    /// `policy p[a in area]`: judged once for each member of each index.
+    pub indices: Vec<Spanned<IndexDecl>>,
     pub title: Spanned<String>,
     pub severity: Option<Spanned<Severity>>,
     pub cites: Vec<Spanned<Cite>>,
     pub var: Name,
     pub over: Name,
+    /// `for g in plan by consortium`: rows grouped by these fields, one verdict per group;
+    /// the requirement reads the group's rows through statistics `over g`.
+    pub by: Vec<Name>,
     pub require: Expr,
     /// A justified exception: where it holds, a row that fails is waived, not passed.
     pub unless: Option<Expr>,

@@ -134,7 +134,7 @@ fn diagnostic(v: &Violation) -> Diagnostic {
         Status::Undecided => Code::PolicyUndecided,
         Status::Waived => Code::PolicyWaived,
     };
-    let mut d = Diagnostic::new(code, format!("{}: {}", v.policy, v.message));
+    let mut d = Diagnostic::new(code, format!("{}: {}", v.label(), v.message));
     d.level = match (v.status, v.severity) {
         (Status::Waived, _) | (_, Severity::Info) => Level::Advice,
         (_, Severity::Warning) => Level::Warning,

@@ -143,7 +143,7 @@ impl Printer<'_> {
     }
 
     fn policy(&mut self, name: &str, p: &PolicyDef, close: usize) {
-        self.push(&format!("policy {name} {}", self.string(&p.title)));
+        self.push(&format!("policy {name}{} {}", indices(&p.indices), self.string(&p.title)));
         if let Some(sev) = &p.severity {
             self.push(&format!(" severity {}", sev.node.as_str()));
         }
@@ -248,7 +248,8 @@ impl Printer<'_> {
             }
             Item::Figure(f) => self.figure(&f.node, indent),
             Item::PolicyFor(p) => {
-                self.push(&format!("for {} in {}: require ", p.var.node, p.over.node));
+                let by = if p.by.is_empty() { String::new() } else { format!(" by {}", names(&p.by)) };
+                self.push(&format!("for {} in {}{by}: require ", p.var.node, p.over.node));
                 self.expr(&p.require, indent);
             }
             Item::Unless(u) => {

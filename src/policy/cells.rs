@@ -72,8 +72,21 @@ impl<'f, 's> Cells<'f, 's> {
         Some((table.files.get(origin.file)?.display.clone(), origin.line))
     }
 
-    /// The cells of row `row` for the fields read, at most [`MAX_CELLS`].
-    pub fn of_row(&mut self, row: usize) -> Vec<Cell> {
+    /// The cells of these rows (one, or a group's) for the fields read, at most
+    /// [`MAX_CELLS`].
+    pub fn of_rows(&mut self, rows: &[usize]) -> Vec<Cell> {
+        let mut out = Vec::new();
+        for &row in rows {
+            if out.len() >= MAX_CELLS {
+                break;
+            }
+            out.extend(self.of_row(row));
+        }
+        out.truncate(MAX_CELLS);
+        out
+    }
+
+    fn of_row(&mut self, row: usize) -> Vec<Cell> {
         let mut out = Vec::new();
         for (t, key) in self.keys.clone() {
             if out.len() >= MAX_CELLS {

@@ -13,8 +13,9 @@ use crate::source::SourceFile;
 use crate::value::{format, UnitOut, Value};
 use std::collections::BTreeMap;
 
-/// Where a violation sorts: period, the policy's place in the rules, then the row.
-pub type Order = (String, usize, usize);
+/// Where a violation sorts: period, the policy's place in the rules, its index members'
+/// combination, then the row.
+pub type Order = (String, usize, usize, usize);
 
 /// What a run found: each policy's counts, the violations in order, rows per dataset.
 pub type Finished = (Vec<PolicyRun>, Vec<(Order, Violation)>, Vec<(String, usize)>);
@@ -47,7 +48,7 @@ impl<'d> Judged<'d> {
     }
 
     /// Judge policy number `rank` over every row of the evaluator's frame that its
-    /// dataset has.
+    /// dataset has (or every group of them), for each member of each of its indices.
     pub fn judge(
         &mut self,
         ev: &mut Evaluator<'_, '_>,
@@ -60,61 +61,140 @@ impl<'d> Judged<'d> {
         let Some(table_index) = frame.tables.iter().position(|t| t.dataset == c.def.over.node) else { return };
         let rows: Vec<usize> =
             (0..frame.keys.len()).filter(|i| frame.rows.get(table_index).and_then(|r| r.get(*i)).is_some()).collect();
-        let env = Env { record: Some(c.def.var.node.as_str()), ..Env::default() };
-        let require = ev.eval(&c.def.require, &env);
-        let unless = c.def.unless.as_ref().map(|u| ev.eval(u, &env));
-        let placeholders: Vec<(String, Column, UnitOut)> = c
+        let period = frame.period.to_string();
+        // Every policy over this dataset sees the same rows of this frame: each is counted
+        // once, however many policies read it.
+        let count = self.rows.entry((c.def.over.node.clone(), period.clone())).or_default();
+        *count = (*count).max(rows.len());
+        let mut cells = Cells::new(fields_read(model, c), frame, table_index, sources, self.delimiters);
+        let var = c.def.var.node.as_str();
+        for (k, key) in crate::eval::run::combinations(model, &c.def.indices).into_iter().enumerate() {
+            let env = Env {
+                record: Some(var),
+                group: (!c.def.by.is_empty()).then_some((var, c.def.by.as_slice())),
+                ..Env::with(&c.def.indices, &key, None)
+            };
+            let index: Vec<(String, String)> =
+                c.def.indices.iter().zip(&key).map(|(d, m)| (d.node.set.node.clone(), m.clone())).collect();
+            let units = units(ev, &env, &rows);
+            let verdicts = Verdicts::of(ev, c, model, &env);
+            for unit in units {
+                let Some(v) = self.verdict(&verdicts, c, rank, &unit) else { continue };
+                let violation = Violation {
+                    index: index.clone(),
+                    period: period.clone(),
+                    entity: unit.entity.clone(),
+                    message: fill(&c.def.message.node, &verdicts.placeholders, unit.row),
+                    record: cells.record(unit.row),
+                    cells: cells.of_rows(&unit.rows),
+                    ..v
+                };
+                self.violations.push(((period.clone(), rank, k, unit.row), violation));
+            }
+        }
+    }
+
+    /// The verdict on one row or group (`None` when it passed), counted in its policy's run.
+    fn verdict(&mut self, verdicts: &Verdicts, c: &Chosen<'_>, rank: usize, unit: &Unit) -> Option<Violation> {
+        let run = self.runs.get_mut(rank)?;
+        run.rows = run.rows.saturating_add(1);
+        let (status, reason) = match (&unit.ungrouped, verdicts.require.get(unit.row)) {
+            (Some(why), _) => (Status::Undecided, Some(format!("it cannot be decided: {why}"))),
+            (None, Value::Bool(true)) => {
+                run.passed = run.passed.saturating_add(1);
+                return None;
+            }
+            (None, Value::Bool(false)) => (Status::Failed, None),
+            (None, Value::Missing(r)) => (Status::Undecided, Some(format!("it cannot be decided: {r}"))),
+            (None, other) => (Status::Undecided, Some(format!("the requirement gave `{other}`, not a truth value"))),
+        };
+        let waived = verdicts.unless.as_ref().is_some_and(|u| matches!(u.get(unit.row), Value::Bool(true)));
+        let status = if waived { Status::Waived } else { status };
+        match status {
+            Status::Failed => run.failed = run.failed.saturating_add(1),
+            Status::Undecided => run.undecided = run.undecided.saturating_add(1),
+            Status::Waived => run.waived = run.waived.saturating_add(1),
+        }
+        Some(Violation {
+            policy: c.name.to_string(),
+            index: Vec::new(),
+            severity: c.def.severity.as_ref().map_or(Severity::Error, |s| s.node),
+            status,
+            period: String::new(),
+            entity: String::new(),
+            message: String::new(),
+            reason,
+            record: None,
+            cells: Vec::new(),
+            require: c.def.require.span,
+            unless: if waived { c.def.unless.as_ref().map(|u| u.span) } else { None },
+        })
+    }
+}
+
+/// A policy's columns over a frame: its requirement, exception and message placeholders.
+struct Verdicts {
+    require: Column,
+    unless: Option<Column>,
+    placeholders: Vec<(String, Column, UnitOut)>,
+}
+
+impl Verdicts {
+    fn of(ev: &mut Evaluator<'_, '_>, c: &Chosen<'_>, model: &Model<'_>, env: &Env<'_>) -> Verdicts {
+        let require = ev.eval(&c.def.require, env);
+        let unless = c.def.unless.as_ref().map(|u| ev.eval(u, env));
+        let placeholders = c
             .def
             .placeholders()
             .into_iter()
             .filter_map(|p| {
                 let e = p.expr?;
                 let unit = unit_of(model, c, &e);
-                Some((p.text, ev.eval(&e, &env), unit))
+                Some((p.text, ev.eval(&e, env), unit))
             })
             .collect();
-        let period = frame.period.to_string();
-        // Every policy over this dataset sees the same rows of this frame: each is counted
-        // once, however many policies read it.
-        let count = self.rows.entry((c.def.over.node.clone(), period.clone())).or_default();
-        *count = (*count).max(rows.len());
-        let severity = c.def.severity.as_ref().map_or(Severity::Error, |s| s.node);
-        let mut cells = Cells::new(fields_read(model, c), frame, table_index, sources, self.delimiters);
-        let Some(run) = self.runs.get_mut(rank) else { return };
-        run.rows = run.rows.saturating_add(rows.len());
-        for row in rows {
-            let (status, reason) = match require.get(row) {
-                Value::Bool(true) => {
-                    run.passed = run.passed.saturating_add(1);
-                    continue;
-                }
-                Value::Bool(false) => (Status::Failed, None),
-                Value::Missing(r) => (Status::Undecided, Some(format!("it cannot be decided: {r}"))),
-                other => (Status::Undecided, Some(format!("the requirement gave `{other}`, not a truth value"))),
-            };
-            let waived = unless.as_ref().is_some_and(|u| matches!(u.get(row), Value::Bool(true)));
-            let status = if waived { Status::Waived } else { status };
-            match status {
-                Status::Failed => run.failed = run.failed.saturating_add(1),
-                Status::Undecided => run.undecided = run.undecided.saturating_add(1),
-                Status::Waived => run.waived = run.waived.saturating_add(1),
-            }
-            let violation = Violation {
-                policy: c.name.to_string(),
-                severity,
-                status,
-                period: period.clone(),
-                entity: frame.keys.get(row).map(|k| k.to_string()).unwrap_or_default(),
-                message: fill(&c.def.message.node, &placeholders, row),
-                reason,
-                record: cells.record(row),
-                cells: cells.of_row(row),
-                require: c.def.require.span,
-                unless: if waived { c.def.unless.as_ref().map(|u| u.span) } else { None },
-            };
-            self.violations.push(((period.clone(), rank, row), violation));
+        Verdicts { require, unless, placeholders }
+    }
+}
+
+/// What one verdict is on: a row, or a group of rows (its first row standing for it: a
+/// grouped policy reads only the group's fields and statistics, the same on every row).
+struct Unit {
+    row: usize,
+    entity: String,
+    rows: Vec<usize>,
+    /// Why a row is in no group (a `by` field is missing).
+    ungrouped: Option<String>,
+}
+
+fn units(ev: &mut Evaluator<'_, '_>, env: &Env<'_>, rows: &[usize]) -> Vec<Unit> {
+    let key = |r: usize| ev.frame.keys.get(r).map(|k| k.to_string()).unwrap_or_default();
+    let Some((var, _)) = env.group else {
+        return rows.iter().map(|&row| Unit { row, entity: key(row), rows: vec![row], ungrouped: None }).collect();
+    };
+    let groups = ev.groups(var, env);
+    let mut out: Vec<Unit> = groups
+        .rows
+        .iter()
+        .zip(&groups.labels)
+        .filter_map(|(members, label)| {
+            let row = *members.first()?;
+            Some(Unit { row, entity: label.clone(), rows: members.clone(), ungrouped: None })
+        })
+        .collect();
+    for &row in rows {
+        if groups.of_row.get(row).copied().flatten().is_none() {
+            let why = groups.ungrouped.to_string();
+            out.push(Unit {
+                row,
+                entity: ev.frame.keys.get(row).map(|k| k.to_string()).unwrap_or_default(),
+                rows: vec![row],
+                ungrouped: Some(why),
+            });
         }
     }
+    out.sort_by_key(|u| u.row);
+    out
 }
 
 /// The message with each `{...}` replaced by the row's value, as people read values.

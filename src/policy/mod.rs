@@ -51,6 +51,8 @@ impl Status {
 #[derive(Debug, Clone)]
 pub struct Violation {
     pub policy: String,
+    /// The members of the policy's indices this verdict is for: (set, member).
+    pub index: Vec<(String, String)>,
     pub severity: Severity,
     pub status: Status,
     pub period: String,
@@ -59,7 +61,7 @@ pub struct Violation {
     pub message: String,
     /// Why it could not be decided, for an undecided row.
     pub reason: Option<String>,
-    /// The row's file and line (or spreadsheet row), for a record.
+    /// The row's file and line (or spreadsheet row), for a record (a group's first).
     pub record: Option<(String, usize)>,
     /// The cells the requirement read, for this row.
     pub cells: Vec<Cell>,
@@ -70,6 +72,16 @@ pub struct Violation {
 }
 
 impl Violation {
+    /// The policy with its index members: `priority_areas_covered[payroll]`.
+    pub fn label(&self) -> String {
+        if self.index.is_empty() {
+            self.policy.clone()
+        } else {
+            let members: Vec<&str> = self.index.iter().map(|(_, m)| m.as_str()).collect();
+            format!("{}[{}]", self.policy, members.join(", "))
+        }
+    }
+
     /// Whether the row counts against the policy's severity (a waived one does not).
     pub fn counts(&self) -> bool {
         self.status != Status::Waived

@@ -222,7 +222,27 @@ impl<'c, 'a> DefChecker<'c, 'a> {
                 return;
             }
         };
-        let scope = Scope { policy: Some((p.var.node.as_str(), dataset)), ..Scope::default() };
+        if !self.index_decls(&p.indices) {
+            return;
+        }
+        for b in &p.by {
+            if !dataset.fields.iter().any(|f| f.node.name.node == b.node) {
+                self.push(
+                    Diagnostic::new(Code::UnknownName, format!("`{}` has no field `{}`", p.over.node, b.node))
+                        .primary(b.span, "not a field of the dataset")
+                        .help(suggest::help_for(
+                            &b.node,
+                            dataset.fields.iter().map(|f| f.node.name.node.as_str()),
+                            "a policy groups rows by fields of its dataset",
+                        )),
+                );
+            }
+        }
+        let scope = Scope {
+            policy: Some((p.var.node.as_str(), dataset)),
+            group_by: (!p.by.is_empty()).then_some(p.by.as_slice()),
+            ..Scope::with_indices(&p.indices)
+        };
         let t = self.exprs.infer(&p.require, &scope);
         if !matches!(t, Ty::Bool | Ty::Unknown) {
             let shown = self.exprs.show(&t);

@@ -13,6 +13,23 @@ use rust_decimal::Decimal;
 
 impl<'c, 'a> ExprChecker<'c, 'a> {
     pub(super) fn over(&mut self, aggregate: &Expr, group: &Name, scope: &Scope<'_>) -> Ty {
+        // A grouped policy's statistics are taken over its group's rows.
+        if let (Some((var, _)), Some(_)) = (scope.policy, scope.group_by) {
+            if group.node == var {
+                let inner = Scope { in_group: true, ..scope.clone() };
+                return match &aggregate.node {
+                    ExprKind::Call { function, args } => self.call(aggregate.span, function, args, &inner, true),
+                    _ => {
+                        self.infer(aggregate, &inner);
+                        self.error(
+                            Diagnostic::new(Code::NotAnAggregate, "`over` must follow a statistic")
+                                .primary(aggregate.span, "not a statistic")
+                                .help(format!("write a statistic such as `any({var}.FIELD == ...) over {var}`")),
+                        )
+                    }
+                };
+            }
+        }
         match group.node.as_str() {
             "all" => {}
             "peers" => {
@@ -38,11 +55,16 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
                 self.error(
                     Diagnostic::new(Code::NoPeerGroup, format!("unknown group `{other}`"))
                         .primary(group.span, "not a group")
-                        .help(suggest::help_for(
-                            other,
-                            ["peers", "all"],
-                            "statistics are taken `over peers` or `over all`",
-                        )),
+                        .help(match (scope.policy, scope.group_by) {
+                            (Some((var, _)), None) => format!(
+                                "a policy's statistics over its rows need groups: `for {var} in DATASET by FIELD`, then `... over {var}`"
+                            ),
+                            _ => suggest::help_for(
+                                other,
+                                ["peers", "all"],
+                                "statistics are taken `over peers` or `over all`",
+                            ),
+                        }),
                 );
             }
         }
@@ -124,7 +146,14 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
             Returns::SameAsArgs => self.same_as_args(b, &types, &positional),
             Returns::Count => Ty::Num(Dim::base("count")),
             Returns::Ratio => Ty::Num(Dim::dimensionless()),
-            Returns::Bool => Ty::Bool,
+            Returns::Bool => {
+                if matches!(b.name, "any" | "all") {
+                    if let Some((t, s)) = types.first().filter(|(t, _)| !matches!(t, Ty::Bool | Ty::Unknown)) {
+                        self.mismatch(*s, t, "a condition", &format!("`{}` is taken over conditions", b.name));
+                    }
+                }
+                Ty::Bool
+            }
             Returns::FirstArg => {
                 self.previous_allowed(span, scope);
                 types.first().map_or(Ty::Unknown, |(t, _)| t.clone())

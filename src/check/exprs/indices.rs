@@ -172,7 +172,20 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
             if let Some((var, dataset)) = scope.policy {
                 if var == n {
                     return match dataset.fields.iter().find(|f| f.node.name.node == member.node) {
-                        Some(f) => self.field_ty(&f.node),
+                        Some(f) => match scope.group_by {
+                            Some(by) if !scope.in_group && !by.iter().any(|b| b.node == member.node) => self.error(
+                                Diagnostic::new(
+                                    Code::WrongKind,
+                                    format!("`{n}` is a group of rows: `{n}.{}` differs from row to row", member.node),
+                                )
+                                .primary(member.span, "read outside a statistic over the group")
+                                .help(format!(
+                                    "read it through a statistic over the group, such as `any({n}.{} == ...) over {n}`, or group by it",
+                                    member.node
+                                )),
+                            ),
+                            _ => self.field_ty(&f.node),
+                        },
                         None => self.error(
                             Diagnostic::new(Code::UnknownName, format!("`{n}` has no field `{}`", member.node))
                                 .primary(member.span, "not a field of the dataset")

@@ -70,6 +70,11 @@ pub struct Scope<'s> {
     pub constant: bool,
     /// The loop variable of a policy and the dataset it ranges over.
     pub policy: Option<(&'s str, &'s DatasetDef)>,
+    /// A grouped policy's `by` fields: outside a statistic `over` its variable, the
+    /// variable has only these fields.
+    pub group_by: Option<&'s [crate::source::Name]>,
+    /// Inside a statistic over a grouped policy's rows, where every field can be read.
+    pub in_group: bool,
     pub owner: Option<Node>,
 }
 

@@ -59,76 +59,99 @@ impl<'m, 'a> Evaluator<'m, 'a> {
         })
     }
 
-    /// The groups `over peers` (the methodology's) or `over all` mean here.
+    /// The groups `over peers` (the methodology's), `over all` or `over g` (a grouped
+    /// policy's) mean here.
     pub fn groups(&mut self, group: &str, env: &Env<'_>) -> Arc<Groups> {
-        let key = if group == "peers" { env.methodology.map(str::to_string) } else { None };
+        let policy = env.group.filter(|(var, _)| *var == group);
+        let key = match policy {
+            // Two policies may group the same variable name by different fields.
+            Some((var, by)) => {
+                Some(format!("policy {var} by {}", by.iter().map(|b| b.node.as_str()).collect::<Vec<_>>().join(", ")))
+            }
+            None if group == "peers" => env.methodology.map(str::to_string),
+            None => None,
+        };
         if let Some(g) = self.groups.get(&key) {
             return g.clone();
         }
         let n = self.rows();
-        let peers = key.as_deref().and_then(|m| self.model.methodology(m)).and_then(|m| m.peers.as_ref());
-        let groups = match peers {
-            Some(p) if !p.node.same.is_empty() => {
-                let fields: Vec<Column> =
-                    p.node.same.iter().map(|f| self.target(&Target::Field(f.node.clone()), &[])).collect();
-                let mut index: rustc_hash::FxHashMap<Vec<&str>, usize> = rustc_hash::FxHashMap::default();
-                let mut labels = Vec::new();
-                let mut of_row = Vec::with_capacity(n);
-                let mut parts: Vec<&str> = Vec::with_capacity(fields.len());
-                let mut last: Option<(Vec<&str>, usize)> = None;
-                for row in 0..n {
-                    parts.clear();
-                    for c in &fields {
-                        match c.get(row).as_text() {
-                            Some(t) => parts.push(t),
-                            None => break,
-                        }
-                    }
-                    if parts.len() < fields.len() {
-                        of_row.push(None);
-                        continue;
-                    }
-                    // Rows of one group often come together: no hashing for a repeat, and
-                    // no comparing texts that are one shared allocation.
-                    let repeat = match &last {
-                        Some((p, g)) if same_texts(p, &parts) => Some(*g),
-                        _ => None,
-                    };
-                    let g = match repeat.or_else(|| index.get(parts.as_slice()).copied()) {
-                        Some(g) => g,
-                        None => {
-                            let g = labels.len();
-                            labels.push(parts.join(", "));
-                            index.insert(parts.clone(), g);
-                            g
-                        }
-                    };
-                    of_row.push(Some(g));
-                    if repeat.is_none() {
-                        last = Some((parts.clone(), g));
-                    }
-                }
-                let rows = rows_by_group(&of_row, labels.len());
-                let names: Vec<&str> = p.node.same.iter().map(|f| f.node.as_str()).collect();
-                Groups {
-                    of_row: Arc::new(of_row),
-                    rows,
-                    labels,
-                    minimum: p.node.minimum.as_ref().map_or(1, |m| m.node as usize),
-                    ungrouped: Value::missing(format!("no peer group: `{}` is missing", names.join(", "))),
-                }
-            }
-            _ => Groups {
+        let peers = match policy {
+            Some(_) => None,
+            None => key.as_deref().and_then(|m| self.model.methodology(m)).and_then(|m| m.peers.as_ref()),
+        };
+        let by: Vec<String> = match (policy, peers) {
+            (Some((_, by)), _) => by.iter().map(|b| b.node.clone()).collect(),
+            (None, Some(p)) => p.node.same.iter().map(|f| f.node.clone()).collect(),
+            (None, None) => Vec::new(),
+        };
+        let minimum = peers.and_then(|p| p.node.minimum.as_ref()).map_or(1, |m| m.node as usize);
+        let groups = if by.is_empty() {
+            Groups {
                 of_row: Arc::new((0..n).map(|_| Some(0)).collect()),
                 rows: vec![(0..n).collect()],
                 labels: vec!["all".to_string()],
-                minimum: peers.and_then(|p| p.node.minimum.as_ref()).map_or(1, |m| m.node as usize),
+                minimum,
                 ungrouped: Value::missing("no group"),
-            },
+            }
+        } else {
+            let what = if policy.is_some() { "group" } else { "peer group" };
+            self.group_by_fields(&by, minimum, what)
         };
         let groups = Arc::new(groups);
         self.groups.insert(key, groups.clone());
         groups
+    }
+
+    /// Rows grouped by the values of `fields` (a row missing one is in no group), groups
+    /// numbered in order of first appearance.
+    fn group_by_fields(&mut self, by: &[String], minimum: usize, what: &str) -> Groups {
+        let n = self.rows();
+        let fields: Vec<Column> = by.iter().map(|f| self.target(&Target::Field(f.clone()), &[])).collect();
+        let mut index: rustc_hash::FxHashMap<Vec<&str>, usize> = rustc_hash::FxHashMap::default();
+        let mut labels = Vec::new();
+        let mut of_row = Vec::with_capacity(n);
+        let mut parts: Vec<&str> = Vec::with_capacity(fields.len());
+        let mut last: Option<(Vec<&str>, usize)> = None;
+        for row in 0..n {
+            parts.clear();
+            for c in &fields {
+                match c.get(row).as_text() {
+                    Some(t) => parts.push(t),
+                    None => break,
+                }
+            }
+            if parts.len() < fields.len() {
+                of_row.push(None);
+                continue;
+            }
+            // Rows of one group often come together: no hashing for a repeat, and
+            // no comparing texts that are one shared allocation.
+            let repeat = match &last {
+                Some((p, g)) if same_texts(p, &parts) => Some(*g),
+                _ => None,
+            };
+            let g = match repeat.or_else(|| index.get(parts.as_slice()).copied()) {
+                Some(g) => g,
+                None => {
+                    let g = labels.len();
+                    labels.push(parts.join(", "));
+                    index.insert(parts.clone(), g);
+                    g
+                }
+            };
+            of_row.push(Some(g));
+            if repeat.is_none() {
+                last = Some((parts.clone(), g));
+            }
+        }
+        let rows = rows_by_group(&of_row, labels.len());
+        Groups {
+            of_row: Arc::new(of_row),
+            rows,
+            labels,
+            minimum,
+            ungrouped: Value::missing(format!("no {what}: `{}` is missing", by.join(", "))),
+        }
     }
 
     pub(super) fn over(&mut self, aggregate: &Expr, group: &Name, env: &Env<'_>) -> Column {
@@ -145,6 +168,9 @@ impl<'m, 'a> Evaluator<'m, 'a> {
         let ExprKind::Call { function, args } = &aggregate.node else {
             return Column::Const(Value::missing("not a statistic"));
         };
+        if matches!(function.node.as_str(), "any" | "all") {
+            return self.any_or_all(function.node == "any", args, group, env, only);
+        }
         let Some(stat) = self.stat(&function.node, args, env) else {
             return Column::Const(Value::missing(format!("`{}` is missing an option", function.node)));
         };
@@ -199,6 +225,40 @@ impl<'m, 'a> Evaluator<'m, 'a> {
             }
         }
         spread(&groups, results, n)
+    }
+
+    /// `any(c) over G` / `all(c) over G`: true (false) as soon as one row's condition is,
+    /// else false (true) when every row's is decided, else missing: an undecided row may
+    /// be the one that matters.
+    fn any_or_all(&mut self, any: bool, args: &[Argument], group: &Name, env: &Env<'_>, only: Option<usize>) -> Column {
+        let values = match args.iter().find(|a| a.name.is_none()) {
+            Some(a) => self.eval(&a.value, env),
+            None => return Column::Const(Value::missing("no condition")),
+        };
+        let groups = self.groups(&group.node, env);
+        let of = |rows: &[usize]| {
+            let mut undecided = None;
+            for &r in rows {
+                match values.get(r) {
+                    Value::Bool(b) if *b == any => return Value::Bool(any),
+                    Value::Bool(_) => {}
+                    Value::Missing(reason) => undecided = undecided.or_else(|| Some(reason.clone())),
+                    _ => undecided = undecided.or_else(|| Some(crate::value::Reason::new("not a truth value"))),
+                }
+            }
+            match undecided {
+                Some(r) => Value::missing(format!("a row's condition is missing ({r})")),
+                None => Value::Bool(!any),
+            }
+        };
+        if let Some(row) = only {
+            return Column::Const(match groups.of_row.get(row).copied().flatten() {
+                Some(g) => of(groups.rows.get(g).map_or(&[][..], Vec::as_slice)),
+                None => groups.ungrouped.clone(),
+            });
+        }
+        let results = groups.rows.iter().map(|rows| GroupResult::Whole(of(rows))).collect();
+        spread(&groups, results, self.rows())
     }
 
     /// Note a peer group below the minimum; reported once per methodology by [`Self::finish`].

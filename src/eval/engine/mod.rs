@@ -35,6 +35,9 @@ pub struct Env<'e> {
     pub methodology: Option<&'e str>,
     /// A policy's loop variable: `s.FIELD` is the row's field.
     pub record: Option<&'e str>,
+    /// A grouped policy's variable and `by` fields: statistics `over` it are taken over
+    /// each group's rows.
+    pub group: Option<(&'e str, &'e [Name])>,
 }
 
 impl<'e> Env<'e> {
@@ -47,6 +50,7 @@ impl<'e> Env<'e> {
             bindings: decls.iter().zip(key).map(|(d, k)| (d.node.var.node.as_str(), Arc::from(k.as_str()))).collect(),
             methodology,
             record: None,
+            group: None,
         }
     }
 }

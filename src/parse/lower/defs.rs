@@ -200,6 +200,7 @@ impl Lowerer {
     }
 
     pub(super) fn policy_def(&mut self, kids: &mut Children<'_>) -> Lowered<PolicyDef> {
+        let indices = self.optional_indices(kids)?;
         let title = self.title(kids)?;
         let severity = match kids.next_if(Rule::severity) {
             Some(s) => {
@@ -222,6 +223,12 @@ impl Lowerer {
         let var = self.name(&v);
         let o = self.expect(&mut inner, Rule::ident)?;
         let over = self.name(&o);
+        let mut by = Vec::new();
+        if let Some(b) = inner.next_if(Rule::policy_by) {
+            for f in b.into_inner() {
+                by.push(self.name(&f));
+            }
+        }
         let e = self.expect(&mut inner, Rule::expr)?;
         let require = self.expr(e)?;
         let unless = match kids.next_if(Rule::policy_unless) {
@@ -239,7 +246,7 @@ impl Lowerer {
         for c in kids.pairs.by_ref() {
             cites.push(self.cite(c)?);
         }
-        Some(PolicyDef { title, severity, cites, var, over, require, unless, message })
+        Some(PolicyDef { indices, title, severity, cites, var, over, by, require, unless, message })
     }
 
     pub(super) fn script_def(&mut self, kids: &mut Children<'_>) -> Lowered<ScriptDef> {

@@ -22,10 +22,11 @@ pub fn render(verdicts: &Verdicts, deny_warnings: bool) -> String {
             escape(&p.name)
         );
         for v in rows {
+            let whose = if v.index.is_empty() { v.entity.clone() } else { format!("{} {}", v.label(), v.entity) };
             let name = match &v.record {
-                Some((file, line)) => format!("{} ({file}:{line})", v.entity),
-                None if v.period.is_empty() => v.entity.clone(),
-                None => format!("{} ({})", v.entity, v.period),
+                Some((file, line)) => format!("{whose} ({file}:{line})"),
+                None if v.period.is_empty() => whose,
+                None => format!("{whose} ({})", v.period),
             };
             let _ = write!(suites, r#"    <testcase classname="{}" name="{}""#, escape(&p.name), escape(&name));
             let message = match &v.reason {

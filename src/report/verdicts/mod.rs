@@ -46,6 +46,7 @@ pub fn json(verdicts: &Verdicts, sources: &[SourceFile]) -> String {
             let rule = Place::of(v.require, sources);
             json!({
                 "policy": v.policy,
+                "index": v.index.iter().map(|(set, m)| (set.clone(), Json::String(m.clone()))).collect::<serde_json::Map<_, _>>(),
                 "severity": v.severity.as_str(),
                 "status": v.status.as_str(),
                 "period": v.period,
@@ -97,12 +98,13 @@ pub fn json(verdicts: &Verdicts, sources: &[SourceFile]) -> String {
     text
 }
 
-/// One CSV row per violation: `policy, severity, status, period, entity, file, line,
-/// message, reason, cells` (cells as `field=text@file:line:column`, `;`-separated).
+/// One CSV row per violation: `policy, index, severity, status, period, entity, file,
+/// line, message, reason, cells` (index as `set=member`, cells as
+/// `field=text@file:line:column`, each `;`-separated).
 pub fn csv(verdicts: &Verdicts) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
     let _ = w.write_record([
-        "policy", "severity", "status", "period", "entity", "file", "line", "message", "reason", "cells",
+        "policy", "index", "severity", "status", "period", "entity", "file", "line", "message", "reason", "cells",
     ]);
     for v in &verdicts.violations {
         let cells: Vec<String> = v
@@ -114,8 +116,10 @@ pub fn csv(verdicts: &Verdicts) -> String {
             })
             .collect();
         let line = v.record.as_ref().map(|r| r.1.to_string()).unwrap_or_default();
+        let index: Vec<String> = v.index.iter().map(|(set, m)| format!("{set}={m}")).collect();
         let _ = w.write_record([
             v.policy.as_str(),
+            &index.join(";"),
             v.severity.as_str(),
             v.status.as_str(),
             &guard(&v.period),

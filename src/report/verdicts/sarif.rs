@@ -77,7 +77,7 @@ fn result(verdicts: &Verdicts, v: &Violation, sources: &[SourceFile], deny_warni
         "level": level,
         "message": {"text": text},
         "locations": locations,
-        "properties": {"entity": v.entity, "period": v.period, "status": v.status.as_str()},
+        "properties": {"entity": v.entity, "period": v.period, "status": v.status.as_str(), "policy": v.label()},
     });
     if let Some(place) = Place::of(v.require, sources) {
         let mut related = location(place);
