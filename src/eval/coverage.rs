@@ -17,6 +17,8 @@ pub struct Recorder {
     pub arms: BTreeMap<Span, (bool, bool)>,
     /// Decision-table rows some record matched: (table, row index).
     pub rows: BTreeSet<(String, usize)>,
+    /// For each policy some case verified: did a row pass it, and did one fail it.
+    pub policies: BTreeMap<String, (bool, bool)>,
 }
 
 impl Recorder {
@@ -52,6 +54,11 @@ impl Recorder {
     pub fn merge(&mut self, other: Recorder) {
         self.targets.extend(other.targets);
         self.rows.extend(other.rows);
+        for (policy, (passed, failed)) in other.policies {
+            let entry = self.policies.entry(policy).or_default();
+            entry.0 |= passed;
+            entry.1 |= failed;
+        }
         for (span, (t, o)) in other.arms {
             let entry = self.arms.entry(span).or_default();
             entry.0 |= t;

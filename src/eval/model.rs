@@ -55,6 +55,19 @@ impl<'a> Model<'a> {
             .collect()
     }
 
+    /// The loading plan of every dataset read from files (entities and records), in file
+    /// order: what a rule test may write rows of.
+    pub fn file_datasets(&self) -> Vec<crate::data::DatasetSpec> {
+        self.definitions()
+            .filter_map(|d| match &d.node.kind {
+                crate::ast::DefKind::Dataset(ds) if ds.classified.is_none() => {
+                    Some(crate::data::DatasetSpec::build(&d.node.name, ds, &self.syms, &self.units))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
     pub fn class_of(&self, activity: &str) -> Option<&'a str> {
         match self.syms.get(activity).map(|s| s.item) {
             Some(Item::Activity { activity, .. }) => Some(activity.class.node.as_str()),

@@ -1,5 +1,6 @@
 //! Coverage of the rules by their tests: which definitions (KPIs, parameters, methodology
-//! figures) some case evaluated, and which arms of each `if` some entity took, per file.
+//! figures) some case evaluated, which policies some case made both pass and fail, and
+//! which arms of each `if` some entity took, per file.
 
 use crate::ast::{DefKind, Expr, ExprKind};
 use crate::eval::coverage::Recorder;
@@ -106,6 +107,22 @@ pub fn measure(tree: &RuleTree, recorder: &Recorder) -> Coverage {
                         (0..c.rows.len()).filter(|r| recorder.rows.contains(&(name.clone(), *r))).count(),
                     );
                 }
+                // A policy is covered when some case made a row pass it and one fail it.
+                DefKind::Policy(_) => {
+                    fc.definitions = fc.definitions.saturating_add(1);
+                    match recorder.policies.get(name).copied().unwrap_or_default() {
+                        (true, true) => fc.covered = fc.covered.saturating_add(1),
+                        (passed, failed) => {
+                            let never = match (passed, failed) {
+                                (false, false) => "never verified",
+                                (true, _) => "never failed",
+                                (false, _) => "never passed",
+                            };
+                            let line = source.line_col(def.node.name.span.start).0;
+                            fc.missed.push((format!("policy {name} ({never})"), line));
+                        }
+                    }
+                }
                 _ => {}
             }
             for (target, label, span) in coverable {
@@ -157,7 +174,7 @@ fn ifs_in(e: &Expr, out: &mut Vec<Span>) {
 /// The coverage table printed by `assay test --coverage`.
 pub fn render(c: &Coverage) -> String {
     let mut out = String::from(
-        "\ncoverage: definitions evaluated by some case; `if` arms taken and decision-table rows matched by some entity or record\n",
+        "\ncoverage: definitions evaluated by some case (policies: made to pass and to fail); `if` arms taken and decision-table rows matched by some entity or record\n",
     );
     let width = c.files.iter().map(|f| f.file.len()).max().unwrap_or(4).max(5);
     out.push_str(&format!("  {:<width$}  {:>18}  {:>9}  {:>10}\n", "file", "definitions", "if arms", "table rows"));

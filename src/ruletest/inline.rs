@@ -47,8 +47,8 @@ pub fn write(
     period: Option<&str>,
     at: Span,
 ) -> Result<TempData, Vec<Diagnostic>> {
-    let specs = model.entity_datasets();
-    let spec = dataset_of(&specs, dataset, at)?;
+    let (specs, all) = (model.entity_datasets(), model.file_datasets());
+    let spec = dataset_of(&specs, &all, dataset, at)?;
     let entity_name = model.definitions().find_map(|d| match &d.node.kind {
         DefKind::Dataset(ds) if d.node.name.node == spec.name => ds.entity.as_ref().map(|e| e.node.name.node.clone()),
         _ => None,
@@ -86,19 +86,23 @@ pub fn write(
 }
 
 /// The dataset the rows are of: the one named, else the only dataset of entities.
+/// The dataset rows are written to: the one named (entities or records), else the only
+/// dataset of entities.
 fn dataset_of<'s>(
     specs: &'s [DatasetSpec],
+    all: &'s [DatasetSpec],
     dataset: Option<&(String, Span)>,
     at: Span,
 ) -> Result<&'s DatasetSpec, Vec<Diagnostic>> {
     let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
     match dataset {
-        Some((name, span)) => specs.iter().find(|s| s.name == *name).ok_or_else(|| {
-            vec![invalid(*span, format!("no dataset of entities `{name}`"), "unknown dataset").help(
+        Some((name, span)) => all.iter().find(|s| s.name == *name).ok_or_else(|| {
+            let every: Vec<&str> = all.iter().map(|s| s.name.as_str()).collect();
+            vec![invalid(*span, format!("no dataset `{name}`"), "unknown dataset").help(
                 crate::check::suggest::help_for(
                     name,
-                    names.iter().copied(),
-                    &format!("the datasets are: {}", names.join(", ")),
+                    every.iter().copied(),
+                    &format!("the datasets are: {}", every.join(", ")),
                 ),
             )]
         }),

@@ -7,6 +7,7 @@ pub mod derivation;
 mod inline;
 pub mod runner;
 pub mod spec;
+pub mod verdicts;
 mod yaml;
 
 use crate::diagnostic::codes::Code;

@@ -164,6 +164,9 @@ fn run_case(
         Ok(found) => found,
         Err((why, diags)) => return (fail(vec![why.into()]), diags, None),
     };
+    if case.expect.is_empty() && !case.verdicts.is_empty() {
+        return verdict_case(tree, case, &data_dir, name, sources, options);
+    }
     let first_data_source = sources.len();
     let written_prefix = written.as_ref().map(|w: &inline::TempData| format!("{}/", crate::load::display(&w.dir)));
     // Each expectation's place in the test file, found now: the probe holds the sources.
@@ -204,6 +207,49 @@ fn run_case(
     diagnostics.retain(|d| d.is_error() && !case.diagnostics.iter().any(|(c, _)| *c == d.code));
     let passed = report.is_empty();
     (Outcome { name, passed, report }, diagnostics, probe.recorder)
+}
+
+/// A policy case: its rows verified against the policies its verdicts name.
+fn verdict_case(
+    tree: &RuleTree,
+    case: &Case,
+    data_dir: &Path,
+    name: String,
+    sources: &mut Vec<SourceFile>,
+    options: &Options,
+) -> (Outcome, Vec<Diagnostic>, Option<Recorder>) {
+    let mut policies: Vec<String> = case.verdicts.iter().map(|v| v.name().to_string()).collect();
+    policies.dedup();
+    let request = crate::policy::Request {
+        data_dir: data_dir.to_path_buf(),
+        period: case.period.clone(),
+        policies,
+        budget: options.budget.clone(),
+    };
+    let places: Vec<(Span, String)> = case.verdicts.iter().map(|v| (v.span, place(sources, v.span))).collect();
+    let (verdicts, mut diagnostics) = crate::policy::verify(tree, &request, sources);
+    let mut report = match &verdicts {
+        Some(v) => super::verdicts::compare(&case.verdicts, v, &|span| {
+            places.iter().find(|(s, _)| *s == span).map(|(_, p)| p.clone()).unwrap_or_default()
+        }),
+        None => vec!["the case's rows could not be verified (see the diagnostics)".into()],
+    };
+    for (code, span) in &case.diagnostics {
+        if !diagnostics.iter().any(|d| d.code == *code) {
+            report.push(format!("{}: expected a `{code}` diagnostic; the run reported none", place(sources, *span)));
+        }
+    }
+    diagnostics.retain(|d| d.is_error() && !case.diagnostics.iter().any(|(c, _)| *c == d.code));
+    let recorder = match (&verdicts, options.record) {
+        (Some(v), true) => {
+            let mut r = Recorder::default();
+            super::verdicts::record(v, &mut r);
+            Some(r)
+        }
+        _ => None,
+    };
+    let passed = report.is_empty() && diagnostics.is_empty();
+    (Outcome { name, passed, report }, diagnostics, recorder)
 }
 
 /// A decision-table case: its records through the table.

@@ -27,6 +27,8 @@ pub struct Case {
     pub expect: Vec<Expectation>,
     /// Diagnostic codes that must be reported (by code), with where each is written.
     pub diagnostics: Vec<(Code, Span)>,
+    /// Verdicts of policies over the inputs (`verdicts:`).
+    pub verdicts: Vec<super::verdicts::ExpectedVerdict>,
 }
 
 /// `classify: TABLE` with `records:`, each record a mapping of the table's input columns
@@ -98,20 +100,20 @@ pub struct Reader {
 }
 
 const CASE_KEYS: &[&str] =
-    &["name", "period", "dataset", "entities", "data", "expect", "diagnostics", "classify", "records"];
+    &["name", "period", "dataset", "entities", "data", "expect", "diagnostics", "classify", "records", "verdicts"];
 const EXPECT_KEYS: &[&str] = &["figure", "entity", "total", "by", "value", "missing", "tolerance", "relative"];
 
 impl Reader {
-    fn span(&self, n: &Node) -> Span {
+    pub(super) fn span(&self, n: &Node) -> Span {
         Span::new(self.file, n.start, n.end)
     }
 
-    fn problem(&mut self, n: &Node, message: impl Into<String>, label: &str, help: impl Into<String>) {
+    pub(super) fn problem(&mut self, n: &Node, message: impl Into<String>, label: &str, help: impl Into<String>) {
         self.diags
             .push(Diagnostic::new(Code::TestFileInvalid, message).primary(self.span(n), label.to_string()).help(help));
     }
 
-    fn text(&mut self, n: &Node, what: &str) -> Option<String> {
+    pub(super) fn text(&mut self, n: &Node, what: &str) -> Option<String> {
         match &n.kind {
             Kind::Scalar(s) => Some(s.clone()),
             _ => {
@@ -121,7 +123,7 @@ impl Reader {
         }
     }
 
-    fn unknown_keys(&mut self, map: &Node, known: &[&str], what: &str) {
+    pub(super) fn unknown_keys(&mut self, map: &Node, known: &[&str], what: &str) {
         for (k, _) in map.entries() {
             let key = k.text().unwrap_or("");
             if !known.contains(&key) {
@@ -186,6 +188,7 @@ impl Reader {
                 classify: Some(classify),
                 expect: Vec::new(),
                 diagnostics: Vec::new(),
+                verdicts: Vec::new(),
             });
         }
         let pick = |key: &str| n.get(key).or_else(|| defaults.get(key));
@@ -209,20 +212,36 @@ impl Reader {
             }
         }
         let diagnostics = n.get("diagnostics").map(|list| self.diagnostic_codes(list)).unwrap_or_default();
+        let verdicts = match n.get("verdicts") {
+            Some(list) => {
+                written = written.saturating_add(list.items().len());
+                self.verdicts(list)?
+            }
+            None => Vec::new(),
+        };
         if written == 0 && diagnostics.is_empty() {
             self.problem(
                 n,
                 format!("case `{name}` expects nothing"),
                 "this case",
-                "add `expect:` (figures and their values) or `diagnostics:` (codes that must be reported)",
+                "add `expect:` (figures and their values), `verdicts:` (policies' verdicts) or `diagnostics:` (codes that must be reported)",
             );
             return None;
         }
-        if expect.is_empty() && diagnostics.is_empty() {
+        if expect.is_empty() && diagnostics.is_empty() && verdicts.is_empty() {
             // Every expectation was unreadable and reported: nothing is left to run.
             return None;
         }
-        Some(Case { name, span: self.span(n), period, inputs: Some(inputs), classify: None, expect, diagnostics })
+        Some(Case {
+            name,
+            span: self.span(n),
+            period,
+            inputs: Some(inputs),
+            classify: None,
+            expect,
+            diagnostics,
+            verdicts,
+        })
     }
 
     /// A case's inputs: its own win over the file's (`defaults`), entities over a data folder.
