@@ -32,20 +32,23 @@ const COMPLIANT: &str = "examples/plans/compliant";
 /// runs) a Python with jsonschema and lxml that cannot be had fails the test rather than
 /// skipping it; elsewhere the tests say they skipped.
 fn python() -> Option<&'static Path> {
-    static PYTHON: OnceLock<Option<PathBuf>> = OnceLock::new();
+    static PYTHON: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     let found = PYTHON.get_or_init(|| {
         let setup = Command::new("bash").arg(repo().join("benches/duckdb-venv.sh")).output().unwrap();
         if setup.status.success() {
-            return Some(PathBuf::from(String::from_utf8_lossy(&setup.stdout).trim()));
+            return Ok(PathBuf::from(String::from_utf8_lossy(&setup.stdout).trim()));
         }
-        let why = String::from_utf8_lossy(&setup.stderr);
+        let why = String::from_utf8_lossy(&setup.stderr).into_owned();
         assert!(std::env::var_os("CI").is_none(), "CI must validate against the schemas, but: {why}");
-        None
+        Err(why)
     });
-    if found.is_none() {
-        eprintln!("skipped: no Python with jsonschema and lxml (benches/duckdb-venv.sh failed)");
+    match found {
+        Ok(python) => Some(python),
+        Err(why) => {
+            eprintln!("skipped: no Python with jsonschema and lxml (benches/duckdb-venv.sh failed): {why}");
+            None
+        }
     }
-    found.as_deref()
 }
 
 /// Run tests/schemas/validate.py on `file` as `kind` (`sarif` or `junit`).
@@ -249,7 +252,6 @@ fn the_validator_rejects_broken_files() {
     std::fs::write(&path, &s.as_bytes()[..s.len() / 2]).unwrap();
     assert_rejected(py, "sarif", &path, "not JSON");
 
-    let first_case = j.find("<testcase ").unwrap();
     let xml_cases: Vec<(String, &str)> = vec![
         (
             j.replacen(" name=\"co_operative", " title=\"co_operative", 1),
@@ -257,10 +259,7 @@ fn the_validator_rejects_broken_files() {
         ),
         (j.replacen(" failures=\"", " fails=\"", 2), "The attribute 'failures' is required but missing"),
         (j.replacen("<failure ", "<failed ", 1).replacen("</failure>", "</failed>", 1), "This element is not expected"),
-        (
-            format!("{}<testcase/>{}", &j[..first_case], &j[first_case..]),
-            "The attribute 'name' is required but missing",
-        ),
+        (j.replacen("<testcase ", "<testcase/>\n    <testcase ", 1), "The attribute 'name' is required but missing"),
         (
             j.replacen("<testsuites ", "<testsuite-list ", 1).replacen("</testsuites>", "</testsuite-list>", 1),
             "No matching global declaration",
