@@ -195,3 +195,48 @@ fn bad_requests_are_refused_with_their_codes() {
     assert!(stderr(&out).contains("output-error"), "{}", stderr(&out));
     assert!(!dir.path().join("missing").exists());
 }
+
+#[test]
+fn a_verdict_is_explained_down_to_its_cells() {
+    let policies = r#"
+policy capped "Outsourced cost within the cap" severity error {
+  for s in plan: require s.model == in_house or s.cost <= cap
+  message "{s.model} at {s.cost}"
+}
+policy steady "Cost moves by less than half" severity warning {
+  for o in returns: require is_missing(previous(o.cost)) or abs(cost - previous(cost)) <= previous(cost) / 2
+  message "{o.name}"
+}
+"#;
+    let dir = temp_folder_with(&[
+        ("rules/base.assay", UNITS),
+        ("rules/policies.assay", policies),
+        ("data/returns.csv", RETURNS),
+        ("data/plan.csv", PLAN),
+    ]);
+    let run = |args: &[&str]| {
+        let mut all = vec!["explain", "--rules", "rules", "--data", "data"];
+        all.extend_from_slice(args);
+        assay_in(dir.path(), &all)
+    };
+    // C's row (line 4) breaks the cap: the verdict, the rule and both cells it read.
+    let out = run(&["capped", "--entity", "C", "--row", "4"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(text.contains("policy capped for C = false"), "{text}");
+    assert!(text.contains("data/plan.csv:4:2, column `Model`"), "{text}");
+    assert!(text.contains("data/plan.csv:4:4, column `Cost`"), "{text}");
+    assert!(text.contains("param cap"), "{text}");
+    // A row that passes is explained too.
+    let out = run(&["capped", "--entity", "A"]);
+    assert!(stdout(&out).contains("policy capped for A = true"), "{}", stdout(&out));
+    // An entity in the period after: its previous value is shown as evaluated.
+    let out = run(&["steady", "--entity", "B", "--period", "2016/17"]);
+    let text = stdout(&out);
+    assert!(text.contains("policy steady for B in 2016/17 = false"), "{text}{}", stderr(&out));
+    assert!(text.contains("100"), "{text}");
+    // Asking for a row that is not there says so.
+    let out = run(&["capped", "--entity", "A", "--row", "3"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("no row of `plan` at line 3 is `A`'s"), "{}", stderr(&out));
+}

@@ -23,17 +23,25 @@ pub enum ExplainFormat {
 /// sub-expression, then each input in turn (KPIs, parameters, peer-group statistics, script
 /// calls) down to the data cells it was read from.
 ///
+/// A policy's verdict is explained the same way, for one entity or record: `assay explain
+/// strategic_in_house --entity RX1 --row 4 --data examples/plans/failing`.
+///
 /// Examples: `assay explain 'saving[finance]' --methodology national_average --entity SA0001`,
 /// `assay explain 'cost_share[finance]' --entity SA0001`,
 /// `assay explain total_saving --methodology national_average --by org_type=acute`.
 #[derive(clap::Args, Debug)]
 pub struct ExplainArgs {
     /// The figure: a KPI or methodology figure with its index (`saving[finance]`,
-    /// `national_average.saving[finance]`), a parameter, a field, or `total_FIGURE`.
+    /// `national_average.saving[finance]`), a parameter, a field, or `total_FIGURE`; or a
+    /// policy (`priority_areas_covered[payroll_area]` for an indexed one).
     selector: String,
     /// The entity (its key, as the data writes it).
     #[arg(long)]
     entity: Option<String>,
+    /// For a policy over records: the record, by its line in the data file (as `verify`
+    /// reports it), when its entity has several rows.
+    #[arg(long)]
+    row: Option<usize>,
     /// The period (needed when the data has several).
     #[arg(long)]
     period: Option<String>,
@@ -109,6 +117,7 @@ fn explain(args: &ExplainArgs, shell: &mut Shell) -> Outcome {
         top: args.top,
         all_members: args.all_members,
         budget: args.scripts.budget(),
+        row: args.row,
     };
     let (graph, diags) = explain::explain(&tree, &request, &mut shell.sources);
     shell.report(&diags, "nothing was explained")?;

@@ -16,7 +16,11 @@ const MAX_LINE: usize = 1 << 20;
 
 /// The cells behind one entity's value of a field (several for a value summed from records).
 pub fn cells(frame: &Frame<'_>, key: &FieldKey, row: usize, delimiters: &HashMap<String, u8>) -> Vec<Cell> {
-    let Some((t, table)) = frame.tables.iter().enumerate().find(|(_, t)| !t.records && t.columns.contains_key(key))
+    let Some((t, table)) = frame
+        .tables
+        .iter()
+        .enumerate()
+        .find(|(i, t)| (!t.records || frame.records == Some(*i)) && t.columns.contains_key(key))
     else {
         return Vec::new();
     };

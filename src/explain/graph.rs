@@ -33,6 +33,8 @@ pub enum Kind {
     Field,
     Statistic,
     Script,
+    /// A policy's requirement for one row or entity: its verdict.
+    Policy,
 }
 
 impl Kind {
@@ -47,6 +49,7 @@ impl Kind {
             Kind::Field => "data",
             Kind::Statistic => "statistic",
             Kind::Script => "script",
+            Kind::Policy => "policy",
         }
     }
 }

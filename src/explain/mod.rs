@@ -14,6 +14,7 @@ pub mod graph;
 pub mod json;
 pub mod markdown;
 mod members;
+mod policy;
 mod restrict;
 mod select;
 pub mod shell;
@@ -57,11 +58,16 @@ pub struct Request {
     pub all_members: bool,
     /// The operations the scripts may take in all.
     pub budget: crate::eval::budget::ScriptBudget,
+    /// A policy's record, by its line in the data file (as `verify` reports it).
+    pub row: Option<usize>,
 }
 
 /// Explain one figure. Errors (an unknown selector, bad data) come back as diagnostics;
 /// `sources` gains the data files and scripts read.
 pub fn explain(tree: &RuleTree, request: &Request, sources: &mut Vec<SourceFile>) -> (Option<Graph>, Vec<Diagnostic>) {
+    if let Some(explained) = policy::explain(tree, request, sources) {
+        return explained;
+    }
     let (graph, mut diags) = explain_many(tree, std::slice::from_ref(request), sources);
     let Some((mut graph, roots)) = graph else { return (None, diags) };
     match roots.into_iter().next() {

@@ -91,6 +91,7 @@ pub fn title(n: &Node, period: &str) -> String {
             format!("{}{group}{whom}", n.name)
         }
         Kind::Script => format!("script {}{whom}", n.name),
+        Kind::Policy => format!("policy {}{whom}", n.name),
     };
     format!("{what} = {}", shown(&n.value, n))
 }

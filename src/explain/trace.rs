@@ -55,6 +55,7 @@ struct Ctx<'e> {
 }
 
 mod chain;
+mod policy;
 
 const MONEY_SIGNS: &[&str] = &["£", "$", "€"];
 
@@ -371,6 +372,11 @@ impl<'t, 'm, 'a> Tracer<'t, 'm, 'a> {
         truncated: &mut bool,
     ) -> (Value, UnitOut) {
         if let ExprKind::Name(n) = &target.node {
+            // A policy's record: `s.FIELD` is the row's field, down to its cell.
+            if ctx.env.record == Some(n.as_str()) {
+                let field = Target::Field(member.node.clone());
+                return self.reference(e, e.span, &field, &[], ctx, terms, inputs, truncated);
+            }
             if let Some(m) = ctx.env.bound(n) {
                 let text = self.model.member_property(m, &member.node);
                 let v = text.map_or_else(
@@ -449,6 +455,14 @@ impl<'t, 'm, 'a> Tracer<'t, 'm, 'a> {
         inputs: &mut Vec<usize>,
         truncated: &mut bool,
     ) -> (Value, UnitOut) {
+        // The period before's value, as evaluated: its arguments read that period's rows,
+        // which are not this frame's.
+        if function.node == "previous" {
+            let v = self.ev.eval(e, &ctx.env).get(ctx.row).clone();
+            let unit = self.infer_unit(e, &ctx.scope, &[]);
+            self.term(terms, e.span, e, &v, &unit);
+            return (v, unit);
+        }
         let mut values = Vec::new();
         let mut units = Vec::new();
         for a in args.iter().filter(|a| a.name.is_none()) {
@@ -556,8 +570,11 @@ impl<'t, 'm, 'a> Tracer<'t, 'm, 'a> {
             .map(|a| self.infer_unit(&a.value, &ctx.scope, &[]))
             .unwrap_or_else(plain_unit);
         let unit = self.infer_unit(e, &ctx.scope, std::slice::from_ref(&arg_unit));
-        if !self.expands(ctx.depth) {
-            *truncated = true;
+        // Over a grouped policy's rows: the group's value, as evaluated (its rows are in
+        // `assay verify`'s output).
+        let over_group = ctx.env.group.is_some_and(|(var, _)| var == group.node);
+        if over_group || !self.expands(ctx.depth) {
+            *truncated |= !over_group;
             let v = self.ev.eval(e, &ctx.env).get(ctx.row).clone();
             self.term(terms, group.span, e, &v, &unit);
             return (v, unit);
