@@ -46,6 +46,28 @@ pub struct DiffArgs {
     scripts: shell::ScriptArgs,
 }
 
+/// Both sides' policy verdicts over the data, compared (none when it holds no policy's data).
+fn verdict_changes(
+    shell: &mut Shell,
+    sides: [&side::Side; 2],
+    data: &std::path::Path,
+    budget: &crate::eval::budget::ScriptBudget,
+) -> Result<Option<Vec<diff::verdicts::VerdictChange>>, Stop> {
+    let mut verdicts = Vec::new();
+    for s in sides {
+        let (v, mut diags, mut sources) = diff::verdicts::verify(&s.tree, data, budget);
+        s.own(&mut diags, &mut sources);
+        shell.sources = sources;
+        let then = format!("`{}` could not be verified over `{}`", s.label, crate::load::display(data));
+        shell.report(&diags, &then)?;
+        verdicts.push(v);
+    }
+    Ok(match verdicts.as_slice() {
+        [Some(a), Some(b)] => Some(diff::verdicts::compare(a, b)),
+        _ => None,
+    })
+}
+
 pub fn run(args: &DiffArgs) -> u8 {
     shell::status(diff(args, &mut Shell::new(args.error_format)))
 }
@@ -89,6 +111,7 @@ fn diff(args: &DiffArgs, shell: &mut Shell) -> Outcome {
         totals: None,
         figures_removed: 0,
         figures_added: 0,
+        verdicts: None,
     };
     if let Some(data) = &args.data {
         let mut progress = super::progress::Progress::new();
@@ -116,6 +139,7 @@ fn diff(args: &DiffArgs, shell: &mut Shell) -> Outcome {
             (report.figures_removed, report.figures_added) = figures::unmatched(a, b);
             report.figures = Some(figures::moved(a, b, &report.changes, &closure));
         }
+        report.verdicts = verdict_changes(shell, [old, new], data, &budget)?;
     }
     shell.out(&diff::render(&report, args.format, args.limit))?;
     Ok(if args.fail_on_change && report.changed() { EXIT_ERRORS } else { EXIT_OK })

@@ -4,6 +4,7 @@
 pub mod figures;
 pub mod semantic;
 pub mod side;
+pub mod verdicts;
 
 use figures::{Moved, MovedTotal};
 use semantic::Change;
@@ -21,6 +22,9 @@ pub struct Report {
     /// Entity figures only the old side has, and only the new side has.
     pub figures_removed: usize,
     pub figures_added: usize,
+    /// Policy verdicts that appear, disappear or change (`None` without `--data`, or when
+    /// the data holds no policy's dataset).
+    pub verdicts: Option<Vec<verdicts::VerdictChange>>,
 }
 
 impl Report {
@@ -28,6 +32,7 @@ impl Report {
         !self.changes.is_empty()
             || self.figures.as_ref().is_some_and(|f| !f.is_empty())
             || self.totals.as_ref().is_some_and(|t| !t.is_empty())
+            || self.verdicts.as_ref().is_some_and(|v| !v.is_empty())
     }
 }
 
@@ -69,6 +74,27 @@ fn text(r: &Report, limit: usize) -> String {
             out.push_str(&figures_text(figs, limit));
         }
         out.push_str(&unmatched(r));
+    }
+    if let Some(v) = &r.verdicts {
+        out.push_str(&verdicts_text(v, limit));
+    }
+    out
+}
+
+/// Policy verdicts that changed, the first `limit` of them.
+fn verdicts_text(changes: &[verdicts::VerdictChange], limit: usize) -> String {
+    if changes.is_empty() {
+        return "\nno policy verdict changed\n".to_string();
+    }
+    let mut out = format!("\n{} policy verdict{} changed:\n", changes.len(), plural(changes.len()));
+    for c in changes.iter().take(limit) {
+        let at = c.row.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
+        let period = if c.period.is_empty() { String::new() } else { format!(" in {}", c.period) };
+        let status = format!("{} → {}", c.old.unwrap_or("passed"), c.new.unwrap_or("passed"));
+        out.push_str(&format!("  {} {} for {}{period}{at}: {status}: {}\n", c.change, c.policy, c.entity, c.message));
+    }
+    if changes.len() > limit {
+        out.push_str(&format!("  ... and {} more (`--limit`)\n", changes.len().saturating_sub(limit)));
     }
     out
 }
