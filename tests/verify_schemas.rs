@@ -113,10 +113,12 @@ fn the_failing_plan_validates() {
     let junit = dir.path().join("failing.xml");
     let s = write(repo(), &["--data", FAILING], "sarif", &sarif, 1);
     let j = write(repo(), &["--data", FAILING], "junit", &junit, 1);
-    // Not a vacuous pass: the plan's eleven broken rows are in both files.
-    assert_eq!(levels(&s).len(), 11, "{s}");
-    assert!(levels(&s).iter().any(|l| l == "warning"), "{s}");
-    assert_eq!(j.matches("<failure ").count(), 3, "{j}");
+    // Not a vacuous pass: the plan's fifteen verdicts (4 errors, 10 warnings, 1 waived)
+    // are in both files, and only the errors fail the JUnit run.
+    assert_eq!(levels(&s).len(), 15, "{s}");
+    assert_eq!(levels(&s).iter().filter(|l| *l == "error").count(), 4, "{s}");
+    assert_eq!(s.matches("\"suppressions\"").count(), 1, "{s}");
+    assert_eq!(j.matches("<failure ").count(), 4, "{j}");
     assert_valid(py, "sarif", &sarif);
     assert_valid(py, "junit", &junit);
 }
@@ -129,7 +131,9 @@ fn the_compliant_plan_validates() {
     let junit = dir.path().join("compliant.xml");
     let s = write(repo(), &["--data", COMPLIANT], "sarif", &sarif, 0);
     let j = write(repo(), &["--data", COMPLIANT], "junit", &junit, 0);
-    assert!(levels(&s).is_empty(), "{s}");
+    // Its only results are the three waived verdicts, each suppressed with its reason.
+    assert_eq!(levels(&s).len(), 3, "{s}");
+    assert_eq!(s.matches("\"suppressions\"").count(), 3, "{s}");
     assert!(!j.contains("<failure"), "{j}");
     assert_valid(py, "sarif", &sarif);
     assert_valid(py, "junit", &junit);
@@ -144,8 +148,10 @@ fn deny_warnings_validates() {
     let junit = dir.path().join("deny.xml");
     let s = write(repo(), &["--data", FAILING, "--deny", "warnings"], "sarif", &sarif, 1);
     let j = write(repo(), &["--data", FAILING, "--deny", "warnings"], "junit", &junit, 1);
-    assert_eq!(levels(&s), vec!["error"; 11], "{s}");
-    assert_eq!(j.matches("<failure ").count(), 11, "{j}");
+    // Every broken policy fails; the waived verdict stays a suppressed warning.
+    assert_eq!(levels(&s).iter().filter(|l| *l == "error").count(), 14, "{s}");
+    assert_eq!(levels(&s).len(), 15, "{s}");
+    assert_eq!(j.matches("<failure ").count(), 14, "{j}");
     assert_valid(py, "sarif", &sarif);
     assert_valid(py, "junit", &junit);
 }

@@ -55,7 +55,7 @@ pub fn render(verdicts: &Verdicts, deny_warnings: bool) -> String {
         }
         let _ = writeln!(
             suites,
-            r#"    <testcase classname="{}" name="{} of {} rows passed"/>"#,
+            r#"    <testcase classname="{}" name="{} of {} verdicts passed"/>"#,
             escape(&p.name),
             p.passed,
             p.rows
