@@ -240,3 +240,38 @@ policy steady "Cost moves by less than half" severity warning {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("no row of `plan` at line 3 is `A`'s"), "{}", stderr(&out));
 }
+
+#[test]
+fn rule_tests_expect_verdicts_and_refuse_vacuous_passes() {
+    let policies =
+        r#"policy capped "Capped" { for s in plan: require s.model == in_house or s.cost <= cap message "x" }"#;
+    let case = |verdicts: &str| {
+        format!(
+            "dataset: plan\ncases:\n  - name: c\n    entities:\n      - {{organisation: A, model: in_house, cost: 500}}\n      - {{organisation: B, model: outsourced, cost: 500}}\n    verdicts: {verdicts}\n"
+        )
+    };
+    let run = |verdicts: &str| {
+        let dir = temp_folder_with(&[
+            ("rules/base.assay", UNITS),
+            ("rules/policies.assay", policies),
+            ("rules/policies.test.yaml", &case(verdicts)),
+        ]);
+        let out = assay_in(dir.path(), &["test", "rules"]);
+        (out.status.code(), stdout(&out))
+    };
+    let (code, text) =
+        run("[{policy: capped, row: 1, status: passed}, {policy: capped, entity: B, row: 2, status: failed}]");
+    assert_eq!(code, Some(0), "{text}");
+    // A violation the case does not list fails it.
+    let (code, text) = run("[{policy: capped, row: 1, status: passed}]");
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("unexpected: `capped` failed for B, row 2"), "{text}");
+    // A pass of a row the case does not have is not a pass.
+    let (code, text) = run("[{policy: capped, row: 9, status: passed}, {policy: capped, row: 2, status: failed}]");
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("no such verdict was given"), "{text}");
+    // The wrong status is reported with the actual one.
+    let (code, text) = run("[{policy: capped, row: 1, status: passed}, {policy: capped, row: 2, status: waived}]");
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("expected `capped` waived for row 2; it is failed"), "{text}");
+}

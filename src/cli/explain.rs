@@ -24,7 +24,7 @@ pub enum ExplainFormat {
 /// calls) down to the data cells it was read from.
 ///
 /// A policy's verdict is explained the same way, for one entity or record: `assay explain
-/// strategic_in_house --entity RX1 --row 4 --data examples/plans/failing`.
+/// strategic_in_house --entity RX101 --row 3 --data examples/plans/failing`.
 ///
 /// Examples: `assay explain 'saving[finance]' --methodology national_average --entity SA0001`,
 /// `assay explain 'cost_share[finance]' --entity SA0001`,

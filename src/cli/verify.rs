@@ -84,6 +84,7 @@ fn verify(args: &VerifyArgs, shell: &mut Shell) -> Outcome {
         period: args.period.clone(),
         policies: args.policy.iter().filter(|p| !p.is_empty()).cloned().collect(),
         budget: args.scripts.budget(),
+        keep_judged: false,
     };
     progress.step("loading data and verifying");
     let (verdicts, diags) = policy::verify(&tree, &request, &mut shell.sources);

@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 pub type Order = (String, usize, usize, usize);
 
 /// What a run found: each policy's counts, the violations in order, rows per dataset.
-pub type Finished = (Vec<PolicyRun>, Vec<(Order, Violation)>, Vec<(String, usize)>);
+pub type Finished = (Vec<PolicyRun>, Vec<(Order, Violation)>, Vec<(String, usize)>, Vec<super::Judgement>);
 
 /// The verdicts so far, policy by policy.
 pub struct Judged<'d> {
@@ -27,11 +27,19 @@ pub struct Judged<'d> {
     violations: Vec<(Order, Violation)>,
     /// Rows checked, by dataset and period.
     rows: BTreeMap<(String, String), usize>,
+    /// Every verdict's subject, when asked for (rule tests).
+    subjects: Option<Vec<super::Judgement>>,
 }
 
 impl<'d> Judged<'d> {
-    pub fn new(chosen: &[Chosen<'_>], delimiters: &'d std::collections::HashMap<String, u8>) -> Judged<'d> {
-        Judged { delimiters, runs: chosen.iter().map(run_of).collect(), violations: Vec::new(), rows: BTreeMap::new() }
+    pub fn new(chosen: &[Chosen<'_>], delimiters: &'d std::collections::HashMap<String, u8>, keep: bool) -> Judged<'d> {
+        Judged {
+            delimiters,
+            runs: chosen.iter().map(run_of).collect(),
+            violations: Vec::new(),
+            rows: BTreeMap::new(),
+            subjects: keep.then(Vec::new),
+        }
     }
 
     /// The runs, the violations with their order, and the rows checked per dataset.
@@ -44,7 +52,7 @@ impl<'d> Judged<'d> {
             let n = self.rows.iter().filter(|((d, _), _)| d == &c.def.over.node).map(|(_, n)| *n).sum();
             rows.push((c.def.over.node.clone(), n));
         }
-        (self.runs, self.violations, rows)
+        (self.runs, self.violations, rows, self.subjects.unwrap_or_default())
     }
 
     /// Judge policy number `rank` over every row of the evaluator's frame that its
@@ -79,6 +87,11 @@ impl<'d> Judged<'d> {
             let units = units(ev, &env, &rows);
             let verdicts = Verdicts::of(ev, c, model, &env);
             for unit in units {
+                if let Some(subjects) = self.subjects.as_mut() {
+                    let label =
+                        if key.is_empty() { c.name.to_string() } else { format!("{}[{}]", c.name, key.join(", ")) };
+                    subjects.push((label, period.clone(), unit.entity.clone(), cells.record(unit.row).map(|r| r.1)));
+                }
                 let Some(v) = self.verdict(&verdicts, c, rank, &unit) else { continue };
                 let violation = Violation {
                     index: index.clone(),

@@ -24,7 +24,14 @@ pub struct Request {
     /// Policies to run, by name; empty means every policy whose data is in the folder.
     pub policies: Vec<String>,
     pub budget: crate::eval::budget::ScriptBudget,
+    /// Keep every verdict's subject, passed or not (`Verdicts::judged`): for rule tests,
+    /// whose expected passes must name something that was judged.
+    pub keep_judged: bool,
 }
+
+/// What one verdict was on, passed or not: the policy (with index members), period,
+/// entity (or group), and the record's line.
+pub type Judgement = (String, String, String, Option<usize>);
 
 /// How a row that did not pass stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -122,6 +129,8 @@ pub struct Verdicts {
     pub violations: Vec<Violation>,
     /// Rows checked per dataset (each row once, however many policies read it).
     pub rows: Vec<(String, usize)>,
+    /// Every verdict's subject, when the request asked to keep them (else empty).
+    pub judged: Vec<Judgement>,
 }
 
 impl Verdicts {

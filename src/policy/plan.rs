@@ -178,7 +178,7 @@ pub fn run(
         return (None, diags);
     }
     let delimiters = specs.iter().map(|s| (s.name.clone(), s.delimiter)).collect();
-    let mut judged = Judged::new(&choice.run, &delimiters);
+    let mut judged = Judged::new(&choice.run, &delimiters, request.keep_judged);
     // Entity policies: every period's frame is built, so that a period's evaluator can
     // hand `previous(x)` to the period before's.
     let frames: Vec<Frame<'_>> = entity_periods.iter().map(|p| frame::build(&tables, &specs, p)).collect();
@@ -214,7 +214,7 @@ pub fn run(
     if diags.iter().any(Diagnostic::is_error) {
         return (None, diags);
     }
-    let (policies, mut violations, rows) = judged.finish(&choice.run);
+    let (policies, mut violations, rows, subjects) = judged.finish(&choice.run);
     violations.sort_by(|a, b| a.0.cmp(&b.0));
     let verdicts = Verdicts {
         stamp: Stamp::of(&tree.files, &tables),
@@ -223,6 +223,7 @@ pub fn run(
         skipped: choice.skipped.clone(),
         violations: violations.into_iter().map(|(_, v)| v).collect(),
         rows,
+        judged: subjects,
     };
     (Some(verdicts), diags)
 }

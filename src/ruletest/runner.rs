@@ -225,6 +225,7 @@ fn verdict_case(
         period: case.period.clone(),
         policies,
         budget: options.budget.clone(),
+        keep_judged: true,
     };
     let places: Vec<(Span, String)> = case.verdicts.iter().map(|v| (v.span, place(sources, v.span))).collect();
     let (verdicts, mut diagnostics) = crate::policy::verify(tree, &request, sources);

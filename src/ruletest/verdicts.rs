@@ -32,11 +32,16 @@ impl ExpectedVerdict {
     }
 
     fn matches(&self, v: &policy::Violation) -> bool {
-        v.label() == self.policy
-            && self.entity.as_ref().is_none_or(|e| *e == v.entity)
+        self.is(&(v.label(), v.period.clone(), v.entity.clone(), v.record.as_ref().map(|r| r.1)))
+    }
+
+    /// Whether a verdict's subject is the one this expectation names.
+    fn is(&self, (label, period, entity, line): &policy::Judgement) -> bool {
+        *label == self.policy
+            && self.entity.as_ref().is_none_or(|e| e == entity)
             // The case's rows are written after a header line: row N is line N + 1.
-            && self.row.is_none_or(|r| v.record.as_ref().is_some_and(|(_, line)| *line == r.saturating_add(1)))
-            && self.period.as_ref().is_none_or(|p| *p == v.period)
+            && self.row.is_none_or(|r| *line == Some(r.saturating_add(1)))
+            && self.period.as_ref().is_none_or(|p| p == period)
     }
 }
 
@@ -103,7 +108,13 @@ pub fn compare(expected: &[ExpectedVerdict], verdicts: &Verdicts, place: &dyn Fn
             .collect();
         let whose = e.entity.clone().or_else(|| e.row.map(|r| format!("row {r}"))).unwrap_or_else(|| "any row".into());
         match (e.status.as_str(), found.as_slice()) {
-            ("passed", []) => {}
+            // A pass must be of something judged: not a row, entity or period the case lacks.
+            ("passed", []) if verdicts.judged.iter().any(|j| e.is(j)) => {}
+            ("passed", []) => report.push(format!(
+                "{}: expected `{}` to pass for {whose}; no such verdict was given (check the row, entity, period and index members)",
+                place(e.span),
+                e.policy
+            )),
             ("passed", some) => {
                 for v in some.iter().filter_map(|i| verdicts.violations.get(*i)) {
                     report.push(format!(
