@@ -207,6 +207,9 @@ impl DatasetDef {
 #[derive(Debug, Clone, PartialEq)]
 pub struct DataFile {
     pub path: Spanned<String>,
+    /// `file "plan.csv" or "plan.yaml"`: other names the file may have; the data folder
+    /// must hold exactly one of them.
+    pub alternatives: Vec<Spanned<String>>,
     pub period: Option<Spanned<String>>,
 }
 

@@ -478,3 +478,54 @@ fn unless_waives_a_justified_row_only() {
     std::fs::write(dir.path().join("data/spend.csv"), "Organisation,Amount,Justification\nA2,50,\n").unwrap();
     stdout_with_exit(&run(&[]), 1);
 }
+
+/// The violations of a run as (policy, entity, status, cells' field and text), without files.
+fn verdict_keys(doc: &Json) -> Vec<String> {
+    doc["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            let cells: Vec<String> = v["cells"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| format!("{}={}", c["field"].as_str().unwrap(), c["text"].as_str().unwrap_or("")))
+                .collect();
+            format!("{} {} {} {} [{}]", v["policy"], v["index"], v["entity"], v["status"], cells.join(" "))
+        })
+        .collect()
+}
+
+#[test]
+fn yaml_plans_give_the_csv_plans_verdicts_with_their_lines() {
+    for (csv, yaml) in [(FAILING, "examples/plans/failing-yaml"), (COMPLIANT, "examples/plans/compliant-yaml")] {
+        let a: Json = serde_json::from_str(&stdout(&verify(&["--data", csv, "--format", "json"]))).unwrap();
+        let b: Json = serde_json::from_str(&stdout(&verify(&["--data", yaml, "--format", "json"]))).unwrap();
+        assert_eq!(verdict_keys(&a), verdict_keys(&b), "{csv} and {yaml}");
+        assert_eq!(a["summary"]["text"], b["summary"]["text"]);
+        // Each YAML cell is placed on its own line of the YAML file.
+        for v in b["violations"].as_array().unwrap() {
+            // A blank cell is a key left out of its record: it has no text to find.
+            for c in v["cells"].as_array().unwrap().iter().filter(|c| c["text"].is_string()) {
+                let line = c["line"].as_u64().unwrap() as usize;
+                let text = std::fs::read_to_string(repo().join(yaml).join("plan.yaml")).unwrap();
+                let shown = text.lines().nth(line - 1).unwrap();
+                assert!(shown.contains(c["text"].as_str().unwrap()), "{shown} {c}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_folder_with_both_names_of_the_plan_is_refused() {
+    let dir = temp_folder_with(&[]);
+    for (from, to) in [("failing/plan.csv", "plan.csv"), ("failing-yaml/plan.yaml", "plan.yaml")] {
+        std::fs::copy(repo().join("examples/plans").join(from), dir.path().join(to)).unwrap();
+    }
+    let rules = repo().join("rules");
+    let out = assay(&["verify", "--rules", rules.to_str().unwrap(), "--data", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("ambiguous-data-file"), "{}", stderr(&out));
+    assert!(stdout(&out).is_empty());
+}

@@ -256,7 +256,12 @@ fn declared_inputs(tree: &RuleTree, data: &Path) -> Vec<PathBuf> {
         let beside = rule_path.parent().unwrap_or(Path::new(""));
         for def in &file.definitions {
             match &def.node.kind {
-                DefKind::Dataset(d) => out.extend(d.files.iter().map(|f| data.join(&f.node.path.node))),
+                DefKind::Dataset(d) => out.extend(
+                    d.files
+                        .iter()
+                        .flat_map(|f| std::iter::once(&f.node.path).chain(&f.node.alternatives))
+                        .map(|p| data.join(&p.node)),
+                ),
                 DefKind::Script(s) => out.push(beside.join(&s.path.node)),
                 _ => {}
             }

@@ -49,6 +49,21 @@ impl Loader<'_> {
     /// Load one dataset (see [`Loader::load_all`]).
     pub fn load(&self, spec: &DatasetSpec, ctx: &mut LoadContext<'_>) -> Option<Loaded> {
         let whole = |table| Loaded { table, filtered: false };
+        let chosen;
+        let spec = if spec.alternatives.iter().any(|a| !a.is_empty()) {
+            match spec.in_folder(self.data_dir) {
+                Ok(s) => {
+                    chosen = s;
+                    &chosen
+                }
+                Err(d) => {
+                    ctx.diagnostics.push(*d);
+                    return None;
+                }
+            }
+        } else {
+            spec
+        };
         if let Some(table) = &spec.classified {
             return self.derive.derive(spec, table, self.data_dir, ctx).map(whole);
         }

@@ -6,6 +6,8 @@ use super::BadRowPolicy;
 use crate::ast::{DatasetDef, FieldType, PropValue, UnitExpr};
 use crate::check::symbols::Symbols;
 use crate::check::units::{Dim, UnitTable};
+use crate::diagnostic::codes::Code;
+use crate::diagnostic::Diagnostic;
 use crate::source::{Span, Spanned};
 use std::collections::HashMap;
 use std::fmt;
@@ -72,6 +74,9 @@ pub struct DatasetSpec {
     pub classified: Option<String>,
     /// Each file, and the period all its rows belong to when the file says so.
     pub files: Vec<(Spanned<String>, Option<String>)>,
+    /// For each file, the other names it may have (`file "a.csv" or "a.yaml"`); see
+    /// [`DatasetSpec::in_folder`].
+    pub alternatives: Vec<Vec<Spanned<String>>>,
     /// Rows left out: a column and the cell pattern its value must not match.
     pub exclude: Vec<Exclusion>,
     /// `repeated_headers first`: a column whose header a file writes twice is read from the
@@ -124,6 +129,7 @@ impl DatasetSpec {
                 .iter()
                 .map(|f| (f.node.path.clone(), f.node.period.as_ref().map(|p| p.node.clone())))
                 .collect(),
+            alternatives: def.files.iter().map(|f| f.node.alternatives.clone()).collect(),
             first_of_repeated,
             exclude: def
                 .exclude
@@ -279,4 +285,39 @@ fn expand(
         out = next;
     }
     out
+}
+
+impl DatasetSpec {
+    /// The dataset with each file named as the data folder has it: of a file's names
+    /// (`file "plan.csv" or "plan.yaml"`), the one that is there. Both there is an error:
+    /// which one is meant cannot be guessed. None there leaves the first name, for the
+    /// loader to say it is missing.
+    pub fn in_folder(&self, data_dir: &std::path::Path) -> Result<DatasetSpec, Box<Diagnostic>> {
+        let mut chosen = self.clone();
+        for ((file, _), others) in chosen.files.iter_mut().zip(&self.alternatives) {
+            if others.is_empty() {
+                continue;
+            }
+            let names: Vec<&Spanned<String>> = std::iter::once(&*file).chain(others).collect();
+            let present: Vec<&Spanned<String>> =
+                names.iter().copied().filter(|n| data_dir.join(&n.node).exists()).collect();
+            match present.as_slice() {
+                [] => {}
+                [one] => *file = (*one).clone(),
+                [first, second, ..] => {
+                    return Err(Box::new(
+                        Diagnostic::new(
+                            Code::AmbiguousDataFile,
+                            format!("both `{}` and `{}` are in the data folder", first.node, second.node),
+                        )
+                        .primary(first.span, format!("dataset `{}` reads one of these", self.name))
+                        .secondary(second.span, "or this")
+                        .help("keep one of them in the folder: which one is meant cannot be guessed"),
+                    ))
+                }
+            }
+        }
+        chosen.alternatives = vec![Vec::new(); chosen.files.len()];
+        Ok(chosen)
+    }
 }

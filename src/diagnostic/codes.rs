@@ -221,6 +221,10 @@ codes! {
         "a row breaks a policy, but the policy's `unless` records a justified exception for it",
         "An exception is listed, never hidden: a waived row does not fail `verify`, and the output shows it beside the violations with the condition that waived it.",
         "policy p \"P\" {\n  for s in plan: require s.model == in_house\n  unless not is_missing(s.justification)\n  message \"moved\"\n}";
+    AmbiguousDataFile = "ambiguous-data-file", Error,
+        "a dataset's file may have several names, and the data folder holds more than one of them",
+        "`file \"plan.csv\" or \"plan.yaml\"` reads whichever of the two is in the folder; with both there, either could be the data meant, so the run stops rather than guess.",
+        "dataset plan \"Plan\" records { file \"plan.csv\" or \"plan.yaml\" ... }  # with both files in the folder";
     DataFileMissing = "data-file-missing", Error,
         "a dataset's file is not in the data folder",
         "Figures that need the dataset cannot be computed without it; the run stops rather than reporting them all missing.",

@@ -223,6 +223,9 @@ impl Printer<'_> {
             }
             Item::File(f) => {
                 let mut t = format!("file {}", self.string(&f.node.path));
+                for a in &f.node.alternatives {
+                    t.push_str(&format!(" or {}", self.string(a)));
+                }
                 if let Some(p) = &f.node.period {
                     t.push_str(&format!(" period {}", self.string(p)));
                 }

@@ -98,6 +98,7 @@ fn definition_name(rule: Rule) -> Option<&'static [Item]> {
         Rule::severity => &[T("error"), T("warning"), T("info")],
         Rule::policy_unless => &[P("`unless CONDITION`")],
         Rule::policy_by => &[P("`by FIELD, ...`")],
+        Rule::file_or => &[P("`or \"OTHER NAME\"`")],
         Rule::policy_for => &[P("`for NAME in DATASET: require CONDITION`")],
         Rule::policy_message => &[P("`message \"...\"`")],
         Rule::script_fn => &[P("`fn name(arg: unit) : unit`")],

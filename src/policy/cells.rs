@@ -39,10 +39,14 @@ pub struct Cells<'f, 's> {
     /// The table the policy ranges over (a record's own row).
     home: usize,
     sources: &'s mut Vec<SourceFile>,
-    /// Files whose text has been registered as a source, by path.
-    texts: HashMap<std::path::PathBuf, Option<FileId>>,
+    /// Files whose text has been registered as a source, by path: kept across policies,
+    /// so a data file is read (and held) once however many policies read it.
+    texts: &'s mut Texts,
     delimiters: &'f HashMap<String, u8>,
 }
+
+/// Data files registered as sources, by path (none where the file cannot be read again).
+pub type Texts = HashMap<std::path::PathBuf, Option<FileId>>;
 
 impl<'f, 's> Cells<'f, 's> {
     pub fn new(
@@ -50,6 +54,7 @@ impl<'f, 's> Cells<'f, 's> {
         frame: &'f Frame<'f>,
         home: usize,
         sources: &'s mut Vec<SourceFile>,
+        texts: &'s mut Texts,
         delimiters: &'f HashMap<String, u8>,
     ) -> Self {
         let mut keys = Vec::new();
@@ -61,7 +66,7 @@ impl<'f, 's> Cells<'f, 's> {
                 keys.extend(table.columns.keys().filter(|k| k.field == *field).map(|k| (t, k.clone())));
             }
         }
-        Cells { frame, keys, home, sources, texts: HashMap::new(), delimiters }
+        Cells { frame, keys, home, sources, texts, delimiters }
     }
 
     /// The file and line of a row of the policy's own dataset.

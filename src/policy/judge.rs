@@ -29,6 +29,8 @@ pub struct Judged<'d> {
     rows: BTreeMap<(String, String), usize>,
     /// Every verdict's subject, when asked for (rule tests).
     subjects: Option<Vec<super::Judgement>>,
+    /// Data files already registered as sources, shared by every policy's cells.
+    texts: super::cells::Texts,
 }
 
 impl<'d> Judged<'d> {
@@ -39,6 +41,7 @@ impl<'d> Judged<'d> {
             violations: Vec::new(),
             rows: BTreeMap::new(),
             subjects: keep.then(Vec::new),
+            texts: super::cells::Texts::new(),
         }
     }
 
@@ -74,7 +77,8 @@ impl<'d> Judged<'d> {
         // once, however many policies read it.
         let count = self.rows.entry((c.def.over.node.clone(), period.clone())).or_default();
         *count = (*count).max(rows.len());
-        let mut cells = Cells::new(fields_read(model, c), frame, table_index, sources, self.delimiters);
+        let mut texts = std::mem::take(&mut self.texts);
+        let mut cells = Cells::new(fields_read(model, c), frame, table_index, sources, &mut texts, self.delimiters);
         let var = c.def.var.node.as_str();
         for (k, key) in crate::eval::run::combinations(model, &c.def.indices).into_iter().enumerate() {
             let env = Env {
@@ -105,6 +109,8 @@ impl<'d> Judged<'d> {
                 self.violations.push(((period.clone(), rank, k, unit.row), violation));
             }
         }
+        drop(cells);
+        self.texts = texts;
     }
 
     /// The verdict on one row or group (`None` when it passed), counted in its policy's run.

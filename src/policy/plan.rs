@@ -110,7 +110,11 @@ pub fn choose<'a>(model: &Model<'a>, request: &Request) -> Result<Choice<'a>, Bo
 fn has_data(model: &Model<'_>, dataset: &str, data_dir: &std::path::Path) -> bool {
     match spec_of(model, dataset) {
         Some(spec) if spec.classified.is_some() => true,
-        Some(spec) => spec.files.iter().any(|(f, _)| data_dir.join(&f.node).exists()),
+        Some(spec) => spec
+            .files
+            .iter()
+            .zip(&spec.alternatives)
+            .any(|((f, _), others)| std::iter::once(f).chain(others).any(|n| data_dir.join(&n.node).exists())),
         None => false,
     }
 }

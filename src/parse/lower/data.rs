@@ -67,12 +67,19 @@ impl Lowerer {
             }
             Rule::field_decl => def.fields.push(self.field(p)?),
             Rule::file_decl => {
-                let mut strings = p.into_inner().map(|s| self.string(s));
-                let Some(path) = strings.next() else {
+                let (mut path, mut alternatives, mut period) = (None, Vec::new(), None);
+                for part in p.into_inner() {
+                    match part.as_rule() {
+                        Rule::file_or => alternatives.extend(part.into_inner().next().map(|s| self.string(s))),
+                        _ if path.is_none() => path = Some(self.string(part)),
+                        _ => period = Some(self.string(part)),
+                    }
+                }
+                let Some(path) = path else {
                     self.internal(span, "file without a path");
                     return None;
                 };
-                def.files.push(Spanned::new(DataFile { path, period: strings.next() }, span));
+                def.files.push(Spanned::new(DataFile { path, alternatives, period }, span));
             }
             Rule::exclude_decl => {
                 let mut inner = self.children(p);
