@@ -127,6 +127,7 @@ mod tests {
             records: false,
             classified: None,
             files: Vec::new(),
+            alternatives: Vec::new(),
             exclude: Vec::new(),
             first_of_repeated: false,
             rolls_up: false,
