@@ -432,7 +432,7 @@ pub struct PolicyDef {
     pub cites: Vec<Spanned<Cite>>,
     pub var: Name,
     pub over: Name,
-    /// `for g in plan by consortium`: rows grouped by these fields, one verdict per group;
+    /// `for g in plan by partnership`: rows grouped by these fields, one verdict per group;
     /// the requirement reads the group's rows through statistics `over g`.
     pub by: Vec<Name>,
     pub require: Expr,

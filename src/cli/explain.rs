@@ -33,7 +33,7 @@ pub enum ExplainFormat {
 pub struct ExplainArgs {
     /// The figure: a KPI or methodology figure with its index (`saving[finance]`,
     /// `national_average.saving[finance]`), a parameter, a field, or `total_FIGURE`; or a
-    /// policy (`priority_areas_covered[payroll_area]` for an indexed one).
+    /// policy (`areas_covered[payroll]` for an indexed one).
     selector: String,
     /// The entity (its key, as the data writes it).
     #[arg(long)]

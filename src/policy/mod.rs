@@ -79,7 +79,7 @@ pub struct Violation {
 }
 
 impl Violation {
-    /// The policy with its index members: `priority_areas_covered[payroll]`.
+    /// The policy with its index members: `areas_covered[payroll]`.
     pub fn label(&self) -> String {
         if self.index.is_empty() {
             self.policy.clone()
