@@ -157,6 +157,12 @@ pub fn run(
             specs.extend(spec_of(model, c.dataset_name()));
         }
     }
+    // Only the columns the policies read are converted (a return has dozens the checks of
+    // one policy never look at); every row is still read, and its key and period checked.
+    let needed = needed_fields(model, &choice.run);
+    for spec in &mut specs {
+        spec.fields.retain(|f| needed.contains(&f.key.field));
+    }
     let mut ctx = LoadContext { sources, diagnostics: Vec::new() };
     let loader = data::Loader {
         data_dir: &request.data_dir,
@@ -230,6 +236,26 @@ pub fn run(
         judged: subjects,
     };
     (Some(verdicts), diags)
+}
+
+/// The fields the chosen policies read: their requirements, exceptions, messages and groups,
+/// directly or through KPIs, parameters and figures.
+fn needed_fields(model: &Model<'_>, chosen: &[Chosen<'_>]) -> std::collections::HashSet<String> {
+    let mut needs = crate::eval::needs::Needs::new(model);
+    for c in chosen {
+        let var = c.def.var.node.as_str();
+        needs.policy(var, &c.def.require);
+        if let Some(u) = &c.def.unless {
+            needs.policy(var, u);
+        }
+        for p in c.def.placeholders() {
+            if let Some(e) = &p.expr {
+                needs.policy(var, e);
+            }
+        }
+        needs.fields.extend(c.def.by.iter().map(|b| b.node.clone()));
+    }
+    needs.fields
 }
 
 /// The periods of a records table to judge: each distinct one, sorted (one unnamed
