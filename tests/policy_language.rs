@@ -106,7 +106,8 @@ policy capped "Outsourced cost within the cap" severity error {
         .iter()
         .map(|x| (x["field"].as_str().unwrap(), x["text"].as_str().unwrap()))
         .collect();
-    assert_eq!(cells, vec![("model", "outsourced"), ("cost", "150")]);
+    // The cells the requirement read, and the justification the exception read.
+    assert_eq!(cells, vec![("model", "outsourced"), ("reason", "agreed by the board"), ("cost", "150")]);
     assert_eq!(doc["policies"][0]["passed"], 2);
     assert!(stderr(&out).contains("1 policy over 4 rows of `plan`: 1 error, 0 warnings, 1 waived"), "{}", stderr(&out));
 }

@@ -88,8 +88,11 @@ impl<'d> Judged<'d> {
             };
             let index: Vec<(String, String)> =
                 c.def.indices.iter().zip(&key).map(|(d, m)| (d.node.set.node.clone(), m.clone())).collect();
-            let units = units(ev, &env, &rows);
+            let mut units = units(ev, &env, &rows);
             let verdicts = Verdicts::of(ev, c, model, &env);
+            if env.group.is_some() {
+                deciding_rows_first(ev, c, &env, &mut units);
+            }
             for unit in units {
                 if let Some(subjects) = self.subjects.as_mut() {
                     let label =
@@ -186,6 +189,54 @@ struct Unit {
     ungrouped: Option<String>,
 }
 
+/// The rows of a group that decided its verdict, where some did, so that their cells are
+/// the ones shown: a row whose condition holds in an `any(...) over g`, or fails in an
+/// `all(...) over g` (in the requirement or the exception). A group no row decided (an
+/// `any` that found none) keeps all its rows, the first of them shown.
+fn deciding_rows_first(ev: &mut Evaluator<'_, '_>, c: &Chosen<'_>, env: &Env<'_>, units: &mut [Unit]) {
+    let var = c.def.var.node.as_str();
+    let mut conditions = Vec::new();
+    for e in std::iter::once(&c.def.require).chain(c.def.unless.as_ref()) {
+        row_conditions(e, var, &mut conditions);
+    }
+    let columns: Vec<(bool, Column)> = conditions.into_iter().map(|(any, e)| (any, ev.eval(e, env))).collect();
+    if columns.is_empty() {
+        return;
+    }
+    for unit in units.iter_mut() {
+        let decides = |r: &usize| columns.iter().any(|(any, col)| matches!(col.get(*r), Value::Bool(b) if *b == *any));
+        let deciding: Vec<usize> = unit.rows.iter().copied().filter(|r| decides(r)).collect();
+        if !deciding.is_empty() {
+            unit.rows = deciding;
+        }
+    }
+}
+
+/// The conditions of `any(...) over VAR` (true) and `all(...) over VAR` (false) in `e`.
+fn row_conditions<'e>(e: &'e Expr, var: &str, out: &mut Vec<(bool, &'e Expr)>) {
+    match &e.node {
+        ExprKind::Over { aggregate, group } => {
+            if let ExprKind::Call { function, args } = &aggregate.node {
+                if group.node == var && matches!(function.node.as_str(), "any" | "all") {
+                    out.extend(args.iter().filter(|a| a.name.is_none()).map(|a| (function.node == "any", &a.value)));
+                }
+            }
+        }
+        ExprKind::Unary { operand, .. } => row_conditions(operand, var, out),
+        ExprKind::Chain { first, links } => {
+            row_conditions(first, var, out);
+            links.iter().for_each(|l| row_conditions(&l.operand, var, out));
+        }
+        ExprKind::If { condition, then, otherwise } => {
+            row_conditions(condition, var, out);
+            row_conditions(then, var, out);
+            row_conditions(otherwise, var, out);
+        }
+        ExprKind::Call { args, .. } => args.iter().for_each(|a| row_conditions(&a.value, var, out)),
+        _ => {}
+    }
+}
+
 fn units(ev: &mut Evaluator<'_, '_>, env: &Env<'_>, rows: &[usize]) -> Vec<Unit> {
     let key = |r: usize| ev.frame.keys.get(r).map(|k| k.to_string()).unwrap_or_default();
     let Some((var, _)) = env.group else {
@@ -280,11 +331,15 @@ fn unit_of(model: &Model<'_>, c: &Chosen<'_>, e: &Expr) -> UnitOut {
     crate::eval::run::unit_out(model, &unit.unwrap_or_default())
 }
 
-/// The fields a policy's requirement reads: its record's own (`s.FIELD`) and those of
-/// the KPIs, parameters and figures it uses.
+/// The fields a policy's requirement and exception read: its record's own (`s.FIELD`)
+/// and those of the KPIs, parameters and figures they use.
 fn fields_read(model: &Model<'_>, c: &Chosen<'_>) -> Vec<String> {
     let mut needs = Needs::new(model);
     needs.policy(&c.def.var.node, &c.def.require);
+    // A waived row shows the cells of its exception too (the justification).
+    if let Some(u) = &c.def.unless {
+        needs.policy(&c.def.var.node, u);
+    }
     let mut fields: Vec<String> = needs.fields.into_iter().collect();
     // The record's fields first, in the order the dataset declares them.
     let declared = |f: &String| c.dataset.fields.iter().position(|d| d.node.name.node == *f).unwrap_or(usize::MAX);
