@@ -541,3 +541,22 @@ fn a_folder_with_both_names_of_the_plan_is_refused() {
     assert!(stderr(&out).contains("ambiguous-data-file"), "{}", stderr(&out));
     assert!(stdout(&out).is_empty());
 }
+
+#[test]
+fn a_verdict_on_a_summed_row_shows_the_records_it_was_summed_from() {
+    // ERIC's trusts are sums of their sites' rows: a verdict on a trust has no one line,
+    // and its cells are the sites' cells.
+    let out = assay(&["verify", "--rules", "examples/eric/rules", "--data", "examples/eric/data", "--format", "json"]);
+    let json: Json = serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{e}\n{}", stderr(&out)));
+    let v = json["violations"].as_array().unwrap().iter().find(|v| v["policy"] == "energy_year_on_year").unwrap();
+    assert!(v["line"].is_null() && v["file"].is_null(), "{v}");
+    let cells = v["cells"].as_array().unwrap();
+    assert!(cells.len() > 1, "{v}");
+    for c in cells {
+        let path = repo().join(c["file"].as_str().unwrap());
+        let text = std::fs::read_to_string(path).unwrap();
+        let line = text.lines().nth(c["line"].as_u64().unwrap() as usize - 1).unwrap();
+        assert!(line.starts_with(v["entity"].as_str().unwrap()), "{line} is not a row of {}", v["entity"]);
+        assert!(line.contains(c["text"].as_str().unwrap()), "{line} {c}");
+    }
+}

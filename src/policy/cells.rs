@@ -2,7 +2,7 @@
 //! header and text of the row's cell, with a span into the file's text so that a
 //! diagnostic can underline it (a CSV cell, or a YAML record's value on its line).
 
-use crate::data::{delimited_field, FieldKey, Table};
+use crate::data::{delimited_field, FieldKey, RowOrigin, Table};
 use crate::eval::frame::Frame;
 use crate::source::{FileId, SourceFile, Span};
 use serde::Serialize;
@@ -70,8 +70,12 @@ impl<'f, 's> Cells<'f, 's> {
     }
 
     /// The file and line of a row of the policy's own dataset.
+    /// None for a row summed from several records (a trust's sites): no one line is its.
     pub fn record(&self, row: usize) -> Option<(String, usize)> {
         let table = self.frame.tables.get(self.home)?;
+        if table.parts.is_some() {
+            return None;
+        }
         let table_row = self.frame.rows.get(self.home)?.get(row)?;
         let origin = table.origins.get(table_row)?;
         Some((table.files.get(origin.file)?.display.clone(), origin.line))
@@ -99,19 +103,21 @@ impl<'f, 's> Cells<'f, 's> {
             }
             let Some(table) = self.frame.tables.get(t) else { continue };
             let Some(table_row) = self.frame.rows.get(t).and_then(|r| r.get(row)) else { continue };
-            // A value summed from records has no one cell; its records are in `explain`.
-            if table.parts.is_some() {
-                continue;
-            }
-            if let Some(cell) = self.cell(table, &key, table_row) {
-                out.push(cell);
+            // A value summed from records: the cells of the records it was summed from.
+            let origins: Vec<RowOrigin> = match &table.parts {
+                Some(parts) => parts.get(table_row).cloned().unwrap_or_default(),
+                None => table.origins.get(table_row).copied().into_iter().collect(),
+            };
+            for origin in origins.into_iter().take(MAX_CELLS) {
+                if let Some(cell) = self.cell(table, &key, origin) {
+                    out.push(cell);
+                }
             }
         }
         out
     }
 
-    fn cell(&mut self, table: &Table, key: &FieldKey, table_row: usize) -> Option<Cell> {
-        let origin = *table.origins.get(table_row)?;
+    fn cell(&mut self, table: &Table, key: &FieldKey, origin: RowOrigin) -> Option<Cell> {
         let file = table.files.get(origin.file)?;
         let column = table.column_index.get(key).and_then(|ix| ix.get(origin.file)).copied().flatten();
         let header = column.and_then(|c| file.headers.get(c)).cloned();
