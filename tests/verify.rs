@@ -560,3 +560,13 @@ fn a_verdict_on_a_summed_row_shows_the_records_it_was_summed_from() {
         assert!(line.contains(c["text"].as_str().unwrap()), "{line} {c}");
     }
 }
+
+#[test]
+fn explaining_a_verdict_shows_the_activity_class_and_where_it_is_given() {
+    let out = assay(&["explain", "strategic_in_house", "--entity", "RX101", "--row", "3", "--data", FAILING]);
+    let text = ok_stdout(&out);
+    assert!(text.contains("policy strategic_in_house for RX101 = false"), "{text}");
+    assert!(text.contains("class of `management_accounting` = strategic"), "{text}");
+    assert!(text.contains("☞ defined at rules/functions/finance.assay:"), "{text}");
+    assert!(text.contains("read from examples/plans/failing/plan.csv:3:4, column `Model`"), "{text}");
+}

@@ -35,6 +35,8 @@ pub enum Kind {
     Script,
     /// A policy's requirement for one row or entity: its verdict.
     Policy,
+    /// The class an activity is given, and the line that gives it.
+    Class,
 }
 
 impl Kind {
@@ -50,6 +52,7 @@ impl Kind {
             Kind::Statistic => "statistic",
             Kind::Script => "script",
             Kind::Policy => "policy",
+            Kind::Class => "class",
         }
     }
 }

@@ -92,6 +92,7 @@ pub fn title(n: &Node, period: &str) -> String {
         }
         Kind::Script => format!("script {}{whom}", n.name),
         Kind::Policy => format!("policy {}{whom}", n.name),
+        Kind::Class => n.name.clone(),
     };
     format!("{what} = {}", shown(&n.value, n))
 }

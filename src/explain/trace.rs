@@ -502,10 +502,21 @@ impl<'t, 'm, 'a> Tracer<'t, 'm, 'a> {
             },
             "is_missing" => Value::Bool(values.first().is_none_or(Value::is_missing)),
             "class" => match first() {
-                Value::Member(a) | Value::Text(a) => self
-                    .model
-                    .class_of(&a)
-                    .map_or_else(|| Value::missing(format!("`{a}` is not an activity")), |c| Value::Member(c.into())),
+                Value::Member(a) | Value::Text(a) => {
+                    let class = self.model.class_of(&a).map_or_else(
+                        || Value::missing(format!("`{a}` is not an activity")),
+                        |c| Value::Member(c.into()),
+                    );
+                    // The activity's line in its function, which gives the class.
+                    if let Some(sym) = self.model.syms.get(&a) {
+                        let id = self.nodes.len();
+                        let mut node = Node::new(Kind::Class, format!("class of `{a}`"), class.clone(), plain_unit());
+                        node.rule = Some(self.rule(sym.span, Vec::new()));
+                        self.nodes.push(node);
+                        inputs.push(id);
+                    }
+                    class
+                }
                 other => other,
             },
             name => self.script(name, function.span, &values, ctx, inputs),
