@@ -85,6 +85,7 @@ fn verify(args: &VerifyArgs, shell: &mut Shell) -> Outcome {
         policies: args.policy.iter().filter(|p| !p.is_empty()).cloned().collect(),
         budget: args.scripts.budget(),
         keep_judged: false,
+        spans: matches!(args.format, VerifyFormat::Human | VerifyFormat::Sarif),
     };
     progress.step("loading data and verifying");
     let (verdicts, diags) = policy::verify(&tree, &request, &mut shell.sources);

@@ -43,7 +43,14 @@ pub struct Cells<'f, 's> {
     /// so a data file is read (and held) once however many policies read it.
     texts: &'s mut Texts,
     delimiters: &'f HashMap<String, u8>,
+    /// Whether cells need spans into a registered source (for diagnostics and SARIF).
+    spans: bool,
+    /// Files read line by line when no spans are needed, by path.
+    open: HashMap<std::path::PathBuf, std::io::BufReader<std::fs::File>>,
 }
+
+/// The longest line read back for a cell (a safety net against a file changed since).
+const MAX_LINE: u64 = 1 << 20;
 
 /// Data files registered as sources, by path (none where the file cannot be read again).
 pub type Texts = HashMap<std::path::PathBuf, Option<FileId>>;
@@ -56,6 +63,7 @@ impl<'f, 's> Cells<'f, 's> {
         sources: &'s mut Vec<SourceFile>,
         texts: &'s mut Texts,
         delimiters: &'f HashMap<String, u8>,
+        spans: bool,
     ) -> Self {
         let mut keys = Vec::new();
         for field in &fields {
@@ -66,7 +74,7 @@ impl<'f, 's> Cells<'f, 's> {
                 keys.extend(table.columns.keys().filter(|k| k.field == *field).map(|k| (t, k.clone())));
             }
         }
-        Cells { frame, keys, home, sources, texts, delimiters }
+        Cells { frame, keys, home, sources, texts, delimiters, spans, open: HashMap::new() }
     }
 
     /// The file and line of a row of the policy's own dataset.
@@ -134,6 +142,17 @@ impl<'f, 's> Cells<'f, 's> {
         if file.sheet.is_some() {
             return Some(cell);
         }
+        // Without spans (machine-read output), a CSV cell is read from its line alone: the
+        // file's text is not held for the run.
+        if !self.spans && file.source.is_none() {
+            let delimiter = self.delimiters.get(&table.dataset).copied().unwrap_or(b',');
+            if let Some((line, crlf)) = self.line_at(&file.path, origin.offset) {
+                cell.line = if crlf { origin.line.saturating_add(1) } else { origin.line };
+                let range = column.and_then(|c| delimited_field(&line, 0, c, delimiter));
+                cell.text = range.and_then(|(s, e)| line.get(s..e)).map(|t| t.trim_matches('"').to_string());
+            }
+            return Some(cell);
+        }
         let Some(id) = self.source(&file.path, &file.display, file.source) else { return Some(cell) };
         let text: Arc<str> = self.sources.get(id)?.text.clone();
         let yaml = matches!(
@@ -160,6 +179,26 @@ impl<'f, 's> Cells<'f, 's> {
             }
         }
         Some(cell)
+    }
+
+    /// The line at byte `offset` of a file, and whether the offset was the `\n` of a CRLF
+    /// line before it (the reader places such rows there). One seek; the file stays open.
+    fn line_at(&mut self, path: &std::path::Path, offset: usize) -> Option<(String, bool)> {
+        use std::io::{BufRead, Read, Seek, SeekFrom};
+        if !self.open.contains_key(path) {
+            let file = std::fs::File::open(path).ok()?;
+            self.open.insert(path.to_path_buf(), std::io::BufReader::new(file));
+        }
+        let reader = self.open.get_mut(path)?;
+        reader.seek(SeekFrom::Start(u64::try_from(offset).ok()?)).ok()?;
+        let mut bytes = Vec::new();
+        reader.by_ref().take(MAX_LINE).read_until(b'\n', &mut bytes).ok()?;
+        let crlf = bytes.first() == Some(&b'\n');
+        if crlf {
+            bytes.clear();
+            reader.by_ref().take(MAX_LINE).read_until(b'\n', &mut bytes).ok()?;
+        }
+        Some((String::from_utf8(bytes).ok()?, crlf))
     }
 
     /// The source a data file's text is registered as, reading it once.

@@ -31,10 +31,17 @@ pub struct Judged<'d> {
     subjects: Option<Vec<super::Judgement>>,
     /// Data files already registered as sources, shared by every policy's cells.
     texts: super::cells::Texts,
+    /// Whether cells need spans (see [`super::Request::spans`]).
+    spans: bool,
 }
 
 impl<'d> Judged<'d> {
-    pub fn new(chosen: &[Chosen<'_>], delimiters: &'d std::collections::HashMap<String, u8>, keep: bool) -> Judged<'d> {
+    pub fn new(
+        chosen: &[Chosen<'_>],
+        delimiters: &'d std::collections::HashMap<String, u8>,
+        keep: bool,
+        spans: bool,
+    ) -> Judged<'d> {
         Judged {
             delimiters,
             runs: chosen.iter().map(run_of).collect(),
@@ -42,6 +49,7 @@ impl<'d> Judged<'d> {
             rows: BTreeMap::new(),
             subjects: keep.then(Vec::new),
             texts: super::cells::Texts::new(),
+            spans,
         }
     }
 
@@ -78,7 +86,8 @@ impl<'d> Judged<'d> {
         let count = self.rows.entry((c.def.over.node.clone(), period.clone())).or_default();
         *count = (*count).max(rows.len());
         let mut texts = std::mem::take(&mut self.texts);
-        let mut cells = Cells::new(fields_read(model, c), frame, table_index, sources, &mut texts, self.delimiters);
+        let fields = fields_read(model, c);
+        let mut cells = Cells::new(fields, frame, table_index, sources, &mut texts, self.delimiters, self.spans);
         let var = c.def.var.node.as_str();
         for (k, key) in crate::eval::run::combinations(model, &c.def.indices).into_iter().enumerate() {
             let env = Env {

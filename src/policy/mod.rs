@@ -27,6 +27,10 @@ pub struct Request {
     /// Keep every verdict's subject, passed or not (`Verdicts::judged`): for rule tests,
     /// whose expected passes must name something that was judged.
     pub keep_judged: bool,
+    /// Give each cell a span into its file's text, registered as a source (for diagnostics
+    /// and SARIF regions); without, a cell's text is read from its line alone and no file
+    /// is held in memory.
+    pub spans: bool,
 }
 
 /// What one verdict was on, passed or not: the policy (with index members), period,

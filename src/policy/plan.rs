@@ -188,7 +188,7 @@ pub fn run(
         return (None, diags);
     }
     let delimiters = specs.iter().map(|s| (s.name.clone(), s.delimiter)).collect();
-    let mut judged = Judged::new(&choice.run, &delimiters, request.keep_judged);
+    let mut judged = Judged::new(&choice.run, &delimiters, request.keep_judged, request.spans);
     // Entity policies: every period's frame is built, so that a period's evaluator can
     // hand `previous(x)` to the period before's.
     let frames: Vec<Frame<'_>> = entity_periods.iter().map(|p| frame::build(&tables, &specs, p)).collect();

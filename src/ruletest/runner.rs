@@ -226,6 +226,7 @@ fn verdict_case(
         policies,
         budget: options.budget.clone(),
         keep_judged: true,
+        spans: false,
     };
     let places: Vec<(Span, String)> = case.verdicts.iter().map(|v| (v.span, place(sources, v.span))).collect();
     let (verdicts, mut diagnostics) = crate::policy::verify(tree, &request, sources);
