@@ -37,12 +37,16 @@ rss() { awk -F': ' '/Maximum resident set size/ { printf "%.0f", $2 / 1024 }' "$
 
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ { print $2 }') GiB; $("$py" -c 'import duckdb; print("duckdb", duckdb.__version__)'); assay $(target/release/assay --version | cut -d' ' -f2), commit $(git rev-parse --short HEAD); $(date -u +%Y-%m-%d)"
 results=$(mktemp)
+# The plan policies plan.sql writes in SQL: the grouped `co_operative_investment_whole` and
+# the indexed `priority_areas_covered` are not in it yet (nor are priority areas in the
+# generated plan), so the plan workload runs these nine.
+plan_policies=strategic_in_house,operational_not_outsourced,transactional_candidates,co_operative_scale,co_operative_equitable_shares,co_operative_exit_costs,co_operative_new_partner_savings,align_before_sharing,partners_by_april_2011
 for w in plan data_quality; do
-  if [ $w = plan ]; then dir=$plan csv=$plan/plan.csv classes=benches/verify/activity_class.csv; else dir=$dq csv=$dq/benchmark.csv classes=; fi
+  if [ $w = plan ]; then dir=$plan csv=$plan/plan.csv classes=benches/verify/activity_class.csv only=(--policy "$plan_policies"); else dir=$dq csv=$dq/benchmark.csv classes= only=(); fi
   cat "$csv" >/dev/null # both read it from the page cache
   for r in $(seq "$rounds"); do
     # Exit status 1 means an error policy is broken, which the data means to do.
-    /usr/bin/time -v target/release/assay verify --data "$dir" --format csv --output "$dir/assay.csv" \
+    /usr/bin/time -v target/release/assay verify --data "$dir" "${only[@]}" --format csv --output "$dir/assay.csv" \
       >/dev/null 2>"$dir/assay.time" || [ $? = 1 ]
     /usr/bin/time -v "$py" benches/verify/verify_duckdb.py benches/verify/$w.sql "$csv" "$dir/duckdb.csv" $classes \
       2>"$dir/duckdb.time"
