@@ -431,12 +431,25 @@ impl<'m, 'a> Evaluator<'m, 'a> {
                 Value::Bool(v.is_missing())
             }),
             "class" => {
-                let model = self.model;
+                // Each activity's class made once and shared by its rows: a million rows
+                // would otherwise allocate a million copies of a few class names.
+                let classes: rustc_hash::FxHashMap<&str, Value> = self
+                    .model
+                    .syms
+                    .names
+                    .iter()
+                    .filter_map(|(name, sym)| match sym.item {
+                        Sym::Activity { activity, .. } => {
+                            Some((*name, Value::Member(activity.class.node.as_str().into())))
+                        }
+                        _ => None,
+                    })
+                    .collect();
                 ops::map1(values.first().unwrap_or(&Column::Const(Value::missing("no argument"))), n, |v| match v {
-                    Value::Member(a) | Value::Text(a) => model.class_of(a).map_or_else(
-                        || Value::missing(format!("`{a}` is not an activity")),
-                        |c| Value::Member(c.into()),
-                    ),
+                    Value::Member(a) | Value::Text(a) => classes
+                        .get(a.as_ref())
+                        .cloned()
+                        .unwrap_or_else(|| Value::missing(format!("`{a}` is not an activity"))),
                     other => other.clone(),
                 })
             }
