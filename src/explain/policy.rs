@@ -9,13 +9,12 @@ use crate::ast::{DatasetDef, DefKind, PolicyDef};
 use crate::check::suggest;
 use crate::check::symbols::Item;
 use crate::data::stamp::Stamp;
-use crate::data::{DatasetSpec, LoadContext, Table};
+use crate::data::{DatasetSpec, Table};
 use crate::diagnostic::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::eval::engine::{Evaluator, Previous};
 use crate::eval::frame::{self, Frame};
 use crate::eval::model::Model;
-use crate::eval::script::ScriptHost;
 use crate::load::RuleTree;
 use crate::source::SourceFile;
 use std::sync::Arc;
@@ -66,23 +65,9 @@ fn explain_one(
     } else {
         model.entity_datasets()
     };
-    let mut ctx = LoadContext { sources, diagnostics: Vec::new() };
-    let loader = crate::data::Loader {
-        data_dir: &request.data_dir,
-        derive: &crate::classify::dataset::FromClassify(tree),
-        cache: crate::data::CacheUse::Off,
-    };
-    let loaded = loader.load_all(&specs, &mut ctx);
-    let mut diags = std::mem::take(&mut ctx.diagnostics);
-    if diags.iter().any(Diagnostic::is_error) {
-        return (None, diags);
-    }
-    let mut tables: Vec<Table> = loaded.into_iter().flatten().map(|l| l.table).collect();
-    tables.iter_mut().filter(|t| !t.records).for_each(Table::sort_by_key);
-    let scripts = ScriptHost::load(model, sources, &mut diags, &request.budget);
-    if diags.iter().any(Diagnostic::is_error) {
-        return (None, diags);
-    }
+    let mut diags = Vec::new();
+    let loaded = crate::policy::load(model, tree, &specs, &request.data_dir, &request.budget, sources, &mut diags);
+    let Some((tables, scripts)) = loaded else { return (None, diags) };
     let delimiters = specs.iter().map(|s| (s.name.clone(), s.delimiter)).collect();
     let (frames, at) = if records {
         let table = tables.iter().position(|t| t.dataset == def.over.node).unwrap_or_default();

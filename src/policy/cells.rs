@@ -263,12 +263,12 @@ mod tests {
 
     #[test]
     fn a_yaml_value_is_found_in_its_own_record() {
-        let text = "- Organisation: A\n  Activity: payroll\n- Organisation: B\n  Activity: legal\n";
-        let second = text.find("- Organisation: B").unwrap_or_default();
-        let (s, e) = yaml_value(text, second, "Activity").unwrap_or_default();
-        assert_eq!(text.get(s..e), Some("legal"));
-        let (s, e) = yaml_value(text, 0, "Organisation").unwrap_or_default();
+        let text = "- Key: A\n  Kind: first\n- Key: B\n  Kind: second\n";
+        let second = text.find("- Key: B").unwrap_or_default();
+        let (s, e) = yaml_value(text, second, "Kind").unwrap_or_default();
+        assert_eq!(text.get(s..e), Some("second"));
+        let (s, e) = yaml_value(text, 0, "Key").unwrap_or_default();
         assert_eq!(text.get(s..e), Some("A"));
-        assert_eq!(yaml_value(text, 0, "Model"), None);
+        assert_eq!(yaml_value(text, 0, "Other"), None);
     }
 }

@@ -7,6 +7,7 @@ mod judge;
 mod plan;
 
 pub use cells::Cell;
+pub use plan::load;
 
 use crate::ast::Severity;
 use crate::data::stamp::Stamp;

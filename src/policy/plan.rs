@@ -163,25 +163,11 @@ pub fn run(
     for spec in &mut specs {
         spec.fields.retain(|f| needed.contains(&f.key.field));
     }
-    let mut ctx = LoadContext { sources, diagnostics: Vec::new() };
-    let loader = data::Loader {
-        data_dir: &request.data_dir,
-        derive: &crate::classify::dataset::FromClassify(tree),
-        cache: data::CacheUse::Off,
+    let Some((tables, scripts)) = load(model, tree, &specs, &request.data_dir, &request.budget, sources, &mut diags)
+    else {
+        return (None, diags);
     };
-    let loaded = loader.load_all(&specs, &mut ctx);
-    diags.append(&mut ctx.diagnostics);
-    if diags.iter().any(Diagnostic::is_error) {
-        return (None, diags);
-    }
-    let mut tables: Vec<Table> = loaded.into_iter().flatten().map(|l| l.table).collect();
-    tables.iter_mut().filter(|t| !t.records).for_each(Table::sort_by_key);
-    let scripts = ScriptHost::load(model, sources, &mut diags, &request.budget);
     let script_sources: Vec<usize> = (tree.files.len()..sources.len()).collect();
-    if diags.iter().any(Diagnostic::is_error) {
-        crate::eval::script::resolve_positions(&mut diags, sources, &script_sources);
-        return (None, diags);
-    }
     let entity_periods = if entity_policies { frame::periods(&tables) } else { Vec::new() };
     if let Err(d) = check_period(request.period.as_deref(), &tables, &entity_periods, choice) {
         diags.push(*d);
@@ -236,6 +222,37 @@ pub fn run(
         judged: subjects,
     };
     (Some(verdicts), diags)
+}
+
+/// Load the datasets of `specs` through the one loader (entity tables sorted by key) and
+/// the rules' scripts; `None` when either has errors, which are in `diags` (with script
+/// positions resolved).
+pub fn load(
+    model: &Model<'_>,
+    tree: &RuleTree,
+    specs: &[DatasetSpec],
+    data_dir: &std::path::Path,
+    budget: &crate::eval::budget::ScriptBudget,
+    sources: &mut Vec<SourceFile>,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<(Vec<Table>, ScriptHost)> {
+    let mut ctx = LoadContext { sources, diagnostics: Vec::new() };
+    let loader =
+        data::Loader { data_dir, derive: &crate::classify::dataset::FromClassify(tree), cache: data::CacheUse::Off };
+    let loaded = loader.load_all(specs, &mut ctx);
+    diags.append(&mut ctx.diagnostics);
+    if diags.iter().any(Diagnostic::is_error) {
+        return None;
+    }
+    let mut tables: Vec<Table> = loaded.into_iter().flatten().map(|l| l.table).collect();
+    tables.iter_mut().filter(|t| !t.records).for_each(Table::sort_by_key);
+    let scripts = ScriptHost::load(model, sources, diags, budget);
+    if diags.iter().any(Diagnostic::is_error) {
+        let script_sources: Vec<usize> = (tree.files.len()..sources.len()).collect();
+        crate::eval::script::resolve_positions(diags, sources, &script_sources);
+        return None;
+    }
+    Some((tables, scripts))
 }
 
 /// The fields the chosen policies read: their requirements, exceptions, messages and groups,
