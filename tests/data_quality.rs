@@ -369,3 +369,27 @@ fn eric_energy_jumps_are_those_the_csv_gives() {
     assert_eq!(got_by_period, want_by_period);
     same(&expected, &got, "energy_year_on_year");
 }
+
+/// A verdict lists the cells its rule read and no others: the payslip policy reads the
+/// payroll cost (`cost[payroll]`, one member of an indexed field) and the payslip count,
+/// so each violation shows those two cells of its row, with the text the CSV has there.
+#[test]
+fn a_verdict_shows_only_the_cells_its_rule_read() {
+    let path = Path::new(QIPP).join("benchmark.csv");
+    let ret = Return::read(&path);
+    let o =
+        assay(&["verify", "--rules", "rules", "--data", QIPP, "--policy", "payslip_cost_outlier", "--format", "json"]);
+    let doc: Json = serde_json::from_str(&stdout(&o)).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stderr(&o)));
+    let violations = doc["violations"].as_array().unwrap();
+    assert!(!violations.is_empty(), "the shipped return has payslip outliers");
+    for v in violations {
+        let cells = v["cells"].as_array().unwrap();
+        let fields: Vec<&str> = cells.iter().map(|c| c["field"].as_str().unwrap()).collect();
+        assert_eq!(fields, ["cost[payroll]", "payslips"], "{v}");
+        let row = ret.rows.iter().find(|r| ret.code(r) == v["entity"].as_str().unwrap()).unwrap();
+        for (cell, column) in cells.iter().zip(["Payroll cost", "Payslips"]) {
+            assert_eq!(cell["header"], column, "{cell}");
+            assert_eq!(cell["text"].as_str().unwrap(), row[ret.col(column)], "{cell}");
+        }
+    }
+}

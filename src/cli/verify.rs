@@ -96,6 +96,7 @@ fn verify(args: &VerifyArgs, shell: &mut Shell) -> Outcome {
         return Err(Stop::Failed);
     };
     let deny = args.deny == Some(Deny::Warnings);
+    let timer = crate::timing::Timer::start();
     let text = match args.format {
         VerifyFormat::Human => human(&verdicts, shell, args),
         VerifyFormat::Json => verdicts::json(&verdicts, &shell.sources),
@@ -103,7 +104,9 @@ fn verify(args: &VerifyArgs, shell: &mut Shell) -> Outcome {
         VerifyFormat::Sarif => verdicts::sarif(&verdicts, &shell.sources, deny),
         VerifyFormat::Junit => verdicts::junit(&verdicts, deny),
     };
+    timer.lap("render");
     shell.write(args.output.as_deref(), &text)?;
+    timer.lap("write");
     if args.format != VerifyFormat::Human {
         shell.say(verdicts.summary());
     }

@@ -5,19 +5,33 @@
 use super::model::Model;
 use crate::ast::*;
 use crate::check::symbols::Item;
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 pub struct Needs<'m, 'a> {
     model: &'m Model<'a>,
     pub fields: HashSet<String>,
+    /// For an indexed field, the members it is read at where every read names them
+    /// (`cost[payroll]`); `None` once one read ranges over them (`cost[f]`, `sum(cost)`).
+    /// So a verdict shows the cells its rule read, not every cell of the field.
+    pub members: HashMap<String, Option<BTreeSet<Vec<String>>>>,
     seen: HashSet<String>,
     /// A policy's loop variable: `s.FIELD` reads the record's field.
     record: Option<String>,
+    /// Index variables bound where the walk is (a KPI's, a figure's, a policy's): a name
+    /// among them is not a member, whatever members are called.
+    pub bound: Vec<String>,
 }
 
 impl<'m, 'a> Needs<'m, 'a> {
     pub fn new(model: &'m Model<'a>) -> Self {
-        Needs { model, fields: HashSet::new(), seen: HashSet::new(), record: None }
+        Needs {
+            model,
+            fields: HashSet::new(),
+            members: HashMap::new(),
+            seen: HashSet::new(),
+            record: None,
+            bound: Vec::new(),
+        }
     }
 
     pub fn kpi(&mut self, name: &str) {
@@ -25,7 +39,9 @@ impl<'m, 'a> Needs<'m, 'a> {
             return;
         }
         if let Some(Item::Kpi(k)) = self.model.syms.get(name).map(|s| s.item) {
+            let outer = self.bind(&k.indices);
             self.expr(&k.formula, None);
+            self.bound.truncate(outer);
         }
     }
 
@@ -62,7 +78,9 @@ impl<'m, 'a> Needs<'m, 'a> {
         }
         let model = self.model;
         if let Some(f) = model.syms.figures.get(&(meth, name)) {
+            let outer = self.bind(&f.node.indices);
             self.expr(&f.node.formula, Some(meth));
+            self.bound.truncate(outer);
         }
     }
 
@@ -76,6 +94,7 @@ impl<'m, 'a> Needs<'m, 'a> {
         match self.model.syms.get(n).map(|s| s.item) {
             Some(Item::Field { .. }) => {
                 self.fields.insert(n.to_string());
+                self.members.insert(n.to_string(), None);
             }
             Some(Item::Kpi(_)) => self.kpi(n),
             Some(Item::Param(p)) if self.seen.insert(format!("param {n}")) => {
@@ -91,7 +110,17 @@ impl<'m, 'a> Needs<'m, 'a> {
         match &e.node {
             ExprKind::Name(n) => self.name(n, meth),
             ExprKind::Index { target, indices } => {
-                self.expr(target, meth);
+                match self.named_members(target, indices) {
+                    Some((field, key)) => {
+                        self.fields.insert(field.to_string());
+                        if let Some(keys) =
+                            self.members.entry(field.to_string()).or_insert_with(|| Some(BTreeSet::new())).as_mut()
+                        {
+                            keys.insert(key);
+                        }
+                    }
+                    None => self.expr(target, meth),
+                }
                 indices.iter().for_each(|i| self.expr(i, meth));
             }
             ExprKind::Member { target, member } => {
@@ -127,5 +156,34 @@ impl<'m, 'a> Needs<'m, 'a> {
             }
             _ => {}
         }
+    }
+
+    /// Bind index variables for a walk; returns the length to truncate back to.
+    fn bind(&mut self, indices: &[crate::source::Spanned<IndexDecl>]) -> usize {
+        let outer = self.bound.len();
+        self.bound.extend(indices.iter().map(|d| d.node.var.node.clone()));
+        outer
+    }
+
+    /// `cost[payroll]`: an indexed field read at members the rules name (each index a
+    /// member of the field's index set, not a variable that ranges over it).
+    fn named_members<'e>(&self, target: &'e Expr, indices: &[Expr]) -> Option<(&'e str, Vec<String>)> {
+        let ExprKind::Name(n) = &target.node else { return None };
+        let Some(Item::Field { field, .. }) = self.model.syms.get(n).map(|s| s.item) else { return None };
+        if field.indices.len() != indices.len() {
+            return None;
+        }
+        let key = field
+            .indices
+            .iter()
+            .zip(indices)
+            .map(|(decl, i)| match &i.node {
+                ExprKind::Name(m) if !self.bound.contains(m) && self.model.syms.is_member(&decl.node.set.node, m) => {
+                    Some(m.clone())
+                }
+                _ => None,
+            })
+            .collect::<Option<Vec<String>>>()?;
+        Some((n.as_str(), key))
     }
 }

@@ -47,7 +47,13 @@ pub struct Cells<'f, 's> {
     spans: bool,
     /// Files read line by line when no spans are needed, by path.
     open: HashMap<std::path::PathBuf, std::io::BufReader<std::fs::File>>,
+    /// The line read last (file, offset, text, after a CRLF): a row's cells share it.
+    last: Option<(std::path::PathBuf, usize, String, bool)>,
 }
+
+/// A field a verdict read, with the index members it was read at (`None`: every cell of
+/// the field, as for a field without indices).
+pub type Read = (String, Option<std::collections::BTreeSet<Vec<String>>>);
 
 /// The longest line read back for a cell (a safety net against a file changed since).
 const MAX_LINE: u64 = 1 << 20;
@@ -57,7 +63,7 @@ pub type Texts = HashMap<std::path::PathBuf, Option<FileId>>;
 
 impl<'f, 's> Cells<'f, 's> {
     pub fn new(
-        fields: Vec<String>,
+        fields: Vec<Read>,
         frame: &'f Frame<'f>,
         home: usize,
         sources: &'s mut Vec<SourceFile>,
@@ -66,15 +72,16 @@ impl<'f, 's> Cells<'f, 's> {
         spans: bool,
     ) -> Self {
         let mut keys = Vec::new();
-        for field in &fields {
+        for (field, members) in &fields {
             for (t, table) in frame.tables.iter().enumerate() {
                 if table.records && t != home {
                     continue;
                 }
-                keys.extend(table.columns.keys().filter(|k| k.field == *field).map(|k| (t, k.clone())));
+                let read = |k: &&FieldKey| k.field == *field && members.as_ref().is_none_or(|m| m.contains(&k.index));
+                keys.extend(table.columns.keys().filter(read).map(|k| (t, k.clone())));
             }
         }
-        Cells { frame, keys, home, sources, texts, delimiters, spans, open: HashMap::new() }
+        Cells { frame, keys, home, sources, texts, delimiters, spans, open: HashMap::new(), last: None }
     }
 
     /// The file and line of a row of the policy's own dataset.
@@ -148,7 +155,7 @@ impl<'f, 's> Cells<'f, 's> {
             let delimiter = self.delimiters.get(&table.dataset).copied().unwrap_or(b',');
             if let Some((line, crlf)) = self.line_at(&file.path, origin.offset) {
                 cell.line = if crlf { origin.line.saturating_add(1) } else { origin.line };
-                let range = column.and_then(|c| delimited_field(&line, 0, c, delimiter));
+                let range = column.and_then(|c| delimited_field(line, 0, c, delimiter));
                 cell.text = range.and_then(|(s, e)| line.get(s..e)).map(|t| t.trim_matches('"').to_string());
             }
             return Some(cell);
@@ -182,8 +189,19 @@ impl<'f, 's> Cells<'f, 's> {
     }
 
     /// The line at byte `offset` of a file, and whether the offset was the `\n` of a CRLF
-    /// line before it (the reader places such rows there). One seek; the file stays open.
-    fn line_at(&mut self, path: &std::path::Path, offset: usize) -> Option<(String, bool)> {
+    /// line before it (the reader places such rows there). One seek; the file stays open,
+    /// and the line is kept for the row's next cell.
+    fn line_at(&mut self, path: &std::path::Path, offset: usize) -> Option<(&str, bool)> {
+        let cached = self.last.as_ref().is_some_and(|(p, o, _, _)| *o == offset && p == path);
+        if !cached {
+            self.last = None;
+            let (line, crlf) = self.read_line_at(path, offset)?;
+            self.last = Some((path.to_path_buf(), offset, line, crlf));
+        }
+        self.last.as_ref().map(|(_, _, line, crlf)| (line.as_str(), *crlf))
+    }
+
+    fn read_line_at(&mut self, path: &std::path::Path, offset: usize) -> Option<(String, bool)> {
         use std::io::{BufRead, Read, Seek, SeekFrom};
         if !self.open.contains_key(path) {
             let file = std::fs::File::open(path).ok()?;

@@ -341,17 +341,26 @@ fn unit_of(model: &Model<'_>, c: &Chosen<'_>, e: &Expr) -> UnitOut {
 }
 
 /// The fields a policy's requirement and exception read: its record's own (`s.FIELD`)
-/// and those of the KPIs, parameters and figures they use.
-fn fields_read(model: &Model<'_>, c: &Chosen<'_>) -> Vec<String> {
+/// and those of the KPIs, parameters and figures they use; for an indexed field read only
+/// at named members (`cost[payroll]`), those members.
+fn fields_read(model: &Model<'_>, c: &Chosen<'_>) -> Vec<super::cells::Read> {
     let mut needs = Needs::new(model);
+    needs.bound = c.def.indices.iter().map(|d| d.node.var.node.clone()).collect();
     needs.policy(&c.def.var.node, &c.def.require);
     // A waived row shows the cells of its exception too (the justification).
     if let Some(u) = &c.def.unless {
         needs.policy(&c.def.var.node, u);
     }
-    let mut fields: Vec<String> = needs.fields.into_iter().collect();
+    let mut fields: Vec<super::cells::Read> = needs
+        .fields
+        .into_iter()
+        .map(|f| {
+            let members = needs.members.get(&f).cloned().flatten();
+            (f, members)
+        })
+        .collect();
     // The record's fields first, in the order the dataset declares them.
     let declared = |f: &String| c.dataset.fields.iter().position(|d| d.node.name.node == *f).unwrap_or(usize::MAX);
-    fields.sort_by(|a, b| declared(a).cmp(&declared(b)).then(a.cmp(b)));
+    fields.sort_by(|a, b| declared(&a.0).cmp(&declared(&b.0)).then(a.0.cmp(&b.0)));
     fields
 }

@@ -150,6 +150,7 @@ pub fn run(
     sources: &mut Vec<SourceFile>,
 ) -> (Option<Verdicts>, Vec<Diagnostic>) {
     let mut diags = Vec::new();
+    let timer = crate::timing::Timer::start();
     let entity_policies = choice.run.iter().any(|c| !c.over_records());
     let mut specs: Vec<DatasetSpec> = if entity_policies { model.entity_datasets() } else { Vec::new() };
     for c in choice.run.iter().filter(|c| c.over_records()) {
@@ -167,6 +168,7 @@ pub fn run(
     else {
         return (None, diags);
     };
+    timer.lap("load the policies' data");
     let script_sources: Vec<usize> = (tree.files.len()..sources.len()).collect();
     let entity_periods = if entity_policies { frame::periods(&tables) } else { Vec::new() };
     if let Err(d) = check_period(request.period.as_deref(), &tables, &entity_periods, choice) {
@@ -178,6 +180,7 @@ pub fn run(
     // Entity policies: every period's frame is built, so that a period's evaluator can
     // hand `previous(x)` to the period before's.
     let frames: Vec<Frame<'_>> = entity_periods.iter().map(|p| frame::build(&tables, &specs, p)).collect();
+    timer.lap("build the entities' frames");
     for (i, frame) in frames.iter().enumerate() {
         if request.period.as_deref().is_some_and(|p| p != frame.period.as_ref()) || frame.keys.is_empty() {
             continue;
@@ -188,6 +191,7 @@ pub fn run(
         }
         for (rank, c) in choice.run.iter().enumerate().filter(|(_, c)| !c.over_records()) {
             judged.judge(&mut ev, rank, c, model, sources);
+            timer.lap(&format!("judge {}", c.name));
         }
         ev.finish();
         diags.append(&mut ev.diagnostics);
@@ -197,9 +201,11 @@ pub fn run(
     for (t, table) in tables.iter().enumerate().filter(|(_, t)| t.records) {
         for period in record_periods(table, request.period.as_deref()) {
             let frame = frame::of_records(&tables, t, &specs, &period);
+            timer.lap("build the records' frame");
             let mut ev = Evaluator::new(model, &frame, Some(&scripts));
             for (rank, c) in choice.run.iter().enumerate().filter(|(_, c)| c.dataset_name() == table.dataset) {
                 judged.judge(&mut ev, rank, c, model, sources);
+                timer.lap(&format!("judge {}", c.name));
             }
             ev.finish();
             diags.append(&mut ev.diagnostics);
@@ -212,6 +218,7 @@ pub fn run(
     }
     let (policies, mut violations, rows, subjects) = judged.finish(&choice.run);
     violations.sort_by(|a, b| a.0.cmp(&b.0));
+    timer.lap("sort the violations");
     let verdicts = Verdicts {
         stamp: Stamp::of(&tree.files, &tables),
         notices: crate::eval::run::notice(&request.data_dir).into_iter().collect(),
