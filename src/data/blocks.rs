@@ -23,28 +23,15 @@ pub fn chunk_bytes() -> usize {
 /// fits in one chunk, or something in it needs a diagnostic (the whole-file reader finds
 /// and reports it), or it has lines above its header.
 pub fn read(spec: &DatasetSpec, path: &Path, display: &str) -> Option<FilePart> {
-    let chunk_bytes = chunk_bytes();
-    let file = crate::source::open_input(path).ok()?;
-    let size = usize::try_from(file.metadata().ok()?.len()).ok()?;
-    if size <= chunk_bytes || spec.header_row > 1 {
-        return None;
-    }
-    let mut reader = ChunkReader::new(file, chunk_bytes);
-    let mut chunk = reader.next_chunk().ok()??;
-    let head = header(spec, &chunk.bytes, spec.delimiter)?;
-    let columns = Columns::find(spec, &head.names)?;
+    let Start { mut reader, mut chunk, head, columns, size } = start(spec, path)?;
     let missing = MissingValues::new(spec);
     let rows = Rows { spec, delimiter: spec.delimiter, columns: &columns, headers: &head.names, missing: &missing };
-    let file = LoadedFile {
-        path: path.to_path_buf(),
-        display: display.to_string(),
-        sha256: String::new(),
-        sheet: None,
-        headers: head.names.clone(),
-        source: None,
-    };
-    let mut part =
-        FilePart::new(file, CellLocator::Delimited(spec.delimiter), spec.fields.len(), columns.fields.clone());
+    let mut part = FilePart::new(
+        loaded_file(path, display, &head.names),
+        CellLocator::Delimited(spec.delimiter),
+        spec.fields.len(),
+        columns.fields.clone(),
+    );
     let (mut from, mut lines_before, mut reserved) = (head.body_start, head.lines, false);
     loop {
         // Chunks end at line breaks, so a chunk is UTF-8 if the file is.
@@ -77,6 +64,103 @@ pub fn read(spec: &DatasetSpec, path: &Path, display: &str) -> Option<FilePart> 
     }
     part.file.sha256 = reader.sha256();
     Some(part)
+}
+
+/// The file's rows as a part per chunk, each handed to `each` as soon as it is parsed
+/// while a thread of its own reads and parses the next: memory stays that of a few
+/// chunks. `each` returns false to stop. Gives the file (hashed), or `None` when it should
+/// be read whole instead (see [`read`]), or `each` stopped.
+pub fn each_part(
+    spec: &DatasetSpec,
+    path: &Path,
+    display: &str,
+    each: &mut dyn FnMut(FilePart) -> bool,
+) -> Option<LoadedFile> {
+    let Start { mut reader, mut chunk, head, columns, size: _ } = start(spec, path)?;
+    let missing = MissingValues::new(spec);
+    let rows = Rows { spec, delimiter: spec.delimiter, columns: &columns, headers: &head.names, missing: &missing };
+    let file = loaded_file(path, display, &head.names);
+    let new_part = || {
+        FilePart::new(file.clone(), CellLocator::Delimited(spec.delimiter), spec.fields.len(), columns.fields.clone())
+    };
+    // One part in the channel and one being judged: the reader waits beyond that.
+    let (parts, received) = std::sync::mpsc::sync_channel::<FilePart>(1);
+    std::thread::scope(|scope| {
+        let producer = scope.spawn(move || {
+            let (mut from, mut lines_before) = (head.body_start, head.lines);
+            loop {
+                std::str::from_utf8(&chunk.bytes).ok()?;
+                let body = chunk.bytes.get(from..).unwrap_or_default();
+                let scan = Scan::of(body);
+                let mut part = new_part();
+                let (next, ()) = rayon::join(
+                    || reader.next_chunk(),
+                    || rows.parse(body, &scan, chunk.offset.saturating_add(from), lines_before, &mut part),
+                );
+                // A part with problems, or a consumer that stopped, ends the stream.
+                if !part.problems.is_empty() || parts.send(part).is_err() {
+                    return None;
+                }
+                reader.recycle(std::mem::take(&mut chunk.bytes));
+                match next {
+                    Ok(Some(c)) => chunk = c,
+                    Ok(None) => return Some(reader.sha256()),
+                    Err(_) => return None,
+                }
+                from = 0;
+                lines_before = chunk.first_line.saturating_sub(1);
+            }
+        });
+        let mut stopped = false;
+        for part in received.iter() {
+            if !each(part) {
+                stopped = true;
+                break;
+            }
+        }
+        drop(received);
+        let sha256 = producer.join().ok().flatten();
+        match (sha256, stopped) {
+            (Some(sha256), false) => Some(LoadedFile { sha256, ..file.clone() }),
+            _ => None,
+        }
+    })
+}
+
+/// A file opened for reading in chunks: its first chunk, header and columns.
+struct Start {
+    reader: ChunkReader<std::fs::File>,
+    chunk: super::stream::RawChunk,
+    head: super::csv::Header,
+    columns: Columns,
+    size: usize,
+}
+
+/// Open the file and read its header; `None` when it is to be read whole (it fits in
+/// one chunk, has lines above its header, or its header does not give every column).
+fn start(spec: &DatasetSpec, path: &Path) -> Option<Start> {
+    let chunk_bytes = chunk_bytes();
+    let file = crate::source::open_input(path).ok()?;
+    let size = usize::try_from(file.metadata().ok()?.len()).ok()?;
+    if size <= chunk_bytes || spec.header_row > 1 {
+        return None;
+    }
+    let mut reader = ChunkReader::new(file, chunk_bytes);
+    let chunk = reader.next_chunk().ok()??;
+    let head = header(spec, &chunk.bytes, spec.delimiter)?;
+    let columns = Columns::find(spec, &head.names)?;
+    Some(Start { reader, chunk, head, columns, size })
+}
+
+fn loaded_file(path: &Path, display: &str, headers: &[String]) -> LoadedFile {
+    LoadedFile {
+        path: path.to_path_buf(),
+        display: display.to_string(),
+        sha256: String::new(),
+        sheet: None,
+        headers: headers.to_vec(),
+        source: None,
+    }
 }
 
 /// Room for about `rows` rows (a tenth more), so the columns grow without copying: room

@@ -73,4 +73,27 @@ impl Loader<'_> {
                 .map(|(table, filtered)| Loaded { table, filtered }),
         }
     }
+
+    /// Load one dataset chunk by chunk, handing each chunk of rows to `each` as a table of
+    /// its own as soon as it is read, so that memory stays that of a chunk however large
+    /// the file. Only a dataset in one clean delimited file larger than a chunk streams
+    /// (not one built by classifying, nor one whose rows are rolled up); gives the
+    /// dataset's table without rows (its file, hashed, for the stamp).
+    ///
+    /// `None` when the dataset is to be loaded whole with [`Loader::load`] instead, which
+    /// reports whatever stopped the stream (a bad cell, a duplicate key); the chunks handed
+    /// out before are then to be forgotten. Also `None` when `each` returns false.
+    pub fn stream(&self, spec: &DatasetSpec, each: &mut dyn FnMut(Table) -> bool) -> Option<Table> {
+        let chosen;
+        let spec = if spec.alternatives.iter().any(|a| !a.is_empty()) {
+            chosen = spec.in_folder(self.data_dir).ok()?;
+            &chosen
+        } else {
+            spec
+        };
+        if spec.classified.is_some() || spec.rolls_up {
+            return None;
+        }
+        super::stream_file(spec, self.data_dir, each)
+    }
 }

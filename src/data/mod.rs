@@ -153,18 +153,7 @@ fn load_files(spec: &DatasetSpec, data_dir: &Path, ctx: &mut LoadContext<'_>) ->
         );
         return None;
     }
-    let mut table = Table {
-        dataset: spec.name.clone(),
-        records: spec.records,
-        files: Vec::new(),
-        origins: Vec::new(),
-        keys: Vec::new(),
-        periods: Vec::new(),
-        columns: spec.fields.iter().map(|f| (f.key.clone(), Arc::default())).collect(),
-        column_index: spec.fields.iter().map(|f| (f.key.clone(), Vec::new())).collect(),
-        counts: RowCounts::default(),
-        parts: None,
-    };
+    let mut table = empty_table(spec);
     let mut ok = true;
     for (file, period) in &spec.files {
         let path = data_dir.join(&file.node);
@@ -226,6 +215,69 @@ fn load_files(spec: &DatasetSpec, data_dir: &Path, ctx: &mut LoadContext<'_>) ->
         timer.lap("  duplicate keys");
     }
     Some(table)
+}
+
+/// A dataset's one delimited file, chunk by chunk (see [`Loader::stream`]).
+fn stream_file(spec: &DatasetSpec, data_dir: &Path, each: &mut dyn FnMut(Table) -> bool) -> Option<Table> {
+    let [(file, period)] = spec.files.as_slice() else { return None };
+    let path = data_dir.join(&file.node);
+    if !matches!(extension(&path).as_str(), "csv" | "txt") {
+        return None;
+    }
+    let display = crate::load::display(&path);
+    let fixed: Option<Arc<str>> = match (period, &spec.period_column) {
+        (Some(p), None) => Some(Arc::from(p.as_str())),
+        _ => None,
+    };
+    // An entity's key once per period: a second time stops the stream, and the whole-file
+    // load reports the duplicate. Hashes, not keys, are kept (a collision only costs that
+    // load, which checks the keys themselves).
+    let mut seen: std::collections::HashSet<u64> = std::collections::HashSet::new();
+    let file = blocks::each_part(spec, &path, &display, &mut |part| {
+        let FilePart { file, origins, keys, mut periods, columns, column_index, excluded, .. } = part;
+        if let Some(p) = &fixed {
+            periods.iter_mut().for_each(|x| *x = p.clone());
+        }
+        let rows = keys.len();
+        let mut table = empty_table(spec);
+        table.files.push(file);
+        table.counts = RowCounts { read: rows.saturating_add(excluded), used: rows, skipped: 0, excluded };
+        for ((field, values), index) in spec.fields.iter().zip(columns).zip(column_index) {
+            table.columns.insert(field.key.clone(), Arc::new(values));
+            table.column_index.insert(field.key.clone(), vec![index]);
+        }
+        if !spec.records {
+            for (key, period) in keys.iter().zip(&periods) {
+                use std::hash::{Hash, Hasher};
+                let mut h = std::hash::DefaultHasher::new();
+                (period.as_ref(), key.as_ref()).hash(&mut h);
+                if !seen.insert(h.finish()) {
+                    return false;
+                }
+            }
+        }
+        (table.origins, table.keys, table.periods) = (origins, keys, periods);
+        each(table)
+    })?;
+    let mut table = empty_table(spec);
+    table.files.push(file);
+    Some(table)
+}
+
+/// A dataset's table with no rows yet.
+fn empty_table(spec: &DatasetSpec) -> Table {
+    Table {
+        dataset: spec.name.clone(),
+        records: spec.records,
+        files: Vec::new(),
+        origins: Vec::new(),
+        keys: Vec::new(),
+        periods: Vec::new(),
+        columns: spec.fields.iter().map(|f| (f.key.clone(), Arc::default())).collect(),
+        column_index: spec.fields.iter().map(|f| (f.key.clone(), Vec::new())).collect(),
+        counts: RowCounts::default(),
+        parts: None,
+    }
 }
 
 fn extension(path: &Path) -> String {

@@ -39,6 +39,18 @@ fn read_unguarded(path: &Path, wanted: Option<&str>) -> Result<(String, Range<Da
         Sheets::Xlsx(book) => bounded_xlsx(book, &sheet)?,
         other => other.worksheet_range(&sheet).map_err(|e| unreadable(&e))?,
     };
+    // The sheet is shown from its first row and column (the rows and columns before the
+    // used area are blank), so a few cells far from A1 would make as large a grid.
+    // (No position is printed: calamine wraps a reference past its integers, so the one it
+    // gives may not be the file's.)
+    if let Some((row, column)) = range.end() {
+        let grid = u64::from(row).saturating_add(1).saturating_mul(u64::from(column).saturating_add(1));
+        if grid > MAX_CELLS {
+            return Err(Failure::Unreadable(format!(
+                "a cell lies so far from A1 that the sheet would span more than {MAX_CELLS} cells (is a stray cell far from the table?)"
+            )));
+        }
+    }
     Ok((sheet, range))
 }
 

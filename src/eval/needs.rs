@@ -20,6 +20,9 @@ pub struct Needs<'m, 'a> {
     /// Index variables bound where the walk is (a KPI's, a figure's, a policy's): a name
     /// among them is not a member, whatever members are called.
     pub bound: Vec<String>,
+    /// Whether something walked reads beyond its own row: a statistic `over` a group, the
+    /// period before (`previous`), or a methodology's figure (which may use its peers).
+    pub across_rows: bool,
 }
 
 impl<'m, 'a> Needs<'m, 'a> {
@@ -31,6 +34,7 @@ impl<'m, 'a> Needs<'m, 'a> {
             seen: HashSet::new(),
             record: None,
             bound: Vec::new(),
+            across_rows: false,
         }
     }
 
@@ -53,6 +57,7 @@ impl<'m, 'a> Needs<'m, 'a> {
     }
 
     pub fn methodology(&mut self, meth: &str) {
+        self.across_rows = true;
         if !self.seen.insert(format!("methodology {meth}")) {
             return;
         }
@@ -135,8 +140,12 @@ impl<'m, 'a> Needs<'m, 'a> {
                     }
                 }
             }
-            ExprKind::Call { args, .. } => args.iter().for_each(|a| self.expr(&a.value, meth)),
+            ExprKind::Call { function, args } => {
+                self.across_rows |= function.node == "previous";
+                args.iter().for_each(|a| self.expr(&a.value, meth));
+            }
             ExprKind::Over { aggregate, group } => {
+                self.across_rows = true;
                 if group.node == "peers" {
                     if let Some(p) = meth.and_then(|m| self.model.methodology(m)).and_then(|m| m.peers.as_ref()) {
                         self.fields.extend(p.node.same.iter().map(|f| f.node.clone()));

@@ -14,8 +14,9 @@ use crate::value::{format, UnitOut, Value};
 use std::collections::BTreeMap;
 
 /// Where a violation sorts: period, the policy's place in the rules, its index members'
-/// combination, then the row.
-pub type Order = (String, usize, usize, usize);
+/// combination, then the row: its place among the period's rows (records, in file order,
+/// across chunks), or its entity's key (entities, which a whole frame has in key order).
+pub type Order = (String, usize, usize, usize, String);
 
 /// What a run found: each policy's counts, the violations in order, rows per dataset.
 pub type Finished = (Vec<PolicyRun>, Vec<(Order, Violation)>, Vec<(String, usize)>, Vec<super::Judgement>);
@@ -25,8 +26,11 @@ pub struct Judged<'d> {
     delimiters: &'d std::collections::HashMap<String, u8>,
     runs: Vec<PolicyRun>,
     violations: Vec<(Order, Violation)>,
-    /// Rows checked, by dataset and period.
+    /// Rows checked, by dataset and period, in the frames before this one.
     rows: BTreeMap<(String, String), usize>,
+    /// Rows checked in this frame, by dataset and period (each row once, however many
+    /// policies read it).
+    frame_rows: BTreeMap<(String, String), usize>,
     /// Every verdict's subject, when asked for (rule tests).
     subjects: Option<Vec<super::Judgement>>,
     /// Data files already registered as sources, shared by every policy's cells.
@@ -47,14 +51,24 @@ impl<'d> Judged<'d> {
             runs: chosen.iter().map(run_of).collect(),
             violations: Vec::new(),
             rows: BTreeMap::new(),
+            frame_rows: BTreeMap::new(),
             subjects: keep.then(Vec::new),
             texts: super::cells::Texts::new(),
             spans,
         }
     }
 
+    /// Done with a frame: its rows are counted, and the next frame's records follow them.
+    pub fn end_frame(&mut self) {
+        for (k, n) in std::mem::take(&mut self.frame_rows) {
+            let total = self.rows.entry(k).or_default();
+            *total = total.saturating_add(n);
+        }
+    }
+
     /// The runs, the violations with their order, and the rows checked per dataset.
-    pub fn finish(self, chosen: &[Chosen<'_>]) -> Finished {
+    pub fn finish(mut self, chosen: &[Chosen<'_>]) -> Finished {
+        self.end_frame();
         let mut rows: Vec<(String, usize)> = Vec::new();
         for c in chosen {
             if rows.iter().any(|(d, _)| d == &c.def.over.node) {
@@ -81,10 +95,14 @@ impl<'d> Judged<'d> {
         let rows: Vec<usize> =
             (0..frame.keys.len()).filter(|i| frame.rows.get(table_index).and_then(|r| r.get(*i)).is_some()).collect();
         let period = frame.period.to_string();
+        let counted = (c.def.over.node.clone(), period.clone());
+        // A frame of records follows the rows of the period's frames before it.
+        let before = self.rows.get(&counted).copied().unwrap_or(0);
         // Every policy over this dataset sees the same rows of this frame: each is counted
         // once, however many policies read it.
-        let count = self.rows.entry((c.def.over.node.clone(), period.clone())).or_default();
+        let count = self.frame_rows.entry(counted).or_default();
         *count = (*count).max(rows.len());
+        let by_key = frame.records.is_none() && c.def.by.is_empty();
         let mut texts = std::mem::take(&mut self.texts);
         let fields = fields_read(model, c);
         let mut cells = Cells::new(fields, frame, table_index, sources, &mut texts, self.delimiters, self.spans);
@@ -97,28 +115,45 @@ impl<'d> Judged<'d> {
             };
             let index: Vec<(String, String)> =
                 c.def.indices.iter().zip(&key).map(|(d, m)| (d.node.set.node.clone(), m.clone())).collect();
-            let mut units = units(ev, &env, &rows);
             let verdicts = Verdicts::of(ev, c, model, &env);
-            if env.group.is_some() {
-                deciding_rows_first(ev, c, &env, &mut units);
-            }
+            // A group's rows are gathered; a row alone costs nothing until it fails.
+            let units: Box<dyn Iterator<Item = Unit>> = if env.group.is_some() {
+                let mut groups = groups(ev, &env, &rows);
+                deciding_rows_first(ev, c, &env, &mut groups);
+                Box::new(groups.into_iter())
+            } else {
+                Box::new(rows.iter().map(|&row| Unit { row, label: None, rows: Vec::new(), ungrouped: None }))
+            };
+            let entity = |unit: &Unit| match &unit.label {
+                Some(label) => label.clone(),
+                None => frame.keys.get(unit.row).map(|k| k.to_string()).unwrap_or_default(),
+            };
             for unit in units {
                 if let Some(subjects) = self.subjects.as_mut() {
                     let label =
                         if key.is_empty() { c.name.to_string() } else { format!("{}[{}]", c.name, key.join(", ")) };
-                    subjects.push((label, period.clone(), unit.entity.clone(), cells.record(unit.row).map(|r| r.1)));
+                    subjects.push((label, period.clone(), entity(&unit), cells.record(unit.row).map(|r| r.1)));
                 }
                 let Some(v) = self.verdict(&verdicts, c, rank, &unit) else { continue };
                 let violation = Violation {
                     index: index.clone(),
                     period: period.clone(),
-                    entity: unit.entity.clone(),
+                    entity: entity(&unit),
                     message: fill(&c.def.message.node, &verdicts.placeholders, unit.row),
                     record: cells.record(unit.row),
-                    cells: cells.of_rows(&unit.rows),
+                    cells: cells.of_rows(if unit.rows.is_empty() {
+                        std::slice::from_ref(&unit.row)
+                    } else {
+                        &unit.rows
+                    }),
                     ..v
                 };
-                self.violations.push(((period.clone(), rank, k, unit.row), violation));
+                let place = if by_key {
+                    (0, violation.entity.clone())
+                } else {
+                    (before.saturating_add(unit.row), String::new())
+                };
+                self.violations.push(((period.clone(), rank, k, place.0, place.1), violation));
             }
         }
         drop(cells);
@@ -192,7 +227,9 @@ impl Verdicts {
 /// grouped policy reads only the group's fields and statistics, the same on every row).
 struct Unit {
     row: usize,
-    entity: String,
+    /// The group's label (a row is named by its key).
+    label: Option<String>,
+    /// A group's rows (empty for a row alone).
     rows: Vec<usize>,
     /// Why a row is in no group (a `by` field is missing).
     ungrouped: Option<String>,
@@ -246,11 +283,9 @@ fn row_conditions<'e>(e: &'e Expr, var: &str, out: &mut Vec<(bool, &'e Expr)>) {
     }
 }
 
-fn units(ev: &mut Evaluator<'_, '_>, env: &Env<'_>, rows: &[usize]) -> Vec<Unit> {
-    let key = |r: usize| ev.frame.keys.get(r).map(|k| k.to_string()).unwrap_or_default();
-    let Some((var, _)) = env.group else {
-        return rows.iter().map(|&row| Unit { row, entity: key(row), rows: vec![row], ungrouped: None }).collect();
-    };
+/// The groups of a grouped policy, and the rows in none (a `by` field is missing).
+fn groups(ev: &mut Evaluator<'_, '_>, env: &Env<'_>, rows: &[usize]) -> Vec<Unit> {
+    let Some((var, _)) = env.group else { return Vec::new() };
     let groups = ev.groups(var, env);
     let mut out: Vec<Unit> = groups
         .rows
@@ -258,18 +293,13 @@ fn units(ev: &mut Evaluator<'_, '_>, env: &Env<'_>, rows: &[usize]) -> Vec<Unit>
         .zip(&groups.labels)
         .filter_map(|(members, label)| {
             let row = *members.first()?;
-            Some(Unit { row, entity: label.clone(), rows: members.clone(), ungrouped: None })
+            Some(Unit { row, label: Some(label.clone()), rows: members.clone(), ungrouped: None })
         })
         .collect();
     for &row in rows {
         if groups.of_row.get(row).copied().flatten().is_none() {
             let why = groups.ungrouped.to_string();
-            out.push(Unit {
-                row,
-                entity: ev.frame.keys.get(row).map(|k| k.to_string()).unwrap_or_default(),
-                rows: vec![row],
-                ungrouped: Some(why),
-            });
+            out.push(Unit { row, label: None, rows: vec![row], ungrouped: Some(why) });
         }
     }
     out.sort_by_key(|u| u.row);

@@ -5,6 +5,7 @@
 mod cells;
 mod judge;
 mod plan;
+mod stream;
 
 pub use cells::Cell;
 pub use plan::load;

@@ -28,11 +28,11 @@ pub struct Chosen<'a> {
 }
 
 impl Chosen<'_> {
-    fn over_records(&self) -> bool {
+    pub fn over_records(&self) -> bool {
         !self.dataset.gives_entities()
     }
 
-    fn dataset_name(&self) -> &str {
+    pub fn dataset_name(&self) -> &str {
         &self.def.over.node
     }
 }
@@ -141,7 +141,9 @@ fn absent(model: &Model<'_>, c: &Chosen<'_>, request: &Request) -> Diagnostic {
     d.help("name the folder that holds the file with `--data`")
 }
 
-/// Load the data the chosen policies read and judge every row, period by period.
+/// Load the data the chosen policies read and judge every row, period by period: chunk by
+/// chunk as the files are read where every policy judges a row on its own (see
+/// [`super::stream`]), from whole tables otherwise.
 pub fn run(
     model: &Model<'_>,
     tree: &RuleTree,
@@ -149,21 +151,13 @@ pub fn run(
     request: &Request,
     sources: &mut Vec<SourceFile>,
 ) -> (Option<Verdicts>, Vec<Diagnostic>) {
+    let specs = specs_of(model, choice);
+    if let Some(streamed) = super::stream::run(model, tree, choice, &specs, request, sources) {
+        return streamed;
+    }
     let mut diags = Vec::new();
     let timer = crate::timing::Timer::start();
     let entity_policies = choice.run.iter().any(|c| !c.over_records());
-    let mut specs: Vec<DatasetSpec> = if entity_policies { model.entity_datasets() } else { Vec::new() };
-    for c in choice.run.iter().filter(|c| c.over_records()) {
-        if !specs.iter().any(|s| s.name == c.dataset_name()) {
-            specs.extend(spec_of(model, c.dataset_name()));
-        }
-    }
-    // Only the columns the policies read are converted (a return has dozens the checks of
-    // one policy never look at); every row is still read, and its key and period checked.
-    let needed = needed_fields(model, &choice.run);
-    for spec in &mut specs {
-        spec.fields.retain(|f| needed.contains(&f.key.field));
-    }
     let Some((tables, scripts)) = load(model, tree, &specs, &request.data_dir, &request.budget, sources, &mut diags)
     else {
         return (None, diags);
@@ -171,7 +165,8 @@ pub fn run(
     timer.lap("load the policies' data");
     let script_sources: Vec<usize> = (tree.files.len()..sources.len()).collect();
     let entity_periods = if entity_policies { frame::periods(&tables) } else { Vec::new() };
-    if let Err(d) = check_period(request.period.as_deref(), &tables, &entity_periods, choice) {
+    let seen: Vec<Seen> = tables.iter().map(Seen::of).collect();
+    if let Err(d) = check_period(request.period.as_deref(), &seen, choice) {
         diags.push(*d);
         return (None, diags);
     }
@@ -201,7 +196,6 @@ pub fn run(
     for (t, table) in tables.iter().enumerate().filter(|(_, t)| t.records) {
         for period in record_periods(table, request.period.as_deref()) {
             let frame = frame::of_records(&tables, t, &specs, &period);
-            timer.lap("build the records' frame");
             let mut ev = Evaluator::new(model, &frame, Some(&scripts));
             for (rank, c) in choice.run.iter().enumerate().filter(|(_, c)| c.dataset_name() == table.dataset) {
                 judged.judge(&mut ev, rank, c, model, sources);
@@ -216,19 +210,75 @@ pub fn run(
     if diags.iter().any(Diagnostic::is_error) {
         return (None, diags);
     }
+    (Some(verdicts(judged, choice, tree, &tables, request)), diags)
+}
+
+/// The datasets the chosen policies read, each with only the fields they read: a return
+/// has dozens of columns the checks of one policy never look at (every row is still
+/// read, and its key and period checked). Entity policies read every entity dataset.
+pub fn specs_of(model: &Model<'_>, choice: &Choice<'_>) -> Vec<DatasetSpec> {
+    let entity_policies = choice.run.iter().any(|c| !c.over_records());
+    let mut specs: Vec<DatasetSpec> = if entity_policies { model.entity_datasets() } else { Vec::new() };
+    for c in choice.run.iter().filter(|c| c.over_records()) {
+        if !specs.iter().any(|s| s.name == c.dataset_name()) {
+            specs.extend(spec_of(model, c.dataset_name()));
+        }
+    }
+    let needed = needed_fields(model, &choice.run);
+    for spec in &mut specs {
+        spec.fields.retain(|f| needed.contains(&f.key.field));
+    }
+    specs
+}
+
+/// The verdicts of a finished run, in their order, stamped with the files read.
+pub fn verdicts(
+    judged: Judged<'_>,
+    choice: &Choice<'_>,
+    tree: &RuleTree,
+    tables: &[Table],
+    request: &Request,
+) -> Verdicts {
     let (policies, mut violations, rows, subjects) = judged.finish(&choice.run);
     violations.sort_by(|a, b| a.0.cmp(&b.0));
-    timer.lap("sort the violations");
-    let verdicts = Verdicts {
-        stamp: Stamp::of(&tree.files, &tables),
+    Verdicts {
+        stamp: Stamp::of(&tree.files, tables),
         notices: crate::eval::run::notice(&request.data_dir).into_iter().collect(),
         policies,
         skipped: choice.skipped.clone(),
         violations: violations.into_iter().map(|(_, v)| v).collect(),
         rows,
         judged: subjects,
-    };
-    (Some(verdicts), diags)
+    }
+}
+
+/// The periods a dataset's rows are in.
+pub struct Seen {
+    pub dataset: String,
+    pub records: bool,
+    pub periods: std::collections::BTreeSet<Arc<str>>,
+}
+
+impl Seen {
+    pub fn of(table: &Table) -> Seen {
+        let mut seen = Seen { dataset: table.dataset.clone(), records: table.records, periods: Default::default() };
+        seen.add(table);
+        seen
+    }
+
+    /// Add a table's periods (rows of one period share its text: a run is looked up once).
+    pub fn add(&mut self, table: &Table) {
+        let mut last: Option<&Arc<str>> = None;
+        for p in &table.periods {
+            if last.is_some_and(|l| Arc::ptr_eq(l, p)) {
+                continue;
+            }
+            if !self.periods.contains(p) {
+                self.periods.insert(p.clone());
+            }
+            last = Some(p);
+        }
+    }
 }
 
 /// Load the datasets of `specs` through the one loader (entity tables sorted by key) and
@@ -267,24 +317,29 @@ pub fn load(
 fn needed_fields(model: &Model<'_>, chosen: &[Chosen<'_>]) -> std::collections::HashSet<String> {
     let mut needs = crate::eval::needs::Needs::new(model);
     for c in chosen {
-        let var = c.def.var.node.as_str();
-        needs.policy(var, &c.def.require);
-        if let Some(u) = &c.def.unless {
-            needs.policy(var, u);
-        }
-        for p in c.def.placeholders() {
-            if let Some(e) = &p.expr {
-                needs.policy(var, e);
-            }
-        }
+        walk(&mut needs, c);
         needs.fields.extend(c.def.by.iter().map(|b| b.node.clone()));
     }
     needs.fields
 }
 
+/// Walk what a policy evaluates: its requirement, exception and message placeholders.
+pub fn walk(needs: &mut crate::eval::needs::Needs<'_, '_>, c: &Chosen<'_>) {
+    let var = c.def.var.node.as_str();
+    needs.policy(var, &c.def.require);
+    if let Some(u) = &c.def.unless {
+        needs.policy(var, u);
+    }
+    for p in c.def.placeholders() {
+        if let Some(e) = &p.expr {
+            needs.policy(var, e);
+        }
+    }
+}
+
 /// The periods of a records table to judge: each distinct one, sorted (one unnamed
 /// period for a dataset without a period column, whose rows apply to any period).
-fn record_periods(table: &Table, wanted: Option<&str>) -> Vec<Arc<str>> {
+pub fn record_periods(table: &Table, wanted: Option<&str>) -> Vec<Arc<str>> {
     let mut periods: Vec<Arc<str>> = Vec::new();
     for p in &table.periods {
         if !periods.contains(p) {
@@ -298,15 +353,9 @@ fn record_periods(table: &Table, wanted: Option<&str>) -> Vec<Arc<str>> {
 
 /// `--period` must name a period of the data, and every records dataset with a period
 /// column must have rows in it.
-fn check_period(
-    wanted: Option<&str>,
-    tables: &[Table],
-    entity_periods: &[Arc<str>],
-    choice: &Choice<'_>,
-) -> Result<(), Box<Diagnostic>> {
+pub fn check_period(wanted: Option<&str>, seen: &[Seen], choice: &Choice<'_>) -> Result<(), Box<Diagnostic>> {
     let Some(p) = wanted else { return Ok(()) };
-    let mut known: Vec<&str> = entity_periods.iter().map(|p| p.as_ref()).filter(|p| !p.is_empty()).collect();
-    known.extend(tables.iter().filter(|t| t.records).flat_map(|t| t.periods.iter().map(|p| p.as_ref())));
+    let mut known: Vec<&str> = seen.iter().flat_map(|s| s.periods.iter().map(|p| p.as_ref())).collect();
     known.retain(|p| !p.is_empty());
     known.sort_unstable();
     known.dedup();
@@ -325,7 +374,7 @@ fn check_period(
         )));
     }
     for c in choice.run.iter().filter(|c| c.over_records()) {
-        let Some(t) = tables.iter().find(|t| t.dataset == c.dataset_name()) else { continue };
+        let Some(t) = seen.iter().find(|t| t.records && t.dataset == c.dataset_name()) else { continue };
         let dated = t.periods.iter().any(|x| !x.is_empty());
         if dated && !t.periods.iter().any(|x| x.as_ref() == p) {
             return Err(Box::new(

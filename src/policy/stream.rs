@@ -1,0 +1,130 @@
+//! Verifying a large file chunk by chunk: where every policy judges each row on its own
+//! (no groups of rows, no peers, no period before), each chunk of rows is judged as it is
+//! read and then dropped, so memory is that of a chunk and the verdicts, not of the file.
+//! The verdicts are those of judging the whole table: records keep their places across
+//! chunks, and entities sort by key.
+
+use super::judge::Judged;
+use super::plan::{self, Choice, Seen};
+use super::{Request, Verdicts};
+use crate::data::{self, DatasetSpec, Table};
+use crate::diagnostic::Diagnostic;
+use crate::eval::engine::Evaluator;
+use crate::eval::frame;
+use crate::eval::model::Model;
+use crate::eval::needs::Needs;
+use crate::eval::script::ScriptHost;
+use crate::load::RuleTree;
+use crate::source::SourceFile;
+
+/// The run, judged chunk by chunk; `None` when it cannot be (a policy reads across rows,
+/// or a file is small, or not clean: the whole-table run then reports what it must), with
+/// `sources` as they were.
+pub fn run(
+    model: &Model<'_>,
+    tree: &RuleTree,
+    choice: &Choice<'_>,
+    specs: &[DatasetSpec],
+    request: &Request,
+    sources: &mut Vec<SourceFile>,
+) -> Option<(Option<Verdicts>, Vec<Diagnostic>)> {
+    if !row_by_row(model, choice, specs) {
+        return None;
+    }
+    let mark = sources.len();
+    let streamed = judge_chunks(model, tree, choice, specs, request, sources);
+    if streamed.is_none() {
+        sources.truncate(mark);
+    }
+    streamed
+}
+
+/// Whether every chosen policy judges a row from that row alone: none groups rows, and an
+/// entity policy uses no statistic, period before or methodology figure (a records policy
+/// cannot). Entity policies stream only where their dataset is the only entity dataset.
+fn row_by_row(model: &Model<'_>, choice: &Choice<'_>, specs: &[DatasetSpec]) -> bool {
+    let entity_datasets = specs.iter().filter(|s| !s.records).count();
+    choice.run.iter().all(|c| {
+        if !c.def.by.is_empty() {
+            return false;
+        }
+        if c.over_records() {
+            return true;
+        }
+        let mut needs = Needs::new(model);
+        plan::walk(&mut needs, c);
+        !needs.across_rows && entity_datasets == 1
+    })
+}
+
+fn judge_chunks(
+    model: &Model<'_>,
+    tree: &RuleTree,
+    choice: &Choice<'_>,
+    specs: &[DatasetSpec],
+    request: &Request,
+    sources: &mut Vec<SourceFile>,
+) -> Option<(Option<Verdicts>, Vec<Diagnostic>)> {
+    let mut diags = Vec::new();
+    let scripts = ScriptHost::load(model, sources, &mut diags, &request.budget);
+    if diags.iter().any(Diagnostic::is_error) {
+        return None;
+    }
+    let script_sources: Vec<usize> = (tree.files.len()..sources.len()).collect();
+    let loader = data::Loader {
+        data_dir: &request.data_dir,
+        derive: &crate::classify::dataset::FromClassify(tree),
+        cache: data::CacheUse::Off,
+    };
+    let delimiters = specs.iter().map(|s| (s.name.clone(), s.delimiter)).collect();
+    let mut judged = Judged::new(&choice.run, &delimiters, request.keep_judged, request.spans);
+    let mut files: Vec<Table> = Vec::new();
+    let mut seen: Vec<Seen> = Vec::new();
+    for spec in specs {
+        let mut periods = Seen { dataset: spec.name.clone(), records: spec.records, periods: Default::default() };
+        let mut each = |table: Table| {
+            periods.add(&table);
+            let tables = [table];
+            let frames = match tables.first() {
+                Some(t) if t.records => plan::record_periods(t, request.period.as_deref())
+                    .iter()
+                    .map(|p| frame::of_records(&tables, 0, std::slice::from_ref(spec), p))
+                    .collect(),
+                _ => frame::periods(&tables)
+                    .iter()
+                    .filter(|p| request.period.as_deref().is_none_or(|w| w == p.as_ref()))
+                    .map(|p| frame::build(&tables, std::slice::from_ref(spec), p))
+                    .collect::<Vec<_>>(),
+            };
+            for frame in frames.iter().filter(|f| !f.keys.is_empty()) {
+                let mut ev = Evaluator::new(model, frame, Some(&scripts));
+                for (rank, c) in choice.run.iter().enumerate().filter(|(_, c)| c.dataset_name() == spec.name) {
+                    judged.judge(&mut ev, rank, c, model, sources);
+                }
+                ev.finish();
+                // Each chunk's evaluator says the same things: once is enough.
+                for d in ev.diagnostics.drain(..) {
+                    if !diags.iter().any(|x: &Diagnostic| x.code == d.code && x.message == d.message) {
+                        diags.push(d);
+                    }
+                }
+                judged.end_frame();
+            }
+            true
+        };
+        let timer = crate::timing::Timer::start();
+        files.push(loader.stream(spec, &mut each)?);
+        timer.lap(&format!("read `{}` and judge it chunk by chunk", spec.name));
+        seen.push(periods);
+    }
+    if let Err(d) = plan::check_period(request.period.as_deref(), &seen, choice) {
+        diags.push(*d);
+        return Some((None, diags));
+    }
+    diags.extend(scripts.budget_diagnostic());
+    crate::eval::script::resolve_positions(&mut diags, sources, &script_sources);
+    if diags.iter().any(Diagnostic::is_error) {
+        return Some((None, diags));
+    }
+    Some((Some(plan::verdicts(judged, choice, tree, &files, request)), diags))
+}
