@@ -16,15 +16,15 @@ const MAX_CELLS: usize = 12;
 /// One data cell a verdict read.
 #[derive(Debug, Clone, Serialize)]
 pub struct Cell {
-    pub field: String,
-    pub file: String,
+    pub field: Arc<str>,
+    pub file: Arc<str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sheet: Option<String>,
     /// 1-based line (text files) or row (spreadsheets).
     pub line: usize,
     /// 1-based column, where the file has one for the field.
     pub column: Option<usize>,
-    pub header: Option<String>,
+    pub header: Option<Arc<str>>,
     /// The cell's text as written (none where the file cannot be read again).
     pub text: Option<String>,
     #[serde(skip)]
@@ -34,8 +34,10 @@ pub struct Cell {
 /// Finds the cells of a frame's rows for a list of fields.
 pub struct Cells<'f, 's> {
     frame: &'f Frame<'f>,
-    /// For each field read, the tables and column keys that hold it.
-    keys: Vec<(usize, FieldKey)>,
+    /// For each field read, the tables and column keys that hold it, and its label.
+    keys: Vec<(usize, FieldKey, Arc<str>)>,
+    /// Text every verdict's cells share (file paths, headers), made once.
+    shared: HashMap<String, Arc<str>>,
     /// The table the policy ranges over (a record's own row).
     home: usize,
     sources: &'s mut Vec<SourceFile>,
@@ -78,22 +80,34 @@ impl<'f, 's> Cells<'f, 's> {
                     continue;
                 }
                 let read = |k: &&FieldKey| k.field == *field && members.as_ref().is_none_or(|m| m.contains(&k.index));
-                keys.extend(table.columns.keys().filter(read).map(|k| (t, k.clone())));
+                keys.extend(table.columns.keys().filter(read).map(|k| (t, k.clone(), Arc::from(field_label(k)))));
             }
         }
-        Cells { frame, keys, home, sources, texts, delimiters, spans, open: HashMap::new(), last: None }
+        Cells {
+            frame,
+            keys,
+            shared: HashMap::new(),
+            home,
+            sources,
+            texts,
+            delimiters,
+            spans,
+            open: HashMap::new(),
+            last: None,
+        }
     }
 
     /// The file and line of a row of the policy's own dataset.
     /// None for a row summed from several records (a trust's sites): no one line is its.
-    pub fn record(&self, row: usize) -> Option<(String, usize)> {
+    pub fn record(&mut self, row: usize) -> Option<(Arc<str>, usize)> {
         let table = self.frame.tables.get(self.home)?;
         if table.parts.is_some() {
             return None;
         }
         let table_row = self.frame.rows.get(self.home)?.get(row)?;
         let origin = table.origins.get(table_row)?;
-        Some((table.files.get(origin.file)?.display.clone(), origin.line))
+        let display = &table.files.get(origin.file)?.display;
+        Some((share(&mut self.shared, display), origin.line))
     }
 
     /// The cells of these rows (one, or a group's) for the fields read, at most
@@ -112,7 +126,7 @@ impl<'f, 's> Cells<'f, 's> {
 
     fn of_row(&mut self, row: usize) -> Vec<Cell> {
         let mut out = Vec::new();
-        for (t, key) in self.keys.clone() {
+        for (t, key, label) in self.keys.clone() {
             if out.len() >= MAX_CELLS {
                 break;
             }
@@ -124,7 +138,7 @@ impl<'f, 's> Cells<'f, 's> {
                 None => table.origins.get(table_row).copied().into_iter().collect(),
             };
             for origin in origins.into_iter().take(MAX_CELLS) {
-                if let Some(cell) = self.cell(table, &key, origin) {
+                if let Some(cell) = self.cell(table, &key, &label, origin) {
                     out.push(cell);
                 }
             }
@@ -132,13 +146,13 @@ impl<'f, 's> Cells<'f, 's> {
         out
     }
 
-    fn cell(&mut self, table: &Table, key: &FieldKey, origin: RowOrigin) -> Option<Cell> {
+    fn cell(&mut self, table: &Table, key: &FieldKey, label: &Arc<str>, origin: RowOrigin) -> Option<Cell> {
         let file = table.files.get(origin.file)?;
         let column = table.column_index.get(key).and_then(|ix| ix.get(origin.file)).copied().flatten();
-        let header = column.and_then(|c| file.headers.get(c)).cloned();
+        let header = column.and_then(|c| file.headers.get(c)).map(|h| share(&mut self.shared, h));
         let mut cell = Cell {
-            field: field_label(key),
-            file: file.display.clone(),
+            field: label.clone(),
+            file: share(&mut self.shared, &file.display),
             sheet: file.sheet.clone(),
             line: origin.line,
             column: column.map(|c| c.saturating_add(1)),
@@ -234,6 +248,16 @@ impl<'f, 's> Cells<'f, 's> {
         self.texts.insert(path.to_path_buf(), id);
         id
     }
+}
+
+/// The one shared copy of a text.
+fn share(shared: &mut HashMap<String, Arc<str>>, text: &str) -> Arc<str> {
+    if let Some(a) = shared.get(text) {
+        return a.clone();
+    }
+    let a: Arc<str> = Arc::from(text);
+    shared.insert(text.to_string(), a.clone());
+    a
 }
 
 /// `cost[finance]` for an indexed field, its name otherwise.

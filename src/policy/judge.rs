@@ -15,8 +15,9 @@ use std::collections::BTreeMap;
 
 /// Where a violation sorts: period, the policy's place in the rules, its index members'
 /// combination, then the row: its place among the period's rows (records, in file order,
-/// across chunks), or its entity's key (entities, which a whole frame has in key order).
-pub type Order = (String, usize, usize, usize, String);
+/// across chunks), or none for an entity, whose key then orders it (see
+/// [`super::plan::verdicts`]; a whole frame has its entities in key order, chunks do not).
+pub type Order = (String, usize, usize, usize);
 
 /// What a run found: each policy's counts, the violations in order, rows per dataset.
 pub type Finished = (Vec<PolicyRun>, Vec<(Order, Violation)>, Vec<(String, usize)>, Vec<super::Judgement>);
@@ -148,12 +149,8 @@ impl<'d> Judged<'d> {
                     }),
                     ..v
                 };
-                let place = if by_key {
-                    (0, violation.entity.clone())
-                } else {
-                    (before.saturating_add(unit.row), String::new())
-                };
-                self.violations.push(((period.clone(), rank, k, place.0, place.1), violation));
+                let place = if by_key { 0 } else { before.saturating_add(unit.row) };
+                self.violations.push(((period.clone(), rank, k, place), violation));
             }
         }
         drop(cells);

@@ -75,7 +75,7 @@ pub struct Violation {
     /// Why it could not be decided, for an undecided row.
     pub reason: Option<String>,
     /// The row's file and line (or spreadsheet row), for a record (a group's first).
-    pub record: Option<(String, usize)>,
+    pub record: Option<(std::sync::Arc<str>, usize)>,
     /// The cells the requirement read, for this row.
     pub cells: Vec<Cell>,
     /// The `require` expression in the rule file.

@@ -240,7 +240,8 @@ pub fn verdicts(
     request: &Request,
 ) -> Verdicts {
     let (policies, mut violations, rows, subjects) = judged.finish(&choice.run);
-    violations.sort_by(|a, b| a.0.cmp(&b.0));
+    // An entity's violations have no place (0): its key orders them.
+    violations.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.entity.cmp(&b.1.entity)));
     Verdicts {
         stamp: Stamp::of(&tree.files, tables),
         notices: crate::eval::run::notice(&request.data_dir).into_iter().collect(),

@@ -124,7 +124,7 @@ pub fn csv(verdicts: &Verdicts) -> String {
             v.status.as_str(),
             &guard(&v.period),
             &guard(&v.entity),
-            &guard(v.record.as_ref().map_or("", |r| r.0.as_str())),
+            &guard(v.record.as_ref().map_or("", |r| &*r.0)),
             &line,
             &guard(&v.message),
             &guard(v.reason.as_deref().unwrap_or("")),
