@@ -11,7 +11,7 @@ pub struct Needs<'m, 'a> {
     model: &'m Model<'a>,
     pub fields: HashSet<String>,
     /// For an indexed field, the members it is read at where every read names them
-    /// (`cost[payroll]`); `None` once one read ranges over them (`cost[f]`, `sum(cost)`).
+    /// (`spend[travel]`); `None` once one read ranges over them (`spend[s]`, `sum(spend)`).
     /// So a verdict shows the cells its rule read, not every cell of the field.
     pub members: HashMap<String, Option<BTreeSet<Vec<String>>>>,
     seen: HashSet<String>,
@@ -174,7 +174,7 @@ impl<'m, 'a> Needs<'m, 'a> {
         outer
     }
 
-    /// `cost[payroll]`: an indexed field read at members the rules name (each index a
+    /// `spend[travel]`: an indexed field read at members the rules name (each index a
     /// member of the field's index set, not a variable that ranges over it).
     fn named_members<'e>(&self, target: &'e Expr, indices: &[Expr]) -> Option<(&'e str, Vec<String>)> {
         let ExprKind::Name(n) = &target.node else { return None };

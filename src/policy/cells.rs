@@ -260,7 +260,7 @@ fn share(shared: &mut HashMap<String, Arc<str>>, text: &str) -> Arc<str> {
     a
 }
 
-/// `cost[finance]` for an indexed field, its name otherwise.
+/// `spend[travel]` for an indexed field, its name otherwise.
 fn field_label(key: &FieldKey) -> String {
     if key.index.is_empty() {
         key.field.clone()

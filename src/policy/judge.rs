@@ -369,7 +369,7 @@ fn unit_of(model: &Model<'_>, c: &Chosen<'_>, e: &Expr) -> UnitOut {
 
 /// The fields a policy's requirement and exception read: its record's own (`s.FIELD`)
 /// and those of the KPIs, parameters and figures they use; for an indexed field read only
-/// at named members (`cost[payroll]`), those members.
+/// at named members (`spend[travel]`), those members.
 fn fields_read(model: &Model<'_>, c: &Chosen<'_>) -> Vec<super::cells::Read> {
     let mut needs = Needs::new(model);
     needs.bound = c.def.indices.iter().map(|d| d.node.var.node.clone()).collect();

@@ -152,9 +152,12 @@ pub fn run(
     sources: &mut Vec<SourceFile>,
 ) -> (Option<Verdicts>, Vec<Diagnostic>) {
     let specs = specs_of(model, choice);
+    let mark = sources.len();
     if let Some(streamed) = super::stream::run(model, tree, choice, &specs, request, sources) {
         return streamed;
     }
+    // Scripts and data files the stream registered before it fell back are read again.
+    sources.truncate(mark);
     let mut diags = Vec::new();
     let timer = crate::timing::Timer::start();
     let entity_policies = choice.run.iter().any(|c| !c.over_records());

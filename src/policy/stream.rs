@@ -17,28 +17,6 @@ use crate::eval::script::ScriptHost;
 use crate::load::RuleTree;
 use crate::source::SourceFile;
 
-/// The run, judged chunk by chunk; `None` when it cannot be (a policy reads across rows,
-/// or a file is small, or not clean: the whole-table run then reports what it must), with
-/// `sources` as they were.
-pub fn run(
-    model: &Model<'_>,
-    tree: &RuleTree,
-    choice: &Choice<'_>,
-    specs: &[DatasetSpec],
-    request: &Request,
-    sources: &mut Vec<SourceFile>,
-) -> Option<(Option<Verdicts>, Vec<Diagnostic>)> {
-    if !row_by_row(model, choice, specs) {
-        return None;
-    }
-    let mark = sources.len();
-    let streamed = judge_chunks(model, tree, choice, specs, request, sources);
-    if streamed.is_none() {
-        sources.truncate(mark);
-    }
-    streamed
-}
-
 /// Whether every chosen policy judges a row from that row alone: none groups rows, and an
 /// entity policy uses no statistic, period before or methodology figure (a records policy
 /// cannot). Entity policies stream only where their dataset is the only entity dataset.
@@ -57,7 +35,10 @@ fn row_by_row(model: &Model<'_>, choice: &Choice<'_>, specs: &[DatasetSpec]) -> 
     })
 }
 
-fn judge_chunks(
+/// The run, judged chunk by chunk; `None` when it cannot be (a policy reads across rows,
+/// or a file is small, or not clean: the whole-table run then reports what it must), when
+/// the caller is to forget what `sources` gained since the call.
+pub fn run(
     model: &Model<'_>,
     tree: &RuleTree,
     choice: &Choice<'_>,
@@ -65,6 +46,9 @@ fn judge_chunks(
     request: &Request,
     sources: &mut Vec<SourceFile>,
 ) -> Option<(Option<Verdicts>, Vec<Diagnostic>)> {
+    if !row_by_row(model, choice, specs) {
+        return None;
+    }
     let mut diags = Vec::new();
     let scripts = ScriptHost::load(model, sources, &mut diags, &request.budget);
     if diags.iter().any(Diagnostic::is_error) {
