@@ -22,16 +22,9 @@ pub fn render(outcome: &Outcome, format: Format) -> String {
     }
 }
 
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_string()
-    }
-}
-
+/// CSV through the csv crate, text from the data written so a spreadsheet shows it as text.
 fn csv(o: &Outcome) -> String {
-    let mut out = String::new();
+    let mut out = csv::Writer::from_writer(Vec::new());
     let mut header = vec![o.entity.clone(), o.period.clone(), "classified".to_string()];
     header.extend(o.outputs.iter().cloned());
     header.extend(o.sums.iter().cloned());
@@ -41,8 +34,11 @@ fn csv(o: &Outcome) -> String {
         // Each row is a list of fields joined once, so that an empty list of outputs or
         // sums adds no field: every row has the header's field count.
         let row = |classified: bool, outputs: Vec<String>, acc: &super::Acc| {
-            let mut fields = vec![entity.clone(), period.clone(), classified.to_string()];
-            fields.extend(outputs);
+            // The key, period and outputs are text (of the data, or of the table); sums
+            // and counts are numbers, written as they are (a negative sum is no formula).
+            let text = |t: &str| crate::value::format::spreadsheet_safe(t).into_owned();
+            let mut fields = vec![text(entity), text(period), classified.to_string()];
+            fields.extend(outputs.iter().map(|o| text(o)));
             fields.extend(acc.sums.iter().map(ToString::to_string));
             fields.push(acc.records.to_string());
             fields
@@ -57,11 +53,11 @@ fn csv(o: &Outcome) -> String {
             csv_row(&mut out, row(false, vec![String::new(); o.outputs.len()], &e.unclassified));
         }
     }
-    out
+    String::from_utf8(out.into_inner().unwrap_or_default()).unwrap_or_default()
 }
 
-fn csv_row(out: &mut String, fields: Vec<String>) {
-    let _ = writeln!(out, "{}", fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
+fn csv_row(out: &mut csv::Writer<Vec<u8>>, fields: Vec<String>) {
+    let _ = out.write_record(&fields);
 }
 
 fn sums_map(names: &[String], sums: &[rust_decimal::Decimal]) -> Map<String, Json> {

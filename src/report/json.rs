@@ -9,6 +9,7 @@
 //! true value within one unit of the last (see value::approx).
 
 use crate::eval::run::{FigureOut, Results, TotalOut, TotalRow};
+use crate::value::format::spreadsheet_safe as guard;
 use crate::value::format::{exact, is_exact, UNCERTAIN};
 use crate::value::{approx, Value};
 use serde_json::{json, Map, Value as Json};
@@ -114,7 +115,8 @@ pub fn render(results: &Results) -> String {
 /// CSV: a header, one row per figure value and per total (`kind` says which), then the
 /// stamp: a `tool` row and a `rule-file` or `data-file` row per file with its SHA-256.
 /// `total_by` (the grouping's dimensions), `grand`, `scaled` and `exact` come last, so that
-/// the first columns keep their place for readers written before them.
+/// the first columns keep their place for readers written before them. Text from the data
+/// (periods, keys, groups, reasons, paths) is written so a spreadsheet shows it as text.
 pub fn render_csv(results: &Results) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
     let _ = w.write_record([
@@ -142,14 +144,14 @@ pub fn render_csv(results: &Results) -> String {
                 let v = f.values.get(row);
                 let _ = w.write_record([
                     "figure",
-                    &p.period,
-                    entity,
+                    &guard(&p.period),
+                    &guard(entity),
                     f.methodology.as_deref().unwrap_or(""),
                     &f.name,
                     &index,
                     &exact(v, &f.unit).unwrap_or_default(),
                     &f.unit.name,
-                    &missing_reason(v).unwrap_or_default(),
+                    &guard(&missing_reason(v).unwrap_or_default()),
                     "",
                     "",
                     "false",
@@ -163,14 +165,14 @@ pub fn render_csv(results: &Results) -> String {
                 let by = joined(&mut t.by.iter().zip(&row.dims));
                 let _ = w.write_record([
                     "total",
-                    &p.period,
+                    &guard(&p.period),
                     "",
                     &t.methodology,
                     &t.figure,
-                    &by,
+                    &guard(&by),
                     &exact(&row.value, &t.unit).unwrap_or_default(),
                     &t.unit.name,
-                    &missing_reason(&row.value).unwrap_or_default(),
+                    &guard(&missing_reason(&row.value).unwrap_or_default()),
                     &total_by,
                     if row.dims.is_empty() { "true" } else { "false" },
                     if t.scaled { "true" } else { "false" },
@@ -184,7 +186,7 @@ pub fn render_csv(results: &Results) -> String {
     let _ = w.write_record(["tool", "", "", "", &s.tool, "", &s.version, "version", "", "", "", "", ""]);
     for (kind, files) in [("rule-file", &s.rules), ("data-file", &s.data)] {
         for f in files {
-            let _ = w.write_record([kind, "", "", "", &f.path, "", &f.sha256, "sha256", "", "", "", "", ""]);
+            let _ = w.write_record([kind, "", "", "", &guard(&f.path), "", &f.sha256, "sha256", "", "", "", "", ""]);
         }
     }
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()

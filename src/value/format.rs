@@ -172,6 +172,18 @@ pub fn group_digits(text: &str) -> String {
     }
 }
 
+/// Text from the data as a spreadsheet must be given it in a CSV cell: one a spreadsheet
+/// would run as a formula (`=`, `+`, `-`, `@`, a tab or a carriage return first) gets a
+/// leading `'`, which spreadsheets show as text. Every CSV the tool writes passes the
+/// text of data (keys, periods, messages) through this.
+pub fn spreadsheet_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{text}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -229,5 +241,14 @@ mod tests {
             human(&Value::Num(Decimal::MAX), &unit(true, false, "%")),
             "7,922,816,251,426,433,759,354,395,033,500.00%"
         );
+    }
+
+    #[test]
+    fn formulas_are_written_as_text() {
+        use super::spreadsheet_safe;
+        assert_eq!(spreadsheet_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(spreadsheet_safe("-1+2"), "'-1+2");
+        assert_eq!(spreadsheet_safe("\tx"), "'\tx");
+        assert_eq!(spreadsheet_safe("RX1"), "RX1");
     }
 }

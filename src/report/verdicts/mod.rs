@@ -11,6 +11,7 @@ pub use sarif::render as sarif;
 use crate::ast::Severity;
 use crate::policy::{Status, Verdicts, Violation};
 use crate::source::{SourceFile, Span};
+use crate::value::format::spreadsheet_safe as guard;
 use serde_json::{json, Value as Json};
 
 /// Where a span is, for people and tools: file, 1-based line and column.
@@ -134,33 +135,11 @@ pub fn csv(verdicts: &Verdicts) -> String {
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
 }
 
-/// A text cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab or carriage
-/// return first) is written with a leading `'`, which spreadsheets show as text.
-pub fn guard(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        std::borrow::Cow::Owned(format!("'{text}"))
-    } else {
-        std::borrow::Cow::Borrowed(text)
-    }
-}
-
 /// The status in words for a line of text: `error`, `warning (waived)`, ...
 pub fn label(v: &Violation) -> String {
     match v.status {
         Status::Failed => v.severity.as_str().to_string(),
         Status::Undecided => format!("{} (undecided)", v.severity.as_str()),
         Status::Waived => format!("{} (waived)", v.severity.as_str()),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::guard;
-
-    #[test]
-    fn formulas_are_written_as_text() {
-        assert_eq!(guard("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
-        assert_eq!(guard("-1+2"), "'-1+2");
-        assert_eq!(guard("RX1"), "RX1");
     }
 }
