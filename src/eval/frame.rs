@@ -115,25 +115,29 @@ impl<'t> Frame<'t> {
 
 /// Every period present in the entity datasets, sorted; one unnamed period if none declares any.
 pub fn periods(tables: &[Table]) -> Vec<Arc<str>> {
-    // Rows of one period share its text (the loaders intern it), so a run of the same
-    // `Arc` is looked up once.
     let mut set: BTreeSet<Arc<str>> = BTreeSet::new();
     for t in tables.iter().filter(|t| !t.records) {
-        let mut last: Option<&Arc<str>> = None;
-        for p in &t.periods {
-            if last.is_some_and(|l| Arc::ptr_eq(l, p)) {
-                continue;
-            }
-            if !set.contains(p) {
-                set.insert(p.clone());
-            }
-            last = Some(p);
-        }
+        add_periods(&mut set, t);
     }
     if set.is_empty() {
         vec![Arc::from("")]
     } else {
         set.into_iter().collect()
+    }
+}
+
+/// Add the periods of a table's rows to a set. Rows of one period share its text (the
+/// loaders intern it), so a run of the same `Arc` is looked up once.
+pub fn add_periods(set: &mut BTreeSet<Arc<str>>, table: &Table) {
+    let mut last: Option<&Arc<str>> = None;
+    for p in &table.periods {
+        if last.is_some_and(|l| Arc::ptr_eq(l, p)) {
+            continue;
+        }
+        if !set.contains(p) {
+            set.insert(p.clone());
+        }
+        last = Some(p);
     }
 }
 

@@ -270,18 +270,9 @@ impl Seen {
         seen
     }
 
-    /// Add a table's periods (rows of one period share its text: a run is looked up once).
+    /// Add a table's periods.
     pub fn add(&mut self, table: &Table) {
-        let mut last: Option<&Arc<str>> = None;
-        for p in &table.periods {
-            if last.is_some_and(|l| Arc::ptr_eq(l, p)) {
-                continue;
-            }
-            if !self.periods.contains(p) {
-                self.periods.insert(p.clone());
-            }
-            last = Some(p);
-        }
+        frame::add_periods(&mut self.periods, table);
     }
 }
 
