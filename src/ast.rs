@@ -44,6 +44,7 @@ pub enum DefKind {
     Classify(ClassifyDef),
     Policy(PolicyDef),
     Script(ScriptDef),
+    Report(ReportDef),
 }
 
 impl DefKind {
@@ -62,6 +63,7 @@ impl DefKind {
             DefKind::Classify(_) => "classify",
             DefKind::Policy(_) => "policy",
             DefKind::Script(_) => "script",
+            DefKind::Report(_) => "report",
         }
     }
 
@@ -77,6 +79,7 @@ impl DefKind {
             DefKind::Methodology(d) => Some(&d.cites),
             DefKind::Classify(d) => Some(&d.cites),
             DefKind::Policy(d) => Some(&d.cites),
+            DefKind::Report(d) => Some(&d.cites),
             DefKind::Source(_) | DefKind::Unit(_) | DefKind::Script(_) => None,
         }
     }
@@ -472,6 +475,73 @@ impl PolicyDef {
                 Placeholder { text: inner.to_string(), expr: expr.map(|e| Spanned::new(e, span)) }
             })
             .collect()
+    }
+}
+
+/// `report peer_to_peer "Peer-to-peer comparison" each organisation { ... }`: what a report
+/// page shows, section by section.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportDef {
+    pub title: Spanned<String>,
+    /// `each organisation`: a page per entity, marked against its peers; none: one page.
+    pub each: Option<Name>,
+    /// `label name`: the text field that names an entity (its key otherwise).
+    pub label: Option<Name>,
+    pub cites: Vec<Spanned<Cite>>,
+    /// `peers same org_type`: the groups distributions are drawn within (all entities when none).
+    pub peers: Option<Spanned<Peers>>,
+    pub sections: Vec<Spanned<ReportSection>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportSection {
+    pub title: Spanned<String>,
+    pub items: Vec<Spanned<ReportItem>>,
+}
+
+/// What a section shows. Figures with an index show one row, bar or chart per member.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReportItem {
+    /// `table a, b`: the figures side by side, a row per index member.
+    Table(Vec<Spanned<FigureRef>>),
+    /// `distribution k target m.t`: the figure across a peer group, ranked, with its
+    /// quartiles and (optionally) a methodology's target drawn.
+    Distribution { figure: Spanned<FigureRef>, target: Option<Spanned<FigureRef>> },
+    /// `compare m.saving, n.saving`: several figures of one unit side by side, by index member.
+    Compare(Vec<Spanned<FigureRef>>),
+    /// `trend k`: the figure across the data's periods.
+    Trend(Spanned<FigureRef>),
+    /// `totals m, n`: the methodologies' totals side by side.
+    Totals(Vec<Name>),
+}
+
+impl ReportItem {
+    /// The keyword that introduces the item, as users write it.
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            ReportItem::Table(_) => "table",
+            ReportItem::Distribution { .. } => "distribution",
+            ReportItem::Compare(_) => "compare",
+            ReportItem::Trend(_) => "trend",
+            ReportItem::Totals(_) => "totals",
+        }
+    }
+}
+
+/// A KPI (`cost_share`) or a methodology's figure (`national_average.saving`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FigureRef {
+    pub methodology: Option<Name>,
+    pub name: Name,
+}
+
+impl FigureRef {
+    /// As written: `cost_share` or `national_average.saving`.
+    pub fn text(&self) -> String {
+        match &self.methodology {
+            Some(m) => format!("{}.{}", m.node, self.name.node),
+            None => self.name.node.clone(),
+        }
     }
 }
 

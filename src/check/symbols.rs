@@ -25,6 +25,7 @@ pub enum Item<'a> {
     Policy(&'a PolicyDef),
     Script(&'a ScriptDef),
     ScriptFn(&'a ScriptFn),
+    Report(&'a ReportDef),
 }
 
 impl Item<'_> {
@@ -44,6 +45,7 @@ impl Item<'_> {
             Item::Policy(_) => "policy",
             Item::Script(_) => "script",
             Item::ScriptFn(_) => "script function",
+            Item::Report(_) => "report",
         }
     }
 }
@@ -155,6 +157,7 @@ impl<'a> Symbols<'a> {
             }
             DefKind::Classify(x) => Item::Classify(x),
             DefKind::Policy(x) => Item::Policy(x),
+            DefKind::Report(x) => Item::Report(x),
             DefKind::Script(x) => {
                 for f in &x.functions {
                     self.insert(&f.node.name, Item::ScriptFn(&f.node), diags);

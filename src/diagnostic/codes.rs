@@ -209,6 +209,10 @@ codes! {
         "a policy's requirement or message cannot be evaluated",
         "A policy's `require` and `unless` must be truth values, and its message may only interpolate the record's fields (`{s.FIELD}`), KPIs, parameters and figures.",
         "policy p \"P\" { for s in plan: require s.cost message \"x\" }";
+    InvalidReport = "invalid-report", Error,
+        "a report shows something it cannot: a chart with the wrong number of figures, of two units, or of figures with different indices",
+        "A report is read by people who cannot see the rules: each chart has one axis with one unit, each table one row per index member, so what cannot be drawn truthfully is refused when the rules are checked, not when a page is made.",
+        "report r \"R\" { section \"S\" { compare cost_share, national_average.saving } }";
     PolicyViolated = "policy-violated", Error,
         "a row of the data breaks a policy (`assay verify`)",
         "A policy states what must hold of every row of its dataset; the row, the cells its requirement read and the requirement itself are shown. The level is the policy's severity: an `error` fails `verify` (exit 1), a `warning` only under `--deny warnings`, an `info` never.",

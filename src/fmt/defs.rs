@@ -29,6 +29,9 @@ pub enum Item<'a> {
     Unless(&'a Expr),
     Message(&'a Spanned<String>),
     ScriptFn(&'a Spanned<ScriptFn>),
+    Label(&'a Name),
+    Section(&'a Spanned<ReportSection>),
+    Shown(&'a Spanned<ReportItem>),
 }
 
 type Items<'a> = Vec<(usize, Item<'a>)>;
@@ -107,6 +110,7 @@ impl Printer<'_> {
             DefKind::Methodology(m) => self.methodology(name, m, close),
             DefKind::Classify(c) => self.classify(name, c, close),
             DefKind::Policy(p) => self.policy(name, p, close),
+            DefKind::Report(r) => self.report(name, r, close),
             DefKind::Script(s) => {
                 self.push(&format!("script {name} {}", self.string(&s.path)));
                 let items = s.functions.iter().map(|f| (f.span.start, Item::ScriptFn(f))).collect();
@@ -154,6 +158,38 @@ impl Printer<'_> {
         }
         items.push((self.keyword_start(p.message.span.start, "message"), Item::Message(&p.message)));
         self.block(items, 0, close, true);
+    }
+
+    fn report(&mut self, name: &str, r: &ReportDef, close: usize) {
+        self.push(&format!("report {name} {}", self.string(&r.title)));
+        if let Some(each) = &r.each {
+            self.push(&format!(" each {}", each.node));
+        }
+        let mut items = cites(&r.cites);
+        if let Some(l) = &r.label {
+            items.push((self.keyword_start(l.span.start, "label"), Item::Label(l)));
+        }
+        if let Some(p) = &r.peers {
+            items.push((p.span.start, Item::Peers(p)));
+        }
+        items.extend(r.sections.iter().map(|s| (s.span.start, Item::Section(s))));
+        self.block(items, 0, close, true);
+    }
+
+    /// `table a, b`, `distribution k target m.t`, ...: the keyword, then the figures.
+    fn report_item(&mut self, item: &ReportItem) {
+        let refs =
+            |figures: &[Spanned<FigureRef>]| figures.iter().map(|f| f.node.text()).collect::<Vec<_>>().join(", ");
+        let text = match item {
+            ReportItem::Table(f) | ReportItem::Compare(f) => format!("{} {}", item.keyword(), refs(f)),
+            ReportItem::Distribution { figure, target } => match target {
+                Some(t) => format!("distribution {} target {}", figure.node.text(), t.node.text()),
+                None => format!("distribution {}", figure.node.text()),
+            },
+            ReportItem::Trend(f) => format!("trend {}", f.node.text()),
+            ReportItem::Totals(m) => format!("totals {}", names(m)),
+        };
+        self.push(&text);
     }
 
     /// A `{ ... }` block of items, one per line, sorted as written. An empty block is
@@ -263,6 +299,13 @@ impl Printer<'_> {
                 let t = format!("message {}", self.string(m));
                 self.push(&t);
             }
+            Item::Label(l) => self.push(&format!("label {}", l.node)),
+            Item::Section(section) => {
+                self.push(&format!("section {}", self.string(&section.node.title)));
+                let items = section.node.items.iter().map(|i| (i.span.start, Item::Shown(i))).collect();
+                self.block(items, indent, section.span.end, true);
+            }
+            Item::Shown(i) => self.report_item(&i.node),
             Item::ScriptFn(f) => {
                 let params: Vec<String> =
                     f.node.params.iter().map(|(n, u)| format!("{}: {}", n.node, self.unit(u))).collect();

@@ -32,7 +32,7 @@ fn human_name(rule: Rule) -> &'static [Item] {
 fn lexical_name(rule: Rule) -> Option<&'static [Item]> {
     let items: &'static [Item] = match rule {
         Rule::EOI => &[P("end of file")],
-        Rule::definition | Rule::file => &[P("a definition (`source`, `unit`, `class`, `set`, `function`, `dataset`, `param`, `kpi`, `methodology`, `classify`, `policy` or `script`)")],
+        Rule::definition | Rule::file => &[P("a definition (`source`, `unit`, `class`, `set`, `function`, `dataset`, `param`, `kpi`, `methodology`, `classify`, `policy`, `script` or `report`)")],
         Rule::ident | Rule::any_word | Rule::ident_char => &[P("a name")],
         Rule::keyword | Rule::item_keyword => &[P("a keyword")],
         Rule::string | Rule::string_body | Rule::title => &[P("a quoted string")],
@@ -115,6 +115,15 @@ fn definition_name(rule: Rule) -> Option<&'static [Item]> {
         Rule::classify_def => &[T("classify")],
         Rule::policy_def => &[T("policy")],
         Rule::script_def => &[T("script")],
+        Rule::report_def => &[T("report")],
+        Rule::report_each | Rule::each_kw => &[T("each")],
+        Rule::report_label | Rule::label_kw => &[T("label")],
+        Rule::report_section | Rule::section_kw => &[T("section")],
+        Rule::report_item | Rule::report_kind => {
+            &[T("table"), T("distribution"), T("compare"), T("trend"), T("totals")]
+        }
+        Rule::report_target | Rule::target_kw => &[T("target")],
+        Rule::figure_ref => &[P("a KPI or `methodology.figure`")],
         _ => return None,
     };
     Some(items)

@@ -64,30 +64,35 @@ impl<'c, 'a> DefChecker<'c, 'a> {
         );
     }
 
+    /// `peers same a, b`: each a text field or a field of set members.
+    pub(super) fn peer_fields(&mut self, same: &'a [Name]) {
+        for field in same {
+            match self.syms().get(&field.node).map(|s| s.item) {
+                Some(Item::Field { field: f, .. }) => {
+                    let t = self.exprs.field_ty(f);
+                    if !matches!(t, Ty::Text | Ty::Member(_) | Ty::Unknown) {
+                        let shown = self.exprs.show(&t);
+                        self.push(
+                            Diagnostic::new(
+                                Code::WrongKind,
+                                format!("peer groups cannot be formed from `{}`", field.node),
+                            )
+                            .primary(field.span, format!("this field holds {shown}"))
+                            .help("group by a text field or a field holding members of a set, such as `org_type`"),
+                        );
+                    }
+                }
+                _ => {
+                    self.expect_kind(field, "field", |i| matches!(i, Item::Field { .. }));
+                }
+            }
+        }
+    }
+
     pub(super) fn methodology(&mut self, name: &'a Name, m: &'a MethodologyDef) {
         let meth = name.node.as_str();
         if let Some(peers) = &m.peers {
-            for field in &peers.node.same {
-                match self.syms().get(&field.node).map(|s| s.item) {
-                    Some(Item::Field { field: f, .. }) => {
-                        let t = self.exprs.field_ty(f);
-                        if !matches!(t, Ty::Text | Ty::Member(_) | Ty::Unknown) {
-                            let shown = self.exprs.show(&t);
-                            self.push(
-                                Diagnostic::new(
-                                    Code::WrongKind,
-                                    format!("peer groups cannot be formed from `{}`", field.node),
-                                )
-                                .primary(field.span, format!("this field holds {shown}"))
-                                .help("group by a text field or a field holding members of a set, such as `org_type`"),
-                            );
-                        }
-                    }
-                    _ => {
-                        self.expect_kind(field, "field", |i| matches!(i, Item::Field { .. }));
-                    }
-                }
-            }
+            self.peer_fields(&peers.node.same);
             if peers.node.minimum.is_none() {
                 self.push(
                     Diagnostic::new(Code::UnstatedChoice, "the peer group's minimum size is not stated")

@@ -3,6 +3,7 @@
 mod datasets;
 mod figures;
 mod params;
+mod report;
 mod templates;
 
 use super::exprs::{ExprChecker, Scope, Ty};
@@ -56,6 +57,7 @@ impl<'c, 'a> DefChecker<'c, 'a> {
             DefKind::Classify(t) => super::tables::check(t, self.syms(), &mut self.exprs.diags),
             DefKind::Policy(p) => self.policy(p),
             DefKind::Script(s) => self.script(s, rule_file),
+            DefKind::Report(r) => self.report(r),
         }
     }
 

@@ -132,6 +132,22 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
         })
     }
 
+    /// The type and index sets of a KPI (`methodology` none) or a methodology's figure, as
+    /// a report shows it; `None` when there is no such KPI or figure (the caller says so).
+    pub fn shown_figure(&mut self, methodology: Option<&str>, name: &str) -> Option<(Ty, Vec<String>)> {
+        let reference = match methodology {
+            Some(meth) => {
+                let fig = *self.syms.figures.get(&(meth, name))?;
+                self.figure_reference(meth, fig)
+            }
+            None => match self.syms.get(name)?.item {
+                Item::Kpi(_) => self.reference(name, &Scope::default())?,
+                _ => return None,
+            },
+        };
+        Some((reference.ty, reference.indices.into_iter().map(|(_, set)| set).collect()))
+    }
+
     pub(super) fn figure_reference(&mut self, meth: &str, fig: &crate::source::Spanned<Figure>) -> Reference {
         let ty = self.figure_ty(meth, fig);
         Reference {

@@ -68,7 +68,7 @@ impl Lowerer {
     }
 
     /// `peers same a, b minimum 5` or `peers all`.
-    fn peers(&mut self, pair: Pair<'_, Rule>) -> Lowered<Peers> {
+    pub(super) fn peers(&mut self, pair: Pair<'_, Rule>) -> Lowered<Peers> {
         let mut inner = self.children(pair);
         let mut same = Vec::new();
         if let Some(s) = inner.next_if(Rule::peers_same) {

@@ -6,7 +6,7 @@
 //! This file holds the walker (children taken in order, spans, internal errors), the
 //! dispatch over definitions and the pieces they share (names, titles, strings, cites,
 //! properties, index declarations). The rest is split by what it reads: `defs` the
-//! plainer definitions, `methodology`, `data` datasets and decision tables, `expr`
+//! plainer definitions, `methodology`, `report`, `data` datasets and decision tables, `expr`
 //! expressions, and `literals` units, dates and numbers.
 
 mod data;
@@ -14,6 +14,7 @@ mod defs;
 mod expr;
 mod literals;
 mod methodology;
+mod report;
 
 use super::Rule;
 use crate::ast::*;
@@ -133,6 +134,7 @@ impl Lowerer {
             Rule::classify_def => DefKind::Classify(self.classify_def(&mut kids)?),
             Rule::policy_def => DefKind::Policy(self.policy_def(&mut kids)?),
             Rule::script_def => DefKind::Script(self.script_def(&mut kids)?),
+            Rule::report_def => DefKind::Report(self.report_def(&mut kids)?),
             other => {
                 self.internal(span, &format!("definition of kind {other:?}"));
                 return None;
