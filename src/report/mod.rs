@@ -1,5 +1,6 @@
 //! Stage 5, reporting: results as a human table, JSON, CSV or Markdown.
 
+pub mod html;
 mod json;
 mod table;
 pub mod verdicts;
