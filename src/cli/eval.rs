@@ -62,6 +62,7 @@ fn eval(args: &EvalArgs, shell: &mut Shell) -> Outcome {
         methodologies: args.methodology.clone(),
         select: args.select.clone(),
         budget: args.scripts.budget(),
+        fields: Vec::new(),
     };
     progress.step("loading data and evaluating");
     let (results, diags) = run::run(&tree, &request, &mut shell.sources);

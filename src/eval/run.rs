@@ -30,6 +30,9 @@ pub struct Request {
     /// of each index (`national_average.saving[finance]`); empty means all. Each value may
     /// be a comma-separated list (see [`super::select::split_list`]).
     pub select: Vec<String>,
+    /// Entity fields to carry into the results as they are (a report's labels and peer
+    /// groups): read even when no selected figure needs them.
+    pub fields: Vec<String>,
     /// The operations the scripts may take in all (shared with the command's other runs).
     pub budget: super::budget::ScriptBudget,
 }
@@ -75,6 +78,8 @@ pub struct PeriodResult {
     pub entities: Vec<Arc<str>>,
     pub figures: Vec<FigureOut>,
     pub totals: Vec<TotalOut>,
+    /// The fields the request asked to carry, entity by entity.
+    pub fields: Vec<(String, Column)>,
 }
 
 #[derive(Debug, Clone)]
@@ -102,7 +107,8 @@ pub fn run(tree: &RuleTree, request: &Request, sources: &mut Vec<SourceFile>) ->
     };
     // Load every dataset of entities (record datasets are for `classify` and policies),
     // converting the fields the selected figures need.
-    let needed = needed_fields(&model, &methodologies, &select);
+    let mut needed = needed_fields(&model, &methodologies, &select);
+    needed.extend(request.fields.iter().cloned());
     let mut specs = model.entity_datasets();
     for spec in &mut specs {
         spec.fields.retain(|f| needed.contains(&f.key.field));
@@ -145,7 +151,15 @@ pub fn run(tree: &RuleTree, request: &Request, sources: &mut Vec<SourceFile>) ->
             continue;
         }
         let mut ev = Evaluator::new(&model, &frame, Some(&scripts));
-        let result = evaluate_period(&mut ev, &model, &frame, &methodologies, &select);
+        let mut result = evaluate_period(&mut ev, &model, &frame, &methodologies, &select);
+        result.fields = request
+            .fields
+            .iter()
+            .filter_map(|f| {
+                let key = crate::data::FieldKey { field: f.clone(), index: Vec::new() };
+                frame.field(&key).map(|c| (f.clone(), c))
+            })
+            .collect();
         ev.finish();
         timer.lap("evaluate");
         diags.append(&mut ev.diagnostics);
@@ -312,7 +326,7 @@ fn evaluate_period(
             totals.extend(super::totals::totals(ev, model, meth, def));
         }
     }
-    PeriodResult { period: frame.period.to_string(), entities: frame.keys.clone(), figures, totals }
+    PeriodResult { period: frame.period.to_string(), entities: frame.keys.clone(), figures, totals, fields: Vec::new() }
 }
 
 /// Every combination of index members, in declaration order.

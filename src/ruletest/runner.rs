@@ -500,6 +500,7 @@ fn check_totals(
         methodologies: methodologies.clone(),
         select: methodologies,
         budget: budget.clone(),
+        fields: Vec::new(),
     };
     let mut scratch = sources.to_vec();
     let (results, diags) = crate::eval::run::run(tree, &request, &mut scratch);
