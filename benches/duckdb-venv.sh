@@ -3,13 +3,16 @@
 # against DuckDB and for the DuckDB differential test that .ci/run runs, and with jsonschema
 # (and the two packages it checks `uri` and `date-time` formats with) and lxml, from PyPI, for
 # the test that validates `assay verify`'s SARIF and JUnit output against their schemas
-# (tests/verify_schemas.rs). Idempotent: a venv that already imports them all is left alone,
-# and one that lacks some gets only what is missing. Prints the venv's python.
+# (tests/verify_schemas.rs), and with playwright, from PyPI, which drives Debian's Chromium
+# (benches/chromium.sh installs it) for the browser test of report pages (tests/browser.rs):
+# `playwright install` is never run, since it downloads a browser from outside the registries.
+# Idempotent: a venv that already imports them all is left alone, and one that lacks some gets
+# only what is missing. Prints the venv's python.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=target/bench-venv
-packages=(duckdb jsonschema lxml rfc3986-validator rfc3339-validator)
-imports=duckdb,jsonschema,lxml,rfc3986_validator,rfc3339_validator
+packages=(duckdb jsonschema lxml rfc3986-validator rfc3339-validator playwright)
+imports=duckdb,jsonschema,lxml,rfc3986_validator,rfc3339_validator,playwright.sync_api
 mkdir -p target
 # Tests run in parallel: one venv is made at a time, the others wait for it.
 exec 9>target/bench-venv.lock
