@@ -8,6 +8,7 @@ mod eval;
 mod explain;
 mod explain_code;
 mod fmt;
+mod report;
 mod test;
 mod verify;
 
@@ -49,6 +50,7 @@ pub enum Command {
     Test(test::TestArgs),
     Fmt(fmt::FmtArgs),
     Verify(verify::VerifyArgs),
+    Report(report::ReportArgs),
 }
 
 /// Run the command line; returns the process exit code.
@@ -80,6 +82,7 @@ pub fn main() -> u8 {
         Command::Test(args) => test::run(&args),
         Command::Fmt(args) => fmt::run(&args),
         Command::Verify(args) => verify::run(&args),
+        Command::Report(args) => report::run(&args),
     }
 }
 

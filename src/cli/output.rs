@@ -1,5 +1,5 @@
-//! Writing a result file atomically: a temporary file beside the target, then a rename, so
-//! a failed run never leaves a partial file.
+//! Writing results atomically: a file through a temporary file beside it, a folder through
+//! a temporary folder beside it, then a rename, so a failed run never leaves a partial one.
 
 use std::io::Write;
 use std::path::Path;
@@ -30,4 +30,58 @@ pub fn same_file(a: &Path, b: &Path) -> bool {
         (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
         _ => false,
     }
+}
+
+/// The file that marks a folder as written by [`write_folder`], so that a later run may
+/// replace it (and never a folder of the user's).
+pub const FOLDER_MARK: &str = ".assay-output";
+
+/// Write `files` (paths relative to `dir`) as the folder `dir`, all or nothing: they are
+/// written into a new folder beside it, which then takes its place. An existing `dir` is
+/// replaced only when it is empty or an earlier run wrote it (it holds [`FOLDER_MARK`]).
+pub fn write_folder(dir: &Path, files: &[(std::path::PathBuf, &str)]) -> Result<(), String> {
+    let shown = crate::load::display(dir);
+    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    if !parent.is_dir() {
+        return Err(format!("cannot write `{shown}`: the folder `{}` does not exist", crate::load::display(parent)));
+    }
+    if dir.exists() {
+        let ours = dir.join(FOLDER_MARK).is_file();
+        let empty = std::fs::read_dir(dir).map(|mut d| d.next().is_none()).unwrap_or(false);
+        if !dir.is_dir() || !(ours || empty) {
+            return Err(format!(
+                "cannot write `{shown}`: it exists and was not written by assay (give a new or empty folder)"
+            ));
+        }
+    }
+    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "output".into());
+    let temp = parent.join(format!(".{name}.{}.tmp", std::process::id()));
+    let old = parent.join(format!(".{name}.{}.old", std::process::id()));
+    let result = (|| {
+        std::fs::create_dir(&temp)?;
+        for (path, text) in files {
+            let at = temp.join(path);
+            if let Some(p) = at.parent() {
+                std::fs::create_dir_all(p)?;
+            }
+            std::fs::write(&at, text)?;
+        }
+        std::fs::write(temp.join(FOLDER_MARK), "written by assay; a later run may replace this folder\n")?;
+        if dir.exists() {
+            std::fs::rename(dir, &old)?;
+            if let Err(e) = std::fs::rename(&temp, dir) {
+                // Put the earlier folder back: the run leaves what it found.
+                let _ = std::fs::rename(&old, dir);
+                return Err(e);
+            }
+            let _ = std::fs::remove_dir_all(&old);
+            Ok(())
+        } else {
+            std::fs::rename(&temp, dir)
+        }
+    })();
+    result.map_err(|e| {
+        let _ = std::fs::remove_dir_all(&temp);
+        format!("cannot write `{shown}`: {e}")
+    })
 }

@@ -1,4 +1,363 @@
-//! The HTML report: self-contained pages with inline SVG charts.
+//! Stage 5, HTML reports (`assay report`): the pages a `report` definition declares, one
+//! self-contained HTML document each, with inline SVG charts and every printed figure's
+//! explanation under it. The results come from the evaluator and the explanations from
+//! `explain`, so a page shows exactly what `eval` computes and `explain` derives.
 
 pub mod chart;
 pub mod escape;
+mod explained;
+mod items;
+mod page;
+mod sections;
+mod totals;
+mod view;
+
+use crate::ast::{DefKind, ReportDef, ReportItem};
+use crate::check::suggest;
+use crate::diagnostic::codes::Code;
+use crate::diagnostic::Diagnostic;
+use crate::eval::model::Model;
+use crate::eval::run::{self, Results};
+use crate::load::RuleTree;
+use crate::source::SourceFile;
+use explained::Wanted;
+use items::Ctx;
+use sections::Scope;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    pub data_dir: PathBuf,
+    /// The report to write; none: the rules' first of the kind asked for.
+    pub report: Option<String>,
+    /// One entity's page (`each` reports).
+    pub entity: Option<String>,
+    /// Every report: each `each` report for every entity, with an index page.
+    pub all: bool,
+    /// The period shown (trends show every period); none: the latest in the data.
+    pub period: Option<String>,
+    pub budget: crate::eval::budget::ScriptBudget,
+}
+
+/// One page: where it goes (relative to the output folder with `--all`) and its HTML.
+pub struct Page {
+    pub path: PathBuf,
+    pub title: String,
+    pub html: String,
+}
+
+/// A report the rules declare, with its name and where it is written.
+struct Declared<'a> {
+    name: &'a str,
+    def: &'a ReportDef,
+    at: String,
+}
+
+/// The pages asked for; `progress` hears of each page as it is made (done, of how many).
+pub fn pages(
+    tree: &RuleTree,
+    request: &Request,
+    sources: &mut Vec<SourceFile>,
+    progress: &mut dyn FnMut(usize, usize),
+) -> (Option<Vec<Page>>, Vec<Diagnostic>) {
+    let model = Model::new(tree);
+    let declared = declared(&model, tree);
+    let chosen = match choose(&declared, request) {
+        Ok(c) => c,
+        Err(d) => return (None, vec![*d]),
+    };
+    let eval_request = run::Request {
+        data_dir: request.data_dir.clone(),
+        select: chosen.iter().flat_map(|d| selected(d.def)).collect(),
+        fields: chosen.iter().flat_map(|d| fields(d.def)).collect(),
+        budget: request.budget.clone(),
+        ..run::Request::default()
+    };
+    let (results, mut diags) = run::run(tree, &eval_request, sources);
+    let Some(results) = results else { return (None, diags) };
+    let now = match period_index(&results, request.period.as_deref()) {
+        Ok(n) => n,
+        Err(d) => {
+            diags.push(*d);
+            return (None, diags);
+        }
+    };
+    // The entities of the chosen `each` reports: one asked for, or all.
+    let Some(shown) = results.periods.get(now) else { return (None, diags) };
+    let keys: Vec<String> = match &request.entity {
+        Some(e) if shown.entities.iter().any(|k| k.as_ref() == e) => vec![e.clone()],
+        Some(e) => {
+            diags.push(unknown_entity(e, &shown.period, shown.entities.iter().map(|k| k.as_ref())));
+            return (None, diags);
+        }
+        None if request.all => shown.entities.iter().map(|k| k.to_string()).collect(),
+        None => Vec::new(),
+    };
+    let total = chosen.iter().map(|d| if d.def.each.is_some() { keys.len() } else { 1 }).sum::<usize>();
+    let mut pages = Vec::with_capacity(total);
+    for d in &chosen {
+        let peers: Vec<String> = d.def.peers.iter().flat_map(|p| p.node.same.iter().map(|n| n.node.clone())).collect();
+        let label = d.def.label.as_ref().map(|l| l.node.as_str());
+        let views = view::periods(&results, &peers, label);
+        let Some(v) = views.get(now) else { continue };
+        if d.def.each.is_none() {
+            let wanted: Vec<Wanted> = national_wanted(d.def, v);
+            let (why, mut more) =
+                explained::explain_all(tree, &request.data_dir, v.period(), None, &wanted, &request.budget, sources);
+            diags.append(&mut more);
+            let ctx = Ctx { model: &model, views: &views, now, why: &why };
+            let body = sections::sections(&ctx, d.def, Scope::All);
+            pages.push(page(
+                d,
+                &results,
+                &body,
+                v.period().to_string(),
+                PathBuf::from(format!("{}.html", d.name)),
+                request.all,
+            ));
+            progress(pages.len(), total);
+            continue;
+        }
+        for key in &keys {
+            let Some(row) = v.row(key) else { continue };
+            let wanted = entity_wanted(d.def, v);
+            let (why, mut more) = explained::explain_all(
+                tree,
+                &request.data_dir,
+                v.period(),
+                Some(key),
+                &wanted,
+                &request.budget,
+                sources,
+            );
+            diags.append(&mut more);
+            let ctx = Ctx { model: &model, views: &views, now, why: &why };
+            let body = sections::sections(&ctx, d.def, Scope::Entity(row));
+            let subtitle = format!("{} ({key}), {} — peers: {}", v.name(row), v.period(), v.peer_group(row));
+            let path = PathBuf::from(d.name).join(format!("{}.html", file_name(key)));
+            pages.push(page(d, &results, &body, subtitle, path, request.all));
+            progress(pages.len(), total);
+        }
+    }
+    // Each page's explanations evaluate again, and say again what the evaluation said.
+    let mut seen = std::collections::HashSet::new();
+    diags.retain(|d| seen.insert((d.code, d.message.clone())));
+    if diags.iter().any(Diagnostic::is_error) {
+        return (None, diags);
+    }
+    if request.all {
+        pages.push(index(&chosen, &results, &pages));
+    }
+    (Some(pages), diags)
+}
+
+fn page(d: &Declared<'_>, results: &Results, body: &str, subtitle: String, path: PathBuf, linked: bool) -> Page {
+    let depth = path.components().count().saturating_sub(1);
+    let links = if linked {
+        vec![("All reports".to_string(), format!("{}index.html", "../".repeat(depth)))]
+    } else {
+        Vec::new()
+    };
+    let frame = page::Frame {
+        title: &d.def.title.node,
+        subtitle: &subtitle,
+        notices: &results.notices,
+        stamp: &results.stamp,
+        declared: &d.at,
+        links: &links,
+    };
+    Page { html: page::document(&frame, body), title: format!("{} — {subtitle}", d.def.title.node), path }
+}
+
+/// The index of `--all`: every page, by report.
+fn index(chosen: &[Declared<'_>], results: &Results, pages: &[Page]) -> Page {
+    let mut body = String::from("<section class=\"report\">\n<h2>Pages</h2>\n<ul>\n");
+    for p in pages {
+        body.push_str(&format!(
+            "<li><a href=\"{}\">{}</a></li>\n",
+            escape::escape(&p.path.to_string_lossy()),
+            escape::escape(&p.title)
+        ));
+    }
+    body.push_str("</ul>\n</section>\n");
+    let names: Vec<&str> = chosen.iter().map(|d| d.name).collect();
+    let frame = page::Frame {
+        title: "Reports",
+        subtitle: &format!("{} pages of {}", pages.len(), names.join(", ")),
+        notices: &results.notices,
+        stamp: &results.stamp,
+        declared: &chosen.iter().map(|d| d.at.as_str()).collect::<Vec<_>>().join(", "),
+        links: &[],
+    };
+    Page { path: PathBuf::from("index.html"), title: "Reports".to_string(), html: page::document(&frame, &body) }
+}
+
+/// A file name for an entity's key: letters, digits, `-`, `_` and `.` kept, anything else
+/// (a `/`, a `..`) written as `_`, so a key from the data cannot place a page elsewhere.
+fn file_name(key: &str) -> String {
+    let mut name: String =
+        key.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
+    if name.is_empty() {
+        name.push('_');
+    }
+    name
+}
+
+fn declared<'a>(model: &Model<'a>, tree: &'a RuleTree) -> Vec<Declared<'a>> {
+    model
+        .definitions()
+        .filter_map(|d| match &d.node.kind {
+            DefKind::Report(r) => {
+                let at = tree.files.get(d.span.file).map_or_else(String::new, |f| {
+                    format!("{}:{}", crate::load::display(&f.path), f.line_col(d.span.start).0)
+                });
+                Some(Declared { name: d.node.name.node.as_str(), def: r, at })
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// The reports a request asks for, or why it cannot be had.
+fn choose<'d, 'a>(declared: &'d [Declared<'a>], request: &Request) -> Result<Vec<Declared<'a>>, Box<Diagnostic>> {
+    let usage = |m: String, h: String| Box::new(Diagnostic::new(Code::UnknownSelection, m).help(h));
+    if declared.is_empty() {
+        return Err(usage(
+            "the rules declare no report".into(),
+            "declare one: `report NAME \"Title\" { section \"...\" { table KPI } }`".into(),
+        ));
+    }
+    let names = || declared.iter().map(|d| d.name).collect::<Vec<_>>();
+    let pick = |d: &Declared<'a>| Declared { name: d.name, def: d.def, at: d.at.clone() };
+    if let Some(name) = &request.report {
+        let Some(d) = declared.iter().find(|d| d.name == name) else {
+            return Err(usage(
+                format!("no report `{name}`"),
+                suggest::help_for(name, names(), &format!("the reports are: {}", names().join(", "))),
+            ));
+        };
+        let each = d.def.each.is_some();
+        if each && request.entity.is_none() && !request.all {
+            return Err(usage(
+                format!("report `{name}` has a page per entity"),
+                "give `--entity KEY`, or `--all` for every entity's page".into(),
+            ));
+        }
+        if !each && request.entity.is_some() {
+            return Err(usage(format!("report `{name}` is not per entity"), "leave out `--entity`".into()));
+        }
+        return Ok(vec![pick(d)]);
+    }
+    if request.all {
+        return Ok(declared.iter().map(pick).collect());
+    }
+    let per_entity = request.entity.is_some();
+    declared.iter().find(|d| d.def.each.is_some() == per_entity).map(|d| vec![pick(d)]).ok_or_else(|| {
+        usage(
+            format!(
+                "the rules declare no report {}",
+                if per_entity { "per entity (`each`)" } else { "of all entities" }
+            ),
+            format!("the reports are: {}", names().join(", ")),
+        )
+    })
+}
+
+/// What the evaluator is asked for: every figure and methodology total the report shows.
+fn selected(def: &ReportDef) -> Vec<String> {
+    let mut out = Vec::new();
+    for item in def.sections.iter().flat_map(|s| &s.node.items) {
+        match &item.node {
+            ReportItem::Table(f) | ReportItem::Compare(f) => out.extend(f.iter().map(|f| f.node.text())),
+            ReportItem::Distribution { figure, target } => {
+                out.push(figure.node.text());
+                out.extend(target.iter().map(|t| t.node.text()));
+            }
+            ReportItem::Trend(f) => out.push(f.node.text()),
+            ReportItem::Totals(m) => out.extend(m.iter().map(|m| m.node.clone())),
+        }
+    }
+    out
+}
+
+fn fields(def: &ReportDef) -> Vec<String> {
+    let mut out: Vec<String> = def.peers.iter().flat_map(|p| p.node.same.iter().map(|n| n.node.clone())).collect();
+    out.extend(def.label.iter().map(|l| l.node.clone()));
+    out
+}
+
+/// What an entity's page explains: every figure printed in a table or beside a chart.
+fn entity_wanted(def: &ReportDef, v: &view::PeriodView<'_>) -> Vec<Wanted> {
+    let mut out = Vec::new();
+    for item in def.sections.iter().flat_map(|s| &s.node.items) {
+        let figures: Vec<&crate::ast::FigureRef> = match &item.node {
+            ReportItem::Table(f) => f.iter().map(|f| &f.node).collect(),
+            ReportItem::Distribution { figure, .. } => vec![&figure.node],
+            _ => Vec::new(),
+        };
+        for f in figures {
+            for o in v.figures(f) {
+                let members: Vec<String> = o.index.iter().map(|(_, m)| m.clone()).collect();
+                let w = items::wanted(f, &members);
+                if !out.contains(&w) {
+                    out.push(w);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// What the page of all entities explains: every total printed.
+fn national_wanted(def: &ReportDef, v: &view::PeriodView<'_>) -> Vec<Wanted> {
+    let mut out = Vec::new();
+    for item in def.sections.iter().flat_map(|s| &s.node.items) {
+        let ReportItem::Totals(methodologies) = &item.node else { continue };
+        for m in methodologies {
+            for t in v.totals(&m.node) {
+                let rows = t.rows.iter().chain(t.has_grand.then_some(&t.grand));
+                for r in rows {
+                    let w = totals::wanted(&m.node, t, r);
+                    if !out.contains(&w) {
+                        out.push(w);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The index of the period shown: the one asked for, else the latest.
+fn period_index(results: &Results, wanted: Option<&str>) -> Result<usize, Box<Diagnostic>> {
+    match wanted {
+        None => Ok(results.periods.len().saturating_sub(1)),
+        Some(p) => {
+            results.periods.iter().position(|r| r.period == p).ok_or_else(|| {
+                let periods: Vec<&str> = results.periods.iter().map(|r| r.period.as_str()).collect();
+                Box::new(Diagnostic::new(Code::NoEntities, format!("no data for period `{p}`")).help(
+                    suggest::help_for(p, periods.iter().copied(), &format!("the data has {}", periods.join(", "))),
+                ))
+            })
+        }
+    }
+}
+
+fn unknown_entity<'k>(entity: &str, period: &str, keys: impl Iterator<Item = &'k str>) -> Diagnostic {
+    let keys: Vec<&str> = keys.collect();
+    Diagnostic::new(Code::UnknownSelection, format!("no entity `{entity}` in {period}")).help(suggest::help_for(
+        entity,
+        keys.iter().copied(),
+        "give an entity's key as the data writes it",
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn keys_cannot_escape_the_folder() {
+        assert_eq!(super::file_name("../../etc/passwd"), "______etc_passwd");
+        assert_eq!(super::file_name("RX1.2"), "RX1_2");
+        assert_eq!(super::file_name(""), "_");
+    }
+}

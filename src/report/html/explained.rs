@@ -1,0 +1,114 @@
+//! Each figure's explanation inside the page: `assay explain --format markdown` for that
+//! figure, rendered to HTML, so an auditor goes from a number to its data cells without
+//! running anything else.
+
+use crate::diagnostic::Diagnostic;
+use crate::explain::{self, Request};
+use crate::load::RuleTree;
+use crate::source::SourceFile;
+use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// What to explain: a selector as `assay explain` takes it (`cost_share[finance]`,
+/// `national_average.saving[finance]`, `total_saving`), and a total's methodology and group.
+/// A total is explained one level down (its largest contributions, each with the command
+/// that explains it): an entity's figure is explained in full on that entity's page.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Wanted {
+    pub selector: String,
+    pub methodology: Option<String>,
+    pub by: Vec<(String, String)>,
+}
+
+/// The explanations of `wanted` for one entity (or, for totals, none) in one period, as
+/// HTML fragments; a figure that cannot be explained gets the reason instead. One load and
+/// one evaluation for them all.
+pub fn explain_all(
+    tree: &RuleTree,
+    data_dir: &Path,
+    period: &str,
+    entity: Option<&str>,
+    wanted: &[Wanted],
+    budget: &crate::eval::budget::ScriptBudget,
+    sources: &mut Vec<SourceFile>,
+) -> (HashMap<Wanted, String>, Vec<Diagnostic>) {
+    let requests: Vec<Request> = wanted
+        .iter()
+        .map(|w| Request {
+            data_dir: data_dir.to_path_buf(),
+            selector: w.selector.clone(),
+            entity: entity.map(str::to_string),
+            period: Some(period.to_string()),
+            methodology: w.methodology.clone(),
+            by: w.by.clone(),
+            top: 10,
+            depth: w.selector.starts_with("total_").then_some(1),
+            budget: budget.clone(),
+            ..Request::default()
+        })
+        .collect();
+    let mut out = HashMap::new();
+    let (graph, diags) = explain::explain_many(tree, &requests, sources);
+    let Some((mut graph, roots)) = graph else { return (out, diags) };
+    for (w, root) in wanted.iter().zip(roots) {
+        let html = match root {
+            Ok(root) => {
+                graph.root = root;
+                to_html(&explain::markdown::render(&graph))
+            }
+            Err(d) => format!("<p>cannot be explained: {}</p>", super::escape::escape(&d.message)),
+        };
+        out.insert(w.clone(), html);
+    }
+    (out, diags)
+}
+
+/// Markdown to HTML. The explanation quotes data (names, cell text) that may hold markup:
+/// raw HTML is written as text, never passed through. Headings move down three levels, to
+/// sit below the page's own.
+pub fn to_html(markdown: &str) -> String {
+    let events = Parser::new_ext(markdown, Options::ENABLE_TABLES).map(|e| match e {
+        Event::Html(t) | Event::InlineHtml(t) => Event::Text(t),
+        Event::Start(Tag::Heading { level, id, classes, attrs }) => {
+            Event::Start(Tag::Heading { level: lower(level), id, classes, attrs })
+        }
+        Event::End(TagEnd::Heading(level)) => Event::End(TagEnd::Heading(lower(level))),
+        Event::Start(Tag::Link { dest_url, title, link_type, id }) if !safe_link(&dest_url) => {
+            Event::Start(Tag::Link { dest_url: CowStr::Borrowed("#"), title, link_type, id })
+        }
+        other => other,
+    });
+    let mut html = String::new();
+    pulldown_cmark::html::push_html(&mut html, events);
+    html
+}
+
+fn lower(level: HeadingLevel) -> HeadingLevel {
+    match level {
+        HeadingLevel::H1 => HeadingLevel::H4,
+        HeadingLevel::H2 => HeadingLevel::H5,
+        _ => HeadingLevel::H6,
+    }
+}
+
+/// Links in an explanation are its own anchors; anything else (a `javascript:` URL that
+/// data smuggled in) goes nowhere, and the page stays offline.
+fn safe_link(url: &str) -> bool {
+    url.starts_with('#')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::to_html;
+
+    #[test]
+    fn markup_in_data_is_text() {
+        let html = to_html("# Explanation\n\n| a |\n| --- |\n| <script>alert(1)</script> |\n\n<img src=x onerror=y>\n\n[x](javascript:alert(1))");
+        assert!(!html.contains("<script"), "{html}");
+        assert!(!html.contains("<img"), "{html}");
+        assert!(!html.contains("javascript:"), "{html}");
+        assert!(html.contains("<h4>Explanation</h4>"), "{html}");
+        assert!(html.contains("&lt;script&gt;"), "{html}");
+    }
+}
