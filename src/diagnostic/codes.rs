@@ -305,6 +305,10 @@ codes! {
         "there is nothing to evaluate: no entity has data for the period asked for",
         "An empty result that looks like success would hide a wrong `--period` or data folder.",
         "assay eval --period 2031/32";
+    UnknownEntity = "unknown-entity", Error,
+        "the entity asked for has no row in the data for the period",
+        "A page or figure for an entity the data does not have would be empty or, worse, another entity's: the run stops, suggesting the closest key.",
+        "assay report --entity SA001 --output page.html";
     UsageError = "usage-error", Error,
         "the command line asks for something that cannot be done: a path that does not exist, a flag value out of range, no data folder",
         "A mistake on the command line is the user's to fix before anything runs; it exits with status 2, not 1, so scripts can tell it from errors in the rules or data.",

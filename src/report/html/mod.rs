@@ -345,7 +345,7 @@ fn period_index(results: &Results, wanted: Option<&str>) -> Result<usize, Box<Di
 
 fn unknown_entity<'k>(entity: &str, period: &str, keys: impl Iterator<Item = &'k str>) -> Diagnostic {
     let keys: Vec<&str> = keys.collect();
-    Diagnostic::new(Code::UnknownSelection, format!("no entity `{entity}` in {period}")).help(suggest::help_for(
+    Diagnostic::new(Code::UnknownEntity, format!("no entity `{entity}` in {period}")).help(suggest::help_for(
         entity,
         keys.iter().copied(),
         "give an entity's key as the data writes it",
