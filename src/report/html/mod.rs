@@ -22,6 +22,7 @@ use crate::load::RuleTree;
 use crate::source::SourceFile;
 use explained::Wanted;
 use items::Ctx;
+use rayon::prelude::*;
 use sections::Scope;
 use std::path::PathBuf;
 
@@ -118,24 +119,36 @@ pub fn pages(
             progress(pages.len(), total);
             continue;
         }
-        for key in &keys {
-            let Some(row) = v.row(key) else { continue };
-            let wanted = entity_wanted(d.def, v);
-            let (why, mut more) = explained::explain_all(
-                tree,
-                &request.data_dir,
-                v.period(),
-                Some(key),
-                &wanted,
-                &request.budget,
-                sources,
-            );
-            diags.append(&mut more);
-            let ctx = Ctx { model: &model, views: &views, now, why: &why };
-            let body = sections::sections(&ctx, d.def, Scope::Entity(row));
-            let subtitle = format!("{} ({key}), {} — peers: {}", v.name(row), v.period(), v.peer_group(row));
-            let path = PathBuf::from(d.name).join(format!("{}.html", file_name(key)));
-            pages.push(page(d, &results, &body, subtitle, path, request.all));
+        // Pages are made on every core, a batch at a time (so progress moves), each with
+        // its own copy of the sources; they are kept in key order whatever the threads.
+        let wanted = entity_wanted(d.def, v);
+        for batch in keys.chunks(PAGES_PER_BATCH) {
+            let base = sources.len();
+            let made: Vec<(Page, Vec<Diagnostic>, Vec<SourceFile>)> = batch
+                .par_iter()
+                .filter_map(|key| {
+                    let row = v.row(key)?;
+                    let mut local = sources.clone();
+                    let (why, more) = explained::explain_all(
+                        tree,
+                        &request.data_dir,
+                        v.period(),
+                        Some(key),
+                        &wanted,
+                        &request.budget,
+                        &mut local,
+                    );
+                    let ctx = Ctx { model: &model, views: &views, now, why: &why };
+                    let body = sections::sections(&ctx, d.def, Scope::Entity(row));
+                    let subtitle = format!("{} ({key}), {} — peers: {}", v.name(row), v.period(), v.peer_group(row));
+                    let path = PathBuf::from(d.name).join(format!("{}.html", file_name(key)));
+                    Some((page(d, &results, &body, subtitle, path, request.all), more, local.split_off(base)))
+                })
+                .collect();
+            for (p, more, added) in made {
+                diags.extend(adopt(sources, base, more, added));
+                pages.push(p);
+            }
             progress(pages.len(), total);
         }
     }
@@ -167,6 +180,41 @@ fn page(d: &Declared<'_>, results: &Results, body: &str, subtitle: String, path:
         links: &links,
     };
     Page { html: page::document(&frame, body), title: format!("{} — {subtitle}", d.def.title.node), path }
+}
+
+/// How many entity pages are made between two reports of progress.
+const PAGES_PER_BATCH: usize = 32;
+
+/// A page's diagnostics, pointing into the sources it read besides `sources` (a data file
+/// it had to quote), made to point into `sources`: each such file is added once.
+/// `base` is how many sources the page's copy started with.
+fn adopt(
+    sources: &mut Vec<SourceFile>,
+    base: usize,
+    mut diags: Vec<Diagnostic>,
+    added: Vec<SourceFile>,
+) -> Vec<Diagnostic> {
+    let mut ids = Vec::with_capacity(added.len());
+    for file in added {
+        let id = match sources.iter().position(|s| s.path == file.path && s.name == file.name) {
+            Some(id) => id,
+            None => {
+                sources.push(file);
+                sources.len().saturating_sub(1)
+            }
+        };
+        ids.push(id);
+    }
+    for d in &mut diags {
+        for label in &mut d.labels {
+            if let Some(local) = label.span.file.checked_sub(base) {
+                if let Some(&id) = ids.get(local) {
+                    label.span.file = id;
+                }
+            }
+        }
+    }
+    diags
 }
 
 /// The index of `--all`: every page, by report.
