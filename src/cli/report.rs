@@ -19,7 +19,7 @@ use std::path::PathBuf;
 ///
 /// Examples: `assay report --all --output report/`,
 /// `assay report peer_to_peer --entity SA0001 --output SA0001.html`,
-/// `assay report --rules examples/eric/rules --data examples/eric/data --entity RAE --output t.html`.
+/// `assay report --rules examples/eric/rules --data examples/eric/data --entity R1A --output t.html`.
 #[derive(clap::Args, Debug)]
 pub struct ReportArgs {
     /// The report (default: the rules' first report of the kind asked for: per entity with

@@ -107,7 +107,7 @@ pub fn pages(
                 explained::explain_all(tree, &request.data_dir, v.period(), None, &wanted, &request.budget, sources);
             diags.append(&mut more);
             let ctx = Ctx { model: &model, views: &views, now, why: &why };
-            let body = sections::sections(&ctx, d.def, Scope::All);
+            let body = format!("{}{}", counts(&results), sections::sections(&ctx, d.def, Scope::All));
             pages.push(page(
                 d,
                 &results,
@@ -180,6 +180,24 @@ fn page(d: &Declared<'_>, results: &Results, body: &str, subtitle: String, path:
         links: &links,
     };
     Page { html: page::document(&frame, body), title: format!("{} — {subtitle}", d.def.title.node), path }
+}
+
+/// What the data held: rows read, used, and left out (by the rules' `exclude`, or as bad
+/// rows), per dataset, as the page of all entities states before its figures.
+fn counts(results: &Results) -> String {
+    let mut out = String::from("<section class=\"report\">\n<h2>Data</h2>\n<table class=\"counts\">\n<thead><tr><th>dataset</th><th class=\"num\">rows read</th><th class=\"num\">used</th><th class=\"num\">excluded by rule</th><th class=\"num\">skipped as bad</th></tr></thead>\n<tbody>\n");
+    for (dataset, c) in &results.counts {
+        out.push_str(&format!(
+            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>\n",
+            escape::escape(dataset),
+            c.read,
+            c.used,
+            c.excluded,
+            c.skipped
+        ));
+    }
+    out.push_str("</tbody></table>\n<p class=\"note\">Entities without a value of a figure are left out of its statistics and charts; each chart and total says how many.</p>\n</section>\n");
+    out
 }
 
 /// How many entity pages are made between two reports of progress.

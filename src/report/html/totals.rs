@@ -23,6 +23,12 @@ pub fn totals(ctx: &Ctx<'_>, v: &PeriodView<'_>, methodologies: &[Name]) -> Stri
             }
         }
     }
+    // One dimension first (by type: Table 6), then the grand total, then the finer ones.
+    shapes.sort_by_key(|(_, by)| match by.len() {
+        0 => 1,
+        1 => 0,
+        n => n,
+    });
     let mut out = String::new();
     for (figure, by) in &shapes {
         let columns: Vec<(&str, &TotalOut)> = methodologies
