@@ -36,10 +36,9 @@ pub fn same_file(a: &Path, b: &Path) -> bool {
 /// replace it (and never a folder of the user's).
 pub const FOLDER_MARK: &str = ".assay-output";
 
-/// Write `files` (paths relative to `dir`) as the folder `dir`, all or nothing: they are
-/// written into a new folder beside it, which then takes its place. An existing `dir` is
-/// replaced only when it is empty or an earlier run wrote it (it holds [`FOLDER_MARK`]).
-pub fn write_folder(dir: &Path, files: &[(std::path::PathBuf, &str)]) -> Result<(), String> {
+/// Can [`write_folder`] write `dir`: its parent exists, and it is new, empty or written by
+/// an earlier run? Asked before any work, and again when writing.
+pub fn folder_writable(dir: &Path) -> Result<(), String> {
     let shown = crate::load::display(dir);
     let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     if !parent.is_dir() {
@@ -54,6 +53,16 @@ pub fn write_folder(dir: &Path, files: &[(std::path::PathBuf, &str)]) -> Result<
             ));
         }
     }
+    Ok(())
+}
+
+/// Write `files` (paths relative to `dir`) as the folder `dir`, all or nothing: they are
+/// written into a new folder beside it, which then takes its place. An existing `dir` is
+/// replaced only when it is empty or an earlier run wrote it (it holds [`FOLDER_MARK`]).
+pub fn write_folder(dir: &Path, files: &[(std::path::PathBuf, &str)]) -> Result<(), String> {
+    folder_writable(dir)?;
+    let shown = crate::load::display(dir);
+    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "output".into());
     let temp = parent.join(format!(".{name}.{}.tmp", std::process::id()));
     let old = parent.join(format!(".{name}.{}.old", std::process::id()));

@@ -77,6 +77,14 @@ fn report(args: &ReportArgs, shell: &mut Shell) -> Outcome {
             return Err(Stop::Failed);
         }
     }
+    if let Some(dir) = args.output.as_deref().filter(|_| args.all) {
+        if let Err(why) = output::folder_writable(dir) {
+            shell.print(&[
+                Diagnostic::new(Code::OutputError, why).help("give a new or empty folder whose parent exists")
+            ]);
+            return Err(Stop::Failed);
+        }
+    }
     let mut progress = super::progress::Progress::new();
     progress.step("checking rules");
     let tree = shell.rules(&args.rules, "written")?;

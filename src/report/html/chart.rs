@@ -781,8 +781,8 @@ fn count(n: usize, one: &str, many: &str) -> String {
     format!("{} {}", thousands(n), if n == 1 { one } else { many })
 }
 
-/// 1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st, …
-fn ordinal(n: usize) -> String {
+/// `1st`, `2nd`, `11th`, `1,002nd`.
+pub fn ordinal(n: usize) -> String {
     let suffix = match (n % 10, n % 100) {
         (_, 11..=13) => "th",
         (1, _) => "st",

@@ -161,10 +161,11 @@ fn distribution(
             let n = values.len();
             let share = below.saturating_mul(100).checked_div(n.saturating_sub(1)).unwrap_or(0);
             notes.push(format!(
-                "{}: rank {} of {n}, lowest first; above {below} of its {} peers ({share}th percentile). Its value: {}",
+                "{}: rank {} of {n}, lowest first; above {below} of its {} peers ({} percentile). Its value: {}",
                 escape(&v.name(row)),
                 rank.saturating_add(1),
                 n.saturating_sub(1),
+                chart::ordinal(share),
                 ctx.value(v, f, o, row),
             ));
         } else {
