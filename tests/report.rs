@@ -170,7 +170,7 @@ fn fixed(d: Decimal, places: u32) -> String {
 fn thousands(digits: &str) -> String {
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -413,7 +413,7 @@ fn check_distribution(c: &Chart, peers: &[(String, String, String)], highlighted
 
 /// An organisation page's cost_share distributions by function: each is the chart whose
 /// position note (the paragraph after it) prints the organisation's cost_share of it.
-fn cost_share_charts(page: &Html) -> Vec<(String, Chart)> {
+fn cost_share_charts(page: &Html) -> Vec<(String, Chart, String)> {
     let mut out = Vec::new();
     for figure in page.select(&sel("figure.chart")) {
         let Some(next) = figure.next_siblings().filter_map(ElementRef::wrap).next() else { continue };
@@ -422,7 +422,7 @@ fn cost_share_charts(page: &Html) -> Vec<(String, Chart)> {
         }
         let Some(span) = next.select(&sel("span.figure")).next() else { continue };
         if attr(span, "data-figure") == "cost_share" {
-            out.push((attr(span, "data-index").to_string(), chart(figure)));
+            out.push((attr(span, "data-index").to_string(), chart(figure), text(next)));
         }
     }
     out
@@ -446,11 +446,25 @@ fn each_distribution_plots_the_peer_group() {
     for o in three_orgs() {
         let page = org_page(&o.code);
         let charts = cost_share_charts(&page);
-        let seen: BTreeSet<String> = charts.iter().map(|(f, _)| f.clone()).collect();
+        let seen: BTreeSet<String> = charts.iter().map(|(f, _, _)| f.clone()).collect();
         assert_eq!(seen.into_iter().collect::<Vec<_>>(), functions, "{}: one chart per function", o.code);
         assert_eq!(charts.len(), functions.len(), "{}", o.code);
-        for (function, c) in &charts {
-            check_distribution(c, &peer_values(&o.kind, function), Some(&o.code));
+        for (function, c, note) in &charts {
+            let peers = peer_values(&o.kind, function);
+            check_distribution(c, &peers, Some(&o.code));
+            // The note under the chart: its rank among them, and how many peers it is above.
+            let at = peers.iter().position(|(code, _, _)| *code == o.code).unwrap();
+            let value = |i: usize| {
+                dec(qipp_eval().figure(PERIOD, &peers[i].0, "cost_share", &[function])["value"].as_str().unwrap())
+            };
+            let below = (0..peers.len()).filter(|&i| value(i) < value(at)).count();
+            let rank = format!(
+                "rank {} of {}, lowest first; above {below} of its {} peers",
+                at + 1,
+                peers.len(),
+                peers.len() - 1
+            );
+            assert!(note.contains(&rank), "{}: `{rank}` not in `{note}`", c.caption);
             if o.kind == "Acute trust" && function == "finance" {
                 finance_caption = Some(c.caption.clone());
             }
@@ -462,6 +476,20 @@ fn each_distribution_plots_the_peer_group() {
     let found: Vec<Chart> = national.select(&sel("figure.chart")).map(chart).filter(|c| c.caption == caption).collect();
     assert_eq!(found.len(), 1, "national.html has one chart `{caption}`");
     check_distribution(&found[0], &peer_values("Acute trust", "finance"), None);
+}
+
+/// BUG (src/report/html/sections.rs, `distribution`): the position note writes the
+/// percentile as `{share}th`, so pages read "2th percentile", "22th", "93th". Ignored until
+/// it is fixed; `cargo test --test report -- --ignored` shows it.
+#[test]
+#[ignore = "bug in src/report/html/sections.rs: `{share}th percentile` gives 1th, 2th, 3th, 22th"]
+fn position_notes_write_ordinals() {
+    let wrong = regex::Regex::new(r"\((\d*[^1]|)(1th|2th|3th) percentile\)").unwrap();
+    for o in three_orgs() {
+        for (_, c, note) in cost_share_charts(&org_page(&o.code)) {
+            assert!(!wrong.is_match(&note), "{}: {note}", c.caption);
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------
