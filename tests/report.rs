@@ -478,18 +478,28 @@ fn each_distribution_plots_the_peer_group() {
     check_distribution(&found[0], &peer_values("Acute trust", "finance"), None);
 }
 
-/// BUG (src/report/html/sections.rs, `distribution`): the position note writes the
-/// percentile as `{share}th`, so pages read "2th percentile", "22th", "93th". Ignored until
-/// it is fixed; `cargo test --test report -- --ignored` shows it.
+/// The note under each chart writes its percentile as an English ordinal: 1st, 2nd, 3rd,
+/// 11th, 22nd (not `2th`).
 #[test]
-#[ignore = "bug in src/report/html/sections.rs: `{share}th percentile` gives 1th, 2th, 3th, 22th"]
 fn position_notes_write_ordinals() {
-    let wrong = regex::Regex::new(r"\((\d*[^1]|)(1th|2th|3th) percentile\)").unwrap();
+    let percentile = regex::Regex::new(r"\((\d+)(st|nd|rd|th) percentile\)").unwrap();
+    let mut seen = 0;
     for o in three_orgs() {
         for (_, c, note) in cost_share_charts(&org_page(&o.code)) {
-            assert!(!wrong.is_match(&note), "{}: {note}", c.caption);
+            let m = percentile.captures(&note).unwrap_or_else(|| panic!("{}: no percentile in {note}", c.caption));
+            let n: u32 = m[1].parse().unwrap();
+            let want = match (n % 10, n % 100) {
+                (_, 11..=13) => "th",
+                (1, _) => "st",
+                (2, _) => "nd",
+                (3, _) => "rd",
+                _ => "th",
+            };
+            assert_eq!(&m[2], want, "{}: {note}", c.caption);
+            seen += 1;
         }
     }
+    assert!(seen >= 21, "three organisations' seven charts each: {seen}");
 }
 
 // ---------------------------------------------------------------------------------------
