@@ -175,3 +175,28 @@ fn a_revision_s_errors_name_its_files_not_a_temporary_copy() {
     assert!(err.contains("[HEAD:rules/scripts/phasing.rhai:"), "{err}");
     assert!(!err.contains("assay-diff-"), "{err}");
 }
+
+#[test]
+fn a_report_change_is_listed_item_by_item_and_moves_no_figure() {
+    let dir = committed_library();
+    edit_file(
+        dir.path(),
+        "rules/reports.assay",
+        |t| {
+            t.replace("    table cost_per_fte\n", "    table cost_per_fte, pay_share\n")
+                .replace("\"National analysis of back-office costs\"", "\"National analysis\"")
+        },
+        "reports",
+    );
+    let out = assay_in(dir.path(), &["diff", "HEAD~1", "HEAD", "--data", "data"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
+    assert!(text.contains("changed report national"), "{text}");
+    assert!(text.contains("title: \"National analysis of back-office costs\" → \"National analysis\""), "{text}");
+    assert!(text.contains("in section \"Cost per FTE by function\", item removed: `table cost_per_fte`"), "{text}");
+    assert!(
+        text.contains("in section \"Cost per FTE by function\", item added: `table cost_per_fte, pay_share`"),
+        "{text}"
+    );
+    assert!(text.contains("no figure moved"), "{text}");
+}

@@ -1,7 +1,7 @@
 //! Semantic changes between two rule trees: definitions compared by kind and name on their
 //! syntax trees, so layout and comments (doc comments included) never count as changes.
 
-use crate::ast::{DatasetDef, DefKind, Definition, Expr, MethodologyDef, ParamDef, ParamEntry};
+use crate::ast::{DatasetDef, DefKind, Definition, Expr, MethodologyDef, ParamDef, ParamEntry, ReportDef};
 use crate::check::exprs::Node;
 use crate::load::RuleTree;
 use crate::source::{SourceFile, Span, Spanned};
@@ -234,6 +234,7 @@ fn describe(t: &Texts<'_>, a: &Definition, b: &Definition) -> (Vec<String>, Vec<
             t.lists("row", &x.rows, &y.rows, &mut out);
             t.lists("cite", &x.cites, &y.cites, &mut out);
         }
+        (DefKind::Report(x), DefKind::Report(y)) => describe_report(t, x, y, &mut out),
         (x, y) => {
             if let (Some(c), Some(d)) = (x.cites(), y.cites()) {
                 t.lists("cite", c, d, &mut out);
@@ -245,6 +246,29 @@ fn describe(t: &Texts<'_>, a: &Definition, b: &Definition) -> (Vec<String>, Vec<
         out.push("changed".to_string());
     }
     (out, nodes)
+}
+
+/// A report's changes: its title, scope, label and peers, and each section's items (a
+/// section is matched by its title). A report moves no figure.
+fn describe_report(t: &Texts<'_>, x: &ReportDef, y: &ReportDef, out: &mut Vec<String>) {
+    if x.title != y.title {
+        out.push(format!("title: {} → {}", t.before(x.title.span), t.after(y.title.span)));
+    }
+    t.optional("each", x.each.as_ref(), y.each.as_ref(), out);
+    t.optional("label", x.label.as_ref(), y.label.as_ref(), out);
+    t.optional("peers", x.peers.as_ref(), y.peers.as_ref(), out);
+    for s in &x.sections {
+        match y.sections.iter().find(|n| n.node.title == s.node.title) {
+            None => out.push(format!("section {} removed", t.before(s.node.title.span))),
+            Some(n) => {
+                t.lists(&format!("in section {}, item", t.after(n.node.title.span)), &s.node.items, &n.node.items, out)
+            }
+        }
+    }
+    for n in y.sections.iter().filter(|n| !x.sections.iter().any(|s| s.node.title == n.node.title)) {
+        out.push(format!("section {} added", t.after(n.node.title.span)));
+    }
+    t.lists("cite", &x.cites, &y.cites, out);
 }
 
 /// A parameter's changes: its entries (an entry for the same members and date whose value
