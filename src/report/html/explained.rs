@@ -3,11 +3,12 @@
 //! running anything else.
 
 use crate::diagnostic::Diagnostic;
+use crate::explain::graph::{Graph, Kind, Status};
 use crate::explain::{self, Request};
 use crate::load::RuleTree;
 use crate::source::SourceFile;
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 /// What to explain: a selector as `assay explain` takes it (`cost_share[finance]`,
@@ -21,6 +22,14 @@ pub struct Wanted {
     pub by: Vec<(String, String)>,
 }
 
+/// One figure's explanation: as HTML, and the members a trimmed statistic behind it left
+/// out (`None` when it has none, or its group is too large for the explanation to list
+/// every member: then no member is marked, rather than some).
+pub struct Explanation {
+    pub html: String,
+    pub trimmed: Option<HashSet<String>>,
+}
+
 /// The explanations of `wanted` for one entity (or, for totals, none) in one period, as
 /// HTML fragments; a figure that cannot be explained gets the reason instead. One load and
 /// one evaluation for them all.
@@ -32,7 +41,7 @@ pub fn explain_all(
     wanted: &[Wanted],
     budget: &crate::eval::budget::ScriptBudget,
     sources: &mut Vec<SourceFile>,
-) -> (HashMap<Wanted, String>, Vec<Diagnostic>) {
+) -> (HashMap<Wanted, Explanation>, Vec<Diagnostic>) {
     let requests: Vec<Request> = wanted
         .iter()
         .map(|w| Request {
@@ -52,16 +61,42 @@ pub fn explain_all(
     let (graph, diags) = explain::explain_many(tree, &requests, sources);
     let Some((mut graph, roots)) = graph else { return (out, diags) };
     for (w, root) in wanted.iter().zip(roots) {
-        let html = match root {
+        let explanation = match root {
             Ok(root) => {
                 graph.root = root;
-                to_html(&explain::markdown::render(&graph))
+                Explanation { html: to_html(&explain::markdown::render(&graph)), trimmed: trimmed(&graph, root) }
             }
-            Err(d) => format!("<p>cannot be explained: {}</p>", super::escape::escape(&d.message)),
+            Err(d) => Explanation {
+                html: format!("<p>cannot be explained: {}</p>", super::escape::escape(&d.message)),
+                trimmed: None,
+            },
         };
-        out.insert(w.clone(), html);
+        out.insert(w.clone(), explanation);
     }
     (out, diags)
+}
+
+/// The members the first trimming statistic under `root` left out, when it lists them all.
+fn trimmed(graph: &Graph, root: usize) -> Option<HashSet<String>> {
+    let mut stack = vec![root];
+    let mut seen = HashSet::new();
+    while let Some(id) = stack.pop() {
+        if !seen.insert(id) {
+            continue;
+        }
+        let node = graph.nodes.get(id)?;
+        if let (Kind::Statistic, Some(stat)) = (node.kind, &node.stat) {
+            if stat.trimming.is_some() {
+                if stat.omitted > 0 {
+                    return None;
+                }
+                let out = stat.members.iter().filter(|m| matches!(m.status, Status::TrimmedLow | Status::TrimmedHigh));
+                return Some(out.map(|m| m.entity.clone()).collect());
+            }
+        }
+        stack.extend(node.inputs.iter().rev());
+    }
+    None
 }
 
 /// Markdown to HTML. The explanation quotes data (names, cell text) that may hold markup:

@@ -2,7 +2,7 @@
 //! printed figure with its explanation under it, and the ranked values a chart plots.
 
 use super::escape::escape;
-use super::explained::Wanted;
+use super::explained::{Explanation, Wanted};
 use super::view::{self, PeriodView};
 use crate::ast::{DefKind, FigureRef};
 use crate::check::symbols::Item;
@@ -20,7 +20,7 @@ pub struct Ctx<'a> {
     pub views: &'a [PeriodView<'a>],
     pub now: usize,
     /// Explanations of the figures the page prints, as HTML.
-    pub why: &'a HashMap<Wanted, String>,
+    pub why: &'a HashMap<Wanted, Explanation>,
 }
 
 impl<'a> Ctx<'a> {
@@ -99,7 +99,7 @@ impl<'a> Ctx<'a> {
             escape(&text)
         );
         if let Some(why) = self.why.get(&wanted(f, &members)) {
-            html.push_str(&format!("<details class=\"why\"><summary>how</summary>{why}</details>"));
+            html.push_str(&format!("<details class=\"why\"><summary>how</summary>{}</details>", why.html));
         }
         html
     }

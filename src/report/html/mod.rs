@@ -358,7 +358,11 @@ fn entity_wanted(def: &ReportDef, v: &view::PeriodView<'_>) -> Vec<Wanted> {
     for item in def.sections.iter().flat_map(|s| &s.node.items) {
         let figures: Vec<&crate::ast::FigureRef> = match &item.node {
             ReportItem::Table(f) => f.iter().map(|f| &f.node).collect(),
-            ReportItem::Distribution { figure, .. } => vec![&figure.node],
+            // The target is explained too: its value is written under the chart, and its
+            // statistic says which members were trimmed.
+            ReportItem::Distribution { figure, target } => {
+                std::iter::once(&figure.node).chain(target.iter().map(|t| &t.node)).collect()
+            }
             _ => Vec::new(),
         };
         for f in figures {

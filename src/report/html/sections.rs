@@ -101,7 +101,7 @@ fn distributions(
     let mut out = String::new();
     for o in v.figures(f) {
         let members: Vec<String> = o.index.iter().map(|(_, m)| m.clone()).collect();
-        let target_out = target.and_then(|t| v.figure(&t.node, &members));
+        let target_out = target.and_then(|t| Some((&t.node, v.figure(&t.node, &members)?)));
         match scope {
             Scope::Entity(row) => {
                 let group = v.peer_group(row).to_string();
@@ -125,20 +125,30 @@ fn distribution(
     v: &PeriodView<'_>,
     f: &FigureRef,
     o: &FigureOut,
-    target: Option<&FigureOut>,
+    target: Option<(&FigureRef, &FigureOut)>,
     rows: &[usize],
     highlighted: Option<usize>,
     group: &str,
 ) -> String {
     let (values, missing) = ranked(o, rows, v);
     let unit = &o.unit;
+    // The members the target's statistic trimmed, as its explanation lists them.
+    let members: Vec<String> = o.index.iter().map(|(_, m)| m.clone()).collect();
+    let trimmed =
+        target.and_then(|(t, _)| ctx.why.get(&super::items::wanted(t, &members))).and_then(|e| e.trimmed.as_ref());
     let marks: Vec<Mark> = values
         .iter()
         .map(|(row, d)| Mark {
             label: v.name(*row),
             value: placed(*d, unit),
             text: shown(o.values.get(*row), unit).0,
-            kind: if Some(*row) == highlighted { MarkKind::Highlighted } else { MarkKind::Peer },
+            kind: if Some(*row) == highlighted {
+                MarkKind::Highlighted
+            } else if trimmed.is_some_and(|t| t.contains(v.key(*row))) {
+                MarkKind::Trimmed
+            } else {
+                MarkKind::Peer
+            },
         })
         .collect();
     let mut lines: Vec<RefLine> = quartiles(&values, v)
@@ -148,7 +158,7 @@ fn distribution(
             Some(RefLine { label: label.to_string(), value: placed(d, unit), text: shown(&q, unit).0 })
         })
         .collect();
-    if let Some(t) = target.and_then(|t| group_target(t, rows)) {
+    if let Some(t) = target.and_then(|(_, t)| group_target(t, rows)) {
         lines.push(t);
     }
     let group_name = if group.is_empty() { "all".to_string() } else { group.to_string() };
@@ -171,6 +181,13 @@ fn distribution(
         } else {
             notes.push(format!("{}: {} — not plotted.", escape(&v.name(row)), ctx.value(v, f, o, row)));
         }
+    }
+    if let (Some(row), Some((tref, tout))) = (highlighted, target) {
+        let trim = match trimmed {
+            Some(t) if !t.is_empty() => format!(" ({} members trimmed from it, drawn pale)", t.len()),
+            _ => String::new(),
+        };
+        notes.push(format!("{}{trim}: {}", escape(&ctx.title(tref, &tout.index)), ctx.value(v, tref, tout, row)));
     }
     if missing > 0 {
         notes.push(format!(

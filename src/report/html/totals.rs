@@ -135,7 +135,7 @@ fn cell(ctx: &Ctx<'_>, v: &PeriodView<'_>, methodology: &str, t: &TotalOut, r: &
         if r.missing > 0 { format!(", {} without a value", r.missing) } else { String::new() },
     );
     if let Some(why) = ctx.why.get(&wanted(methodology, t, r)) {
-        let _ = write!(html, "<details class=\"why\"><summary>how</summary>{why}</details>");
+        let _ = write!(html, "<details class=\"why\"><summary>how</summary>{}</details>", why.html);
     }
     html
 }
