@@ -1,5 +1,5 @@
-//! A progress spinner on standard error that appears only once work has taken over a
-//! second, and only on a terminal.
+//! A progress spinner (a bar once the work is counted) on standard error that appears only
+//! once work has taken over a second, and only on a terminal.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
@@ -29,6 +29,19 @@ impl Progress {
             self.shown = true;
         }
         self.bar.set_message(message.into());
+    }
+
+    /// Say how far through `total` items the work is: a bar from then on.
+    pub fn count(&mut self, done: usize, total: usize, what: &str) {
+        if self.bar.length().is_none() {
+            self.bar.set_style(
+                ProgressStyle::with_template("{bar:30} {pos}/{len} {msg} ({elapsed}, {eta} left)")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+        }
+        self.bar.set_length(u64::try_from(total).unwrap_or(u64::MAX));
+        self.bar.set_position(u64::try_from(done).unwrap_or(u64::MAX));
+        self.step(what.to_string());
     }
 
     pub fn finish(&self) {

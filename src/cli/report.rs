@@ -101,9 +101,8 @@ fn report(args: &ReportArgs, shell: &mut Shell) -> Outcome {
         budget: args.scripts.budget(),
     };
     progress.step("evaluating");
-    let (pages, diags) = html::pages(&tree, &request, &mut shell.sources, &mut |done, total| {
-        progress.step(format!("page {done} of {total}"))
-    });
+    let (pages, diags) =
+        html::pages(&tree, &request, &mut shell.sources, &mut |done, total| progress.count(done, total, "pages"));
     progress.finish();
     shell.report(&diags, "nothing was written")?;
     let Some(pages) = pages else {
