@@ -2,6 +2,7 @@
 
 pub mod html;
 mod json;
+pub mod markup;
 mod table;
 pub mod verdicts;
 

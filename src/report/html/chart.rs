@@ -24,7 +24,7 @@ use plotters::drawing::DrawingAreaErrorKind;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::escape::escape;
+use crate::report::markup::escape;
 
 /// What a mark is, which sets its colour and its legend entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -939,7 +939,7 @@ mod tests {
         for html in [distribution(&d), grouped(&g), trend(&t)] {
             assert!(!html.contains("<b>"), "raw markup in {html}");
             assert!(!html.contains("&\""), "raw ampersand");
-            assert!(html.contains("<title>&lt;b&gt;&amp;&quot;&#39;</title>"));
+            assert!(html.contains("<title>&lt;b&gt;&amp;&quot;&apos;</title>"));
             // plotters escapes the text it draws itself (axis name, labels): checked, not assumed.
             assert!(html.contains("\n&lt;b&gt;&amp;&quot;&apos;\n</text>"), "plotters' own text not escaped: {html}");
         }

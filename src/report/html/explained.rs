@@ -67,7 +67,7 @@ pub fn explain_all(
                 Explanation { html: to_html(&explain::markdown::render(&graph)), trimmed: trimmed(&graph, root) }
             }
             Err(d) => Explanation {
-                html: format!("<p>cannot be explained: {}</p>", super::escape::escape(&d.message)),
+                html: format!("<p>cannot be explained: {}</p>", crate::report::markup::escape(&d.message)),
                 trimmed: None,
             },
         };

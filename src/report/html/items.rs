@@ -1,7 +1,6 @@
 //! What every page shares: names of figures and index members as people read them, a
 //! printed figure with its explanation under it, and the ranked values a chart plots.
 
-use super::escape::escape;
 use super::explained::{Explanation, Wanted};
 use super::view::{self, PeriodView};
 use crate::ast::{DefKind, FigureRef};
@@ -9,6 +8,7 @@ use crate::check::symbols::Item;
 use crate::eval::model::Model;
 use crate::eval::run::FigureOut;
 use crate::eval::stats::{self, QuantileMethod};
+use crate::report::markup::escape;
 use crate::value::{UnitOut, Value};
 use rust_decimal::Decimal;
 use std::collections::HashMap;

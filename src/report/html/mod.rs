@@ -4,7 +4,6 @@
 //! `explain`, so a page shows exactly what `eval` computes and `explain` derives.
 
 pub mod chart;
-pub mod escape;
 mod explained;
 mod items;
 mod page;
@@ -189,7 +188,7 @@ fn counts(results: &Results) -> String {
     for (dataset, c) in &results.counts {
         out.push_str(&format!(
             "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>\n",
-            escape::escape(dataset),
+            crate::report::markup::escape(dataset),
             c.read,
             c.used,
             c.excluded,
@@ -241,8 +240,8 @@ fn index(chosen: &[Declared<'_>], results: &Results, pages: &[Page]) -> Page {
     for p in pages {
         body.push_str(&format!(
             "<li><a href=\"{}\">{}</a></li>\n",
-            escape::escape(&p.path.to_string_lossy()),
-            escape::escape(&p.title)
+            crate::report::markup::escape(&p.path.to_string_lossy()),
+            crate::report::markup::escape(&p.title)
         ));
     }
     body.push_str("</ul>\n</section>\n");

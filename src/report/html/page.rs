@@ -2,8 +2,8 @@
 //! no script, nothing fetched), the data's notice at the top and the stamp at the foot of
 //! every page, laid out for the screen and for A4 paper.
 
-use super::escape::escape;
 use crate::data::stamp::Stamp;
+use crate::report::markup::escape;
 use std::fmt::Write;
 
 /// What heads and closes every page.

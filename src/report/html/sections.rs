@@ -3,11 +3,11 @@
 //! entities, where figures are shown across each peer group.
 
 use super::chart::{self, Distribution, Grouped, Mark, MarkKind, RefLine, Series, Trend};
-use super::escape::escape;
 use super::items::{axis, placed, quartiles, ranked, Ctx};
 use super::view::{shown, PeriodView};
 use crate::ast::{FigureRef, ReportDef, ReportItem};
 use crate::eval::run::FigureOut;
+use crate::report::markup::escape;
 use crate::source::Spanned;
 use crate::value::Value;
 use std::fmt::Write;

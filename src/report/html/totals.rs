@@ -3,11 +3,11 @@
 //! grouping has one dimension.
 
 use super::chart::{self, Grouped, Series};
-use super::escape::escape;
 use super::explained::Wanted;
 use super::items::{axis, placed, Ctx};
 use super::view::{shown, PeriodView};
 use crate::eval::run::{TotalOut, TotalRow};
+use crate::report::markup::escape;
 use crate::source::Name;
 use std::fmt::Write;
 

@@ -4,6 +4,7 @@
 
 use super::fails;
 use crate::policy::{Status, Verdicts};
+use crate::report::markup::escape;
 use std::fmt::Write;
 
 pub fn render(verdicts: &Verdicts, deny_warnings: bool) -> String {
@@ -65,33 +66,4 @@ pub fn render(verdicts: &Verdicts, deny_warnings: bool) -> String {
     format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"assay verify\" tests=\"{tests}\" failures=\"{failures}\">\n{suites}</testsuites>\n"
     )
-}
-
-/// Text for an XML attribute or element: the five special characters escaped, and the
-/// characters XML 1.0 cannot hold at all (most controls) replaced by U+FFFD.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if c < ' ' || c == '\u{fffe}' || c == '\u{ffff}' => out.push('\u{fffd}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::escape;
-
-    #[test]
-    fn data_cannot_break_the_xml() {
-        assert_eq!(escape("<a href=\"x\">&'</a>\u{1}"), "&lt;a href=&quot;x&quot;&gt;&amp;&apos;&lt;/a&gt;\u{fffd}");
-    }
 }
