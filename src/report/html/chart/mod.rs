@@ -112,6 +112,48 @@ const PALETTE: [RGBColor; 8] = [
 
 type Drawn<T> = Result<T, DrawingAreaErrorKind<std::io::Error>>;
 type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+type Chart<'a, 'b> = ChartContext<
+    'a,
+    SVGBackend<'b>,
+    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+>;
+
+/// The plotting area every chart shares: `x` across (its labels drawn by the caller, its
+/// description `x_desc` when not empty), `y` from `lo` to `hi` with six labelled ticks
+/// and faint grid lines, `right` pixels kept free on the right (for reference-line names).
+fn axes<'a, 'b>(
+    root: &'a Area<'b>,
+    right: u32,
+    x: std::ops::Range<f64>,
+    (lo, hi): (f64, f64),
+    y_desc: &str,
+    x_desc: &str,
+) -> Drawn<Chart<'a, 'b>> {
+    let mut chart = ChartBuilder::on(root)
+        .margin_top(34)
+        .margin_right(right)
+        .margin_left(8)
+        .margin_bottom(6)
+        .x_label_area_size(40)
+        .y_label_area_size(78)
+        .build_cartesian_2d(x, lo..hi)?;
+    let y_fmt = tick_formatter(lo, hi);
+    let mut mesh = chart.configure_mesh();
+    mesh.disable_x_mesh()
+        .x_labels(0)
+        .y_labels(6)
+        .y_label_formatter(&y_fmt)
+        .y_desc(y_desc)
+        .label_style((FONT, 12).into_font().color(&AXIS_TEXT))
+        .axis_desc_style((FONT, 13).into_font().color(&AXIS_TEXT))
+        .light_line_style(TRANSPARENT)
+        .bold_line_style(RGBColor(0xE4, 0xE4, 0xE4));
+    if !x_desc.is_empty() {
+        mesh.x_desc(x_desc);
+    }
+    mesh.draw()?;
+    Ok(chart)
+}
 
 impl MarkKind {
     const ALL: [MarkKind; 3] = [MarkKind::Peer, MarkKind::Highlighted, MarkKind::Trimmed];
@@ -275,28 +317,7 @@ fn draw_distribution(root: &Area, d: &Distribution, shown: &[(usize, &Mark)], li
     let n = shown.len() as f64;
     let (lo, hi) = value_range(shown.iter().map(|(_, m)| m.value).chain(lines.iter().map(|l| l.value)));
     let right = if lines.is_empty() { 16 } else { 150 };
-    let mut chart = ChartBuilder::on(root)
-        .margin_top(34)
-        .margin_right(right)
-        .margin_left(8)
-        .margin_bottom(6)
-        .x_label_area_size(40)
-        .y_label_area_size(78)
-        .build_cartesian_2d(0f64..n, lo..hi)?;
-    let y_fmt = tick_formatter(lo, hi);
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .x_labels(0)
-        .y_labels(6)
-        .y_label_formatter(&y_fmt)
-        .x_desc("rank, lowest first")
-        .y_desc(&d.axis)
-        .label_style((FONT, 12).into_font().color(&AXIS_TEXT))
-        .axis_desc_style((FONT, 13).into_font().color(&AXIS_TEXT))
-        .light_line_style(TRANSPARENT)
-        .bold_line_style(RGBColor(0xE4, 0xE4, 0xE4))
-        .draw()?;
+    let mut chart = axes(root, right, 0f64..n, (lo, hi), &d.axis, "rank, lowest first")?;
 
     let gap = if shown.len() > 100 { 0.0 } else { 0.12 };
     chart.draw_series(shown.iter().enumerate().map(|(i, (_, m))| {
@@ -390,15 +411,27 @@ fn mark_classes() -> Vec<(String, String)> {
 
 /// Several series side by side in each group: one bar per present value, missing ones left out.
 pub fn grouped(g: &Grouped) -> String {
-    let plotted = plotted_values(&g.series, g.groups.len());
-    if plotted == 0 {
-        return empty_figure(&g.title, 0);
+    series_figure(&g.title, &g.series, &g.groups, ("group", "groups", "Group"), |root| draw_grouped(root, g))
+}
+
+/// A figure of series over labelled places (groups or periods): the drawing, its
+/// description in words and the table of plotted values. `words`: the place in the
+/// description, singular and plural, and as the table's heading.
+fn series_figure(
+    title: &str,
+    series: &[Series],
+    places: &[String],
+    words: (&str, &str, &str),
+    paint: impl FnOnce(&Area) -> Drawn<()>,
+) -> String {
+    if plotted_values(series, places.len()) == 0 {
+        return empty_figure(title, 0);
     }
-    let desc = series_desc(&g.series, &g.groups, "group", "groups");
-    let svg = draw(&g.title, &desc, &series_classes(g.series.len()), |root| draw_grouped(root, g));
+    let desc = series_desc(series, places, words.0, words.1);
+    let svg = draw(title, &desc, &series_classes(series.len()), paint);
     let mut out = String::new();
-    open_figure(&mut out, &svg, &g.title, &[]);
-    series_table(&mut out, &g.series, &g.groups, "Group");
+    open_figure(&mut out, &svg, title, &[]);
+    series_table(&mut out, series, places, words.2);
     out.push_str("</figure>\n");
     out
 }
@@ -407,27 +440,7 @@ fn draw_grouped(root: &Area, g: &Grouped) -> Drawn<()> {
     let groups = g.groups.len();
     let n = groups as f64;
     let (lo, hi) = value_range(series_values(&g.series, groups));
-    let mut chart = ChartBuilder::on(root)
-        .margin_top(34)
-        .margin_right(16)
-        .margin_left(8)
-        .margin_bottom(6)
-        .x_label_area_size(40)
-        .y_label_area_size(78)
-        .build_cartesian_2d(0f64..n, lo..hi)?;
-    let y_fmt = tick_formatter(lo, hi);
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .x_labels(0)
-        .y_labels(6)
-        .y_label_formatter(&y_fmt)
-        .y_desc(&g.axis)
-        .label_style((FONT, 12).into_font().color(&AXIS_TEXT))
-        .axis_desc_style((FONT, 13).into_font().color(&AXIS_TEXT))
-        .light_line_style(TRANSPARENT)
-        .bold_line_style(RGBColor(0xE4, 0xE4, 0xE4))
-        .draw()?;
+    let mut chart = axes(root, 16, 0f64..n, (lo, hi), &g.axis, "")?;
 
     let width = 0.8 / g.series.len().max(1) as f64;
     for (s, series) in g.series.iter().enumerate() {
@@ -452,43 +465,13 @@ fn draw_grouped(root: &Area, g: &Grouped) -> Drawn<()> {
 
 /// Values across periods, one line per series; a missing value breaks its line.
 pub fn trend(t: &Trend) -> String {
-    let plotted = plotted_values(&t.series, t.periods.len());
-    if plotted == 0 {
-        return empty_figure(&t.title, 0);
-    }
-    let desc = series_desc(&t.series, &t.periods, "period", "periods");
-    let svg = draw(&t.title, &desc, &series_classes(t.series.len()), |root| draw_trend(root, t));
-    let mut out = String::new();
-    open_figure(&mut out, &svg, &t.title, &[]);
-    series_table(&mut out, &t.series, &t.periods, "Period");
-    out.push_str("</figure>\n");
-    out
+    series_figure(&t.title, &t.series, &t.periods, ("period", "periods", "Period"), |root| draw_trend(root, t))
 }
 
 fn draw_trend(root: &Area, t: &Trend) -> Drawn<()> {
     let periods = t.periods.len();
     let (lo, hi) = value_range(series_values(&t.series, periods));
-    let mut chart = ChartBuilder::on(root)
-        .margin_top(34)
-        .margin_right(16)
-        .margin_left(8)
-        .margin_bottom(6)
-        .x_label_area_size(40)
-        .y_label_area_size(78)
-        .build_cartesian_2d(-0.5f64..(periods as f64 - 0.5), lo..hi)?;
-    let y_fmt = tick_formatter(lo, hi);
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .x_labels(0)
-        .y_labels(6)
-        .y_label_formatter(&y_fmt)
-        .y_desc(&t.axis)
-        .label_style((FONT, 12).into_font().color(&AXIS_TEXT))
-        .axis_desc_style((FONT, 13).into_font().color(&AXIS_TEXT))
-        .light_line_style(TRANSPARENT)
-        .bold_line_style(RGBColor(0xE4, 0xE4, 0xE4))
-        .draw()?;
+    let mut chart = axes(root, 16, -0.5f64..(periods as f64 - 0.5), (lo, hi), &t.axis, "")?;
     if lo < 0.0 {
         chart.draw_series(std::iter::once(PathElement::new(
             vec![(-0.5, 0.0), (periods as f64 - 0.5, 0.0)],
@@ -808,278 +791,4 @@ fn svg_colour(c: RGBColor) -> String {
 }
 
 #[cfg(test)]
-#[allow(clippy::arithmetic_side_effects, clippy::string_slice, reason = "test code: failing loudly is the point")]
-mod tests {
-    use super::*;
-
-    fn mark(label: &str, value: f64, kind: MarkKind) -> Mark {
-        Mark { label: label.into(), value, text: format!("{value:.2} %"), kind }
-    }
-
-    fn dist(marks: Vec<Mark>) -> Distribution {
-        Distribution {
-            title: "Cost as % of turnover".into(),
-            axis: "cost as % of turnover (%)".into(),
-            marks,
-            lines: vec![],
-        }
-    }
-
-    /// The attribute `name` of an SVG element line, as a number.
-    fn attr(line: &str, name: &str) -> f64 {
-        let start = line.find(&format!(" {name}=\"")).unwrap() + name.len() + 3;
-        let rest = &line[start..];
-        rest[..rest.find('"').unwrap()].parse().unwrap()
-    }
-
-    fn marks_of(html: &str) -> Vec<&str> {
-        html.lines()
-            .filter(|l| l.starts_with("<rect class=\"mark ") || l.starts_with("<circle class=\"mark "))
-            .collect()
-    }
-
-    /// The pixel row of each bar's value end (top edge at or above zero, bottom edge below).
-    fn value_ends(html: &str, values: &[f64]) -> Vec<f64> {
-        marks_of(html)
-            .iter()
-            .zip(values)
-            .map(|(l, v)| if *v >= 0.0 { attr(l, "y") } else { attr(l, "y") + attr(l, "height") })
-            .collect()
-    }
-
-    #[test]
-    fn one_bar_per_mark_in_rank_order_with_heights_following_the_values() {
-        let values = [0.9, 0.31, 2.1, 1.1, 0.5, 1.7];
-        let marks = values.iter().enumerate().map(|(i, v)| mark(&format!("org {i}"), *v, MarkKind::Peer)).collect();
-        let html = distribution(&dist(marks));
-        assert_eq!(marks_of(&html).len(), values.len());
-        let mut sorted = values.to_vec();
-        sorted.sort_by(f64::total_cmp);
-        let ends = value_ends(&html, &sorted);
-        assert!(ends.windows(2).all(|w| w[0] > w[1]), "bars not rising with the values: {ends:?}");
-        let heights: Vec<f64> = marks_of(&html).iter().map(|l| attr(l, "height")).collect();
-        assert!(heights.windows(2).all(|w| w[0] < w[1]), "heights not rising: {heights:?}");
-        let xs: Vec<f64> = marks_of(&html).iter().map(|l| attr(l, "x")).collect();
-        assert!(xs.windows(2).all(|w| w[0] < w[1]), "bars not left to right: {xs:?}");
-        // The table lists them in the plotted (rank) order.
-        let order: Vec<usize> = ["0.31 %", "0.50 %", "0.90 %", "1.10 %", "1.70 %", "2.10 %"]
-            .iter()
-            .map(|t| html.find(&format!("<td>{t}</td>")).unwrap())
-            .collect();
-        assert!(order.windows(2).all(|w| w[0] < w[1]));
-    }
-
-    #[test]
-    fn kinds_have_their_classes_colours_and_legend() {
-        let html = distribution(&dist(vec![
-            mark("a", 0.2, MarkKind::Trimmed),
-            mark("b", 0.5, MarkKind::Peer),
-            mark("c", 0.7, MarkKind::Highlighted),
-            mark("d", 0.9, MarkKind::Peer),
-        ]));
-        let marks = marks_of(&html);
-        assert!(marks[0].contains("class=\"mark trimmed\"") && marks[0].contains("fill=\"#E8D9B5\""));
-        assert!(marks[1].contains("class=\"mark peer\"") && marks[1].contains("fill=\"#8C8C8C\""));
-        assert!(marks[2].contains("class=\"mark highlighted\"") && marks[2].contains("fill=\"#C43E1C\""));
-        for entry in [">\nPeer\n<", ">\nHighlighted\n<", ">\nTrimmed\n<"] {
-            assert!(html.contains(entry), "legend lacks {entry:?}");
-        }
-        assert!(html.contains("<desc>4 values, lowest 0.20 %, highest 0.90 %; highlighted: c, 0.70 %, rank 3 of 4; 1 value trimmed</desc>"), "{html}");
-    }
-
-    #[test]
-    fn a_large_group_draws_400_evenly_by_rank_and_every_highlighted_one() {
-        let marks: Vec<Mark> = (0..14_800)
-            .map(|i| {
-                // Ranks 5,001 and 7,001 are between the evenly spread ones.
-                let kind = if i == 5_000 || i == 7_000 { MarkKind::Highlighted } else { MarkKind::Peer };
-                Mark { label: format!("org {i}"), value: f64::from(i), text: format!("£{i}"), kind }
-            })
-            .collect();
-        let html = distribution(&dist(marks));
-        let drawn = marks_of(&html);
-        assert_eq!(drawn.len(), 402);
-        assert_eq!(drawn.iter().filter(|l| l.contains("mark highlighted")).count(), 2);
-        assert!(html.contains("402 of 14,800 shown: about every 37th by rank, and each highlighted one"));
-        assert!(html.contains("highlighted: org 5000, £5000, rank 5,001 of 14,800"));
-        assert!(html.contains("<td>£0</td>") && html.contains("<td>£14799</td>"), "lowest and highest drawn");
-        assert_eq!(html.matches("<tr><td>").count(), 402, "the table lists the drawn ones");
-        assert!(html.contains("<p>14,398 values not drawn are left out of this table.</p>"));
-        let values: Vec<f64> = drawn.iter().map(|_| 1.0).collect();
-        let ends = value_ends(&html, &values);
-        assert!(ends.windows(2).all(|w| w[0] >= w[1]), "sampled bars out of order");
-
-        let exact = distribution(&dist((0..400).map(|i| mark("m", f64::from(i), MarkKind::Peer)).collect()));
-        assert_eq!(marks_of(&exact).len(), 400);
-        assert!(!exact.contains("shown:"));
-        let every_other = distribution(&dist((0..799).map(|i| mark("m", f64::from(i), MarkKind::Peer)).collect()));
-        assert!(every_other.contains("400 of 799 shown: every 2nd by rank"), "{}", &every_other[..2000]);
-    }
-
-    #[test]
-    fn hostile_text_comes_out_escaped_everywhere() {
-        let evil = "<b>&\"'";
-        let d = Distribution {
-            title: evil.into(),
-            axis: evil.into(),
-            marks: vec![
-                Mark { label: evil.into(), value: 1.0, text: evil.into(), kind: MarkKind::Highlighted },
-                mark("peer", 0.5, MarkKind::Peer),
-            ],
-            lines: vec![RefLine { label: evil.into(), value: 0.7, text: evil.into() }],
-        };
-        let series = vec![Series { name: evil.into(), values: vec![Some((1.0, evil.into())), None] }];
-        let g = Grouped {
-            title: evil.into(),
-            axis: evil.into(),
-            groups: vec![evil.into(), "b".into()],
-            series: series.clone(),
-        };
-        let t = Trend { title: evil.into(), axis: evil.into(), periods: vec![evil.into(), "b".into()], series };
-        for html in [distribution(&d), grouped(&g), trend(&t)] {
-            assert!(!html.contains("<b>"), "raw markup in {html}");
-            assert!(!html.contains("&\""), "raw ampersand");
-            assert!(html.contains("<title>&lt;b&gt;&amp;&quot;&apos;</title>"));
-            // plotters escapes the text it draws itself (axis name, labels): checked, not assumed.
-            assert!(html.contains("\n&lt;b&gt;&amp;&quot;&apos;\n</text>"), "plotters' own text not escaped: {html}");
-        }
-    }
-
-    #[test]
-    fn the_same_input_gives_the_same_bytes() {
-        let d = dist((0..50).map(|i| mark(&format!("org {i}"), f64::from(i % 7) - 2.0, MarkKind::Peer)).collect());
-        assert_eq!(distribution(&d), distribution(&d));
-        let t = Trend {
-            title: "t".into(),
-            axis: "£".into(),
-            periods: vec!["2022".into(), "2023".into()],
-            series: vec![Series {
-                name: "s".into(), values: vec![Some((1.0, "£1".into())), Some((2.0, "£2".into()))]
-            }],
-        };
-        assert_eq!(trend(&t), trend(&t));
-    }
-
-    #[test]
-    fn empty_input_says_there_is_nothing_to_plot() {
-        let html = distribution(&dist(vec![]));
-        assert!(html.contains("<figure class=\"chart chart-empty\">") && html.contains("No values to plot."));
-        assert!(!html.contains("<svg"));
-        let nan = distribution(&dist(vec![mark("x", f64::NAN, MarkKind::Peer)]));
-        assert!(nan.contains("No values to plot (1 value not a finite number)."));
-        let g = Grouped {
-            title: "g".into(),
-            axis: "£".into(),
-            groups: vec!["a".into()],
-            series: vec![Series { name: "s".into(), values: vec![None] }],
-        };
-        assert!(grouped(&g).contains("No values to plot."));
-        let t = Trend { title: "t".into(), axis: "£".into(), periods: vec![], series: vec![] };
-        assert!(trend(&t).contains("No values to plot."));
-    }
-
-    #[test]
-    fn negative_values_hang_below_the_zero_line() {
-        let values = [-3.0, -1.0, 0.0, 2.0];
-        let html = distribution(&dist(values.iter().map(|v| mark("m", *v, MarkKind::Peer)).collect()));
-        let marks = marks_of(&html);
-        assert_eq!(marks.len(), 4);
-        let zero = attr(marks[2], "y");
-        assert_eq!(attr(marks[2], "height"), 0.0);
-        assert_eq!(attr(marks[0], "y"), zero, "a negative bar starts at the zero line");
-        assert!(attr(marks[0], "height") > attr(marks[1], "height"));
-        assert_eq!(attr(marks[3], "y") + attr(marks[3], "height"), zero, "a positive bar ends at the zero line");
-        let ends = value_ends(&html, &values);
-        assert!(ends.windows(2).all(|w| w[0] > w[1]), "{ends:?}");
-        assert!(html.contains("<desc>4 values, lowest -3.00 %, highest 2.00 %</desc>"));
-    }
-
-    #[test]
-    fn a_single_mark_and_equal_marks_are_drawn() {
-        let one = distribution(&dist(vec![mark("Only Org", 1.5, MarkKind::Highlighted)]));
-        assert_eq!(marks_of(&one).len(), 1);
-        assert!(one.contains("<desc>1 value, Only Org: 1.50 %; highlighted: Only Org, 1.50 %, rank 1 of 1</desc>"));
-        let same = distribution(&dist((0..5).map(|_| mark("m", 0.0, MarkKind::Peer)).collect()));
-        assert_eq!(marks_of(&same).len(), 5);
-        let same = distribution(&dist((0..5).map(|_| mark("m", 4.0, MarkKind::Peer)).collect()));
-        let heights: Vec<f64> = marks_of(&same).iter().map(|l| attr(l, "height")).collect();
-        assert!(heights.iter().all(|h| *h > 0.0 && *h == heights[0]), "{heights:?}");
-    }
-
-    #[test]
-    fn grouped_bars_leave_missing_values_out() {
-        let g = Grouped {
-            title: "Savings by function".into(),
-            axis: "£".into(),
-            groups: vec!["Finance".into(), "HR".into(), "IT".into()],
-            series: vec![
-                Series {
-                    name: "Median".into(),
-                    values: vec![Some((100.0, "£100".into())), None, Some((300.0, "£300".into()))],
-                },
-                Series {
-                    name: "Quartile".into(),
-                    values: vec![Some((-50.0, "-£50".into())), Some((20.0, "£20".into())), None],
-                },
-            ],
-        };
-        let html = grouped(&g);
-        let marks = marks_of(&html);
-        assert_eq!(marks.len(), 4);
-        assert_eq!(marks.iter().filter(|l| l.contains("class=\"mark s0\"")).count(), 2);
-        assert_eq!(marks.iter().filter(|l| l.contains("class=\"mark s1\"")).count(), 2);
-        assert!(attr(marks[0], "height") * 3.0 - attr(marks[1], "height") <= 3.0, "£100 is a third of £300");
-        assert!(html.contains("<tr><th scope=\"row\">Median</th><td>£100</td><td>missing</td><td>£300</td></tr>"));
-        assert!(html.contains("<desc>4 values in 3 groups, 2 series (Median, Quartile); groups Finance to IT; lowest -£50 (Quartile, Finance); highest £300 (Median, IT); 2 missing, not plotted</desc>"), "{html}");
-    }
-
-    #[test]
-    fn trend_points_follow_the_values_and_a_gap_breaks_the_line() {
-        let t = Trend {
-            title: "Cost per m²".into(),
-            axis: "£/m²".into(),
-            periods: vec!["2021".into(), "2022".into(), "2023".into(), "2024".into()],
-            series: vec![Series {
-                name: "Example".into(),
-                values: vec![Some((10.0, "£10".into())), Some((30.0, "£30".into())), None, Some((20.0, "£20".into()))],
-            }],
-        };
-        let html = trend(&t);
-        let points = marks_of(&html);
-        assert_eq!(points.len(), 3);
-        let cy: Vec<f64> = points.iter().map(|l| attr(l, "cy")).collect();
-        assert!(cy[0] > cy[2] && cy[2] > cy[1], "{cy:?}");
-        assert_eq!(
-            html.matches("<polyline fill=\"none\" opacity=\"1\" stroke=\"#0072B2\"").count(),
-            1,
-            "one run of two points drawn as a line"
-        );
-    }
-
-    #[test]
-    fn numbers_and_words() {
-        assert_eq!(format_number(2_400_000.0, 0), "2,400,000");
-        assert_eq!(format_number(-0.0001, 2), "0.00");
-        assert_eq!(format_number(-1234.5, 1), "-1,234.5");
-        assert_eq!(ordinal(1), "1st");
-        assert_eq!(ordinal(12), "12th");
-        assert_eq!(ordinal(22), "22nd");
-        assert_eq!(ordinal(37), "37th");
-        assert_eq!(clip("abcdef", 4), "abc…");
-        assert_eq!(value_range([3.0, 3.0].into_iter()), (0.0, 3.15));
-        assert_eq!(value_range([0.0].into_iter()), (0.0, 1.0));
-    }
-
-    #[test]
-    fn snapshot_of_a_small_distribution() {
-        let d = Distribution {
-            lines: vec![RefLine { label: "median".into(), value: 0.9, text: "0.90 %".into() }],
-            ..dist(vec![
-                mark("North", 0.4, MarkKind::Trimmed),
-                mark("Example Trust", 1.1, MarkKind::Highlighted),
-                mark("South", 0.8, MarkKind::Peer),
-            ])
-        };
-        insta::assert_snapshot!(distribution(&d));
-    }
-}
+mod tests;
