@@ -14,13 +14,8 @@ use std::path::PathBuf;
 /// on any error nothing is written and the exit status is 1.
 #[derive(clap::Args, Debug)]
 pub struct EvalArgs {
-    /// Rule files or directories.
-    #[arg(long, default_value = "rules", num_args = 1..)]
-    rules: Vec<PathBuf>,
-    /// The folder that datasets' `file` paths are relative to. Default: the folder named
-    /// on the first line of a `DEFAULT_DATA` file in the rules directory.
-    #[arg(long)]
-    data: Option<PathBuf>,
+    #[command(flatten)]
+    inputs: shell::InputArgs,
     /// Evaluate one period only (as the data writes it, e.g. `2009/10`).
     #[arg(long)]
     period: Option<String>,
@@ -53,8 +48,7 @@ pub fn run(args: &EvalArgs) -> u8 {
 fn eval(args: &EvalArgs, shell: &mut Shell) -> Outcome {
     let mut progress = super::progress::Progress::new();
     progress.step("checking rules");
-    let tree = shell.rules(&args.rules, "evaluated")?;
-    let data_dir = shell.data_folder(args.data.as_deref(), &args.rules)?;
+    let (tree, data_dir) = shell.rules_and_data(&args.inputs, "evaluated")?;
     shell.output_path(args.output.as_deref(), &tree, &data_dir, &[])?;
     let request = Request {
         data_dir,

@@ -70,12 +70,8 @@ pub struct ExplainArgs {
     /// or `markdown` (sections for an audit pack).
     #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
     format: ExplainFormat,
-    /// Rule files or directories.
-    #[arg(long, default_value = "rules", num_args = 1..)]
-    rules: Vec<PathBuf>,
-    /// The data folder (default: the rules directory's `DEFAULT_DATA`).
-    #[arg(long)]
-    data: Option<PathBuf>,
+    #[command(flatten)]
+    inputs: shell::InputArgs,
     /// Write the output to this file (atomically) instead of standard output.
     #[arg(long, short)]
     output: Option<PathBuf>,
@@ -92,9 +88,8 @@ pub fn run(args: &ExplainArgs) -> u8 {
 
 fn explain(args: &ExplainArgs, shell: &mut Shell) -> Outcome {
     let timer = crate::timing::Timer::start();
-    let tree = shell.rules(&args.rules, "explained")?;
+    let (tree, data_dir) = shell.rules_and_data(&args.inputs, "explained")?;
     timer.lap("read and check rules");
-    let data_dir = shell.data_folder(args.data.as_deref(), &args.rules)?;
     shell.output_path(args.output.as_deref(), &tree, &data_dir, args.against.as_deref().as_slice())?;
     let mut by = Vec::new();
     for b in &args.by {

@@ -35,12 +35,8 @@ pub struct ReportArgs {
     /// The period shown (trends show every period; default: the latest in the data).
     #[arg(long)]
     period: Option<String>,
-    /// Rule files or directories.
-    #[arg(long, default_value = "rules", num_args = 1..)]
-    rules: Vec<PathBuf>,
-    /// The data folder (default: the rules directory's `DEFAULT_DATA`).
-    #[arg(long)]
-    data: Option<PathBuf>,
+    #[command(flatten)]
+    inputs: shell::InputArgs,
     /// The page's file (`-`: standard output), or with `--all` the folder to write: a new
     /// or empty folder, or one an earlier `assay report` wrote, which is replaced.
     #[arg(long, short)]
@@ -87,8 +83,7 @@ fn report(args: &ReportArgs, shell: &mut Shell) -> Outcome {
     }
     let mut progress = super::progress::Progress::new();
     progress.step("checking rules");
-    let tree = shell.rules(&args.rules, "written")?;
-    let data_dir = shell.data_folder(args.data.as_deref(), &args.rules)?;
+    let (tree, data_dir) = shell.rules_and_data(&args.inputs, "written")?;
     if !args.all {
         shell.output_path(args.output.as_deref(), &tree, &data_dir, &[])?;
     }

@@ -72,6 +72,20 @@ impl ScriptArgs {
     }
 }
 
+/// The rules and the data they read, as every command that evaluates takes them (`eval`,
+/// `explain`, `verify`, `report`): flattened into each one's arguments, spelt and
+/// documented alike, and read by [`Shell::rules_and_data`].
+#[derive(clap::Args, Debug, Clone)]
+pub struct InputArgs {
+    /// Rule files or directories.
+    #[arg(long, default_value = "rules", num_args = 1..)]
+    pub rules: Vec<PathBuf>,
+    /// The folder that datasets' `file` paths are relative to. Default: the folder named
+    /// on the first line of a `DEFAULT_DATA` file in the rules directory.
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+}
+
 /// A command's connection to the user: how diagnostics are printed, and every file they
 /// may point into.
 pub struct Shell {
@@ -154,6 +168,14 @@ impl Shell {
             self.report(&report.diagnostics, &format!("the rules have {errors} error{s}: nothing was {done}"))?;
         }
         Ok(tree)
+    }
+
+    /// The checked rules and the data folder (see [`Shell::rules`] and
+    /// [`Shell::data_folder`]); `done` says what was not done if the rules have errors.
+    pub fn rules_and_data(&mut self, inputs: &InputArgs, done: &str) -> Result<(RuleTree, PathBuf), Stop> {
+        let tree = self.rules(&inputs.rules, done)?;
+        let data = self.data_folder(inputs.data.as_deref(), &inputs.rules)?;
+        Ok((tree, data))
     }
 
     /// The data folder: the one given, else the one the rules directory names in its

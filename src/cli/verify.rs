@@ -23,13 +23,8 @@ use std::path::PathBuf;
 /// have errors, 2 for usage errors. Nothing is written when the run fails to complete.
 #[derive(clap::Args, Debug)]
 pub struct VerifyArgs {
-    /// Rule files or directories.
-    #[arg(long, default_value = "rules", num_args = 1..)]
-    rules: Vec<PathBuf>,
-    /// The folder that datasets' `file` paths are relative to. Default: the folder named
-    /// on the first line of a `DEFAULT_DATA` file in the rules directory.
-    #[arg(long)]
-    data: Option<PathBuf>,
+    #[command(flatten)]
+    inputs: shell::InputArgs,
     /// Policies to run, comma-separated (default: every policy whose data is present).
     #[arg(long, value_delimiter = ',')]
     policy: Vec<String>,
@@ -76,8 +71,7 @@ pub fn run(args: &VerifyArgs) -> u8 {
 fn verify(args: &VerifyArgs, shell: &mut Shell) -> Outcome {
     let mut progress = super::progress::Progress::new();
     progress.step("checking rules");
-    let tree = shell.rules(&args.rules, "verified")?;
-    let data_dir = shell.data_folder(args.data.as_deref(), &args.rules)?;
+    let (tree, data_dir) = shell.rules_and_data(&args.inputs, "verified")?;
     shell.output_path(args.output.as_deref(), &tree, &data_dir, &[])?;
     let request = Request {
         data_dir,
