@@ -341,7 +341,7 @@ pub struct Figure {
     pub formula: Expr,
 }
 
-/// `total saving by org_type, function`
+/// `total saving by kind, function`
 #[derive(Debug, Clone, PartialEq)]
 pub struct Total {
     pub figure: Name,
@@ -488,7 +488,7 @@ pub struct ReportDef {
     /// `label name`: the text field that names an entity (its key otherwise).
     pub label: Option<Name>,
     pub cites: Vec<Spanned<Cite>>,
-    /// `peers same org_type`: the groups distributions are drawn within (all entities when none).
+    /// `peers same kind`: the groups distributions are drawn within (all entities when none).
     pub peers: Option<Spanned<Peers>>,
     pub sections: Vec<Spanned<ReportSection>>,
 }
