@@ -401,25 +401,20 @@ fn check_distribution(c: &Chart, peers: &[(String, String, String)], highlighted
         }
         None => assert!(lit.is_empty(), "{what}: nothing highlighted on the page of all"),
     }
-    match highlighted {
-        // An organisation's page draws the members the target's interquartile mean trimmed
-        // pale: floor(25% of n) from each end of the ranked group (the rules' `trim: 25%,
-        // round: down, ties: key`), computed here from the order alone.
-        Some(_) => {
-            let n = kinds.len();
-            let k = n / 4;
-            for (i, kind) in kinds.iter().enumerate() {
-                let want = if lit == vec![i] {
-                    "highlighted"
-                } else if i < k || i >= n - k {
-                    "trimmed"
-                } else {
-                    "peer"
-                };
-                assert_eq!(*kind, want, "{what}: mark {i} of {n} ({k} trimmed each side): {kinds:?}");
-            }
-        }
-        None => assert!(kinds.iter().all(|k| *k == "peer"), "{what}: {kinds:?}"),
+    // Both pages draw the members the target's interquartile mean trimmed pale: floor(25% of
+    // n) from each end of the ranked group (the rules' `trim: 25%, round: down, ties: key`),
+    // computed here from the order alone; the organisation of its own page stays highlighted.
+    let n = kinds.len();
+    let k = n / 4;
+    for (i, kind) in kinds.iter().enumerate() {
+        let want = if lit == vec![i] {
+            "highlighted"
+        } else if i < k || i >= n - k {
+            "trimmed"
+        } else {
+            "peer"
+        };
+        assert_eq!(*kind, want, "{what}: mark {i} of {n} ({k} trimmed each side): {kinds:?}");
     }
     for (i, w) in c.marks.windows(2).enumerate() {
         assert!(w[1].1 <= w[0].1, "{what}: mark {} (y {}) is below mark {i} (y {})", i + 1, w[1].1, w[0].1);

@@ -20,6 +20,9 @@ pub struct Wanted {
     pub selector: String,
     pub methodology: Option<String>,
     pub by: Vec<(String, String)>,
+    /// Whose figure, when not the page's entity (a peer group's representative, on the
+    /// page of all entities).
+    pub entity: Option<String>,
 }
 
 /// One figure's explanation: as HTML, and the members a trimmed statistic behind it left
@@ -47,7 +50,7 @@ pub fn explain_all(
         .map(|w| Request {
             data_dir: data_dir.to_path_buf(),
             selector: w.selector.clone(),
-            entity: entity.map(str::to_string),
+            entity: w.entity.clone().or_else(|| entity.map(str::to_string)),
             period: Some(period.to_string()),
             methodology: w.methodology.clone(),
             by: w.by.clone(),

@@ -108,7 +108,14 @@ impl<'a> Ctx<'a> {
 /// The selector `assay explain` takes for a figure and its members.
 pub fn wanted(f: &FigureRef, members: &[String]) -> Wanted {
     let selector = if members.is_empty() { f.text() } else { format!("{}[{}]", f.text(), members.join(",")) };
-    Wanted { selector, methodology: None, by: Vec::new() }
+    Wanted { selector, methodology: None, by: Vec::new(), entity: None }
+}
+
+/// The member of a group whose explanation of a statistic over the group stands for the
+/// group (the statistic is the same for every member): the first, in key order, with a
+/// value of it.
+pub fn representative<'v>(stat: &FigureOut, rows: &[usize], v: &'v PeriodView<'_>) -> Option<&'v str> {
+    rows.iter().find(|&&r| stat.values.get(r).as_near().is_some()).map(|&r| v.key(r))
 }
 
 /// An axis label with its unit: `£`, `%`, `£ / m2`.

@@ -377,10 +377,20 @@ fn entity_wanted(def: &ReportDef, v: &view::PeriodView<'_>) -> Vec<Wanted> {
     out
 }
 
-/// What the page of all entities explains: every total printed.
+/// What the page of all entities explains: every total printed, and each distribution's
+/// target for one member of each peer group (its statistic says which members it trimmed).
 fn national_wanted(def: &ReportDef, v: &view::PeriodView<'_>) -> Vec<Wanted> {
     let mut out = Vec::new();
     for item in def.sections.iter().flat_map(|s| &s.node.items) {
+        if let ReportItem::Distribution { target: Some(t), .. } = &item.node {
+            for tout in v.figures(&t.node) {
+                let members: Vec<String> = tout.index.iter().map(|(_, m)| m.clone()).collect();
+                for group in v.groups() {
+                    let Some(key) = items::representative(tout, &v.members(&group), v) else { continue };
+                    out.push(Wanted { entity: Some(key.to_string()), ..items::wanted(&t.node, &members) });
+                }
+            }
+        }
         let ReportItem::Totals(methodologies) = &item.node else { continue };
         for m in methodologies {
             for t in v.totals(&m.node) {

@@ -134,8 +134,17 @@ fn distribution(
     let unit = &o.unit;
     // The members the target's statistic trimmed, as its explanation lists them.
     let members: Vec<String> = o.index.iter().map(|(_, m)| m.clone()).collect();
-    let trimmed =
-        target.and_then(|(t, _)| ctx.why.get(&super::items::wanted(t, &members))).and_then(|e| e.trimmed.as_ref());
+    // On an entity's page, the entity's own explanation of the target; on the page of all
+    // entities, that of the group's representative.
+    let trimmed = target
+        .and_then(|(t, tout)| {
+            let mut w = super::items::wanted(t, &members);
+            if highlighted.is_none() {
+                w.entity = Some(super::items::representative(tout, rows, v)?.to_string());
+            }
+            ctx.why.get(&w)
+        })
+        .and_then(|e| e.trimmed.as_ref());
     let marks: Vec<Mark> = values
         .iter()
         .map(|(row, d)| Mark {
@@ -188,6 +197,9 @@ fn distribution(
             _ => String::new(),
         };
         notes.push(format!("{}{trim}: {}", escape(&ctx.title(tref, &tout.index)), ctx.value(v, tref, tout, row)));
+    }
+    if let (None, Some(t)) = (highlighted, trimmed.filter(|t| !t.is_empty())) {
+        notes.push(format!("{} members trimmed from the target's statistic, drawn pale.", t.len()));
     }
     if missing > 0 {
         notes.push(format!(

@@ -146,6 +146,7 @@ pub fn wanted(methodology: &str, t: &TotalOut, r: &TotalRow) -> Wanted {
         selector: format!("total_{}", t.figure),
         methodology: Some(methodology.to_string()),
         by: t.by.iter().cloned().zip(r.dims.iter().cloned()).collect(),
+        entity: None,
     }
 }
 
