@@ -175,14 +175,8 @@ fn the_shipped_table_classifies_the_example_ledger() {
 /// runs) a DuckDB that cannot be had fails the test rather than skipping it.
 #[test]
 fn duckdb_agrees_on_a_small_ledger() {
-    let setup = Command::new("bash").arg(repo().join("benches/duckdb-venv.sh")).output().unwrap();
-    if !setup.status.success() {
-        let why = String::from_utf8_lossy(&setup.stderr);
-        assert!(std::env::var_os("CI").is_none(), "CI must run the DuckDB comparison, but: {why}");
-        eprintln!("skipped: DuckDB could not be installed (benches/duckdb-venv.sh): {why}");
-        return;
-    }
-    let python = PathBuf::from(String::from_utf8_lossy(&setup.stdout).trim());
+    let found = common::venv::setup(&[]);
+    let Some(python) = common::venv::or_skip(&found, "DuckDB (benches/duckdb-venv.sh)") else { return };
     let (dir, path) = ledger(10_000, 3);
     let assay_csv = dir.path().join("assay.csv");
     let duck_csv = dir.path().join("duckdb.csv");
@@ -191,7 +185,7 @@ fn duckdb_agrees_on_a_small_ledger() {
         &[],
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let run = |args: &[&str]| Command::new(&python).current_dir(repo()).args(args).output().unwrap();
+    let run = |args: &[&str]| Command::new(python).current_dir(repo()).args(args).output().unwrap();
     let q = run(&["benches/classify/classify_duckdb.py", path.to_str().unwrap(), duck_csv.to_str().unwrap(), "rules"]);
     assert!(q.status.success(), "{}", String::from_utf8_lossy(&q.stderr));
     let c = run(&["benches/classify/compare.py", assay_csv.to_str().unwrap(), duck_csv.to_str().unwrap()]);

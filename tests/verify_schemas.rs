@@ -33,22 +33,7 @@ const COMPLIANT: &str = "examples/plans/compliant";
 /// skipping it; elsewhere the tests say they skipped.
 fn python() -> Option<&'static Path> {
     static PYTHON: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    let found = PYTHON.get_or_init(|| {
-        let setup = Command::new("bash").arg(repo().join("benches/duckdb-venv.sh")).output().unwrap();
-        if setup.status.success() {
-            return Ok(PathBuf::from(String::from_utf8_lossy(&setup.stdout).trim()));
-        }
-        let why = String::from_utf8_lossy(&setup.stderr).into_owned();
-        assert!(std::env::var_os("CI").is_none(), "CI must validate against the schemas, but: {why}");
-        Err(why)
-    });
-    match found {
-        Ok(python) => Some(python),
-        Err(why) => {
-            eprintln!("skipped: no Python with jsonschema and lxml (benches/duckdb-venv.sh failed): {why}");
-            None
-        }
-    }
+    common::venv::or_skip(PYTHON.get_or_init(|| common::venv::setup(&[])), "Python with jsonschema and lxml")
 }
 
 /// Run tests/schemas/validate.py on `file` as `kind` (`sarif` or `junit`).

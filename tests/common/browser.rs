@@ -16,28 +16,10 @@ use std::sync::OnceLock;
 /// tests of a file. `None` (the test should skip) only outside CI.
 pub fn browser_python() -> Option<&'static Path> {
     static PYTHON: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    let found = PYTHON.get_or_init(|| {
-        let chromium = Command::new("bash").arg(repo().join("benches/chromium.sh")).output().unwrap();
-        let venv = Command::new("bash").arg(repo().join("benches/duckdb-venv.sh")).output().unwrap();
-        let mut why = String::new();
-        for (script, out) in [("benches/chromium.sh", &chromium), ("benches/duckdb-venv.sh", &venv)] {
-            if !out.status.success() {
-                why.push_str(&format!("{script} failed: {}", String::from_utf8_lossy(&out.stderr)));
-            }
-        }
-        if why.is_empty() {
-            return Ok(PathBuf::from(String::from_utf8_lossy(&venv.stdout).trim()));
-        }
-        assert!(std::env::var_os("CI").is_none(), "CI must check pages in a browser, but: {why}");
-        Err(why)
-    });
-    match found {
-        Ok(python) => Some(python),
-        Err(why) => {
-            eprintln!("skipped: no headless Chromium with playwright: {why}");
-            None
-        }
-    }
+    super::venv::or_skip(
+        PYTHON.get_or_init(|| super::venv::setup(&["benches/chromium.sh"])),
+        "headless Chromium with playwright",
+    )
 }
 
 /// Run the checker on `page`, writing `screenshot`, wanting at least `min_charts` charts;

@@ -1,7 +1,7 @@
 //! Helpers shared by the CLI tests: the repository, running the built binary, and reading
 //! what it printed. Each test file that needs them says `mod common;`; the files beside
 //! this one hold the helpers for pages in a browser ([`browser`]), folders ([`fs`]), git
-//! ([`git`]) and seeded mutations ([`rng`]).
+//! ([`git`]), seeded mutations ([`rng`]) and the Python tools some tests run ([`venv`]).
 
 #![allow(dead_code, reason = "each test file uses only some of the helpers")]
 #![allow(clippy::panic, clippy::unwrap_used, reason = "test code: failing loudly is the point")]
@@ -10,6 +10,7 @@ pub mod browser;
 pub mod fs;
 pub mod git;
 pub mod rng;
+pub mod venv;
 
 use rust_decimal::Decimal;
 use std::path::Path;
