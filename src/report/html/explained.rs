@@ -35,7 +35,8 @@ pub struct Explanation {
 
 /// The explanations of `wanted` for one entity (or, for totals, none) in one period, as
 /// HTML fragments; a figure that cannot be explained gets the reason instead. One load and
-/// one evaluation for them all.
+/// one evaluation for the totals (explained one level down), one for the rest (in full):
+/// `explain_many` takes its depth from its first request, so they are never mixed.
 pub fn explain_all(
     tree: &RuleTree,
     data_dir: &Path,
@@ -45,38 +46,48 @@ pub fn explain_all(
     budget: &crate::eval::budget::ScriptBudget,
     sources: &mut Vec<SourceFile>,
 ) -> (HashMap<Wanted, Explanation>, Vec<Diagnostic>) {
-    let requests: Vec<Request> = wanted
-        .iter()
-        .map(|w| Request {
-            data_dir: data_dir.to_path_buf(),
-            selector: w.selector.clone(),
-            entity: w.entity.clone().or_else(|| entity.map(str::to_string)),
-            period: Some(period.to_string()),
-            methodology: w.methodology.clone(),
-            by: w.by.clone(),
-            top: 10,
-            depth: w.selector.starts_with("total_").then_some(1),
-            budget: budget.clone(),
-            ..Request::default()
-        })
-        .collect();
+    let (totals, figures): (Vec<&Wanted>, Vec<&Wanted>) = wanted.iter().partition(|w| is_total(w));
     let mut out = HashMap::new();
-    let (graph, diags) = explain::explain_many(tree, &requests, sources);
-    let Some((mut graph, roots)) = graph else { return (out, diags) };
-    for (w, root) in wanted.iter().zip(roots) {
-        let explanation = match root {
-            Ok(root) => {
-                graph.root = root;
-                Explanation { html: to_html(&explain::markdown::render(&graph)), trimmed: trimmed(&graph, root) }
-            }
-            Err(d) => Explanation {
-                html: format!("<p>cannot be explained: {}</p>", crate::report::markup::escape(&d.message)),
-                trimmed: None,
-            },
-        };
-        out.insert(w.clone(), explanation);
+    let mut diags = Vec::new();
+    for group in [totals, figures].into_iter().filter(|g| !g.is_empty()) {
+        let requests: Vec<Request> = group
+            .iter()
+            .map(|w| Request {
+                data_dir: data_dir.to_path_buf(),
+                selector: w.selector.clone(),
+                entity: w.entity.clone().or_else(|| entity.map(str::to_string)),
+                period: Some(period.to_string()),
+                methodology: w.methodology.clone(),
+                by: w.by.clone(),
+                top: 10,
+                depth: is_total(w).then_some(1),
+                budget: budget.clone(),
+                ..Request::default()
+            })
+            .collect();
+        let (graph, mut more) = explain::explain_many(tree, &requests, sources);
+        diags.append(&mut more);
+        let Some((mut graph, roots)) = graph else { continue };
+        for (w, root) in group.into_iter().zip(roots) {
+            let explanation = match root {
+                Ok(root) => {
+                    graph.root = root;
+                    Explanation { html: to_html(&explain::markdown::render(&graph)), trimmed: trimmed(&graph, root) }
+                }
+                Err(d) => Explanation {
+                    html: format!("<p>cannot be explained: {}</p>", crate::report::markup::escape(&d.message)),
+                    trimmed: None,
+                },
+            };
+            out.insert(w.clone(), explanation);
+        }
     }
     (out, diags)
+}
+
+/// A methodology's total (`total_saving` with its group), rather than one entity's figure.
+fn is_total(w: &Wanted) -> bool {
+    w.methodology.is_some() && w.selector.starts_with("total_")
 }
 
 /// The members the first trimming statistic under `root` left out, when it lists them all.
