@@ -162,3 +162,8 @@ pub fn quartiles(values: &[(usize, Decimal)], keys: &PeriodView<'_>) -> Vec<(&'s
         })
         .collect()
 }
+
+/// The median of the values, as [`quartiles`] takes it.
+pub fn median(values: &[(usize, Decimal)], keys: &PeriodView<'_>) -> Option<Value> {
+    quartiles(values, keys).into_iter().find(|(l, _)| *l == "median").map(|(_, m)| m)
+}

@@ -3,7 +3,7 @@
 //! entities, where figures are shown across each peer group.
 
 use super::chart::{self, Distribution, Grouped, Mark, MarkKind, RefLine, Series, Trend};
-use super::items::{axis, placed, quartiles, ranked, Ctx};
+use super::items::{axis, median, placed, quartiles, ranked, Ctx};
 use super::view::{shown, PeriodView};
 use crate::ast::{FigureRef, ReportDef, ReportItem};
 use crate::eval::run::FigureOut;
@@ -77,7 +77,7 @@ fn table(ctx: &Ctx<'_>, v: &PeriodView<'_>, figures: &[Spanned<FigureRef>], scop
 /// The median of a figure over some rows, as printed, and how many it rests on.
 fn median_text(v: &PeriodView<'_>, out: &FigureOut, rows: &[usize]) -> String {
     let (values, missing) = ranked(out, rows, v);
-    let median = quartiles(&values, v).into_iter().find(|(l, _)| *l == "median").map(|(_, m)| m);
+    let median = median(&values, v);
     match median {
         Some(m) => format!(
             "{} <small>(of {}{})</small>",
@@ -258,7 +258,7 @@ fn compare(ctx: &Ctx<'_>, v: &PeriodView<'_>, figures: &[Spanned<FigureRef>], sc
                         Scope::Entity(row) => o.values.get(row).clone(),
                         Scope::All => {
                             let (values, _) = ranked(o, &all, v);
-                            quartiles(&values, v).into_iter().find(|(l, _)| *l == "median")?.1
+                            median(&values, v)?
                         }
                     };
                     let (d, _) = value.as_near()?;
@@ -292,7 +292,7 @@ fn trend(ctx: &Ctx<'_>, f: &FigureRef, scope: Scope) -> String {
         let median_in = |p: &PeriodView<'_>, group: &str| -> Option<(f64, String)> {
             let fo = p.figure(f, &members)?;
             let (values, _) = ranked(fo, &p.members(group), p);
-            point(quartiles(&values, p).into_iter().find(|(l, _)| *l == "median")?.1)
+            point(median(&values, p)?)
         };
         let series: Vec<Series> = match scope {
             Scope::Entity(row) => {
