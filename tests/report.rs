@@ -699,6 +699,37 @@ fn all_replaces_a_folder_an_earlier_run_wrote() {
     no_leftovers(dir.path());
 }
 
+/// An entity's page reads only its peer group's rows when the data is cached: the page is
+/// the same byte for byte as the one made from every row of the files.
+#[test]
+fn an_entity_page_from_the_cache_is_the_page_from_the_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let page = |code: &str, cached: bool| {
+        let out_file = dir.path().join(format!("{code}-{cached}.html"));
+        let args = ["report", "peer_to_peer", "--entity", code, "--output", out_file.to_str().unwrap()];
+        let envs = [
+            ("ASSAY_CACHE", if cached { cache.to_str().unwrap() } else { "off" }),
+            ("ASSAY_CACHE_MIN_BYTES", "0"),
+            ("ASSAY_TIMINGS", "1"),
+        ];
+        let out = common::assay_with_env(repo(), &args, &envs);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let restricted = stderr(&out).contains("one peer group's rows, from the cache");
+        (std::fs::read_to_string(out_file).unwrap(), restricted)
+    };
+    let orgs = three_orgs();
+    // The first run fills the cache from the files.
+    assert!(!page(&orgs[0].code, true).1);
+    for org in orgs {
+        let (from_files, restricted) = page(&org.code, false);
+        assert!(!restricted);
+        let (from_cache, restricted) = page(&org.code, true);
+        assert!(restricted, "{}'s page read its peer group alone", org.code);
+        assert!(from_cache == from_files, "{}'s page differs when read from the cache", org.code);
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // 6. Hostile names
 

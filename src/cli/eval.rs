@@ -57,6 +57,7 @@ fn eval(args: &EvalArgs, shell: &mut Shell) -> Outcome {
         select: args.select.clone(),
         budget: args.scripts.budget(),
         fields: Vec::new(),
+        peers_of: None,
     };
     progress.step("loading data and evaluating");
     let (results, diags) = run::run(&tree, &request, &mut shell.sources);

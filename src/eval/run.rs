@@ -35,6 +35,11 @@ pub struct Request {
     pub fields: Vec<String>,
     /// The operations the scripts may take in all (shared with the command's other runs).
     pub budget: super::budget::ScriptBudget,
+    /// Only one entity's figures are wanted, and every statistic behind them is over the
+    /// entities alike in these fields: datasets are read through the column cache keeping
+    /// only those entities' rows (every row, when the data is not cached or has several
+    /// periods). The results then hold that group alone.
+    pub peers_of: Option<(String, Vec<String>)>,
 }
 
 pub use crate::value::UnitOut;
@@ -115,13 +120,27 @@ pub fn run(tree: &RuleTree, request: &Request, sources: &mut Vec<SourceFile>) ->
     }
     let mut ctx = LoadContext { sources, diagnostics: Vec::new() };
     let timer = crate::timing::Timer::start();
+    let peer_keys: Vec<data::FieldKey> = request
+        .peers_of
+        .iter()
+        .flat_map(|(_, fields)| fields.iter())
+        .map(|f| data::FieldKey { field: f.clone(), index: Vec::new() })
+        .collect();
     let loader = data::Loader {
         data_dir: &request.data_dir,
         derive: &crate::classify::dataset::FromClassify(tree),
-        cache: data::CacheUse::Off,
+        cache: match &request.peers_of {
+            Some((entity, _)) => data::CacheUse::On(Some(data::cache::Filter {
+                period: request.period.as_deref(),
+                entity,
+                peer_fields: &peer_keys,
+            })),
+            None => data::CacheUse::Off,
+        },
     };
     let tables = loader.load_all(&specs, &mut ctx);
-    timer.lap("load data");
+    let filtered = tables.iter().flatten().any(|l| l.filtered);
+    timer.lap(if filtered { "load data (one peer group's rows, from the cache)" } else { "load data" });
     diags.append(&mut ctx.diagnostics);
     if diags.iter().any(Diagnostic::is_error) {
         return (None, diags);

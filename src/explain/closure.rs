@@ -56,6 +56,29 @@ impl Closure {
         Some(fields.unwrap_or_default())
     }
 
+    /// The fields of one grouping wide enough for the statistics behind several figures
+    /// (each one's [`Closure::peer_fields`]): the fields every grouping shares, since
+    /// entities alike in those include each figure's group. `Some(vec![])` when no figure
+    /// has a statistic; `None` when one is over all entities, or two groupings share no field.
+    pub fn shared_peer_fields(groupings: impl IntoIterator<Item = Option<Vec<String>>>) -> Option<Vec<String>> {
+        let mut common: Option<Vec<String>> = None;
+        for fields in groupings {
+            let fields = fields?;
+            if fields.is_empty() {
+                continue;
+            }
+            let next: Vec<String> = match common {
+                None => fields,
+                Some(c) => c.into_iter().filter(|f| fields.contains(f)).collect(),
+            };
+            if next.is_empty() {
+                return None;
+            }
+            common = Some(next);
+        }
+        Some(common.unwrap_or_default())
+    }
+
     fn target(&mut self, model: &Model<'_>, target: &Target, key: &[String]) {
         match target {
             Target::Field(f) => self.field(f, Some(key)),
@@ -192,4 +215,23 @@ type Bindings = Vec<(String, Option<String>)>;
 
 fn bind(decls: &[crate::source::Spanned<IndexDecl>], key: Option<&[String]>) -> Bindings {
     decls.iter().enumerate().map(|(i, d)| (d.node.var.node.clone(), key.and_then(|k| k.get(i)).cloned())).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Closure;
+
+    fn fields(names: &[&str]) -> Option<Vec<String>> {
+        Some(names.iter().map(|n| n.to_string()).collect())
+    }
+
+    #[test]
+    fn groupings_share_their_common_fields() {
+        let shared = |g: Vec<Option<Vec<String>>>| Closure::shared_peer_fields(g);
+        assert_eq!(shared(vec![]), fields(&[]), "no statistic: the entity alone");
+        assert_eq!(shared(vec![fields(&[]), fields(&["type"])]), fields(&["type"]));
+        assert_eq!(shared(vec![fields(&["type", "region"]), fields(&["type"])]), fields(&["type"]));
+        assert_eq!(shared(vec![fields(&["type"]), fields(&["region"])]), None, "nothing shared: every entity");
+        assert_eq!(shared(vec![fields(&["type"]), None]), None, "a statistic over all entities");
+    }
 }

@@ -83,6 +83,27 @@ pub fn explain(tree: &RuleTree, request: &Request, sources: &mut Vec<SourceFile>
     }
 }
 
+/// The fields that make one entity's peer group for every statistic behind `selectors`
+/// (figures as `eval --select` takes them, with or without a key) and for a grouping of
+/// the caller's own (`also`): an entity's figures are the same over the entities alike in
+/// these as over all. `None` when some statistic is over all entities, the groupings share
+/// no field, or a selector is not a figure.
+pub fn peer_fields_of(tree: &RuleTree, selectors: &[String], also: &[String]) -> Option<Vec<String>> {
+    let model = Model::new(tree);
+    let mut groupings = vec![Some(also.to_vec())];
+    for selector in selectors {
+        let request = Request { selector: selector.clone(), ..Request::default() };
+        match select::resolve_any_key(&model, &request).ok()? {
+            Subject::Target(Target::Param(_), _) => {}
+            Subject::Target(target, key) => {
+                groupings.push(closure::Closure::of(&model, &target, &key).peer_fields(&model))
+            }
+            Subject::Total { .. } => return None,
+        }
+    }
+    closure::Closure::shared_peer_fields(groupings)
+}
+
 /// Explain several figures of one data folder and period (that of the first request) with
 /// one load and one evaluation: the graph holds them all, and each request's root node or
 /// the reason it cannot be explained comes back in order.
@@ -154,7 +175,7 @@ pub fn explain_many(
 }
 
 /// What the requests read: the entity datasets cut down to the columns their figures need,
-/// and, for one entity's figure, that entity and the fields that make its peer group.
+/// and, for one entity's figures, that entity and the fields that make its peer group.
 struct Reading {
     specs: Vec<crate::data::DatasetSpec>,
     peers: Option<(String, Vec<String>)>,
@@ -175,13 +196,10 @@ fn reading(model: &Model<'_>, requests: &[Request], subjects: &[Result<Subject, 
         }
     }
     let totals = subjects.iter().flatten().any(|s| matches!(s, Subject::Total { .. }));
-    // One entity's figure needs only its peer group's rows (or its own, without statistics).
-    let peers = match (requests, subjects, closures.as_slice()) {
-        ([request], [Ok(Subject::Target(t, _))], [c]) if !matches!(t, Target::Param(_)) => {
-            request.entity.clone().zip(c.peer_fields(model))
-        }
-        _ => None,
-    };
+    // One entity's figures need only its peer group's rows (or its own, without statistics).
+    let peers = one_entity(requests, subjects)
+        .zip(closure::Closure::shared_peer_fields(closures.iter().map(|c| c.peer_fields(model))))
+        .map(|(entity, fields)| (entity.to_string(), fields));
     let mut specs = model.entity_datasets();
     for spec in &mut specs {
         // Only the columns read: `cost[finance]`, not every member of `cost`.
@@ -237,20 +255,25 @@ fn load(
     (Some((tables.into_iter().flatten().collect(), restricted)), diags)
 }
 
-/// The row of the one entity whose figure is explained: its own arithmetic is evaluated
-/// over its row alone, its statistics over the frame (its peer group). Totals and several
-/// requests use the whole frame.
+/// The row of the one entity whose figures are explained: its own arithmetic is evaluated
+/// over its row alone, its statistics over the frame (its peer group). Totals, parameters
+/// and the figures of several entities use the whole frame.
 fn focus(
     requests: &[Request],
     subjects: &[Result<Subject, Box<Diagnostic>>],
     frame: &frame::Frame<'_>,
 ) -> Option<usize> {
-    match (requests, subjects) {
-        ([request], [Ok(Subject::Target(t, _))]) if !matches!(t, Target::Param(_)) => {
-            request.entity.as_deref().and_then(|e| entity_row(frame, e).ok())
-        }
-        _ => None,
-    }
+    one_entity(requests, subjects).and_then(|e| entity_row(frame, e).ok())
+}
+
+/// The entity every request is a figure of (none a parameter or a total), if they share one.
+fn one_entity<'r>(requests: &'r [Request], subjects: &[Result<Subject, Box<Diagnostic>>]) -> Option<&'r str> {
+    let entity = requests.first()?.entity.as_deref()?;
+    let figure =
+        |s: &Result<Subject, Box<Diagnostic>>| matches!(s, Ok(Subject::Target(t, _)) if !matches!(t, Target::Param(_)));
+    let shared = requests.len() == subjects.len()
+        && requests.iter().zip(subjects).all(|(r, s)| r.entity.as_deref() == Some(entity) && figure(s));
+    shared.then_some(entity)
 }
 
 /// The root node of one request.

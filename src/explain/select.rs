@@ -27,6 +27,16 @@ fn usage(message: String, help: String) -> Error {
 }
 
 pub fn resolve(model: &Model<'_>, request: &Request) -> Result<Subject, Error> {
+    resolve_key(model, request, true)
+}
+
+/// A figure with or without its index key (`cost_share` for every member): what a figure
+/// depends on whatever its members.
+pub fn resolve_any_key(model: &Model<'_>, request: &Request) -> Result<Subject, Error> {
+    resolve_key(model, request, false)
+}
+
+fn resolve_key(model: &Model<'_>, request: &Request, check_key: bool) -> Result<Subject, Error> {
     let text = request.selector.trim();
     let (name, key) = crate::eval::select::split_key(text).ok_or_else(|| {
         usage(format!("`{text}` is not a selector"), "write a figure as `name[member, ...]`".to_string())
@@ -61,8 +71,9 @@ pub fn resolve(model: &Model<'_>, request: &Request) -> Result<Subject, Error> {
             _ => Target::Figure(methodology_of(model, name, asked_meth)?, name.to_string()),
         }
     };
-    let decls = index_decls(model, &target);
-    crate::eval::select::check_key(model, name, decls, &key)?;
+    if check_key {
+        crate::eval::select::check_key(model, name, index_decls(model, &target), &key)?;
+    }
     Ok(Subject::Target(target, key))
 }
 

@@ -501,6 +501,7 @@ fn check_totals(
         select: methodologies,
         budget: budget.clone(),
         fields: Vec::new(),
+        peers_of: None,
     };
     let mut scratch = sources.to_vec();
     let (results, diags) = crate::eval::run::run(tree, &request, &mut scratch);

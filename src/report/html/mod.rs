@@ -66,14 +66,27 @@ pub fn pages(
         Ok(c) => c,
         Err(d) => return (None, vec![*d]),
     };
+    let select: Vec<String> = chosen.iter().flat_map(|d| selected(d.def)).collect();
+    // One entity's page needs only its peer group's figures (and reads only its rows when
+    // the data is cached): the statistics behind them and the report's charts are over
+    // entities alike in these fields.
+    let peers_of = match (&request.entity, chosen.as_slice()) {
+        (Some(entity), [d]) => {
+            crate::explain::peer_fields_of(tree, &select, &peer_fields(d.def)).map(|f| (entity.clone(), f))
+        }
+        _ => None,
+    };
     let eval_request = run::Request {
         data_dir: request.data_dir.clone(),
-        select: chosen.iter().flat_map(|d| selected(d.def)).collect(),
+        select,
         fields: chosen.iter().flat_map(|d| fields(d.def)).collect(),
         budget: request.budget.clone(),
+        peers_of,
         ..run::Request::default()
     };
+    let timer = crate::timing::Timer::start();
     let (results, mut diags) = run::run(tree, &eval_request, sources);
+    timer.lap("report: evaluate");
     let Some(results) = results else { return (None, diags) };
     let now = match period_index(&results, request.period.as_deref()) {
         Ok(n) => n,
@@ -96,9 +109,10 @@ pub fn pages(
     let total = chosen.iter().map(|d| if d.def.each.is_some() { keys.len() } else { 1 }).sum::<usize>();
     let mut pages = Vec::with_capacity(total);
     for d in &chosen {
-        let peers: Vec<String> = d.def.peers.iter().flat_map(|p| p.node.same.iter().map(|n| n.node.clone())).collect();
+        let peers = peer_fields(d.def);
         let label = d.def.label.as_ref().map(|l| l.node.as_str());
         let views = view::periods(&results, &peers, label);
+        timer.lap("report: views of the results");
         let Some(v) = views.get(now) else { continue };
         if d.def.each.is_none() {
             let wanted: Vec<Wanted> = national_wanted(d.def, v);
@@ -150,6 +164,7 @@ pub fn pages(
             }
             progress(pages.len(), total);
         }
+        timer.lap("report: pages");
     }
     // Each page's explanations evaluate again, and say again what the evaluation said.
     let mut seen = std::collections::HashSet::new();
@@ -345,8 +360,13 @@ fn selected(def: &ReportDef) -> Vec<String> {
     out
 }
 
+/// The fields a report groups its peers by (`peers same ...`).
+fn peer_fields(def: &ReportDef) -> Vec<String> {
+    def.peers.iter().flat_map(|p| p.node.same.iter().map(|n| n.node.clone())).collect()
+}
+
 fn fields(def: &ReportDef) -> Vec<String> {
-    let mut out: Vec<String> = def.peers.iter().flat_map(|p| p.node.same.iter().map(|n| n.node.clone())).collect();
+    let mut out = peer_fields(def);
     out.extend(def.label.iter().map(|l| l.node.clone()));
     out
 }

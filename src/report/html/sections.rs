@@ -2,7 +2,7 @@
 //! `totals`) for one entity's page, marked against its peers, or for the page of all
 //! entities, where figures are shown across each peer group.
 
-use super::chart::{self, Distribution, Grouped, Mark, MarkKind, RefLine, Series, Trend};
+use super::chart::{self, Described, Distribution, Grouped, Mark, MarkKind, RefLine, Series, Trend};
 use super::items::{axis, median, placed, quartiles, ranked, Ctx};
 use super::view::{shown, PeriodView};
 use crate::ast::{FigureRef, ReportDef, ReportItem};
@@ -148,9 +148,7 @@ fn distribution(
     let marks: Vec<Mark> = values
         .iter()
         .map(|(row, d)| Mark {
-            label: v.name(*row),
             value: placed(*d, unit),
-            text: shown(o.values.get(*row), unit).0,
             kind: if Some(*row) == highlighted {
                 MarkKind::Highlighted
             } else if trimmed.is_some_and(|t| t.contains(v.key(*row))) {
@@ -172,7 +170,12 @@ fn distribution(
     }
     let group_name = if group.is_empty() { "all".to_string() } else { group.to_string() };
     let title = format!("{} — {group_name}, {}", ctx.title(f, &o.index), v.period());
-    let mut html = chart::distribution(&Distribution { title, axis: axis(unit), marks, lines });
+    // Marks are in the order of `values`.
+    let describe = |i: usize| match values.get(i) {
+        Some(&(row, _)) => Described { label: v.name(row), text: shown(o.values.get(row), unit).0 },
+        None => Described { label: String::new(), text: String::new() },
+    };
+    let mut html = chart::distribution(&Distribution { title, axis: axis(unit), marks, lines }, &describe);
     let mut notes = Vec::new();
     if let Some(row) = highlighted {
         if let Some(rank) = values.iter().position(|(r, _)| *r == row) {

@@ -34,14 +34,20 @@ pub enum MarkKind {
     Trimmed,
 }
 
-/// One entity's value in a distribution; `value` places it, `text` is the exact figure as
-/// printed (never re-derived from the f64).
-#[derive(Debug, Clone)]
+/// One entity's value in a distribution: `value` places it. What it is called and its
+/// exact figure come from the caller's `describe` (see [`distribution`]), only for the
+/// marks drawn: a group of a million is placed and ranked, but only its drawn marks named.
+#[derive(Debug, Clone, Copy)]
 pub struct Mark {
-    pub label: String,
     pub value: f64,
-    pub text: String,
     pub kind: MarkKind,
+}
+
+/// A mark's name and its exact figure as printed (never re-derived from the f64).
+#[derive(Debug, Clone)]
+pub struct Described {
+    pub label: String,
+    pub text: String,
 }
 
 /// A horizontal reference line: a quartile, the median, a methodology's target.
@@ -183,17 +189,21 @@ fn palette(index: usize) -> RGBColor {
 // Distribution
 
 /// A ranked distribution: one bar per mark, lowest first, with reference lines.
-pub fn distribution(d: &Distribution) -> String {
-    let mut ranked: Vec<&Mark> = d.marks.iter().filter(|m| m.value.is_finite()).collect();
-    ranked.sort_by(|a, b| a.value.total_cmp(&b.value));
+/// `describe(i)` names the `i`th of `d.marks` and gives its figure; it is asked only for the
+/// marks drawn (the lowest, the highest and every highlighted one among them).
+pub fn distribution(d: &Distribution, describe: &dyn Fn(usize) -> Described) -> String {
+    let mut ranked: Vec<(usize, &Mark)> = d.marks.iter().enumerate().filter(|(_, m)| m.value.is_finite()).collect();
+    ranked.sort_by(|(_, a), (_, b)| a.value.total_cmp(&b.value));
     let unplottable = d.marks.len().saturating_sub(ranked.len());
     let total = ranked.len();
     if total == 0 {
         return empty_figure(&d.title, unplottable);
     }
-    // (rank from 1, mark) of the marks drawn.
-    let shown: Vec<(usize, &Mark)> =
-        sample(&ranked).into_iter().filter_map(|i| ranked.get(i).map(|m| (i.saturating_add(1), *m))).collect();
+    // (rank from 1, mark, its description) of the marks drawn.
+    let shown: Vec<Shown<'_>> = sample(&ranked)
+        .into_iter()
+        .filter_map(|i| ranked.get(i).map(|(at, m)| (i.saturating_add(1), *m, describe(*at))))
+        .collect();
     let lines: Vec<&RefLine> = d.lines.iter().filter(|l| l.value.is_finite()).collect();
 
     let mut notes = Vec::new();
@@ -204,7 +214,8 @@ pub fn distribution(d: &Distribution) -> String {
         notes.push(format!("{} not a finite number, not plotted", count(unplottable, "value", "values")));
     }
 
-    let desc = distribution_desc(&ranked, &lines, &notes);
+    let trimmed = ranked.iter().filter(|(_, m)| m.kind == MarkKind::Trimmed).count();
+    let desc = distribution_desc(&shown, total, trimmed, &lines, &notes);
     let svg = draw(&d.title, &desc, &mark_classes(), |root| draw_distribution(root, d, &shown, &lines));
 
     let mut out = String::new();
@@ -214,12 +225,12 @@ pub fn distribution(d: &Distribution) -> String {
         "<th scope=\"col\">Rank</th><th scope=\"col\">Name</th><th scope=\"col\">Value</th><th scope=\"col\">Kind</th>",
     );
     out.push_str("</tr></thead>\n<tbody>\n");
-    for (rank, m) in &shown {
+    for (rank, m, about) in &shown {
         let _ = writeln!(
             out,
             "<tr><td>{rank}</td><th scope=\"row\">{}</th><td>{}</td><td>{}</td></tr>",
-            escape(&m.label),
-            escape(&m.text),
+            escape(&about.label),
+            escape(&about.text),
             m.kind.name()
         );
     }
@@ -246,7 +257,7 @@ pub fn distribution(d: &Distribution) -> String {
 
 /// Indices (into the ranked marks) to draw: all of them up to [`MAX_MARKS`], else that many
 /// spread evenly by rank (the lowest and the highest among them) and every highlighted one.
-fn sample(ranked: &[&Mark]) -> Vec<usize> {
+fn sample(ranked: &[(usize, &Mark)]) -> Vec<usize> {
     let n = ranked.len();
     if n <= MAX_MARKS {
         return (0..n).collect();
@@ -260,7 +271,7 @@ fn sample(ranked: &[&Mark]) -> Vec<usize> {
             *k = true;
         }
     }
-    for (k, m) in keep.iter_mut().zip(ranked) {
+    for (k, (_, m)) in keep.iter_mut().zip(ranked) {
         if m.kind == MarkKind::Highlighted {
             *k = true;
         }
@@ -280,28 +291,37 @@ fn sampling_note(shown: usize, total: usize) -> String {
     )
 }
 
-fn distribution_desc(ranked: &[&Mark], lines: &[&RefLine], notes: &[String]) -> String {
-    let total = ranked.len();
+/// A drawn mark: its rank (from 1), the mark, and what it is.
+type Shown<'m> = (usize, &'m Mark, Described);
+
+/// The chart in words. The lowest, the highest and every highlighted mark are among those
+/// drawn (see [`sample`]).
+fn distribution_desc(
+    shown: &[Shown<'_>],
+    total: usize,
+    trimmed: usize,
+    lines: &[&RefLine],
+    notes: &[String],
+) -> String {
     let mut parts = Vec::new();
-    match (ranked.first(), ranked.last()) {
-        (Some(first), Some(last)) if total > 1 => {
+    match (shown.first(), shown.last()) {
+        (Some((_, _, first)), Some((_, _, last))) if total > 1 => {
             parts.push(format!("{}, lowest {}, highest {}", count(total, "value", "values"), first.text, last.text));
         }
-        (Some(only), _) => parts.push(format!("1 value, {}: {}", only.label, only.text)),
+        (Some((_, _, only)), _) => parts.push(format!("1 value, {}: {}", only.label, only.text)),
         _ => {}
     }
-    for (i, m) in ranked.iter().enumerate() {
+    for (rank, m, about) in shown {
         if m.kind == MarkKind::Highlighted {
             parts.push(format!(
                 "highlighted: {}, {}, rank {} of {}",
-                m.label,
-                m.text,
-                thousands(i.saturating_add(1)),
+                about.label,
+                about.text,
+                thousands(*rank),
                 thousands(total)
             ));
         }
     }
-    let trimmed = ranked.iter().filter(|m| m.kind == MarkKind::Trimmed).count();
     if trimmed > 0 {
         parts.push(format!("{} trimmed", count(trimmed, "value", "values")));
     }
@@ -313,14 +333,14 @@ fn distribution_desc(ranked: &[&Mark], lines: &[&RefLine], notes: &[String]) -> 
     parts.join("; ")
 }
 
-fn draw_distribution(root: &Area, d: &Distribution, shown: &[(usize, &Mark)], lines: &[&RefLine]) -> Drawn<()> {
+fn draw_distribution(root: &Area, d: &Distribution, shown: &[Shown<'_>], lines: &[&RefLine]) -> Drawn<()> {
     let n = shown.len() as f64;
-    let (lo, hi) = value_range(shown.iter().map(|(_, m)| m.value).chain(lines.iter().map(|l| l.value)));
+    let (lo, hi) = value_range(shown.iter().map(|(_, m, _)| m.value).chain(lines.iter().map(|l| l.value)));
     let right = if lines.is_empty() { 16 } else { 150 };
     let mut chart = axes(root, right, 0f64..n, (lo, hi), &d.axis, "rank, lowest first")?;
 
     let gap = if shown.len() > 100 { 0.0 } else { 0.12 };
-    chart.draw_series(shown.iter().enumerate().map(|(i, (_, m))| {
+    chart.draw_series(shown.iter().enumerate().map(|(i, (_, m, _))| {
         let x = i as f64;
         Rectangle::new([(x + gap, 0.0), (x + 1.0 - gap, m.value)], m.kind.colour().filled())
     }))?;
@@ -341,7 +361,7 @@ fn draw_distribution(root: &Area, d: &Distribution, shown: &[(usize, &Mark)], li
             continue;
         }
         last_tick = Some(i);
-        if let Some((rank, _)) = shown.get(i) {
+        if let Some((rank, _, _)) = shown.get(i) {
             let (x, y) = chart.backend_coord(&(i as f64 + 0.5, lo));
             root.draw(&PathElement::new(vec![(x, y), (x, y.saturating_add(4))], AXIS_TEXT.stroke_width(1)))?;
             root.draw(&Text::new(thousands(*rank), (x, y.saturating_add(6)), text_style(12, HPos::Center, VPos::Top)))?;
@@ -363,14 +383,14 @@ fn draw_distribution(root: &Area, d: &Distribution, shown: &[(usize, &Mark)], li
     }
 
     // Highlighted members are named at their bar's end, when there are few enough to read.
-    let highlighted: Vec<(usize, &Mark)> = shown
+    let highlighted: Vec<(usize, &Mark, &Described)> = shown
         .iter()
         .enumerate()
-        .filter(|(_, (_, m))| m.kind == MarkKind::Highlighted)
-        .map(|(i, (_, m))| (i, *m))
+        .filter(|(_, (_, m, _))| m.kind == MarkKind::Highlighted)
+        .map(|(i, (_, m, about))| (i, *m, about))
         .collect();
     if highlighted.len() <= 5 {
-        for (i, m) in highlighted {
+        for (i, m, about) in highlighted {
             let centre = i as f64 + 0.5;
             let (x, y) = chart.backend_coord(&(centre, m.value));
             let h = if centre < n / 3.0 {
@@ -381,13 +401,13 @@ fn draw_distribution(root: &Area, d: &Distribution, shown: &[(usize, &Mark)], li
                 HPos::Center
             };
             let (v, dy) = if m.value < 0.0 { (VPos::Top, 4) } else { (VPos::Bottom, -4) };
-            root.draw(&Text::new(clip(&m.label, 30), (x, y.saturating_add(dy)), text_style(11, h, v)))?;
+            root.draw(&Text::new(clip(&about.label, 30), (x, y.saturating_add(dy)), text_style(11, h, v)))?;
         }
     }
 
     let present: Vec<(String, RGBColor)> = MarkKind::ALL
         .iter()
-        .filter(|k| shown.iter().any(|(_, m)| m.kind == **k))
+        .filter(|k| shown.iter().any(|(_, m, _)| m.kind == **k))
         .map(|k| (legend_name(*k).to_owned(), k.colour()))
         .collect();
     legend(root, &present)?;

@@ -4,17 +4,48 @@
 
 use super::*;
 
-fn mark(label: &str, value: f64, kind: MarkKind) -> Mark {
-    Mark { label: label.into(), value, text: format!("{value:.2} %"), kind }
+/// A mark with what it is, as a caller's `describe` gives it.
+struct Named {
+    mark: Mark,
+    about: Described,
 }
 
-fn dist(marks: Vec<Mark>) -> Distribution {
-    Distribution {
-        title: "Cost as % of turnover".into(),
-        axis: "cost as % of turnover (%)".into(),
-        marks,
-        lines: vec![],
+fn named(label: &str, value: f64, text: String, kind: MarkKind) -> Named {
+    Named { mark: Mark { value, kind }, about: Described { label: label.into(), text } }
+}
+
+fn mark(label: &str, value: f64, kind: MarkKind) -> Named {
+    named(label, value, format!("{value:.2} %"), kind)
+}
+
+/// A distribution and its marks' descriptions.
+struct Drawing {
+    d: Distribution,
+    about: Vec<Described>,
+}
+
+fn dist(marks: Vec<Named>) -> Drawing {
+    let (marks, about) = marks.into_iter().map(|n| (n.mark, n.about)).unzip();
+    Drawing {
+        d: Distribution {
+            title: "Cost as % of turnover".into(),
+            axis: "cost as % of turnover (%)".into(),
+            marks,
+            lines: vec![],
+        },
+        about,
     }
+}
+
+/// The chart, each mark described from the drawing's list; every mark drawn is described.
+fn distribution(drawing: &Drawing) -> String {
+    let asked = std::cell::RefCell::new(Vec::new());
+    let html = super::distribution(&drawing.d, &|i| {
+        asked.borrow_mut().push(i);
+        drawing.about[i].clone()
+    });
+    assert_eq!(asked.borrow().len(), marks_of(&html).len(), "one description per mark drawn");
+    html
 }
 
 /// The attribute `name` of an SVG element line, as a number.
@@ -79,11 +110,11 @@ fn kinds_have_their_classes_colours_and_legend() {
 
 #[test]
 fn a_large_group_draws_400_evenly_by_rank_and_every_highlighted_one() {
-    let marks: Vec<Mark> = (0..14_800)
+    let marks: Vec<Named> = (0..14_800)
         .map(|i| {
             // Ranks 5,001 and 7,001 are between the evenly spread ones.
             let kind = if i == 5_000 || i == 7_000 { MarkKind::Highlighted } else { MarkKind::Peer };
-            Mark { label: format!("org {i}"), value: f64::from(i), text: format!("£{i}"), kind }
+            named(&format!("org {i}"), f64::from(i), format!("£{i}"), kind)
         })
         .collect();
     let html = distribution(&dist(marks));
@@ -109,15 +140,10 @@ fn a_large_group_draws_400_evenly_by_rank_and_every_highlighted_one() {
 #[test]
 fn hostile_text_comes_out_escaped_everywhere() {
     let evil = "<b>&\"'";
-    let d = Distribution {
-        title: evil.into(),
-        axis: evil.into(),
-        marks: vec![
-            Mark { label: evil.into(), value: 1.0, text: evil.into(), kind: MarkKind::Highlighted },
-            mark("peer", 0.5, MarkKind::Peer),
-        ],
-        lines: vec![RefLine { label: evil.into(), value: 0.7, text: evil.into() }],
-    };
+    let mut d = dist(vec![named(evil, 1.0, evil.into(), MarkKind::Highlighted), mark("peer", 0.5, MarkKind::Peer)]);
+    d.d.title = evil.into();
+    d.d.axis = evil.into();
+    d.d.lines = vec![RefLine { label: evil.into(), value: 0.7, text: evil.into() }];
     let series = vec![Series { name: evil.into(), values: vec![Some((1.0, evil.into())), None] }];
     let g = Grouped {
         title: evil.into(),
@@ -260,13 +286,11 @@ fn numbers_and_words() {
 
 #[test]
 fn snapshot_of_a_small_distribution() {
-    let d = Distribution {
-        lines: vec![RefLine { label: "median".into(), value: 0.9, text: "0.90 %".into() }],
-        ..dist(vec![
-            mark("North", 0.4, MarkKind::Trimmed),
-            mark("Example Trust", 1.1, MarkKind::Highlighted),
-            mark("South", 0.8, MarkKind::Peer),
-        ])
-    };
+    let mut d = dist(vec![
+        mark("North", 0.4, MarkKind::Trimmed),
+        mark("Example Trust", 1.1, MarkKind::Highlighted),
+        mark("South", 0.8, MarkKind::Peer),
+    ]);
+    d.d.lines = vec![RefLine { label: "median".into(), value: 0.9, text: "0.90 %".into() }];
     insta::assert_snapshot!(distribution(&d));
 }
