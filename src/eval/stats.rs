@@ -175,6 +175,20 @@ pub fn order_by<'k>(
     }
 }
 
+/// The `n`th smallest value (from 0) and the one after it, if any: a selection in linear
+/// time rather than a sort, since a quantile of a large group reads two values of it.
+fn nth_and_next(items: &[Item<'_>], n: usize) -> (Decimal, Option<Decimal>) {
+    let mut v: Vec<(f64, Decimal)> = items.iter().map(|i| (approx(i.value), i.value)).collect();
+    if v.is_empty() {
+        return (Decimal::ZERO, None);
+    }
+    let at = n.min(v.len().saturating_sub(1));
+    let by_value = |(fa, a): &(f64, Decimal), (fb, b): &(f64, Decimal)| compare(*fa, *a, *fb, *b);
+    let (_, nth, above) = v.select_nth_unstable_by(at, by_value);
+    let next = above.iter().min_by(|a, b| by_value(a, b)).map(|(_, d)| *d);
+    (nth.1, next)
+}
+
 /// Decimals sorted ascending, with the float pre-comparison of [`sorted`].
 fn sorted_values(items: &[Item<'_>]) -> Vec<Decimal> {
     let mut v: Vec<(f64, Decimal)> = items.iter().map(|i| (approx(i.value), i.value)).collect();
@@ -312,14 +326,12 @@ pub fn quantile(items: &[Item<'_>], p: Decimal, method: QuantileMethod) -> Resul
     if p < Decimal::ZERO || p > Decimal::ONE {
         return Err(format!("quantile {p} is outside 0 to 1"));
     }
-    let values = sorted_values(items);
     // p is within 0 to 1, so h is within the indices (a product that cannot overflow).
-    let h = Decimal::from(values.len().saturating_sub(1)).checked_mul(p).unwrap_or_default();
+    let h = Decimal::from(items.len().saturating_sub(1)).checked_mul(p).unwrap_or_default();
     let frac = h.fract();
     let lo_i = h.floor().to_usize().unwrap_or(0);
-    let hi_i = if frac.is_zero() { lo_i } else { lo_i.saturating_add(1) };
-    let lo = values.get(lo_i).copied().unwrap_or_default();
-    let hi = values.get(hi_i).copied().unwrap_or(lo);
+    let (lo, next) = nth_and_next(items, lo_i);
+    let hi = if frac.is_zero() { lo } else { next.unwrap_or(lo) };
     // Between values near the limits of a decimal the difference or the sum overflows.
     let too_large = || format!("the values are too far apart to interpolate between ({lo} and {hi})");
     // Selections are exact; an interpolation carries its own rounding (value::approx).
@@ -540,6 +552,36 @@ mod tests {
                     glow.sort();
                     assert_eq!(glow, low, "case {case}: the same rows are trimmed, ties by key");
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn quantiles_by_selection_agree_with_sorting() {
+        let mut seed = 7u64;
+        let mut next = move || {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            seed >> 33
+        };
+        for case in 0..300 {
+            let n = 1 + (next() % 40) as usize;
+            let items: Vec<Item<'_>> = (0..n)
+                .map(|row| Item {
+                    value: Decimal::new((next() % 9) as i64 * 37 - 100, (next() % 3) as u32),
+                    key: "",
+                    row,
+                })
+                .collect();
+            let sorted = sorted_values(&items);
+            for p in ["0", "0.1", "0.25", "0.5", "0.75", "0.9", "1"] {
+                let h = Decimal::from(n - 1) * d(p);
+                let lo = sorted[h.floor().to_usize().unwrap()];
+                let hi = sorted[h.ceil().to_usize().unwrap()];
+                let want = lo + (hi - lo) * h.fract();
+                let got = quantile(&items, d(p), QuantileMethod::Linear).unwrap();
+                assert_eq!(got.0, want, "case {case}, p {p}");
+                assert_eq!(quantile(&items, d(p), QuantileMethod::Lower).unwrap().0, lo, "case {case}, p {p}");
+                assert_eq!(quantile(&items, d(p), QuantileMethod::Higher).unwrap().0, hi, "case {case}, p {p}");
             }
         }
     }

@@ -146,8 +146,15 @@ pub fn ranked(out: &FigureOut, rows: &[usize], keys: &PeriodView<'_>) -> (Vec<(u
             None => missing = missing.saturating_add(1),
         }
     }
-    values.sort_by(|(ra, a), (rb, b)| a.cmp(b).then_with(|| keys.key(*ra).cmp(keys.key(*rb))));
-    (values, missing)
+    // Floats decide the order where they can (exactly, see stats::compare): a group of a
+    // few hundred thousand sorts by exact decimals only where two values are close.
+    let mut placed: Vec<(f64, usize, Decimal)> =
+        values.into_iter().map(|(row, d)| (stats::approx(d), row, d)).collect();
+    // Keys are unique within a period: no two members are equal, so no order to keep.
+    placed.sort_unstable_by(|(fa, ra, a), (fb, rb, b)| {
+        stats::compare(*fa, *a, *fb, *b).then_with(|| keys.key(*ra).cmp(keys.key(*rb)))
+    });
+    (placed.into_iter().map(|(_, row, d)| (row, d)).collect(), missing)
 }
 
 /// The quartiles of the values (linear interpolation between the ranked values, as
