@@ -9,6 +9,7 @@ use crate::data::{BadRowPolicy, DatasetSpec};
 use crate::diagnostic::codes::Code;
 use crate::diagnostic::{Diagnostic, Level};
 use crate::source::{SourceFile, Span};
+use crate::value::format::plural;
 use std::path::PathBuf;
 
 /// The lines of one data file that diagnostics show.
@@ -198,14 +199,6 @@ fn ambiguity(
     d.secondary(span(r1), format!("row {} matches", r1.saturating_add(1)))
         .secondary(span(r2), format!("row {} matches too", r2.saturating_add(1)))
         .help("make the rows exclusive (the checker's overlap warnings show where), or use `hit first` if their order decides")
-}
-
-fn plural(n: u64) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
 }
 
 fn code(p: &Problem) -> Code {

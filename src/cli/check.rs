@@ -1,8 +1,9 @@
 //! `assay check [PATHS...]`: parse and check a rules tree, print diagnostics and a summary.
 
 use super::render::ErrorFormat;
-use super::shell::{self, plural, Outcome, Shell, EXIT_ERRORS, EXIT_OK};
+use super::shell::{self, Outcome, Shell, EXIT_ERRORS, EXIT_OK};
 use crate::check::{self, CheckOptions};
+use crate::value::format::plural;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 

@@ -300,12 +300,3 @@ pub fn default_data(rules: &[PathBuf]) -> Option<PathBuf> {
         text.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#')).map(PathBuf::from)
     })
 }
-
-/// `s` after a count that is not one.
-pub fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
-}

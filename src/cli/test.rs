@@ -1,9 +1,10 @@
 //! `assay test`: run the rule tests (`*.test.yaml`) kept beside the rules, with coverage.
 
 use super::render::ErrorFormat;
-use super::shell::{self, plural, Outcome, Shell, EXIT_ERRORS, EXIT_OK};
+use super::shell::{self, Outcome, Shell, EXIT_ERRORS, EXIT_OK};
 use crate::diagnostic::Diagnostic;
 use crate::ruletest::{self, coverage, runner};
+use crate::value::format::plural;
 use std::path::{Path, PathBuf};
 
 /// Run the rule tests: each `*.test.yaml` file under PATHS holds cases with inputs (inline

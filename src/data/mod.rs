@@ -28,6 +28,7 @@ pub use spec::{DatasetSpec, FieldKey, FieldKind, FieldSpec};
 use crate::diagnostic::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::source::{SourceFile, Span};
+use crate::value::format::plural;
 use crate::value::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -526,14 +527,6 @@ fn reread_source(file: &LoadedFile, ctx: &mut LoadContext<'_>) -> Option<usize> 
     let bytes = crate::source::read_input(&file.path).ok()?;
     let text = String::from_utf8_lossy(bytes.strip_prefix(&[0xEF, 0xBB, 0xBF][..]).unwrap_or(&bytes)).into_owned();
     Some(ctx.add_source(&file.display, &file.path, Arc::from(text)))
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
 }
 
 /// The byte range of field `column` in the delimited row starting at `offset`.

@@ -6,6 +6,7 @@ pub mod semantic;
 pub mod side;
 pub mod verdicts;
 
+use crate::value::format::plural;
 use figures::{Moved, MovedTotal};
 use semantic::Change;
 use serde::Serialize;
@@ -258,12 +259,4 @@ fn markdown(r: &Report, limit: usize) -> String {
         out.push_str(&unmatched(r));
     }
     out
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
 }

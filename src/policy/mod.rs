@@ -15,6 +15,7 @@ use crate::data::stamp::Stamp;
 use crate::diagnostic::Diagnostic;
 use crate::load::RuleTree;
 use crate::source::{SourceFile, Span};
+use crate::value::format::plural;
 use std::path::PathBuf;
 
 /// What to verify.
@@ -163,14 +164,6 @@ impl Verdicts {
         }
         parts.push(format!("{} waived", self.waived()));
         format!("{n} polic{} over {}: {}", if n == 1 { "y" } else { "ies" }, rows.join(" and "), parts.join(", "))
-    }
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
     }
 }
 

@@ -184,6 +184,15 @@ pub fn spreadsheet_safe(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// The plural ending of a count's noun: "1 row", "2 rows".
+pub fn plural<N: PartialEq + From<u8>>(n: N) -> &'static str {
+    if n == N::from(1) {
+        ""
+    } else {
+        "s"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

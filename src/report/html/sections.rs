@@ -9,6 +9,7 @@ use crate::ast::{FigureRef, ReportDef, ReportItem};
 use crate::eval::run::FigureOut;
 use crate::report::markup::escape;
 use crate::source::Spanned;
+use crate::value::format::plural;
 use crate::value::Value;
 use std::fmt::Write;
 
@@ -332,12 +333,4 @@ fn trend(ctx: &Ctx<'_>, f: &FigureRef, scope: Scope) -> String {
         out.push_str(&chart::trend(&Trend { title, axis: axis(&unit), periods: periods.clone(), series }));
     }
     out
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
 }
