@@ -58,6 +58,7 @@ fn eval(args: &EvalArgs, shell: &mut Shell) -> Outcome {
         budget: args.scripts.budget(),
         fields: Vec::new(),
         peers_of: None,
+        without_totals: false,
     };
     progress.step("loading data and evaluating");
     let (results, diags) = run::run(&tree, &request, &mut shell.sources);

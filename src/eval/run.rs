@@ -40,6 +40,9 @@ pub struct Request {
     /// only those entities' rows (every row, when the data is not cached or has several
     /// periods). The results then hold that group alone.
     pub peers_of: Option<(String, Vec<String>)>,
+    /// The figures selected alone, without the totals of their methodologies (which a
+    /// methodology's figure in `select` otherwise brings): for callers that print none.
+    pub without_totals: bool,
 }
 
 pub use crate::value::UnitOut;
@@ -170,7 +173,7 @@ pub fn run(tree: &RuleTree, request: &Request, sources: &mut Vec<SourceFile>) ->
             continue;
         }
         let mut ev = Evaluator::new(&model, &frame, Some(&scripts));
-        let mut result = evaluate_period(&mut ev, &model, &frame, &methodologies, &select);
+        let mut result = evaluate_period(&mut ev, &model, &frame, &methodologies, &select, request.without_totals);
         result.fields = request
             .fields
             .iter()
@@ -291,6 +294,7 @@ fn evaluate_period(
     frame: &Frame<'_>,
     methodologies: &[(&str, &MethodologyDef)],
     select: &[Selection],
+    without_totals: bool,
 ) -> PeriodResult {
     let mut figures = Vec::new();
     for d in model.definitions() {
@@ -341,7 +345,7 @@ fn evaluate_period(
                 });
             }
         }
-        if select.is_empty() || select.iter().any(|s| s.wants_totals(meth)) {
+        if !without_totals && (select.is_empty() || select.iter().any(|s| s.wants_totals(meth))) {
             totals.extend(super::totals::totals(ev, model, meth, def));
         }
     }

@@ -502,6 +502,7 @@ fn check_totals(
         budget: budget.clone(),
         fields: Vec::new(),
         peers_of: None,
+        without_totals: false,
     };
     let mut scratch = sources.to_vec();
     let (results, diags) = crate::eval::run::run(tree, &request, &mut scratch);

@@ -82,6 +82,8 @@ pub fn pages(
         fields: chosen.iter().flat_map(|d| fields(d.def)).collect(),
         budget: request.budget.clone(),
         peers_of,
+        // Totals are computed only for a report that prints them (`totals`).
+        without_totals: !chosen.iter().any(|d| has_totals(d.def)),
         ..run::Request::default()
     };
     let timer = crate::timing::Timer::start();
@@ -358,6 +360,10 @@ fn selected(def: &ReportDef) -> Vec<String> {
         }
     }
     out
+}
+
+fn has_totals(def: &ReportDef) -> bool {
+    def.sections.iter().flat_map(|s| &s.node.items).any(|i| matches!(i.node, ReportItem::Totals(_)))
 }
 
 /// The fields a report groups its peers by (`peers same ...`).
