@@ -511,13 +511,17 @@ mod tests {
         assert_eq!(sorted_values(&close), exact);
     }
 
-    #[test]
-    fn selection_agrees_with_sorting_on_random_groups_with_ties() {
-        let mut seed = 42u64;
-        let mut next = move || {
+    /// A seeded generator of numbers (a linear congruential one): the same cases each run.
+    fn random(mut seed: u64) -> impl FnMut() -> u64 {
+        move || {
             seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             seed >> 33
-        };
+        }
+    }
+
+    #[test]
+    fn selection_agrees_with_sorting_on_random_groups_with_ties() {
+        let mut next = random(42);
         let keys: Vec<String> = (0..200).map(|i| format!("k{i:03}")).collect();
         for case in 0..300 {
             let n = 1 + (next() % 60) as usize;
@@ -558,11 +562,7 @@ mod tests {
 
     #[test]
     fn quantiles_by_selection_agree_with_sorting() {
-        let mut seed = 7u64;
-        let mut next = move || {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            seed >> 33
-        };
+        let mut next = random(7);
         for case in 0..300 {
             let n = 1 + (next() % 40) as usize;
             let items: Vec<Item<'_>> = (0..n)
