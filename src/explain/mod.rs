@@ -88,15 +88,14 @@ pub fn explain(tree: &RuleTree, request: &Request, sources: &mut Vec<SourceFile>
 /// the caller's own (`also`): an entity's figures are the same over the entities alike in
 /// these as over all. `None` when some statistic is over all entities, the groupings share
 /// no field, or a selector is not a figure.
-pub fn peer_fields_of(tree: &RuleTree, selectors: &[String], also: &[String]) -> Option<Vec<String>> {
-    let model = Model::new(tree);
+pub fn peer_fields_of(model: &Model<'_>, selectors: &[String], also: &[String]) -> Option<Vec<String>> {
     let mut groupings = vec![Some(also.to_vec())];
     for selector in selectors {
         let request = Request { selector: selector.clone(), ..Request::default() };
-        match select::resolve_any_key(&model, &request).ok()? {
+        match select::resolve_any_key(model, &request).ok()? {
             Subject::Target(Target::Param(_), _) => {}
             Subject::Target(target, key) => {
-                groupings.push(closure::Closure::of(&model, &target, &key).peer_fields(&model))
+                groupings.push(closure::Closure::of(model, &target, &key).peer_fields(model))
             }
             Subject::Total { .. } => return None,
         }

@@ -72,7 +72,7 @@ pub fn pages(
     // entities alike in these fields.
     let peers_of = match (&request.entity, chosen.as_slice()) {
         (Some(entity), [d]) => {
-            crate::explain::peer_fields_of(tree, &select, &peer_fields(d.def)).map(|f| (entity.clone(), f))
+            crate::explain::peer_fields_of(&model, &select, &peer_fields(d.def)).map(|f| (entity.clone(), f))
         }
         _ => None,
     };
