@@ -118,3 +118,54 @@ fn a_key_repeated_in_a_later_chunk_is_refused_as_it_would_be_whole() {
     let code = first.split(',').next().unwrap();
     assert!(stderr(&chunked).contains(code), "{}", stderr(&chunked));
 }
+
+/// The cells a verdict lists are read back from the chunk its row came in, not from the
+/// file: on a plan saved by a spreadsheet (a byte-order mark, CRLF line ends, quoted values
+/// with commas) they must be the cells of the file at the lines and columns they name.
+#[test]
+fn cells_read_back_from_a_chunk_are_the_files_cells() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(repo().join("examples/plans/failing/plan.csv")).unwrap();
+    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    let consortium = header.iter().position(|h| *h == "Consortium").unwrap();
+    let rows: Vec<String> = text
+        .lines()
+        .enumerate()
+        .map(|(i, line)| {
+            let mut cells: Vec<String> = line.split(',').map(str::to_string).collect();
+            if i > 0 {
+                cells[consortium] = format!("\"{}, as named\"", cells[consortium]);
+            }
+            cells.join(",")
+        })
+        .collect();
+    let file = dir.path().join("plan.csv");
+    std::fs::write(&file, format!("\u{feff}{}\r\n", rows.join("\r\n"))).unwrap();
+    let data = dir.path().to_str().unwrap();
+    let args = ["verify", "--data", data, "--policy", ROW_POLICIES, "--format", "csv"];
+    let whole = run(&args, None);
+    let chunked = run(&args, Some(SMALL_CHUNKS));
+    assert!(streamed(&chunked, "plan"), "{}", stderr(&chunked));
+    assert_eq!(seen(&chunked), seen(&whole));
+    // `field=text@file:line:column`, each checked against the file read as CSV here.
+    let written = std::fs::read_to_string(&file).unwrap();
+    let lines: Vec<&str> = written.trim_start_matches('\u{feff}').split("\r\n").collect();
+    let mut checked = 0;
+    let listed = stdout(&whole);
+    let mut out = csv::Reader::from_reader(listed.as_bytes());
+    for record in out.records() {
+        let record = record.unwrap();
+        for cell in record.get(10).unwrap().split(';').filter(|c| !c.is_empty()) {
+            let (field_text, place) = cell.split_once('@').unwrap();
+            let text = field_text.split_once('=').unwrap().1;
+            let mut at = place.rsplitn(3, ':');
+            let column: usize = at.next().unwrap().parse().unwrap();
+            let line: usize = at.next().unwrap().parse().unwrap();
+            let row =
+                csv::ReaderBuilder::new().has_headers(false).from_reader(lines[line - 1].as_bytes()).records().next();
+            assert_eq!(row.unwrap().unwrap().get(column - 1).unwrap().trim(), text, "{cell}");
+            checked += 1;
+        }
+    }
+    assert!(checked > 20, "{checked} cells checked");
+}

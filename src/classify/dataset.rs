@@ -92,6 +92,7 @@ fn shape(o: &Outcome, spec: &DatasetSpec, def: &DatasetDef) -> Table {
             sheet: None,
             headers: Vec::new(),
             source: None,
+            window: None,
         })
         .collect();
     let rows = keys.len();

@@ -6,8 +6,9 @@
 use super::cells::MissingValues;
 use super::csv::{header, Columns, Rows, Scan};
 use super::stream::ChunkReader;
-use super::{CellLocator, DatasetSpec, FilePart, LoadedFile};
+use super::{CellLocator, DatasetSpec, FilePart, LoadedFile, TextWindow};
 use std::path::Path;
+use std::sync::Arc;
 
 /// Bytes per chunk: large enough that per-chunk work is negligible, small enough that the
 /// two chunks in flight keep memory flat.
@@ -97,11 +98,14 @@ pub fn each_part(
                     || reader.next_chunk(),
                     || rows.parse(body, &scan, chunk.offset.saturating_add(from), lines_before, &mut part),
                 );
+                // The rows' lines are read back from the chunk (for the cells a verdict
+                // shows), so its buffer goes with them rather than back to the reader.
+                let bytes = std::mem::take(&mut chunk.bytes);
+                part.file.window = Some(Arc::new(TextWindow { offset: chunk.offset, bytes }));
                 // A part with problems, or a consumer that stopped, ends the stream.
                 if !part.problems.is_empty() || parts.send(part).is_err() {
                     return None;
                 }
-                reader.recycle(std::mem::take(&mut chunk.bytes));
                 match next {
                     Ok(Some(c)) => chunk = c,
                     Ok(None) => return Some(reader.sha256()),
@@ -160,6 +164,7 @@ fn loaded_file(path: &Path, display: &str, headers: &[String]) -> LoadedFile {
         sheet: None,
         headers: headers.to_vec(),
         source: None,
+        window: None,
     }
 }
 

@@ -33,6 +33,7 @@ pub fn read(spec: &DatasetSpec, path: &Path, display: &str, ctx: &mut LoadContex
         sheet: None,
         headers: Vec::new(),
         source: None,
+        window: None,
     };
     // Hash while parsing: the hash takes one core for a fraction of the parse's time, and
     // the parse's chunks keep the other busy.

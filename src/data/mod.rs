@@ -59,6 +59,23 @@ pub struct LoadedFile {
     pub headers: Vec<String>,
     /// The file's index among the sources, once a diagnostic or explanation needed its text.
     pub source: Option<usize>,
+    /// For a file read chunk by chunk, the chunk its rows came from: their lines are read
+    /// back from it, not from the file again.
+    pub window: Option<Arc<TextWindow>>,
+}
+
+/// A stretch of a file's bytes, from byte `offset` on (whole lines).
+#[derive(Debug)]
+pub struct TextWindow {
+    pub offset: usize,
+    pub bytes: Vec<u8>,
+}
+
+impl TextWindow {
+    /// The bytes from file offset `at` to the window's end, if the window holds `at`.
+    pub fn from(&self, at: usize) -> Option<&[u8]> {
+        self.bytes.get(at.checked_sub(self.offset)?..)
+    }
 }
 
 /// Where a row came from.

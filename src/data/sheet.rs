@@ -42,6 +42,7 @@ pub fn read(spec: &DatasetSpec, path: &Path, display: &str, ctx: &mut LoadContex
         sheet: Some(sheet),
         headers: Vec::new(),
         source: Some(source),
+        window: None,
     };
     super::csv::parse_text(spec, &text, b'\t', file, ctx)
 }

@@ -62,6 +62,7 @@ pub fn read(spec: &DatasetSpec, path: &Path, display: &str, ctx: &mut LoadContex
             sheet: None,
             headers: headers.clone(),
             source: Some(source),
+            window: None,
         },
         CellLocator::Spans(HashMap::new()),
         spec.fields.len(),

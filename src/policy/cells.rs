@@ -47,8 +47,9 @@ pub struct Cells<'f, 's> {
     delimiters: &'f HashMap<String, u8>,
     /// Whether cells need spans into a registered source (for diagnostics and SARIF).
     spans: bool,
-    /// Files read line by line when no spans are needed, by path.
-    open: HashMap<std::path::PathBuf, std::io::BufReader<std::fs::File>>,
+    /// Files read line by line when no spans are needed, by path, with the length of
+    /// their byte-order mark.
+    open: HashMap<std::path::PathBuf, (std::io::BufReader<std::fs::File>, usize)>,
     /// The line read last (file, offset, text, after a CRLF): a row's cells share it.
     last: Option<(std::path::PathBuf, usize, String, bool)>,
 }
@@ -167,7 +168,11 @@ impl<'f, 's> Cells<'f, 's> {
         // file's text is not held for the run.
         if !self.spans && file.source.is_none() {
             let delimiter = self.delimiters.get(&table.dataset).copied().unwrap_or(b',');
-            if let Some((line, crlf)) = self.line_at(&file.path, origin.offset) {
+            let line = match &file.window {
+                Some(window) => line_in(window, origin.offset),
+                None => self.line_at(&file.path, origin.offset),
+            };
+            if let Some((line, crlf)) = line {
                 cell.line = if crlf { origin.line.saturating_add(1) } else { origin.line };
                 let range = column.and_then(|c| delimited_field(line, 0, c, delimiter));
                 cell.text = range.and_then(|(s, e)| line.get(s..e)).map(|t| t.trim_matches('"').to_string());
@@ -218,11 +223,13 @@ impl<'f, 's> Cells<'f, 's> {
     fn read_line_at(&mut self, path: &std::path::Path, offset: usize) -> Option<(String, bool)> {
         use std::io::{BufRead, Read, Seek, SeekFrom};
         if !self.open.contains_key(path) {
-            let file = std::fs::File::open(path).ok()?;
-            self.open.insert(path.to_path_buf(), std::io::BufReader::new(file));
+            let mut file = std::io::BufReader::new(std::fs::File::open(path).ok()?);
+            // Offsets count from after a byte-order mark, as the text was read.
+            let bom = file.fill_buf().ok()?.starts_with(b"\xef\xbb\xbf");
+            self.open.insert(path.to_path_buf(), (file, if bom { 3 } else { 0 }));
         }
-        let reader = self.open.get_mut(path)?;
-        reader.seek(SeekFrom::Start(u64::try_from(offset).ok()?)).ok()?;
+        let (reader, skip) = self.open.get_mut(path)?;
+        reader.seek(SeekFrom::Start(u64::try_from(offset.saturating_add(*skip)).ok()?)).ok()?;
         let mut bytes = Vec::new();
         reader.by_ref().take(MAX_LINE).read_until(b'\n', &mut bytes).ok()?;
         let crlf = bytes.first() == Some(&b'\n');
@@ -248,6 +255,16 @@ impl<'f, 's> Cells<'f, 's> {
         self.texts.insert(path.to_path_buf(), id);
         id
     }
+}
+
+/// The line at file offset `at` of a chunk of the file, as [`Cells::line_at`] reads it
+/// from the file.
+fn line_in(window: &crate::data::TextWindow, at: usize) -> Option<(&str, bool)> {
+    let bytes = window.from(at)?;
+    let crlf = bytes.first() == Some(&b'\n');
+    let bytes = if crlf { bytes.get(1..)? } else { bytes };
+    let end = memchr::memchr(b'\n', bytes).map_or(bytes.len(), |n| n.saturating_add(1));
+    Some((std::str::from_utf8(bytes.get(..end)?).ok()?, crlf))
 }
 
 /// The one shared copy of a text.

@@ -265,7 +265,7 @@ fn files(d: &mut Dec<'_>) -> Option<Vec<LoadedFile>> {
         let sha256 = d.str()?.to_string();
         let sheet = d.opt_str()?.map(str::to_string);
         let headers = (0..d.u32()?).map(|_| d.str().map(str::to_string)).collect::<Option<Vec<_>>>()?;
-        files.push(LoadedFile { path, display, sha256, sheet, headers, source: None });
+        files.push(LoadedFile { path, display, sha256, sheet, headers, source: None, window: None });
     }
     Some(files)
 }
