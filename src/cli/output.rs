@@ -10,9 +10,11 @@ pub fn write_file(path: &Path, text: &str) -> Result<(), String> {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "output".into());
     let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let result = (|| {
+        // No `fsync`: the rename is what keeps a failed run from leaving a partial file;
+        // flushing to the disk before it (a fifth of a large `verify`) would guard only
+        // against a power cut mid-run, as `write_folder` does not either.
         let mut f = std::fs::File::create(&temp)?;
         f.write_all(text.as_bytes())?;
-        f.sync_all()?;
         std::fs::rename(&temp, path)
     })();
     result.map_err(|e| {

@@ -38,7 +38,7 @@ pub const MAX_ARRAY: usize = 10_000;
 pub const MAX_MAP: usize = 1_000;
 
 struct Function {
-    ast: std::rc::Rc<AST>,
+    ast: std::sync::Arc<AST>,
     source: usize,
     /// The `script` definition that declares it, in its rule file.
     script: Span,
@@ -355,7 +355,7 @@ fn compile(
             return;
         }
     };
-    let ast = std::rc::Rc::new(ast);
+    let ast = std::sync::Arc::new(ast);
     for f in &s.functions {
         let name = f.node.name.node.as_str();
         let found = ast.iter_functions().find(|m| m.name == name).map(|m| m.params.len());

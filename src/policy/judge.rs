@@ -14,10 +14,11 @@ use crate::value::{format, UnitOut, Value};
 use std::collections::BTreeMap;
 
 /// Where a violation sorts: period, the policy's place in the rules, its index members'
-/// combination, then the row: its place among the period's rows (records, in file order,
-/// across chunks), or none for an entity, whose key then orders it (see
-/// [`super::plan::verdicts`]; a whole frame has its entities in key order, chunks do not).
-pub type Order = (String, usize, usize, usize);
+/// combination, then the row: the chunk of the file it was read in and its place among
+/// the chunk's rows of the period (records, in file order), or none for an entity, whose
+/// key then orders it (see [`super::plan::verdicts`]; a whole frame has its entities in
+/// key order, chunks do not).
+pub type Order = (String, usize, usize, usize, usize);
 
 /// What a run found: each policy's counts, the violations in order, rows per dataset.
 pub type Finished = (Vec<PolicyRun>, Vec<(Order, Violation)>, Vec<(String, usize)>, Vec<super::Judgement>);
@@ -27,6 +28,9 @@ pub struct Judged<'d> {
     delimiters: &'d std::collections::HashMap<String, u8>,
     runs: Vec<PolicyRun>,
     violations: Vec<(Order, Violation)>,
+    /// The chunk of the file being judged (0 for a whole table): its rows follow those of
+    /// the chunks before it.
+    chunk: usize,
     /// Rows checked, by dataset and period, in the frames before this one.
     rows: BTreeMap<(String, String), usize>,
     /// Rows checked in this frame, by dataset and period (each row once, however many
@@ -51,11 +55,53 @@ impl<'d> Judged<'d> {
             delimiters,
             runs: chosen.iter().map(run_of).collect(),
             violations: Vec::new(),
+            chunk: 0,
             rows: BTreeMap::new(),
             frame_rows: BTreeMap::new(),
             subjects: keep.then(Vec::new),
             texts: super::cells::Texts::new(),
             spans,
+        }
+    }
+
+    /// The verdicts on chunk number `chunk` of a file, judged apart from the others (see
+    /// [`Judged::merge`]).
+    pub fn for_chunk(&self, chunk: usize) -> Judged<'d> {
+        Judged {
+            delimiters: self.delimiters,
+            runs: self
+                .runs
+                .iter()
+                .map(|r| PolicyRun { rows: 0, passed: 0, failed: 0, undecided: 0, waived: 0, ..r.clone() })
+                .collect(),
+            violations: Vec::new(),
+            chunk,
+            rows: BTreeMap::new(),
+            frame_rows: BTreeMap::new(),
+            subjects: self.subjects.as_ref().map(|_| Vec::new()),
+            texts: super::cells::Texts::new(),
+            spans: self.spans,
+        }
+    }
+
+    /// Add the verdicts on a chunk judged apart ([`Judged::for_chunk`]), after the chunks
+    /// before it.
+    pub fn merge(&mut self, mut part: Judged<'d>) {
+        part.end_frame();
+        for (run, more) in self.runs.iter_mut().zip(part.runs) {
+            run.rows = run.rows.saturating_add(more.rows);
+            run.passed = run.passed.saturating_add(more.passed);
+            run.failed = run.failed.saturating_add(more.failed);
+            run.undecided = run.undecided.saturating_add(more.undecided);
+            run.waived = run.waived.saturating_add(more.waived);
+        }
+        self.violations.append(&mut part.violations);
+        for (k, n) in part.rows {
+            let total = self.rows.entry(k).or_default();
+            *total = total.saturating_add(n);
+        }
+        if let (Some(all), Some(more)) = (self.subjects.as_mut(), part.subjects) {
+            all.extend(more);
         }
     }
 
@@ -99,6 +145,7 @@ impl<'d> Judged<'d> {
         let counted = (c.def.over.node.clone(), period.clone());
         // A frame of records follows the rows of the period's frames before it.
         let before = self.rows.get(&counted).copied().unwrap_or(0);
+        let chunk = self.chunk;
         // Every policy over this dataset sees the same rows of this frame: each is counted
         // once, however many policies read it.
         let count = self.frame_rows.entry(counted).or_default();
@@ -149,8 +196,8 @@ impl<'d> Judged<'d> {
                     }),
                     ..v
                 };
-                let place = if by_key { 0 } else { before.saturating_add(unit.row) };
-                self.violations.push(((period.clone(), rank, k, place), violation));
+                let place = if by_key { (0, 0) } else { (chunk, before.saturating_add(unit.row)) };
+                self.violations.push(((period.clone(), rank, k, place.0, place.1), violation));
             }
         }
         drop(cells);
