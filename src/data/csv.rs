@@ -470,14 +470,32 @@ impl Fields for csv::ByteRecord {
     }
 }
 
-/// Period texts seen in a piece, shared rather than allocated once per row.
+/// Period texts seen in a piece, shared rather than allocated once per row; and the last
+/// row's key and cells, which the next row reuses where its bytes are the same (a plan or
+/// a ledger repeats its organisation, consortium and model down many rows). A cell's value
+/// depends on its field and bytes alone, so a reused one is the value it would have read.
 #[derive(Default)]
 pub(super) struct Interned {
     periods: rustc_hash::FxHashMap<Vec<u8>, Arc<str>>,
     empty: Arc<str>,
+    last_key: Option<(Vec<u8>, Arc<str>)>,
+    /// Per field: the last cell's bytes and the value read from them (none after a cell
+    /// with a problem).
+    last_cells: Vec<Option<(Vec<u8>, Value)>>,
 }
 
 impl Interned {
+    fn key(&mut self, raw: &[u8]) -> Arc<str> {
+        if let Some((bytes, key)) = &self.last_key {
+            if bytes.as_slice() == raw {
+                return key.clone();
+            }
+        }
+        let key: Arc<str> = Arc::from(String::from_utf8_lossy(raw).trim());
+        self.last_key = Some((raw.to_vec(), key.clone()));
+        key
+    }
+
     fn period(&mut self, text: Option<&[u8]>) -> Arc<str> {
         let Some(p) = text.map(<[u8]>::trim_ascii) else { return self.empty.clone() };
         if let Some(a) = self.periods.get(p) {
@@ -678,7 +696,7 @@ impl Rows<'_> {
     ) {
         let Rows { spec, columns, headers, missing, .. } = *self;
         let key: Arc<str> = match record.field(columns.key) {
-            Some(k) => Arc::from(String::from_utf8_lossy(&k).trim()),
+            Some(k) => interned.key(&k),
             None => interned.empty.clone(),
         };
         if key.is_empty() {
@@ -687,8 +705,12 @@ impl Rows<'_> {
         chunk.keys.push(key);
         let period = columns.period.and_then(|p| record.field(p));
         chunk.periods.push(interned.period(period.as_deref()));
-        for ((f, source), col) in spec.fields.iter().zip(&columns.fields).zip(out.iter_mut()) {
-            put(col, row, cell(f, *source, record, headers, missing, row, &mut chunk.problems));
+        if interned.last_cells.len() < spec.fields.len() {
+            interned.last_cells.resize(spec.fields.len(), None);
+        }
+        let fields = spec.fields.iter().zip(&columns.fields).zip(out.iter_mut()).zip(interned.last_cells.iter_mut());
+        for (((f, source), col), last) in fields {
+            put(col, row, cell(f, *source, record, (headers, missing), row, &mut chunk.problems, last));
         }
     }
 }
@@ -752,10 +774,10 @@ fn cell(
     f: &FieldSpec,
     source: Option<usize>,
     record: &impl Fields,
-    headers: &[String],
-    missing: &MissingValues,
+    (headers, missing): (&[String], &MissingValues),
     row: usize,
     problems: &mut Vec<RowProblem>,
+    last: &mut Option<(Vec<u8>, Value)>,
 ) -> Value {
     let Some(col) = source else { return missing.no_column.clone() };
     let Some(raw) = record.field(col) else { return missing.blank.clone() };
@@ -765,12 +787,28 @@ fn cell(
             return Value::Num(d);
         }
     }
+    if let Some((bytes, value)) = last.as_ref() {
+        if bytes.as_slice() == raw.as_ref() {
+            return value.clone();
+        }
+    }
     // The text was checked to be UTF-8 as a whole, and fields split at ASCII bytes.
     let text = std::str::from_utf8(&raw).map_or_else(|_| String::from_utf8_lossy(&raw), Cow::Borrowed);
     let header = headers.get(col).map_or("", String::as_str);
     match convert(f, &text, header, missing) {
-        Ok(v) => v,
+        Ok(v) => {
+            match last {
+                Some((bytes, value)) => {
+                    bytes.clear();
+                    bytes.extend_from_slice(&raw);
+                    *value = v.clone();
+                }
+                None => *last = Some((raw.to_vec(), v.clone())),
+            }
+            v
+        }
         Err(problem) => {
+            *last = None;
             problems.push(RowProblem { row, column: Some(col), problem });
             missing.blank.clone()
         }

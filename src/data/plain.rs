@@ -198,6 +198,24 @@ mod tests {
         }
     }
 
+    /// A row reuses the last row's key and values where its cells' bytes are the same:
+    /// what it reads must be what it would read alone, and a bad cell is refused on
+    /// every row it is on, however often it repeats.
+    #[test]
+    fn repeated_cells_read_as_they_would_alone() {
+        let (_, (csv, values)) = both("A,2020,x,\"1,000\",e\nA,2020,x,\"1,000\",e\nA ,2020, x ,n/a,e\nB,2020,x,1,e\n");
+        assert!(csv.problems.is_empty(), "{:?}", csv.problems);
+        assert_eq!(csv.keys.iter().map(|k| &**k).collect::<Vec<_>>(), ["A", "A", "A", "B"]);
+        let each: Vec<Vec<Value>> = ["A,2020,x,\"1,000\",e\n", "A ,2020, x ,n/a,e\n", "B,2020,x,1,e\n"]
+            .iter()
+            .map(|row| both(row).1 .1.iter().map(|c| c[0].clone()).collect())
+            .collect();
+        let rows: Vec<Vec<Value>> = (0..4).map(|r| values.iter().map(|c| c[r].clone()).collect()).collect();
+        assert_eq!(rows, [each[0].clone(), each[0].clone(), each[1].clone(), each[2].clone()]);
+        let (_, (bad, _)) = both("A,2020,x,12x,e\nB,2020,x,12x,e\nC,2020,x,12x,e\n");
+        assert_eq!(bad.problems.iter().map(|p| p.row).collect::<Vec<_>>(), [0, 1, 2]);
+    }
+
     #[test]
     fn anything_else_is_left_to_the_csv_crate() {
         for piece in [

@@ -38,10 +38,10 @@ pub enum FieldKind {
     /// Members of a set, matched by name, title or `also` spelling, ignoring case.
     Member {
         set: String,
-        lookup: Arc<HashMap<String, Arc<str>>>,
+        lookup: Arc<rustc_hash::FxHashMap<String, Arc<str>>>,
         /// Each spelling exactly as the rules write it: most cells are one, and are found
         /// without lowercasing them (a fresh string per cell).
-        exact: Arc<HashMap<String, Arc<str>>>,
+        exact: Arc<rustc_hash::FxHashMap<String, Arc<str>>>,
         /// Each lowercased spelling as the rules write it, for suggestions.
         spellings: Arc<HashMap<String, String>>,
     },
@@ -211,7 +211,7 @@ fn cell_unit(u: &UnitExpr, units: &UnitTable) -> CellUnit {
 }
 
 fn member_kind(set: &str, syms: &Symbols<'_>) -> FieldKind {
-    let mut lookup = HashMap::new();
+    let mut lookup = rustc_hash::FxHashMap::default();
     let mut spellings = HashMap::new();
     let mut add = |text: &str, name: &Arc<str>| {
         let key = text.trim().to_lowercase();

@@ -182,6 +182,10 @@ pub fn binary(op: BinaryOp, a: &Value, b: &Value) -> Value {
             };
             result.map_or_else(|| Value::missing("number too large"), Value::near)
         }
+        // Names and texts are equal or not without ordering them (most differ in length).
+        BinaryOp::Eq | BinaryOp::Ne if a.as_text().is_some() && b.as_text().is_some() => {
+            Value::Bool((a.as_text() == b.as_text()) == (op == BinaryOp::Eq))
+        }
         _ => match compare(a, b) {
             None => Value::missing("values cannot be compared"),
             Some(ord) => Value::Bool(match op {

@@ -35,9 +35,9 @@ pub struct Cell {
 pub struct Cells<'f, 's> {
     frame: &'f Frame<'f>,
     /// For each field read, the tables and column keys that hold it, and its label.
-    keys: Vec<(usize, FieldKey, Arc<str>)>,
+    keys: Arc<Vec<(usize, FieldKey, Arc<str>)>>,
     /// Text every verdict's cells share (file paths, headers), made once.
-    shared: HashMap<String, Arc<str>>,
+    shared: rustc_hash::FxHashMap<String, Arc<str>>,
     /// The table the policy ranges over (a record's own row).
     home: usize,
     sources: &'s mut Vec<SourceFile>,
@@ -86,8 +86,8 @@ impl<'f, 's> Cells<'f, 's> {
         }
         Cells {
             frame,
-            keys,
-            shared: HashMap::new(),
+            keys: Arc::new(keys),
+            shared: rustc_hash::FxHashMap::default(),
             home,
             sources,
             texts,
@@ -127,19 +127,22 @@ impl<'f, 's> Cells<'f, 's> {
 
     fn of_row(&mut self, row: usize) -> Vec<Cell> {
         let mut out = Vec::new();
-        for (t, key, label) in self.keys.clone() {
+        let frame = self.frame;
+        let keys = Arc::clone(&self.keys);
+        for (t, key, label) in keys.iter() {
+            let t = *t;
             if out.len() >= MAX_CELLS {
                 break;
             }
-            let Some(table) = self.frame.tables.get(t) else { continue };
-            let Some(table_row) = self.frame.rows.get(t).and_then(|r| r.get(row)) else { continue };
+            let Some(table) = frame.tables.get(t) else { continue };
+            let Some(table_row) = frame.rows.get(t).and_then(|r| r.get(row)) else { continue };
             // A value summed from records: the cells of the records it was summed from.
-            let origins: Vec<RowOrigin> = match &table.parts {
-                Some(parts) => parts.get(table_row).cloned().unwrap_or_default(),
-                None => table.origins.get(table_row).copied().into_iter().collect(),
+            let origins: &[RowOrigin] = match &table.parts {
+                Some(parts) => parts.get(table_row).map_or(&[], Vec::as_slice),
+                None => table.origins.get(table_row).map_or(&[], std::slice::from_ref),
             };
-            for origin in origins.into_iter().take(MAX_CELLS) {
-                if let Some(cell) = self.cell(table, &key, &label, origin) {
+            for origin in origins.iter().take(MAX_CELLS) {
+                if let Some(cell) = self.cell(table, key, label, *origin) {
                     out.push(cell);
                 }
             }
@@ -268,7 +271,7 @@ fn line_in(window: &crate::data::TextWindow, at: usize) -> Option<(&str, bool)> 
 }
 
 /// The one shared copy of a text.
-fn share(shared: &mut HashMap<String, Arc<str>>, text: &str) -> Arc<str> {
+fn share(shared: &mut rustc_hash::FxHashMap<String, Arc<str>>, text: &str) -> Arc<str> {
     if let Some(a) = shared.get(text) {
         return a.clone();
     }
