@@ -182,8 +182,8 @@ pub fn run(
                 let Ok(result) = finished.recv() else { break };
                 merged.add(result, &mut judged, &mut diags);
             }
-            timer.lap(&format!("read `{}` and judge it chunk by chunk", spec.name));
             files.push(file?);
+            timer.lap(&format!("read `{}` and judge it chunk by chunk", spec.name));
             seen.push(periods);
         }
         Some(())
