@@ -90,14 +90,23 @@ pub fn each_part(
         let producer = scope.spawn(move || {
             let (mut from, mut lines_before) = (head.body_start, head.lines);
             loop {
-                std::str::from_utf8(&chunk.bytes).ok()?;
                 let body = chunk.bytes.get(from..).unwrap_or_default();
                 let scan = Scan::of(body);
                 let mut part = new_part();
-                let (next, ()) = rayon::join(
+                // The chunk is checked to be UTF-8 while it is parsed (a cell that is not
+                // reads lossily, and the part is then dropped: the whole-file read reports it).
+                let (next, (utf8, ())) = rayon::join(
                     || reader.next_chunk(),
-                    || rows.parse(body, &scan, chunk.offset.saturating_add(from), lines_before, &mut part),
+                    || {
+                        rayon::join(
+                            || std::str::from_utf8(&chunk.bytes).is_ok(),
+                            || rows.parse(body, &scan, chunk.offset.saturating_add(from), lines_before, &mut part),
+                        )
+                    },
                 );
+                if !utf8 {
+                    return None;
+                }
                 // The rows' lines are read back from the chunk (for the cells a verdict
                 // shows), so its buffer goes with them rather than back to the reader.
                 let bytes = std::mem::take(&mut chunk.bytes);

@@ -170,7 +170,21 @@ impl<'d> Judged<'d> {
                 deciding_rows_first(ev, c, &env, &mut groups);
                 Box::new(groups.into_iter())
             } else {
-                Box::new(rows.iter().map(|&row| Unit { row, label: None, rows: Vec::new(), ungrouped: None }))
+                // Rows that pass are only counted, all at once (unless every subject is kept).
+                let keep_all = self.subjects.is_some();
+                let require = &verdicts.require;
+                let passes = move |row: &usize| !keep_all && matches!(require.get(*row), Value::Bool(true));
+                if let Some(run) = self.runs.get_mut(rank) {
+                    let passed = rows.iter().filter(|r| passes(r)).count();
+                    run.rows = run.rows.saturating_add(passed);
+                    run.passed = run.passed.saturating_add(passed);
+                }
+                Box::new(rows.iter().filter(move |r| !passes(r)).map(|&row| Unit {
+                    row,
+                    label: None,
+                    rows: Vec::new(),
+                    ungrouped: None,
+                }))
             };
             let entity = |unit: &Unit| match &unit.label {
                 Some(label) => label.clone(),
