@@ -43,6 +43,19 @@ fn a_test_directory_inside_the_library_is_checked_against_the_whole_library() {
     assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
 }
 
+/// `--rules` takes one path: the test file after it is the one tested, not a rule file.
+/// Several rule roots repeat the flag.
+#[test]
+fn a_test_file_after_rules_is_the_one_tested() {
+    let one = assay(&["test", "--rules", "rules", "rules/tables/spend_type.test.yaml"]);
+    let text = stdout(&one);
+    assert_eq!(one.status.code(), Some(0), "{text}{}", stderr(&one));
+    assert!(text.contains("spend_type.test.yaml"), "{text}");
+    assert!(!text.contains("ledger_activity.test.yaml"), "only the file named is tested:\n{text}");
+    let both = assay(&["test", "--rules", "rules", "--rules", "examples/ledger", "rules/tables/spend_type.test.yaml"]);
+    assert_eq!(both.status.code(), Some(0), "{}{}", stdout(&both), stderr(&both));
+}
+
 #[test]
 fn a_wrong_expectation_fails_with_expected_actual_and_derivation() {
     let tests = "entities: [{org: A, turnover: 400, cost: 100}]\ncases:\n  - name: a quarter\n    expect: [{figure: share, entity: A, value: 20, relative: 1%}]\n";

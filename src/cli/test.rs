@@ -22,9 +22,10 @@ pub struct TestArgs {
     /// Test files, or directories searched for `*.test.yaml` files. Default: the rules'
     /// directories (`rules`).
     paths: Vec<PathBuf>,
-    /// The rules under test. Default: `rules` for paths inside it and for test files; the
-    /// directory itself for any other directory given.
-    #[arg(long, num_args = 1..)]
+    /// The rules under test (repeat `--rules` for several: one path each, so that
+    /// `--rules rules FILE` tests FILE). Default: `rules` for paths inside it and for test
+    /// files; the directory itself for any other directory given.
+    #[arg(long, num_args = 1, action = clap::ArgAction::Append)]
     rules: Vec<PathBuf>,
     /// Report which definitions, `if` arms and decision-table rows the cases exercised, per
     /// rule file.
