@@ -6,6 +6,12 @@ use std::path::Path;
 
 /// Write `text` to `path` atomically; the error says why, naming the path.
 pub fn write_file(path: &Path, text: &str) -> Result<(), String> {
+    write_file_parts(path, &[text])
+}
+
+/// Write the texts one after another as the file `path`, atomically (a large output made
+/// in pieces is written without first being joined into one).
+pub fn write_file_parts<T: AsRef<str>>(path: &Path, parts: &[T]) -> Result<(), String> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "output".into());
     let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
@@ -14,7 +20,9 @@ pub fn write_file(path: &Path, text: &str) -> Result<(), String> {
         // flushing to the disk before it (a fifth of a large `verify`) would guard only
         // against a power cut mid-run, as `write_folder` does not either.
         let mut f = std::fs::File::create(&temp)?;
-        f.write_all(text.as_bytes())?;
+        for part in parts {
+            f.write_all(part.as_ref().as_bytes())?;
+        }
         std::fs::rename(&temp, path)
     })();
     result.map_err(|e| {

@@ -227,25 +227,35 @@ impl Shell {
     /// read (see [`Shell::output_path`], which refuses it before the run) is refused here
     /// too, as the last safety net.
     pub fn write(&self, path: Option<&Path>, text: &str) -> Result<(), Stop> {
+        self.write_parts(path, &[text])
+    }
+
+    /// [`Shell::write`] for a result made in pieces, written one after another.
+    pub fn write_parts<T: AsRef<str>>(&self, path: Option<&Path>, parts: &[T]) -> Result<(), Stop> {
         if let Some(path) = written_file(path) {
             let read: Vec<PathBuf> = self.sources.iter().map(|s| s.path.clone()).collect();
             self.not_an_input(path, &read)?;
         }
         match written_file(path) {
-            Some(path) => output::write_file(path, text).map_err(|why| {
+            Some(path) => output::write_file_parts(path, parts).map_err(|why| {
                 let d = Diagnostic::new(Code::OutputError, why).help("check that the folder exists and is writable");
                 self.print(&[d]);
                 Stop::Failed
             }),
-            None => self.out(text),
+            None => self.out_parts(parts),
         }
     }
 
     /// Text on standard output. A reader that went away ends the command quietly; any
     /// other failure (a full disk) is an `output-error`.
     pub fn out(&self, text: &str) -> Result<(), Stop> {
+        self.out_parts(&[text])
+    }
+
+    fn out_parts<T: AsRef<str>>(&self, parts: &[T]) -> Result<(), Stop> {
         let mut stdout = std::io::stdout().lock();
-        match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        let written = parts.iter().try_for_each(|p| stdout.write_all(p.as_ref().as_bytes()));
+        match written.and_then(|()| stdout.flush()) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(Stop::Closed),
             Err(e) => {

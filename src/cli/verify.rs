@@ -91,20 +91,23 @@ fn verify(args: &VerifyArgs, shell: &mut Shell) -> Outcome {
     };
     let deny = args.deny == Some(Deny::Warnings);
     let timer = crate::timing::Timer::start();
-    let text = match args.format {
-        VerifyFormat::Human => human(&verdicts, shell, args),
-        VerifyFormat::Json => verdicts::json(&verdicts, &shell.sources),
+    let parts = match args.format {
+        VerifyFormat::Human => vec![human(&verdicts, shell, args)],
+        VerifyFormat::Json => vec![verdicts::json(&verdicts, &shell.sources)],
         VerifyFormat::Csv => verdicts::csv(&verdicts),
-        VerifyFormat::Sarif => verdicts::sarif(&verdicts, &shell.sources, deny),
-        VerifyFormat::Junit => verdicts::junit(&verdicts, deny),
+        VerifyFormat::Sarif => vec![verdicts::sarif(&verdicts, &shell.sources, deny)],
+        VerifyFormat::Junit => vec![verdicts::junit(&verdicts, deny)],
     };
     timer.lap("render");
-    shell.write(args.output.as_deref(), &text)?;
+    let summary = verdicts.summary();
+    let failed = verdicts.violations.iter().any(|v| verdicts::fails(v, deny));
+    // The violations are not needed once written out: their memory goes before the writing.
+    crate::discard::later(verdicts);
+    shell.write_parts(args.output.as_deref(), &parts)?;
     timer.lap("write");
     if args.format != VerifyFormat::Human {
-        shell.say(verdicts.summary());
+        shell.say(summary);
     }
-    let failed = verdicts.violations.iter().any(|v| verdicts::fails(v, deny));
     Ok(if failed { EXIT_ERRORS } else { EXIT_OK })
 }
 

@@ -99,7 +99,7 @@ impl<'f, 's> Cells<'f, 's> {
     }
 
     /// The file and line of a row of the policy's own dataset.
-    /// None for a row summed from several records (a trust's sites): no one line is its.
+    /// None for a row summed from several records (an organisation's sites): no one line is its.
     pub fn record(&mut self, row: usize) -> Option<(Arc<str>, usize)> {
         let table = self.frame.tables.get(self.home)?;
         if table.parts.is_some() {

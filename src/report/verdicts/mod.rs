@@ -102,28 +102,24 @@ pub fn json(verdicts: &Verdicts, sources: &[SourceFile]) -> String {
 /// One CSV row per violation: `policy, index, severity, status, period, entity, file,
 /// line, message, reason, cells` (index as `set=member`, cells as
 /// `field=text@file:line:column`, each `;`-separated).
-pub fn csv(verdicts: &Verdicts) -> String {
+/// The text in pieces to be written one after another: the header, then the rows a block
+/// at a time, each block written on its own thread.
+pub fn csv(verdicts: &Verdicts) -> Vec<String> {
     use rayon::prelude::*;
+    let text = |w: csv::Writer<Vec<u8>>| String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default();
     let mut w = csv::Writer::from_writer(Vec::new());
     let _ = w.write_record([
         "policy", "index", "severity", "status", "period", "entity", "file", "line", "message", "reason", "cells",
     ]);
-    let mut out = w.into_inner().unwrap_or_default();
-    // Rows are written a block at a time on each thread, then joined in order.
-    let blocks: Vec<Vec<u8>> = verdicts
-        .violations
-        .par_chunks(4096)
-        .map(|block| {
-            let mut w = csv::Writer::from_writer(Vec::new());
-            for v in block {
-                csv_row(&mut w, v);
-            }
-            w.into_inner().unwrap_or_default()
-        })
-        .collect();
-    out.reserve(blocks.iter().map(Vec::len).sum());
-    blocks.iter().for_each(|b| out.extend_from_slice(b));
-    String::from_utf8(out).unwrap_or_default()
+    let mut parts = vec![text(w)];
+    parts.par_extend(verdicts.violations.par_chunks(4096).map(|block| {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        for v in block {
+            csv_row(&mut w, v);
+        }
+        text(w)
+    }));
+    parts
 }
 
 fn csv_row(w: &mut csv::Writer<Vec<u8>>, v: &Violation) {
