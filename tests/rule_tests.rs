@@ -56,6 +56,26 @@ fn a_test_file_after_rules_is_the_one_tested() {
     assert_eq!(both.status.code(), Some(0), "{}{}", stdout(&both), stderr(&both));
 }
 
+/// A verdict naming a policy the rules do not have is pointed at in the test file, with
+/// the closest policy suggested.
+#[test]
+fn a_verdict_naming_no_policy_points_at_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let shipped = std::fs::read_to_string(repo().join("rules/policies.test.yaml")).unwrap();
+    // The file's header and its first case, which ends on line 15.
+    let case: Vec<&str> = shipped.lines().take(15).collect();
+    let text = case.join("\n").replacen("policy: strategic_in_house, row: 2", "policy: strategic_in_hose, row: 2", 1);
+    assert!(text.contains("strategic_in_hose"), "{text}");
+    let file = dir.path().join("typo.test.yaml");
+    std::fs::write(&file, text + "\n").unwrap();
+    let out = assay(&["test", "--rules", "rules", file.to_str().unwrap()]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("no policy `strategic_in_hose`"), "{err}");
+    assert!(err.contains("typo.test.yaml:15:9"), "the verdict's place: {err}");
+    assert!(err.contains("did you mean `strategic_in_house`?"), "{err}");
+}
+
 #[test]
 fn a_wrong_expectation_fails_with_expected_actual_and_derivation() {
     let tests = "entities: [{org: A, turnover: 400, cost: 100}]\ncases:\n  - name: a quarter\n    expect: [{figure: share, entity: A, value: 20, relative: 1%}]\n";

@@ -218,6 +218,29 @@ fn verdict_case(
     sources: &mut Vec<SourceFile>,
     options: &Options,
 ) -> (Outcome, Vec<Diagnostic>, Option<Recorder>) {
+    // A verdict naming no policy is pointed at in the test file (the run would name it
+    // without a place, as it does for `--policy`).
+    let known: Vec<&str> = tree
+        .asts
+        .iter()
+        .flat_map(|f| &f.definitions)
+        .filter(|d| matches!(d.node.kind, crate::ast::DefKind::Policy(_)))
+        .map(|d| d.node.name.node.as_str())
+        .collect();
+    let unknown: Vec<Diagnostic> = case
+        .verdicts
+        .iter()
+        .filter(|v| !known.contains(&v.name()))
+        .map(|v| {
+            Diagnostic::new(crate::diagnostic::codes::Code::UnknownSelection, format!("no policy `{}`", v.name()))
+                .primary(v.span, "no policy by this name in the rules under test")
+                .help(crate::check::suggest::help_for(v.name(), known.iter().copied(), "name a policy of the rules"))
+        })
+        .collect();
+    if !unknown.is_empty() {
+        let report = vec!["the case names a policy the rules do not have (see the diagnostics)".to_string()];
+        return (Outcome { name, passed: false, report }, unknown, None);
+    }
     let mut policies: Vec<String> = case.verdicts.iter().map(|v| v.name().to_string()).collect();
     policies.dedup();
     let request = crate::policy::Request {
