@@ -8,6 +8,7 @@ use super::judge::Judged;
 use super::plan::{self, Choice, Seen};
 use super::{Request, Verdicts};
 use crate::data::{self, DatasetSpec, Table};
+use crate::diagnostic::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::eval::engine::Evaluator;
 use crate::eval::frame;
@@ -162,12 +163,19 @@ pub fn run(
                         merged.add(result, &mut judged, &mut diags);
                     }
                     let done = done.clone();
-                    let (context, seq) = (context.clone(), chunk);
+                    let (context, seq, unjudged) = (context.clone(), chunk, judged.for_chunk(chunk));
                     scope.spawn(move |_| {
                         let mut no_sources = Vec::new();
-                        let (part, found) = context.judge(table, part, &mut no_sources);
+                        // A chunk always answers, so that the merging never waits for one
+                        // that cannot come: a bug while judging it stops the run, not hangs it.
+                        let judge = std::panic::AssertUnwindSafe(|| context.judge(table, part, &mut no_sources));
+                        let result = std::panic::catch_unwind(judge).unwrap_or_else(|_| {
+                            let d = Diagnostic::new(Code::InternalError, "judging a chunk of the file failed")
+                                .help("this is a bug in assay: please report it with the rules and the data");
+                            (unjudged, vec![d])
+                        });
                         // The receiver outlives the scope: a send cannot fail.
-                        let _ = done.send((seq, part, found));
+                        let _ = done.send((seq, result.0, result.1));
                     });
                 } else {
                     let (part, found) = context.judge(table, part, sources);
