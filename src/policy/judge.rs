@@ -88,12 +88,8 @@ impl<'d> Judged<'d> {
     /// before it.
     pub fn merge(&mut self, mut part: Judged<'d>) {
         part.end_frame();
-        for (run, more) in self.runs.iter_mut().zip(part.runs) {
-            run.rows = run.rows.saturating_add(more.rows);
-            run.passed = run.passed.saturating_add(more.passed);
-            run.failed = run.failed.saturating_add(more.failed);
-            run.undecided = run.undecided.saturating_add(more.undecided);
-            run.waived = run.waived.saturating_add(more.waived);
+        for (run, more) in self.runs.iter_mut().zip(&part.runs) {
+            run.add(more);
         }
         self.violations.append(&mut part.violations);
         for (k, n) in part.rows {

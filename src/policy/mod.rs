@@ -118,6 +118,17 @@ pub struct PolicyRun {
     pub span: Span,
 }
 
+impl PolicyRun {
+    /// Count `more`'s rows (the same policy over other rows) in this run's.
+    pub fn add(&mut self, more: &PolicyRun) {
+        self.rows = self.rows.saturating_add(more.rows);
+        self.passed = self.passed.saturating_add(more.passed);
+        self.failed = self.failed.saturating_add(more.failed);
+        self.undecided = self.undecided.saturating_add(more.undecided);
+        self.waived = self.waived.saturating_add(more.waived);
+    }
+}
+
 /// A policy that was not run, and why (its dataset has no file in the data folder).
 #[derive(Debug, Clone)]
 pub struct Skipped {
