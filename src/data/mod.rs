@@ -548,37 +548,55 @@ fn reread_source(file: &LoadedFile, ctx: &mut LoadContext<'_>) -> Option<usize> 
 
 /// The byte range of field `column` in the delimited row starting at `offset`.
 pub fn delimited_field(text: &str, offset: usize, column: usize, delimiter: u8) -> Option<(usize, usize)> {
-    let bytes = text.as_bytes().get(offset..)?;
-    // Most lines have no quote and no carriage return: their fields end at delimiters.
-    let line = bytes.get(..memchr::memchr(b'\n', bytes).unwrap_or(bytes.len()))?;
-    if memchr::memchr2(b'"', b'\r', line).is_none() {
-        let mut bounds = std::iter::once(0)
-            .chain(memchr::memchr_iter(delimiter, line).map(|d| d.saturating_add(1)))
-            .chain(std::iter::once(line.len().saturating_add(1)));
-        let start = bounds.nth(column)?;
-        let end = bounds.next()?.saturating_sub(1);
-        return Some((offset.saturating_add(start), offset.saturating_add(end)));
+    delimited_fields(text, offset, delimiter).get(column).copied()
+}
+
+/// The byte ranges (quotes kept) of every field of the delimited row starting at
+/// `offset`: one pass over the row, so a verdict that shows several of a row's cells
+/// splits it once.
+pub fn delimited_fields(text: &str, offset: usize, delimiter: u8) -> Vec<(usize, usize)> {
+    let Some(bytes) = text.as_bytes().get(offset..) else { return Vec::new() };
+    let mut out = Vec::new();
+    // Most lines have no carriage return and no line break inside quotes: their fields are
+    // found by jumping from delimiter to quote with `memchr`.
+    let line = bytes.get(..memchr::memchr(b'\n', bytes).unwrap_or(bytes.len())).unwrap_or_default();
+    if memchr::memchr(b'\r', line).is_none() {
+        let (mut start, mut at, mut in_quotes) = (0usize, 0usize, false);
+        loop {
+            let rest = line.get(at..).unwrap_or_default();
+            let found = if in_quotes { memchr::memchr(b'"', rest) } else { memchr::memchr2(delimiter, b'"', rest) };
+            let Some(n) = found else { break };
+            let i = at.saturating_add(n);
+            if line.get(i) == Some(&b'"') {
+                in_quotes = !in_quotes;
+            } else {
+                out.push((offset.saturating_add(start), offset.saturating_add(i)));
+                start = i.saturating_add(1);
+            }
+            at = i.saturating_add(1);
+        }
+        if !in_quotes {
+            out.push((offset.saturating_add(start), offset.saturating_add(line.len())));
+            return out;
+        }
+        out.clear();
     }
-    let mut field = 0;
-    let mut start = 0;
-    let mut in_quotes = false;
-    let mut i = 0;
+    // A carriage return, or a quoted field over several lines: byte by byte.
+    let (mut start, mut i, mut in_quotes) = (0usize, 0usize, false);
     while let Some(&b) = bytes.get(i) {
         match b {
             b'"' => in_quotes = !in_quotes,
             b'\n' | b'\r' if !in_quotes => break,
             _ if b == delimiter && !in_quotes => {
-                if field == column {
-                    return Some((offset.saturating_add(start), offset.saturating_add(i)));
-                }
-                field = field.saturating_add(1);
+                out.push((offset.saturating_add(start), offset.saturating_add(i)));
                 start = i.saturating_add(1);
             }
             _ => {}
         }
         i = i.saturating_add(1);
     }
-    (field == column).then_some((offset.saturating_add(start), offset.saturating_add(i)))
+    out.push((offset.saturating_add(start), offset.saturating_add(i)));
+    out
 }
 
 /// A text data file: its content (without a byte-order mark) and SHA-256, or a
@@ -664,7 +682,18 @@ mod tests {
     /// is where the csv crate reads that field (on a line after a first one, at its offset).
     #[test]
     fn a_field_is_found_where_the_csv_crate_reads_it() {
-        let lines = ["a,b,,d", ",x,y,", "a,\"b,c\",d", "a,b\r\nnext", "a,\"say \"\"hi\"\"\",c", "", "only", "a\tb,c"];
+        let lines = [
+            "a,b,,d",
+            ",x,y,",
+            "a,\"b,c\",d",
+            "a,b\r\nnext",
+            "a,\"say \"\"hi\"\"\",c",
+            "",
+            "only",
+            "a\tb,c",
+            "\"a\nb\",c,d",
+            "\"1,234.50\",,\"x\"",
+        ];
         for line in lines {
             let text = format!("head\n{line}\nmore,rows\n");
             let row = csv::ReaderBuilder::new().has_headers(false).from_reader(line.as_bytes()).records().next();

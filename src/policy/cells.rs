@@ -2,7 +2,7 @@
 //! header and text of the row's cell, with a span into the file's text so that a
 //! diagnostic can underline it (a CSV cell, or a YAML record's value on its line).
 
-use crate::data::{delimited_field, FieldKey, RowOrigin, Table};
+use crate::data::{delimited_field, delimited_fields, FieldKey, RowOrigin, Table};
 use crate::eval::frame::Frame;
 use crate::source::{FileId, SourceFile, Span};
 use serde::Serialize;
@@ -50,8 +50,19 @@ pub struct Cells<'f, 's> {
     /// Files read line by line when no spans are needed, by path, with the length of
     /// their byte-order mark.
     open: HashMap<std::path::PathBuf, (std::io::BufReader<std::fs::File>, usize)>,
-    /// The line read last (file, offset, text, after a CRLF): a row's cells share it.
-    last: Option<(std::path::PathBuf, usize, String, bool)>,
+    /// The line read last, split into its fields: a row's cells share it.
+    last: Option<Line>,
+}
+
+/// A data line read back and split into its fields.
+struct Line {
+    /// The table, file and offset of the row it is.
+    row: (usize, usize, usize),
+    text: String,
+    /// Whether the row's offset was the `\n` of a CRLF line before it (the reader places
+    /// such rows there).
+    crlf: bool,
+    fields: Vec<(usize, usize)>,
 }
 
 /// A field a verdict read, with the index members it was read at (`None`: every cell of
@@ -142,7 +153,7 @@ impl<'f, 's> Cells<'f, 's> {
                 None => table.origins.get(table_row).map_or(&[], std::slice::from_ref),
             };
             for origin in origins.iter().take(MAX_CELLS) {
-                if let Some(cell) = self.cell(table, key, label, *origin) {
+                if let Some(cell) = self.cell(t, key, label, *origin) {
                     out.push(cell);
                 }
             }
@@ -150,7 +161,8 @@ impl<'f, 's> Cells<'f, 's> {
         out
     }
 
-    fn cell(&mut self, table: &Table, key: &FieldKey, label: &Arc<str>, origin: RowOrigin) -> Option<Cell> {
+    fn cell(&mut self, t: usize, key: &FieldKey, label: &Arc<str>, origin: RowOrigin) -> Option<Cell> {
+        let table: &Table = self.frame.tables.get(t)?;
         let file = table.files.get(origin.file)?;
         let column = table.column_index.get(key).and_then(|ix| ix.get(origin.file)).copied().flatten();
         let header = column.and_then(|c| file.headers.get(c)).map(|h| share(&mut self.shared, h));
@@ -170,15 +182,22 @@ impl<'f, 's> Cells<'f, 's> {
         // Without spans (machine-read output), a CSV cell is read from its line alone: the
         // file's text is not held for the run.
         if !self.spans && file.source.is_none() {
-            let delimiter = self.delimiters.get(&table.dataset).copied().unwrap_or(b',');
-            let line = match &file.window {
-                Some(window) => line_in(window, origin.offset),
-                None => self.line_at(&file.path, origin.offset),
-            };
-            if let Some((line, crlf)) = line {
-                cell.line = if crlf { origin.line.saturating_add(1) } else { origin.line };
-                let range = column.and_then(|c| delimited_field(line, 0, c, delimiter));
-                cell.text = range.and_then(|(s, e)| line.get(s..e)).map(|t| t.trim_matches('"').to_string());
+            let row = (t, origin.file, origin.offset);
+            if self.last.as_ref().is_none_or(|l| l.row != row) {
+                let delimiter = self.delimiters.get(&table.dataset).copied().unwrap_or(b',');
+                let line = match &file.window {
+                    Some(window) => line_in(window, origin.offset).map(|(l, crlf)| (l.to_string(), crlf)),
+                    None => self.read_line_at(&file.path, origin.offset),
+                };
+                self.last = line.map(|(text, crlf)| {
+                    let fields = delimited_fields(&text, 0, delimiter);
+                    Line { row, text, crlf, fields }
+                });
+            }
+            if let Some(line) = &self.last {
+                cell.line = if line.crlf { origin.line.saturating_add(1) } else { origin.line };
+                let range = column.and_then(|c| line.fields.get(c));
+                cell.text = range.and_then(|(s, e)| line.text.get(*s..*e)).map(|t| t.trim_matches('"').to_string());
             }
             return Some(cell);
         }
@@ -211,18 +230,7 @@ impl<'f, 's> Cells<'f, 's> {
     }
 
     /// The line at byte `offset` of a file, and whether the offset was the `\n` of a CRLF
-    /// line before it (the reader places such rows there). One seek; the file stays open,
-    /// and the line is kept for the row's next cell.
-    fn line_at(&mut self, path: &std::path::Path, offset: usize) -> Option<(&str, bool)> {
-        let cached = self.last.as_ref().is_some_and(|(p, o, _, _)| *o == offset && p == path);
-        if !cached {
-            self.last = None;
-            let (line, crlf) = self.read_line_at(path, offset)?;
-            self.last = Some((path.to_path_buf(), offset, line, crlf));
-        }
-        self.last.as_ref().map(|(_, _, line, crlf)| (line.as_str(), *crlf))
-    }
-
+    /// line before it (the reader places such rows there). One seek; the file stays open.
     fn read_line_at(&mut self, path: &std::path::Path, offset: usize) -> Option<(String, bool)> {
         use std::io::{BufRead, Read, Seek, SeekFrom};
         if !self.open.contains_key(path) {
@@ -260,7 +268,7 @@ impl<'f, 's> Cells<'f, 's> {
     }
 }
 
-/// The line at file offset `at` of a chunk of the file, as [`Cells::line_at`] reads it
+/// The line at file offset `at` of a chunk of the file, as [`Cells::read_line_at`] reads it
 /// from the file.
 fn line_in(window: &crate::data::TextWindow, at: usize) -> Option<(&str, bool)> {
     let bytes = window.from(at)?;
