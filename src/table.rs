@@ -7,7 +7,9 @@ use std::cmp::Ordering;
 use std::fmt;
 use std::str::FromStr;
 
+mod index;
 mod interval;
+pub use index::{hits, ColumnIndex, Rows};
 pub use interval::{inside, overlap, Overlap};
 
 /// A value a cell is matched against.

@@ -206,6 +206,8 @@ struct Scratch {
     last_ep: (Vec<u8>, usize),
     /// The numeric inputs' values and the summed fields' values of the current record.
     numbers: Vec<Value>,
+    /// The rows one numeric input's value matches.
+    number_rows: Rows,
     sums: Vec<Decimal>,
     /// The rows that matched, and the output groups they fall in.
     matched: Vec<u32>,
@@ -222,6 +224,7 @@ impl Scratch {
             ep_buf: Vec::new(),
             last_ep: (Vec::new(), usize::MAX),
             numbers: Vec::new(),
+            number_rows: Vec::new(),
             sums: vec![Decimal::ZERO; layout.sums.len()],
             matched: Vec::new(),
             groups_hit: Vec::new(),
@@ -235,8 +238,8 @@ struct Reader<'a> {
     layout: &'a Layout,
     matcher: &'a Matcher,
     spec: &'a DatasetSpec,
-    /// The data column of each numeric input, and what its cells may carry.
-    numeric_inputs: Vec<(usize, &'a CellUnit)>,
+    /// (input position, data column, what its cells may carry) of each numeric input.
+    numeric_inputs: Vec<(usize, usize, &'a CellUnit)>,
     /// (input position, dataset field, data column) of each text input.
     text_inputs: Vec<(usize, usize, usize)>,
     /// The dataset's blank and marker cells, for its `exclude` rules.
@@ -249,8 +252,9 @@ impl<'a> Reader<'a> {
             .inputs
             .iter()
             .zip(layout.inputs.iter().zip(&layout.input_units))
-            .filter(|(i, _)| i.numeric)
-            .map(|(_, (c, u))| (*c, u))
+            .enumerate()
+            .filter(|(_, (i, _))| i.numeric)
+            .map(|(n, (_, (c, u)))| (n, *c, u))
             .collect();
         let text_inputs = matcher
             .inputs
@@ -281,7 +285,7 @@ impl<'a> Reader<'a> {
         let Some(key_len) = self.entity_period(record.bytes, s) else {
             return bad(out, record, &s.fields, Some(self.layout.key), Problem::MissingKey);
         };
-        if let Some((col, p)) = self.numbers(record.bytes, s).or_else(|| self.text_rows(record.bytes, s)) {
+        if let Some((col, p)) = self.numbers(record.bytes, s).or_else(|| self.input_rows(record.bytes, s)) {
             return bad(out, record, &s.fields, Some(col), p);
         }
         self.match_rows(s);
@@ -329,7 +333,7 @@ impl<'a> Reader<'a> {
             }
         }
         numbers.clear();
-        for (col, unit) in &self.numeric_inputs {
+        for (_, col, unit) in &self.numeric_inputs {
             match number(&cell_text(bytes, fields, *col), self.layout, unit) {
                 Ok(Some(d)) => numbers.push(Value::Number(d)),
                 Ok(None) => numbers.push(Value::Missing),
@@ -342,12 +346,16 @@ impl<'a> Reader<'a> {
         problem
     }
 
-    /// Text inputs: each column's distinct values are matched once; a record's rows (into
-    /// `s.rows`) are the rows all its columns match. The first cell that cannot be an
-    /// input, if any.
-    fn text_rows(&self, bytes: &[u8], s: &mut Scratch) -> Option<(usize, Problem)> {
-        let Scratch { fields, memos, rows, .. } = s;
+    /// The rows every input's cell matches, into `s.rows`: each text column's distinct
+    /// values are matched once (memoised), numbers (which rarely repeat) each time. The
+    /// first cell that cannot be an input, if any.
+    fn input_rows(&self, bytes: &[u8], s: &mut Scratch) -> Option<(usize, Problem)> {
+        let Scratch { fields, memos, rows, numbers, number_rows, .. } = s;
         rows.iter_mut().for_each(|w| *w = u64::MAX);
+        for ((n, _, _), value) in self.numeric_inputs.iter().zip(numbers.iter()) {
+            self.matcher.column_rows_into(*n, value, number_rows);
+            rows.iter_mut().zip(number_rows.iter()).for_each(|(a, b)| *a &= *b);
+        }
         for &(n, field, col) in &self.text_inputs {
             let text = cell_text(bytes, fields, col);
             let Some(memo) = memos.get_mut(n) else { continue };
@@ -367,27 +375,10 @@ impl<'a> Reader<'a> {
         None
     }
 
-    /// The rows (into `s.matched`) whose text cells match and whose numeric cells hold,
-    /// in table order; only the first under `hit first`.
+    /// The rows (into `s.matched`) whose cells all match, in table order; only the first
+    /// under `hit first`.
     fn match_rows(&self, s: &mut Scratch) {
-        let matcher = self.matcher;
-        s.matched.clear();
-        'rows: for (w, word) in s.rows.iter().enumerate() {
-            let mut bits = *word;
-            while bits != 0 {
-                let r = (w.saturating_mul(64) as u32).saturating_add(bits.trailing_zeros());
-                bits &= !(1u64 << bits.trailing_zeros());
-                if (r as usize) >= matcher.row_count() {
-                    break 'rows;
-                }
-                if !matcher.has_numeric_inputs() || matcher.numbers_match(r, &s.numbers) {
-                    s.matched.push(r);
-                    if matcher.hit == HitPolicy::First {
-                        break 'rows;
-                    }
-                }
-            }
-        }
+        crate::table::hits(&s.rows, self.matcher.row_count(), self.matcher.hit, &mut s.matched);
     }
 
     /// Add the record to its entity and period: to the groups of the rows it matched, or

@@ -1,13 +1,12 @@
-//! A decision table compiled once for streaming: regexes built, output tuples numbered, and
-//! the text columns separated from the numeric ones so that a record's text values (which
-//! repeat a lot: cost centres, accounts) are matched once per distinct combination.
+//! A decision table compiled once for streaming: each input column indexed by value (see
+//! [`crate::table::ColumnIndex`]), so that the rows a cell matches are found at a cost that
+//! does not grow with the table, and output tuples numbered.
 
 use crate::ast::{Cell, ClassifyDef, HitPolicy};
 use crate::check::symbols::{Item, Symbols};
 use crate::data::{DatasetSpec, FieldKind};
 use crate::source::Span;
-use crate::table::{self, Value};
-use regex::Regex;
+use crate::table::{self, ColumnIndex, Value};
 
 /// One input column of the table, and the dataset field it reads.
 #[derive(Debug, Clone)]
@@ -15,12 +14,6 @@ pub struct Input {
     /// The field's position in the dataset spec.
     pub field: usize,
     pub numeric: bool,
-}
-
-#[derive(Debug)]
-struct CompiledCell {
-    cell: Cell,
-    regex: Option<Regex>,
 }
 
 /// The compiled table.
@@ -34,14 +27,15 @@ pub struct Matcher {
     pub outputs: Vec<String>,
     /// Each distinct tuple of output values, in the order the rows first give it.
     pub groups: Vec<Vec<String>>,
-    /// For each row: its cells (input columns only, in `inputs` order) and its group.
-    rows: Vec<(Vec<CompiledCell>, usize)>,
+    /// Each input column's cells, indexed (in `inputs` order).
+    columns: Vec<ColumnIndex>,
+    /// Each row's group.
+    row_groups: Vec<usize>,
     /// Where each row is written, for run-time diagnostics.
     pub row_spans: Vec<Span>,
 }
 
-/// A set of rows, one bit each (row r is bit r % 64 of word r / 64).
-pub type Rows = Vec<u64>;
+pub use crate::table::Rows;
 
 impl Matcher {
     /// Compile a table that has passed `check` (its shape and patterns are valid).
@@ -68,20 +62,27 @@ impl Matcher {
         }
         outputs.extend(output_cols.iter().map(|(_, n)| n.clone()));
         let mut groups: Vec<Vec<String>> = Vec::new();
-        let mut rows = Vec::new();
+        let mut row_groups = Vec::new();
         let mut row_spans = Vec::new();
+        let columns = input_cols
+            .iter()
+            .map(|&c| {
+                let cells: Vec<_> = def
+                    .rows
+                    .iter()
+                    .map(|row| {
+                        let cell = row.node.cells.get(c).map_or(Cell::Any, |c| c.node.clone());
+                        let regex = match &cell {
+                            Cell::Regex(p) => regex::RegexBuilder::new(p).size_limit(1 << 20).build().ok(),
+                            _ => None,
+                        };
+                        (cell, regex)
+                    })
+                    .collect();
+                ColumnIndex::new(&cells)
+            })
+            .collect();
         for row in &def.rows {
-            let cells = input_cols
-                .iter()
-                .map(|&c| {
-                    let cell = row.node.cells.get(c).map_or(Cell::Any, |c| c.node.clone());
-                    let regex = match &cell {
-                        Cell::Regex(p) => regex::RegexBuilder::new(p).size_limit(1 << 20).build().ok(),
-                        _ => None,
-                    };
-                    CompiledCell { cell, regex }
-                })
-                .collect();
             let mut values: Vec<String> = output_cols
                 .iter()
                 .map(|(c, _)| match row.node.cells.get(*c).map(|c| &c.node) {
@@ -109,53 +110,42 @@ impl Matcher {
                     groups.len().saturating_sub(1)
                 }
             };
-            rows.push((cells, group));
+            row_groups.push(group);
             row_spans.push(row.span);
         }
-        Matcher { name: name.to_string(), hit: def.hit.node, inputs, outputs, groups, rows, row_spans }
+        Matcher { name: name.to_string(), hit: def.hit.node, inputs, outputs, groups, columns, row_groups, row_spans }
     }
 
     /// Words in a row set.
     pub fn words(&self) -> usize {
-        self.rows.len().div_ceil(64)
+        self.row_groups.len().div_ceil(64)
     }
 
-    /// The rows whose cell in input column `input` matches `value`. Columns are matched
-    /// one at a time so that each column's distinct values (a few hundred cost centres, a
-    /// few thousand accounts) are matched once, not each combination of them.
+    /// The rows whose cell in input column `input` matches `value` (every row for a
+    /// column the table does not have).
     pub fn column_rows(&self, input: usize, value: &Value) -> Rows {
-        let mut out = vec![0u64; self.words()];
-        for (r, (cells, _)) in self.rows.iter().enumerate() {
-            let hit = cells.get(input).is_none_or(|c| table::matches(&c.cell, c.regex.as_ref(), value));
-            if let (true, Some(w)) = (hit, out.get_mut(r / 64)) {
-                *w |= 1 << (r % 64);
+        match self.columns.get(input) {
+            Some(column) => column.rows(value),
+            None => vec![u64::MAX; self.words()],
+        }
+    }
+
+    /// The rows whose cell in input column `input` matches `value`, into `out`.
+    pub fn column_rows_into(&self, input: usize, value: &Value, out: &mut Rows) {
+        match self.columns.get(input) {
+            Some(column) => column.rows_into(value, out),
+            None => {
+                out.clear();
+                out.resize(self.words(), u64::MAX);
             }
         }
-        out
-    }
-
-    /// Does row `r` match these numeric values (one per numeric input, in order)?
-    pub fn numbers_match(&self, r: u32, numbers: &[Value]) -> bool {
-        let Some((cells, _)) = self.rows.get(r as usize) else { return false };
-        let mut values = numbers.iter();
-        self.inputs.iter().zip(cells).all(|(input, c)| {
-            if !input.numeric {
-                return true;
-            }
-            let value = values.next().unwrap_or(&Value::Missing);
-            table::matches(&c.cell, c.regex.as_ref(), value)
-        })
     }
 
     pub fn group_of(&self, r: u32) -> usize {
-        self.rows.get(r as usize).map_or(0, |(_, g)| *g)
+        self.row_groups.get(r as usize).copied().unwrap_or(0)
     }
 
     pub fn row_count(&self) -> usize {
-        self.rows.len()
-    }
-
-    pub fn has_numeric_inputs(&self) -> bool {
-        self.inputs.iter().any(|i| i.numeric)
+        self.row_groups.len()
     }
 }
