@@ -157,7 +157,19 @@ pub struct ChunkOut {
 }
 
 /// For one text input column: each distinct value seen, and the rows its cell matches.
-type Memo = FastMap<Box<[u8]>, Result<Rows, Problem>>;
+/// One text input's cells already matched in this chunk, and how often a cell was among
+/// them: where values hardly repeat (a ledger of distinct cost centres), remembering them
+/// costs more than matching them again, and the memo stops.
+#[derive(Default)]
+struct Memo {
+    seen: FastMap<Box<[u8]>, Result<Rows, Problem>>,
+    lookups: u32,
+    found: u32,
+    off: bool,
+}
+
+/// Lookups after which a memo that finds fewer than one value in four stops.
+const MEMO_TRIAL: u32 = 8192;
 
 /// Split, classify and add up every record of a chunk.
 pub fn process(chunk: &RawChunk, layout: &Layout, matcher: &Matcher, spec: &DatasetSpec) -> ChunkOut {
@@ -206,8 +218,8 @@ struct Scratch {
     last_ep: (Vec<u8>, usize),
     /// The numeric inputs' values and the summed fields' values of the current record.
     numbers: Vec<Value>,
-    /// The rows one numeric input's value matches.
-    number_rows: Rows,
+    /// The rows one input's value matches, where it is not memoised.
+    one_column: Rows,
     sums: Vec<Decimal>,
     /// The rows that matched, and the output groups they fall in.
     matched: Vec<u32>,
@@ -218,13 +230,13 @@ impl Scratch {
     fn new(layout: &Layout, matcher: &Matcher) -> Scratch {
         Scratch {
             fields: Vec::with_capacity(layout.headers.len().saturating_add(1)),
-            memos: (0..matcher.inputs.len()).map(|_| FastMap::default()).collect(),
+            memos: (0..matcher.inputs.len()).map(|_| Memo::default()).collect(),
             rows: vec![0; matcher.words()],
             ids: FastMap::default(),
             ep_buf: Vec::new(),
             last_ep: (Vec::new(), usize::MAX),
             numbers: Vec::new(),
-            number_rows: Vec::new(),
+            one_column: Vec::new(),
             sums: vec![Decimal::ZERO; layout.sums.len()],
             matched: Vec::new(),
             groups_hit: Vec::new(),
@@ -350,21 +362,37 @@ impl<'a> Reader<'a> {
     /// values are matched once (memoised), numbers (which rarely repeat) each time. The
     /// first cell that cannot be an input, if any.
     fn input_rows(&self, bytes: &[u8], s: &mut Scratch) -> Option<(usize, Problem)> {
-        let Scratch { fields, memos, rows, numbers, number_rows, .. } = s;
+        let Scratch { fields, memos, rows, numbers, one_column, .. } = s;
         rows.iter_mut().for_each(|w| *w = u64::MAX);
         for ((n, _, _), value) in self.numeric_inputs.iter().zip(numbers.iter()) {
-            self.matcher.column_rows_into(*n, value, number_rows);
-            rows.iter_mut().zip(number_rows.iter()).for_each(|(a, b)| *a &= *b);
+            self.matcher.column_rows_into(*n, value, one_column);
+            rows.iter_mut().zip(one_column.iter()).for_each(|(a, b)| *a &= *b);
         }
         for &(n, field, col) in &self.text_inputs {
             let text = cell_text(bytes, fields, col);
             let Some(memo) = memos.get_mut(n) else { continue };
-            let found = match memo.get(text.as_ref()) {
-                Some(found) => found,
+            if memo.off {
+                match text_value(&text, field, self.layout, self.spec) {
+                    Ok(v) => self.matcher.column_rows_into(n, &v, one_column),
+                    Err(p) => return Some((col, p)),
+                }
+                rows.iter_mut().zip(one_column.iter()).for_each(|(a, b)| *a &= *b);
+                continue;
+            }
+            memo.lookups = memo.lookups.saturating_add(1);
+            if memo.lookups == MEMO_TRIAL && memo.found < MEMO_TRIAL / 4 {
+                memo.off = true;
+                memo.seen = FastMap::default();
+            }
+            let found = match memo.seen.get(text.as_ref()) {
+                Some(found) => {
+                    memo.found = memo.found.saturating_add(1);
+                    found
+                }
                 None => {
                     let result =
                         text_value(&text, field, self.layout, self.spec).map(|v| self.matcher.column_rows(n, &v));
-                    memo.entry(text.to_vec().into_boxed_slice()).or_insert(result)
+                    memo.seen.entry(text.to_vec().into_boxed_slice()).or_insert(result)
                 }
             };
             match found {

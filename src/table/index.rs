@@ -41,6 +41,12 @@ pub struct ColumnIndex {
     patterns: Option<(RegexSet, Vec<u32>)>,
     /// Cells matched one by one.
     scan: Vec<(u32, Cell, Option<Regex>)>,
+    /// Whether any cell compares a value as text, or as a number: a value is turned into
+    /// the other kind only for a column that needs it (a number's text is an allocation).
+    by_text: bool,
+    by_number: bool,
+    /// Whether any row is `starts ""`.
+    any_present: bool,
 }
 
 impl ColumnIndex {
@@ -59,6 +65,9 @@ impl ColumnIndex {
             text_intervals: Intervals::default(),
             patterns: None,
             scan: Vec::new(),
+            by_text: false,
+            by_number: false,
+            any_present: false,
         };
         let mut patterns: Vec<(&str, u32, &Regex)> = Vec::new();
         for (row, (cell, regex)) in (0u32..).zip(cells) {
@@ -122,6 +131,12 @@ impl ColumnIndex {
                     .extend(patterns.iter().map(|(p, r, re)| (*r, Cell::Regex(p.to_string()), Some((*re).clone())))),
             }
         }
+        index.by_text = !index.text.is_empty()
+            || !index.prefixes.is_empty()
+            || !index.text_intervals.is_empty()
+            || index.patterns.is_some();
+        index.by_number = !index.numbers.is_empty() || !index.number_intervals.is_empty();
+        index.any_present = index.present.iter().any(|w| *w != 0);
         index
     }
 
@@ -192,11 +207,13 @@ impl ColumnIndex {
         if *value == Value::Missing {
             return;
         }
-        let text = text_of(value);
-        let number = number_of(value);
-        for (w, p) in out.iter_mut().zip(&self.present) {
-            *w |= *p;
+        if self.any_present {
+            for (w, p) in out.iter_mut().zip(&self.present) {
+                *w |= *p;
+            }
         }
+        let text = if self.by_text { text_of(value) } else { None };
+        let number = if self.by_number { number_of(value) } else { None };
         let mut add = |rows: &[u32]| rows.iter().for_each(|r| set(out, *r));
         if let Some(t) = text.as_deref() {
             if let Some(rows) = self.text.get(t) {
@@ -353,6 +370,10 @@ impl<K: Ord + Clone> Intervals<K> {
                 r /= 2;
             }
         }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.added.is_empty() && self.nodes.is_empty()
     }
 
     /// The position of an end (every end added is among them).
