@@ -120,6 +120,40 @@ fn aggregates_agree_row_by_row_with_an_independent_aggregation() {
     }
 }
 
+/// A ledger whose cost centres never repeat (each line's given a suffix of its own, which
+/// keeps its prefix): a chunk stops remembering the cost centres it matched, and the
+/// aggregates still agree with the independent aggregation.
+#[test]
+fn distinct_cost_centres_are_classified_as_the_reference_does() {
+    let (dir, path) = ledger(30_000, 6);
+    let distinct = dir.path().join("distinct.csv");
+    let mut reader = csv::Reader::from_path(&path).unwrap();
+    let mut writer = csv::Writer::from_path(&distinct).unwrap();
+    writer.write_record(reader.headers().unwrap()).unwrap();
+    for (i, r) in reader.records().enumerate() {
+        let r = r.unwrap();
+        let cc = format!("{}-{i:06}", &r[2]);
+        let mut fields: Vec<&str> = r.iter().collect();
+        fields[2] = &cc;
+        writer.write_record(&fields).unwrap();
+    }
+    writer.flush().unwrap();
+    let out = run_partial(&distinct, &[], &[]);
+    let got = parse_output(&String::from_utf8(out.stdout).unwrap());
+    let mut want: BTreeMap<Key, (Decimal, u64)> = BTreeMap::new();
+    for (org, year, cc, account, amount) in lines(&distinct) {
+        let key = match reference_row(&cc, &account, amount) {
+            Some((f, a, c)) => (org, year, "true".into(), f.into(), a.into(), c.into()),
+            None => (org, year, "false".into(), String::new(), String::new(), String::new()),
+        };
+        let e = want.entry(key).or_insert((Decimal::ZERO, 0));
+        e.0 += amount;
+        e.1 += 1;
+    }
+    assert!(want.keys().any(|k| k.2 == "true") && want.keys().any(|k| k.2 == "false"));
+    assert_eq!(got, want);
+}
+
 #[test]
 fn classified_plus_unclassified_is_the_input_total_per_organisation() {
     let (_dir, path) = ledger(25_000, 5);
