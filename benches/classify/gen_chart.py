@@ -4,16 +4,17 @@ ledger of LINES lines whose cost centres are nearly all distinct.
 
 usage: python gen_chart.py TABLE_ROWS LINES OUT_DIR [SEED]
 
-Writes OUT_DIR/rules (a copy of `rules/` whose `tables/ledger_activity.assay` is the
-generated table) and OUT_DIR/ledger.csv. Deterministic for the same arguments.
+Writes OUT_DIR/rules-TABLE_ROWS (a copy of `rules/` whose `tables/ledger_activity.assay`
+is the generated table) and OUT_DIR/ledger.csv (unless it already has LINES lines), so that
+tables of several sizes classify one ledger. Deterministic for the same arguments.
 
 The table (`hit first`, as charts of accounts are written: specific rows before general
 ones) mixes the cells mapping tables use:
 - about 45% `starts` prefixes of the cost centre, two to four digits long;
 - about 20% exact cost centres;
 - about 25% account ranges ("7100".."7199"), alone or under a cost-centre prefix;
-- about 5% `matches` patterns on the cost centre;
-- about 5% rows that also test the sign of the amount.
+- a few `matches` patterns on the cost centre (one row in a hundred, at most ten);
+- the rest, rows that also test the sign of the amount.
 Outputs are the shipped table's activities with their classes, so the rules still check.
 Cost centres are `C` + five digits + `-` + three digits (10^8 of them, so a ledger of a
 few million lines repeats almost none); accounts are four digits.
@@ -41,20 +42,21 @@ def activity_classes(rules):
 
 def table(rows, pairs, rng):
     lines = []
-    for _ in range(rows):
+    patterns = min(10, rows // 100)
+    for n in range(rows):
         kind = rng.random()
         cc, account, amount = "*", "*", "*"
-        if kind < 0.45:
+        if n % 100 == 50 and n // 100 < patterns:
+            cc = f'matches "^C{rng.randrange(100):02d}[0-9]{{2}}{rng.randrange(10)}-"'
+        elif kind < 0.45:
             cc = f'starts "C{rng.randrange(10 ** (d := rng.choice((2, 3, 3, 4)))):0{d}d}"'
         elif kind < 0.65:
             cc = f'"C{rng.randrange(100000):05d}-{rng.randrange(1000):03d}"'
-        elif kind < 0.90:
+        elif kind < 0.91:
             lo = rng.randrange(1000, 9900)
             account = f'"{lo}".."{lo + rng.choice((9, 49, 99))}"'
             if rng.random() < 0.5:
                 cc = f'starts "C{rng.randrange(10):d}"'
-        elif kind < 0.95:
-            cc = f'matches "^C{rng.randrange(100):02d}[0-9]{{2}}{rng.randrange(10)}-"'
         else:
             cc = f'starts "C{rng.randrange(100):02d}"'
             amount = rng.choice(("< 0", ">= £0"))
@@ -72,17 +74,18 @@ def table(rows, pairs, rng):
 def main():
     rows, count, out = int(sys.argv[1]), int(sys.argv[2]), pathlib.Path(sys.argv[3])
     seed = int(sys.argv[4]) if len(sys.argv) > 4 else 2010
-    rng = random.Random(seed)
-    rules = out / "rules"
+    out.mkdir(parents=True, exist_ok=True)
+    rules = out / f"rules-{rows}"
     if rules.exists():
         shutil.rmtree(rules)
     shutil.copytree("rules", rules)
     # Only the table and what it needs: other rules read the shipped table's outputs.
-    text = table(rows, activity_classes(pathlib.Path("rules")), rng)
+    text = table(rows, activity_classes(pathlib.Path("rules")), random.Random(seed * 1_000_003 + rows))
     (rules / "tables" / "ledger_activity.assay").write_text(text)
-    ledger = out / "ledger.csv"
-    if ledger.exists() and ledger.stat().st_size > 0 and (out / "lines").read_text() == str(count):
+    ledger, lines = out / "ledger.csv", out / "lines"
+    if ledger.exists() and lines.exists() and lines.read_text() == str(count):
         return
+    rng = random.Random(seed)
     with open(ledger, "w") as f:
         f.write("Organisation,Year,Cost centre,Account,Amount,Description\n")
         block = []
@@ -97,7 +100,7 @@ def main():
                 f.write("".join(block))
                 block.clear()
         f.write("".join(block))
-    (out / "lines").write_text(str(count))
+    lines.write_text(str(count))
 
 
 if __name__ == "__main__":

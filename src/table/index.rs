@@ -30,11 +30,11 @@ pub struct ColumnIndex {
     /// `starts ""` rows: every value that is not missing.
     present: Rows,
     /// Exact text (and set items), by the text.
-    text: FxHashMap<String, Vec<u32>>,
+    text: FxHashMap<String, RowSet>,
     /// Exact numbers, by the number without trailing zeros.
-    numbers: FxHashMap<Decimal, Vec<u32>>,
+    numbers: FxHashMap<Decimal, RowSet>,
     /// `starts` prefixes, by their length in bytes.
-    prefixes: Vec<(usize, FxHashMap<String, Vec<u32>>)>,
+    prefixes: Vec<(usize, FxHashMap<String, RowSet>)>,
     number_intervals: Intervals<Decimal>,
     text_intervals: Intervals<String>,
     /// `matches` patterns, and the row of each.
@@ -116,8 +116,11 @@ impl ColumnIndex {
                 index.scan.push((row, cell.clone(), regex.clone()));
             }
         }
-        index.number_intervals.build();
-        index.text_intervals.build();
+        index.number_intervals.build(words);
+        index.text_intervals.build(words);
+        index.text.values_mut().for_each(|r| r.compact(words));
+        index.numbers.values_mut().for_each(|r| r.compact(words));
+        index.prefixes.iter_mut().for_each(|(_, m)| m.values_mut().for_each(|r| r.compact(words)));
         if !patterns.is_empty() {
             let set = regex::RegexSetBuilder::new(patterns.iter().map(|(p, _, _)| *p))
                 .size_limit(PATTERN_SET_LIMIT)
@@ -214,30 +217,29 @@ impl ColumnIndex {
         }
         let text = if self.by_text { text_of(value) } else { None };
         let number = if self.by_number { number_of(value) } else { None };
-        let mut add = |rows: &[u32]| rows.iter().for_each(|r| set(out, *r));
         if let Some(t) = text.as_deref() {
             if let Some(rows) = self.text.get(t) {
-                add(rows);
+                rows.add_to(out);
             }
             for (length, map) in &self.prefixes {
                 if let Some(rows) = t.get(..*length).and_then(|head| map.get(head)) {
-                    add(rows);
+                    rows.add_to(out);
                 }
             }
-            self.text_intervals.each_containing(t, &mut add);
-            if let Some((set, rows)) = &self.patterns {
-                for m in set.matches(t).iter() {
+            self.text_intervals.each_containing(t, &mut |rows| rows.add_to(out));
+            if let Some((patterns, rows)) = &self.patterns {
+                for m in patterns.matches(t).iter() {
                     if let Some(r) = rows.get(m) {
-                        add(std::slice::from_ref(r));
+                        set(out, *r);
                     }
                 }
             }
         }
         if let Some(n) = number {
             if let Some(rows) = self.numbers.get(&n.normalize()) {
-                add(rows);
+                rows.add_to(out);
             }
-            self.number_intervals.each_containing(&n, &mut add);
+            self.number_intervals.each_containing(&n, &mut |rows| rows.add_to(out));
         }
         for (row, cell, regex) in &self.scan {
             if matches(cell, regex.as_ref(), value) {
@@ -290,6 +292,54 @@ fn set(rows: &mut [u64], row: u32) {
     }
 }
 
+/// The rows under one key: listed, or as bits where they are many (setting a long list's
+/// rows one by one costs more than adding the words they cover).
+#[derive(Debug, Clone)]
+enum RowSet {
+    Listed(Vec<u32>),
+    Bits(Rows),
+}
+
+impl Default for RowSet {
+    fn default() -> Self {
+        RowSet::Listed(Vec::new())
+    }
+}
+
+impl RowSet {
+    fn push(&mut self, row: u32) {
+        match self {
+            RowSet::Listed(rows) => rows.push(row),
+            RowSet::Bits(bits) => set(bits, row),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        match self {
+            RowSet::Listed(rows) => rows.is_empty(),
+            RowSet::Bits(bits) => bits.iter().all(|w| *w == 0),
+        }
+    }
+
+    /// Bits, where the list is longer than the words of a row set.
+    fn compact(&mut self, words: usize) {
+        if let RowSet::Listed(rows) = self {
+            if rows.len() > words {
+                let mut bits = vec![0; words];
+                rows.iter().for_each(|r| set(&mut bits, *r));
+                *self = RowSet::Bits(bits);
+            }
+        }
+    }
+
+    fn add_to(&self, out: &mut [u64]) {
+        match self {
+            RowSet::Listed(rows) => rows.iter().for_each(|r| set(out, *r)),
+            RowSet::Bits(bits) => out.iter_mut().zip(bits).for_each(|(o, b)| *o |= *b),
+        }
+    }
+}
+
 /// Intervals of one ordered domain, each with its row, in a segment tree over the slots
 /// their ends make (each end, and each gap between two ends): the rows whose interval
 /// holds a value are those on the path from the value's slot to the root, so a lookup
@@ -303,7 +353,7 @@ struct Intervals<K> {
     /// Leaves of the tree (a power of two at least the number of slots).
     leaves: usize,
     /// Node i has children 2i and 2i+1; leaf slot s is node leaves+s.
-    nodes: Vec<Vec<u32>>,
+    nodes: Vec<RowSet>,
 }
 
 impl<K> Default for Intervals<K> {
@@ -317,7 +367,7 @@ impl<K: Ord + Clone> Intervals<K> {
         self.added.push((lo, hi, row));
     }
 
-    fn build(&mut self) {
+    fn build(&mut self, words: usize) {
         if self.added.is_empty() {
             return;
         }
@@ -334,7 +384,7 @@ impl<K: Ord + Clone> Intervals<K> {
         self.ends = ends;
         let slots = self.ends.len().saturating_mul(2).saturating_add(1);
         self.leaves = slots.next_power_of_two();
-        self.nodes = vec![Vec::new(); self.leaves.saturating_mul(2)];
+        self.nodes = vec![RowSet::default(); self.leaves.saturating_mul(2)];
         for (lo, hi, row) in std::mem::take(&mut self.added) {
             let first = match &lo {
                 Bound::Unbounded => 0,
@@ -370,6 +420,7 @@ impl<K: Ord + Clone> Intervals<K> {
                 r /= 2;
             }
         }
+        self.nodes.iter_mut().for_each(|n| n.compact(words));
     }
 
     fn is_empty(&self) -> bool {
@@ -382,7 +433,7 @@ impl<K: Ord + Clone> Intervals<K> {
     }
 
     /// Call `found` with the rows of every interval that holds `value`.
-    fn each_containing<Q>(&self, value: &Q, found: &mut impl FnMut(&[u32]))
+    fn each_containing<Q>(&self, value: &Q, found: &mut impl FnMut(&RowSet))
     where
         K: std::borrow::Borrow<Q>,
         Q: Ord + ?Sized,
