@@ -168,6 +168,10 @@ struct Memo {
     off: bool,
 }
 
+/// Rows left by the text inputs below which a numeric input checks each directly rather
+/// than through its index.
+const FEW_ROWS: u32 = 8;
+
 /// Lookups after which a memo that finds fewer than one value in four stops.
 const MEMO_TRIAL: u32 = 8192;
 
@@ -364,10 +368,6 @@ impl<'a> Reader<'a> {
     fn input_rows(&self, bytes: &[u8], s: &mut Scratch) -> Option<(usize, Problem)> {
         let Scratch { fields, memos, rows, numbers, one_column, .. } = s;
         rows.iter_mut().for_each(|w| *w = u64::MAX);
-        for ((n, _, _), value) in self.numeric_inputs.iter().zip(numbers.iter()) {
-            self.matcher.column_rows_into(*n, value, one_column);
-            rows.iter_mut().zip(one_column.iter()).for_each(|(a, b)| *a &= *b);
-        }
         for &(n, field, col) in &self.text_inputs {
             let text = cell_text(bytes, fields, col);
             let Some(memo) = memos.get_mut(n) else { continue };
@@ -398,6 +398,25 @@ impl<'a> Reader<'a> {
             match found {
                 Ok(r) => rows.iter_mut().zip(r).for_each(|(a, b)| *a &= *b),
                 Err(p) => return Some((col, p.clone())),
+            }
+        }
+        // Numbers after text: where the text left a few rows, each is checked directly.
+        for ((n, _, _), value) in self.numeric_inputs.iter().zip(numbers.iter()) {
+            let left: u32 = rows.iter().map(|w| w.count_ones()).sum();
+            if left <= FEW_ROWS {
+                for (w, word) in (0u32..).zip(rows.iter_mut()) {
+                    let mut bits = *word;
+                    while bits != 0 {
+                        let bit = bits.trailing_zeros();
+                        bits &= bits.wrapping_sub(1);
+                        if !self.matcher.row_matches(*n, w.saturating_mul(64).saturating_add(bit), value) {
+                            *word &= !(1u64 << bit);
+                        }
+                    }
+                }
+            } else {
+                self.matcher.column_rows_into(*n, value, one_column);
+                rows.iter_mut().zip(one_column.iter()).for_each(|(a, b)| *a &= *b);
             }
         }
         None

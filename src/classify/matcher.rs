@@ -141,6 +141,11 @@ impl Matcher {
         }
     }
 
+    /// Whether row `r`'s cell in input column `input` matches `value`.
+    pub fn row_matches(&self, input: usize, r: u32, value: &Value) -> bool {
+        self.columns.get(input).is_none_or(|column| column.row_matches(r, value))
+    }
+
     pub fn group_of(&self, r: u32) -> usize {
         self.row_groups.get(r as usize).copied().unwrap_or(0)
     }

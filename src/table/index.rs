@@ -47,6 +47,8 @@ pub struct ColumnIndex {
     by_number: bool,
     /// Whether any row is `starts ""`.
     any_present: bool,
+    /// Each row's cell, for checking a few candidate rows directly.
+    cells: Vec<(Cell, Option<Regex>)>,
 }
 
 impl ColumnIndex {
@@ -68,6 +70,7 @@ impl ColumnIndex {
             by_text: false,
             by_number: false,
             any_present: false,
+            cells: cells.to_vec(),
         };
         let mut patterns: Vec<(&str, u32, &Regex)> = Vec::new();
         for (row, (cell, regex)) in (0u32..).zip(cells) {
@@ -190,6 +193,12 @@ impl ColumnIndex {
         self.words
     }
 
+    /// Whether row `row`'s cell matches `value`: cheaper than [`ColumnIndex::rows`] where
+    /// the other columns left only a few rows to check.
+    pub fn row_matches(&self, row: u32, value: &Value) -> bool {
+        self.cells.get(row as usize).is_some_and(|(cell, regex)| matches(cell, regex.as_ref(), value))
+    }
+
     /// The rows whose cell matches `value`.
     pub fn rows(&self, value: &Value) -> Rows {
         let mut out = self.any.clone();
@@ -218,8 +227,10 @@ impl ColumnIndex {
         let text = if self.by_text { text_of(value) } else { None };
         let number = if self.by_number { number_of(value) } else { None };
         if let Some(t) = text.as_deref() {
-            if let Some(rows) = self.text.get(t) {
-                rows.add_to(out);
+            if !self.text.is_empty() {
+                if let Some(rows) = self.text.get(t) {
+                    rows.add_to(out);
+                }
             }
             for (length, map) in &self.prefixes {
                 if let Some(rows) = t.get(..*length).and_then(|head| map.get(head)) {
@@ -236,8 +247,10 @@ impl ColumnIndex {
             }
         }
         if let Some(n) = number {
-            if let Some(rows) = self.numbers.get(&n.normalize()) {
-                rows.add_to(out);
+            if !self.numbers.is_empty() {
+                if let Some(rows) = self.numbers.get(&n.normalize()) {
+                    rows.add_to(out);
+                }
             }
             self.number_intervals.each_containing(&n, &mut |rows| rows.add_to(out));
         }
