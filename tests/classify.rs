@@ -82,6 +82,21 @@ fn reference_row(cc: &str, account: &str, amount: Decimal) -> Option<(&'static s
 
 type Key = (String, String, String, String, String, String);
 
+/// The ledger's aggregates as `reference_row` classifies its lines.
+fn reference_aggregates(path: &Path) -> BTreeMap<Key, (Decimal, u64)> {
+    let mut want: BTreeMap<Key, (Decimal, u64)> = BTreeMap::new();
+    for (org, year, cc, account, amount) in lines(path) {
+        let key = match reference_row(&cc, &account, amount) {
+            Some((f, a, c)) => (org, year, "true".into(), f.into(), a.into(), c.into()),
+            None => (org, year, "false".into(), String::new(), String::new(), String::new()),
+        };
+        let e = want.entry(key).or_insert((Decimal::ZERO, 0));
+        e.0 += amount;
+        e.1 += 1;
+    }
+    want
+}
+
 /// Assay's CSV output as rows keyed by (organisation, year, classified, function, activity, class).
 fn parse_output(text: &str) -> BTreeMap<Key, (Decimal, u64)> {
     let mut reader = csv::Reader::from_reader(text.as_bytes());
@@ -104,16 +119,7 @@ fn aggregates_agree_row_by_row_with_an_independent_aggregation() {
     let (_dir, path) = ledger(30_000, 6);
     let out = run_partial(&path, &[], &[("ASSAY_CHUNK_BYTES", "65536")]);
     let got = parse_output(&String::from_utf8(out.stdout).unwrap());
-    let mut want: BTreeMap<Key, (Decimal, u64)> = BTreeMap::new();
-    for (org, year, cc, account, amount) in lines(&path) {
-        let key = match reference_row(&cc, &account, amount) {
-            Some((f, a, c)) => (org, year, "true".into(), f.into(), a.into(), c.into()),
-            None => (org, year, "false".into(), String::new(), String::new(), String::new()),
-        };
-        let e = want.entry(key).or_insert((Decimal::ZERO, 0));
-        e.0 += amount;
-        e.1 += 1;
-    }
+    let want = reference_aggregates(&path);
     assert_eq!(got.len(), want.len());
     for (key, value) in &want {
         assert_eq!(got.get(key), Some(value), "{key:?}");
@@ -140,16 +146,7 @@ fn distinct_cost_centres_are_classified_as_the_reference_does() {
     writer.flush().unwrap();
     let out = run_partial(&distinct, &[], &[]);
     let got = parse_output(&String::from_utf8(out.stdout).unwrap());
-    let mut want: BTreeMap<Key, (Decimal, u64)> = BTreeMap::new();
-    for (org, year, cc, account, amount) in lines(&distinct) {
-        let key = match reference_row(&cc, &account, amount) {
-            Some((f, a, c)) => (org, year, "true".into(), f.into(), a.into(), c.into()),
-            None => (org, year, "false".into(), String::new(), String::new(), String::new()),
-        };
-        let e = want.entry(key).or_insert((Decimal::ZERO, 0));
-        e.0 += amount;
-        e.1 += 1;
-    }
+    let want = reference_aggregates(&distinct);
     assert!(want.keys().any(|k| k.2 == "true") && want.keys().any(|k| k.2 == "false"));
     assert_eq!(got, want);
 }
@@ -194,6 +191,28 @@ fn output_is_byte_identical_whatever_the_threads_and_chunks() {
     let a = run_partial(&path, &json, &[("RAYON_NUM_THREADS", "1"), ("ASSAY_CHUNK_BYTES", "8192")]);
     let b = run_partial(&path, &json, &[("RAYON_NUM_THREADS", "2")]);
     assert_eq!(a.stdout, b.stdout);
+}
+
+/// `ASSAY_TIMINGS=1` shows where the time went, stage by stage, and changes nothing else.
+#[test]
+fn timings_name_each_stage_and_change_no_figure() {
+    let (_dir, path) = ledger(20_000, 4);
+    let plain = run_partial(&path, &[], &[("ASSAY_CHUNK_BYTES", "65536")]);
+    let timed = run_partial(&path, &[], &[("ASSAY_CHUNK_BYTES", "65536"), ("ASSAY_TIMINGS", "1")]);
+    assert_eq!(plain.stdout, timed.stdout);
+    let err = stderr(&timed);
+    for stage in [
+        "timing: read: ",
+        "timing: split ",
+        ", convert ",
+        ", match ",
+        ", sum ",
+        "timing: merge: ",
+        "timing: render and write: ",
+    ] {
+        assert!(err.contains(stage), "no `{stage}` in:\n{err}");
+    }
+    assert!(!stderr(&plain).contains("timing:"));
 }
 
 #[test]

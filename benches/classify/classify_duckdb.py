@@ -64,13 +64,18 @@ def cells(row):
     return out
 
 
-def table_case(rules):
+def table_lines(rules):
+    """The table's header cells and its rows' lines."""
     text = (rules / "tables" / "ledger_activity.assay").read_text()
     body = text[text.index("classify ledger_activity"):]
     rows = [l.strip() for l in body.splitlines() if l.strip().startswith("|")]
-    header = cells(rows[0])
+    return cells(rows[0]), rows[1:]
+
+
+def table_case(rules):
+    header, rows = table_lines(rules)
     whens = []
-    for row in rows[1:]:
+    for row in rows:
         conds = []
         outs = []
         for name, cell in zip(header, cells(row)):
@@ -100,12 +105,9 @@ def functions(rules):
 
 def table_rows(rules):
     """The table's rows as (row, cc kind, cc value, account lo, hi, amount op, amount, activity, class)."""
-    text = (rules / "tables" / "ledger_activity.assay").read_text()
-    body = text[text.index("classify ledger_activity"):]
-    rows = [l.strip() for l in body.splitlines() if l.strip().startswith("|")]
-    header = cells(rows[0])
+    header, rows = table_lines(rules)
     out = []
-    for n, row in enumerate(rows[1:]):
+    for n, row in enumerate(rows):
         c = dict(zip(header, cells(row)))
         cc, account, amount = c["cost_centre"], c["account"], c["amount"]
         if cc == "*":

@@ -3,6 +3,7 @@
 //! period and output group.
 
 use super::matcher::{Matcher, Rows};
+use super::phases::{Clock, Phases, SAMPLE};
 use super::split::{field_bytes, split_record, FieldRange};
 use crate::ast::HitPolicy;
 use crate::check::suggest;
@@ -154,9 +155,10 @@ pub struct ChunkOut {
     /// (entity, period) and their sums, in order of first appearance.
     pub entities: Vec<((String, String), EntityPeriod)>,
     pub overflow: bool,
+    /// Where the chunk's time went, when timings are asked for.
+    pub phases: Phases,
 }
 
-/// For one text input column: each distinct value seen, and the rows its cell matches.
 /// One text input's cells already matched in this chunk, and how often a cell was among
 /// them: where values hardly repeat (a ledger of distinct cost centres), remembering them
 /// costs more than matching them again, and the memo stops.
@@ -176,7 +178,7 @@ const FEW_ROWS: u32 = 8;
 const MEMO_TRIAL: u32 = 8192;
 
 /// Split, classify and add up every record of a chunk.
-pub fn process(chunk: &RawChunk, layout: &Layout, matcher: &Matcher, spec: &DatasetSpec) -> ChunkOut {
+pub fn process(chunk: &RawChunk, layout: &Layout, matcher: &Matcher, spec: &DatasetSpec, timed: bool) -> ChunkOut {
     let bytes = chunk.bytes.as_slice();
     let reader = Reader::new(layout, matcher, spec);
     let mut scratch = Scratch::new(layout, matcher);
@@ -185,7 +187,9 @@ pub fn process(chunk: &RawChunk, layout: &Layout, matcher: &Matcher, spec: &Data
     let mut line = chunk.first_line;
     while pos < bytes.len() {
         let start = pos;
+        scratch.clock.start(timed && out.read % SAMPLE == 0);
         pos = split_record(bytes, pos, layout.delimiter, &mut scratch.fields);
+        scratch.clock.lap(&mut out.phases.split);
         let text = bytes.get(start..pos).unwrap_or_default();
         let record = Record { bytes, start, text, line };
         line = line.saturating_add(text.iter().filter(|b| **b == b'\n').count());
@@ -193,6 +197,7 @@ pub fn process(chunk: &RawChunk, layout: &Layout, matcher: &Matcher, spec: &Data
             continue;
         }
         out.read = out.read.saturating_add(1);
+        out.phases.sampled = out.phases.sampled.saturating_add(u64::from(scratch.clock.on()));
         reader.record(&record, &mut scratch, &mut out);
     }
     out
@@ -228,6 +233,7 @@ struct Scratch {
     /// The rows that matched, and the output groups they fall in.
     matched: Vec<u32>,
     groups_hit: Vec<usize>,
+    clock: Clock,
 }
 
 impl Scratch {
@@ -244,6 +250,7 @@ impl Scratch {
             sums: vec![Decimal::ZERO; layout.sums.len()],
             matched: Vec::new(),
             groups_hit: Vec::new(),
+            clock: Clock::new(),
         }
     }
 }
@@ -301,10 +308,15 @@ impl<'a> Reader<'a> {
         let Some(key_len) = self.entity_period(record.bytes, s) else {
             return bad(out, record, &s.fields, Some(self.layout.key), Problem::MissingKey);
         };
-        if let Some((col, p)) = self.numbers(record.bytes, s).or_else(|| self.input_rows(record.bytes, s)) {
+        if let Some((col, p)) = self.numbers(record.bytes, s) {
+            return bad(out, record, &s.fields, Some(col), p);
+        }
+        s.clock.lap(&mut out.phases.convert);
+        if let Some((col, p)) = self.input_rows(record.bytes, s) {
             return bad(out, record, &s.fields, Some(col), p);
         }
         self.match_rows(s);
+        s.clock.lap(&mut out.phases.matching);
         if let (HitPolicy::Unique, [a, b, ..]) = (self.matcher.hit, s.matched.as_slice()) {
             out.ambiguous = out.ambiguous.saturating_add(1);
             if out.ambiguities.len() < MAX_KEPT {
@@ -314,6 +326,7 @@ impl<'a> Reader<'a> {
         }
         let id = entity_id(s, key_len, self.matcher.groups.len(), out);
         self.add(record, s, key_len, id, out);
+        s.clock.lap(&mut out.phases.sum);
     }
 
     /// The record's entity and period into `s.ep_buf`; the key's length, or `None` when

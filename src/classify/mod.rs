@@ -6,6 +6,7 @@ mod chunk;
 pub mod dataset;
 mod layout;
 mod matcher;
+pub mod phases;
 mod problems;
 pub mod report;
 mod split;
@@ -69,6 +70,8 @@ pub struct Outcome {
     pub examples: Vec<Example>,
     pub stamp: Stamp,
     pub notices: Vec<String>,
+    /// Where the time went (filled when `ASSAY_TIMINGS` is set).
+    pub phases: phases::Phases,
 }
 
 /// Progress of a run: bytes read of the total, records read.
@@ -248,6 +251,7 @@ fn stream(
     bytes: &mut Bytes<'_>,
 ) -> Option<ReadError> {
     let (matcher, spec) = (&setup.matcher, &setup.spec);
+    let timed = std::env::var_os("ASSAY_TIMINGS").is_some();
     let batch_len = batch_len();
     let mut batch = vec![first];
     let mut read_error = None;
@@ -260,17 +264,24 @@ fn stream(
         let mut next = Vec::new();
         let mut next_error = None;
         let outs: Vec<ChunkOut> = if read_error.is_some() {
-            batch.par_iter().map(|c| chunk::process(c, layout, matcher, spec)).collect()
+            batch.par_iter().map(|c| chunk::process(c, layout, matcher, spec, timed)).collect()
         } else {
-            let (outs, ()) = rayon::join(
-                || batch.par_iter().map(|c| chunk::process(c, layout, matcher, spec)).collect(),
-                || fill_batch(reader, &mut next, batch_len, &mut next_error),
+            let (outs, read) = rayon::join(
+                || batch.par_iter().map(|c| chunk::process(c, layout, matcher, spec, timed)).collect(),
+                || {
+                    let started = std::time::Instant::now();
+                    fill_batch(reader, &mut next, batch_len, &mut next_error);
+                    started.elapsed()
+                },
             );
+            state.phases.read = state.phases.read.saturating_add(read);
             outs
         };
+        let started = std::time::Instant::now();
         for out in outs {
             state.merge(out);
         }
+        state.phases.merge = state.phases.merge.saturating_add(started.elapsed());
         bytes.done = bytes.done.saturating_add(batch_bytes);
         bytes.progress.update(bytes.done, bytes.total, state.counts.read);
         if read_error.is_some() {
@@ -322,6 +333,7 @@ fn outcome(request: &Request, setup: &Setup<'_>, state: State, stamp: Stamp) -> 
         examples: state.examples,
         stamp,
         notices,
+        phases: state.phases,
     }
 }
 
@@ -368,6 +380,7 @@ struct State {
     ambiguous: u64,
     ambiguities: Vec<Ambiguity>,
     overflow: bool,
+    phases: phases::Phases,
 }
 
 impl State {
@@ -383,6 +396,7 @@ impl State {
             ambiguous: 0,
             ambiguities: Vec::new(),
             overflow: false,
+            phases: phases::Phases::default(),
         }
     }
 
@@ -392,6 +406,7 @@ impl State {
         self.bad_rows = self.bad_rows.saturating_add(out.bad_rows);
         self.ambiguous = self.ambiguous.saturating_add(out.ambiguous);
         self.overflow |= out.overflow;
+        self.phases.add(&out.phases);
         let room = chunk::MAX_KEPT.saturating_sub(self.bad.len());
         self.bad.extend(out.bad.into_iter().take(room));
         let room = chunk::MAX_KEPT.saturating_sub(self.ambiguities.len());

@@ -80,10 +80,15 @@ fn classify(args: &ClassifyArgs, shell: &mut Shell) -> Outcome {
     progress.bar.finish_and_clear();
     shell.report(&diags, "nothing was written")?;
     let Some(outcome) = outcome else { return Err(Stop::Failed) };
+    let rendering = Instant::now();
     let text = report::render(&outcome, args.format);
     shell.write(args.output.as_deref(), &text)?;
     shell.say(report::summary(&outcome).trim_end());
     if std::env::var_os("ASSAY_TIMINGS").is_some() {
+        for line in outcome.phases.report(outcome.counts.read) {
+            eprintln!("{line}");
+        }
+        eprintln!("timing: render and write: {:.3} s", rendering.elapsed().as_secs_f64());
         let secs = progress.started.elapsed().as_secs_f64();
         eprintln!("timing: {secs:.3} s, {:.0} records/s", outcome.counts.read as f64 / secs.max(1e-9));
     }
