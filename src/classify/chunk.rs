@@ -250,7 +250,7 @@ impl Scratch {
             sums: vec![Decimal::ZERO; layout.sums.len()],
             matched: Vec::new(),
             groups_hit: Vec::new(),
-            clock: Clock::new(),
+            clock: Clock::default(),
         }
     }
 }

@@ -66,11 +66,13 @@ pub struct Clock {
     last: Instant,
 }
 
-impl Clock {
-    pub fn new() -> Clock {
+impl Default for Clock {
+    fn default() -> Clock {
         Clock { on: false, last: Instant::now() }
     }
+}
 
+impl Clock {
     /// Start timing a record, if it is sampled.
     pub fn start(&mut self, sampled: bool) {
         self.on = sampled;
