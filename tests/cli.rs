@@ -170,6 +170,34 @@ fn a_missing_path_is_the_same_usage_error_in_every_command() {
     }
 }
 
+/// An `--output` into a folder that does not exist is refused the same way by every command
+/// that writes one, before the run's work (`ASSAY_TIMINGS` shows no phase after the rules'),
+/// and nothing is created.
+#[test]
+fn an_output_into_a_missing_folder_is_refused_before_the_work_in_every_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("missing-folder").join("out.txt");
+    let out_arg = target.to_str().unwrap();
+    let commands: [&[&str]; 5] = [
+        &["eval"],
+        &["explain", "cost_share[finance]", "--entity", "SA0001"],
+        &["classify", "--table", "ledger_activity"],
+        &["verify", "--data", "examples/plans/failing"],
+        &["report", "national"],
+    ];
+    for args in commands {
+        let out = assay(&[args, &["--output", out_arg]].concat());
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(
+            err.contains("output-error") && err.contains("the folder") && err.contains("does not exist"),
+            "{args:?}: {err}"
+        );
+        assert!(!err.contains("policies over") && !err.contains("classified "), "{args:?} ran first: {err}");
+        assert!(!dir.path().join("missing-folder").exists(), "{args:?}");
+    }
+}
+
 /// Usage mistakes that are not paths are coded diagnostics too, honouring
 /// `--error-format`: never hand-written `error[usage]` lines.
 #[test]

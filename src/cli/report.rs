@@ -56,23 +56,6 @@ fn report(args: &ReportArgs, shell: &mut Shell) -> Outcome {
     if args.all && args.output.as_ref().is_none_or(|o| o.as_os_str() == "-") {
         return Err(shell.usage("`--all` writes a folder of pages", "give the folder with `--output DIR`"));
     }
-    // A folder that is not there fails the run before any work, not after it.
-    if let Some(out) = args.output.as_deref().filter(|o| o.as_os_str() != "-") {
-        let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-        if !parent.is_dir() {
-            let d = Diagnostic::new(
-                Code::OutputError,
-                format!(
-                    "cannot write `{}`: the folder `{}` does not exist",
-                    crate::load::display(out),
-                    crate::load::display(parent)
-                ),
-            )
-            .help("create the folder first, or write elsewhere; nothing was written");
-            shell.print(&[d]);
-            return Err(Stop::Failed);
-        }
-    }
     if let Some(dir) = args.output.as_deref().filter(|_| args.all) {
         if let Err(why) = output::folder_writable(dir) {
             shell.print(&[

@@ -191,10 +191,11 @@ impl Shell {
         Ok(folder)
     }
 
-    /// Refuse an output file that is one of the run's inputs, before anything runs: the
-    /// rule files read, the data (a file, or each dataset file in the data folder), the
-    /// scripts the rules name, and any `others` (a file compared against). A usage error:
-    /// the command line is the mistake, and nothing has been read or written yet.
+    /// Refuse, before anything runs, an output file whose folder does not exist, or that is
+    /// one of the run's inputs: the rule files read, the data (a file, or each dataset file
+    /// in the data folder), the scripts the rules name, and any `others` (a file compared
+    /// against; a usage error: the command line is the mistake). Nothing has been read or
+    /// written yet.
     pub fn output_path(
         &self,
         output: Option<&Path>,
@@ -203,6 +204,21 @@ impl Shell {
         others: &[&Path],
     ) -> Result<(), Stop> {
         let Some(output) = written_file(output) else { return Ok(()) };
+        // A folder that is not there fails the run before its work, not after it.
+        let parent = output.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        if !parent.is_dir() {
+            let d = Diagnostic::new(
+                Code::OutputError,
+                format!(
+                    "cannot write `{}`: the folder `{}` does not exist",
+                    load::display(output),
+                    load::display(parent)
+                ),
+            )
+            .help("create the folder first, or write elsewhere; nothing was written");
+            self.print(&[d]);
+            return Err(Stop::Failed);
+        }
         let mut inputs: Vec<PathBuf> = self.sources.iter().map(|s| s.path.clone()).collect();
         inputs.push(data.to_path_buf());
         inputs.extend(others.iter().map(|p| p.to_path_buf()));
