@@ -182,29 +182,18 @@ def main():
         con.execute(f"""CREATE TEMP TABLE lines AS
             SELECT row_number() OVER () AS id, "Organisation" AS organisation, "Year" AS year,
                    trim("Cost centre") AS cc, trim("Account") AS account, "Amount" AS amount FROM {read}""")
-        query = join_sql(con, table_rows(rules))
-        con.execute(f"""
-        COPY (
-          WITH {query.strip()},
-          fmap(activity, function) AS (VALUES {fmap})
-          SELECT organisation, year, activity IS NOT NULL AS classified, function, activity, class,
-                 sum(amount) AS amount, count(*) AS records
-          FROM classified LEFT JOIN fmap USING (activity)
-          GROUP BY ALL
-        ) TO {quote(out)} (HEADER, DELIMITER ',')
-        """)
-        return
-    activity, klass = table_case(rules)
-    fmap = ", ".join(f"({quote(a)}, {quote(f)})" for a, f in functions(rules).items())
-    con = duckdb.connect()
+        classified = join_sql(con, table_rows(rules)).strip()
+    else:
+        activity, klass = table_case(rules)
+        classified = f"""lines AS (
+            SELECT "Organisation" AS organisation, "Year" AS year, trim("Cost centre") AS cc,
+                   trim("Account") AS account, "Amount" AS amount
+            FROM {read}
+          ),
+          classified AS (SELECT organisation, year, {activity} AS activity, {klass} AS class, amount FROM lines)"""
     con.execute(f"""
     COPY (
-      WITH lines AS (
-        SELECT "Organisation" AS organisation, "Year" AS year, trim("Cost centre") AS cc,
-               trim("Account") AS account, "Amount" AS amount
-        FROM {read}
-      ),
-      classified AS (SELECT organisation, year, {activity} AS activity, {klass} AS class, amount FROM lines),
+      WITH {classified},
       fmap(activity, function) AS (VALUES {fmap})
       SELECT organisation, year, activity IS NOT NULL AS classified, function, activity, class,
              sum(amount) AS amount, count(*) AS records
@@ -212,7 +201,6 @@ def main():
       GROUP BY ALL
     ) TO {quote(out)} (HEADER, DELIMITER ',')
     """)
-
 
 if __name__ == "__main__":
     main()
