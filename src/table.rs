@@ -106,6 +106,24 @@ pub fn matches(cell: &Cell, regex: Option<&Regex>, value: &Value) -> bool {
     }
 }
 
+/// Whether no value can match both cells, decided without looking for one, where that is
+/// plain from their text: two exact texts that differ, an exact text without a prefix, two
+/// prefixes neither of which starts the other, two exact numbers that differ. `false`
+/// means only "not plain": the overlap check then looks for a shared value. (A value is
+/// compared as one text and one number, so it cannot equal two different ones.)
+pub fn surely_disjoint(a: &Cell, b: &Cell) -> bool {
+    use Literal::{Number, Text, Word};
+    match (a, b) {
+        (Cell::Exact(Text(t) | Word(t)), Cell::Exact(Text(u) | Word(u))) => t != u,
+        (Cell::Exact(Text(t) | Word(t)), Cell::Starts(p)) | (Cell::Starts(p), Cell::Exact(Text(t) | Word(t))) => {
+            !t.starts_with(p.as_str())
+        }
+        (Cell::Starts(p), Cell::Starts(q)) => !p.starts_with(q.as_str()) && !q.starts_with(p.as_str()),
+        (Cell::Exact(Number(n)), Cell::Exact(Number(m))) => n != m,
+        _ => false,
+    }
+}
+
 /// Values that a cell is sure to match, or nearly: the raw material for witnesses.
 pub fn samples(cell: &Cell) -> Vec<Value> {
     match cell {

@@ -420,6 +420,15 @@ fn overlaps(
     let regex = |r: usize, c: usize| regexes.get(r).and_then(|row| row.get(c)).and_then(Option::as_ref);
     for i in 0..table.rows.len() {
         for j in i.saturating_add(1)..table.rows.len() {
+            // Most pairs of a long table differ plainly in a column (two cost centres, two
+            // prefixes): they are passed over without the search for a shared value.
+            let plainly_apart = inputs.iter().any(|col| match (cell(table, i, col.index), cell(table, j, col.index)) {
+                (Some(a), Some(b)) => table::surely_disjoint(&a.node, &b.node),
+                _ => false,
+            });
+            if plainly_apart {
+                continue;
+            }
             let mut example = Vec::new();
             let both = inputs.iter().all(|col| {
                 let (Some(a), Some(b)) = (cell(table, i, col.index), cell(table, j, col.index)) else { return false };

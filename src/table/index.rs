@@ -603,6 +603,21 @@ mod tests {
         }
     }
 
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+        /// Cells called disjoint without a search share no value.
+        #[test]
+        fn cells_called_disjoint_share_no_value(a in cell(), b in cell(), values in prop::collection::vec(value(), 1..30)) {
+            if super::super::surely_disjoint(&a, &b) {
+                let cells = compiled(vec![a, b]);
+                for v in &values {
+                    prop_assert_ne!(by_scan(&cells, v), vec![0, 1], "value {:?}", v);
+                }
+            }
+        }
+    }
+
     #[test]
     fn ranges_that_nest_and_touch_find_every_row_that_holds_a_value() {
         let n = |x: i64| Literal::Number(Decimal::from(x));
