@@ -79,7 +79,7 @@ impl Matcher {
                         (cell, regex)
                     })
                     .collect();
-                ColumnIndex::new(&cells)
+                ColumnIndex::new(cells)
             })
             .collect();
         for row in &def.rows {

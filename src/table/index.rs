@@ -54,7 +54,7 @@ pub struct ColumnIndex {
 impl ColumnIndex {
     /// Index a column: each row's cell with its compiled pattern (`None` for a `matches`
     /// cell whose pattern did not compile: it matches nothing, as in [`super::matches`]).
-    pub fn new(cells: &[(Cell, Option<Regex>)]) -> ColumnIndex {
+    pub fn new(cells: Vec<(Cell, Option<Regex>)>) -> ColumnIndex {
         let words = cells.len().div_ceil(64);
         let mut index = ColumnIndex {
             words,
@@ -70,10 +70,10 @@ impl ColumnIndex {
             by_text: false,
             by_number: false,
             any_present: false,
-            cells: cells.to_vec(),
+            cells: Vec::new(),
         };
         let mut patterns: Vec<(&str, u32, &Regex)> = Vec::new();
-        for (row, (cell, regex)) in (0u32..).zip(cells) {
+        for (row, (cell, regex)) in (0u32..).zip(&cells) {
             let indexed = match cell {
                 Cell::Any => {
                     set(&mut index.any, row);
@@ -143,6 +143,7 @@ impl ColumnIndex {
             || index.patterns.is_some();
         index.by_number = !index.numbers.is_empty() || !index.number_intervals.is_empty();
         index.any_present = index.present.iter().any(|w| *w != 0);
+        index.cells = cells;
         index
     }
 
@@ -201,8 +202,8 @@ impl ColumnIndex {
 
     /// The rows whose cell matches `value`.
     pub fn rows(&self, value: &Value) -> Rows {
-        let mut out = self.any.clone();
-        self.add_rows(value, &mut out);
+        let mut out = Vec::with_capacity(self.words);
+        self.rows_into(value, &mut out);
         out
     }
 
@@ -557,7 +558,7 @@ mod tests {
             values in prop::collection::vec(value(), 1..20),
         ) {
             let cells = compiled(cells);
-            let index = ColumnIndex::new(&cells);
+            let index = ColumnIndex::new(cells.clone());
             for v in &values {
                 prop_assert_eq!(listed(&index.rows(v)), by_scan(&cells, v), "value {:?}", v);
             }
@@ -581,7 +582,7 @@ mod tests {
             let columns: Vec<Vec<(Cell, Option<Regex>)>> = (0..width)
                 .map(|c| compiled(table.iter().map(|row| row.get(c).cloned().unwrap_or(Cell::Any)).collect()))
                 .collect();
-            let indexes: Vec<ColumnIndex> = columns.iter().map(|c| ColumnIndex::new(c)).collect();
+            let indexes: Vec<ColumnIndex> = columns.iter().map(|c| ColumnIndex::new(c.clone())).collect();
             for record in &records {
                 let mut rows = vec![u64::MAX; table.len().div_ceil(64)];
                 for (index, value) in indexes.iter().zip(record) {
@@ -629,7 +630,7 @@ mod tests {
             Cell::Compare(CompareOp::Ge, n(4199)),
             Cell::Range(n(10), n(5)),
         ]);
-        let index = ColumnIndex::new(&cells);
+        let index = ColumnIndex::new(cells.clone());
         let rows = |x: i64| listed(&index.rows(&Value::Number(Decimal::from(x))));
         assert_eq!(rows(4050), vec![0, 3]);
         assert_eq!(rows(4100), vec![0, 1]);
