@@ -730,6 +730,23 @@ fn an_entity_page_from_the_cache_is_the_page_from_the_files() {
     }
 }
 
+/// An entity's page alone (its tables computed for it alone, its figures explained while
+/// the report evaluates) is its page among all of them, but for the link to their index.
+#[test]
+fn an_entity_page_alone_is_its_page_among_all() {
+    let dir = tempfile::tempdir().unwrap();
+    for org in three_orgs() {
+        let alone = dir.path().join(format!("{}.html", org.code));
+        let out = assay(&["report", "peer_to_peer", "--entity", &org.code, "--output", alone.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let alone = std::fs::read_to_string(alone).unwrap();
+        let among = std::fs::read_to_string(all_dir().join("peer_to_peer").join(format!("{}.html", org.code))).unwrap();
+        let link = "<nav><a href=\"../index.html\">All reports</a></nav>\n";
+        assert!(among.contains(link), "the page among all links to the index");
+        assert!(alone == among.replacen(link, "", 1), "{}'s page alone differs from its page among all", org.code);
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // 6. Hostile names
 

@@ -56,9 +56,7 @@ fn eval(args: &EvalArgs, shell: &mut Shell) -> Outcome {
         methodologies: args.methodology.clone(),
         select: args.select.clone(),
         budget: args.scripts.budget(),
-        fields: Vec::new(),
-        peers_of: None,
-        without_totals: false,
+        ..Default::default()
     };
     progress.step("loading data and evaluating");
     let (results, diags) = run::run(&tree, &request, &mut shell.sources);

@@ -106,6 +106,7 @@ fn explain(args: &ExplainArgs, shell: &mut Shell) -> Outcome {
         selector: args.selector.clone(),
         entity: args.entity.clone(),
         period: args.period.clone(),
+        latest: false,
         methodology: args.methodology.clone(),
         by,
         depth: args.depth,

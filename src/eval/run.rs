@@ -1,8 +1,8 @@
 //! A whole evaluation: load the datasets, build each period's frame, compute the selected
 //! KPIs and methodologies with their totals, and collect the results with their stamp.
 
-use super::column::Column;
-use super::engine::{Evaluator, Target};
+use super::column::{Column, Grouped};
+use super::engine::{Evaluator, Peers, Target};
 use super::frame::{self, Frame};
 use super::model::Model;
 use super::script::ScriptHost;
@@ -43,6 +43,12 @@ pub struct Request {
     /// The figures selected alone, without the totals of their methodologies (which a
     /// methodology's figure in `select` otherwise brings): for callers that print none.
     pub without_totals: bool,
+    /// Figures (as `select` takes them) wanted for the `peers_of` entity alone, such as an
+    /// entity's page prints in its tables: computed over its row, their statistics over its
+    /// group, so that the group's other entities are not computed; for them the figures are
+    /// missing ("computed for E alone"). Without `peers_of`, or in a period without the
+    /// entity, they are computed for every entity, as `select`.
+    pub entity_only: Vec<String>,
 }
 
 pub use crate::value::UnitOut;
@@ -90,6 +96,19 @@ pub struct PeriodResult {
     pub fields: Vec<(String, Column)>,
 }
 
+impl PeriodResult {
+    /// No figures yet, for the frame's entities.
+    fn empty(frame: &Frame<'_>) -> PeriodResult {
+        PeriodResult {
+            period: frame.period.to_string(),
+            entities: frame.keys.clone(),
+            figures: Vec::new(),
+            totals: Vec::new(),
+            fields: Vec::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Results {
     pub stamp: Stamp,
@@ -109,13 +128,16 @@ pub fn run(tree: &RuleTree, request: &Request, sources: &mut Vec<SourceFile>) ->
         Ok(m) => m,
         Err(d) => return (None, vec![d]),
     };
-    let select = match super::select::parse(&model, &request.select) {
-        Ok(s) => s,
-        Err(d) => return (None, vec![*d]),
-    };
+    let (select, entity_only) =
+        match (super::select::parse(&model, &request.select), super::select::parse(&model, &request.entity_only)) {
+            (Ok(s), Ok(e)) => (s, e),
+            (Err(d), _) | (_, Err(d)) => return (None, vec![*d]),
+        };
+    // Everything selected, for the fields to read and for a frame without the entity.
+    let every: Vec<Selection> = select.iter().chain(&entity_only).cloned().collect();
     // Load every dataset of entities (record datasets are for `classify` and policies),
     // converting the fields the selected figures need.
-    let mut needed = needed_fields(&model, &methodologies, &select);
+    let mut needed = needed_fields(&model, &methodologies, &every);
     needed.extend(request.fields.iter().cloned());
     let mut specs = model.entity_datasets();
     for spec in &mut specs {
@@ -173,7 +195,26 @@ pub fn run(tree: &RuleTree, request: &Request, sources: &mut Vec<SourceFile>) ->
             continue;
         }
         let mut ev = Evaluator::new(&model, &frame, Some(&scripts));
-        let mut result = evaluate_period(&mut ev, &model, &frame, &methodologies, &select, request.without_totals);
+        let focus = request.peers_of.as_ref().filter(|_| !entity_only.is_empty()).and_then(|(entity, _)| {
+            frame.keys.binary_search_by(|k| k.as_ref().cmp(entity)).ok().map(|row| (entity.as_str(), row))
+        });
+        let mut result = match focus {
+            None => evaluate_period(&mut ev, &model, &frame, &methodologies, &every, request.without_totals),
+            Some(_) if select.is_empty() => PeriodResult::empty(&frame),
+            Some(_) => evaluate_period(&mut ev, &model, &frame, &methodologies, &select, request.without_totals),
+        };
+        // A figure blank for every entity is a mistake more often than a finding: say so
+        // (unless the run fails anyway, whose errors say why). Figures computed for one
+        // entity alone say nothing of the others.
+        blank.extend(super::missing::warnings(&model, &methodologies, &result));
+        if let Some((entity, row)) = focus {
+            let (mut alone, diagnostics) = for_one_entity(ev, &frame, (entity, row), &methodologies, &entity_only);
+            result.figures.append(&mut alone);
+            diags.extend(diagnostics);
+        } else {
+            ev.finish();
+            diags.append(&mut ev.diagnostics);
+        }
         result.fields = request
             .fields
             .iter()
@@ -182,12 +223,7 @@ pub fn run(tree: &RuleTree, request: &Request, sources: &mut Vec<SourceFile>) ->
                 frame.field(&key).map(|c| (f.clone(), c))
             })
             .collect();
-        ev.finish();
         timer.lap("evaluate");
-        diags.append(&mut ev.diagnostics);
-        // A figure blank for every entity is a mistake more often than a finding: say so
-        // (unless the run fails anyway, whose errors say why).
-        blank.extend(super::missing::warnings(&model, &methodologies, &result));
         results.push(result);
     }
     diags.extend(scripts.budget_diagnostic());
@@ -349,7 +385,44 @@ fn evaluate_period(
             totals.extend(super::totals::totals(ev, model, meth, def));
         }
     }
-    PeriodResult { period: frame.period.to_string(), entities: frame.keys.clone(), figures, totals, fields: Vec::new() }
+    PeriodResult { figures, totals, ..PeriodResult::empty(frame) }
+}
+
+/// The figures of `select` for one entity of the frame (at `row`), each over its row alone
+/// with its statistics from `ev` (the whole frame's evaluator, which may have computed the
+/// columns they share already): each a column over the frame, missing but at `row`. With
+/// what the evaluation noticed.
+fn for_one_entity<'m, 'a>(
+    ev: Evaluator<'m, 'a>,
+    frame: &'m Frame<'m>,
+    (entity, row): (&str, usize),
+    methodologies: &[(&str, &MethodologyDef)],
+    select: &[Selection],
+) -> (Vec<FigureOut>, Vec<Diagnostic>) {
+    let model = ev.model;
+    let scripts = ev.scripts;
+    let single = frame.single(row);
+    let mut one = Evaluator::new(model, &single, scripts);
+    one.peers = Some(Peers { ev: Box::new(ev), row });
+    let mut figures = evaluate_period(&mut one, model, &single, methodologies, select, true).figures;
+    one.finish();
+    // Each column reads the entity's value at its row, and says why at any other.
+    let mut of_row = vec![None; frame.keys.len()];
+    if let Some(r) = of_row.get_mut(row) {
+        *r = Some(0);
+    }
+    let of_row = Arc::new(of_row);
+    let elsewhere = Value::missing(format!("computed for `{entity}` alone"));
+    for f in &mut figures {
+        f.values = Column::Grouped(Arc::new(Grouped {
+            of_row: of_row.clone(),
+            values: vec![f.values.get(0).clone()],
+            ungrouped: elsewhere.clone(),
+        }));
+    }
+    let diagnostics = std::mem::take(&mut one.diagnostics);
+    crate::discard::later(one.into_results());
+    (figures, diagnostics)
 }
 
 /// Every combination of index members, in declaration order.

@@ -46,6 +46,9 @@ pub struct Request {
     pub selector: String,
     pub entity: Option<String>,
     pub period: Option<String>,
+    /// Without `period`, the latest period in the data rather than asking which (as a
+    /// report shows the latest).
+    pub latest: bool,
     pub methodology: Option<String>,
     /// A total's group: `org_type=small`.
     pub by: Vec<(String, String)>,
@@ -123,7 +126,7 @@ pub fn explain_many(
     let (loaded, mut diags) = load(tree, first, &specs, peers.as_ref(), sources, &timer);
     let Some((mut tables, restricted)) = loaded else { return (None, diags) };
     let script_sources: Vec<usize> = (tree.files.len()..sources.len()).collect();
-    let period = match choose_period(&tables, first.period.as_deref()) {
+    let period = match choose_period(&tables, first.period.as_deref(), first.latest) {
         Ok(p) => p,
         Err(d) => return (None, vec![*d]),
     };
@@ -295,7 +298,7 @@ fn root(
     }
 }
 
-fn choose_period(tables: &[Table], asked: Option<&str>) -> Result<std::sync::Arc<str>, Box<Diagnostic>> {
+fn choose_period(tables: &[Table], asked: Option<&str>, latest: bool) -> Result<std::sync::Arc<str>, Box<Diagnostic>> {
     let periods = frame::periods(tables);
     let shown: Vec<String> = periods.iter().map(|p| format!("`{p}`")).collect();
     match asked {
@@ -309,6 +312,7 @@ fn choose_period(tables: &[Table], asked: Option<&str>) -> Result<std::sync::Arc
         }),
         None => match periods.as_slice() {
             [one] => Ok(one.clone()),
+            [.., last] if latest => Ok(last.clone()),
             _ => Err(Box::new(
                 Diagnostic::new(Code::UnknownSelection, "which period? The data has several")
                     .help(format!("give `--period`: the data has {}", shown.join(", "))),

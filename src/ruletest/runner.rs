@@ -523,9 +523,7 @@ fn check_totals(
         methodologies: methodologies.clone(),
         select: methodologies,
         budget: budget.clone(),
-        fields: Vec::new(),
-        peers_of: None,
-        without_totals: false,
+        ..Default::default()
     };
     let mut scratch = sources.to_vec();
     let (results, diags) = crate::eval::run::run(tree, &request, &mut scratch);

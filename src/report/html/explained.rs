@@ -33,21 +33,30 @@ pub struct Explanation {
     pub trimmed: Option<HashSet<String>>,
 }
 
-/// The explanations of `wanted` for one entity (or, for totals, none) in one period, as
-/// HTML fragments; a figure that cannot be explained gets the reason instead. One load and
-/// one evaluation for the totals (explained one level down), one for the rest (in full):
-/// `explain_many` takes its depth from its first request, so they are never mixed.
+/// A page's explanations, by what was explained, and the period they are of (none when
+/// nothing could be explained).
+#[derive(Default)]
+pub struct Explained {
+    pub why: HashMap<Wanted, Explanation>,
+    pub period: Option<String>,
+}
+
+/// The explanations of `wanted` for one entity (or, for totals, none) in one period (none:
+/// the latest in the data), as HTML fragments; a figure that cannot be explained gets the
+/// reason instead. One load and one evaluation for the totals (explained one level down),
+/// one for the rest (in full): `explain_many` takes its depth from its first request, so
+/// they are never mixed.
 pub fn explain_all(
     tree: &RuleTree,
     data_dir: &Path,
-    period: &str,
+    period: Option<&str>,
     entity: Option<&str>,
     wanted: &[Wanted],
     budget: &crate::eval::budget::ScriptBudget,
     sources: &mut Vec<SourceFile>,
-) -> (HashMap<Wanted, Explanation>, Vec<Diagnostic>) {
+) -> (Explained, Vec<Diagnostic>) {
     let (totals, figures): (Vec<&Wanted>, Vec<&Wanted>) = wanted.iter().partition(|w| is_total(w));
-    let mut out = HashMap::new();
+    let mut out = Explained::default();
     let mut diags = Vec::new();
     for group in [totals, figures].into_iter().filter(|g| !g.is_empty()) {
         let requests: Vec<Request> = group
@@ -56,7 +65,8 @@ pub fn explain_all(
                 data_dir: data_dir.to_path_buf(),
                 selector: w.selector.clone(),
                 entity: w.entity.clone().or_else(|| entity.map(str::to_string)),
-                period: Some(period.to_string()),
+                period: period.map(str::to_string),
+                latest: true,
                 methodology: w.methodology.clone(),
                 by: w.by.clone(),
                 top: 10,
@@ -68,6 +78,7 @@ pub fn explain_all(
         let (graph, mut more) = explain::explain_many(tree, &requests, sources);
         diags.append(&mut more);
         let Some((mut graph, roots)) = graph else { continue };
+        out.period = Some(graph.period.clone());
         for (w, root) in group.into_iter().zip(roots) {
             let explanation = match root {
                 Ok(root) => {
@@ -79,7 +90,7 @@ pub fn explain_all(
                     trimmed: None,
                 },
             };
-            out.insert(w.clone(), explanation);
+            out.why.insert(w.clone(), explanation);
         }
     }
     (out, diags)

@@ -66,19 +66,23 @@ pub fn pages(
         Ok(c) => c,
         Err(d) => return (None, vec![*d]),
     };
-    let select: Vec<String> = chosen.iter().flat_map(|d| selected(d.def)).collect();
+    let (select, alone): (Vec<Vec<String>>, Vec<Vec<String>>) = chosen.iter().map(|d| selected(d.def)).unzip();
+    let (select, alone) = (select.concat(), alone.concat());
     // One entity's page needs only its peer group's figures (and reads only its rows when
     // the data is cached): the statistics behind them and the report's charts are over
-    // entities alike in these fields.
+    // entities alike in these fields. What it prints for the entity alone is computed for
+    // the entity alone.
     let peers_of = match (&request.entity, chosen.as_slice()) {
         (Some(entity), [d]) => {
-            crate::explain::peer_fields_of(&model, &select, &peer_fields(d.def)).map(|f| (entity.clone(), f))
+            let figures = [select.as_slice(), alone.as_slice()].concat();
+            crate::explain::peer_fields_of(&model, &figures, &peer_fields(d.def)).map(|f| (entity.clone(), f))
         }
         _ => None,
     };
     let eval_request = run::Request {
         data_dir: request.data_dir.clone(),
         select,
+        entity_only: alone,
         fields: chosen.iter().flat_map(|d| fields(d.def)).collect(),
         budget: request.budget.clone(),
         peers_of,
@@ -87,8 +91,38 @@ pub fn pages(
         ..run::Request::default()
     };
     let timer = crate::timing::Timer::start();
-    let (results, mut diags) = run::run(tree, &eval_request, sources);
-    timer.lap("report: evaluate");
+    // One entity's page: its figures are explained while the report evaluates, on another
+    // core (the two share nothing but the files they read).
+    let early = match (&request.entity, chosen.as_slice()) {
+        (Some(entity), [d]) if d.def.each.is_some() => Some((entity.as_str(), entity_wanted(&model, d.def))),
+        _ => None,
+    };
+    let ((results, mut diags), mut early) = match &early {
+        Some((entity, wanted)) => {
+            let base = sources.len();
+            let mut local = sources.clone();
+            let (evaluated, (explained, more)) = rayon::join(
+                || run::run(tree, &eval_request, sources),
+                || {
+                    let period = request.period.as_deref();
+                    explained::explain_all(
+                        tree,
+                        &request.data_dir,
+                        period,
+                        Some(entity),
+                        wanted,
+                        &request.budget,
+                        &mut local,
+                    )
+                },
+            );
+            let (results, mut diags) = evaluated;
+            diags.extend(adopt(sources, base, more, local.split_off(base)));
+            ((results, diags), Some(explained))
+        }
+        None => (run::run(tree, &eval_request, sources), None),
+    };
+    timer.lap(if early.is_some() { "report: evaluate and explain" } else { "report: evaluate" });
     let Some(results) = results else { return (None, diags) };
     let now = match period_index(&results, request.period.as_deref()) {
         Ok(n) => n,
@@ -118,10 +152,17 @@ pub fn pages(
         let Some(v) = views.get(now) else { continue };
         if d.def.each.is_none() {
             let wanted: Vec<Wanted> = national_wanted(d.def, v);
-            let (why, mut more) =
-                explained::explain_all(tree, &request.data_dir, v.period(), None, &wanted, &request.budget, sources);
+            let (explained, mut more) = explained::explain_all(
+                tree,
+                &request.data_dir,
+                Some(v.period()),
+                None,
+                &wanted,
+                &request.budget,
+                sources,
+            );
             diags.append(&mut more);
-            let ctx = Ctx { model: &model, views: &views, now, why: &why };
+            let ctx = Ctx { model: &model, views: &views, now, why: &explained.why };
             let body = format!("{}{}", counts(&results), sections::sections(&ctx, d.def, Scope::All));
             pages.push(page(
                 d,
@@ -136,7 +177,9 @@ pub fn pages(
         }
         // Pages are made on every core, a batch at a time (so progress moves), each with
         // its own copy of the sources; they are kept in key order whatever the threads.
-        let wanted = entity_wanted(d.def, v);
+        // One entity's explanations may be made already, of the period shown.
+        let wanted = entity_wanted(&model, d.def);
+        let early = early.take().filter(|e| e.period.as_deref() == Some(v.period()));
         for batch in keys.chunks(PAGES_PER_BATCH) {
             let base = sources.len();
             let made: Vec<(Page, Vec<Diagnostic>, Vec<SourceFile>)> = batch
@@ -144,16 +187,25 @@ pub fn pages(
                 .filter_map(|key| {
                     let row = v.row(key)?;
                     let mut local = sources.clone();
-                    let (why, more) = explained::explain_all(
-                        tree,
-                        &request.data_dir,
-                        v.period(),
-                        Some(key),
-                        &wanted,
-                        &request.budget,
-                        &mut local,
-                    );
-                    let ctx = Ctx { model: &model, views: &views, now, why: &why };
+                    let fresh;
+                    let (explained, more) = match &early {
+                        Some(made) if keys.len() == 1 => (made, Vec::new()),
+                        _ => {
+                            let (made, more) = explained::explain_all(
+                                tree,
+                                &request.data_dir,
+                                Some(v.period()),
+                                Some(key),
+                                &wanted,
+                                &request.budget,
+                                &mut local,
+                            );
+                            fresh = made;
+                            (&fresh, more)
+                        }
+                    };
+                    let why = &explained.why;
+                    let ctx = Ctx { model: &model, views: &views, now, why };
                     let body = sections::sections(&ctx, d.def, Scope::Entity(row));
                     let subtitle = format!("{} ({key}), {} — peers: {}", v.name(row), v.period(), v.peer_group(row));
                     let path = PathBuf::from(d.name).join(format!("{}.html", file_name(key)));
@@ -345,21 +397,24 @@ fn choose<'d, 'a>(declared: &'d [Declared<'a>], request: &Request) -> Result<Vec
     })
 }
 
-/// What the evaluator is asked for: every figure and methodology total the report shows.
-fn selected(def: &ReportDef) -> Vec<String> {
-    let mut out = Vec::new();
+/// What the evaluator is asked for: every figure and methodology total the report shows,
+/// in two lists: those shown over a peer group (charted, totalled), and those an entity's
+/// page shows for the entity alone (in its tables and comparisons).
+fn selected(def: &ReportDef) -> (Vec<String>, Vec<String>) {
+    let (mut peers, mut alone) = (Vec::new(), Vec::new());
     for item in def.sections.iter().flat_map(|s| &s.node.items) {
         match &item.node {
-            ReportItem::Table(f) | ReportItem::Compare(f) => out.extend(f.iter().map(|f| f.node.text())),
+            ReportItem::Table(f) | ReportItem::Compare(f) => alone.extend(f.iter().map(|f| f.node.text())),
             ReportItem::Distribution { figure, target } => {
-                out.push(figure.node.text());
-                out.extend(target.iter().map(|t| t.node.text()));
+                peers.push(figure.node.text());
+                peers.extend(target.iter().map(|t| t.node.text()));
             }
-            ReportItem::Trend(f) => out.push(f.node.text()),
-            ReportItem::Totals(m) => out.extend(m.iter().map(|m| m.node.clone())),
+            ReportItem::Trend(f) => peers.push(f.node.text()),
+            ReportItem::Totals(m) => peers.extend(m.iter().map(|m| m.node.clone())),
         }
     }
-    out
+    alone.retain(|f| !peers.contains(f));
+    (peers, alone)
 }
 
 fn has_totals(def: &ReportDef) -> bool {
@@ -377,8 +432,10 @@ fn fields(def: &ReportDef) -> Vec<String> {
     out
 }
 
-/// What an entity's page explains: every figure printed in a table or beside a chart.
-fn entity_wanted(def: &ReportDef, v: &view::PeriodView<'_>) -> Vec<Wanted> {
+/// What an entity's page explains: every figure printed in a table or beside a chart,
+/// for each combination of its index members in the rules' order (as the results list
+/// them).
+fn entity_wanted(model: &Model<'_>, def: &ReportDef) -> Vec<Wanted> {
     let mut out = Vec::new();
     for item in def.sections.iter().flat_map(|s| &s.node.items) {
         let figures: Vec<&crate::ast::FigureRef> = match &item.node {
@@ -391,8 +448,7 @@ fn entity_wanted(def: &ReportDef, v: &view::PeriodView<'_>) -> Vec<Wanted> {
             _ => Vec::new(),
         };
         for f in figures {
-            for o in v.figures(f) {
-                let members: Vec<String> = o.index.iter().map(|(_, m)| m.clone()).collect();
+            for members in run::combinations(model, indices(model, f)) {
                 let w = items::wanted(f, &members);
                 if !out.contains(&w) {
                     out.push(w);
@@ -401,6 +457,22 @@ fn entity_wanted(def: &ReportDef, v: &view::PeriodView<'_>) -> Vec<Wanted> {
         }
     }
     out
+}
+
+/// The indices of a KPI or a methodology's figure (none for a name that is neither, which
+/// the checker refuses).
+fn indices<'a>(model: &Model<'a>, f: &crate::ast::FigureRef) -> &'a [crate::source::Spanned<crate::ast::IndexDecl>] {
+    let found = match &f.methodology {
+        None => match model.syms.get(&f.name.node).map(|s| s.item) {
+            Some(crate::check::symbols::Item::Kpi(k)) => Some(&k.indices),
+            _ => None,
+        },
+        Some(m) => model
+            .methodology(&m.node)
+            .and_then(|d| d.figures.iter().find(|x| x.node.name.node == f.name.node))
+            .map(|x| &x.node.indices),
+    };
+    found.map_or(&[], |i| i.as_slice())
 }
 
 /// What the page of all entities explains: every total printed, and each distribution's

@@ -78,7 +78,7 @@ fn table(ctx: &Ctx<'_>, v: &PeriodView<'_>, figures: &[Spanned<FigureRef>], scop
 /// The median of a figure over some rows, as printed, and how many it rests on.
 fn median_text(v: &PeriodView<'_>, out: &FigureOut, rows: &[usize]) -> String {
     let (values, missing) = ranked(out, rows, v);
-    let median = median(&values, v);
+    let median = median(&values);
     match median {
         Some(m) => format!(
             "{} <small>(of {}{})</small>",
@@ -159,7 +159,7 @@ fn distribution(
             },
         })
         .collect();
-    let mut lines: Vec<RefLine> = quartiles(&values, v)
+    let mut lines: Vec<RefLine> = quartiles(&values)
         .into_iter()
         .filter_map(|(label, q)| {
             let (d, _) = q.as_near()?;
@@ -262,7 +262,7 @@ fn compare(ctx: &Ctx<'_>, v: &PeriodView<'_>, figures: &[Spanned<FigureRef>], sc
                         Scope::Entity(row) => o.values.get(row).clone(),
                         Scope::All => {
                             let (values, _) = ranked(o, &all, v);
-                            median(&values, v)?
+                            median(&values)?
                         }
                     };
                     let (d, _) = value.as_near()?;
@@ -296,7 +296,7 @@ fn trend(ctx: &Ctx<'_>, f: &FigureRef, scope: Scope) -> String {
         let median_in = |p: &PeriodView<'_>, group: &str| -> Option<(f64, String)> {
             let fo = p.figure(f, &members)?;
             let (values, _) = ranked(fo, &p.members(group), p);
-            point(median(&values, p)?)
+            point(median(&values)?)
         };
         let series: Vec<Series> = match scope {
             Scope::Entity(row) => {
