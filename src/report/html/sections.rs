@@ -11,6 +11,7 @@ use crate::report::markup::escape;
 use crate::source::Spanned;
 use crate::value::format::plural;
 use crate::value::Value;
+use rayon::prelude::*;
 use std::fmt::Write;
 
 /// Whose page: one entity's (by its row in the period shown), or all entities'.
@@ -99,25 +100,28 @@ fn distributions(
     target: Option<&Spanned<FigureRef>>,
     scope: Scope,
 ) -> String {
-    let mut out = String::new();
-    for o in v.figures(f) {
-        let members: Vec<String> = o.index.iter().map(|(_, m)| m.clone()).collect();
-        let target_out = target.and_then(|t| Some((&t.node, v.figure(&t.node, &members)?)));
-        match scope {
-            Scope::Entity(row) => {
-                let group = v.peer_group(row).to_string();
-                let rows = v.members(&group);
-                out.push_str(&distribution(ctx, v, f, o, target_out, &rows, Some(row), &group));
-            }
-            Scope::All => {
-                for group in v.groups() {
+    // One chart per index member, each ranking its peer group: drawn on every core, in order.
+    let charts: Vec<String> = v
+        .figures(f)
+        .par_iter()
+        .map(|o| {
+            let members: Vec<String> = o.index.iter().map(|(_, m)| m.clone()).collect();
+            let target_out = target.and_then(|t| Some((&t.node, v.figure(&t.node, &members)?)));
+            match scope {
+                Scope::Entity(row) => {
+                    let group = v.peer_group(row).to_string();
                     let rows = v.members(&group);
-                    out.push_str(&distribution(ctx, v, f, o, target_out, &rows, None, &group));
+                    distribution(ctx, v, f, o, target_out, &rows, Some(row), &group)
                 }
+                Scope::All => v
+                    .groups()
+                    .iter()
+                    .map(|group| distribution(ctx, v, f, o, target_out, &v.members(group), None, group))
+                    .collect(),
             }
-        }
-    }
-    out
+        })
+        .collect();
+    charts.concat()
 }
 
 #[allow(clippy::too_many_arguments, reason = "one chart's inputs, each needed; used twice in this file")]
