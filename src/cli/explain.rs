@@ -106,7 +106,6 @@ fn explain(args: &ExplainArgs, shell: &mut Shell) -> Outcome {
         selector: args.selector.clone(),
         entity: args.entity.clone(),
         period: args.period.clone(),
-        latest: false,
         methodology: args.methodology.clone(),
         by,
         depth: args.depth,

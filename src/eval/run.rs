@@ -122,6 +122,23 @@ pub struct Results {
 /// Evaluate a checked rules tree over the data folder. Errors stop the run; warnings are
 /// returned with the results. `sources` gains the data files and scripts read.
 pub fn run(tree: &RuleTree, request: &Request, sources: &mut Vec<SourceFile>) -> (Option<Results>, Vec<Diagnostic>) {
+    run_visiting(tree, request, sources, None)
+}
+
+/// What a caller does with the evaluator of the `peers_of` entity in the last period
+/// evaluated, once its figures are computed (`assay report` explains them there, without
+/// computing them again); it returns what it had to say.
+pub type Visit<'v> = &'v mut dyn FnMut(&mut Evaluator<'_, '_>) -> Vec<Diagnostic>;
+
+/// [`run`], handing the evaluator of the `peers_of` entity in the last period evaluated to
+/// `visit` (there is none where the entity has no row in that period). The evaluators keep
+/// what explaining needs of their statistics (trimmed means' members).
+pub fn run_visiting(
+    tree: &RuleTree,
+    request: &Request,
+    sources: &mut Vec<SourceFile>,
+    mut visit: Option<Visit<'_>>,
+) -> (Option<Results>, Vec<Diagnostic>) {
     let model = Model::new(tree);
     let mut diags = Vec::new();
     let methodologies = match select_methodologies(&model, &request.methodologies) {
@@ -188,14 +205,20 @@ pub fn run(tree: &RuleTree, request: &Request, sources: &mut Vec<SourceFile>) ->
     };
     let mut results = Vec::new();
     let mut blank = Vec::new();
-    for period in &periods {
+    for (p, period) in periods.iter().enumerate() {
+        let last = p.saturating_add(1) == periods.len();
         let frame = frame::build(&tables, &specs, period);
         timer.lap("build frame");
         if frame.keys.is_empty() {
             continue;
         }
         let mut ev = Evaluator::new(&model, &frame, Some(&scripts));
-        let focus = request.peers_of.as_ref().filter(|_| !entity_only.is_empty()).and_then(|(entity, _)| {
+        let visited = visit.as_mut().filter(|_| last);
+        if visited.is_some() {
+            ev.keep_trimmings();
+        }
+        let wanted = !entity_only.is_empty() || visited.is_some();
+        let focus = request.peers_of.as_ref().filter(|_| wanted).and_then(|(entity, _)| {
             frame.keys.binary_search_by(|k| k.as_ref().cmp(entity)).ok().map(|row| (entity.as_str(), row))
         });
         let mut result = match focus {
@@ -208,7 +231,8 @@ pub fn run(tree: &RuleTree, request: &Request, sources: &mut Vec<SourceFile>) ->
         // entity alone say nothing of the others.
         blank.extend(super::missing::warnings(&model, &methodologies, &result));
         if let Some((entity, row)) = focus {
-            let (mut alone, diagnostics) = for_one_entity(ev, &frame, (entity, row), &methodologies, &entity_only);
+            let (mut alone, diagnostics) =
+                for_one_entity(ev, &frame, (entity, row), (&methodologies, &entity_only), visited);
             result.figures.append(&mut alone);
             diags.extend(diagnostics);
         } else {
@@ -396,15 +420,20 @@ fn for_one_entity<'m, 'a>(
     ev: Evaluator<'m, 'a>,
     frame: &'m Frame<'m>,
     (entity, row): (&str, usize),
-    methodologies: &[(&str, &MethodologyDef)],
-    select: &[Selection],
+    (methodologies, select): (&[(&str, &MethodologyDef)], &[Selection]),
+    visit: Option<&mut Visit<'_>>,
 ) -> (Vec<FigureOut>, Vec<Diagnostic>) {
     let model = ev.model;
     let scripts = ev.scripts;
     let single = frame.single(row);
     let mut one = Evaluator::new(model, &single, scripts);
     one.peers = Some(Peers { ev: Box::new(ev), row });
-    let mut figures = evaluate_period(&mut one, model, &single, methodologies, select, true).figures;
+    let mut figures = if select.is_empty() {
+        Vec::new()
+    } else {
+        evaluate_period(&mut one, model, &single, methodologies, select, true).figures
+    };
+    let mut said = visit.map(|v| v(&mut one)).unwrap_or_default();
     one.finish();
     // Each column reads the entity's value at its row, and says why at any other.
     let mut of_row = vec![None; frame.keys.len()];
@@ -420,9 +449,9 @@ fn for_one_entity<'m, 'a>(
             ungrouped: elsewhere.clone(),
         }));
     }
-    let diagnostics = std::mem::take(&mut one.diagnostics);
+    said.append(&mut one.diagnostics);
     crate::discard::later(one.into_results());
-    (figures, diagnostics)
+    (figures, said)
 }
 
 /// Every combination of index members, in declaration order.

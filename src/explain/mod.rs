@@ -46,9 +46,6 @@ pub struct Request {
     pub selector: String,
     pub entity: Option<String>,
     pub period: Option<String>,
-    /// Without `period`, the latest period in the data rather than asking which (as a
-    /// report shows the latest).
-    pub latest: bool,
     pub methodology: Option<String>,
     /// A total's group: `org_type=small`.
     pub by: Vec<(String, String)>,
@@ -126,7 +123,7 @@ pub fn explain_many(
     let (loaded, mut diags) = load(tree, first, &specs, peers.as_ref(), sources, &timer);
     let Some((mut tables, restricted)) = loaded else { return (None, diags) };
     let script_sources: Vec<usize> = (tree.files.len()..sources.len()).collect();
-    let period = match choose_period(&tables, first.period.as_deref(), first.latest) {
+    let period = match choose_period(&tables, first.period.as_deref()) {
         Ok(p) => p,
         Err(d) => return (None, vec![*d]),
     };
@@ -147,16 +144,8 @@ pub fn explain_many(
         }
         _ => Evaluator::new(&model, &frame, Some(&scripts)),
     };
-    let traced = single.as_ref().unwrap_or(&frame);
-    let delimiters = specs.iter().map(|s| (s.name.clone(), s.delimiter)).collect();
-    let mut tracer = trace::Tracer::new(&mut ev, first.depth, delimiters);
-    tracer.all_members = first.all_members;
-    let mut roots = Vec::with_capacity(requests.len());
-    for (request, subject) in requests.iter().zip(subjects) {
-        roots.push(subject.and_then(|subject| root(&mut tracer, traced, request, &subject)));
-    }
+    let Traced { nodes, roots, problems } = trace_in(&mut ev, requests, subjects);
     timer.lap("evaluate and trace");
-    let trace::Tracer { nodes, problems, .. } = tracer;
     diags.extend(problems);
     // What the evaluation noticed (a failing script, groups below their minimum), as eval says it.
     ev.finish();
@@ -174,6 +163,43 @@ pub fn explain_many(
     let graph = Graph { stamp, notices, period: period.to_string(), nodes, root: 0, against: None };
     crate::discard::later((ev.into_results(), single.map(frame::Frame::into_keys), frame.into_keys(), tables));
     (Some((graph, roots)), diags)
+}
+
+/// What tracing made: the graph's nodes, each request's root node (or why it has none),
+/// and what the tracer had to say.
+pub struct Traced {
+    pub nodes: Vec<graph::Node>,
+    pub roots: Vec<Result<usize, Box<Diagnostic>>>,
+    pub problems: Vec<Diagnostic>,
+}
+
+/// Trace one entity's figures in an evaluator its caller made and has used: one over the
+/// entity's row, with its peer group's evaluator beside it, as `eval::run` makes for the
+/// figures it computes for one entity alone (`Request::entity_only`), so that what the
+/// evaluation computed is not computed again. The requests are of that entity and the
+/// evaluator's period.
+pub fn trace_figures(ev: &mut Evaluator<'_, '_>, requests: &[Request]) -> Traced {
+    let subjects = requests.iter().map(|r| select::resolve(ev.model, r)).collect();
+    trace_in(ev, requests, subjects)
+}
+
+/// Trace each request in the evaluator's frame (its first request gives the depth).
+fn trace_in(
+    ev: &mut Evaluator<'_, '_>,
+    requests: &[Request],
+    subjects: Vec<Result<Subject, Box<Diagnostic>>>,
+) -> Traced {
+    let frame = ev.frame;
+    let delimiters = ev.model.entity_datasets().into_iter().map(|s| (s.name, s.delimiter)).collect();
+    let first = requests.first();
+    let mut tracer = trace::Tracer::new(ev, first.and_then(|r| r.depth), delimiters);
+    tracer.all_members = first.is_some_and(|r| r.all_members);
+    let mut roots = Vec::with_capacity(requests.len());
+    for (request, subject) in requests.iter().zip(subjects) {
+        roots.push(subject.and_then(|subject| root(&mut tracer, frame, request, &subject)));
+    }
+    let trace::Tracer { nodes, problems, .. } = tracer;
+    Traced { nodes, roots, problems }
 }
 
 /// What the requests read: the entity datasets cut down to the columns their figures need,
@@ -298,7 +324,7 @@ fn root(
     }
 }
 
-fn choose_period(tables: &[Table], asked: Option<&str>, latest: bool) -> Result<std::sync::Arc<str>, Box<Diagnostic>> {
+fn choose_period(tables: &[Table], asked: Option<&str>) -> Result<std::sync::Arc<str>, Box<Diagnostic>> {
     let periods = frame::periods(tables);
     let shown: Vec<String> = periods.iter().map(|p| format!("`{p}`")).collect();
     match asked {
@@ -312,7 +338,6 @@ fn choose_period(tables: &[Table], asked: Option<&str>, latest: bool) -> Result<
         }),
         None => match periods.as_slice() {
             [one] => Ok(one.clone()),
-            [.., last] if latest => Ok(last.clone()),
             _ => Err(Box::new(
                 Diagnostic::new(Code::UnknownSelection, "which period? The data has several")
                     .help(format!("give `--period`: the data has {}", shown.join(", "))),

@@ -75,7 +75,7 @@ fn explain_one(
         (vec![frame::of_records(&tables, table, &specs, &period)], 0)
     } else {
         let periods = frame::periods(&tables);
-        let period = match super::choose_period(&tables, request.period.as_deref(), request.latest) {
+        let period = match super::choose_period(&tables, request.period.as_deref()) {
             Ok(p) => p,
             Err(d) => return (None, vec![*d]),
         };

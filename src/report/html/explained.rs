@@ -3,6 +3,7 @@
 //! running anything else.
 
 use crate::diagnostic::Diagnostic;
+use crate::eval::engine::Evaluator;
 use crate::explain::graph::{Graph, Kind, Status};
 use crate::explain::{self, Request};
 use crate::load::RuleTree;
@@ -33,67 +34,120 @@ pub struct Explanation {
     pub trimmed: Option<HashSet<String>>,
 }
 
-/// A page's explanations, by what was explained, and the period they are of (none when
-/// nothing could be explained).
-#[derive(Default)]
-pub struct Explained {
-    pub why: HashMap<Wanted, Explanation>,
-    pub period: Option<String>,
-}
-
-/// The explanations of `wanted` for one entity (or, for totals, none) in one period (none:
-/// the latest in the data), as HTML fragments; a figure that cannot be explained gets the
-/// reason instead. One load and one evaluation for the totals (explained one level down),
-/// one for the rest (in full): `explain_many` takes its depth from its first request, so
-/// they are never mixed.
+/// The explanations of `wanted` for one entity (or, for totals, none) in one period, as
+/// HTML fragments; a figure that cannot be explained gets the reason instead. One load and
+/// one evaluation for the totals (explained one level down), one for the rest (in full):
+/// `explain_many` takes its depth from its first request, so they are never mixed.
 pub fn explain_all(
     tree: &RuleTree,
     data_dir: &Path,
-    period: Option<&str>,
+    period: &str,
     entity: Option<&str>,
     wanted: &[Wanted],
     budget: &crate::eval::budget::ScriptBudget,
     sources: &mut Vec<SourceFile>,
-) -> (Explained, Vec<Diagnostic>) {
+) -> (HashMap<Wanted, Explanation>, Vec<Diagnostic>) {
     let (totals, figures): (Vec<&Wanted>, Vec<&Wanted>) = wanted.iter().partition(|w| is_total(w));
-    let mut out = Explained::default();
+    let mut out = HashMap::new();
     let mut diags = Vec::new();
     for group in [totals, figures].into_iter().filter(|g| !g.is_empty()) {
-        let requests: Vec<Request> = group
-            .iter()
-            .map(|w| Request {
-                data_dir: data_dir.to_path_buf(),
-                selector: w.selector.clone(),
-                entity: w.entity.clone().or_else(|| entity.map(str::to_string)),
-                period: period.map(str::to_string),
-                latest: true,
-                methodology: w.methodology.clone(),
-                by: w.by.clone(),
-                top: 10,
-                depth: is_total(w).then_some(1),
-                budget: budget.clone(),
-                ..Request::default()
-            })
-            .collect();
+        let requests = requests(data_dir, period, entity, &group, budget);
         let (graph, mut more) = explain::explain_many(tree, &requests, sources);
         diags.append(&mut more);
         let Some((mut graph, roots)) = graph else { continue };
-        out.period = Some(graph.period.clone());
-        for (w, root) in group.into_iter().zip(roots) {
-            let explanation = match root {
-                Ok(root) => {
-                    graph.root = root;
-                    Explanation { html: to_html(&explain::markdown::render(&graph)), trimmed: trimmed(&graph, root) }
-                }
-                Err(d) => Explanation {
-                    html: format!("<p>cannot be explained: {}</p>", crate::report::markup::escape(&d.message)),
-                    trimmed: None,
-                },
-            };
-            out.why.insert(w.clone(), explanation);
-        }
+        render(&mut graph, &group, roots, &mut out);
     }
     (out, diags)
+}
+
+/// The explanations of one entity's figures (no totals) in the period of `ev`, traced in
+/// the evaluator that computed them, as `eval::run::run_visiting` hands it over: nothing
+/// is loaded or computed again. Rendered once the results are in ([`Traced::render`]);
+/// with what tracing had to say.
+pub fn trace(
+    ev: &mut Evaluator<'_, '_>,
+    entity: &str,
+    wanted: &[Wanted],
+    budget: &crate::eval::budget::ScriptBudget,
+) -> (Traced, Vec<Diagnostic>) {
+    let period = ev.frame.period.to_string();
+    let group: Vec<&Wanted> = wanted.iter().collect();
+    let requests = requests(Path::new(""), &period, Some(entity), &group, budget);
+    let explain::Traced { nodes, roots, problems } = explain::trace_figures(ev, &requests);
+    (Traced { period, nodes, roots }, problems)
+}
+
+/// One entity's figures traced in its evaluation, of the period named: the graph's nodes
+/// and the root of each figure (or why it has none), in the order wanted.
+pub struct Traced {
+    pub period: String,
+    nodes: Vec<crate::explain::graph::Node>,
+    roots: Vec<Result<usize, Box<Diagnostic>>>,
+}
+
+impl Traced {
+    /// The explanations of `wanted`, the figures traced.
+    pub fn render(self, wanted: &[Wanted], results: &crate::eval::run::Results) -> HashMap<Wanted, Explanation> {
+        let Traced { period, nodes, roots } = self;
+        let mut graph = Graph {
+            stamp: results.stamp.clone(),
+            notices: results.notices.clone(),
+            period,
+            nodes,
+            root: 0,
+            against: None,
+        };
+        let mut out = HashMap::new();
+        render(&mut graph, &wanted.iter().collect::<Vec<_>>(), roots, &mut out);
+        out
+    }
+}
+
+/// What `explain` is asked for each of `group`, of `entity` unless a figure names its own.
+fn requests(
+    data_dir: &Path,
+    period: &str,
+    entity: Option<&str>,
+    group: &[&Wanted],
+    budget: &crate::eval::budget::ScriptBudget,
+) -> Vec<Request> {
+    group
+        .iter()
+        .map(|w| Request {
+            data_dir: data_dir.to_path_buf(),
+            selector: w.selector.clone(),
+            entity: w.entity.clone().or_else(|| entity.map(str::to_string)),
+            period: Some(period.to_string()),
+            methodology: w.methodology.clone(),
+            by: w.by.clone(),
+            top: 10,
+            depth: is_total(w).then_some(1),
+            budget: budget.clone(),
+            ..Request::default()
+        })
+        .collect()
+}
+
+/// Each of `group`'s explanation (its root in `graph`), or why it has none, into `out`.
+fn render(
+    graph: &mut Graph,
+    group: &[&Wanted],
+    roots: Vec<Result<usize, Box<Diagnostic>>>,
+    out: &mut HashMap<Wanted, Explanation>,
+) {
+    for (w, root) in group.iter().zip(roots) {
+        let explanation = match root {
+            Ok(root) => {
+                graph.root = root;
+                Explanation { html: to_html(&explain::markdown::render(graph)), trimmed: trimmed(graph, root) }
+            }
+            Err(d) => Explanation {
+                html: format!("<p>cannot be explained: {}</p>", crate::report::markup::escape(&d.message)),
+                trimmed: None,
+            },
+        };
+        out.insert((*w).clone(), explanation);
+    }
 }
 
 /// A methodology's total (`total_saving` with its group), rather than one entity's figure.

@@ -91,38 +91,22 @@ pub fn pages(
         ..run::Request::default()
     };
     let timer = crate::timing::Timer::start();
-    // One entity's page: its figures are explained while the report evaluates, on another
-    // core (the two share nothing but the files they read).
-    let early = match (&request.entity, chosen.as_slice()) {
+    // One entity's page: its figures are explained in the evaluation that computed them,
+    // over its row and its peer group's, so they are not computed again.
+    let one = match (&request.entity, chosen.as_slice()) {
         (Some(entity), [d]) if d.def.each.is_some() => Some((entity.as_str(), entity_wanted(&model, d.def))),
         _ => None,
     };
-    let ((results, mut diags), mut early) = match &early {
-        Some((entity, wanted)) => {
-            let base = sources.len();
-            let mut local = sources.clone();
-            let (evaluated, (explained, more)) = rayon::join(
-                || run::run(tree, &eval_request, sources),
-                || {
-                    let period = request.period.as_deref();
-                    explained::explain_all(
-                        tree,
-                        &request.data_dir,
-                        period,
-                        Some(entity),
-                        wanted,
-                        &request.budget,
-                        &mut local,
-                    )
-                },
-            );
-            let (results, mut diags) = evaluated;
-            diags.extend(adopt(sources, base, more, local.split_off(base)));
-            ((results, diags), Some(explained))
-        }
-        None => (run::run(tree, &eval_request, sources), None),
+    let mut traced = None;
+    let mut trace = |ev: &mut crate::eval::engine::Evaluator<'_, '_>| {
+        let Some((entity, wanted)) = &one else { return Vec::new() };
+        let (t, problems) = explained::trace(ev, entity, wanted, &request.budget);
+        traced = Some(t);
+        problems
     };
-    timer.lap(if early.is_some() { "report: evaluate and explain" } else { "report: evaluate" });
+    let visit: Option<run::Visit<'_>> = if one.is_some() { Some(&mut trace) } else { None };
+    let (results, mut diags) = run::run_visiting(tree, &eval_request, sources, visit);
+    timer.lap("report: evaluate and explain");
     let Some(results) = results else { return (None, diags) };
     let now = match period_index(&results, request.period.as_deref()) {
         Ok(n) => n,
@@ -152,17 +136,10 @@ pub fn pages(
         let Some(v) = views.get(now) else { continue };
         if d.def.each.is_none() {
             let wanted: Vec<Wanted> = national_wanted(d.def, v);
-            let (explained, mut more) = explained::explain_all(
-                tree,
-                &request.data_dir,
-                Some(v.period()),
-                None,
-                &wanted,
-                &request.budget,
-                sources,
-            );
+            let (why, mut more) =
+                explained::explain_all(tree, &request.data_dir, v.period(), None, &wanted, &request.budget, sources);
             diags.append(&mut more);
-            let ctx = Ctx { model: &model, views: &views, now, why: &explained.why };
+            let ctx = Ctx { model: &model, views: &views, now, why: &why };
             let body = format!("{}{}", counts(&results), sections::sections(&ctx, d.def, Scope::All));
             pages.push(page(
                 d,
@@ -177,9 +154,9 @@ pub fn pages(
         }
         // Pages are made on every core, a batch at a time (so progress moves), each with
         // its own copy of the sources; they are kept in key order whatever the threads.
-        // One entity's explanations may be made already, of the period shown.
+        // One entity's explanations may be traced already, of the period shown.
         let wanted = entity_wanted(&model, d.def);
-        let early = early.take().filter(|e| e.period.as_deref() == Some(v.period()));
+        let early = traced.take().filter(|t| t.period == v.period()).map(|t| t.render(&wanted, &results));
         for batch in keys.chunks(PAGES_PER_BATCH) {
             let base = sources.len();
             let made: Vec<(Page, Vec<Diagnostic>, Vec<SourceFile>)> = batch
@@ -194,7 +171,7 @@ pub fn pages(
                             let (made, more) = explained::explain_all(
                                 tree,
                                 &request.data_dir,
-                                Some(v.period()),
+                                v.period(),
                                 Some(key),
                                 &wanted,
                                 &request.budget,
@@ -204,7 +181,7 @@ pub fn pages(
                             (&fresh, more)
                         }
                     };
-                    let why = &explained.why;
+                    let why = explained;
                     let ctx = Ctx { model: &model, views: &views, now, why };
                     let body = sections::sections(&ctx, d.def, Scope::Entity(row));
                     let subtitle = format!("{} ({key}), {} — peers: {}", v.name(row), v.period(), v.peer_group(row));
