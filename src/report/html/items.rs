@@ -138,7 +138,7 @@ pub fn placed(d: Decimal, unit: &UnitOut) -> f64 {
 
 /// A group's values of a figure, lowest first (equal values by entity key), each with its
 /// row; and how many members have no value (left out of the chart, counted in its caption).
-pub fn ranked(out: &FigureOut, rows: &[usize], keys: &PeriodView<'_>) -> (Vec<(usize, Decimal)>, usize) {
+pub fn ranked(out: &FigureOut, rows: &[usize]) -> (Vec<(usize, Decimal)>, usize) {
     let mut values = Vec::with_capacity(rows.len());
     let mut missing = 0usize;
     for &row in rows {
@@ -151,11 +151,10 @@ pub fn ranked(out: &FigureOut, rows: &[usize], keys: &PeriodView<'_>) -> (Vec<(u
     // few hundred thousand sorts by exact decimals only where two values are close.
     let mut placed: Vec<(f64, usize, Decimal)> =
         values.into_iter().map(|(row, d)| (stats::approx(d), row, d)).collect();
-    // Keys are unique within a period: no two members are equal, so no order to keep. A
-    // peer group of a few hundred thousand sorts on every core.
-    placed.par_sort_unstable_by(|(fa, ra, a), (fb, rb, b)| {
-        stats::compare(*fa, *a, *fb, *b).then_with(|| keys.key(*ra).cmp(keys.key(*rb)))
-    });
+    // Equal values are ordered by key, which is the order of rows (a period's entities are
+    // in key order): no two members are equal, so no order to keep. A peer group of a few
+    // hundred thousand sorts on every core.
+    placed.par_sort_unstable_by(|(fa, ra, a), (fb, rb, b)| stats::compare(*fa, *a, *fb, *b).then(ra.cmp(rb)));
     (placed.into_iter().map(|(_, row, d)| (row, d)).collect(), missing)
 }
 

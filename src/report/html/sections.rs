@@ -62,7 +62,7 @@ fn table(ctx: &Ctx<'_>, v: &PeriodView<'_>, figures: &[Spanned<FigureRef>], scop
         for f in figures {
             let cell = match (v.figure(&f.node, &members), scope) {
                 (Some(o), Scope::Entity(row)) => ctx.value(v, &f.node, o, row),
-                (Some(o), Scope::All) => median_text(v, o, &(0..v.result.entities.len()).collect::<Vec<_>>()),
+                (Some(o), Scope::All) => median_text(o, &(0..v.result.entities.len()).collect::<Vec<_>>()),
                 (None, _) => "—".to_string(),
             };
             let _ = write!(out, "<td class=\"num\">{cell}</td>");
@@ -77,8 +77,8 @@ fn table(ctx: &Ctx<'_>, v: &PeriodView<'_>, figures: &[Spanned<FigureRef>], scop
 }
 
 /// The median of a figure over some rows, as printed, and how many it rests on.
-fn median_text(v: &PeriodView<'_>, out: &FigureOut, rows: &[usize]) -> String {
-    let (values, missing) = ranked(out, rows, v);
+fn median_text(out: &FigureOut, rows: &[usize]) -> String {
+    let (values, missing) = ranked(out, rows);
     let median = median(&values);
     match median {
         Some(m) => format!(
@@ -135,7 +135,7 @@ fn distribution(
     highlighted: Option<usize>,
     group: &str,
 ) -> String {
-    let (values, missing) = ranked(o, rows, v);
+    let (values, missing) = ranked(o, rows);
     let unit = &o.unit;
     // The members the target's statistic trimmed, as its explanation lists them.
     let members: Vec<String> = o.index.iter().map(|(_, m)| m.clone()).collect();
@@ -265,7 +265,7 @@ fn compare(ctx: &Ctx<'_>, v: &PeriodView<'_>, figures: &[Spanned<FigureRef>], sc
                     let value = match scope {
                         Scope::Entity(row) => o.values.get(row).clone(),
                         Scope::All => {
-                            let (values, _) = ranked(o, &all, v);
+                            let (values, _) = ranked(o, &all);
                             median(&values)?
                         }
                     };
@@ -299,7 +299,7 @@ fn trend(ctx: &Ctx<'_>, f: &FigureRef, scope: Scope) -> String {
         let point = |value: Value| value.as_near().map(|(d, _)| (placed(d, &unit), shown(&value, &unit).0));
         let median_in = |p: &PeriodView<'_>, group: &str| -> Option<(f64, String)> {
             let fo = p.figure(f, &members)?;
-            let (values, _) = ranked(fo, &p.members(group), p);
+            let (values, _) = ranked(fo, &p.members(group));
             point(median(&values)?)
         };
         let series: Vec<Series> = match scope {

@@ -18,6 +18,8 @@ pub struct PeriodView<'r> {
 
 impl<'r> PeriodView<'r> {
     pub fn new(result: &'r PeriodResult, peer_fields: &[String], label: Option<&str>) -> PeriodView<'r> {
+        // Rows are in key order: charts rank equal values by row, as by key.
+        debug_assert!(result.entities.is_sorted(), "a period's entities are in key order");
         let row_of = result.entities.iter().enumerate().map(|(i, e)| (e.as_ref(), i)).collect();
         let columns: Vec<&Column> =
             peer_fields.iter().filter_map(|f| result.fields.iter().find(|(n, _)| n == f).map(|(_, c)| c)).collect();
