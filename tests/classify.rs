@@ -360,3 +360,125 @@ fn bad_rows_leave_no_output_under_reject_and_are_counted_under_warn() {
         assert!(stderr.contains(place), "{place} in {stderr}");
     }
 }
+
+/// `--records` writes every ledger line as the table classified it: each line agrees with
+/// the reference classification, points at the table row that gave its outputs, and the
+/// lines add up to the aggregates exactly; whatever the threads and chunks, the same bytes.
+#[test]
+#[allow(clippy::arithmetic_side_effects, reason = "test sums of a generated ledger, far from overflow")]
+fn records_are_each_line_as_classified_and_add_up_to_the_aggregates() {
+    let (dir, path) = ledger(20_000, 4);
+    let records = dir.path().join("records.csv");
+    let aggregates = dir.path().join("aggregates.csv");
+    let (r, a) = (records.to_str().unwrap(), aggregates.to_str().unwrap());
+    let small = [("RAYON_NUM_THREADS", "2"), ("ASSAY_CHUNK_BYTES", "16384")];
+    run_partial(&path, &["--records", r, "--output", a], &small);
+    let text = std::fs::read_to_string(&records).unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    assert_eq!(
+        reader.headers().unwrap().iter().collect::<Vec<_>>(),
+        [
+            "line",
+            "organisation",
+            "year",
+            "cost_centre",
+            "account",
+            "amount",
+            "status",
+            "rows",
+            "rules",
+            "function",
+            "activity",
+            "class"
+        ]
+    );
+    let ledger_lines = lines(&path);
+    // Where each record starts (a quoted description may run over several lines).
+    let starts: Vec<usize> = {
+        let mut reader = csv::Reader::from_path(&path).unwrap();
+        let mut record = csv::ByteRecord::new();
+        let mut starts = Vec::new();
+        while reader.read_byte_record(&mut record).unwrap() {
+            starts.push(usize::try_from(record.position().unwrap().line()).unwrap());
+        }
+        starts
+    };
+    assert!(starts.windows(2).any(|w| w[1] > w[0] + 1), "the ledger has records over several lines");
+    let table = std::fs::read_to_string(repo().join("tests/data/classify/partial.assay")).unwrap();
+    let table_lines: Vec<&str> = table.lines().collect();
+    let mut sums: BTreeMap<Key, (Decimal, u64)> = BTreeMap::new();
+    let mut seen = 0usize;
+    for (n, r) in reader.records().enumerate() {
+        let r = r.unwrap();
+        let line: usize = r[0].parse().unwrap();
+        assert_eq!(line, starts[n], "one line per record, in file order (a `hit first` table)");
+        let (org, year, cc, account, amount) = &ledger_lines[n];
+        assert_eq!((&r[1], &r[2], &r[3], &r[4]), (org.as_str(), year.as_str(), cc.as_str(), account.as_str()));
+        assert_eq!(dec(&r[5]), *amount, "line {line}: the amount as read");
+        let want = reference_row(cc, account, *amount);
+        match want {
+            Some((f, act, class)) => {
+                assert_eq!((&r[6], &r[9], &r[10], &r[11]), ("classified", f, act, class), "line {line}");
+                let (file, at) = r[8].rsplit_once(':').unwrap();
+                assert_eq!(file, "tests/data/classify/partial.assay");
+                let written = table_lines[at.parse::<usize>().unwrap() - 1];
+                assert!(written.contains(&format!(" {act} ")), "line {line}: row {} is `{written}`", &r[7]);
+                assert_eq!(written.trim_start().chars().next(), Some('|'), "a table row");
+            }
+            None => assert_eq!((&r[6], &r[7], &r[8], &r[10]), ("unclassified", "", "", ""), "line {line}"),
+        }
+        let key = (org.clone(), year.clone(), (want.is_some()).to_string(), r[9].into(), r[10].into(), r[11].into());
+        let e = sums.entry(key).or_insert((Decimal::ZERO, 0));
+        e.0 += dec(&r[5]);
+        e.1 += 1;
+        seen += 1;
+    }
+    assert_eq!(seen, ledger_lines.len());
+    assert!(sums.keys().any(|k| k.2 == "false") && sums.keys().any(|k| k.2 == "true"), "both kinds of line");
+    assert_eq!(sums, parse_output(&std::fs::read_to_string(&aggregates).unwrap()));
+    let again = dir.path().join("again.csv");
+    run_partial(&path, &["--records", again.to_str().unwrap()], &[("RAYON_NUM_THREADS", "1")]);
+    assert!(std::fs::read(&again).unwrap() == text.as_bytes(), "the same bytes with one thread and large chunks");
+}
+
+/// A run that fails leaves no records file (nor a temporary one); a records file into a
+/// missing folder, or onto the aggregates' own file, is refused before the work.
+#[test]
+fn records_are_written_whole_or_not_at_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let records = dir.path().join("records.csv");
+    let folder = repo().join("tests/fixtures/classify/bad_rows_reject");
+    let args = ["classify", "--rules", "main.assay", "--data", "data", "--table", "pools"];
+    let failed = assay_in(&folder, &[&args[..], &["--records", records.to_str().unwrap()]].concat());
+    assert_eq!(failed.status.code(), Some(1), "{}", stderr(&failed));
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "nothing is left in the folder");
+    let missing = dir.path().join("no/such/records.csv");
+    let refused = classify(&["--table", "ledger_activity", "--records", missing.to_str().unwrap()], &[]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(stderr(&refused).contains("output-error") && stderr(&refused).contains("no/such"), "{}", stderr(&refused));
+    let same = classify(
+        &["--table", "ledger_activity", "--records", records.to_str().unwrap(), "--output", records.to_str().unwrap()],
+        &[],
+    );
+    assert_eq!(same.status.code(), Some(1));
+    assert!(stderr(&same).contains("`--records` and `--output` are"), "{}", stderr(&same));
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "nothing is left in the folder");
+}
+
+/// `--records` over the classify fixtures: lines `skipped` as bad under `warn`, `excluded`
+/// by the dataset's rules, and a line per pool under `hit collect` (with the rows that gave
+/// it), as a reviewer reads them.
+#[test]
+fn records_show_skipped_excluded_and_collected_lines() {
+    for (fixture, table) in
+        [("bad_rows_warn", "pools"), ("excluded_rows", "pools"), ("staff_records_collect", "staff_pools")]
+    {
+        let dir = tempfile::tempdir().unwrap();
+        let records = dir.path().join("records.csv");
+        let folder = repo().join("tests/fixtures/classify").join(fixture);
+        let args = ["classify", "--rules", "main.assay", "--data", "data", "--table", table];
+        let out = assay_in(&folder, &[&args[..], &["--records", records.to_str().unwrap()]].concat());
+        assert_eq!(out.status.code(), Some(0), "{fixture}: {}", stderr(&out));
+        insta::assert_snapshot!(format!("records_{fixture}"), std::fs::read_to_string(&records).unwrap());
+    }
+}

@@ -4,6 +4,7 @@
 
 use super::matcher::{Matcher, Rows};
 use super::phases::{Clock, Phases, SAMPLE};
+use super::records::{Lines, Shown};
 use super::split::{field_bytes, split_record, FieldRange};
 use crate::ast::HitPolicy;
 use crate::check::suggest;
@@ -157,6 +158,8 @@ pub struct ChunkOut {
     pub overflow: bool,
     /// Where the chunk's time went, when timings are asked for.
     pub phases: Phases,
+    /// Each record's lines (`classify --records`), when asked for.
+    pub records: Vec<u8>,
 }
 
 /// One text input's cells already matched in this chunk, and how often a cell was among
@@ -177,12 +180,21 @@ const FEW_ROWS: u32 = 8;
 /// Lookups after which a memo that finds fewer than one value in four stops.
 const MEMO_TRIAL: u32 = 8192;
 
-/// Split, classify and add up every record of a chunk.
-pub fn process(chunk: &RawChunk, layout: &Layout, matcher: &Matcher, spec: &DatasetSpec, timed: bool) -> ChunkOut {
+/// Split, classify and add up every record of a chunk; with `places` (each table row's
+/// place in the rule file), each record's lines too (`classify --records`).
+pub fn process(
+    chunk: &RawChunk,
+    layout: &Layout,
+    matcher: &Matcher,
+    spec: &DatasetSpec,
+    timed: bool,
+    places: Option<&[String]>,
+) -> ChunkOut {
     let bytes = chunk.bytes.as_slice();
     let reader = Reader::new(layout, matcher, spec);
     let mut scratch = Scratch::new(layout, matcher);
     let mut out = ChunkOut::default();
+    let mut lines = places.map(Lines::new);
     let mut pos = 0;
     let mut line = chunk.first_line;
     while pos < bytes.len() {
@@ -198,8 +210,9 @@ pub fn process(chunk: &RawChunk, layout: &Layout, matcher: &Matcher, spec: &Data
         }
         out.read = out.read.saturating_add(1);
         out.phases.sampled = out.phases.sampled.saturating_add(u64::from(scratch.clock.on()));
-        reader.record(&record, &mut scratch, &mut out);
+        reader.record(&record, &mut scratch, &mut out, lines.as_mut());
     }
+    out.records = lines.map(Lines::into_bytes).unwrap_or_default();
     out
 }
 
@@ -230,6 +243,8 @@ struct Scratch {
     /// The rows one input's value matches, where it is not memoised.
     one_column: Rows,
     sums: Vec<Decimal>,
+    /// Which of `sums` were blank (adding nothing), for `--records`, which leaves them blank.
+    blank_sums: Vec<bool>,
     /// The rows that matched, and the output groups they fall in.
     matched: Vec<u32>,
     groups_hit: Vec<usize>,
@@ -248,6 +263,7 @@ impl Scratch {
             numbers: Vec::new(),
             one_column: Vec::new(),
             sums: vec![Decimal::ZERO; layout.sums.len()],
+            blank_sums: vec![true; layout.sums.len()],
             matched: Vec::new(),
             groups_hit: Vec::new(),
             clock: Clock::default(),
@@ -291,29 +307,48 @@ impl<'a> Reader<'a> {
     }
 
     /// One record of the right shape or not: checked, classified and added up, or counted
-    /// as bad, excluded or ambiguous.
-    fn record(&self, record: &Record<'_>, s: &mut Scratch, out: &mut ChunkOut) {
+    /// as bad, excluded or ambiguous; and, when asked, its lines.
+    fn record(&self, record: &Record<'_>, s: &mut Scratch, out: &mut ChunkOut, lines: Option<&mut Lines<'_>>) {
+        let fate = self.classify(record, s, out);
+        let Some(lines) = lines else { return };
+        match fate {
+            Fate::Added(key_len) => self.lines(record, s, key_len, lines),
+            Fate::Excluded => self.left_out(record, s, "excluded", lines),
+            Fate::Bad => self.left_out(record, s, "skipped", lines),
+            // The run fails: nothing is written.
+            Fate::Ambiguous => {}
+        }
+    }
+
+    fn classify(&self, record: &Record<'_>, s: &mut Scratch, out: &mut ChunkOut) -> Fate {
         if s.fields.len() != self.layout.headers.len() {
             let fields = s.fields.len();
-            return bad(out, record, &s.fields, None, Problem::RowShape { fields });
+            bad(out, record, &s.fields, None, Problem::RowShape { fields });
+            return Fate::Bad;
         }
         match excluded(record.bytes, &s.fields, self.layout, self.spec, &self.missing) {
             Ok(true) => {
                 out.excluded = out.excluded.saturating_add(1);
-                return;
+                return Fate::Excluded;
             }
             Ok(false) => {}
-            Err((col, p)) => return bad(out, record, &s.fields, Some(col), p),
+            Err((col, p)) => {
+                bad(out, record, &s.fields, Some(col), p);
+                return Fate::Bad;
+            }
         }
         let Some(key_len) = self.entity_period(record.bytes, s) else {
-            return bad(out, record, &s.fields, Some(self.layout.key), Problem::MissingKey);
+            bad(out, record, &s.fields, Some(self.layout.key), Problem::MissingKey);
+            return Fate::Bad;
         };
         if let Some((col, p)) = self.numbers(record.bytes, s) {
-            return bad(out, record, &s.fields, Some(col), p);
+            bad(out, record, &s.fields, Some(col), p);
+            return Fate::Bad;
         }
         s.clock.lap(&mut out.phases.convert);
         if let Some((col, p)) = self.input_rows(record.bytes, s) {
-            return bad(out, record, &s.fields, Some(col), p);
+            bad(out, record, &s.fields, Some(col), p);
+            return Fate::Bad;
         }
         self.match_rows(s);
         s.clock.lap(&mut out.phases.matching);
@@ -322,11 +357,12 @@ impl<'a> Reader<'a> {
             if out.ambiguities.len() < MAX_KEPT {
                 out.ambiguities.push(Ambiguity { line: record.line, text: shown(record.text), rows: (*a, *b) });
             }
-            return;
+            return Fate::Ambiguous;
         }
         let id = entity_id(s, key_len, self.matcher.groups.len(), out);
         self.add(record, s, key_len, id, out);
         s.clock.lap(&mut out.phases.sum);
+        Fate::Added(key_len)
     }
 
     /// The record's entity and period into `s.ep_buf`; the key's length, or `None` when
@@ -349,13 +385,15 @@ impl<'a> Reader<'a> {
     /// The summed fields and the numeric inputs into `s.sums` and `s.numbers`; the first
     /// cell that is not a usable number, if any.
     fn numbers(&self, bytes: &[u8], s: &mut Scratch) -> Option<(usize, Problem)> {
-        let Scratch { fields, sums, numbers, .. } = s;
+        let Scratch { fields, sums, blank_sums, numbers, .. } = s;
         let mut problem = None;
-        for (slot, (col, required, unit)) in sums.iter_mut().zip(&self.layout.sums) {
+        for ((slot, blank), (col, required, unit)) in sums.iter_mut().zip(blank_sums.iter_mut()).zip(&self.layout.sums)
+        {
             *slot = Decimal::ZERO;
+            *blank = true;
             let Some(col) = col else { continue };
             match number(&cell_text(bytes, fields, *col), self.layout, unit) {
-                Ok(Some(d)) => *slot = d,
+                Ok(Some(d)) => (*slot, *blank) = (d, false),
                 Ok(None) if !required => {}
                 Ok(None) => problem = problem.or(Some((*col, Problem::Blank))),
                 Err(p) => problem = problem.or(Some((*col, p))),
@@ -467,6 +505,56 @@ impl<'a> Reader<'a> {
         out.overflow |= !ok;
     }
 
+    /// The cells of the table's inputs the lines show (a summed input is shown as summed).
+    fn shown_inputs<'r>(&self, record: &Record<'r>, s: &Scratch) -> Vec<Cow<'r, [u8]>> {
+        self.layout
+            .inputs
+            .iter()
+            .filter(|c| !self.layout.sums.iter().any(|(sum, ..)| *sum == Some(**c)))
+            .map(|c| cell_text(record.bytes, &s.fields, *c))
+            .collect()
+    }
+
+    /// A record left out of the sums (`excluded` by the dataset's rules, or `skipped` as a
+    /// bad row): one line, its cells as written, no amounts and no outputs.
+    fn left_out(&self, record: &Record<'_>, s: &Scratch, status: &str, lines: &mut Lines<'_>) {
+        let entity = cell_text(record.bytes, &s.fields, self.layout.key);
+        let period = match self.layout.period {
+            Some(p) => cell_text(record.bytes, &s.fields, p),
+            None => Cow::Borrowed(self.layout.fixed_period.as_bytes()),
+        };
+        let shown = Shown {
+            line: record.line,
+            entity: &entity,
+            period: &period,
+            inputs: self.shown_inputs(record, s),
+            sums: &[],
+            blank: &[],
+        };
+        lines.left_out(&shown, status, self.layout.sums.len(), self.matcher.outputs.len());
+    }
+
+    /// The record's lines: one per output tuple it fell in (with the rows that gave it), or
+    /// one saying it is unclassified. After [`Reader::add`], whose groups it shows.
+    fn lines(&self, record: &Record<'_>, s: &Scratch, key_len: usize, lines: &mut Lines<'_>) {
+        let (entity, period) = s.ep_buf.split_at(key_len);
+        let shown = Shown {
+            line: record.line,
+            entity,
+            period: period.get(1..).unwrap_or_default(),
+            inputs: self.shown_inputs(record, s),
+            sums: &s.sums,
+            blank: &s.blank_sums,
+        };
+        if s.matched.is_empty() {
+            return lines.unclassified(&shown, self.matcher.outputs.len());
+        }
+        for &g in &s.groups_hit {
+            let rows: Vec<u32> = s.matched.iter().copied().filter(|r| self.matcher.group_of(*r) == g).collect();
+            lines.classified(&shown, self.matcher.groups.get(g).map_or(&[], Vec::as_slice), &rows);
+        }
+    }
+
     /// An unclassified record as an example: where it is, its entity, period, inputs and sums.
     fn example(&self, record: &Record<'_>, s: &Scratch, key_len: usize) -> Example {
         let (k, p) = s.ep_buf.split_at(key_len);
@@ -484,6 +572,16 @@ impl<'a> Reader<'a> {
             sums: s.sums.iter().map(Decimal::to_string).collect(),
         }
     }
+}
+
+/// What became of a record.
+enum Fate {
+    /// Classified or not, and added up (its key's length in `Scratch::ep_buf`).
+    Added(usize),
+    Excluded,
+    Bad,
+    /// Two rows of a `hit unique` table matched it.
+    Ambiguous,
 }
 
 /// Count a bad record, keeping the first few in full with the cell at fault.

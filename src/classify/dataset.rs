@@ -26,7 +26,7 @@ impl crate::data::Derive for FromClassify<'_> {
 /// as a table of entities. `None` when the run failed (the reasons are in the context).
 fn load(tree: &RuleTree, spec: &DatasetSpec, table: &str, data_dir: &Path, ctx: &mut LoadContext<'_>) -> Option<Table> {
     let request = Request { table: table.to_string(), data: data_dir.to_path_buf(), chunk_bytes: super::CHUNK_BYTES };
-    let (outcome, mut diags) = super::run(tree, &request, ctx.sources, &());
+    let (outcome, mut diags) = super::run(tree, &request, ctx.sources, &(), None);
     ctx.diagnostics.append(&mut diags);
     let outcome = outcome?;
     let def = tree.asts.iter().flat_map(|f| &f.definitions).find_map(|d| match &d.node.kind {

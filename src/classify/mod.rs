@@ -8,6 +8,7 @@ mod layout;
 mod matcher;
 pub mod phases;
 mod problems;
+mod records;
 pub mod report;
 mod split;
 
@@ -83,13 +84,35 @@ impl Progress for () {
     fn update(&self, _: u64, _: u64, _: u64) {}
 }
 
+/// Where each record's lines go (`classify --records`), written in file order as chunks
+/// are merged; and the first write that failed.
+pub struct Sink<'w> {
+    out: &'w mut dyn std::io::Write,
+    /// Each table row's place in the rule file.
+    places: Vec<String>,
+    failed: Option<std::io::Error>,
+}
+
+impl Sink<'_> {
+    fn write(&mut self, bytes: &[u8]) {
+        if self.failed.is_none() {
+            if let Err(e) = self.out.write_all(bytes) {
+                self.failed = Some(e);
+            }
+        }
+    }
+}
+
 /// Classify the records of a table's dataset. Errors stop the run; warnings are returned
-/// with the outcome. `sources` gains the data lines that diagnostics show.
+/// with the outcome. `sources` gains the data lines that diagnostics show. With `records`,
+/// every record is written there too, a line for each output tuple it fell in (see
+/// [`records`]); a failed run may leave some written.
 pub fn run(
     tree: &RuleTree,
     request: &Request,
     sources: &mut Vec<SourceFile>,
     progress: &dyn Progress,
+    records: Option<&mut dyn std::io::Write>,
 ) -> (Option<Outcome>, Vec<Diagnostic>) {
     let mut scratch = Vec::new();
     let syms = Symbols::build(&tree.asts, &mut scratch);
@@ -97,13 +120,20 @@ pub fn run(
         Ok(s) => s,
         Err(d) => return (None, vec![*d]),
     };
+    let mut sink = records.map(|out| {
+        let places = setup.matcher.row_spans.iter().map(|span| place(tree, *span)).collect();
+        let mut sink = Sink { out, places, failed: None };
+        let (entity, period, inputs, sums) = columns(&setup);
+        sink.write(&records::header(&entity, &period, &inputs, &sums, &setup.matcher.outputs));
+        sink
+    });
     let mut state = State::new(&setup.matcher, setup.sum_fields.len());
     let mut diags = Vec::new();
     let mut data_stamps = Vec::new();
     let total: u64 = setup.files.iter().filter_map(|(p, _)| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
     let mut bytes = Bytes { done: 0, total, progress };
     for (path, period) in &setup.files {
-        let stamp = classify_file(&setup, path, period, &mut state, &mut bytes, sources, &mut diags);
+        let stamp = classify_file(&setup, (path, period), &mut state, &mut bytes, sink.as_mut(), sources, &mut diags);
         data_stamps.extend(stamp);
     }
     if state.overflow {
@@ -111,6 +141,12 @@ pub fn run(
             Diagnostic::new(Code::NumberOutOfRange, "a sum is beyond the 28 significant digits of exact decimals")
                 .primary(setup.spec.span, format!("dataset `{}`", setup.spec.name))
                 .help("check the amounts for a misplaced decimal point or a wrong unit"),
+        );
+    }
+    if let Some(e) = sink.and_then(|s| s.failed) {
+        diags.push(
+            Diagnostic::new(Code::OutputError, format!("cannot write the records: {e}"))
+                .help("check that the disk has room and the folder is writable"),
         );
     }
     if diags.iter().any(Diagnostic::is_error) {
@@ -172,10 +208,10 @@ struct Bytes<'p> {
 /// could not be read through.
 fn classify_file(
     setup: &Setup<'_>,
-    path: &Path,
-    period: &Option<String>,
+    (path, period): (&Path, &Option<String>),
     state: &mut State,
     bytes: &mut Bytes<'_>,
+    sink: Option<&mut Sink<'_>>,
     sources: &mut Vec<SourceFile>,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<FileStamp> {
@@ -190,7 +226,7 @@ fn classify_file(
         }
     };
     let read_before = state.counts.read;
-    if let Some(e) = stream(setup, &layout, &mut reader, first, state, bytes) {
+    if let Some(e) = stream(setup, &layout, (&mut reader, first), state, bytes, sink) {
         diags.push(problems::read_error(&e, &shown, spec));
         return None;
     }
@@ -245,12 +281,14 @@ fn open(
 fn stream(
     setup: &Setup<'_>,
     layout: &chunk::Layout,
-    reader: &mut ChunkReader<std::fs::File>,
-    first: RawChunk,
+    (reader, first): (&mut ChunkReader<std::fs::File>, RawChunk),
     state: &mut State,
     bytes: &mut Bytes<'_>,
+    mut sink: Option<&mut Sink<'_>>,
 ) -> Option<ReadError> {
     let (matcher, spec) = (&setup.matcher, &setup.spec);
+    let places = sink.as_ref().map(|s| s.places.clone());
+    let places = places.as_deref();
     let timed = std::env::var_os("ASSAY_TIMINGS").is_some();
     let batch_len = batch_len();
     let mut batch = vec![first];
@@ -264,10 +302,10 @@ fn stream(
         let mut next = Vec::new();
         let mut next_error = None;
         let outs: Vec<ChunkOut> = if read_error.is_some() {
-            batch.par_iter().map(|c| chunk::process(c, layout, matcher, spec, timed)).collect()
+            batch.par_iter().map(|c| chunk::process(c, layout, matcher, spec, timed, places)).collect()
         } else {
             let (outs, read) = rayon::join(
-                || batch.par_iter().map(|c| chunk::process(c, layout, matcher, spec, timed)).collect(),
+                || batch.par_iter().map(|c| chunk::process(c, layout, matcher, spec, timed, places)).collect(),
                 || {
                     let started = std::time::Instant::now();
                     fill_batch(reader, &mut next, batch_len, &mut next_error);
@@ -278,7 +316,10 @@ fn stream(
             outs
         };
         let started = std::time::Instant::now();
-        for out in outs {
+        for mut out in outs {
+            if let Some(sink) = sink.as_mut() {
+                sink.write(&std::mem::take(&mut out.records));
+            }
             state.merge(out);
         }
         state.phases.merge = state.phases.merge.saturating_add(started.elapsed());
@@ -300,7 +341,7 @@ fn stream(
 
 /// The run's aggregates, with its counts, the data's notice and the stamp.
 fn outcome(request: &Request, setup: &Setup<'_>, state: State, stamp: Stamp) -> Outcome {
-    let (spec, matcher, dataset) = (&setup.spec, &setup.matcher, setup.dataset);
+    let (spec, matcher) = (&setup.spec, &setup.matcher);
     let notices =
         request.data.parent().filter(|_| request.data.is_file()).map_or(request.data.as_path(), |p| p).join("NOTICE");
     let notices = crate::source::read_input_text(&notices)
@@ -316,8 +357,7 @@ fn outcome(request: &Request, setup: &Setup<'_>, state: State, stamp: Stamp) -> 
         classified: state.entities.values().map(|e| e.classified.records).sum(),
         unclassified: state.entities.values().map(|e| e.unclassified.records).sum(),
     };
-    let entity = dataset.entity.as_ref().map_or_else(|| "entity".to_string(), |e| e.node.name.node.clone());
-    let period = dataset.period.as_ref().map_or_else(|| "period".to_string(), |p| p.node.name.node.clone());
+    let (entity, period, inputs, sums) = columns(setup);
     Outcome {
         table: request.table.clone(),
         dataset: spec.name.clone(),
@@ -325,8 +365,8 @@ fn outcome(request: &Request, setup: &Setup<'_>, state: State, stamp: Stamp) -> 
         entity,
         period,
         outputs: matcher.outputs.clone(),
-        inputs: matcher.inputs.iter().filter_map(|i| spec.fields.get(i.field)).map(|f| f.key.field.clone()).collect(),
-        sums: setup.sum_fields.iter().filter_map(|i| spec.fields.get(*i)).map(|f| f.key.field.clone()).collect(),
+        inputs,
+        sums,
         groups: matcher.groups.clone(),
         entities: state.entities,
         counts,
@@ -335,6 +375,25 @@ fn outcome(request: &Request, setup: &Setup<'_>, state: State, stamp: Stamp) -> 
         notices,
         phases: state.phases,
     }
+}
+
+/// The names of a run's columns: the entity and period (as the dataset calls them), the
+/// table's inputs and the summed fields.
+fn columns(setup: &Setup<'_>) -> (String, String, Vec<String>, Vec<String>) {
+    let (spec, dataset) = (&setup.spec, setup.dataset);
+    let entity = dataset.entity.as_ref().map_or_else(|| "entity".to_string(), |e| e.node.name.node.clone());
+    let period = dataset.period.as_ref().map_or_else(|| "period".to_string(), |p| p.node.name.node.clone());
+    let name = |i: &usize| spec.fields.get(*i).map(|f| f.key.field.clone());
+    let inputs = setup.matcher.inputs.iter().filter_map(|i| name(&i.field)).collect();
+    let sums = setup.sum_fields.iter().filter_map(name).collect();
+    (entity, period, inputs, sums)
+}
+
+/// Where a table row is written: `rules/tables/ledger_activity.assay:12`.
+fn place(tree: &RuleTree, span: crate::source::Span) -> String {
+    tree.files
+        .get(span.file)
+        .map_or_else(String::new, |f| format!("{}:{}", crate::load::display(&f.path), f.line_col(span.start).0))
 }
 
 /// Chunks per batch: two per thread, so a thread that finishes early has another to take.

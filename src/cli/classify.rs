@@ -5,6 +5,8 @@ use super::render::ErrorFormat;
 use super::shell::{self, Outcome, Shell, Stop, EXIT_OK};
 use crate::classify::report::{self, Format};
 use crate::classify::{self, Request};
+use crate::diagnostic::codes::Code;
+use crate::diagnostic::Diagnostic;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -19,6 +21,14 @@ use std::time::{Duration, Instant};
 /// standard error (count, amounts, the first few) and in the output. Bad rows follow the
 /// dataset's `on_bad_row`; under `reject`, or when a record matches two rows of a
 /// `hit unique` table, nothing is written and the exit status is 1.
+///
+/// With `--records FILE`, every record is written to FILE as well (CSV): its line in the
+/// data file, entity, period, the table's inputs and the summed amounts as read, then
+/// `classified` with the table row(s) that gave each output tuple (numbered from 1) and
+/// where each row is in the rule file; or `unclassified`, `excluded` (by the dataset's
+/// rules) or `skipped` (a bad row under `warn` or `skip`). A record that falls in several
+/// output tuples (`hit collect`) has a line for each; added up, the lines give the
+/// aggregates.
 #[derive(clap::Args, Debug)]
 pub struct ClassifyArgs {
     /// The decision table (`classify NAME ... on DATASET`).
@@ -37,9 +47,38 @@ pub struct ClassifyArgs {
     /// Write the output to this file (atomically) instead of standard output.
     #[arg(long, short)]
     output: Option<PathBuf>,
+    /// Also write every record, as classified, to this CSV file (atomically: nothing is
+    /// left there when the run fails).
+    #[arg(long, value_name = "FILE")]
+    records: Option<PathBuf>,
     /// How to print diagnostics.
     #[arg(long, value_enum, default_value_t = ErrorFormat::Human)]
     error_format: ErrorFormat,
+}
+
+const WRITABLE: &str = "check that the folder exists and is writable; nothing was written";
+
+/// The file `--records` writes, opened (as a temporary file beside it) before the work:
+/// not the output, nor a file the run reads.
+fn open_records(
+    shell: &Shell,
+    path: &std::path::Path,
+    output: Option<&std::path::Path>,
+    tree: &crate::load::RuleTree,
+    data: &std::path::Path,
+) -> Result<super::output::AtomicFile, Stop> {
+    shell.output_path(Some(path), tree, data, &[])?;
+    if output.is_some_and(|o| o == path || super::output::same_file(o, path)) {
+        return Err(shell.fail(
+            Diagnostic::new(
+                Code::OutputError,
+                format!("`--records` and `--output` are both `{}`", crate::load::display(path)),
+            )
+            .help("write the records and the aggregates to two files"),
+        ));
+    }
+    super::output::AtomicFile::create(path)
+        .map_err(|why| shell.fail(Diagnostic::new(Code::OutputError, why).help(WRITABLE)))
 }
 
 /// A progress bar of bytes read, with records per second, shown after a second on a terminal.
@@ -69,6 +108,10 @@ fn classify(args: &ClassifyArgs, shell: &mut Shell) -> Outcome {
     let tree = shell.rules(&args.rules, "classified")?;
     let data = shell.data_folder(args.data.as_deref(), &args.rules)?;
     shell.output_path(args.output.as_deref(), &tree, &data, &[])?;
+    let mut records = match args.records.as_deref() {
+        Some(path) => Some(open_records(shell, path, args.output.as_deref(), &tree, &data)?),
+        None => None,
+    };
     let request = Request { table: args.table.clone(), data, chunk_bytes: crate::data::chunk_bytes() };
     let bar = ProgressBar::with_draw_target(Some(1), ProgressDrawTarget::hidden());
     bar.set_style(
@@ -76,10 +119,14 @@ fn classify(args: &ClassifyArgs, shell: &mut Shell) -> Outcome {
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let progress = Bar { bar, started: Instant::now() };
-    let (outcome, diags) = classify::run(&tree, &request, &mut shell.sources, &progress);
+    let sink = records.as_mut().map(|f| f as &mut dyn std::io::Write);
+    let (outcome, diags) = classify::run(&tree, &request, &mut shell.sources, &progress, sink);
     progress.bar.finish_and_clear();
     shell.report(&diags, "nothing was written")?;
     let Some(outcome) = outcome else { return Err(Stop::Failed) };
+    if let Some(file) = records {
+        file.commit().map_err(|why| shell.fail(Diagnostic::new(Code::OutputError, why).help(WRITABLE)))?;
+    }
     let rendering = Instant::now();
     let text = report::render(&outcome, args.format);
     shell.write(args.output.as_deref(), &text)?;

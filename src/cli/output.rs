@@ -12,23 +12,71 @@ pub fn write_file(path: &Path, text: &str) -> Result<(), String> {
 /// Write the texts one after another as the file `path`, atomically (a large output made
 /// in pieces is written without first being joined into one).
 pub fn write_file_parts<T: AsRef<str>>(path: &Path, parts: &[T]) -> Result<(), String> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "output".into());
-    let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        // No `fsync`: the rename is what keeps a failed run from leaving a partial file;
-        // flushing to the disk before it (a fifth of a large `verify`) would guard only
-        // against a power cut mid-run, as `write_folder` does not either.
-        let mut f = std::fs::File::create(&temp)?;
-        for part in parts {
-            f.write_all(part.as_ref().as_bytes())?;
+    let mut file = AtomicFile::create(path)?;
+    for part in parts {
+        file.write_all(part.as_ref().as_bytes()).map_err(|e| file.error(&e))?;
+    }
+    file.commit()
+}
+
+/// A file written as a stream, atomically: into a temporary file beside it, renamed into
+/// place by [`AtomicFile::commit`]; dropped without it (a failed run), it is removed, and
+/// `path` is left as it was.
+pub struct AtomicFile {
+    path: std::path::PathBuf,
+    temp: std::path::PathBuf,
+    file: Option<std::io::BufWriter<std::fs::File>>,
+}
+
+impl AtomicFile {
+    pub fn create(path: &Path) -> Result<AtomicFile, String> {
+        let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "output".into());
+        let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+        let file = std::fs::File::create(&temp).map_err(|e| cannot_write(path, &e))?;
+        Ok(AtomicFile { path: path.to_path_buf(), temp, file: Some(std::io::BufWriter::with_capacity(1 << 20, file)) })
+    }
+
+    /// Why a write failed, naming the file.
+    pub fn error(&self, e: &std::io::Error) -> String {
+        cannot_write(&self.path, e)
+    }
+
+    /// The file in its place. No `fsync`: the rename is what keeps a failed run from
+    /// leaving a partial file; flushing to the disk before it (a fifth of a large
+    /// `verify`) would guard only against a power cut mid-run, as `write_folder` does not.
+    pub fn commit(mut self) -> Result<(), String> {
+        let result = match self.file.take() {
+            Some(f) => f.into_inner().map_err(|e| e.into_error()).and_then(|_| std::fs::rename(&self.temp, &self.path)),
+            None => Ok(()),
+        };
+        result.map_err(|e| self.error(&e))
+    }
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self.file.as_mut() {
+            Some(f) => f.write(buf),
+            None => Err(std::io::Error::other("the file is closed")),
         }
-        std::fs::rename(&temp, path)
-    })();
-    result.map_err(|e| {
-        let _ = std::fs::remove_file(&temp);
-        format!("cannot write `{}`: {e}", crate::load::display(path))
-    })
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.as_mut().map_or(Ok(()), Write::flush)
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if self.file.take().is_some() || self.temp.exists() {
+            let _ = std::fs::remove_file(&self.temp);
+        }
+    }
+}
+
+fn cannot_write(path: &Path, e: &std::io::Error) -> String {
+    format!("cannot write `{}`: {e}", crate::load::display(path))
 }
 
 /// Are `a` and `b` the same file, however each is spelled (relative, `./`, through a

@@ -107,6 +107,12 @@ impl Shell {
     }
 
     /// Print diagnostics on standard error, in source order.
+    /// Print one diagnostic that stops the command, and stop it.
+    pub fn fail(&self, d: Diagnostic) -> Stop {
+        self.print(&[d]);
+        Stop::Failed
+    }
+
     pub fn print(&self, diags: &[Diagnostic]) {
         if diags.is_empty() {
             return;
