@@ -1,7 +1,7 @@
 """The DuckDB side of the classify benchmark: the same classification and aggregation as
 `assay classify --table ledger_activity`, as one SQL query over the same CSV.
 
-usage: python classify_duckdb.py LEDGER.csv OUT.csv [RULES_DIR] [--join]
+usage: python classify_duckdb.py LEDGER.csv OUT.csv [RULES_DIR] [--join] [--records]
 
 The CASE expression is generated from the decision table in
 `RULES_DIR/tables/ledger_activity.assay` (default `rules`), row by row in order, so it has
@@ -16,6 +16,10 @@ line finds its candidate rows by joins an analyst would write: equality on exact
 centres, equality on the first L characters for each length L of the `starts` prefixes, a
 range join on the account, patterns tried against the lines; the candidates are then checked
 against the rest of their row's cells and the first (lowest) row kept, as `hit first` does.
+
+With `--records` (beside `assay classify --records`), every line is written instead of the
+aggregates: organisation, year, cost centre, account, amount, classified, function,
+activity, class, in the order DuckDB gives them.
 """
 import pathlib
 import re
@@ -163,14 +167,15 @@ def join_sql(con, rows):
         GROUP BY cand.id
       ),
       classified AS (
-        SELECT l.organisation, l.year, c.activity, c.class, l.amount
+        SELECT l.organisation, l.year, l.cc, l.account, c.activity, c.class, l.amount
         FROM lines l LEFT JOIN first f ON f.id = l.id LEFT JOIN chart c ON c.n = f.n
       )"""
 
 
 def main():
     join = "--join" in sys.argv
-    args = [a for a in sys.argv[1:] if a != "--join"]
+    records = "--records" in sys.argv
+    args = [a for a in sys.argv[1:] if a not in ("--join", "--records")]
     ledger, out = args[0], args[1]
     rules = pathlib.Path(args[2] if len(args) > 2 else "rules")
     fmap = ", ".join(f"({quote(a)}, {quote(f)})" for a, f in functions(rules).items())
@@ -190,7 +195,19 @@ def main():
                    trim("Account") AS account, "Amount" AS amount
             FROM {read}
           ),
-          classified AS (SELECT organisation, year, {activity} AS activity, {klass} AS class, amount FROM lines)"""
+          classified AS (SELECT organisation, year, cc, account, {activity} AS activity, {klass} AS class, amount
+                         FROM lines)"""
+    if records:
+        con.execute(f"""
+        COPY (
+          WITH {classified},
+          fmap(activity, function) AS (VALUES {fmap})
+          SELECT organisation, year, cc AS cost_centre, account, amount, activity IS NOT NULL AS classified,
+                 function, activity, class
+          FROM classified LEFT JOIN fmap USING (activity)
+        ) TO {quote(out)} (HEADER, DELIMITER ',')
+        """)
+        return
     con.execute(f"""
     COPY (
       WITH {classified},

@@ -4,7 +4,7 @@
 
 use super::matcher::{Matcher, Rows};
 use super::phases::{Clock, Phases, SAMPLE};
-use super::records::{Lines, Shown};
+use super::records::{Lines, Shown, TableText};
 use super::split::{field_bytes, split_record, FieldRange};
 use crate::ast::HitPolicy;
 use crate::check::suggest;
@@ -180,21 +180,21 @@ const FEW_ROWS: u32 = 8;
 /// Lookups after which a memo that finds fewer than one value in four stops.
 const MEMO_TRIAL: u32 = 8192;
 
-/// Split, classify and add up every record of a chunk; with `places` (each table row's
-/// place in the rule file), each record's lines too (`classify --records`).
+/// Split, classify and add up every record of a chunk; with `lines` (what they say of the
+/// table), each record's lines too (`classify --records`).
 pub fn process(
     chunk: &RawChunk,
     layout: &Layout,
     matcher: &Matcher,
     spec: &DatasetSpec,
     timed: bool,
-    places: Option<&[String]>,
+    lines: Option<&TableText>,
 ) -> ChunkOut {
     let bytes = chunk.bytes.as_slice();
     let reader = Reader::new(layout, matcher, spec);
     let mut scratch = Scratch::new(layout, matcher);
     let mut out = ChunkOut::default();
-    let mut lines = places.map(Lines::new);
+    let mut lines = lines.map(|t| Lines::new(t, bytes.len()));
     let mut pos = 0;
     let mut line = chunk.first_line;
     while pos < bytes.len() {
@@ -523,35 +523,33 @@ impl<'a> Reader<'a> {
             Some(p) => cell_text(record.bytes, &s.fields, p),
             None => Cow::Borrowed(self.layout.fixed_period.as_bytes()),
         };
-        let shown = Shown {
-            line: record.line,
-            entity: &entity,
-            period: &period,
-            inputs: self.shown_inputs(record, s),
-            sums: &[],
-            blank: &[],
-        };
-        lines.left_out(&shown, status, self.layout.sums.len(), self.matcher.outputs.len());
+        let inputs = self.shown_inputs(record, s);
+        let shown = Shown { line: record.line, entity: &entity, period: &period, inputs: &inputs, sums: None };
+        lines.unmatched(&shown, status);
     }
 
     /// The record's lines: one per output tuple it fell in (with the rows that gave it), or
     /// one saying it is unclassified. After [`Reader::add`], whose groups it shows.
     fn lines(&self, record: &Record<'_>, s: &Scratch, key_len: usize, lines: &mut Lines<'_>) {
         let (entity, period) = s.ep_buf.split_at(key_len);
+        let inputs = self.shown_inputs(record, s);
         let shown = Shown {
             line: record.line,
             entity,
             period: period.get(1..).unwrap_or_default(),
-            inputs: self.shown_inputs(record, s),
-            sums: &s.sums,
-            blank: &s.blank_sums,
+            inputs: &inputs,
+            sums: Some((&s.sums, &s.blank_sums)),
         };
-        if s.matched.is_empty() {
-            return lines.unclassified(&shown, self.matcher.outputs.len());
-        }
-        for &g in &s.groups_hit {
-            let rows: Vec<u32> = s.matched.iter().copied().filter(|r| self.matcher.group_of(*r) == g).collect();
-            lines.classified(&shown, self.matcher.groups.get(g).map_or(&[], Vec::as_slice), &rows);
+        match (s.matched.as_slice(), s.groups_hit.as_slice()) {
+            ([], _) => lines.unmatched(&shown, "unclassified"),
+            // One row, one group: most records.
+            ([_], [g]) => lines.classified(&shown, *g, &s.matched),
+            _ => {
+                for &g in &s.groups_hit {
+                    let rows: Vec<u32> = s.matched.iter().copied().filter(|r| self.matcher.group_of(*r) == g).collect();
+                    lines.classified(&shown, g, &rows);
+                }
+            }
         }
     }
 

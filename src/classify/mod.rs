@@ -88,17 +88,22 @@ impl Progress for () {
 /// are merged; and the first write that failed.
 pub struct Sink<'w> {
     out: &'w mut dyn std::io::Write,
-    /// Each table row's place in the rule file.
-    places: Vec<String>,
+    /// What the lines say of the table.
+    table: records::TableText,
     failed: Option<std::io::Error>,
 }
 
 impl Sink<'_> {
     fn write(&mut self, bytes: &[u8]) {
-        if self.failed.is_none() {
-            if let Err(e) = self.out.write_all(bytes) {
-                self.failed = Some(e);
-            }
+        write_lines(&mut *self.out, &mut self.failed, bytes);
+    }
+}
+
+/// Write `bytes` unless a write failed already, keeping the first failure.
+fn write_lines(out: &mut dyn std::io::Write, failed: &mut Option<std::io::Error>, bytes: &[u8]) {
+    if failed.is_none() {
+        if let Err(e) = out.write_all(bytes) {
+            *failed = Some(e);
         }
     }
 }
@@ -122,8 +127,10 @@ pub fn run(
     };
     let mut sink = records.map(|out| {
         let places = setup.matcher.row_spans.iter().map(|span| place(tree, *span)).collect();
-        let mut sink = Sink { out, places, failed: None };
         let (entity, period, inputs, sums) = columns(&setup);
+        let width = (sums.len(), setup.matcher.outputs.len());
+        let table = records::TableText::new(places, &setup.matcher.groups, width);
+        let mut sink = Sink { out, table, failed: None };
         sink.write(&records::header(&entity, &period, &inputs, &sums, &setup.matcher.outputs));
         sink
     });
@@ -284,11 +291,13 @@ fn stream(
     (reader, first): (&mut ChunkReader<std::fs::File>, RawChunk),
     state: &mut State,
     bytes: &mut Bytes<'_>,
-    mut sink: Option<&mut Sink<'_>>,
+    sink: Option<&mut Sink<'_>>,
 ) -> Option<ReadError> {
     let (matcher, spec) = (&setup.matcher, &setup.spec);
-    let places = sink.as_ref().map(|s| s.places.clone());
-    let places = places.as_deref();
+    let (lines, mut written) = match sink {
+        Some(Sink { out, table, failed }) => (Some(&*table), Some((out, failed))),
+        None => (None, None),
+    };
     let timed = std::env::var_os("ASSAY_TIMINGS").is_some();
     let batch_len = batch_len();
     let mut batch = vec![first];
@@ -302,10 +311,10 @@ fn stream(
         let mut next = Vec::new();
         let mut next_error = None;
         let outs: Vec<ChunkOut> = if read_error.is_some() {
-            batch.par_iter().map(|c| chunk::process(c, layout, matcher, spec, timed, places)).collect()
+            batch.par_iter().map(|c| chunk::process(c, layout, matcher, spec, timed, lines)).collect()
         } else {
             let (outs, read) = rayon::join(
-                || batch.par_iter().map(|c| chunk::process(c, layout, matcher, spec, timed, places)).collect(),
+                || batch.par_iter().map(|c| chunk::process(c, layout, matcher, spec, timed, lines)).collect(),
                 || {
                     let started = std::time::Instant::now();
                     fill_batch(reader, &mut next, batch_len, &mut next_error);
@@ -317,8 +326,8 @@ fn stream(
         };
         let started = std::time::Instant::now();
         for mut out in outs {
-            if let Some(sink) = sink.as_mut() {
-                sink.write(&std::mem::take(&mut out.records));
+            if let Some((to, failed)) = written.as_mut() {
+                write_lines(&mut **to, failed, &std::mem::take(&mut out.records));
             }
             state.merge(out);
         }

@@ -1,10 +1,12 @@
 //! `classify --records`: every record as a CSV line with its key, the table's inputs and
 //! the amounts as read, and how it was classified: the output values, the table row(s)
-//! that gave them and each row's place in the rule file; or `unclassified`. Chunks render
-//! their own lines, which are written in file order, so memory stays that of a chunk.
+//! that gave them and each row's place in the rule file; or `unclassified`, `excluded` or
+//! `skipped`. Chunks render their own lines, which are written in file order, so memory
+//! stays that of a few chunks.
 
 use rust_decimal::Decimal;
 use std::borrow::Cow;
+use std::fmt::Write as _;
 
 /// What a line says of a record, after the line number, key, period, inputs and sums.
 const STATUS: [&str; 3] = ["status", "rows", "rules"];
@@ -24,11 +26,37 @@ pub fn header(entity: &str, period: &str, inputs: &[String], sums: &[String], ou
     w.into_inner().unwrap_or_default()
 }
 
+/// What the lines say of the table, made once for the run: each row's number (from 1)
+/// and place in the rule file (`rules/tables/t.assay:12`), and each output tuple's values
+/// as a spreadsheet must be given them.
+pub struct TableText {
+    numbers: Vec<String>,
+    places: Vec<String>,
+    outputs: Vec<Vec<String>>,
+    /// How many amounts and outputs a line has.
+    sums: usize,
+    width: usize,
+}
+
+impl TableText {
+    pub fn new(places: Vec<String>, groups: &[Vec<String>], (sums, width): (usize, usize)) -> TableText {
+        let guard = |o: &String| crate::value::format::spreadsheet_safe(o).into_owned();
+        TableText {
+            numbers: (1..=places.len()).map(|n| n.to_string()).collect(),
+            places,
+            outputs: groups.iter().map(|g| g.iter().map(guard).collect()).collect(),
+            sums,
+            width,
+        }
+    }
+}
+
 /// One chunk's lines, rendered as its records are classified.
-pub struct Lines<'p> {
+pub struct Lines<'t> {
     out: csv::Writer<Vec<u8>>,
-    /// Each table row's place in the rule file (`rules/tables/t.assay:12`).
-    places: &'p [String],
+    table: &'t TableText,
+    /// Numbers written for the current line.
+    number: String,
 }
 
 /// One record as the lines show it: where it is, its key and period, the cells of the
@@ -37,68 +65,89 @@ pub struct Shown<'r> {
     pub line: usize,
     pub entity: &'r [u8],
     pub period: &'r [u8],
-    pub inputs: Vec<Cow<'r, [u8]>>,
-    pub sums: &'r [Decimal],
-    /// Which amounts were blank in the data (written blank, though they add nothing).
-    pub blank: &'r [bool],
+    pub inputs: &'r [Cow<'r, [u8]>],
+    /// The amounts summed, and which were blank in the data (written blank, though they
+    /// add nothing); none for a record left out of the sums.
+    pub sums: Option<(&'r [Decimal], &'r [bool])>,
 }
 
-impl<'p> Lines<'p> {
-    pub fn new(places: &'p [String]) -> Lines<'p> {
-        Lines { out: csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new()), places }
+impl<'t> Lines<'t> {
+    /// Lines for a chunk of `bytes` bytes of records: sized for them at once (a line is
+    /// about two and a half times its record), rather than grown by doubling, which held
+    /// up to twice their size per chunk in flight.
+    pub fn new(table: &'t TableText, bytes: usize) -> Lines<'t> {
+        let buffer = Vec::with_capacity(bytes.saturating_mul(3));
+        Lines { out: csv::WriterBuilder::new().has_headers(false).from_writer(buffer), table, number: String::new() }
     }
 
-    /// A record left out of the sums (`excluded`, `skipped`): one line, its amounts and
-    /// outputs blank.
-    pub fn left_out(&mut self, record: &Shown<'_>, status: &str, sums: usize, outputs: usize) {
-        let mut fields = start(record);
-        fields.extend((0..sums).map(|_| Cow::Borrowed(&b""[..])));
-        fields.extend([Cow::Borrowed(status.as_bytes()), Cow::Borrowed(&b""[..]), Cow::Borrowed(&b""[..])]);
-        fields.extend((0..outputs).map(|_| Cow::Borrowed(&b""[..])));
-        let _ = self.out.write_record(&fields);
+    /// A record left out of the sums (`excluded`, `skipped`), or one no row matched
+    /// (`unclassified`, summed): one line, its outputs blank.
+    pub fn unmatched(&mut self, record: &Shown<'_>, status: &str) {
+        self.start(record);
+        for f in [status, "", ""] {
+            let _ = self.out.write_field(f);
+        }
+        for _ in 0..self.table.width {
+            let _ = self.out.write_field("");
+        }
+        let _ = self.out.write_record(None::<&[u8]>);
     }
 
-    /// A record no row matched: one line, its outputs blank.
-    pub fn unclassified(&mut self, record: &Shown<'_>, outputs: usize) {
-        let mut fields = start(record);
-        fields.extend([Cow::Borrowed(&b"unclassified"[..]), Cow::Borrowed(&b""[..]), Cow::Borrowed(&b""[..])]);
-        fields.extend((0..outputs).map(|_| Cow::Borrowed(&b""[..])));
-        let _ = self.out.write_record(&fields);
+    /// A record the table classified: a line for the output tuple `group` it fell in, with
+    /// the rows that gave it (in table order).
+    pub fn classified(&mut self, record: &Shown<'_>, group: usize, rows: &[u32]) {
+        self.start(record);
+        let _ = self.out.write_field("classified");
+        let table = self.table;
+        let pick = |texts: &'t [String], r: &u32| texts.get(*r as usize).map_or("", String::as_str);
+        match rows {
+            [one] => {
+                let _ = self.out.write_field(pick(&table.numbers, one));
+                let _ = self.out.write_field(pick(&table.places, one));
+            }
+            _ => {
+                let numbers: Vec<&str> = rows.iter().map(|r| pick(&table.numbers, r)).collect();
+                let places: Vec<&str> = rows.iter().map(|r| pick(&table.places, r)).collect();
+                let _ = self.out.write_field(numbers.join(" "));
+                let _ = self.out.write_field(places.join(" "));
+            }
+        }
+        for o in table.outputs.get(group).map_or(&[][..], Vec::as_slice) {
+            let _ = self.out.write_field(o);
+        }
+        let _ = self.out.write_record(None::<&[u8]>);
     }
 
-    /// A record the table classified: a line per output tuple it fell in (`group`), with
-    /// the rows that gave it (row numbers from 1, in table order) and their places.
-    pub fn classified(&mut self, record: &Shown<'_>, group: &[String], rows: &[u32]) {
-        let mut fields = start(record);
-        let numbers: Vec<String> = rows.iter().map(|r| r.saturating_add(1).to_string()).collect();
-        let places: Vec<&str> = rows.iter().filter_map(|r| self.places.get(*r as usize)).map(String::as_str).collect();
-        fields.push(Cow::Borrowed(&b"classified"[..]));
-        fields.push(Cow::Owned(numbers.join(" ").into_bytes()));
-        fields.push(Cow::Owned(places.join(" ").into_bytes()));
-        // Output values are the table's own text; still, one that a spreadsheet would
-        // read as a formula is written as text.
-        fields.extend(group.iter().map(|o| Cow::Owned(guard(o.as_bytes()).into_owned())));
-        let _ = self.out.write_record(&fields);
+    /// The fields every line of a record starts with; text from the data guarded so that
+    /// a spreadsheet shows it as text, amounts as the exact numbers read.
+    fn start(&mut self, record: &Shown<'_>) {
+        self.number.clear();
+        let _ = write!(self.number, "{}", record.line);
+        let _ = self.out.write_field(&self.number);
+        for text in [record.entity, record.period].into_iter().chain(record.inputs.iter().map(|c| &**c)) {
+            let _ = self.out.write_field(guard(text));
+        }
+        match record.sums {
+            Some((sums, blank)) => {
+                for (sum, blank) in sums.iter().zip(blank) {
+                    self.number.clear();
+                    if !blank {
+                        let _ = write!(self.number, "{sum}");
+                    }
+                    let _ = self.out.write_field(&self.number);
+                }
+            }
+            None => {
+                for _ in 0..self.table.sums {
+                    let _ = self.out.write_field("");
+                }
+            }
+        }
     }
 
     pub fn into_bytes(self) -> Vec<u8> {
         self.out.into_inner().unwrap_or_default()
     }
-}
-
-/// The fields every line of a record starts with; text from the data guarded so that a
-/// spreadsheet shows it as text, amounts as the exact numbers read.
-fn start<'r>(record: &'r Shown<'_>) -> Vec<Cow<'r, [u8]>> {
-    let mut fields = Vec::with_capacity(record.inputs.len().saturating_add(record.sums.len()).saturating_add(9));
-    fields.push(Cow::Owned(record.line.to_string().into_bytes()));
-    fields.push(guard(record.entity));
-    fields.push(guard(record.period));
-    fields.extend(record.inputs.iter().map(|c| guard(c)));
-    fields.extend(record.sums.iter().zip(record.blank).map(|(s, blank)| match blank {
-        true => Cow::Borrowed(&b""[..]),
-        false => Cow::Owned(s.to_string().into_bytes()),
-    }));
-    fields
 }
 
 /// Text from the data, as a spreadsheet must be given it (see
