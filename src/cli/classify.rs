@@ -124,12 +124,14 @@ fn classify(args: &ClassifyArgs, shell: &mut Shell) -> Outcome {
     progress.bar.finish_and_clear();
     shell.report(&diags, "nothing was written")?;
     let Some(outcome) = outcome else { return Err(Stop::Failed) };
-    if let Some(file) = records {
-        file.commit().map_err(|why| shell.fail(Diagnostic::new(Code::OutputError, why).help(WRITABLE)))?;
-    }
     let rendering = Instant::now();
     let text = report::render(&outcome, args.format);
     shell.write(args.output.as_deref(), &text)?;
+    // The records take their place once the aggregates have theirs (each file is whole or
+    // absent; a failure here is said, and the exit status is 1).
+    if let Some(file) = records {
+        file.commit().map_err(|why| shell.fail(Diagnostic::new(Code::OutputError, why).help(WRITABLE)))?;
+    }
     shell.say(report::summary(&outcome).trim_end());
     if std::env::var_os("ASSAY_TIMINGS").is_some() {
         for line in outcome.phases.report(outcome.counts.read) {
