@@ -462,6 +462,10 @@ fn records_are_written_whole_or_not_at_all() {
     );
     assert_eq!(same.status.code(), Some(1));
     assert!(stderr(&same).contains("`--records` and `--output` are"), "{}", stderr(&same));
+    let dash = classify(&["--table", "ledger_activity", "--records", "-"], &[]);
+    assert_eq!(dash.status.code(), Some(1));
+    assert!(stderr(&dash).contains("not standard output"), "{}", stderr(&dash));
+    assert!(!repo().join("-").exists(), "no file named `-`");
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "nothing is left in the folder");
 }
 

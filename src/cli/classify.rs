@@ -67,6 +67,12 @@ fn open_records(
     tree: &crate::load::RuleTree,
     data: &std::path::Path,
 ) -> Result<super::output::AtomicFile, Stop> {
+    if path.as_os_str() == "-" {
+        return Err(shell.fail(
+            Diagnostic::new(Code::OutputError, "`--records` writes a file, not standard output")
+                .help("give a file name: standard output carries the aggregates, unless `--output` names a file"),
+        ));
+    }
     shell.output_path(Some(path), tree, data, &[])?;
     if output.is_some_and(|o| o == path || super::output::same_file(o, path)) {
         return Err(shell.fail(
